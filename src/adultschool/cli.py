@@ -1,0 +1,386 @@
+"""The command line: parses, calls one service, prints. Never imports Qt (the GUI is loaded only by `gui`).
+
+Exit status: 0 done; 1 done but some input rows were rejected; 2 the request or file is unusable.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import json
+import logging
+import sys
+import unicodedata
+from datetime import date
+from pathlib import Path
+from typing import Callable, Sequence
+
+from adultschool import __version__
+from adultschool.db import Database, open_database, read_session, unit_of_work
+from adultschool.errors import AdultSchoolError
+from adultschool.jobs import ConsoleJob
+from adultschool.logs import set_up_logging
+from adultschool.models import EnrolmentStatus, Level, SiteKind
+from adultschool.services import audit, demo, learners, registration, roster, rules, site, survey
+from adultschool.services.sheet_import import ImportReport, save_rejected
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _actor() -> str:
+    # Single-user mode until accounts exist (DESIGN.md "Who is running the command").
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name on some service accounts
+        return "local"
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，应为 YYYY-MM-DD") from None
+
+
+def _level(text: str) -> Level:
+    try:
+        return registration.parse_level(text)
+    except AdultSchoolError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _open(args: argparse.Namespace, *, create: bool = False) -> Database:
+    return open_database(args.db, create=create)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    texts = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max([_display_width(h)] + [_display_width(r[i]) for r in texts]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (w - _display_width(v)) for v, w in zip(values, widths)).rstrip()
+
+    print(line(headers))
+    for row in texts:
+        print(line(row))
+
+
+def _emit(fmt: str, headers: Sequence[str], keys: Sequence[str], records: Sequence[dict]) -> None:
+    if fmt == "json":
+        json.dump(list(records), sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(keys)
+        writer.writerows([[r[k] for k in keys] for r in records])
+    else:
+        _print_table(headers, [[r[k] for k in keys] for r in records])
+
+
+# --- commands -------------------------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    if bool(args.district) == bool(args.school_code):
+        raise AdultSchoolError("请给出 --school-code 和 --school-name（学校），或 --district 代码（区级分中心），二者选一。")
+    if args.school_code and not args.school_name:
+        raise AdultSchoolError("请用 --school-name 给出学校名称。")
+    db = _open(args, create=True)
+    with unit_of_work(db.engine) as session:
+        if args.district:
+            info = site.initialise(session, kind=SiteKind.DISTRICT, code=args.district,
+                                   name=args.school_name or f"分中心 {args.district}", actor=_actor())
+        else:
+            info = site.initialise(session, kind=SiteKind.SCHOOL, code=args.school_code, name=args.school_name,
+                                   townships=args.township, actor=_actor())
+    print(f"数据库：{db.describe()}")
+    print(f"initialised {info.kind.value} {info.code} {info.name}, townships {len(args.township or [])}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    db = _open(args, create=True)
+    job = ConsoleJob()
+    with unit_of_work(db.engine) as session:
+        summary = demo.fill_demo(session, learners=args.learners, actor=_actor(), job=job)
+    job.finish()
+    print(f"数据库：{db.describe()}  学校：{summary.school}")
+    print(f"demo: registered {summary.registered}, prospects {summary.prospects}, townships {summary.townships}")
+    return EXIT_OK
+
+
+def _print_import_report(report: ImportReport) -> None:
+    print(f"文件：{report.file}  工作表：{report.sheet}  表头在第 {report.header_row} 行，数据 {report.rows_read} 行")
+    for problem in report.warnings:
+        column = f"[{problem.column}] " if problem.column else ""
+        print(f"提醒 第 {problem.row} 行 {column}{problem.reason}")
+    for problem in report.rejected:
+        column = f"[{problem.column}] " if problem.column else ""
+        print(f"未导入 第 {problem.row} 行 {column}{problem.reason}")
+
+
+def _finish_import(report: ImportReport, errors_out: Path | None) -> int:
+    _print_import_report(report)
+    if errors_out is not None and report.rejected:
+        save_rejected(report, errors_out)
+        print(f"未导入的行已写入 {errors_out}")
+    print(report.summary_line())
+    return EXIT_SOME_REJECTED if report.rejected else EXIT_OK
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    db = _open(args)
+    job = ConsoleJob()
+    with unit_of_work(db.engine) as session:
+        report = roster.import_roster(session, args.file, registered_on=args.registered_on or date.today(),
+                                      township=args.township, actor=_actor(), dry_run=args.dry_run, job=job)
+    job.finish()
+    return _finish_import(report, args.errors)
+
+
+def cmd_roster_export(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with read_session(db.engine) as session:
+        count = roster.export_roster(session, args.out, level=args.level, job=ConsoleJob())
+    print(f"exported {count} to {args.out}")
+    return EXIT_OK
+
+
+def cmd_survey_import(args: argparse.Namespace) -> int:
+    db = _open(args)
+    job = ConsoleJob()
+    with unit_of_work(db.engine) as session:
+        report = survey.import_survey(session, args.file, actor=_actor(), surveyed_on=args.surveyed_on or date.today(),
+                                      township=args.township, dry_run=args.dry_run, job=job)
+    job.finish()
+    return _finish_import(report, args.errors)
+
+
+def cmd_survey_list(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with read_session(db.engine) as session:
+        if args.progress:
+            progress = survey.survey_progress(session)
+            records = [{"township": p.township, "surveyed": p.surveyed, "willing": p.willing,
+                        "registered": p.registered, "not_registered": p.surveyed - p.registered} for p in progress]
+            _emit(args.format, ["街道/镇", "已排摸", "愿意提升", "已报名", "未报名"],
+                  ["township", "surveyed", "willing", "registered", "not_registered"], records)
+            return EXIT_OK
+        rows = survey.list_prospects(session, township=args.township, include_registered=args.all)
+    records = [r.as_json() for r in rows]
+    for record, row in zip(records, rows):
+        record["willingness_label"] = {"yes": "愿意", "no": "不愿意", "undecided": "待定"}.get(row.willingness or "", "")
+    if args.format == "json":
+        _emit("json", [], [], [r.as_json() for r in rows])
+    else:
+        _emit(args.format, ["街道/镇", "姓名", "性别", "年龄", "身份证号码", "文化程度", "工作单位", "意愿", "意向学习方式"],
+              ["township", "name", "gender", "age", "id_number", "education", "employer", "willingness_label",
+               "preferred_learning"], records)
+    return EXIT_OK
+
+
+def cmd_learners_list(args: argparse.Namespace) -> int:
+    db = _open(args)
+    flt = learners.LearnerFilter(search=args.search, level=args.level,
+                                 status=EnrolmentStatus(args.status) if args.status else None)
+    with read_session(db.engine) as session:
+        rows = learners.list_learners(session, flt, unmasked=args.unmasked, limit=args.limit)
+    if args.unmasked:
+        log.info("learners list --unmasked by %s: %d rows", _actor(), len(rows))
+    records = [r.as_json() for r in rows]
+    if args.format == "table":
+        for record in records:
+            record["gender"] = {"male": "男", "female": "女"}[record["gender"]]
+            record["level"] = Level(record["level"]).label
+            record["status"] = EnrolmentStatus(record["status"]).label
+    _emit(args.format, ["学籍号", "姓名", "性别", "身份证号码", "层次", "状态", "报名日期", "街道/镇"],
+          ["student_number", "name", "gender", "id_number", "level", "status", "registered_on", "township"], records)
+    return EXIT_OK
+
+
+def cmd_rules_show(args: argparse.Namespace) -> int:
+    from adultschool.settings import RULE_SPECS
+
+    db = _open(args)
+    with read_session(db.engine) as session:
+        current = rules.load_rules(session)
+    _print_table(["规则", "键", "当前值", "默认值", "来源"], [
+        [s.label, s.key, json.dumps(current.values[s.key], ensure_ascii=False),
+         json.dumps(s.default, ensure_ascii=False), s.source] for s in RULE_SPECS
+    ])
+    return EXIT_OK
+
+
+def cmd_rules_set(args: argparse.Namespace) -> int:
+    try:
+        value = json.loads(args.value)
+    except json.JSONDecodeError:
+        value = args.value  # a bare word such as 03-31
+    db = _open(args)
+    with unit_of_work(db.engine) as session:
+        rules.set_rule(session, args.key, value, actor=_actor())
+    print(f"rule {args.key} set to {json.dumps(value, ensure_ascii=False)}")
+    return EXIT_OK
+
+
+def cmd_township_add(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with unit_of_work(db.engine) as session:
+        info = site.get_site(session)
+        site.add_township(session, args.name, school_code=info.code if info.kind is SiteKind.SCHOOL else None,
+                          actor=_actor())
+        if args.quota is not None:
+            site.set_quota(session, args.name, args.year, args.quota, actor=_actor())
+    print(f"added township {args.name}")
+    return EXIT_OK
+
+
+def cmd_township_quota(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with unit_of_work(db.engine) as session:
+        site.set_quota(session, args.name, args.year, args.quota, actor=_actor())
+    print(f"quota {args.name} {args.year} set to {args.quota}")
+    return EXIT_OK
+
+
+def cmd_township_list(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with read_session(db.engine) as session:
+        rows = site.list_townships(session)
+    _print_table(["街道/镇", "负责学校", "任务数"], [
+        [t.name, t.school_code or "", "，".join(f"{y}年 {q}" for y, q in sorted(t.quotas.items()))] for t in rows
+    ])
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with read_session(db.engine) as session:
+        result = audit.verify(session)
+    if result.intact:
+        print(f"audit chain intact, {result.entries} entries")
+        return EXIT_OK
+    print(f"审计记录被改动或删除：第 {result.broken_at} 条起对不上。", file=sys.stderr)
+    return EXIT_SOME_REJECTED
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from adultschool.ui.app import run  # Qt is loaded only here
+
+    return run(args.db)
+
+
+# --- parser ---------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db_help = "数据库文件路径或 URL（默认：用户数据目录里的 adultschool.sqlite3）"
+    # --db may stand before or after the subcommand; the subcommand's copy must not reset the top-level one.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
+
+    parser = argparse.ArgumentParser(prog="adultschool", description="成人“双证制”学历提升 教务管理")
+    parser.add_argument("--db", default=None, help=db_help)
+    parser.add_argument("--version", action="version", version=f"adultschool {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(parent, name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        sub = parent.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    p = add(commands, "init", cmd_init, "建立学校（或区级分中心）数据库")
+    p.add_argument("--school-code")
+    p.add_argument("--school-name")
+    p.add_argument("--township", action="append", help="本校负责的街道/镇，可重复")
+    p.add_argument("--district", metavar="CODE", help="建立区级分中心数据库")
+
+    p = add(commands, "demo", cmd_demo, "生成演示学校数据")
+    p.add_argument("--learners", type=int, default=300)
+
+    group = commands.add_parser("roster", help="报名名单").add_subparsers(dest="roster_command", metavar="COMMAND", required=True)
+    p = add(group, "import", cmd_roster_import, "从 Excel 名单登记学员")
+    p.add_argument("file", type=Path)
+    p.add_argument("--registered-on", type=_date, help="报名日期（默认今天；名单里有“报名日期”列时以该列为准）")
+    p.add_argument("--township", help="名单所属街道/镇（名单里有该列时以该列为准）")
+    p.add_argument("--errors", type=Path, help="把未导入的行写入这个 xlsx")
+    p.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    p = add(group, "export", cmd_roster_export, "导出报名汇总表（R13）")
+    p.add_argument("out", type=Path)
+    p.add_argument("--level", type=_level)
+
+    group = commands.add_parser("survey", help="排摸").add_subparsers(dest="survey_command", metavar="COMMAND", required=True)
+    p = add(group, "import", cmd_survey_import, "导入排摸表（意向学员，不登记学籍）")
+    p.add_argument("file", type=Path)
+    p.add_argument("--surveyed-on", type=_date, help="排摸日期（默认今天；表里有“排摸日期”列时以该列为准）")
+    p.add_argument("--township")
+    p.add_argument("--errors", type=Path)
+    p.add_argument("--dry-run", action="store_true")
+    p = add(group, "list", cmd_survey_list, "尚未报名的排摸对象")
+    p.add_argument("--township")
+    p.add_argument("--all", action="store_true", help="包括已报名的")
+    p.add_argument("--progress", action="store_true", help="按街道/镇统计排摸进度")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    group = commands.add_parser("learners", help="学员").add_subparsers(dest="learners_command", metavar="COMMAND", required=True)
+    p = add(group, "list", cmd_learners_list, "学员名单")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--search")
+    p.add_argument("--level", type=_level)
+    p.add_argument("--status", choices=[s.value for s in EnrolmentStatus])
+    p.add_argument("--limit", type=int)
+    p.add_argument("--unmasked", action="store_true", help="显示完整身份证号码和电话（会记入日志）")
+
+    group = commands.add_parser("rules", help="规则表").add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
+    add(group, "show", cmd_rules_show, "查看规则")
+    p = add(group, "set", cmd_rules_set, "修改规则（值用 JSON，如 60、false、[\"课程\"]）")
+    p.add_argument("key")
+    p.add_argument("value")
+
+    group = commands.add_parser("township", help="街道/镇与任务数").add_subparsers(dest="township_command", metavar="COMMAND", required=True)
+    p = add(group, "add", cmd_township_add, "新增街道/镇")
+    p.add_argument("name")
+    p.add_argument("--quota", type=int)
+    p.add_argument("--year", type=int, default=date.today().year)
+    p = add(group, "quota", cmd_township_quota, "设定年度任务数（R8）")
+    p.add_argument("name")
+    p.add_argument("quota", type=int)
+    p.add_argument("--year", type=int, default=date.today().year)
+    add(group, "list", cmd_township_list, "街道/镇列表")
+
+    group = commands.add_parser("audit", help="审计记录").add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
+    add(group, "verify", cmd_audit_verify, "检查审计链是否完整")
+
+    add(commands, "gui", cmd_gui, "打开图形界面")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    set_up_logging()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_UNUSABLE
+    try:
+        return handler(args)
+    except AdultSchoolError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except BrokenPipeError:  # output piped into `head` and cut short: not an error
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("已中断，数据库没有改动。", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except Exception as exc:  # noqa: BLE001 - a bug: one line for the person, the traceback for the log
+        log.exception("unexpected error in %s", args.command)
+        print(f"程序出错（{type(exc).__name__}），详情已写入日志。请把日志发给技术支持。", file=sys.stderr)
+        return EXIT_UNUSABLE

@@ -1,0 +1,152 @@
+"""Resident ID numbers (GB 11643-1999): normalise, validate with a fix hint, birth date, gender.
+
+Also the masking every screen, log and message uses, since ID numbers are sensitive under PIPL.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import NoReturn
+
+from stdnum import numdb
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+
+from adultschool.errors import AdultSchoolError
+from adultschool.textnorm import to_halfwidth
+
+PROVINCE_CODES: dict[str, str] = {
+    "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古",
+    "21": "辽宁", "22": "吉林", "23": "黑龙江",
+    "31": "上海", "32": "江苏", "33": "浙江", "34": "安徽", "35": "福建", "36": "江西", "37": "山东",
+    "41": "河南", "42": "湖北", "43": "湖南", "44": "广东", "45": "广西", "46": "海南",
+    "50": "重庆", "51": "四川", "52": "贵州", "53": "云南", "54": "西藏",
+    "61": "陕西", "62": "甘肃", "63": "青海", "64": "宁夏", "65": "新疆",
+    "71": "台湾", "81": "香港", "82": "澳门", "83": "台湾居民居住证",
+}  # fmt: skip
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+_FIELD = "id_number"
+_DIGITS = "0123456789"
+_BLANKS = re.compile(r"[\s\u200b\u2060\ufeff]+")
+# What Excel shows for a long number in a General cell: 3.30205199001011E+17 or 330205199001011000.0
+_EXCEL_NUMBER = re.compile(r"\d+(?:\.\d+)?E\+?\d+|\d+\.\d*", re.IGNORECASE | re.ASCII)
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    """A resident ID number that passed every check, with what it says about the person."""
+
+    number: str
+    birth_date: date
+    gender: str  # 'male' | 'female'
+    province: str
+    warnings: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        # Keep the full number out of logs and test output (PIPL).
+        return (
+            f"ResidentId(number={mask(self.number)!r}, birth_date={self.birth_date!r}, "
+            f"gender={self.gender!r}, province={self.province!r}, warnings={self.warnings!r})"
+        )
+
+
+def normalise(text: str) -> str:
+    """Half-width, every blank removed (also inside), 'x' → 'X'; other characters are kept."""
+    return _BLANKS.sub("", to_halfwidth(text)).replace("x", "X")
+
+
+def parse(text: str | None, *, today: date | None = None) -> ResidentId:
+    """Validate an 18-character ID number; AdultSchoolError(field="id_number") says how to fix it.
+
+    Only the province is checked against a table: digits 1–6 are the county where the number was
+    issued, which may be younger than the person or abolished since (DOMAIN.md), so an unknown
+    county is only a warning.
+    """
+    number = normalise(text or "")
+    if not number:
+        _fail("身份证号码为空：请填写18位身份证号码。")
+    if len(number) == 15 and number.isascii() and number.isdigit():
+        _fail("这是旧的15位身份证号码，请向本人索取18位号码（第二代身份证上的号码）后重新填写。")
+    if _EXCEL_NUMBER.fullmatch(number):
+        # The digits Excel dropped cannot be recovered: report, never guess.
+        _fail(
+            "身份证号码被 Excel 当成了数字（如 3.3E+17），后几位已经丢失，无法还原："
+            "请把该列设为“文本”格式，再对照身份证重新输入完整的18位号码。"
+        )
+    if len(number) != 18:
+        _fail(f"身份证号码应为18位，现在有 {len(number)} 个字符：请对照身份证逐位核对，看是否多打或漏打。")
+    for position, char in enumerate(number[:17], start=1):
+        if char not in _DIGITS:
+            _fail(
+                f"身份证号码第 {position} 位是“{char}”：前17位只能是数字，请对照身份证核对。"
+            )
+    if number[17] not in _DIGITS + "X":
+        _fail(f"身份证号码最后一位是“{number[17]}”：只能是数字或 X，请对照身份证核对。")
+    province_code = number[:2]
+    if province_code not in PROVINCE_CODES:
+        _fail(f"身份证号码前两位“{province_code}”不是省、自治区、直辖市的代码：请对照身份证核对前两位。")
+    try:
+        birth_date = ric.get_birth_date(number)
+    except ValidationError:
+        _fail(f"身份证号码第7–14位“{number[6:14]}”不是真实的出生日期（年月日）：请对照身份证核对。")
+    today = today or date.today()
+    if birth_date > today:
+        _fail(f"身份证号码中的出生日期 {birth_date:%Y年%m月%d日} 晚于今天：请对照身份证核对第7–14位。")
+    if birth_date < EARLIEST_BIRTH_DATE:
+        _fail(f"身份证号码中的出生日期 {birth_date:%Y年%m月%d日} 早于1900年：请对照身份证核对第7–14位。")
+    # ISO 7064 MOD 11-2 catches every single mistyped digit and most swapped neighbours; naming the
+    # "right" check character would invite fixing the wrong position.
+    if number[17] != ric.calc_check_digit(number):
+        _fail("身份证号码校验不通过，说明其中某一位打错了（或相邻两位顺序颠倒）：请对照身份证逐位核对。")
+    return ResidentId(
+        number=number,
+        birth_date=birth_date,
+        gender="male" if int(number[16]) % 2 else "female",
+        province=PROVINCE_CODES[province_code],
+        warnings=_county_warnings(number[:6]),
+    )
+
+
+def is_valid(text: str | None) -> bool:
+    """True when parse() accepts the text."""
+    try:
+        parse(text)
+    except AdultSchoolError:
+        return False
+    return True
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Full years on `day`; born on 29 February means a year older on 1 March in common years."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def mask(number: str) -> str:
+    """'330205********123X' for 18 characters; anything else shows only 2 characters at each end.
+
+    Too short to hide more than it shows (under 8 characters): everything is masked.
+    """
+    if len(number) == 18:
+        return number[:6] + "*" * 8 + number[14:]
+    if len(number) < 8:
+        return "*" * len(number)
+    return number[:2] + "*" * (len(number) - 4) + number[-2:]
+
+
+def _county_warnings(county_code: str) -> tuple[str, ...]:
+    """A warning when stdnum's county list knows the province but never had this county code."""
+    found = dict(numdb.get("cn/loc").info(county_code))
+    province_known = county_code[:2] in found
+    county_known = bool(found.get(county_code[2:]))
+    if province_known and not county_known:
+        return (
+            f"身份证号码前6位“{county_code}”不在已知的县级行政区代码中：号码校验通过，可以保存，"
+            "如有疑问请对照身份证核对。",
+        )
+    return ()
+
+
+def _fail(message: str) -> NoReturn:
+    raise AdultSchoolError(message, field=_FIELD)

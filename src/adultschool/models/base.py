@@ -1,0 +1,58 @@
+"""Declarative base and the columns every travelling row carries (uuid, row version, timestamps).
+
+Row version doubles as SQLAlchemy's optimistic-lock counter, so a stale ORM update is refused, not lost.
+"""
+from __future__ import annotations
+
+import enum
+import uuid as uuid_module
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Enum, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_uuid() -> str:
+    return str(uuid_module.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def enum_column(enum_type: type[enum.Enum]) -> Enum:
+    """Enums stored as their lowercase English values in a VARCHAR, the same on SQLite and PostgreSQL."""
+    return Enum(
+        enum_type,
+        native_enum=False,
+        create_constraint=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Travelling:
+    """A row that goes to the district in sync packages: stable uuid, row version, UTC timestamps."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}

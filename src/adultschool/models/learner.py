@@ -1,0 +1,81 @@
+"""The person (learner) and their enrolments at a level; student numbers are issued from a per-school, per-year counter.
+
+A learner with no enrolment who came from a survey (R9) is a prospect.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from adultschool.models.base import Base, Travelling, enum_column
+from adultschool.models.enums import EnrolmentStatus, Gender, LearningMode, Level, Willingness
+from adultschool.models.school import School, Township
+
+
+class Learner(Travelling, Base):
+    __tablename__ = "learners"
+
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    gender: Mapped[Gender] = mapped_column(enum_column(Gender))
+    birth_date: Mapped[date] = mapped_column(Date)
+    education: Mapped[str | None] = mapped_column(String(50))  # prior education (文化程度)
+    household_location: Mapped[str | None] = mapped_column(String(200))  # 户籍所在地
+    address: Mapped[str | None] = mapped_column(String(300))
+    employer: Mapped[str | None] = mapped_column(String(200))
+    job: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(30), index=True)
+    is_migrant: Mapped[bool | None] = mapped_column(Boolean)  # R15: 流动人口
+    willingness: Mapped[Willingness | None] = mapped_column(enum_column(Willingness))  # R9
+    preferred_learning: Mapped[str | None] = mapped_column(String(100))  # R9: preferred way of learning
+    surveyed_on: Mapped[date | None] = mapped_column(Date)  # R9: set when the person came from a survey
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"), index=True)
+
+    township: Mapped[Township | None] = relationship()
+    enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="learner")
+
+
+class Enrolment(Travelling, Base):
+    """A learner studying for one level at one school (学籍)."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        # One person may not hold two open enrolments at the same level (withdrawn ones do not count).
+        Index(
+            "uq_enrolments_open_level",
+            "learner_id",
+            "level",
+            unique=True,
+            sqlite_where=text("status != 'withdrawn'"),
+            postgresql_where=text("status != 'withdrawn'"),
+        ),
+    )
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    level: Mapped[Level] = mapped_column(enum_column(Level))
+    student_number: Mapped[str] = mapped_column(String(40), unique=True)
+    registered_on: Mapped[date] = mapped_column(Date, index=True)
+    learning_mode: Mapped[LearningMode | None] = mapped_column(enum_column(LearningMode))
+    status: Mapped[EnrolmentStatus] = mapped_column(enum_column(EnrolmentStatus), default=EnrolmentStatus.ACTIVE, index=True)
+    # The township whose quota this registration counts toward (R8), and in which year (R7).
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"), index=True)
+    quota_year: Mapped[int] = mapped_column(Integer)
+
+    learner: Mapped[Learner] = relationship(back_populates="enrolments")
+    school: Mapped[School] = relationship()
+    township: Mapped[Township | None] = relationship()
+
+
+class StudentNumberCounter(Base):
+    """The last serial issued per school and year; numbers are never reused, even after a withdrawal."""
+
+    __tablename__ = "student_number_counters"
+    __table_args__ = (UniqueConstraint("school_id", "year", name="uq_student_number_counters_school_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    last_serial: Mapped[int] = mapped_column(Integer, default=0)

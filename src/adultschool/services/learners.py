@@ -1,0 +1,133 @@
+"""Finding learners: one row per enrolment, filtered, searched and sorted in SQL, paged for the GUI's lazy model.
+
+ID numbers and phones leave this module masked unless the caller asks for them in full.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from adultschool import idcard
+from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, Township
+from adultschool.textnorm import clean_text
+
+
+@dataclass(frozen=True)
+class LearnerFilter:
+    search: str | None = None  # name, ID number, phone or student number (part of any)
+    level: Level | None = None
+    status: EnrolmentStatus | None = None
+    township_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    enrolment_id: int
+    student_number: str
+    name: str
+    gender: str  # 'male' | 'female'
+    id_number: str  # masked unless asked
+    level: str  # 'junior' | 'senior'
+    status: str
+    registered_on: date
+    township: str | None
+    phone: str | None  # masked unless asked
+    education: str | None
+    employer: str | None
+
+    def as_json(self) -> dict:
+        """The stable keys of `learners list --format json` (DESIGN.md)."""
+        return {
+            "student_number": self.student_number,
+            "name": self.name,
+            "gender": self.gender,
+            "id_number": self.id_number,
+            "level": self.level,
+            "status": self.status,
+            "registered_on": self.registered_on.isoformat(),
+            "township": self.township,
+        }
+
+
+SORT_COLUMNS = {
+    "student_number": Enrolment.student_number,
+    "name": Learner.name,
+    "gender": Learner.gender,
+    "id_number": Learner.id_number,
+    "level": Enrolment.level,
+    "status": Enrolment.status,
+    "registered_on": Enrolment.registered_on,
+    "township": Township.name,
+    "phone": Learner.phone,
+}
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return phone
+    if len(phone) == 11 and phone.isdigit():
+        return phone[:3] + "****" + phone[-4:]
+    return phone[:-4] + "****" if len(phone) > 4 else "****"
+
+
+def _filtered(query: Select, flt: LearnerFilter) -> Select:
+    if flt.level is not None:
+        query = query.where(Enrolment.level == flt.level)
+    if flt.status is not None:
+        query = query.where(Enrolment.status == flt.status)
+    if flt.township_id is not None:
+        query = query.where(Enrolment.township_id == flt.township_id)
+    text = clean_text(flt.search)
+    if text:
+        needle = idcard.normalise(text) if any(c.isdigit() for c in text) else text
+        pattern = f"%{needle.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(
+            Learner.name.like(pattern),
+            Learner.id_number.like(pattern),
+            Learner.phone.like(pattern),
+            Enrolment.student_number.like(pattern),
+        ))
+    return query
+
+
+def count_learners(session: Session, flt: LearnerFilter = LearnerFilter()) -> int:
+    query = select(func.count(Enrolment.id)).join(Learner, Enrolment.learner_id == Learner.id)
+    return session.execute(_filtered(query, flt)).scalar_one()
+
+
+def list_learners(
+    session: Session,
+    flt: LearnerFilter = LearnerFilter(),
+    *,
+    sort: str = "student_number",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+    unmasked: bool = False,
+) -> list[LearnerRow]:
+    order = SORT_COLUMNS.get(sort, Enrolment.student_number)
+    query = (
+        select(
+            Enrolment.id, Enrolment.student_number, Learner.name, Learner.gender, Learner.id_number, Enrolment.level,
+            Enrolment.status, Enrolment.registered_on, Township.name, Learner.phone, Learner.education, Learner.employer,
+        )
+        .join(Learner, Enrolment.learner_id == Learner.id)
+        .outerjoin(Township, Enrolment.township_id == Township.id)
+    )
+    query = _filtered(query, flt)
+    query = query.order_by(order.desc() if descending else order.asc(), Enrolment.id.asc())
+    query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = []
+    for r in session.execute(query):
+        rows.append(LearnerRow(
+            enrolment_id=r[0], student_number=r[1], name=r[2], gender=r[3].value,
+            id_number=r[4] if unmasked else idcard.mask(r[4]), level=r[5].value, status=r[6].value,
+            registered_on=r[7], township=r[8], phone=r[9] if unmasked else mask_phone(r[9]),
+            education=r[10], employer=r[11],
+        ))
+    return rows

@@ -1,0 +1,439 @@
+"""Registering learners (R1, R2, R7): one check used by the dialog's live validation, the roster import and the CLI.
+
+`check` is pure (no database); `register` adds what only the database knows and writes in bulk.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable, Sequence
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from adultschool import idcard
+from adultschool.errors import AdultSchoolError
+from adultschool.jobs import JobContext, NullJob
+from adultschool.models import (
+    Enrolment,
+    EnrolmentStatus,
+    Gender,
+    LearningMode,
+    Learner,
+    Level,
+    StudentNumberCounter,
+    Township,
+)
+from adultschool.services import audit
+from adultschool.services.site import require_school
+from adultschool.settings import Rules
+from adultschool.textnorm import clean_name, clean_text, normalise_phone
+
+FIELD_LABELS = {
+    "name": "姓名",
+    "id_number": "身份证号码",
+    "level": "学历提升层次",
+    "gender": "性别",
+    "phone": "联系电话",
+    "registered_on": "报名日期",
+    "township": "街道/镇",
+    "learning_mode": "学习方式",
+    "education": "文化程度",
+}
+
+CHUNK = 500  # stays under SQLite's bound-parameter limit for IN (...)
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    """What a clerk typed or a roster row held; raw text, normalised by `check`."""
+
+    name: str | None
+    id_number: str | None
+    level: str | None
+    registered_on: date
+    phone: str | None = None
+    gender: str | None = None  # as given; the ID number decides
+    education: str | None = None
+    employer: str | None = None
+    address: str | None = None
+    job: str | None = None
+    household_location: str | None = None
+    township: str | None = None
+    learning_mode: str | None = None
+    is_migrant: bool | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str  # code name, see FIELD_LABELS
+    message: str  # Chinese
+
+
+@dataclass(frozen=True)
+class CheckedRegistration:
+    """The outcome of `check`: normalised values, derived facts, errors (refuse) and warnings (tell)."""
+
+    source: RegistrationInput
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    name: str | None = None
+    id_number: str | None = None
+    birth_date: date | None = None
+    gender: Gender | None = None
+    age: int | None = None
+    level: Level | None = None
+    phone: str | None = None
+    learning_mode: LearningMode | None = None
+    quota_year: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def first_error(self) -> str:
+        return "；".join(p.message for p in self.errors)
+
+
+def parse_level(text: str | None) -> Level:
+    """Anything naming 初中 is junior, 高中 senior ("成人高中" too); nothing else is guessed."""
+    value = clean_text(text) or ""
+    lowered = value.lower()
+    is_junior = "初中" in value or lowered == Level.JUNIOR.value
+    is_senior = "高中" in value or lowered == Level.SENIOR.value
+    if is_junior != is_senior:
+        return Level.JUNIOR if is_junior else Level.SENIOR
+    if not value:
+        raise AdultSchoolError("学历提升层次为空：请填写“初中”或“高中”。", field="level")
+    raise AdultSchoolError(f"学历提升层次“{value}”无法识别：请填写“初中”或“高中”。", field="level")
+
+
+def parse_gender(text: str | None) -> Gender | None:
+    value = (clean_text(text) or "").lower()
+    if value in ("男", "male", "m", "男性"):
+        return Gender.MALE
+    if value in ("女", "female", "f", "女性"):
+        return Gender.FEMALE
+    return None
+
+
+def parse_learning_mode(text: str | None) -> LearningMode | None:
+    value = (clean_text(text) or "").lower()
+    if not value:
+        return None
+    if value in ("线上", "网上", "在线", "网络", "online"):
+        return LearningMode.ONLINE
+    if value in ("线下", "面授", "送教上门", "offline"):
+        return LearningMode.OFFLINE
+    raise AdultSchoolError(f"学习方式“{value}”无法识别：请填写“线上”或“线下”。", field="learning_mode")
+
+
+def check(data: RegistrationInput, rules: Rules, *, today: date | None = None) -> CheckedRegistration:
+    """Every rule a registration must meet that needs no database: R1 age, ID number, level, phone, dates."""
+    today = today or date.today()
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    values: dict = {}
+
+    name = clean_name(data.name)
+    if not name:
+        errors.append(Problem("name", "姓名为空。"))
+    values["name"] = name
+
+    if data.registered_on > today:
+        errors.append(Problem("registered_on", f"报名日期 {data.registered_on} 晚于今天，不能预先登记。"))
+
+    try:
+        resident = idcard.parse(data.id_number, today=today)
+    except AdultSchoolError as exc:
+        errors.append(Problem("id_number", exc.message))
+    else:
+        values.update(id_number=resident.number, birth_date=resident.birth_date, gender=Gender(resident.gender))
+        for note in resident.warnings:
+            warnings.append(Problem("id_number", note))
+        age = idcard.age_on(resident.birth_date, data.registered_on)
+        values["age"] = age
+        if not rules.min_age <= age <= rules.max_age:
+            errors.append(Problem(
+                "id_number",
+                f"报名当天（{data.registered_on}）年龄 {age} 周岁，不在可报名的 {rules.min_age}–{rules.max_age} 周岁之间。",
+            ))
+        given = parse_gender(data.gender)
+        if clean_text(data.gender) and given is None:
+            warnings.append(Problem("gender", f"性别“{clean_text(data.gender)}”无法识别，已按身份证号码登记为{Gender(resident.gender).label}。"))
+        elif given is not None and given.value != resident.gender:
+            warnings.append(Problem(
+                "gender", f"性别填写为“{given.label}”，但身份证号码显示为{Gender(resident.gender).label}；已按身份证号码登记。"
+            ))
+
+    try:
+        values["level"] = parse_level(data.level)
+    except AdultSchoolError as exc:
+        errors.append(Problem("level", exc.message))
+
+    try:
+        values["phone"] = normalise_phone(data.phone)
+    except AdultSchoolError as exc:
+        errors.append(Problem("phone", exc.message))
+
+    try:
+        values["learning_mode"] = parse_learning_mode(data.learning_mode)
+    except AdultSchoolError as exc:
+        errors.append(Problem("learning_mode", exc.message))
+
+    quota_year = rules.quota_year(data.registered_on)
+    values["quota_year"] = quota_year
+    if quota_year != data.registered_on.year:
+        deadline = rules.enrolment_deadline(data.registered_on.year)
+        warnings.append(Problem(
+            "registered_on",
+            f"已过 {data.registered_on.year} 年报名截止日（{deadline}），这次报名计入 {quota_year} 年的任务数。",
+        ))
+    return CheckedRegistration(source=data, errors=tuple(errors), warnings=tuple(warnings), **values)
+
+
+@dataclass(frozen=True)
+class Registered:
+    student_number: str
+    name: str
+    level: Level
+    enrolment_uuid: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    index: int  # position in the input sequence
+    problems: tuple[Problem, ...]
+
+
+@dataclass
+class RegistrationBatch:
+    registered: list[Registered] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    name: str
+    uuid: str
+
+
+def _existing_people(session: Session, id_numbers: Sequence[str]) -> dict[str, _Person]:
+    found: dict[str, _Person] = {}
+    for start in range(0, len(id_numbers), CHUNK):
+        chunk = id_numbers[start:start + CHUNK]
+        for row in session.execute(
+            select(Learner.id_number, Learner.id, Learner.name, Learner.uuid).where(Learner.id_number.in_(chunk))
+        ):
+            found[row[0]] = _Person(row[1], row[2], row[3])
+    return found
+
+
+def _open_enrolments(session: Session, learner_ids: Sequence[int]) -> dict[tuple[int, Level], str]:
+    found: dict[tuple[int, Level], str] = {}
+    for start in range(0, len(learner_ids), CHUNK):
+        chunk = learner_ids[start:start + CHUNK]
+        for learner_id, level, number in session.execute(
+            select(Enrolment.learner_id, Enrolment.level, Enrolment.student_number).where(
+                Enrolment.learner_id.in_(chunk), Enrolment.status != EnrolmentStatus.WITHDRAWN
+            )
+        ):
+            found[(learner_id, level)] = number
+    return found
+
+
+def conflicts(session: Session, checked: CheckedRegistration) -> tuple[Problem, ...]:
+    """What only the database knows: the ID held by someone of another name, or already enrolled at the level."""
+    if checked.id_number is None:
+        return ()
+    person = _existing_people(session, [checked.id_number]).get(checked.id_number)
+    if person is None:
+        return ()
+    problems = []
+    if checked.name and person.name != checked.name:
+        problems.append(Problem("id_number", f"这个身份证号码已登记在“{mask_name(person.name)}”名下，与姓名“{checked.name}”不符。"))
+    if checked.level is not None:
+        number = _open_enrolments(session, [person.id]).get((person.id, checked.level))
+        if number:
+            problems.append(Problem("level", f"此人已在读{checked.level.label}（学籍号 {number}），同一层次不能重复报名。"))
+    return tuple(problems)
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def _next_serials(session: Session, school_id: int, year: int, count: int) -> int:
+    """Reserves `count` serials for the school and year; returns the first. Never reuses one (R2)."""
+    counter = session.execute(
+        select(StudentNumberCounter).where(StudentNumberCounter.school_id == school_id, StudentNumberCounter.year == year)
+    ).scalar()
+    if counter is None:
+        counter = StudentNumberCounter(school_id=school_id, year=year, last_serial=0)
+        session.add(counter)
+        session.flush()
+    first = counter.last_serial + 1
+    counter.last_serial += count
+    session.flush()
+    return first
+
+
+def student_number(school_code: str, year: int, serial: int) -> str:
+    """R2: readable and unique: school code, year, serial (330205-01-2026-00017)."""
+    return f"{school_code}-{year}-{serial:05d}"
+
+
+def _township_ids(session: Session, rows: Iterable[CheckedRegistration]) -> dict[str, int]:
+    wanted = {clean_text(r.source.township) for r in rows if clean_text(r.source.township)}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Township.name, Township.id).where(Township.name.in_(wanted))).all())
+
+
+def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: str, job: JobContext | None = None,
+             source: str = "手工登记") -> RegistrationBatch:
+    """Registers every row that passes `check` and `conflicts`; the rest come back as Rejected.
+
+    Bulk and set-based: a few queries per 500 rows, whatever the batch size. The caller owns the transaction.
+    """
+    job = job or NullJob()
+    site = require_school(session)
+    batch = RegistrationBatch()
+    townships = _township_ids(session, rows)
+    candidates: list[tuple[int, CheckedRegistration]] = []
+    for index, row in enumerate(rows):
+        problems = list(row.errors)
+        township = clean_text(row.source.township)
+        if township and township not in townships:
+            problems.append(Problem("township", f"没有名为“{township}”的街道/镇，请先在设置里添加。"))
+        if problems:
+            batch.rejected.append(Rejected(index, tuple(problems)))
+        else:
+            candidates.append((index, row))
+    job.check_cancelled()
+
+    people = _existing_people(session, [r.id_number for _, r in candidates])
+    open_levels = _open_enrolments(session, [p.id for p in people.values()])
+    accepted: list[tuple[int, CheckedRegistration]] = []
+    seen: dict[str, int] = {}
+    for index, row in candidates:
+        person = people.get(row.id_number)
+        problems = []
+        if row.id_number in seen:
+            problems.append(Problem("id_number", f"与同一批第 {seen[row.id_number] + 1} 条的身份证号码重复。"))
+        seen.setdefault(row.id_number, index)
+        if person is not None:
+            if person.name != row.name:
+                problems.append(Problem("id_number", f"这个身份证号码已登记在“{mask_name(person.name)}”名下，与姓名“{row.name}”不符。"))
+            number = open_levels.get((person.id, row.level))
+            if number:
+                problems.append(Problem("level", f"此人已在读{row.level.label}（学籍号 {number}），同一层次不能重复报名。"))
+        if problems:
+            batch.rejected.append(Rejected(index, tuple(problems)))
+        else:
+            accepted.append((index, row))
+    batch.rejected.sort(key=lambda r: r.index)
+    if not accepted:
+        return batch
+
+    # New people in one INSERT; people already known (prospects from a survey, or enrolled at the other level)
+    # get the details this registration gave, never blanked by what it left out.
+    new_people = [(i, r) for i, r in accepted if r.id_number not in people]
+    known = [(i, r) for i, r in accepted if r.id_number in people]
+    person_values = [_person_values(r, townships) for _, r in new_people]
+    for start in range(0, len(person_values), 2000):
+        chunk = person_values[start:start + 2000]
+        inserted = session.execute(insert(Learner).returning(Learner.id, Learner.id_number, Learner.uuid), chunk).all()
+        for learner_id, number, learner_uuid in inserted:
+            people[number] = _Person(learner_id, "", learner_uuid)
+        job.report(start + len(chunk), len(accepted) * 2, "写入学员")
+    for _, row in known:
+        given = {k: v for k, v in _person_values(row, townships).items() if v is not None and k not in ("id_number",)}
+        session.execute(
+            update(Learner).where(Learner.id == people[row.id_number].id)
+            .values(**given, version=Learner.version + 1), execution_options={"synchronize_session": False}
+        )
+
+    by_year: dict[int, list[tuple[int, CheckedRegistration]]] = {}
+    for item in accepted:
+        by_year.setdefault(item[1].source.registered_on.year, []).append(item)
+    enrolment_values = []
+    for year, items in sorted(by_year.items()):
+        first = _next_serials(session, site.school_id, year, len(items))
+        for offset, (_, row) in enumerate(items):
+            enrolment_values.append({
+                "learner_id": people[row.id_number].id,
+                "school_id": site.school_id,
+                "level": row.level,
+                "student_number": student_number(site.code, year, first + offset),
+                "registered_on": row.source.registered_on,
+                "learning_mode": row.learning_mode,
+                "status": EnrolmentStatus.ACTIVE,
+                "township_id": townships.get(clean_text(row.source.township) or ""),
+                "quota_year": row.quota_year,
+            })
+    names = {people[r.id_number].id: r.name for _, r in accepted}
+    for start in range(0, len(enrolment_values), 2000):
+        chunk = enrolment_values[start:start + 2000]
+        inserted = session.execute(
+            insert(Enrolment).returning(Enrolment.student_number, Enrolment.learner_id, Enrolment.level, Enrolment.uuid),
+            chunk,
+        ).all()
+        batch.registered.extend(Registered(n, names[lid], level, u) for n, lid, level, u in inserted)
+        job.report(len(accepted) + start + len(chunk), len(accepted) * 2, "发放学籍号")
+
+    audit.record(
+        session, actor=actor, action="learner.register", entity="enrolments",
+        entity_uuid=batch.registered[0].enrolment_uuid if len(batch.registered) == 1 else None,
+        summary=f"{source}：登记 {len(batch.registered)} 人",
+        after={"student_numbers": [r.student_number for r in batch.registered]},
+    )
+    return batch
+
+
+def _person_values(row: CheckedRegistration, townships: dict[str, int]) -> dict:
+    source = row.source
+    return {
+        "name": row.name,
+        "id_number": row.id_number,
+        "gender": row.gender,
+        "birth_date": row.birth_date,
+        "phone": row.phone,
+        "education": clean_text(source.education),
+        "employer": clean_text(source.employer),
+        "address": clean_text(source.address),
+        "job": clean_text(source.job),
+        "household_location": clean_text(source.household_location),
+        "is_migrant": source.is_migrant,
+        "township_id": townships.get(clean_text(source.township) or ""),
+    }
+
+
+def register_one(session: Session, data: RegistrationInput, rules: Rules, *, actor: str,
+                 today: date | None = None) -> tuple[Registered, tuple[Problem, ...]]:
+    """Keyboard registration: the same checks and writer as the roster import; raises on the first refusal."""
+    checked = check(data, rules, today=today)
+    batch = register(session, [checked], actor=actor)
+    if batch.rejected:
+        problem = batch.rejected[0].problems[0]
+        raise AdultSchoolError(problem.message, field=problem.field)
+    return batch.registered[0], checked.warnings
+
+
+def count_enrolments(session: Session) -> int:
+    return session.execute(select(func.count(Enrolment.id))).scalar_one()
+
+
+__all__ = [
+    "CheckedRegistration",
+    "Problem",
+    "Registered",
+    "RegistrationBatch",
+    "RegistrationInput",
+    "check",
+    "conflicts",
+    "parse_level",
+    "register",
+    "register_one",
+]

@@ -1,0 +1,165 @@
+"""Roster import (R13 summary forms and township rosters) and the registration summary form export.
+
+Every row is registered or rejected with its sheet row number and a Chinese reason; accepted rows land in one transaction.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adultschool.errors import AdultSchoolError, Where
+from adultschool.jobs import JobContext, NullJob
+from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, School
+from adultschool.services import registration
+from adultschool.services.registration import CheckedRegistration, RegistrationInput, Registered
+from adultschool.services.rules import load_rules
+from adultschool.services.site import find_township, require_school
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, data_rows, start_report, yes_no
+from adultschool.xlsx import Column, HeaderMatch, SummaryRow, cell_text, date_value, id_text, read_sheets, write_summary_form
+
+ROSTER_COLUMNS: tuple[Column, ...] = (
+    Column("name", "姓名", ("学员姓名",), required=True),
+    Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "身份证件号码"), required=True),
+    Column("level", "学历提升层次", ("层次", "报读层次", "学历层次", "提升层次", "报名层次"), required=True),
+    Column("gender", "性别"),
+    Column("education", "文化程度", ("原文化程度", "现文化程度", "学历")),
+    Column("address", "工作单位或家庭地址", ("家庭地址", "家庭住址", "住址", "联系地址", "地址")),
+    Column("employer", "工作单位", ("单位", "工作单位名称")),
+    Column("phone", "联系电话", ("手机号码", "手机号", "电话", "手机", "联系方式", "电话号码")),
+    Column("household_location", "户籍所在地", ("户籍地", "户籍", "户口所在地")),
+    Column("job", "职业", ("工作岗位", "岗位", "工种")),
+    Column("township", "街道/镇", ("街道", "乡镇", "镇街", "所属街道", "所属乡镇", "镇（街道）")),
+    Column("registered_on", "报名日期", ("注册日期", "登记日期")),
+    Column("learning_mode", "学习方式", ("学习形式",)),
+    Column("is_migrant", "是否流动人口", ("流动人口",)),
+)
+
+
+def import_roster(
+    session: Session,
+    path: Path,
+    *,
+    registered_on: date,
+    actor: str,
+    township: str | None = None,
+    dry_run: bool = False,
+    job: JobContext | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Reads the workbook, checks every row, registers the good ones. With dry_run the same work is rolled back."""
+    job = job or NullJob()
+    require_school(session)
+    rules = load_rules(session)
+    if township:
+        township = find_township(session, township).name
+    sheets = read_sheets(path, job=job)
+    report, sheet, header = start_report(sheets, ROSTER_COLUMNS, path, dry_run=dry_run)
+    sink = RowSink(report, header, registration.FIELD_LABELS)
+    checked: list[CheckedRegistration] = []
+    row_numbers: list[int] = []
+    first_row_of_id: dict[str, int] = {}
+
+    rows = list(data_rows(sheet, header))
+    report.rows_read = len(rows)
+    for done, (row_number, cells) in enumerate(rows, start=1):
+        if done % 1000 == 0:
+            job.report(done, len(rows), "检查名单")
+        try:
+            data = _row_input(cells, header, sheet.name, row_number, registered_on, township)
+        except AdultSchoolError as exc:
+            sink.reject_error(row_number, cells, exc)
+            continue
+        one = registration.check(data, rules, today=today)
+        if one.id_number and one.id_number in first_row_of_id:
+            sink.reject(row_number, cells, "id_number", f"与第 {first_row_of_id[one.id_number]} 行的身份证号码重复（保留第一行）。")
+            continue
+        if one.id_number:
+            first_row_of_id[one.id_number] = row_number
+        if not one.ok:
+            for problem in one.errors:
+                sink.reject(row_number, cells, problem.field, problem.message)
+            continue
+        for problem in one.warnings:
+            sink.warn(row_number, problem.field, problem.message)
+        checked.append(one)
+        row_numbers.append(row_number)
+    job.report(len(rows), len(rows), "检查名单")
+
+    savepoint = session.begin_nested() if dry_run else None
+    batch = registration.register(session, checked, actor=actor, job=job, source=f"名单导入（{report.file}）")
+    cells_by_row = dict(rows)
+    for rejected in batch.rejected:
+        row_number = row_numbers[rejected.index]
+        for problem in rejected.problems:
+            sink.reject(row_number, cells_by_row[row_number], problem.field, problem.message)
+    report.rejected.sort(key=lambda p: p.row)
+    report.registered = batch.registered
+    report.imported = len(batch.registered)
+    if savepoint is not None:
+        savepoint.rollback()
+    return report
+
+
+def _row_input(cells: tuple[object, ...], header: HeaderMatch, sheet: str, row_number: int,
+               registered_on: date, township: str | None) -> RegistrationInput:
+    def where(name: str) -> Where:
+        return Where(sheet, row_number, header.labels.get(name))
+
+    def text(name: str) -> str | None:
+        return cell_text(cell(cells, header, name))
+
+    row_date = date_value(cell(cells, header, "registered_on"), where("registered_on")) if "registered_on" in header.columns else None
+    is_migrant = yes_no(text("is_migrant"), where("is_migrant"), "is_migrant")
+    id_value = id_text(cell(cells, header, "id_number"), where("id_number"))
+    return RegistrationInput(
+        name=text("name"),
+        id_number=id_value,
+        level=text("level"),
+        registered_on=row_date or registered_on,
+        phone=text("phone"),
+        gender=text("gender"),
+        education=text("education"),
+        employer=text("employer"),
+        address=text("address"),
+        job=text("job"),
+        household_location=text("household_location"),
+        township=text("township") or township,
+        learning_mode=text("learning_mode"),
+        is_migrant=is_migrant,
+    )
+
+
+CURRENT_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.READY, EnrolmentStatus.EXAM_APPLIED, EnrolmentStatus.PASSED)
+
+
+def summary_rows(session: Session, level: Level | None = None) -> list[SummaryRow]:
+    """R13 rows of current learners (not withdrawn, not yet graduated), in student-number order."""
+    query = (
+        select(Learner.name, Learner.gender, Learner.education, Learner.id_number, Learner.address, Learner.employer,
+               Learner.phone, Enrolment.level)
+        .join(Enrolment, Enrolment.learner_id == Learner.id)
+        .where(Enrolment.status.in_(CURRENT_STATUSES))
+        .order_by(Enrolment.student_number)
+    )
+    if level is not None:
+        query = query.where(Enrolment.level == level)
+    return [
+        SummaryRow(
+            name=name, gender=gender.label, education=education or "", id_number=id_number,
+            employer_or_address=address or employer or "", phone=phone or "", level=lvl.label,
+        )
+        for name, gender, education, id_number, address, employer, phone, lvl in session.execute(query)
+    ]
+
+
+def export_roster(session: Session, path: Path, *, level: Level | None = None, job: JobContext | None = None) -> int:
+    """Writes the R13 registration summary form; returns the number of learners on it."""
+    site = require_school(session)
+    school_name = session.execute(select(School.name).where(School.id == site.school_id)).scalar_one()
+    rows = summary_rows(session, level)
+    write_summary_form(path, unit=school_name, rows=rows, job=job)
+    return len(rows)
+

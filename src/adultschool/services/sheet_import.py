@@ -1,0 +1,124 @@
+"""What every row-by-row workbook import shares: finding the sheet and header, row problems, the report, the errors file.
+
+Roster, survey and later imports describe their columns and turn a row into values; this module does the rest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from adultschool.errors import AdultSchoolError, Where
+from adultschool.xlsx import Column, HeaderMatch, RejectedRow, Sheet, find_header, write_rejected_rows
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # sheet row number, as Excel shows it
+    column: str | None  # header text as written in the file
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    file: str
+    sheet: str
+    header_row: int
+    dry_run: bool
+    headers: tuple[str, ...] = ()
+    rows_read: int = 0
+    imported: int = 0
+    updated: int = 0
+    rejected: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+    rejected_cells: dict[int, tuple[object, ...]] = field(default_factory=dict)
+    registered: list = field(default_factory=list)  # roster import: services.registration.Registered
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return sorted({p.row for p in self.rejected})
+
+    def summary_line(self) -> str:
+        verb = "would import" if self.dry_run else "imported"
+        extra = f", updated {self.updated}" if self.updated else ""
+        return f"{verb} {self.imported}{extra}, rejected {len(self.rejected_rows)}"
+
+
+class RowSink:
+    """Collects row problems into a report, naming columns as the file wrote them."""
+
+    def __init__(self, report: ImportReport, header: HeaderMatch, fallback_labels: dict[str, str]):
+        self.report = report
+        self.header = header
+        self.fallback_labels = fallback_labels
+
+    def label(self, field_name: str | None) -> str | None:
+        if field_name is None:
+            return None
+        return self.header.labels.get(field_name) or self.fallback_labels.get(field_name, field_name)
+
+    def reject(self, row: int, cells: tuple[object, ...], field_name: str | None, reason: str) -> None:
+        self.report.rejected.append(RowProblem(row, self.label(field_name), reason))
+        self.report.rejected_cells[row] = cells
+
+    def reject_error(self, row: int, cells: tuple[object, ...], exc: AdultSchoolError) -> None:
+        self.reject(row, cells, exc.field or self.field_of_column(exc.where), exc.message)
+
+    def warn(self, row: int, field_name: str | None, reason: str) -> None:
+        self.report.warnings.append(RowProblem(row, self.label(field_name), reason))
+
+    def field_of_column(self, where: Where | None) -> str | None:
+        if where is None or where.column is None:
+            return None
+        return next((name for name, text in self.header.labels.items() if text == where.column), None)
+
+
+def start_report(sheets: list[Sheet], columns: tuple[Column, ...], file: Path, *, dry_run: bool
+                 ) -> tuple[ImportReport, Sheet, HeaderMatch]:
+    """The first sheet whose header is recognisable; if none, the first sheet's reason is raised."""
+    first_error: AdultSchoolError | None = None
+    for sheet in sheets:
+        try:
+            header = find_header(sheet, columns)
+        except AdultSchoolError as exc:
+            first_error = first_error or exc
+            continue
+        report = ImportReport(file=Path(file).name, sheet=sheet.name, header_row=header.row, dry_run=dry_run)
+        report.headers = tuple("" if v is None else str(v) for v in sheet.rows[header.row - 1])
+        return report, sheet, header
+    raise first_error or AdultSchoolError(f"“{Path(file).name}”里没有工作表。")
+
+
+def data_rows(sheet: Sheet, header: HeaderMatch) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """(sheet row number, cells) of every row below the header; blank rows are skipped silently."""
+    for number, cells in enumerate(sheet.rows[header.row:], start=header.row + 1):
+        if not all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+            yield number, cells
+
+
+def cell(cells: tuple[object, ...], header: HeaderMatch, name: str) -> object:
+    index = header.columns.get(name)
+    if index is None or index >= len(cells):
+        return None
+    return cells[index]
+
+
+def yes_no(text: str | None, where: Where, field_name: str) -> bool | None:
+    if text is None:
+        return None
+    if text in ("是", "Y", "y", "yes", "Yes", "1", "√"):
+        return True
+    if text in ("否", "N", "n", "no", "No", "0", "×"):
+        return False
+    raise AdultSchoolError(f"“{text}”无法识别：请填写“是”或“否”。", where, field=field_name)
+
+
+def save_rejected(report: ImportReport, path: Path) -> Path:
+    """The rejected rows with their reasons and original cells, for the clerk to fix and import again."""
+    reasons: dict[int, list[str]] = {}
+    for problem in report.rejected:
+        prefix = f"[{problem.column}] " if problem.column else ""
+        reasons.setdefault(problem.row, []).append(prefix + problem.reason)
+    rows = [RejectedRow(row=n, reason="；".join(reasons[n]), cells=report.rejected_cells.get(n, ())) for n in sorted(reasons)]
+    write_rejected_rows(path, sheet_title="未导入的行", headers=report.headers, rejected=rows)
+    return path

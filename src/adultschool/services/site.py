@@ -1,0 +1,143 @@
+"""This database's identity (a school or the district office), its schools and the townships they serve (R8)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from adultschool.errors import AdultSchoolError
+from adultschool.models import School, SiteKind, SiteSetting, Township, TownshipQuota
+from adultschool.services import audit
+
+CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{1,38}$")
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    kind: SiteKind
+    code: str
+    name: str
+    school_id: int | None  # this school's row; None at a district office
+
+
+@dataclass(frozen=True)
+class TownshipInfo:
+    id: int
+    name: str
+    school_code: str | None
+    quotas: dict[int, int]
+
+
+def _setting(session: Session, key: str) -> str | None:
+    row = session.get(SiteSetting, key)
+    return row.value if row else None
+
+
+def is_initialised(session: Session) -> bool:
+    return _setting(session, "site.kind") is not None
+
+
+def get_site(session: Session) -> SiteInfo:
+    kind = _setting(session, "site.kind")
+    if kind is None:
+        raise AdultSchoolError("这个数据库还没有初始化：请先运行 “adultschool init --school-code 代码 --school-name 名称”。")
+    code = _setting(session, "site.code") or ""
+    school_id = None
+    if kind == SiteKind.SCHOOL.value:
+        school_id = session.execute(select(School.id).where(School.code == code)).scalar_one()
+    return SiteInfo(kind=SiteKind(kind), code=code, name=_setting(session, "site.name") or "", school_id=school_id)
+
+
+def require_school(session: Session) -> SiteInfo:
+    site = get_site(session)
+    if site.kind is not SiteKind.SCHOOL or site.school_id is None:
+        raise AdultSchoolError("这是区级（分中心）数据库，学员报名要在学校的数据库里进行。")
+    return site
+
+
+def initialise(session: Session, *, kind: SiteKind, code: str, name: str, townships: list[str] | None = None,
+               actor: str) -> SiteInfo:
+    code, name = code.strip(), name.strip()
+    if is_initialised(session):
+        site = get_site(session)
+        raise AdultSchoolError(f"数据库已经初始化为“{site.name}”（{site.code}），不能再次初始化。")
+    if not CODE_PATTERN.match(code):
+        raise AdultSchoolError(f"代码“{code}”不合要求：只能用数字、英文字母和“-”，2 到 39 个字符（例如 330205-01）。")
+    if not name:
+        raise AdultSchoolError("名称不能为空。")
+    session.add_all([
+        SiteSetting(key="site.kind", value=kind.value),
+        SiteSetting(key="site.code", value=code),
+        SiteSetting(key="site.name", value=name),
+    ])
+    school = None
+    if kind is SiteKind.SCHOOL:
+        school = School(code=code, name=name)
+        session.add(school)
+        session.flush()
+    for township in townships or []:
+        add_township(session, township, school_code=code if school else None, actor=actor)
+    audit.record(session, actor=actor, action="site.init", entity="site_settings",
+                 summary=f"初始化{'学校' if school else '区级'}数据库：{name}（{code}）", after={"kind": kind.value, "code": code, "name": name})
+    return get_site(session)
+
+
+def add_township(session: Session, name: str, *, school_code: str | None, actor: str) -> TownshipInfo:
+    name = name.strip()
+    if not name:
+        raise AdultSchoolError("街道/镇名称不能为空。")
+    if session.execute(select(Township.id).where(Township.name == name)).first():
+        raise AdultSchoolError(f"街道/镇“{name}”已经存在。")
+    school_id = None
+    if school_code:
+        school_id = session.execute(select(School.id).where(School.code == school_code)).scalar()
+        if school_id is None:
+            raise AdultSchoolError(f"没有代码为“{school_code}”的学校。")
+    township = Township(name=name, school_id=school_id)
+    session.add(township)
+    session.flush()
+    audit.record(session, actor=actor, action="township.add", entity="townships", entity_uuid=township.uuid,
+                 summary=f"新增街道/镇：{name}", after={"name": name, "school_code": school_code})
+    return TownshipInfo(id=township.id, name=name, school_code=school_code, quotas={})
+
+
+def set_quota(session: Session, township_name: str, year: int, quota: int, *, actor: str) -> None:
+    """R8: a township's yearly task number."""
+    if quota < 0:
+        raise AdultSchoolError("任务数不能为负数。")
+    township = find_township(session, township_name)
+    row = session.execute(
+        select(TownshipQuota).where(TownshipQuota.township_id == township.id, TownshipQuota.year == year)
+    ).scalar()
+    before = row.quota if row else None
+    if row is None:
+        session.add(TownshipQuota(township_id=township.id, year=year, quota=quota))
+    else:
+        row.quota = quota
+    audit.record(session, actor=actor, action="township.quota", entity="township_quotas", entity_uuid=township.uuid,
+                 summary=f"{township.name} {year} 年任务数", before={"quota": before}, after={"quota": quota})
+
+
+def find_township(session: Session, name: str) -> Township:
+    township = session.execute(select(Township).where(Township.name == name.strip())).scalar()
+    if township is None:
+        known = "、".join(t.name for t in list_townships(session)) or "（还没有）"
+        raise AdultSchoolError(f"没有名为“{name}”的街道/镇。已有：{known}。")
+    return township
+
+
+def list_townships(session: Session) -> list[TownshipInfo]:
+    rows = session.execute(
+        select(Township.id, Township.name, School.code).outerjoin(School, Township.school_id == School.id)
+        .order_by(Township.name)
+    ).all()
+    quotas: dict[int, dict[int, int]] = {}
+    for township_id, year, quota in session.execute(select(TownshipQuota.township_id, TownshipQuota.year, TownshipQuota.quota)):
+        quotas.setdefault(township_id, {})[year] = quota
+    return [TownshipInfo(id=r[0], name=r[1], school_code=r[2], quotas=quotas.get(r[0], {})) for r in rows]
+
+
+def count_townships(session: Session) -> int:
+    return session.execute(select(func.count(Township.id))).scalar_one()

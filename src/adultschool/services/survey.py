@@ -1,0 +1,241 @@
+"""The resident survey (排摸, R9): survey rows become prospects (people not yet enrolled), never enrolments.
+
+A prospect becomes a learner by registering (GUI action, or the same ID arriving in a roster).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import case, exists, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from adultschool import idcard
+from adultschool.errors import AdultSchoolError, Where
+from adultschool.jobs import JobContext, NullJob
+from adultschool.models import Enrolment, Gender, Learner, Township, Willingness
+from adultschool.services import audit
+from adultschool.services.registration import CHUNK, RegistrationInput, mask_name
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, data_rows, start_report, yes_no
+from adultschool.services.site import find_township
+from adultschool.textnorm import clean_name, clean_text, normalise_phone
+from adultschool.xlsx import Column, cell_text, date_value, id_text, read_sheets
+
+SURVEY_COLUMNS: tuple[Column, ...] = (
+    Column("name", "姓名", ("居民姓名",), required=True),
+    Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "身份证件号码"), required=True),
+    Column("willingness", "是否愿意提升学历", ("学历提升意愿", "提升意愿", "是否愿意参加学历提升", "意愿"), required=True),
+    Column("gender", "性别"),
+    Column("age", "年龄"),
+    Column("household_location", "户籍所在地", ("户籍地", "户籍", "户口所在地")),
+    Column("education", "文化程度", ("现文化程度", "学历")),
+    Column("employer", "工作单位", ("单位", "工作单位名称")),
+    Column("job", "职业", ("工作岗位", "岗位", "工种")),
+    Column("preferred_learning", "意向学习方式", ("学习方式", "希望的学习方式", "学习形式")),
+    Column("phone", "联系电话", ("手机号码", "手机号", "电话", "手机", "联系方式")),
+    Column("township", "街道/镇", ("街道", "乡镇", "镇街", "所属街道", "所属乡镇")),
+    Column("surveyed_on", "排摸日期", ("调查日期", "登记日期")),
+    Column("is_migrant", "是否流动人口", ("流动人口",)),
+)
+
+LABELS = {c.field: c.label for c in SURVEY_COLUMNS}
+
+
+def parse_willingness(text: str | None, where: Where) -> Willingness:
+    value = clean_text(text) or ""
+    if value in ("是", "愿意", "有", "有意愿", "Y", "y", "yes"):
+        return Willingness.YES
+    if value in ("否", "不愿意", "无", "没有", "N", "n", "no"):
+        return Willingness.NO
+    if value in ("待定", "考虑", "考虑中", "不确定", "再说"):
+        return Willingness.UNDECIDED
+    raise AdultSchoolError(f"意愿“{value}”无法识别：请填写“愿意”“不愿意”或“待定”。", where, field="willingness")
+
+
+def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date, township: str | None = None,
+                  dry_run: bool = False, job: JobContext | None = None, today: date | None = None) -> ImportReport:
+    """New residents become prospects; residents already known get their survey answers updated."""
+    job = job or NullJob()
+    today = today or date.today()
+    default_township = find_township(session, township).name if township else None
+    sheets = read_sheets(path, job=job)
+    report, sheet, header = start_report(sheets, SURVEY_COLUMNS, path, dry_run=dry_run)
+    sink = RowSink(report, header, LABELS)
+    township_ids = dict(session.execute(select(Township.name, Township.id)).all())
+
+    rows: list[dict] = []
+    first_row_of_id: dict[str, int] = {}
+    all_rows = list(data_rows(sheet, header))
+    report.rows_read = len(all_rows)
+    for done, (number, cells) in enumerate(all_rows, start=1):
+        if done % 1000 == 0:
+            job.report(done, len(all_rows), "检查排摸表")
+
+        def where(name: str) -> Where:
+            return Where(sheet.name, number, header.labels.get(name))
+
+        def text(name: str) -> str | None:
+            return cell_text(cell(cells, header, name))
+
+        try:
+            name = clean_name(text("name"))
+            if not name:
+                raise AdultSchoolError("姓名为空。", where("name"), field="name")
+            resident = idcard.parse(id_text(cell(cells, header, "id_number"), where("id_number")), today=today)
+            if resident.number in first_row_of_id:
+                raise AdultSchoolError(f"与第 {first_row_of_id[resident.number]} 行的身份证号码重复（保留第一行）。", field="id_number")
+            township_name = text("township") or default_township
+            if township_name and township_name not in township_ids:
+                raise AdultSchoolError(f"没有名为“{township_name}”的街道/镇，请先在设置里添加。", field="township")
+            row = {
+                "name": name,
+                "id_number": resident.number,
+                "gender": Gender(resident.gender),
+                "birth_date": resident.birth_date,
+                "willingness": parse_willingness(text("willingness"), where("willingness")),
+                "household_location": text("household_location"),
+                "education": text("education"),
+                "employer": text("employer"),
+                "job": text("job"),
+                "preferred_learning": text("preferred_learning"),
+                "phone": normalise_phone(text("phone")),
+                "township_id": township_ids.get(township_name) if township_name else None,
+                "surveyed_on": date_value(cell(cells, header, "surveyed_on"), where("surveyed_on")) or surveyed_on,
+                "is_migrant": yes_no(text("is_migrant"), where("is_migrant"), "is_migrant"),
+            }
+        except AdultSchoolError as exc:
+            sink.reject_error(number, cells, exc)
+            continue
+        first_row_of_id[resident.number] = number
+        stated_age = text("age")
+        actual_age = idcard.age_on(resident.birth_date, row["surveyed_on"])
+        if stated_age and stated_age.isdigit() and int(stated_age) != actual_age:
+            sink.warn(number, "age", f"年龄填写为 {stated_age}，按身份证号码应为 {actual_age} 周岁；以身份证为准。")
+        rows.append({"_row": number, "_cells": cells, **row})
+    job.report(len(all_rows), len(all_rows), "检查排摸表")
+
+    savepoint = session.begin_nested() if dry_run else None
+    known: dict[str, tuple[int, str]] = {}
+    ids = [r["id_number"] for r in rows]
+    for start in range(0, len(ids), CHUNK):
+        for id_number, learner_id, name in session.execute(
+            select(Learner.id_number, Learner.id, Learner.name).where(Learner.id_number.in_(ids[start:start + CHUNK]))
+        ):
+            known[id_number] = (learner_id, name)
+    new_rows = []
+    for row in rows:
+        number, cells = row.pop("_row"), row.pop("_cells")
+        existing = known.get(row["id_number"])
+        if existing is None:
+            new_rows.append(row)
+            continue
+        learner_id, name = existing
+        if name != row["name"]:
+            sink.reject(number, cells, "id_number", f"这个身份证号码已登记在“{mask_name(name)}”名下，与姓名“{row['name']}”不符。")
+            continue
+        # Survey answers are refreshed; registration details already held are not blanked by a sparser survey row.
+        given = {k: v for k, v in row.items() if v is not None and k not in ("id_number", "name", "gender", "birth_date")}
+        session.execute(update(Learner).where(Learner.id == learner_id).values(**given, version=Learner.version + 1),
+                        execution_options={"synchronize_session": False})
+        report.updated += 1
+    for start in range(0, len(new_rows), 2000):
+        session.execute(insert(Learner), new_rows[start:start + 2000])
+    report.imported = len(new_rows)
+    report.rejected.sort(key=lambda p: p.row)
+    audit.record(session, actor=actor, action="survey.import", entity="learners",
+                 summary=f"排摸导入（{report.file}）：新增 {report.imported} 人，更新 {report.updated} 人")
+    if savepoint is not None:
+        savepoint.rollback()
+    return report
+
+
+@dataclass(frozen=True)
+class ProspectRow:
+    learner_id: int
+    name: str
+    gender: str
+    id_number: str  # masked
+    age: int
+    township: str | None
+    education: str | None
+    employer: str | None
+    willingness: str | None
+    preferred_learning: str | None
+    surveyed_on: date | None
+    registered: bool
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name, "gender": self.gender, "id_number": self.id_number, "age": self.age,
+            "township": self.township, "education": self.education, "employer": self.employer,
+            "willingness": self.willingness, "preferred_learning": self.preferred_learning,
+            "surveyed_on": self.surveyed_on.isoformat() if self.surveyed_on else None, "registered": self.registered,
+        }
+
+
+def list_prospects(session: Session, *, township: str | None = None, include_registered: bool = False,
+                   today: date | None = None) -> list[ProspectRow]:
+    """Surveyed residents, by township and name; by default only those who have not registered yet."""
+    today = today or date.today()
+    enrolled = exists().where(Enrolment.learner_id == Learner.id)
+    query = (
+        select(Learner.id, Learner.name, Learner.gender, Learner.id_number, Learner.birth_date, Township.name,
+               Learner.education, Learner.employer, Learner.willingness, Learner.preferred_learning,
+               Learner.surveyed_on, enrolled)
+        .outerjoin(Township, Learner.township_id == Township.id)
+        .where(Learner.surveyed_on.is_not(None))
+        .order_by(Township.name, Learner.name)
+    )
+    if not include_registered:
+        query = query.where(~enrolled)
+    if township:
+        query = query.where(Township.name == township)
+    return [
+        ProspectRow(
+            learner_id=r[0], name=r[1], gender=r[2].value, id_number=idcard.mask(r[3]), age=idcard.age_on(r[4], today),
+            township=r[5], education=r[6], employer=r[7], willingness=r[8].value if r[8] else None,
+            preferred_learning=r[9], surveyed_on=r[10], registered=bool(r[11]),
+        )
+        for r in session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class SurveyProgress:
+    township: str
+    surveyed: int
+    willing: int
+    registered: int
+
+
+def survey_progress(session: Session) -> list[SurveyProgress]:
+    """Per township: residents surveyed, willing to upgrade, and already registered (R9 completion)."""
+    enrolled = exists().where(Enrolment.learner_id == Learner.id)
+    query = (
+        select(
+            func.coalesce(Township.name, "（未指定）"),
+            func.count(Learner.id),
+            func.sum(case((Learner.willingness == Willingness.YES, 1), else_=0)),
+            func.sum(case((enrolled, 1), else_=0)),
+        )
+        .outerjoin(Township, Learner.township_id == Township.id)
+        .where(Learner.surveyed_on.is_not(None))
+        .group_by(Township.name)
+        .order_by(Township.name)
+    )
+    return [SurveyProgress(t, s, int(w or 0), int(r or 0)) for t, s, w, r in session.execute(query)]
+
+
+def registration_from_prospect(session: Session, learner_id: int, *, level: str, registered_on: date,
+                               phone: str | None = None) -> RegistrationInput:
+    """A registration form filled from what the survey knows about the person; the clerk confirms it."""
+    learner = session.get(Learner, learner_id)
+    if learner is None:
+        raise AdultSchoolError("找不到这位居民，可能已被删除。")
+    return RegistrationInput(
+        name=learner.name, id_number=learner.id_number, level=level, registered_on=registered_on,
+        phone=phone or learner.phone, education=learner.education, employer=learner.employer,
+        address=learner.address, job=learner.job, household_location=learner.household_location,
+        township=learner.township.name if learner.township else None, is_migrant=learner.is_migrant,
+    )

@@ -1,0 +1,148 @@
+"""The rules table's defaults (DOMAIN.md R1, R3, R5, R7) and the typed view services read them through.
+
+A district may change any of these; they are stored per database in the `rules` table and overlay the defaults.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable, Mapping
+
+from adultschool.errors import AdultSchoolError
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    key: str
+    label: str  # Chinese, for the settings screen and messages
+    default: Any
+    check: Callable[[Any], bool]
+    source: str  # the DOMAIN.md rule it comes from
+
+
+def _is_int_between(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
+def _is_number_between(low: float, high: float) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and low <= v <= high
+
+
+def _is_course_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(c, str) and c.strip() for c in v)
+
+
+def _is_month_day(v: Any) -> bool:
+    try:
+        date.fromisoformat(f"2024-{v}")  # a leap year admits 02-29
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_deadline_map(v: Any) -> bool:
+    if not isinstance(v, dict):
+        return False
+    try:
+        return all(date.fromisoformat(d).year == int(y) for y, d in v.items())
+    except (TypeError, ValueError):
+        return False
+
+
+RULE_SPECS: tuple[RuleSpec, ...] = (
+    RuleSpec("min_age", "报名最低年龄（周岁）", 18, _is_int_between(14, 100), "R1"),
+    RuleSpec("max_age", "报名最高年龄（周岁）", 60, _is_int_between(14, 100), "R1"),
+    RuleSpec("min_months_junior", "初中最短学习时限（月）", 2, _is_int_between(0, 60), "R3"),
+    RuleSpec("min_months_senior", "高中最短学习时限（月）", 3, _is_int_between(0, 60), "R3"),
+    RuleSpec("min_video_hours", "课程视频最少学时", 20, _is_number_between(0, 1000), "R3"),
+    RuleSpec("class_hours_count", "面授课时计入学时要求", False, lambda v: isinstance(v, bool), "R3"),
+    RuleSpec(
+        "courses_senior",
+        "高中课程",
+        ["成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础"],
+        _is_course_list,
+        "R5",
+    ),
+    RuleSpec("courses_junior", "初中课程", ["成人初中文化学习辅导"], _is_course_list, "R5"),
+    RuleSpec("courses_skills", "技能培训课程", ["技能培训"], _is_course_list, "R5"),
+    RuleSpec("pass_mark", "及格分数", 60, _is_number_between(0, 100), "R12"),
+    RuleSpec("enrolment_deadline_month_day", "每年报名截止日（月-日）", "03-31", _is_month_day, "R7"),
+    RuleSpec(
+        "enrolment_deadlines",
+        "指定年份的报名截止日",
+        {"2022": "2022-09-20", "2023": "2023-03-31", "2024": "2024-03-31", "2025": "2025-03-31"},
+        _is_deadline_map,
+        "R7",
+    ),
+)
+
+SPECS_BY_KEY = {spec.key: spec for spec in RULE_SPECS}
+
+
+def check_rule_value(key: str, value: Any) -> Any:
+    spec = SPECS_BY_KEY.get(key)
+    if spec is None:
+        raise AdultSchoolError(f"没有名为“{key}”的规则。")
+    if not spec.check(value):
+        raise AdultSchoolError(f"规则“{spec.label}”的值 {json.dumps(value, ensure_ascii=False)} 不合要求。")
+    return value
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules in force for one database: defaults overlaid with what the district stored."""
+
+    values: Mapping[str, Any]
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any]) -> "Rules":
+        merged = {spec.key: spec.default for spec in RULE_SPECS}
+        merged.update({k: v for k, v in stored.items() if k in SPECS_BY_KEY})
+        return cls(merged)
+
+    @classmethod
+    def defaults(cls) -> "Rules":
+        return cls.from_stored({})
+
+    @property
+    def min_age(self) -> int:
+        return self.values["min_age"]
+
+    @property
+    def max_age(self) -> int:
+        return self.values["max_age"]
+
+    def min_months(self, level: str) -> int:
+        return self.values[f"min_months_{level}"]
+
+    @property
+    def min_video_hours(self) -> float:
+        return self.values["min_video_hours"]
+
+    def courses(self, level: str) -> tuple[str, ...]:
+        return tuple(self.values[f"courses_{level}"])
+
+    @property
+    def pass_mark(self) -> float:
+        return self.values["pass_mark"]
+
+    def enrolment_deadline(self, year: int) -> date:
+        """R7: the last day a registration of `year` counts toward that year's quota."""
+        explicit = self.values["enrolment_deadlines"].get(str(year))
+        if explicit:
+            return date.fromisoformat(explicit)
+        month, day = (int(p) for p in self.values["enrolment_deadline_month_day"].split("-"))
+        if (month, day) == (2, 29) and not _is_leap(year):
+            day = 28
+        return date(year, month, day)
+
+    def quota_year(self, registered_on: date) -> int:
+        """R7/R8: a registration after the year's deadline counts toward the next year's quota."""
+        if registered_on <= self.enrolment_deadline(registered_on.year):
+            return registered_on.year
+        return registered_on.year + 1
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

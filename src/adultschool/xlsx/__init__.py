@@ -1,0 +1,36 @@
+"""Excel in and out: read foreign .xlsx files safely, find their header, clean their cells, write our forms.
+
+Pure: plain values in, plain values out; no database and no Qt. Every problem a clerk can fix is an AdultSchoolError.
+"""
+from adultschool.xlsx.cells import cell_text, date_value, id_text
+from adultschool.xlsx.headers import Column, HeaderMatch, find_header, normalise_header
+from adultschool.xlsx.reading import Sheet, check_zip_safety, read_sheets
+from adultschool.xlsx.writing import (
+    SUMMARY_HEADERS,
+    RejectedRow,
+    SummaryRow,
+    save_atomic,
+    set_text,
+    write_rejected_rows,
+    write_summary_form,
+)
+
+__all__ = [
+    "SUMMARY_HEADERS",
+    "Column",
+    "HeaderMatch",
+    "RejectedRow",
+    "Sheet",
+    "SummaryRow",
+    "cell_text",
+    "check_zip_safety",
+    "date_value",
+    "find_header",
+    "id_text",
+    "normalise_header",
+    "read_sheets",
+    "save_atomic",
+    "set_text",
+    "write_rejected_rows",
+    "write_summary_form",
+]
