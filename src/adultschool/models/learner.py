@@ -63,6 +63,8 @@ class Enrolment(Travelling, Base):
     # The township whose quota this registration counts toward (R8), and in which year (R7).
     township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"), index=True)
     quota_year: Mapped[int] = mapped_column(Integer)
+    # Where this registration came from, so a wrong value can be traced back to its file and row.
+    source: Mapped[str | None] = mapped_column(String(200))
 
     learner: Mapped[Learner] = relationship(back_populates="enrolments")
     school: Mapped[School] = relationship()

@@ -292,8 +292,10 @@ def _township_ids(session: Session, rows: Iterable[CheckedRegistration]) -> dict
 
 
 def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: str, job: JobContext | None = None,
-             source: str = "手工登记") -> RegistrationBatch:
+             source: str = "手工登记", row_sources: Sequence[str] | None = None) -> RegistrationBatch:
     """Registers every row that passes `check` and `conflicts`; the rest come back as Rejected.
+
+    `source` names the batch in the audit log; `row_sources` (one per row) is kept on each enrolment.
 
     Bulk and set-based: a few queries per 500 rows, whatever the batch size. The caller owns the transaction.
     """
@@ -361,8 +363,9 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     enrolment_values = []
     for year, items in sorted(by_year.items()):
         first = _next_serials(session, site.school_id, year, len(items))
-        for offset, (_, row) in enumerate(items):
+        for offset, (index, row) in enumerate(items):
             enrolment_values.append({
+                "source": row_sources[index] if row_sources else source,
                 "learner_id": people[row.id_number].id,
                 "school_id": site.school_id,
                 "level": row.level,

@@ -89,7 +89,10 @@ def import_roster(
     job.report(len(rows), len(rows), "检查名单")
 
     savepoint = session.begin_nested() if dry_run else None
-    batch = registration.register(session, checked, actor=actor, job=job, source=f"名单导入（{report.file}）")
+    batch = registration.register(
+        session, checked, actor=actor, job=job, source=f"名单导入（{report.file}）",
+        row_sources=[f"名单导入：{report.file} 第 {n} 行"[:200] for n in row_numbers],
+    )
     cells_by_row = dict(rows)
     for rejected in batch.rejected:
         row_number = row_numbers[rejected.index]

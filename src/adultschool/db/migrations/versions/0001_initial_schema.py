@@ -7,7 +7,6 @@ Create Date: 2026-11-23 12:57:55.552160
 from alembic import op
 import sqlalchemy as sa
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -152,7 +151,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_enrolments_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_township_id'), ['township_id'], unique=False)
         batch_op.create_index('uq_enrolments_open_level', ['learner_id', 'level'], unique=True, sqlite_where=sa.text("status != 'withdrawn'"), postgresql_where=sa.text("status != 'withdrawn'"))
-
 
 
 def downgrade() -> None:

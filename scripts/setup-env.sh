@@ -1,0 +1,65 @@
+# Shared by scripts/run and scripts/test (sourced, not run): system packages Qt needs, then .venv with the project.
+# ADULTSCHOOL_NO_APT=1 skips the system packages (for machines where you installed them another way).
+
+QT_SYSTEM_PACKAGES=(libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libglib2.0-0 libfontconfig1 libfreetype6
+  libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0
+  fonts-wqy-microhei)
+
+say() { printf '%s\n' "$*" >&2; }
+
+ensure_system_packages() {
+  [ "${ADULTSCHOOL_NO_APT:-0}" = "1" ] && return 0
+  command -v dpkg-query >/dev/null 2>&1 || return 0   # not Debian/Ubuntu: nothing we know how to install
+  local missing=() pkg
+  for pkg in "${QT_SYSTEM_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n)
+    else
+      say "These system packages are missing and this account cannot install them: ${missing[*]}"
+      say "Install them (sudo apt-get install ${missing[*]}) or set ADULTSCHOOL_NO_APT=1 to go on without."
+      return 1
+    fi
+  fi
+  say "Installing system packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+find_python() {
+  local candidate
+  for candidate in "${ADULTSCHOOL_PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  say "Python 3.11 or newer is needed (Debian 12 / Ubuntu 24.04: apt-get install python3 python3-venv)."
+  return 1
+}
+
+# ensure_venv [EXTRAS]: creates or refreshes .venv and installs the project (editable) when pyproject.toml changed.
+ensure_venv() {
+  local extras="${1:-}" python spec stamp
+  python=$(find_python) || return 1
+  if [ ! -x .venv/bin/python ]; then
+    if ! "$python" -m venv .venv 2>/dev/null; then
+      rm -rf .venv
+      ensure_system_packages python3-venv || return 1
+      "$python" -m venv .venv
+    fi
+  fi
+  spec="."
+  [ -n "$extras" ] && spec=".[$extras]"
+  stamp="$(sha256sum pyproject.toml | cut -c1-16)-$extras"
+  if [ "$(cat .venv/.adultschool-installed 2>/dev/null)" != "$stamp" ]; then
+    say "Installing adultschool${extras:+ with $extras extras} into .venv"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e "$spec"
+    echo "$stamp" > .venv/.adultschool-installed
+  fi
+}

@@ -1,0 +1,135 @@
+"""The command line as the district, scripts and clerks use it: output, exit codes, JSON keys, masking."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+
+from adultschool import cli
+from factories import make_id, r13_row, write_roster
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def init_school(capsys, db: Path) -> None:
+    code, out, _ = run(capsys, "init", "--db", str(db), "--school-code", "330206-01", "--school-name", "大碶成校",
+                       "--township", "大碶街道")
+    assert code == 0 and "initialised school 330206-01" in out
+
+
+def test_roster_import_exit_codes_last_line_and_errors_file(capsys, tmp_path):
+    db = tmp_path / "s.sqlite3"
+    init_school(capsys, db)
+    good = write_roster(tmp_path / "good.xlsx", [r13_row(1, "甲", make_id(date(1990, 1, 5)))])
+    code, out, _ = run(capsys, "roster", "import", str(good), "--db", str(db), "--registered-on", "2026-03-01")
+    assert code == 0 and out.strip().splitlines()[-1] == "imported 1, rejected 0"
+
+    mixed = write_roster(tmp_path / "mixed.xlsx", [r13_row(1, "乙", make_id(date(1991, 1, 5), serial=2)), r13_row(2, "丙", "12")])
+    errors = tmp_path / "errors.xlsx"
+    code, out, _ = run(capsys, "roster", "import", str(mixed), "--db", str(db), "--errors", str(errors))
+    assert code == 1
+    assert "未导入 第 5 行 [身份证号码]" in out
+    assert out.strip().splitlines()[-1] == "imported 1, rejected 1"
+    assert openpyxl.load_workbook(errors).active.max_row >= 2
+
+
+def test_unreadable_file_and_missing_header_exit_2_with_a_chinese_message(capsys, tmp_path):
+    db = tmp_path / "s.sqlite3"
+    init_school(capsys, db)
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("not a workbook")
+    code, _, err = run(capsys, "roster", "import", str(junk), "--db", str(db))
+    assert code == 2 and "junk.xlsx" in err
+    headerless = write_roster(tmp_path / "h.xlsx", [["a"]], headers=["随便"], title=None, unit=None)
+    code, _, err = run(capsys, "roster", "import", str(headerless), "--db", str(db))
+    assert code == 2 and "表头" in err
+
+
+def test_dry_run_writes_nothing(capsys, tmp_path):
+    db = tmp_path / "s.sqlite3"
+    init_school(capsys, db)
+    roster_file = write_roster(tmp_path / "r.xlsx", [r13_row(1, "甲", make_id(date(1990, 1, 5)))])
+    code, out, _ = run(capsys, "roster", "import", str(roster_file), "--db", str(db), "--dry-run")
+    assert code == 0 and out.strip().splitlines()[-1] == "would import 1, rejected 0"
+    _, out, _ = run(capsys, "learners", "list", "--db", str(db), "--format", "json")
+    assert json.loads(out) == []
+
+
+def test_learners_list_json_has_the_stable_keys_and_masks_ids_unless_asked(capsys, tmp_path):
+    db = tmp_path / "s.sqlite3"
+    init_school(capsys, db)
+    id_number = make_id(date(1990, 1, 5))
+    run(capsys, "roster", "import", str(write_roster(tmp_path / "r.xlsx", [r13_row(1, "钱喆", id_number)])), "--db", str(db),
+        "--registered-on", "2026-03-01", "--township", "大碶街道")
+    _, out, _ = run(capsys, "learners", "list", "--db", str(db), "--format", "json")
+    [row] = json.loads(out)
+    assert set(row) == {"student_number", "name", "gender", "id_number", "level", "status", "registered_on", "township"}
+    assert row["id_number"] == id_number[:6] + "********" + id_number[-4:]
+    assert (row["name"], row["level"], row["status"], row["registered_on"], row["township"]) == (
+        "钱喆", "senior", "active", "2026-03-01", "大碶街道")
+    _, out, _ = run(capsys, "learners", "list", "--db", str(db), "--format", "json", "--unmasked")
+    assert json.loads(out)[0]["id_number"] == id_number
+
+
+def test_learners_search_by_name_phone_student_number_and_id_tail(capsys, tmp_path):
+    db = tmp_path / "s.sqlite3"
+    init_school(capsys, db)
+    a, b = make_id(date(1990, 1, 5), serial=1), make_id(date(1991, 1, 5), serial=2)
+    run(capsys, "roster", "import", str(write_roster(tmp_path / "r.xlsx", [
+        r13_row(1, "孙堃", a, phone="13900001111"), r13_row(2, "李四", b, phone="13800002222")])), "--db", str(db))
+    for needle, expected in (("堃", "孙堃"), ("2222", "李四"), ("00002", "李四"), (a[-6:], "孙堃")):
+        _, out, _ = run(capsys, "learners", "list", "--db", str(db), "--format", "json", "--search", needle)
+        assert [r["name"] for r in json.loads(out)] == [expected], needle
+
+
+def test_roster_export_writes_the_summary_form(capsys, tmp_path):
+    db = tmp_path / "s.sqlite3"
+    init_school(capsys, db)
+    run(capsys, "roster", "import", str(write_roster(tmp_path / "r.xlsx", [r13_row(1, "甲", make_id(date(1990, 1, 5)))])),
+        "--db", str(db))
+    out_file = tmp_path / "汇总.xlsx"
+    code, out, _ = run(capsys, "roster", "export", str(out_file), "--db", str(db), "--level", "高中")
+    assert code == 0 and "exported 1" in out
+    assert openpyxl.load_workbook(out_file).active["B4"].value == "甲"
+
+
+def test_commands_on_a_missing_database_exit_2_and_say_to_run_init(capsys, tmp_path):
+    code, _, err = run(capsys, "learners", "list", "--db", str(tmp_path / "none.sqlite3"))
+    assert code == 2 and "adultschool init" in err
+
+
+def test_rules_set_changes_what_registration_accepts(capsys, tmp_path):
+    db = tmp_path / "s.sqlite3"
+    init_school(capsys, db)
+    code, out, _ = run(capsys, "rules", "set", "max_age", "65", "--db", str(db))
+    assert code == 0
+    _, out, _ = run(capsys, "rules", "show", "--db", str(db))
+    assert any(line.split()[1:3] == ["max_age", "65"] for line in out.splitlines() if len(line.split()) > 2)
+
+
+def test_demo_then_audit_verify(capsys, tmp_path):
+    db = tmp_path / "demo.sqlite3"
+    code, out, _ = run(capsys, "demo", "--db", str(db), "--learners", "120")
+    assert code == 0 and "registered 120" in out
+    code, out, _ = run(capsys, "audit", "verify", "--db", str(db))
+    assert code == 0 and "intact" in out
+
+
+def test_version_and_python_dash_m_entry_point_work_and_the_cli_never_loads_qt(tmp_path):
+    env = {**os.environ, "ADULTSCHOOL_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "adultschool", "--version"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0 and result.stdout.startswith("adultschool 0.")
+    probe = ("import sys; from adultschool import cli; cli.main(['demo', '--db', sys.argv[1], '--learners', '5']); "
+             "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))))")
+    result = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "d.sqlite3")], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

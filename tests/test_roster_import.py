@@ -1,0 +1,168 @@
+"""Roster import: every row registered or rejected with its sheet row and reason, all-or-nothing, dry run, errors file."""
+from __future__ import annotations
+
+from datetime import date
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from adultschool.db import read_session, unit_of_work
+from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.jobs import RecordingJob
+from adultschool.models import Enrolment, Learner
+from adultschool.services import roster
+from adultschool.services.sheet_import import save_rejected
+from factories import make_id, r13_row, write_roster
+
+REGISTERED_ON = date(2026, 3, 2)
+
+
+def run_import(db, path, **options):
+    with unit_of_work(db.engine) as session:
+        return roster.import_roster(session, path, registered_on=REGISTERED_ON, actor="tester", **options)
+
+
+def enrolment_count(db) -> int:
+    with read_session(db.engine) as session:
+        return session.execute(select(func.count(Enrolment.id))).scalar_one()
+
+
+def test_r13_form_with_title_and_unit_line_registers_every_good_row(school_db, tmp_path):
+    path = write_roster(tmp_path / "大碶.xlsx", [
+        r13_row(1, "陈堃", make_id(date(1990, 1, 5), serial=1)),
+        r13_row(2, "林喆", make_id(date(1985, 6, 5), male=False, serial=2), "初中", gender="女"),
+    ])
+    report = run_import(school_db, path, township="大碶街道")
+    assert (report.header_row, report.imported, report.rejected) == (3, 2, [])
+    assert [r.student_number for r in report.registered] == ["330206-01-2026-00001", "330206-01-2026-00002"]
+    with read_session(school_db.engine) as session:
+        names = session.execute(select(Learner.name).order_by(Learner.id)).scalars().all()
+        sources = session.execute(select(Enrolment.source).order_by(Enrolment.id)).scalars().all()
+    assert names == ["陈堃", "林喆"]
+    assert sources == ["名单导入：大碶.xlsx 第 4 行", "名单导入：大碶.xlsx 第 5 行"]
+
+
+def test_bad_rows_are_rejected_with_sheet_row_column_and_reason(school_db, tmp_path):
+    good = make_id(date(1990, 1, 5), serial=1)
+    path = write_roster(tmp_path / "名单.xlsx", [
+        r13_row(1, "好人", good),                                       # row 4
+        r13_row(2, "", make_id(date(1991, 1, 5), serial=2)),            # row 5: empty name
+        r13_row(3, "错号", good[:-1] + ("0" if good[-1] != "0" else "1")),  # row 6: check character
+        r13_row(4, "太老", make_id(date(1950, 1, 5), serial=3)),         # row 7: age
+        r13_row(5, "层次", make_id(date(1992, 1, 5), serial=4), "大专"),  # row 8: level
+        r13_row(6, "电话", make_id(date(1993, 1, 5), serial=5), phone="12345"),  # row 9: phone
+        r13_row(7, "重复", good),                                        # row 10: duplicate in file
+        [None] * 8,                                                     # row 11: blank, skipped silently
+        r13_row(8, "旧号", "330206900105123"),                           # row 12: 15 digits
+    ])
+    report = run_import(school_db, path)
+    assert report.imported == 1
+    assert report.rejected_rows == [5, 6, 7, 8, 9, 10, 12]
+    by_row = {p.row: p for p in report.rejected}
+    assert by_row[5].column == "姓名" and "姓名为空" in by_row[5].reason
+    assert by_row[6].column == "身份证号码" and "校验" in by_row[6].reason
+    assert "76 周岁" in by_row[7].reason
+    assert by_row[8].column == "学历提升层次（初中/高中）" and "大专" in by_row[8].reason
+    assert by_row[9].column == "联系电话"
+    assert "与第 4 行的身份证号码重复" in by_row[10].reason
+    assert "15位" in by_row[12].reason
+    assert report.summary_line() == "imported 1, rejected 7"
+
+
+def test_id_that_excel_stored_as_a_number_is_rejected_with_how_to_fix(school_db, tmp_path):
+    path = write_roster(tmp_path / "名单.xlsx", [r13_row(1, "数字号", 330206199001051234)], id_as_text=False)
+    report = run_import(school_db, path)
+    assert report.imported == 0
+    problem = report.rejected[0]
+    assert (problem.row, problem.column) == (4, "身份证号码")
+    assert "数字" in problem.reason and "文本" in problem.reason
+    assert "330206199001051234" not in problem.reason
+
+
+def test_person_already_enrolled_at_that_level_is_rejected(school_db, tmp_path):
+    id_number = make_id(date(1990, 1, 5))
+    run_import(school_db, write_roster(tmp_path / "一.xlsx", [r13_row(1, "张三", id_number)]))
+    report = run_import(school_db, write_roster(tmp_path / "二.xlsx", [r13_row(1, "张三", id_number)]))
+    assert report.imported == 0
+    assert "已在读高中" in report.rejected[0].reason and report.rejected[0].row == 4
+
+
+def test_header_variants_and_free_column_order(school_db, tmp_path):
+    headers = ["联系电话", "层次", "公民身份号码", "学员姓名", "户籍所在地", "街道"]
+    path = write_roster(tmp_path / "v.xlsx", [["138 5741 2345", "成人高中", make_id(date(1990, 1, 5)), "王五", "安徽省阜阳市", "新碶街道"]],
+                        headers=headers, title=None, unit=None)
+    report = run_import(school_db, path)
+    assert report.imported == 1
+    with read_session(school_db.engine) as session:
+        learner = session.execute(select(Learner)).scalar_one()
+        assert (learner.phone, learner.household_location, learner.township.name) == ("13857412345", "安徽省阜阳市", "新碶街道")
+
+
+def test_dry_run_reports_exactly_what_an_import_would_do_and_writes_nothing(school_db, tmp_path):
+    path = write_roster(tmp_path / "名单.xlsx", [
+        r13_row(1, "甲", make_id(date(1990, 1, 5), serial=1)),
+        r13_row(2, "乙", "123"),
+    ])
+    preview = run_import(school_db, path, dry_run=True)
+    assert enrolment_count(school_db) == 0
+    assert preview.summary_line() == "would import 1, rejected 1"
+    real = run_import(school_db, path)
+    assert [r.student_number for r in real.registered] == [r.student_number for r in preview.registered]
+    assert real.rejected == preview.rejected
+
+
+def test_cancel_in_the_middle_leaves_the_database_as_it_was(school_db, tmp_path):
+    rows = [r13_row(i, f"学员{i}", make_id(date(1980 + i % 20, 1 + i % 12, 1 + i % 28), serial=i)) for i in range(1, 3001)]
+    path = write_roster(tmp_path / "大.xlsx", rows)
+    job = RecordingJob(cancel_after=3)
+    with pytest.raises(Cancelled):
+        with unit_of_work(school_db.engine) as session:
+            roster.import_roster(session, path, registered_on=REGISTERED_ON, actor="tester", job=job)
+    assert enrolment_count(school_db) == 0
+    with read_session(school_db.engine) as session:
+        assert session.execute(select(func.count(Learner.id))).scalar_one() == 0
+
+
+def test_errors_file_holds_rejected_rows_with_reasons_and_original_cells(school_db, tmp_path):
+    path = write_roster(tmp_path / "名单.xlsx", [r13_row(1, "好", make_id(date(1990, 1, 5))), r13_row(2, "坏", "abc")])
+    report = run_import(school_db, path)
+    out = save_rejected(report, tmp_path / "未导入.xlsx")
+    ws = openpyxl.load_workbook(out).active
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    header_row = next(r for r in values if r and r[0] == "行号")
+    data = values[values.index(header_row) + 1]
+    assert data[0] == 5 and "身份证号码" in data[1]
+    assert "坏" in data and "abc" in data
+
+
+def test_unknown_township_option_is_refused_naming_the_known_ones(school_db, tmp_path):
+    path = write_roster(tmp_path / "名单.xlsx", [r13_row(1, "甲", make_id(date(1990, 1, 5)))])
+    with pytest.raises(AdultSchoolError, match="大碶街道"):
+        run_import(school_db, path, township="不存在镇")
+
+
+def test_sheet_without_recognisable_header_is_unusable(school_db, tmp_path):
+    path = write_roster(tmp_path / "乱.xlsx", [["x", "y"]], headers=["甲", "乙"], title=None, unit=None)
+    with pytest.raises(AdultSchoolError, match="姓名"):
+        run_import(school_db, path)
+
+
+def test_survey_prospect_becomes_a_learner_when_the_same_id_arrives_in_a_roster(school_db, tmp_path):
+    from adultschool.services import survey
+
+    id_number = make_id(date(1979, 4, 4))
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "身份证号码", "是否愿意提升学历", "户籍所在地", "街道"])
+    wb.active.append(["孙犇", id_number, "愿意", "江西省上饶市", "大碶街道"])
+    wb.save(tmp_path / "排摸.xlsx")
+    with unit_of_work(school_db.engine) as session:
+        survey.import_survey(session, tmp_path / "排摸.xlsx", actor="tester", surveyed_on=date(2026, 2, 1))
+    report = run_import(school_db, write_roster(tmp_path / "名单.xlsx", [r13_row(1, "孙犇", id_number)]))
+    assert report.imported == 1
+    with read_session(school_db.engine) as session:
+        learner = session.execute(select(Learner)).scalar_one()
+        assert learner.household_location == "江西省上饶市"  # survey details kept
+        assert learner.surveyed_on == date(2026, 2, 1)
+        assert len(learner.enrolments) == 1
+        assert survey.list_prospects(session) == []
