@@ -4,6 +4,8 @@ Also the masking every screen, log and message uses, since ID numbers are sensit
 """
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +13,6 @@ from typing import NoReturn
 
 from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
 
 from adultschool.errors import AdultSchoolError
 from adultschool.textnorm import to_halfwidth
@@ -88,8 +89,9 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
     if province_code not in PROVINCE_CODES:
         _fail(f"身份证号码前两位“{province_code}”不是省、自治区、直辖市的代码：请对照身份证核对前两位。")
     try:
-        birth_date = ric.get_birth_date(number)
-    except ValidationError:
+        # Digits 7-14 (the same reading as stdnum's get_birth_date, without its generic clean-up per call).
+        birth_date = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         _fail(f"身份证号码第7–14位“{number[6:14]}”不是真实的出生日期（年月日）：请对照身份证核对。")
     today = today or date.today()
     if birth_date > today:
@@ -135,6 +137,7 @@ def mask(number: str) -> str:
     return number[:2] + "*" * (len(number) - 4) + number[-2:]
 
 
+@functools.lru_cache(maxsize=8192)  # stdnum's table lookup costs ~0.2 ms; a roster repeats a few counties
 def _county_warnings(county_code: str) -> tuple[str, ...]:
     """A warning when stdnum's county list knows the province but never had this county code."""
     found = dict(numdb.get("cn/loc").info(county_code))
