@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 import unicodedata
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -20,8 +20,20 @@ from adultschool.db import Database, open_database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
 from adultschool.logs import set_up_logging
-from adultschool.models import EnrolmentStatus, Level, SiteKind
-from adultschool.services import audit, demo, learners, registration, roster, rules, site, survey
+from adultschool.models import ClassType, EnrolmentStatus, Level, SiteKind
+from adultschool.services import (
+    audit,
+    classes,
+    demo,
+    learners,
+    readiness,
+    registration,
+    roster,
+    rules,
+    site,
+    study,
+    survey,
+)
 from adultschool.services.sheet_import import ImportReport, save_rejected
 
 log = logging.getLogger(__name__)
@@ -111,7 +123,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         summary = demo.fill_demo(session, learners=args.learners, actor=_actor(), job=job)
     job.finish()
     print(f"数据库：{db.describe()}  学校：{summary.school}")
-    print(f"demo: registered {summary.registered}, prospects {summary.prospects}, townships {summary.townships}")
+    print(f"demo: registered {summary.registered}, prospects {summary.prospects}, townships {summary.townships}, "
+          f"classes {summary.classes}, attendance {summary.attendance}, study records {summary.study_records}")
     return EXIT_OK
 
 
@@ -270,6 +283,118 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_SOME_REJECTED
 
 
+def cmd_class_create(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with unit_of_work(db.engine) as session:
+        info = classes.create_class(session, name=args.name, class_type=classes.parse_class_type(args.type), level=args.level,
+                                    starts_on=args.starts_on or date.today(), teaching_site=args.site, teacher=args.teacher,
+                                    actor=_actor())
+    print(f"created class {info.name}")
+    return EXIT_OK
+
+
+def cmd_class_list(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with read_session(db.engine) as session:
+        rows = classes.list_classes(session)
+    _print_table(["班级", "类型", "层次", "教学点", "任课教师", "开班日期", "学员", "课次"], [
+        [c.name, ClassType(c.class_type).label, Level(c.level).label, c.teaching_site, c.teacher, c.starts_on, c.members, c.sessions]
+        for c in rows
+    ])
+    return EXIT_OK
+
+
+def cmd_class_add_learners(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with unit_of_work(db.engine) as session:
+        school_class = classes.find_class(session, args.name)
+        added = classes.add_members(session, school_class.id, args.student_numbers, joined_on=args.joined_on or date.today(),
+                                    actor=_actor())
+    print(f"added {added} to {args.name}")
+    return EXIT_OK
+
+
+def cmd_class_session(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with unit_of_work(db.engine) as session:
+        school_class = classes.find_class(session, args.name)
+        info = classes.create_session(session, school_class.id, held_on=args.date, hours=args.hours, course=args.course,
+                                      topic=args.topic, starts_at=args.start, actor=_actor())
+    print(f"created session {args.name} {info.held_on} {info.hours:g} h")
+    return EXIT_OK
+
+
+def cmd_attendance_import(args: argparse.Namespace) -> int:
+    db = _open(args)
+    job = ConsoleJob()
+    with unit_of_work(db.engine) as session:
+        report = classes.import_attendance(session, args.file, actor=_actor(), dry_run=args.dry_run, job=job)
+    job.finish()
+    return _finish_import(report, args.errors)
+
+
+def cmd_study_import(args: argparse.Namespace) -> int:
+    db = _open(args)
+    job = ConsoleJob()
+    with unit_of_work(db.engine) as session:
+        report = study.import_study(session, args.file, actor=_actor(), dry_run=args.dry_run, job=job)
+    job.finish()
+    return _finish_import(report, args.errors)
+
+
+def cmd_readiness(args: argparse.Namespace) -> int:
+    db = _open(args)
+    as_of = args.as_of or date.today()
+    with read_session(db.engine) as session:
+        class_id = classes.find_class(session, args.class_name).id if args.class_name else None
+        rows = readiness.readiness(session, as_of, level=args.level, class_id=class_id, unmasked=args.unmasked)
+    if args.ready_only:
+        rows = [r for r in rows if r.ready]
+    if args.format == "json":
+        _emit("json", [], [], [r.as_json() for r in rows])
+        return EXIT_OK
+    records = []
+    for r in rows:
+        record = r.as_json()
+        if args.format == "table":
+            record.update(level=Level(r.level).label, ready="是" if r.ready else "否", missing="；".join(r.missing))
+        else:
+            record.update(missing="；".join(r.missing))
+        records.append(record)
+    keys = ["student_number", "name", "id_number", "level", "registered_on", "months_done", "video_hours", "class_hours",
+            "ready", "ready_on", "missing"]
+    _emit(args.format, ["学籍号", "姓名", "身份证号码", "层次", "注册日期", "已学月数", "视频学时", "面授课时", "可报考", "可报考日期",
+                        "还差"], keys, records)
+    if args.format == "table":
+        print(f"{as_of}：共 {len(rows)} 个学籍，可报考 {sum(r.ready for r in rows)} 个")
+    return EXIT_OK
+
+
+def cmd_totals_rebuild(args: argparse.Namespace) -> int:
+    db = _open(args)
+    if args.check:
+        with read_session(db.engine) as session:
+            kept, computed = study.kept_totals(session), study.computed_totals(session)
+        differing = sorted(e for e in computed if kept.get(e) != computed[e])
+        if differing:
+            print(f"{len(differing)} 个学籍的累计学时与原始记录不符（例如学籍内部编号 {differing[:5]}）：请运行 adultschool totals rebuild。",
+                  file=sys.stderr)
+            return EXIT_SOME_REJECTED
+        print(f"totals match the records for {len(computed)} enrolments")
+        return EXIT_OK
+    with unit_of_work(db.engine) as session:
+        count = study.rebuild_totals(session)
+    print(f"rebuilt totals for {count} enrolments")
+    return EXIT_OK
+
+
+def _time_arg(text: str) -> time:
+    try:
+        return datetime.strptime(text, "%H:%M").time()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"时间“{text}”格式不对，应为 HH:MM") from None
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from adultschool.ui.app import run  # Qt is loaded only here
 
@@ -356,6 +481,52 @@ def build_parser() -> argparse.ArgumentParser:
 
     group = commands.add_parser("audit", help="审计记录").add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
     add(group, "verify", cmd_audit_verify, "检查审计链是否完整")
+
+    group = commands.add_parser("class", help="班级（村班、厂班、夜校班、重修班）").add_subparsers(
+        dest="class_command", metavar="COMMAND", required=True)
+    p = add(group, "create", cmd_class_create, "新建班级")
+    p.add_argument("name")
+    p.add_argument("--type", required=True, help="村班、厂班、夜校班或重修班")
+    p.add_argument("--level", type=_level, required=True)
+    p.add_argument("--starts-on", type=_date)
+    p.add_argument("--site", help="教学点")
+    p.add_argument("--teacher")
+    add(group, "list", cmd_class_list, "班级列表")
+    p = add(group, "add-learners", cmd_class_add_learners, "按学籍号把学员加入班级")
+    p.add_argument("name")
+    p.add_argument("student_numbers", nargs="+")
+    p.add_argument("--joined-on", type=_date)
+    p = add(group, "session", cmd_class_session, "登记一节课")
+    p.add_argument("name")
+    p.add_argument("--date", type=_date, required=True)
+    p.add_argument("--hours", type=float, required=True)
+    p.add_argument("--course")
+    p.add_argument("--topic")
+    p.add_argument("--start", type=_time_arg, help="开始时间 HH:MM")
+
+    group = commands.add_parser("attendance", help="考勤").add_subparsers(dest="attendance_command", metavar="COMMAND", required=True)
+    p = add(group, "import", cmd_attendance_import, "导入考勤表（班级、日期、课时、身份证号码或学籍号、考勤）")
+    p.add_argument("file", type=Path)
+    p.add_argument("--errors", type=Path)
+    p.add_argument("--dry-run", action="store_true")
+
+    group = commands.add_parser("study", help="线上学习记录").add_subparsers(dest="study_command", metavar="COMMAND", required=True)
+    p = add(group, "import", cmd_study_import, "导入线上学习记录（xlsx 或 csv）")
+    p.add_argument("file", type=Path)
+    p.add_argument("--errors", type=Path)
+    p.add_argument("--dry-run", action="store_true")
+
+    p = add(commands, "readiness", cmd_readiness, "结业考试报考条件（R3）")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--level", type=_level)
+    p.add_argument("--class", dest="class_name", help="只看这个班")
+    p.add_argument("--ready-only", action="store_true")
+    p.add_argument("--unmasked", action="store_true")
+
+    group = commands.add_parser("totals", help="累计学时").add_subparsers(dest="totals_command", metavar="COMMAND", required=True)
+    p = add(group, "rebuild", cmd_totals_rebuild, "按原始记录重算每个学籍的累计学时")
+    p.add_argument("--check", action="store_true", help="只比对，不重算")
 
     add(commands, "gui", cmd_gui, "打开图形界面")
     return parser

@@ -57,6 +57,7 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("min_months_senior", "高中最短学习时限（月）", 3, _is_int_between(0, 60), "R3"),
     RuleSpec("min_video_hours", "课程视频最少学时", 20, _is_number_between(0, 1000), "R3"),
     RuleSpec("class_hours_count", "面授课时计入学时要求", False, lambda v: isinstance(v, bool), "R3"),
+    RuleSpec("partial_attendance_share", "迟到/早退未填实到课时时按本节课时的比例计", 0.5, _is_number_between(0, 1), "R10"),
     RuleSpec(
         "courses_senior",
         "高中课程",
@@ -122,6 +123,22 @@ class Rules:
 
     def courses(self, level: str) -> tuple[str, ...]:
         return tuple(self.values[f"courses_{level}"])
+
+    @property
+    def class_hours_count(self) -> bool:
+        return self.values["class_hours_count"]
+
+    @property
+    def partial_attendance_share(self) -> float:
+        return self.values["partial_attendance_share"]
+
+    def all_courses(self) -> dict[str, str]:
+        """Course name → 'junior' | 'senior' | 'skills'."""
+        found: dict[str, str] = {}
+        for kind in ("senior", "junior", "skills"):
+            for course in self.values[f"courses_{kind}"]:
+                found.setdefault(course, kind)
+        return found
 
     @property
     def pass_mark(self) -> float:

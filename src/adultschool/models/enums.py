@@ -66,3 +66,28 @@ class Willingness(str, enum.Enum):
 class SiteKind(str, enum.Enum):
     SCHOOL = "school"
     DISTRICT = "district"
+
+
+class ClassType(str, enum.Enum):
+    """R10: the forms a class takes."""
+
+    VILLAGE = "village"
+    FACTORY = "factory"
+    NIGHT = "night"
+    RETAKE = "retake"
+
+    @property
+    def label(self) -> str:
+        return {"village": "村班", "factory": "厂班", "night": "夜校班", "retake": "重修班"}[self.value]
+
+
+class AttendanceStatus(str, enum.Enum):
+    PRESENT = "present"
+    LATE = "late"
+    LEFT_EARLY = "left_early"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+    @property
+    def label(self) -> str:
+        return {"present": "出勤", "late": "迟到", "left_early": "早退", "absent": "缺勤", "excused": "请假"}[self.value]

@@ -6,15 +6,33 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from adultschool.jobs import JobContext, NullJob
-from adultschool.models import Gender, Learner, SiteKind, Township, Willingness
-from adultschool.services import registration, site
+from adultschool.models import (
+    Attendance,
+    AttendanceStatus,
+    ClassMember,
+    ClassSession,
+    ClassType,
+    Enrolment,
+    Gender,
+    LearningMode,
+    Learner,
+    Level,
+    SchoolClass,
+    SiteKind,
+    StudyRecord,
+    Township,
+    Video,
+    Willingness,
+)
+from adultschool.models.base import new_uuid
+from adultschool.services import registration, site, study
 from adultschool.services.rules import load_rules
 
 DEMO_SCHOOL_CODE = "330206-01"
@@ -39,6 +57,9 @@ class DemoSummary:
     townships: int
     registered: int
     prospects: int
+    classes: int = 0
+    attendance: int = 0
+    study_records: int = 0
 
 
 def _id_number(rng: random.Random, birth: date, used: set[str]) -> str:
@@ -93,7 +114,94 @@ def fill_demo(session: Session, *, learners: int = 300, actor: str, seed: int = 
     checked = [registration.check(i, rules, today=today) for i in inputs]
     batch = registration.register(session, checked, actor=actor, job=job, source="演示数据")
     prospects = _survey_prospects(session, rng, used, max(learners // 5, 5), townships, today)
-    return DemoSummary(school=info.name, townships=len(townships), registered=len(batch.registered), prospects=prospects)
+    job.report(0, None, "生成班级、考勤和学习记录")
+    classes, attendance, records = _teaching(session, rng, info.school_id, rules, today)
+    study.rebuild_totals(session)
+    return DemoSummary(school=info.name, townships=len(townships), registered=len(batch.registered), prospects=prospects,
+                       classes=classes, attendance=attendance, study_records=records)
+
+
+CLASS_SIZE = 40
+CLASS_TYPES = (ClassType.VILLAGE, ClassType.FACTORY, ClassType.NIGHT)
+VIDEOS_PER_COURSE = 30
+VIDEO_MINUTES = 45.0
+
+
+def _teaching(session: Session, rng: random.Random, school_id: int, rules, today: date) -> tuple[int, int, int]:
+    """Classes of about 40 per township and level, weekly 2-hour sessions since the class began, roll calls, and
+    the course videos each learner watched (more the longer they have studied). Bulk rows: this is made-up data."""
+    enrolments = session.execute(
+        select(Enrolment.id, Enrolment.level, Enrolment.registered_on, Township.name, Enrolment.learning_mode)
+        .outerjoin(Township, Township.id == Enrolment.township_id)
+        .where(~exists().where(ClassMember.enrolment_id == Enrolment.id))
+        .order_by(Township.name, Enrolment.level, Enrolment.registered_on)
+    ).all()
+    groups: dict[tuple[str, Level], list] = {}
+    for row in enrolments:
+        groups.setdefault((row[3] or "本校", row[1]), []).append(row)
+    class_rows, member_rows, session_rows, plans = [], [], [], []
+    existing_classes = session.execute(select(func.count(SchoolClass.id))).scalar_one()
+    for (township, level), members in groups.items():
+        for start in range(0, len(members), CLASS_SIZE):
+            chunk = members[start:start + CLASS_SIZE]
+            class_type = CLASS_TYPES[len(class_rows) % len(CLASS_TYPES)]
+            starts_on = chunk[0][2]
+            name = f"{township}{class_type.label}（{level.label}）{existing_classes + len(class_rows) + 1}班"
+            class_rows.append({"uuid": new_uuid(), "school_id": school_id, "name": name, "class_type": class_type,
+                               "level": level, "teaching_site": f"{township}社区学校", "teacher": rng.choice(("王老师", "李老师", "陈老师")),
+                               "starts_on": starts_on})
+            plans.append((chunk, starts_on, level))
+    if not class_rows:
+        return 0, 0, 0
+    session.execute(insert(SchoolClass.__table__), class_rows)
+    class_ids = dict(session.execute(select(SchoolClass.name, SchoolClass.id)).all())
+    for class_row, (chunk, starts_on, level) in zip(class_rows, plans):
+        class_id = class_ids[class_row["name"]]
+        member_rows.extend({"uuid": new_uuid(), "class_id": class_id, "enrolment_id": e[0], "joined_on": e[2]} for e in chunk)
+        courses = rules.courses(level.value)
+        day, week = starts_on + timedelta(days=3), 0
+        while day <= today:
+            session_rows.append({"uuid": new_uuid(), "class_id": class_id, "held_on": day, "starts_at": time(19, 0),
+                                 "hours": 2.0, "course": courses[week % len(courses)], "topic": f"第{week + 1}讲"})
+            day, week = day + timedelta(days=7), week + 1
+    session.execute(insert(ClassMember.__table__), member_rows)
+    for start in range(0, len(session_rows), 5000):
+        session.execute(insert(ClassSession.__table__), session_rows[start:start + 5000])
+    members_of: dict[int, list] = {}
+    for member in member_rows:
+        members_of.setdefault(member["class_id"], []).append(member)
+    attendance_rows = []
+    for session_id, class_id, held_on in session.execute(select(ClassSession.id, ClassSession.class_id, ClassSession.held_on)):
+        for member in members_of.get(class_id, ()):
+            if member["joined_on"] > held_on:
+                continue
+            draw = rng.random()
+            status, hours = ((AttendanceStatus.PRESENT, 2.0) if draw < 0.8 else (AttendanceStatus.LATE, 1.5) if draw < 0.85
+                             else (AttendanceStatus.LEFT_EARLY, 1.0) if draw < 0.9 else (AttendanceStatus.ABSENT, 0.0)
+                             if draw < 0.97 else (AttendanceStatus.EXCUSED, 0.0))
+            attendance_rows.append({"uuid": new_uuid(), "session_id": session_id, "enrolment_id": member["enrolment_id"],
+                                    "status": status, "hours": hours})
+    for start in range(0, len(attendance_rows), 20000):
+        session.execute(insert(Attendance.__table__), attendance_rows[start:start + 20000])
+
+    video_rows = [{"uuid": new_uuid(), "course": course, "key": f"{course} 第{n:02d}讲", "length_minutes": VIDEO_MINUTES}
+                  for course in rules.courses("senior") + rules.courses("junior") for n in range(1, VIDEOS_PER_COURSE + 1)]
+    session.execute(insert(Video.__table__), video_rows)
+    videos_by_level: dict[Level, list[int]] = {level: [] for level in Level}
+    senior = set(rules.courses("senior"))
+    for video_id, course in session.execute(select(Video.id, Video.course)):
+        videos_by_level[Level.SENIOR if course in senior else Level.JUNIOR].append(video_id)
+    study_rows = []
+    for enrolment_id, level, registered_on, _, mode in enrolments:
+        weeks = max((today - registered_on).days // 7, 0)
+        pace = 2.6 if mode == LearningMode.ONLINE else 1.3  # videos a week
+        watched = min(int(weeks * pace * rng.uniform(0.5, 1.2)), len(videos_by_level[level]))
+        for video_id in rng.sample(videos_by_level[level], watched):
+            study_rows.append({"uuid": new_uuid(), "enrolment_id": enrolment_id, "video_id": video_id,
+                               "minutes": round(rng.uniform(25, 55), 1)})
+    for start in range(0, len(study_rows), 20000):
+        session.execute(insert(StudyRecord.__table__), study_rows[start:start + 20000])
+    return len(class_rows), len(attendance_rows), len(study_rows)
 
 
 def _survey_prospects(session: Session, rng: random.Random, used: set[str], count: int, townships: list[str],

@@ -2,6 +2,7 @@
 
 Pure: plain values in, plain values out; no database and no Qt. Every problem a clerk can fix is an AdultSchoolError.
 """
+from adultschool.xlsx.csvfile import decode_csv_bytes, read_csv, read_table
 from adultschool.xlsx.cells import cell_text, date_value, id_text
 from adultschool.xlsx.headers import Column, HeaderMatch, find_header, normalise_header
 from adultschool.xlsx.reading import Sheet, check_zip_safety, read_sheets
@@ -25,10 +26,13 @@ __all__ = [
     "cell_text",
     "check_zip_safety",
     "date_value",
+    "decode_csv_bytes",
     "find_header",
     "id_text",
     "normalise_header",
+    "read_csv",
     "read_sheets",
+    "read_table",
     "save_atomic",
     "set_text",
     "write_rejected_rows",
