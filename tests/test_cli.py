@@ -133,3 +133,25 @@ def test_version_and_python_dash_m_entry_point_work_and_the_cli_never_loads_qt(t
     result = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "d.sqlite3")], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_readiness_json_keys_and_study_import_exit_codes(capsys, tmp_path):
+    db = tmp_path / "s.sqlite3"
+    init_school(capsys, db)
+    id_number = make_id(date(1990, 1, 5))
+    run(capsys, "roster", "import", str(write_roster(tmp_path / "r.xlsx", [r13_row(1, "甲", id_number)])), "--db", str(db),
+        "--registered-on", "2026-01-31")
+    study_csv = tmp_path / "study.csv"
+    study_csv.write_text("身份证号码,课程,视频,已学时长(分钟)\n" + "".join(f"{id_number},成人高中数学,第{i}讲,60\n" for i in range(20))
+                         + "110101199001011237,成人高中数学,第1讲,60\n", encoding="utf-8-sig")
+    code, out, _ = run(capsys, "study", "import", str(study_csv), "--db", str(db))
+    assert code == 1 and "未导入 第 22 行 [身份证号码]" in out
+    code, out, _ = run(capsys, "readiness", "--db", str(db), "--as-of", "2026-04-30", "--format", "json")
+    [row] = json.loads(out)
+    assert set(row) == {"student_number", "name", "id_number", "level", "registered_on", "months_done", "video_hours",
+                        "class_hours", "ready", "ready_on", "missing"}
+    assert (row["ready"], row["months_done"], row["video_hours"], row["ready_on"], row["missing"]) == (
+        True, 3, 20.0, "2026-04-30", [])
+    assert "*" in row["id_number"]
+    code, out, _ = run(capsys, "totals", "rebuild", "--check", "--db", str(db))
+    assert code == 0 and "match" in out

@@ -12,6 +12,7 @@ from typing import Sequence
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from adultschool import idcard
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
@@ -28,14 +29,13 @@ from adultschool.models import (
 )
 from adultschool.models.base import new_uuid
 from adultschool.services import audit
-from adultschool.services.registration import CHUNK, mask_name, parse_level
+from adultschool.services.registration import mask_name
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, data_rows, start_report
 from adultschool.services.site import require_school
 from adultschool.services.study import match_course, refresh_totals
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text
-from adultschool import idcard
 from adultschool.xlsx import Column, cell_text, date_value, id_text, read_table
 
 CLASS_TYPE_WORDS = {"村班": ClassType.VILLAGE, "厂班": ClassType.FACTORY, "夜校班": ClassType.NIGHT, "夜校": ClassType.NIGHT,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Sequence
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from adultschool import idcard
@@ -423,10 +423,6 @@ def register_one(session: Session, data: RegistrationInput, rules: Rules, *, act
         problem = batch.rejected[0].problems[0]
         raise AdultSchoolError(problem.message, field=problem.field)
     return batch.registered[0], checked.warnings
-
-
-def count_enrolments(session: Session) -> int:
-    return session.execute(select(func.count(Enrolment.id))).scalar_one()
 
 
 __all__ = [

@@ -14,7 +14,7 @@ from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, School
 from adultschool.services import registration
-from adultschool.services.registration import CheckedRegistration, RegistrationInput, Registered
+from adultschool.services.registration import CheckedRegistration, RegistrationInput
 from adultschool.services.rules import load_rules
 from adultschool.services.site import find_township, require_school
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, data_rows, start_report, yes_no

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adultschool.errors import AdultSchoolError
@@ -137,7 +137,3 @@ def list_townships(session: Session) -> list[TownshipInfo]:
     for township_id, year, quota in session.execute(select(TownshipQuota.township_id, TownshipQuota.year, TownshipQuota.quota)):
         quotas.setdefault(township_id, {})[year] = quota
     return [TownshipInfo(id=r[0], name=r[1], school_code=r[2], quotas=quotas.get(r[0], {})) for r in rows]
-
-
-def count_townships(session: Session) -> int:
-    return session.execute(select(func.count(Township.id))).scalar_one()
