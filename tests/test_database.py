@@ -105,3 +105,10 @@ def test_audit_chain_detects_an_altered_entry(school_db):
     with read_session(school_db.engine) as session:
         result = audit.verify(session)
     assert not result.intact and result.broken_at is not None
+
+
+def test_a_file_that_is_not_sqlite_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "名单.xlsx.sqlite3"
+    path.write_bytes(b"PK\x03\x04 this is a zip, not a database" * 100)
+    with pytest.raises(AdultSchoolError, match="不是本程序的数据库"):
+        open_database(path)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import DatabaseError
 
 from adultschool import paths
 from adultschool.db import migrate
@@ -46,7 +47,10 @@ def open_database(db: str | Path | None = None, *, create: bool = False) -> Data
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     try:
-        current = migrate.current_revision(engine)
+        try:
+            current = migrate.current_revision(engine)
+        except DatabaseError:
+            raise AdultSchoolError(f"{path or url} 不是本程序的数据库（不是 SQLite 数据库文件，或文件已损坏），不能打开。") from None
         head = migrate.head_revision()
         if current != head:
             has_tables = bool(inspect(engine).get_table_names())

@@ -227,7 +227,7 @@ def survey_progress(session: Session) -> list[SurveyProgress]:
     return [SurveyProgress(t, s, int(w or 0), int(r or 0)) for t, s, w, r in session.execute(query)]
 
 
-def registration_from_prospect(session: Session, learner_id: int, *, level: str, registered_on: date,
+def registration_from_prospect(session: Session, learner_id: int, *, level: str | None = None, registered_on: date,
                                phone: str | None = None) -> RegistrationInput:
     """A registration form filled from what the survey knows about the person; the clerk confirms it."""
     learner = session.get(Learner, learner_id)

@@ -1,0 +1,154 @@
+"""Starting the GUI: the QApplication (Chinese Qt texts, a CJK font, high DPI), the first-start dialog, the main window.
+
+`adultschool-gui [--db PATH]` and `adultschool gui` both end in `run`. Unexpected exceptions get a report dialog.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from types import TracebackType
+from typing import Sequence
+
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from adultschool import paths
+from adultschool.db import Database, open_database
+from adultschool.errors import AdultSchoolError
+from adultschool.logs import set_up_logging
+from adultschool.ui import ops
+from adultschool.ui.common import show_bug_report
+from adultschool.ui.main_window import APP_TITLE, MainWindow
+from adultschool.ui.welcome_dialog import WelcomeDialog, is_initialised
+
+log = logging.getLogger(__name__)
+
+# Preferred CJK families, best first: Windows, macOS, then the usual Linux ones. Qt falls back per character
+# beyond these, so rare name characters (堃 喆 赟) still find a glyph where any installed font has one.
+CJK_FAMILIES = (
+    "Microsoft YaHei UI",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "LXGW WenKai",
+    "SimSun",
+)
+MIN_POINT_SIZE = 10.0  # Chinese at 9 pt is hard to read on an old office monitor
+
+_translators: list[QTranslator] = []
+
+
+def install_chinese_translations(app: QApplication) -> bool:
+    """Qt's own qtbase_zh_CN, so standard buttons and dialogs say 确定/取消/打开; True when it was found."""
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    if _translators:
+        return True
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator(app)
+    if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", folder):
+        app.installTranslator(translator)
+        _translators.append(translator)
+        return True
+    log.warning("qtbase_zh_CN translation not found in %s", folder)
+    return False
+
+
+def set_cjk_font(app: QApplication) -> QFont:
+    font = app.font()
+    available = set(QFontDatabase.families())
+    chosen = [family for family in CJK_FAMILIES if family in available]
+    if chosen:
+        font.setFamilies(chosen + [font.family()])
+    if 0 < font.pointSizeF() < MIN_POINT_SIZE:
+        font.setPointSizeF(MIN_POINT_SIZE)
+    app.setFont(font)
+    return font
+
+
+def prepare_application(app: QApplication) -> QApplication:
+    """Everything the app needs besides its windows; tests call it on pytest-qt's QApplication too."""
+    app.setApplicationName("adultschool")
+    app.setOrganizationName("adultschool")
+    install_chinese_translations(app)
+    set_cjk_font(app)
+    return app
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if existing is not None:
+        return prepare_application(existing)  # type: ignore[arg-type]
+    # Qt 6 scales by the screen's exact factor (125 %, 150 % on office laptops) instead of rounding it.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(list(argv) if argv is not None else sys.argv[:1])
+    return prepare_application(app)
+
+
+def install_excepthook() -> None:
+    """A bug never closes the program silently: it is logged and shown with a report the clerk can copy."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        if exc.__traceback__ is None:
+            exc = exc.with_traceback(tb)
+        try:
+            show_bug_report(QApplication.activeWindow(), exc)
+        except Exception:  # noqa: BLE001 - the report itself failed; the log still has it
+            log.exception("could not show the bug report")
+            sys.__excepthook__(kind, exc, tb)
+
+    sys.excepthook = hook
+
+
+def open_or_welcome(db: str | None) -> Database | None:
+    """The database to work on: the existing file, or what the first-start dialog made; None means 退出."""
+    path = paths.sqlite_path(paths.database_url(db))
+    database = open_database(db) if path is None or path.exists() else None
+    if database is not None and is_initialised(database):
+        return database
+    welcome = WelcomeDialog(db, database)
+    if welcome.exec() != QDialog.DialogCode.Accepted:
+        if welcome.database is not None:
+            welcome.database.close()
+        return None
+    return welcome.database
+
+
+def run(db: str | None = None) -> int:
+    set_up_logging()
+    app = create_application()
+    install_excepthook()
+    database: Database | None = None
+    try:
+        try:
+            database = open_or_welcome(db)
+        except AdultSchoolError as exc:
+            QMessageBox.critical(None, "无法打开数据库", str(exc))
+            return 2
+        if database is None:
+            return 0
+        log.info("GUI started on %s", database.describe())
+        window = MainWindow(database)
+        window.show()
+        return app.exec()
+    finally:
+        ops.wait_for_workers()
+        if database is not None:
+            database.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="adultschool-gui", description=APP_TITLE)
+    parser.add_argument("--db", default=None, help="数据库文件路径或 URL（默认：用户数据目录里的 adultschool.sqlite3）")
+    args, _qt_args = parser.parse_known_args(argv)
+    return run(args.db)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,157 @@
+"""Small pieces every screen shares: who is acting, dates, red/amber message labels, message boxes and the bug report.
+
+Message boxes are opened without a nested event loop (`open()`), so an action never blocks the caller (or a test).
+"""
+from __future__ import annotations
+
+import getpass
+import logging
+import re
+import traceback
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from adultschool import __version__
+from adultschool.errors import AdultSchoolError, Cancelled
+
+log = logging.getLogger(__name__)
+
+ERROR_COLOUR = "#c0392b"
+WARNING_COLOUR = "#b9770e"  # amber that stays readable on a white dialog
+HINT_COLOUR = "#666666"
+
+_FULL_ID = re.compile(r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+
+
+def actor() -> str:
+    """Who is acting, for the audit log; single-user mode until accounts exist (DESIGN.md)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name on some service accounts
+        return "local"
+
+
+def to_date(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def to_qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def mask_ids(text: str) -> str:
+    """Masks any full resident ID number in free text (tracebacks, logs): PIPL, see DOMAIN.md."""
+    return _FULL_ID.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+
+
+class MessageLabel(QLabel):
+    """A wrapped red (error), amber (warning) or grey (hint) line under a field; hidden while empty."""
+
+    def __init__(self, parent: QWidget | None = None, *, kind: str = "error"):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.set_kind(kind)
+        self.hide()
+
+    def set_kind(self, kind: str) -> None:
+        self.kind = kind
+        colour = {"error": ERROR_COLOUR, "warning": WARNING_COLOUR}.get(kind, HINT_COLOUR)
+        self.setStyleSheet(f"color: {colour};")
+
+    def show_message(self, text: str | None, kind: str | None = None) -> None:
+        if kind is not None and kind != self.kind:
+            self.set_kind(kind)
+        self.setText(text or "")
+        self.setVisible(bool(text))
+
+
+_parentless: set[QDialog] = set()
+
+
+def open_dialog(dialog: QDialog) -> QDialog:
+    """Opens without a nested event loop; a dialog without a parent is kept alive until it closes."""
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if dialog.parent() is None:
+        _parentless.add(dialog)
+        dialog.finished.connect(lambda _result: _parentless.discard(dialog))
+    dialog.open()
+    return dialog
+
+
+def show_info(parent: QWidget | None, title: str, text: str) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent)
+    open_dialog(box)
+    return box
+
+
+def show_error(parent: QWidget | None, title: str, text: str) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    open_dialog(box)
+    return box
+
+
+def report_failure(parent: QWidget | None, exc: BaseException, *, title: str = "操作没有完成") -> QWidget:
+    """A problem the clerk can fix gets its Chinese message; anything else is a bug and gets the report dialog."""
+    if isinstance(exc, Cancelled):
+        return show_info(parent, "已取消", exc.message)
+    if isinstance(exc, AdultSchoolError):
+        return show_error(parent, title, str(exc))
+    return show_bug_report(parent, exc)
+
+
+def bug_report_text(exc: BaseException) -> str:
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return mask_ids(f"adultschool {__version__}\n" + "".join(lines))
+
+
+class BugReportDialog(QDialog):
+    """Shown for every exception that is not an AdultSchoolError: what happened, and a report to copy and send."""
+
+    def __init__(self, report: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("程序出错")
+        self.resize(640, 420)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "程序遇到了意外的问题，刚才的操作没有完成，数据库没有被改动。\n"
+            "请点“复制报告”，把下面的内容发给技术支持；详情也已写入日志。"
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.report_view = QPlainTextEdit(report)
+        self.report_view.setReadOnly(True)
+        self.report_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        layout.addWidget(self.report_view)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = QPushButton("复制报告")
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(self.copy_report)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        layout.addWidget(buttons)
+
+    def copy_report(self) -> None:
+        QGuiApplication.clipboard().setText(self.report_view.toPlainText())
+        self.copy_button.setText("已复制")
+
+
+def show_bug_report(parent: QWidget | None, exc: BaseException) -> BugReportDialog:
+    report = bug_report_text(exc)
+    log.error("unexpected error (shown to the user)\n%s", report)
+    dialog = BugReportDialog(report, parent)
+    open_dialog(dialog)
+    return dialog

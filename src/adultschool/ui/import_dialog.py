@@ -1,0 +1,415 @@
+"""导入名单 / 导入排摸表: choose a workbook, check it (dry run) with a preview, and only then import it.
+
+Both runs are background operations with progress and 取消; nothing is written unless the clerk confirms.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from adultschool.db import read_session
+from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.jobs import JobContext
+from adultschool.services import roster, site, survey
+from adultschool.services.sheet_import import ImportReport, RowProblem, save_rejected
+from adultschool.ui import ops
+from adultschool.ui.common import MessageLabel, actor, report_failure, to_date, to_qdate
+
+BY_SHEET = "（以表中所填为准）"
+WRAP_ROWS_UP_TO = 300  # beyond this, reasons stay on one line (full text in the tooltip) to keep the table quick
+
+
+def rows_text(rows: list[int]) -> str:
+    """'6' / '3–8'  / '3、5、9' / '3、5、9 等 120 行': sheet row numbers as a clerk reads them."""
+    if len(rows) == 1:
+        return str(rows[0])
+    if rows == list(range(rows[0], rows[-1] + 1)):
+        return f"{rows[0]}–{rows[-1]}"
+    if len(rows) <= 5:
+        return "、".join(str(r) for r in rows)
+    return "、".join(str(r) for r in rows[:3]) + f" 等 {len(rows)} 行"
+
+
+def grouped(problems: list[RowProblem]) -> list[tuple[str, str | None, str]]:
+    """One line per distinct (column, reason): a deadline notice on 7,000 rows is one line, not 7,000."""
+    rows: dict[tuple[str | None, str], list[int]] = {}
+    for problem in problems:
+        rows.setdefault((problem.column, problem.reason), []).append(problem.row)
+    lines = sorted(((sorted(set(numbers)), column, reason) for (column, reason), numbers in rows.items()),
+                   key=lambda line: line[0][0])
+    return [(rows_text(numbers), column, reason) for numbers, column, reason in lines]
+
+
+def one_per_row(problems: list[RowProblem]) -> list[tuple[str, str | None, str]]:
+    return [(str(p.row), p.column, p.reason) for p in problems]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """The words that differ between a roster import and a survey import."""
+
+    key: str
+    title: str
+    date_label: str
+    date_hint: str
+    checking: str
+    importing: str
+
+
+KINDS = {
+    "roster": _Kind("roster", "导入名单", "报名日期", "表中有“报名日期”列的行，以该列为准。",
+                    "正在检查名单……", "正在导入名单……"),
+    "survey": _Kind("survey", "导入排摸表", "排摸日期", "表中有“排摸日期”列的行，以该列为准。",
+                    "正在检查排摸表……", "正在导入排摸表……"),
+}
+
+
+def preview_line(report: ImportReport, kind: str) -> str:
+    """What the check found, in the words of the clerk's task."""
+    rejected = len(report.rejected_rows)
+    if report.dry_run:
+        if kind == "survey":
+            updated = f"，更新 {report.updated} 人" if report.updated else ""
+            return f"将新增 {report.imported} 人{updated}，未通过 {rejected} 行"
+        return f"将登记 {report.imported} 人，未通过 {rejected} 行"
+    if kind == "survey":
+        updated = f"，更新 {report.updated} 人" if report.updated else ""
+        return f"已新增 {report.imported} 人{updated}，未通过 {rejected} 行"
+    return f"已登记 {report.imported} 人，未通过 {rejected} 行"
+
+
+class ImportDialog(QDialog):
+    """One workbook import: 检查 (dry run) → preview → 确认导入. `imported` carries the final ImportReport."""
+
+    imported = Signal(object)
+
+    def __init__(self, engine: Engine, kind: str = "roster", parent: QWidget | None = None,
+                 *, today: Callable[[], date] = date.today):
+        super().__init__(parent)
+        self._engine = engine
+        self.kind = KINDS[kind]
+        self._today = today
+        self.op: ops.Op | None = None
+        self.preview_report: ImportReport | None = None
+        self.final_report: ImportReport | None = None
+        self.setWindowTitle(self.kind.title)
+        self.resize(980, 620)
+        with read_session(engine) as session:
+            townships = site.list_townships(session)
+
+        self.file_edit = QLineEdit()
+        self.file_edit.setPlaceholderText("选择 Excel 文件（.xlsx）")
+        self.browse_button = QPushButton("选择文件…")
+        self.browse_button.setAutoDefault(False)
+        self.browse_button.clicked.connect(self.choose_file)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file_edit, 1)
+        file_row.addWidget(self.browse_button)
+
+        self.date_edit = QDateEdit()
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setMaximumDate(to_qdate(today()))
+        self.date_edit.setDate(to_qdate(today()))
+        date_row = QHBoxLayout()
+        date_row.addWidget(self.date_edit)
+        date_hint = QLabel(self.kind.date_hint)
+        date_hint.setStyleSheet("color: #666666;")
+        date_row.addWidget(date_hint, 1)
+
+        self.township_combo = QComboBox()
+        self.township_combo.addItem(BY_SHEET, None)
+        for township in townships:
+            self.township_combo.addItem(township.name, township.name)
+        township_row = QHBoxLayout()
+        township_row.addWidget(self.township_combo)
+        township_hint = QLabel("表中没填街道/镇的行，记到这里选的街道/镇。")
+        township_hint.setStyleSheet("color: #666666;")
+        township_row.addWidget(township_hint, 1)
+
+        form = QFormLayout()
+        form.addRow("文件", file_row)
+        form.addRow(self.kind.date_label, date_row)
+        form.addRow("街道/镇", township_row)
+
+        self.check_button = QPushButton("检查")
+        self.check_button.setToolTip("只检查，不写入数据库")
+        self.check_button.clicked.connect(self.run_preview)
+
+        self.summary_label = QLabel("选好文件后点“检查”：先看哪些行能导入、哪些不能，确认后才写入数据库。")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        summary_font = self.summary_label.font()
+        summary_font.setBold(True)
+        self.summary_label.setFont(summary_font)
+        self.error_label = MessageLabel()
+
+        self.rejected_table = self._problem_table()
+        self.warning_table = self._problem_table()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.rejected_table, "未通过的行")
+        self.tabs.addTab(self.warning_table, "提醒")
+
+        self.save_rejected_button = QPushButton("保存未通过的行…")
+        self.save_rejected_button.setAutoDefault(False)
+        self.save_rejected_button.setEnabled(False)
+        self.save_rejected_button.clicked.connect(self.save_rejected_rows)
+        self.confirm_button = QPushButton("确认导入")
+        self.confirm_button.setEnabled(False)
+        self.confirm_button.clicked.connect(self.run_import)
+        self.close_button = QPushButton("关闭")
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.reject)
+        self.saved_label = MessageLabel(kind="hint")
+
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_button)
+        check_row.addWidget(self.summary_label, 1)
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.save_rejected_button)
+        bottom.addWidget(self.saved_label, 1)
+        bottom.addStretch(1)
+        bottom.addWidget(self.confirm_button)
+        bottom.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(check_row)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+
+        for signal in (self.file_edit.textChanged, self.date_edit.dateChanged, self.township_combo.currentIndexChanged):
+            signal.connect(lambda *_args: self._invalidate())
+        order = [self.file_edit, self.browse_button, self.date_edit, self.township_combo, self.check_button,
+                 self.tabs, self.save_rejected_button, self.confirm_button, self.close_button]
+        for first, second in zip(order, order[1:]):
+            self.setTabOrder(first, second)
+        self.check_button.setDefault(True)
+        self._show_report(None)
+
+    # --- widgets -------------------------------------------------------------------------------------------
+
+    def _problem_table(self) -> QTableWidget:
+        table = QTableWidget(0, 3)
+        table.setHorizontalHeaderLabels(["行号", "列", "原因"])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setAlternatingRowColors(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        table.setColumnWidth(1, self.fontMetrics().horizontalAdvance("学历提升层次") + 24)
+        return table
+
+    @staticmethod
+    def _fill_table(table: QTableWidget, lines: list[tuple[str, str | None, str]]) -> None:
+        table.setUpdatesEnabled(False)
+        table.setRowCount(len(lines))
+        wrap = len(lines) <= WRAP_ROWS_UP_TO
+        table.setWordWrap(wrap)
+        for index, (rows, column, reason_text) in enumerate(lines):
+            number = QTableWidgetItem(rows)
+            number.setData(Qt.ItemDataRole.TextAlignmentRole, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+            table.setItem(index, 0, number)
+            table.setItem(index, 1, QTableWidgetItem(column or ""))
+            reason = QTableWidgetItem(reason_text)
+            reason.setToolTip(reason_text)
+            table.setItem(index, 2, reason)
+        if wrap:
+            table.resizeRowsToContents()
+        table.setUpdatesEnabled(True)
+
+    def choose_file(self) -> None:
+        start = str(Path(self.file_edit.text()).parent) if self.file_edit.text() else ""
+        path, _ = QFileDialog.getOpenFileName(self, f"{self.kind.title}：选择文件", start,
+                                              "Excel 工作簿 (*.xlsx);;所有文件 (*)")
+        if path:
+            self.file_edit.setText(path)
+
+    def set_file(self, path: str | Path) -> None:
+        self.file_edit.setText(str(path))
+
+    # --- state ---------------------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self.op is not None and self.op.running
+
+    def _invalidate(self) -> None:
+        """Any change of file, date or township makes the preview stale: check again before importing."""
+        if self.preview_report is not None or self.final_report is not None:
+            self.preview_report = None
+            self.final_report = None
+            self.summary_label.setText("条件改了：请重新点“检查”。")
+            self._show_report(None)
+        self.error_label.show_message(None)
+
+    def _set_busy(self, busy: bool) -> None:
+        for widget in (self.file_edit, self.browse_button, self.date_edit, self.township_combo, self.check_button,
+                       self.close_button):
+            widget.setEnabled(not busy)
+        self.confirm_button.setEnabled(not busy and self._can_confirm())
+        self.save_rejected_button.setEnabled(not busy and self._shown_report() is not None
+                                             and bool(self._shown_report().rejected))
+
+    def _can_confirm(self) -> bool:
+        report = self.preview_report
+        return report is not None and self.final_report is None and (report.imported > 0 or report.updated > 0)
+
+    def _shown_report(self) -> ImportReport | None:
+        return self.final_report or self.preview_report
+
+    def _show_report(self, report: ImportReport | None) -> None:
+        rejected = report.rejected if report else []
+        warnings = report.warnings if report else []
+        self._fill_table(self.rejected_table, one_per_row(rejected))
+        self._fill_table(self.warning_table, grouped(warnings))
+        rows = len(report.rejected_rows) if report else 0
+        self.tabs.setTabText(0, f"未通过的行（{rows} 行）" if report else "未通过的行")
+        self.tabs.setTabText(1, f"提醒（{len(warnings)} 条）" if report else "提醒")
+        if report and not rejected and warnings:
+            self.tabs.setCurrentIndex(1)
+        else:
+            self.tabs.setCurrentIndex(0)
+        self.saved_label.show_message(None)
+        self._set_busy(self.busy)
+        if self._can_confirm():
+            self.confirm_button.setDefault(True)
+        else:
+            self.check_button.setDefault(True)
+
+    # --- the two runs --------------------------------------------------------------------------------------
+
+    def _work(self, dry_run: bool) -> Callable[[Session, JobContext], ImportReport]:
+        path = Path(self.file_edit.text().strip())
+        day = to_date(self.date_edit.date())
+        township = self.township_combo.currentData()
+        who = actor()
+        today = self._today()
+        if self.kind.key == "survey":
+            return lambda session, job: survey.import_survey(
+                session, path, actor=who, surveyed_on=day, township=township, dry_run=dry_run, job=job, today=today)
+        return lambda session, job: roster.import_roster(
+            session, path, registered_on=day, actor=who, township=township, dry_run=dry_run, job=job, today=today)
+
+    def run_preview(self) -> None:
+        if self.busy:
+            return
+        if not self.file_edit.text().strip():
+            self.error_label.show_message("请先选择要导入的 Excel 文件。")
+            return
+        self.preview_report = None
+        self.final_report = None
+        self._show_report(None)
+        self.error_label.show_message(None)
+        self.summary_label.setText(self.kind.checking)
+        self._set_busy(True)
+        self.op = ops.run_write(self, self._engine, self._work(dry_run=True), label=self.kind.checking,
+                                title=self.kind.title, on_success=self._previewed, on_failure=self._preview_failed)
+
+    def _previewed(self, report: ImportReport) -> None:
+        self.preview_report = report
+        self._set_busy(False)
+        line = preview_line(report, self.kind.key)
+        if report.warnings:
+            line += f"，提醒 {len(report.warnings)} 条"
+        if self._can_confirm():
+            line += "。确认无误后点“确认导入”。"
+        else:
+            line += "。没有可以导入的行。"
+        self.summary_label.setText(f"{report.file}（工作表“{report.sheet}”，{report.rows_read} 行数据）：{line}")
+        self._show_report(report)
+
+    def _preview_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, Cancelled):
+            self.summary_label.setText("已取消检查。数据库没有任何改动。")
+        elif isinstance(exc, AdultSchoolError):
+            self.summary_label.setText("这个文件不能导入：")
+            self.error_label.show_message(str(exc))
+        else:
+            self.summary_label.setText("检查没有完成。")
+            report_failure(self, exc)
+
+    def run_import(self) -> None:
+        if self.busy or not self._can_confirm():
+            return
+        self._set_busy(True)
+        self.summary_label.setText(self.kind.importing)
+        self.op = ops.run_write(self, self._engine, self._work(dry_run=False), label=self.kind.importing,
+                                title=self.kind.title, on_success=self._imported, on_failure=self._import_failed)
+
+    def _imported(self, report: ImportReport) -> None:
+        self.final_report = report
+        self._set_busy(False)
+        self.summary_label.setText(f"{report.file}：{preview_line(report, self.kind.key)}。")
+        self._show_report(report)
+        self.close_button.setDefault(True)
+        self.imported.emit(report)
+
+    def _import_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, Cancelled):
+            self.summary_label.setText("已取消导入。数据库没有任何改动。")
+        elif isinstance(exc, AdultSchoolError):
+            self.summary_label.setText("导入没有完成，数据库没有任何改动：")
+            self.error_label.show_message(str(exc))
+        else:
+            self.summary_label.setText("导入没有完成，数据库没有任何改动。")
+            report_failure(self, exc)
+
+    # --- the rejected rows as a workbook -------------------------------------------------------------------
+
+    def default_rejected_path(self) -> Path:
+        source = Path(self.file_edit.text().strip())
+        return source.with_name(f"{source.stem}-未通过的行.xlsx")
+
+    def save_rejected_rows(self) -> None:
+        report = self._shown_report()
+        if report is None or not report.rejected:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "保存未通过的行", str(self.default_rejected_path()),
+                                              "Excel 工作簿 (*.xlsx)")
+        if not path:
+            return
+        target = Path(path)
+        if target.suffix.lower() != ".xlsx":
+            target = target.with_name(target.name + ".xlsx")
+        self.op = ops.run_op(self, lambda _job: save_rejected(report, target), label="正在保存未通过的行……",
+                             title="保存未通过的行", cancellable=False, on_success=self._saved)
+
+    def _saved(self, path: Path) -> None:
+        self.saved_label.show_message(f"已保存：{path}（改好后可以再导入）")
+
+    def reject(self) -> None:  # while work runs, its progress dialog's 取消 is the way out
+        if self.busy:
+            return
+        super().reject()

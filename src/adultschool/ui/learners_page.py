@@ -1,0 +1,171 @@
+"""The 学员 page: search (debounced), level/status/township filters and the lazy learners table.
+
+Every filter becomes a `LearnerFilter`; the model asks the service for counts and pages.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from adultschool.db import read_session
+from adultschool.models.enums import EnrolmentStatus, Level
+from adultschool.services import site
+from adultschool.services.learners import LearnerFilter
+from adultschool.ui.common import HINT_COLOUR
+from adultschool.ui.learner_model import COLUMNS, LearnerTableModel
+
+SEARCH_DELAY_MS = 250
+
+# Typical widest content per column, measured with the font in use so the layout follows the screen's DPI.
+_SAMPLE_TEXT = {
+    "student_number": "330206-01-2026-00000",
+    "name": "欧阳小红红",
+    "gender": "性别",
+    "id_number": "330206********000X",
+    "level": "层次",
+    "status": "已申请考试",
+    "registered_on": "2026-00-00",
+    "township": "大碶街道街道",
+    "phone": "138****0000",
+}
+
+
+class LearnersPage(QWidget):
+    def __init__(self, engine: Engine, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._engine = engine
+        self.model = LearnerTableModel(engine, self)
+
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("搜索姓名、身份证号、电话或学籍号")
+        self.search_edit.setToolTip("输入其中一部分即可，如姓名的一个字、身份证号的后四位（Ctrl+F）")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("搜索姓名、身份证号、电话或学籍号") + 40)
+
+        self.level_combo = QComboBox()
+        self.level_combo.addItem("全部层次", None)
+        for level in Level:
+            self.level_combo.addItem(level.label, level)
+
+        self.status_combo = QComboBox()
+        self.status_combo.addItem("全部状态", None)
+        for status in EnrolmentStatus:
+            self.status_combo.addItem(status.label, status)
+
+        self.township_combo = QComboBox()
+        self.township_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+
+        self.count_label = QLabel("共 0 人")
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search_edit, 1)
+        for label, combo in (("层次", self.level_combo), ("状态", self.status_combo), ("街道/镇", self.township_combo)):
+            caption = QLabel(label)
+            caption.setBuddy(combo)
+            filters.addWidget(caption)
+            filters.addWidget(combo)
+        filters.addWidget(self.count_label)
+
+        self.empty_hint = QLabel("还没有学员。请点工具栏上的“登记学员”，或用“导入名单”从 Excel 报名表登记。")
+        self.empty_hint.setStyleSheet(f"color: {HINT_COLOUR};")
+        self.empty_hint.hide()
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        metrics = self.fontMetrics()
+        for column, (title, key) in enumerate(COLUMNS):
+            text = max(_SAMPLE_TEXT.get(key, title), title, key=metrics.horizontalAdvance)
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(text) + 28)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        # Clicking a header re-queries in SQL through model.sort(); no proxy model, nothing loaded in full.
+        header.sortIndicatorChanged.connect(self.model.sort)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(filters)
+        layout.addWidget(self.empty_hint)
+        layout.addWidget(self.table, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filter)
+        self.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search_edit.returnPressed.connect(self.apply_filter)
+        for combo in (self.level_combo, self.status_combo, self.township_combo):
+            combo.currentIndexChanged.connect(lambda _index: self.apply_filter())
+        self.model.total_changed.connect(self._show_total)
+
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        self.setTabOrder(self.search_edit, self.level_combo)
+        self.setTabOrder(self.level_combo, self.status_combo)
+        self.setTabOrder(self.status_combo, self.township_combo)
+        self.setTabOrder(self.township_combo, self.table)
+
+        self.reload_townships()
+        self.apply_filter()
+
+    def reload_townships(self) -> None:
+        current = self.township_combo.currentData()
+        self.township_combo.blockSignals(True)
+        self.township_combo.clear()
+        self.township_combo.addItem("全部街道/镇", None)
+        with read_session(self._engine) as session:
+            townships = site.list_townships(session)
+        for township in townships:
+            self.township_combo.addItem(township.name, township.id)
+        index = self.township_combo.findData(current) if current is not None else 0
+        self.township_combo.setCurrentIndex(max(index, 0))
+        self.township_combo.blockSignals(False)
+
+    def current_filter(self) -> LearnerFilter:
+        return LearnerFilter(
+            search=self.search_edit.text().strip() or None,
+            level=self.level_combo.currentData(),
+            status=self.status_combo.currentData(),
+            township_id=self.township_combo.currentData(),
+        )
+
+    def apply_filter(self) -> None:
+        self._search_timer.stop()
+        self.model.set_filter(self.current_filter())
+
+    def refresh(self) -> None:
+        """The data changed (a registration, an import): count again, keep the filter and the sort."""
+        self.reload_townships()
+        self.apply_filter()
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus()
+        self.search_edit.selectAll()
+
+    def _show_total(self, total: int) -> None:
+        self.count_label.setText(f"共 {total} 人")
+        flt = self.model.learner_filter
+        unfiltered = flt == LearnerFilter()
+        self.empty_hint.setVisible(total == 0 and unfiltered)

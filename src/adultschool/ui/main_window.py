@@ -1,0 +1,212 @@
+"""The main window: navigation on the left (学员, 排摸), the page on the right, actions in menu and toolbar.
+
+Dialogs open with `open()` (modal, no nested event loop); when one changes data, every page refreshes.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from adultschool import __version__
+from adultschool.db import Database, read_session
+from adultschool.services import site
+from adultschool.ui import ops
+from adultschool.ui.common import show_info
+from adultschool.ui.export_dialog import ExportDialog
+from adultschool.ui.import_dialog import ImportDialog, preview_line
+from adultschool.ui.learners_page import LearnersPage
+from adultschool.ui.registration_dialog import RegistrationDialog
+from adultschool.ui.survey_page import SurveyPage
+
+APP_TITLE = "成人“双证制”学历提升教务"
+
+
+class MainWindow(QMainWindow):
+    data_changed = Signal()
+
+    def __init__(self, database: Database, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+        super().__init__(parent)
+        self.database = database
+        self.engine = database.engine
+        self._today = today
+        self.dialog: QWidget | None = None  # the dialog opened last (tests look at it)
+        with read_session(self.engine) as session:
+            self.site = site.get_site(session)
+        self.setWindowTitle(f"{self.site.name} — {APP_TITLE}")
+
+        self.learners_page = LearnersPage(self.engine)
+        self.survey_page = SurveyPage(self.engine)
+        self.survey_page.register_requested.connect(self.register_prospect)
+
+        self.pages = QStackedWidget()
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        for title, page, icon in (("学员", self.learners_page, QStyle.StandardPixmap.SP_FileDialogDetailedView),
+                                  ("排摸", self.survey_page, QStyle.StandardPixmap.SP_FileDialogContentsView)):
+            item = QListWidgetItem(self.style().standardIcon(icon), title)
+            item.setSizeHint(QSize(0, self.fontMetrics().height() * 2 + 8))
+            self.nav.addItem(item)
+            self.pages.addWidget(page)
+        self.nav.setFixedWidth(self.fontMetrics().horizontalAdvance("数据交换") + 64)
+        self._stale: set[QWidget] = set()
+        self.nav.currentRowChanged.connect(self._show_page_at)
+        self.nav.setCurrentRow(0)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(6, 6, 6, 0)
+        row.addWidget(self.nav)
+        row.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self.db_label = QLabel(f"数据库：{database.describe()}")
+        self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addPermanentWidget(self.db_label)
+        self.data_changed.connect(self.refresh_pages)
+        self._fit_to_screen()
+
+    # --- actions -------------------------------------------------------------------------------------------
+
+    def _action(self, text: str, slot: Callable[[], None], shortcut: QKeySequence | str | None = None,
+                icon: QStyle.StandardPixmap | None = None, tip: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(f"{tip}（{QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)}）"
+                              if shortcut else tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        self.register_action = self._action("登记学员", self.open_registration, "Ctrl+N",
+                                            QStyle.StandardPixmap.SP_FileIcon, "逐个登记一名学员")
+        self.import_roster_action = self._action("导入名单", self.open_roster_import, "Ctrl+I",
+                                                 QStyle.StandardPixmap.SP_DialogOpenButton, "从 Excel 报名表登记学员")
+        self.export_action = self._action("导出报名汇总表", self.open_export, "Ctrl+E",
+                                          QStyle.StandardPixmap.SP_DialogSaveButton, "导出报名汇总表（Excel）")
+        self.import_survey_action = self._action("导入排摸表", self.open_survey_import, "Ctrl+Shift+I",
+                                                 QStyle.StandardPixmap.SP_FileDialogStart, "导入街道/镇的排摸表")
+        self.quit_action = self._action("退出", self.close, QKeySequence.StandardKey.Quit)
+        self.about_action = self._action("关于", self.show_about)
+
+        menu = self.menuBar().addMenu("文件(&F)")
+        menu.addAction(self.quit_action)
+        menu = self.menuBar().addMenu("学员(&L)")
+        menu.addAction(self.register_action)
+        menu.addAction(self.import_roster_action)
+        menu.addAction(self.export_action)
+        menu = self.menuBar().addMenu("排摸(&S)")
+        menu.addAction(self.import_survey_action)
+        menu = self.menuBar().addMenu("帮助(&H)")
+        menu.addAction(self.about_action)
+
+        toolbar = QToolBar("常用操作")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.register_action, self.import_roster_action, self.export_action, self.import_survey_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _fit_to_screen(self) -> None:
+        screen = self.screen() or QApplication.primaryScreen()
+        width, height = 1280, 720
+        if screen is not None:
+            available = screen.availableGeometry()
+            width, height = min(width, available.width()), min(height, available.height() - 40)
+        self.resize(width, height)
+
+    # --- dialogs -------------------------------------------------------------------------------------------
+
+    def _open(self, dialog: QWidget) -> QWidget:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_registration(self) -> RegistrationDialog:
+        dialog = RegistrationDialog(self.engine, self, today=self._today)
+        dialog.registered.connect(self._registered)
+        return self._open(dialog)
+
+    def register_prospect(self, learner_id: int) -> RegistrationDialog:
+        dialog = RegistrationDialog.for_prospect(self.engine, learner_id, self, today=self._today)
+        dialog.registered.connect(self._registered)
+        return self._open(dialog)
+
+    def open_roster_import(self) -> ImportDialog:
+        dialog = ImportDialog(self.engine, "roster", self, today=self._today)
+        dialog.imported.connect(lambda report: self._imported("名单", "roster", report))
+        return self._open(dialog)
+
+    def open_survey_import(self) -> ImportDialog:
+        dialog = ImportDialog(self.engine, "survey", self, today=self._today)
+        dialog.imported.connect(lambda report: self._imported("排摸表", "survey", report))
+        return self._open(dialog)
+
+    def open_export(self) -> ExportDialog:
+        dialog = ExportDialog(self.engine, self.site.name, self, today=self._today)
+        dialog.exported.connect(lambda count, path: self.statusBar().showMessage(f"已导出 {count} 人：{path}", 10_000))
+        return self._open(dialog)
+
+    def show_about(self) -> None:
+        show_info(self, "关于", f"{APP_TITLE}\n版本 {__version__}\n\n学校：{self.site.name}（{self.site.code}）\n"
+                                f"数据库：{self.database.describe()}")
+
+    # --- what changed --------------------------------------------------------------------------------------
+
+    def _registered(self, registered: object) -> None:
+        self.statusBar().showMessage(f"已登记：{registered.name}，学籍号 {registered.student_number}", 10_000)
+        self.data_changed.emit()
+
+    def _imported(self, what: str, kind: str, report: object) -> None:
+        self.statusBar().showMessage(f"{what}导入完成：{preview_line(report, kind)}", 10_000)
+        self.data_changed.emit()
+
+    def refresh_pages(self) -> None:
+        """The data changed: the page in view refreshes now, the others when they are next shown."""
+        current = self.pages.currentWidget()
+        self._stale = {self.learners_page, self.survey_page} - {current}
+        current.refresh()
+
+    def _show_page_at(self, row: int) -> None:
+        page = self.pages.widget(row)
+        if page in self._stale:
+            self._stale.discard(page)
+            page.refresh()
+        self.pages.setCurrentIndex(row)
+
+    def show_page(self, title: str) -> None:
+        for row in range(self.nav.count()):
+            if self.nav.item(row).text() == title:
+                self.nav.setCurrentRow(row)
+                return
+        raise KeyError(title)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if ops.active_ops():
+            self.statusBar().showMessage("还有操作在进行，请等它完成或取消后再退出。", 5000)
+            event.ignore()
+            return
+        super().closeEvent(event)

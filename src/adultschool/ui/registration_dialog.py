@@ -1,0 +1,434 @@
+"""登记学员: the keyboard registration form with live validation by `registration.check` on every edit.
+
+The ID number fills birth date, gender and age at once; each problem shows under its own field (red refuses,
+amber tells); 确定 stays disabled while anything refuses; `register_one` runs as a background operation.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from adultschool.db import read_session
+from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.models.enums import Level, LearningMode
+from adultschool.services import registration, site, survey
+from adultschool.services.registration import CheckedRegistration, Problem, Registered, RegistrationInput
+from adultschool.services.rules import load_rules
+from adultschool.ui import ops
+from adultschool.ui.common import ERROR_COLOUR, MessageLabel, actor, report_failure, show_info, to_date, to_qdate
+
+NO_CHOICE = "（未填）"
+EDUCATION_CHOICES = ("小学", "初中", "职高", "中专", "技校", "高中", "文盲或半文盲")
+MIGRANT_CHOICES = ((NO_CHOICE, None), ("是", True), ("否", False))
+# Fields a new registration cannot do without; the rest may stay empty.
+REQUIRED = ("name", "id_number", "level")
+
+
+def _required(label: str) -> str:
+    return f'{label}<span style="color:{ERROR_COLOUR}">*</span>'
+
+
+class RegistrationDialog(QDialog):
+    """One learner, typed in (or filled from a survey prospect) and checked as it is typed."""
+
+    registered = Signal(object)  # services.registration.Registered
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+        super().__init__(parent)
+        self._engine = engine
+        self._today = today
+        self.setWindowTitle("登记学员")
+        self.op: ops.Op | None = None
+        self.result_registered: Registered | None = None
+        self.result_box: QWidget | None = None
+        self.checked: CheckedRegistration | None = None
+        self._touched: set[str] = set()
+        self._refusals: dict[str, str] = {}
+        self._conflict_cache: dict[tuple, tuple[Problem, ...]] = {}
+        self._filling = False
+        with read_session(engine) as session:
+            self._rules = load_rules(session)
+            townships = site.list_townships(session)
+
+        # --- fields --------------------------------------------------------------------------------------------
+        self.name_edit = QLineEdit()
+        self.name_edit.setMaxLength(40)
+        self.id_edit = QLineEdit()
+        self.id_edit.setMaxLength(30)
+        self.id_edit.setPlaceholderText("18位，最后一位可以是 X")
+        self.birth_label = QLabel("—")
+        self.gender_label = QLabel("—")
+        self.age_label = QLabel("—")
+        self.level_combo = QComboBox()
+        self.level_combo.setPlaceholderText("请选择")
+        for level in Level:
+            self.level_combo.addItem(level.label, level.value)
+        self.level_combo.setCurrentIndex(-1)
+        self.date_edit = QDateEdit()
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setMaximumDate(to_qdate(self._today()))
+        self.date_edit.setDate(to_qdate(self._today()))
+        self.phone_edit = QLineEdit()
+        self.phone_edit.setMaxLength(30)
+        self.phone_edit.setPlaceholderText("手机或固定电话")
+        self.township_combo = QComboBox()
+        self.township_combo.addItem(NO_CHOICE, None)
+        for township in townships:
+            self.township_combo.addItem(township.name, township.name)
+        self.mode_combo = QComboBox()
+        self.mode_combo.addItem(NO_CHOICE, None)
+        for mode in LearningMode:
+            self.mode_combo.addItem(mode.label, mode.label)
+        self.education_combo = QComboBox()
+        self.education_combo.setEditable(True)
+        self.education_combo.addItem("")
+        self.education_combo.addItems(EDUCATION_CHOICES)
+        self.education_combo.lineEdit().setPlaceholderText("如：初中")
+        self.employer_edit = QLineEdit()
+        self.address_edit = QLineEdit()
+        self.household_edit = QLineEdit()
+        self.household_edit.setPlaceholderText("如：安徽省阜阳市")
+        self.job_edit = QLineEdit()
+        self.migrant_combo = QComboBox()
+        for text, value in MIGRANT_CHOICES:
+            self.migrant_combo.addItem(text, value)
+        # Wide enough that most messages under a field take one or two lines.
+        em = self.fontMetrics().horizontalAdvance("中")
+        for widget in (self.name_edit, self.id_edit, self.level_combo, self.date_edit, self.phone_edit,
+                       self.township_combo, self.mode_combo):
+            widget.setMinimumWidth(em * 24)
+        for widget in (self.education_combo, self.employer_edit, self.address_edit, self.household_edit, self.job_edit,
+                       self.migrant_combo):
+            widget.setMinimumWidth(em * 16)
+
+        self.messages: dict[str, MessageLabel] = {}
+
+        main = QGroupBox("报名信息")
+        main_form = self._form(main)
+        main_form.addRow(_required("姓名"), self._with_message("name", self.name_edit))
+        main_form.addRow(_required("身份证号码"), self._with_message("id_number", self.id_edit))
+        derived = QWidget()
+        derived_row = QHBoxLayout(derived)
+        derived_row.setContentsMargins(0, 0, 0, 0)
+        derived_row.addWidget(self.birth_label)
+        derived_row.addSpacing(16)
+        derived_row.addWidget(QLabel("性别"))
+        derived_row.addWidget(self.gender_label)
+        derived_row.addSpacing(16)
+        derived_row.addWidget(QLabel("年龄"))
+        derived_row.addWidget(self.age_label)
+        derived_row.addStretch(1)
+        main_form.addRow("出生日期", self._with_message("gender", derived))
+        main_form.addRow(_required("学历提升层次"), self._with_message("level", self.level_combo))
+        main_form.addRow(_required("报名日期"), self._with_message("registered_on", self.date_edit))
+        main_form.addRow("联系电话", self._with_message("phone", self.phone_edit))
+        main_form.addRow("街道/镇", self._with_message("township", self.township_combo))
+        main_form.addRow("学习方式", self._with_message("learning_mode", self.mode_combo))
+
+        other = QGroupBox("其他信息（可不填）")
+        other_form = self._form(other)
+        other_form.addRow("文化程度", self._with_message("education", self.education_combo))
+        other_form.addRow("工作单位", self.employer_edit)
+        other_form.addRow("家庭地址", self.address_edit)
+        other_form.addRow("户籍所在地", self.household_edit)
+        other_form.addRow("职业", self.job_edit)
+        other_form.addRow("流动人口", self.migrant_combo)
+
+        columns = QHBoxLayout()
+        columns.addWidget(main, 3)
+        columns.addWidget(other, 2, Qt.AlignmentFlag.AlignTop)
+
+        self.general_message = MessageLabel()
+        self.pending_label = MessageLabel(kind="hint")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.cancel_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button.setText("确定")
+        self.cancel_button.setText("取消")
+        self.ok_button.setDefault(True)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns)
+        layout.addWidget(self.general_message)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.pending_label, 1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
+
+        # Every edit re-checks; the field it came from counts as touched, so its message may show.
+        self._watch(self.name_edit.textEdited, "name")
+        self._watch(self.id_edit.textEdited, "id_number")
+        self._watch(self.level_combo.currentIndexChanged, "level")
+        self._watch(self.date_edit.dateChanged, "registered_on")
+        self._watch(self.phone_edit.textEdited, "phone")
+        self._watch(self.township_combo.currentIndexChanged, "township")
+        self._watch(self.mode_combo.currentIndexChanged, "learning_mode")
+        self._watch(self.education_combo.currentTextChanged, "education")
+        for widget in (self.employer_edit, self.address_edit, self.household_edit, self.job_edit):
+            self._watch(widget.textEdited, None)
+        self._watch(self.migrant_combo.currentIndexChanged, None)
+
+        order = [self.name_edit, self.id_edit, self.level_combo, self.date_edit, self.phone_edit, self.township_combo,
+                 self.mode_combo, self.education_combo, self.employer_edit, self.address_edit, self.household_edit,
+                 self.job_edit, self.migrant_combo, self.ok_button, self.cancel_button]
+        for first, second in zip(order, order[1:]):
+            self.setTabOrder(first, second)
+        self.name_edit.setFocus()
+        self.revalidate()
+
+    # --- building ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _form(box: QGroupBox) -> QFormLayout:
+        form = QFormLayout(box)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        return form
+
+    def _with_message(self, field: str, widget: QWidget) -> QWidget:
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        message = MessageLabel()
+        column.addWidget(message)
+        self.messages[field] = message
+        return holder
+
+    def _watch(self, signal, field: str | None) -> None:  # noqa: ANN001 - a Qt signal instance
+        def changed(*_args: object) -> None:
+            if self._filling:
+                return
+            if field is not None:
+                self._touched.add(field)
+            self._refusals.clear()
+            self.revalidate()
+
+        signal.connect(changed)
+
+    # --- filling and reading -------------------------------------------------------------------------------
+
+    @classmethod
+    def for_prospect(cls, engine: Engine, learner_id: int, parent: QWidget | None = None,
+                     *, today: Callable[[], date] = date.today) -> "RegistrationDialog":
+        """The form filled from what the survey knows about a resident; the clerk picks the level and confirms."""
+        with read_session(engine) as session:
+            data = survey.registration_from_prospect(session, learner_id, registered_on=today())
+        dialog = cls(engine, parent, today=today)
+        dialog.setWindowTitle("登记学员（来自排摸）")
+        dialog.fill(data)
+        dialog.level_combo.setFocus()
+        return dialog
+
+    def fill(self, data: RegistrationInput) -> None:
+        self._filling = True
+        try:
+            self.name_edit.setText(data.name or "")
+            self.id_edit.setText(data.id_number or "")
+            level_index = -1
+            if data.level:
+                try:
+                    level_index = self.level_combo.findData(registration.parse_level(data.level).value)
+                except AdultSchoolError:
+                    level_index = -1
+            self.level_combo.setCurrentIndex(level_index)
+            self.date_edit.setDate(to_qdate(data.registered_on))
+            self.phone_edit.setText(data.phone or "")
+            self._select_text(self.township_combo, data.township)
+            self._select_text(self.mode_combo, data.learning_mode)
+            self.education_combo.setEditText(data.education or "")
+            self.employer_edit.setText(data.employer or "")
+            self.address_edit.setText(data.address or "")
+            self.household_edit.setText(data.household_location or "")
+            self.job_edit.setText(data.job or "")
+            self.migrant_combo.setCurrentIndex(max(self.migrant_combo.findData(data.is_migrant), 0))
+        finally:
+            self._filling = False
+        given = {"name": data.name, "id_number": data.id_number, "level": data.level, "phone": data.phone,
+                 "township": data.township, "learning_mode": data.learning_mode, "education": data.education}
+        self._touched.update(k for k, v in given.items() if v)
+        self._touched.add("registered_on")
+        self.revalidate()
+
+    @staticmethod
+    def _select_text(combo: QComboBox, text: str | None) -> None:
+        if not text:
+            combo.setCurrentIndex(0)
+            return
+        index = combo.findText(text.strip())
+        if index < 0:  # keep what the source said, so the check can name it
+            combo.addItem(text.strip(), text.strip())
+            index = combo.count() - 1
+        combo.setCurrentIndex(index)
+
+    def registration_input(self) -> RegistrationInput:
+        def text(edit: QLineEdit) -> str | None:
+            return edit.text().strip() or None
+
+        return RegistrationInput(
+            name=text(self.name_edit),
+            id_number=text(self.id_edit),
+            level=self.level_combo.currentText() if self.level_combo.currentIndex() >= 0 else None,
+            registered_on=to_date(self.date_edit.date()),
+            phone=text(self.phone_edit),
+            education=self.education_combo.currentText().strip() or None,
+            employer=text(self.employer_edit),
+            address=text(self.address_edit),
+            job=text(self.job_edit),
+            household_location=text(self.household_edit),
+            township=self.township_combo.currentData(),
+            learning_mode=self.mode_combo.currentData(),
+            is_migrant=self.migrant_combo.currentData(),
+        )
+
+    # --- live validation -----------------------------------------------------------------------------------
+
+    def revalidate(self) -> None:
+        checked = registration.check(self.registration_input(), self._rules, today=self._today())
+        self.checked = checked
+        errors = list(checked.errors) + list(self._conflicts(checked))
+        errors += [Problem(f, m) for f, m in self._refusals.items()]
+
+        self.birth_label.setText(checked.birth_date.isoformat() if checked.birth_date else "—")
+        self.gender_label.setText(checked.gender.label if checked.gender else "—")
+        self.age_label.setText(f"{checked.age} 周岁" if checked.age is not None else "—")
+
+        shown: dict[str, list[str]] = {}
+        amber: dict[str, list[str]] = {}
+        pending: list[str] = []
+        general: list[str] = []
+        for problem in errors:
+            if problem.field not in self.messages:
+                general.append(problem.message)
+            elif problem.field in self._touched or problem.field in self._refusals:
+                messages = shown.setdefault(problem.field, [])
+                if problem.message not in messages:
+                    messages.append(problem.message)
+            else:
+                label = registration.FIELD_LABELS.get(problem.field, problem.field)
+                if label not in pending:
+                    pending.append(label)
+        for problem in checked.warnings:
+            if problem.field in self.messages:
+                amber.setdefault(problem.field, []).append(problem.message)
+            else:
+                general.append(problem.message)
+        for field, label in self.messages.items():
+            if field in shown:
+                label.show_message("\n".join(shown[field]), "error")
+            elif field in amber:
+                label.show_message("\n".join(amber[field]), "warning")
+            else:
+                label.show_message(None)
+        self.general_message.show_message("\n".join(general) or None, "error")
+        self.pending_label.show_message(f"还需填写：{'、'.join(pending)}" if pending else None)
+        self.ok_button.setEnabled(not errors and not self.busy)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Messages come and go as the clerk types: grow the dialog so none is cut off (Qt does not, for wrapped text)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        width = max(self.width(), self.minimumSizeHint().width())
+        needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+        if needed > self.height():
+            self.resize(width, needed)
+
+    def _conflicts(self, checked: CheckedRegistration) -> tuple[Problem, ...]:
+        """What only the database knows (ID held by another name, already enrolled at the level), once per input."""
+        if checked.id_number is None or checked.level is None or any(p.field == "id_number" for p in checked.errors):
+            return ()
+        key = (checked.id_number, checked.name, checked.level)
+        if key not in self._conflict_cache:
+            with read_session(self._engine) as session:
+                self._conflict_cache[key] = registration.conflicts(session, checked)
+        return self._conflict_cache[key]
+
+    def field_message(self, field: str) -> str:
+        """The text under a field as the clerk sees it ('' when none)."""
+        label = self.messages[field]
+        return "" if label.isHidden() else label.text()
+
+    # --- submitting ----------------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self.op is not None and self.op.running
+
+    def submit(self) -> None:
+        self.revalidate()
+        if not self.ok_button.isEnabled():
+            return
+        data = self.registration_input()
+        rules = self._rules
+        who = actor()
+        self._set_busy(True)
+        self.op = ops.run_write(
+            self, self._engine,
+            lambda session, _job: registration.register_one(session, data, rules, actor=who, today=self._today()),
+            label="正在登记……", title="登记学员", cancellable=False,
+            on_success=self._registered, on_failure=self._refused,
+        )
+
+    def _set_busy(self, busy: bool) -> None:
+        for widget in (self.ok_button, self.cancel_button):
+            widget.setEnabled(not busy)
+        if not busy:
+            self.revalidate()
+
+    def _registered(self, outcome: tuple[Registered, tuple[Problem, ...]]) -> None:
+        registered, _warnings = outcome
+        self.result_registered = registered
+        self._set_busy(False)
+        super().accept()
+        self.registered.emit(registered)
+        self.result_box = show_info(
+            self.parentWidget(), "登记成功",
+            f"已为 {registered.name} 登记{registered.level.label}学籍。\n学籍号：{registered.student_number}",
+        )
+
+    def _refused(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, AdultSchoolError) and not isinstance(exc, Cancelled):
+            field = exc.field if exc.field in self.messages else "_general"
+            if field == "_general":
+                self.general_message.show_message(exc.message, "error")
+            else:
+                self._refusals[field] = exc.message
+                self._conflict_cache.clear()  # the database changed under the form (another PC, another window)
+                self.revalidate()
+            self.ok_button.setEnabled(False)
+            return
+        report_failure(self, exc)
+
+    def accept(self) -> None:  # Enter goes through the same checks as 确定
+        self.submit()
+
+    def reject(self) -> None:
+        if self.busy:
+            return
+        super().reject()

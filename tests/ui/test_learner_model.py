@@ -1,0 +1,156 @@
+"""The 学员 page over a school of a few thousand learners: lazy pages, SQL search, sort and filters."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from adultschool.db import read_session
+from adultschool.models.enums import Level
+from adultschool.services import learners
+from adultschool.services.learners import LearnerFilter
+from adultschool.ui import learner_model
+from adultschool.ui.learner_model import HEADERS, PAGE_SIZE, LearnerTableModel
+from adultschool.ui.learners_page import LearnersPage
+
+pytestmark = pytest.mark.gui
+
+DEMO_LEARNERS = 3000  # conftest.DEMO_LEARNERS; checked by test_the_demo_school_has_the_expected_size
+
+
+@pytest.fixture
+def page(qtbot, demo_db):
+    widget = LearnersPage(demo_db.engine)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def column_texts(model: LearnerTableModel, header: str) -> list[str]:
+    column = HEADERS.index(header)
+    return [model.index(row, column).data() for row in range(model.rowCount())]
+
+
+def test_the_demo_school_has_the_expected_size(demo_size):
+    assert demo_size == DEMO_LEARNERS
+
+
+def test_columns_are_the_ones_a_clerk_expects(demo_db):
+    model = LearnerTableModel(demo_db.engine)
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert titles == ["学籍号", "姓名", "性别", "身份证号码", "层次", "状态", "报名日期", "街道/镇", "联系电话"]
+
+
+def test_the_first_fetch_loads_one_page_of_200_and_more_can_be_fetched(demo_db):
+    model = LearnerTableModel(demo_db.engine)
+    model.refresh()
+
+    assert model.total == DEMO_LEARNERS
+    assert model.rowCount() == PAGE_SIZE == 200
+    assert model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 400
+    numbers = column_texts(model, "学籍号")
+    assert numbers == sorted(numbers) and len(set(numbers)) == 400
+
+
+def test_id_numbers_and_phones_are_masked(demo_db):
+    model = LearnerTableModel(demo_db.engine)
+    model.refresh()
+    assert all(text[6:14] == "********" for text in column_texts(model, "身份证号码"))
+    assert all("****" in text for text in column_texts(model, "联系电话"))
+    assert set(column_texts(model, "性别")) <= {"男", "女"}
+    assert set(column_texts(model, "层次")) <= {"初中", "高中"}
+    assert set(column_texts(model, "状态")) == {"在读"}
+
+
+def test_every_fetch_asks_the_service_for_one_page_only(demo_db, monkeypatch):
+    limits = []
+    real = learner_model.list_learners
+
+    def recording(*args, **kwargs):
+        limits.append(kwargs.get("limit"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(learner_model, "list_learners", recording)
+    model = LearnerTableModel(demo_db.engine)
+    model.refresh()
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == DEMO_LEARNERS
+    assert limits and set(limits) == {PAGE_SIZE}
+
+
+def test_the_page_shows_the_total_while_holding_only_what_was_scrolled_to(qtbot, page):
+    assert page.count_label.text() == f"共 {DEMO_LEARNERS} 人"
+    assert page.model.rowCount() < DEMO_LEARNERS
+
+    bar = page.table.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: page.model.rowCount() >= 2 * PAGE_SIZE, timeout=5000)
+    assert page.model.rowCount() < DEMO_LEARNERS
+
+
+def test_search_narrows_the_count_after_a_short_pause(qtbot, type_text, page, demo_db):
+    first = page.model.row_at(0)
+    surname = first.name[0]
+    with read_session(demo_db.engine) as session:
+        expected = learners.count_learners(session, LearnerFilter(search=surname))
+    assert 0 < expected < DEMO_LEARNERS
+
+    type_text(page.search_edit, surname)
+    assert page.count_label.text() == f"共 {DEMO_LEARNERS} 人"  # debounced: not yet
+    qtbot.waitUntil(lambda: page.count_label.text() == f"共 {expected} 人", timeout=3000)
+    assert all(surname in name for name in column_texts(page.model, "姓名"))
+
+
+def test_search_by_student_number_finds_the_one_learner(qtbot, type_text, page):
+    number = page.model.row_at(5).student_number
+    type_text(page.search_edit, number)
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)  # Enter searches at once
+    assert page.count_label.text() == "共 1 人"
+    assert column_texts(page.model, "学籍号") == [number]
+
+
+def test_clicking_the_name_header_sorts_by_name_in_sql(qtbot, page, demo_db):
+    header = page.table.horizontalHeader()
+    name_column = HEADERS.index("姓名")
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=header.rect().topLeft() + _section_centre(header, name_column))
+
+    assert page.model.sort_key == "name"
+    with read_session(demo_db.engine) as session:
+        expected = [r.name for r in learners.list_learners(session, sort="name", descending=page.model.descending,
+                                                           limit=PAGE_SIZE)]
+    assert column_texts(page.model, "姓名") == expected
+    assert page.model.rowCount() == PAGE_SIZE  # a re-query, still one page
+
+    page.model.sort(name_column, Qt.SortOrder.DescendingOrder)
+    with read_session(demo_db.engine) as session:
+        descending = [r.name for r in learners.list_learners(session, sort="name", descending=True, limit=PAGE_SIZE)]
+    assert column_texts(page.model, "姓名") == descending
+
+
+def _section_centre(header, column):  # noqa: ANN001, ANN202
+    from PySide6.QtCore import QPoint
+
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    return QPoint(x, header.height() // 2)
+
+
+def test_level_and_township_filters(qtbot, page, demo_db):
+    page.level_combo.setCurrentIndex(page.level_combo.findText("初中"))
+    with read_session(demo_db.engine) as session:
+        juniors = learners.count_learners(session, LearnerFilter(level=Level.JUNIOR))
+    assert page.count_label.text() == f"共 {juniors} 人"
+    assert set(column_texts(page.model, "层次")) == {"初中"}
+
+    page.township_combo.setCurrentIndex(page.township_combo.findText("小港街道"))
+    assert set(column_texts(page.model, "街道/镇")) == {"小港街道"}
+    assert set(column_texts(page.model, "层次")) == {"初中"}
+
+    page.status_combo.setCurrentIndex(page.status_combo.findText("已毕业"))
+    assert page.count_label.text() == "共 0 人"
+    assert page.model.rowCount() == 0
+    assert not page.empty_hint.isVisible()  # no learners *match*; the school is not empty

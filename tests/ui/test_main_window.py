@@ -1,0 +1,87 @@
+"""The main window: title, navigation, actions, status bar, and the export of the registration summary form."""
+from __future__ import annotations
+
+from datetime import date
+
+import openpyxl
+import pytest
+from PySide6.QtCore import Qt
+
+from adultschool.ui.export_dialog import ExportDialog, default_file_name
+from adultschool.ui.import_dialog import ImportDialog
+from adultschool.ui.main_window import MainWindow
+from adultschool.ui.registration_dialog import RegistrationDialog
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, demo_db):
+    win = MainWindow(demo_db)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_the_window_names_the_school_and_the_database(window, demo_db, demo_size):
+    assert window.windowTitle().startswith("北仑区大碶街道成人文化技术学校")
+    assert window.db_label.text() == f"数据库：{demo_db.path}"
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["学员", "排摸"]
+    assert [a.text() for a in window.toolbar.actions()] == ["登记学员", "导入名单", "导出报名汇总表", "导入排摸表"]
+    assert window.learners_page.isVisible()
+    assert window.learners_page.count_label.text() == f"共 {demo_size} 人"
+
+
+def test_the_navigation_switches_pages(qtbot, window):
+    window.nav.setCurrentRow(1)
+    assert window.survey_page.isVisible()
+    assert not window.learners_page.isVisible()
+    assert window.survey_page.count_label.text().startswith("共 ")
+
+
+def test_the_actions_open_their_dialogs(window):
+    window.register_action.trigger()
+    assert isinstance(window.dialog, RegistrationDialog) and window.dialog.isVisible()
+    window.dialog.reject()
+    window.import_roster_action.trigger()
+    assert isinstance(window.dialog, ImportDialog) and window.dialog.windowTitle() == "导入名单"
+    window.dialog.reject()
+    window.import_survey_action.trigger()
+    assert window.dialog.windowTitle() == "导入排摸表"
+    window.dialog.reject()
+    window.export_action.trigger()
+    assert isinstance(window.dialog, ExportDialog)
+
+
+def test_a_registration_shows_up_in_the_learners_page_at_once(qtbot, type_text, window, make_id, demo_size):
+    window.register_action.trigger()
+    dialog = window.dialog
+    type_text(dialog.name_edit, "欧阳淼")
+    type_text(dialog.id_edit, make_id(date(1987, 10, 1), county="330203"))
+    dialog.level_combo.setCurrentIndex(dialog.level_combo.findText("初中"))
+    with qtbot.waitSignal(dialog.registered, timeout=10_000) as blocker:
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    assert window.learners_page.count_label.text() == f"共 {demo_size + 1} 人"
+    assert blocker.args[0].student_number in window.statusBar().currentMessage()
+
+
+def test_export_writes_the_summary_form_of_the_chosen_level(qtbot, window, tmp_path):
+    window.export_action.trigger()
+    dialog = window.dialog
+    assert dialog.path_edit.text().endswith(default_file_name("北仑区大碶街道成人文化技术学校", date.today()))
+    assert dialog.path_edit.text().endswith(f"报名汇总表-北仑区大碶街道成人文化技术学校-{date.today().isoformat()}.xlsx")
+    target = tmp_path / "汇总表.xlsx"
+    dialog.path_edit.setText(str(target))
+    dialog.level_combo.setCurrentIndex(dialog.level_combo.findText("初中"))
+    with qtbot.waitSignal(dialog.exported, timeout=30_000) as blocker:
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    count = blocker.args[0]
+    assert count > 0
+    assert f"已导出 {count} 人" in dialog.result_box.text()
+    workbook = openpyxl.load_workbook(target, read_only=True)
+    values = [v for row in workbook.active.iter_rows(values_only=True) for v in row if v is not None]
+    workbook.close()
+    assert "初中" in values and "高中" not in values
