@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import getpass
 import json
 import logging
 import sys
@@ -14,6 +13,8 @@ import unicodedata
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, Sequence
+
+from sqlalchemy.orm import Session
 
 from adultschool import __version__
 from adultschool.db import Database, open_database, read_session, unit_of_work
@@ -39,14 +40,6 @@ from adultschool.services.sheet_import import ImportReport, save_rejected
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE = 0, 1, 2
-
-
-def _actor() -> str:
-    # Single-user mode until accounts exist (DESIGN.md "Who is running the command").
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name on some service accounts
-        return "local"
 
 
 def _date(text: str) -> date:
@@ -107,10 +100,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         if args.district:
             info = site.initialise(session, kind=SiteKind.DISTRICT, code=args.district,
-                                   name=args.school_name or f"分中心 {args.district}", actor=_actor())
+                                   name=args.school_name or f"分中心 {args.district}", actor=audit.local_actor())
         else:
             info = site.initialise(session, kind=SiteKind.SCHOOL, code=args.school_code, name=args.school_name,
-                                   townships=args.township, actor=_actor())
+                                   townships=args.township, actor=audit.local_actor())
     print(f"数据库：{db.describe()}")
     print(f"initialised {info.kind.value} {info.code} {info.name}, townships {len(args.township or [])}")
     return EXIT_OK
@@ -120,7 +113,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db = _open(args, create=True)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
-        summary = demo.fill_demo(session, learners=args.learners, actor=_actor(), job=job)
+        summary = demo.fill_demo(session, learners=args.learners, actor=audit.local_actor(), job=job)
     job.finish()
     print(f"数据库：{db.describe()}  学校：{summary.school}")
     print(f"demo: registered {summary.registered}, prospects {summary.prospects}, townships {summary.townships}, "
@@ -147,14 +140,20 @@ def _finish_import(report: ImportReport, errors_out: Path | None) -> int:
     return EXIT_SOME_REJECTED if report.rejected else EXIT_OK
 
 
-def cmd_roster_import(args: argparse.Namespace) -> int:
+def _run_import(args: argparse.Namespace, run: Callable[[Session, ConsoleJob], ImportReport]) -> int:
+    """One transaction for the whole file; the report, the errors file and the exit status as DESIGN.md says."""
     db = _open(args)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
-        report = roster.import_roster(session, args.file, registered_on=args.registered_on or date.today(),
-                                      township=args.township, actor=_actor(), dry_run=args.dry_run, job=job)
+        report = run(session, job)
     job.finish()
     return _finish_import(report, args.errors)
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    return _run_import(args, lambda session, job: roster.import_roster(
+        session, args.file, registered_on=args.registered_on or date.today(), township=args.township,
+        actor=audit.local_actor(), dry_run=args.dry_run, job=job))
 
 
 def cmd_roster_export(args: argparse.Namespace) -> int:
@@ -166,13 +165,9 @@ def cmd_roster_export(args: argparse.Namespace) -> int:
 
 
 def cmd_survey_import(args: argparse.Namespace) -> int:
-    db = _open(args)
-    job = ConsoleJob()
-    with unit_of_work(db.engine) as session:
-        report = survey.import_survey(session, args.file, actor=_actor(), surveyed_on=args.surveyed_on or date.today(),
-                                      township=args.township, dry_run=args.dry_run, job=job)
-    job.finish()
-    return _finish_import(report, args.errors)
+    return _run_import(args, lambda session, job: survey.import_survey(
+        session, args.file, actor=audit.local_actor(), surveyed_on=args.surveyed_on or date.today(),
+        township=args.township, dry_run=args.dry_run, job=job))
 
 
 def cmd_survey_list(args: argparse.Namespace) -> int:
@@ -205,7 +200,7 @@ def cmd_learners_list(args: argparse.Namespace) -> int:
     with read_session(db.engine) as session:
         rows = learners.list_learners(session, flt, unmasked=args.unmasked, limit=args.limit)
     if args.unmasked:
-        log.info("learners list --unmasked by %s: %d rows", _actor(), len(rows))
+        log.info("learners list --unmasked by %s: %d rows", audit.local_actor(), len(rows))
     records = [r.as_json() for r in rows]
     if args.format == "table":
         for record in records:
@@ -237,7 +232,7 @@ def cmd_rules_set(args: argparse.Namespace) -> int:
         value = args.value  # a bare word such as 03-31
     db = _open(args)
     with unit_of_work(db.engine) as session:
-        rules.set_rule(session, args.key, value, actor=_actor())
+        rules.set_rule(session, args.key, value, actor=audit.local_actor())
     print(f"rule {args.key} set to {json.dumps(value, ensure_ascii=False)}")
     return EXIT_OK
 
@@ -247,9 +242,9 @@ def cmd_township_add(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         info = site.get_site(session)
         site.add_township(session, args.name, school_code=info.code if info.kind is SiteKind.SCHOOL else None,
-                          actor=_actor())
+                          actor=audit.local_actor())
         if args.quota is not None:
-            site.set_quota(session, args.name, args.year, args.quota, actor=_actor())
+            site.set_quota(session, args.name, args.year, args.quota, actor=audit.local_actor())
     print(f"added township {args.name}")
     return EXIT_OK
 
@@ -257,7 +252,7 @@ def cmd_township_add(args: argparse.Namespace) -> int:
 def cmd_township_quota(args: argparse.Namespace) -> int:
     db = _open(args)
     with unit_of_work(db.engine) as session:
-        site.set_quota(session, args.name, args.year, args.quota, actor=_actor())
+        site.set_quota(session, args.name, args.year, args.quota, actor=audit.local_actor())
     print(f"quota {args.name} {args.year} set to {args.quota}")
     return EXIT_OK
 
@@ -288,7 +283,7 @@ def cmd_class_create(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         info = classes.create_class(session, name=args.name, class_type=classes.parse_class_type(args.type), level=args.level,
                                     starts_on=args.starts_on or date.today(), teaching_site=args.site, teacher=args.teacher,
-                                    actor=_actor())
+                                    actor=audit.local_actor())
     print(f"created class {info.name}")
     return EXIT_OK
 
@@ -309,7 +304,7 @@ def cmd_class_add_learners(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         school_class = classes.find_class(session, args.name)
         added = classes.add_members(session, school_class.id, args.student_numbers, joined_on=args.joined_on or date.today(),
-                                    actor=_actor())
+                                    actor=audit.local_actor())
     print(f"added {added} to {args.name}")
     return EXIT_OK
 
@@ -319,27 +314,19 @@ def cmd_class_session(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         school_class = classes.find_class(session, args.name)
         info = classes.create_session(session, school_class.id, held_on=args.date, hours=args.hours, course=args.course,
-                                      topic=args.topic, starts_at=args.start, actor=_actor())
+                                      topic=args.topic, starts_at=args.start, actor=audit.local_actor())
     print(f"created session {args.name} {info.held_on} {info.hours:g} h")
     return EXIT_OK
 
 
 def cmd_attendance_import(args: argparse.Namespace) -> int:
-    db = _open(args)
-    job = ConsoleJob()
-    with unit_of_work(db.engine) as session:
-        report = classes.import_attendance(session, args.file, actor=_actor(), dry_run=args.dry_run, job=job)
-    job.finish()
-    return _finish_import(report, args.errors)
+    return _run_import(args, lambda session, job: classes.import_attendance(
+        session, args.file, actor=audit.local_actor(), dry_run=args.dry_run, job=job))
 
 
 def cmd_study_import(args: argparse.Namespace) -> int:
-    db = _open(args)
-    job = ConsoleJob()
-    with unit_of_work(db.engine) as session:
-        report = study.import_study(session, args.file, actor=_actor(), dry_run=args.dry_run, job=job)
-    job.finish()
-    return _finish_import(report, args.errors)
+    return _run_import(args, lambda session, job: study.import_study(
+        session, args.file, actor=audit.local_actor(), dry_run=args.dry_run, job=job))
 
 
 def cmd_readiness(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 """Writes audit entries in the caller's transaction, each chained to the previous one by SHA-256, and verifies the chain."""
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 from dataclasses import dataclass
@@ -13,6 +14,14 @@ from sqlalchemy.orm import Session
 from adultschool.models import AuditEntry
 
 GENESIS = "0" * 64
+
+
+def local_actor() -> str:
+    """Who is acting, for the audit log: the computer's login name in single-user mode (DESIGN.md), until accounts exist."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - some service accounts have no login name
+        return "local"
 
 
 def _digest(prev_hash: str, at: datetime, actor: str, action: str, entity: str, entity_uuid: str | None,

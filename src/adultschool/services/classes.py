@@ -31,7 +31,7 @@ from adultschool.models.base import new_uuid
 from adultschool.services import audit
 from adultschool.services.registration import mask_name
 from adultschool.services.rules import load_rules
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, data_rows, start_report
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
 from adultschool.services.site import require_school
 from adultschool.services.study import match_course, refresh_totals
 from adultschool.settings import Rules
@@ -343,14 +343,10 @@ def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool
     sink = RowSink(report, header, ATTENDANCE_LABELS)
     classes = {c.name: c for c in session.execute(select(SchoolClass)).scalars()}
     savepoint = session.begin_nested() if dry_run else None
-    rows = list(data_rows(sheet, header))
-    report.rows_read = len(rows)
     members_by_class: dict[int, dict[str, tuple[int, str]]] = {}
     marks_by_session: dict[int, list[tuple[int, Mark]]] = {}
     seen: dict[tuple[int, int], int] = {}
-    for done, (number, cells) in enumerate(rows, start=1):
-        if done % 1000 == 0:
-            job.report(done, len(rows), "检查考勤表")
+    for number, cells in rows_with_progress(sheet, header, report, job, "检查考勤表"):
 
         def where(name: str) -> Where:
             return Where(sheet.name, number, header.labels.get(name))

@@ -17,7 +17,7 @@ from adultschool.services import registration
 from adultschool.services.registration import CheckedRegistration, RegistrationInput
 from adultschool.services.rules import load_rules
 from adultschool.services.site import find_township, require_school
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, data_rows, start_report, yes_no
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report, yes_no
 from adultschool.xlsx import Column, HeaderMatch, SummaryRow, cell_text, date_value, id_text, read_sheets, write_summary_form
 
 ROSTER_COLUMNS: tuple[Column, ...] = (
@@ -62,11 +62,9 @@ def import_roster(
     row_numbers: list[int] = []
     first_row_of_id: dict[str, int] = {}
 
-    rows = list(data_rows(sheet, header))
-    report.rows_read = len(rows)
-    for done, (row_number, cells) in enumerate(rows, start=1):
-        if done % 1000 == 0:
-            job.report(done, len(rows), "检查名单")
+    cells_by_row: dict[int, tuple[object, ...]] = {}
+    for row_number, cells in rows_with_progress(sheet, header, report, job, "检查名单"):
+        cells_by_row[row_number] = cells
         try:
             data = _row_input(cells, header, sheet.name, row_number, registered_on, township)
         except AdultSchoolError as exc:
@@ -86,14 +84,12 @@ def import_roster(
             sink.warn(row_number, problem.field, problem.message)
         checked.append(one)
         row_numbers.append(row_number)
-    job.report(len(rows), len(rows), "检查名单")
 
     savepoint = session.begin_nested() if dry_run else None
     batch = registration.register(
         session, checked, actor=actor, job=job, source=f"名单导入（{report.file}）",
         row_sources=[f"名单导入：{report.file} 第 {n} 行"[:200] for n in row_numbers],
     )
-    cells_by_row = dict(rows)
     for rejected in batch.rejected:
         row_number = row_numbers[rejected.index]
         for problem in rejected.problems:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 from adultschool.errors import AdultSchoolError, Where
+from adultschool.jobs import JobContext
 from adultschool.xlsx import Column, HeaderMatch, RejectedRow, Sheet, find_header, write_rejected_rows
 
 
@@ -94,6 +95,18 @@ def data_rows(sheet: Sheet, header: HeaderMatch) -> Iterator[tuple[int, tuple[ob
     for number, cells in enumerate(sheet.rows[header.row:], start=header.row + 1):
         if not all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
             yield number, cells
+
+
+def rows_with_progress(sheet: Sheet, header: HeaderMatch, report: ImportReport, job: JobContext, text: str,
+                       every: int = 1000) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """The data rows (counted into the report), with progress every `every` rows and at the end; cancel between rows."""
+    rows = list(data_rows(sheet, header))
+    report.rows_read = len(rows)
+    for done, row in enumerate(rows, start=1):
+        if done % every == 0:
+            job.report(done, len(rows), text)
+        yield row
+    job.report(len(rows), len(rows), text)
 
 
 def cell(cells: tuple[object, ...], header: HeaderMatch, name: str) -> object:

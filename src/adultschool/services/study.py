@@ -21,7 +21,7 @@ from adultschool.models.base import new_uuid
 from adultschool.services import audit
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, data_rows, start_report
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text
 from adultschool.xlsx import Column, cell_text, id_text, read_table
@@ -101,11 +101,7 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
     report, sheet, header = start_report(sheets, STUDY_COLUMNS, path, dry_run=dry_run)
     sink = RowSink(report, header, LABELS)
     parsed: list[_Row] = []
-    all_rows = list(data_rows(sheet, header))
-    report.rows_read = len(all_rows)
-    for done, (number, cells) in enumerate(all_rows, start=1):
-        if done % 5000 == 0:
-            job.report(done, len(all_rows), "检查学习记录")
+    for number, cells in rows_with_progress(sheet, header, report, job, "检查学习记录", every=5000):
 
         def where(name: str) -> Where:
             return Where(sheet.name, number, header.labels.get(name))

@@ -17,7 +17,7 @@ from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, Gender, Learner, Township, Willingness
 from adultschool.services import audit
 from adultschool.services.registration import CHUNK, RegistrationInput, mask_name
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, data_rows, start_report, yes_no
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report, yes_no
 from adultschool.services.site import find_township
 from adultschool.textnorm import clean_name, clean_text, normalise_phone
 from adultschool.xlsx import Column, cell_text, date_value, id_text, read_sheets
@@ -66,11 +66,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
 
     rows: list[dict] = []
     first_row_of_id: dict[str, int] = {}
-    all_rows = list(data_rows(sheet, header))
-    report.rows_read = len(all_rows)
-    for done, (number, cells) in enumerate(all_rows, start=1):
-        if done % 1000 == 0:
-            job.report(done, len(all_rows), "检查排摸表")
+    for number, cells in rows_with_progress(sheet, header, report, job, "检查排摸表"):
 
         def where(name: str) -> Where:
             return Where(sheet.name, number, header.labels.get(name))
@@ -113,7 +109,6 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
         if stated_age and stated_age.isdigit() and int(stated_age) != actual_age:
             sink.warn(number, "age", f"年龄填写为 {stated_age}，按身份证号码应为 {actual_age} 周岁；以身份证为准。")
         rows.append({"_row": number, "_cells": cells, **row})
-    job.report(len(all_rows), len(all_rows), "检查排摸表")
 
     savepoint = session.begin_nested() if dry_run else None
     known: dict[str, tuple[int, str]] = {}

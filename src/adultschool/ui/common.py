@@ -4,7 +4,6 @@ Message boxes are opened without a nested event loop (`open()`), so an action ne
 """
 from __future__ import annotations
 
-import getpass
 import logging
 import re
 import traceback
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from adultschool import __version__
 from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,8 @@ _FULL_ID = re.compile(r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-
 
 
 def actor() -> str:
-    """Who is acting, for the audit log; single-user mode until accounts exist (DESIGN.md)."""
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name on some service accounts
-        return "local"
+    """Who is acting, for the audit log (the same answer the command line gives)."""
+    return audit.local_actor()
 
 
 def to_date(value: QDate) -> date:
