@@ -74,3 +74,20 @@ def write_r13_workbook(path: Path, rows: int, seed: int = 7) -> Path:
         cells[0].number_format = "@"
     wb.save(path)
     return path
+
+
+def demo_database(folder: Path, learners: int, today: date):
+    """BENCH_DB names a demo database made earlier (`adultschool demo`) to reuse; otherwise one is built in `folder`.
+
+    Returns (database, a line saying which, reused or not)."""
+    from adultschool.db import open_database, unit_of_work
+    from adultschool.services import demo
+
+    reuse = os.environ.get("BENCH_DB")
+    if reuse:
+        return open_database(reuse), f"reused {reuse}", True
+    start = time.perf_counter()
+    db = open_database(folder / "big.sqlite3", create=True)
+    with unit_of_work(db.engine) as session:
+        demo.fill_demo(session, learners=learners, actor="bench", today=today)
+    return db, f"built in {time.perf_counter() - start:.0f} s", False

@@ -10,18 +10,17 @@ import os
 import sqlite3
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, timed  # noqa: E402
+from common import demo_database, machine, timed  # noqa: E402
 
 from sqlalchemy import func, select  # noqa: E402
 
-from adultschool.db import open_database, read_session, unit_of_work  # noqa: E402
+from adultschool.db import read_session, unit_of_work  # noqa: E402
 from adultschool.models import Attendance, Enrolment, StudyRecord  # noqa: E402
-from adultschool.services import demo, readiness, study  # noqa: E402
+from adultschool.services import readiness, study  # noqa: E402
 
 RAW_AGGREGATE = """
 SELECT e.id, e.registered_on, coalesce(v.minutes, 0), coalesce(a.hours, 0)
@@ -39,16 +38,7 @@ def main() -> None:
     as_of = date(2026, 11, 23)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ADULTSCHOOL_DATA_DIR"] = str(Path(tmp) / "data")
-        reuse = os.environ.get("BENCH_DB")
-        start = time.perf_counter()
-        if reuse:
-            db = open_database(reuse)
-            built_text = f"reused {reuse}"
-        else:
-            db = open_database(Path(tmp) / "big.sqlite3", create=True)
-            with unit_of_work(db.engine) as session:
-                demo.fill_demo(session, learners=learners, actor="bench", today=as_of)
-            built_text = f"built in {time.perf_counter() - start:.0f} s"
+        db, built_text, reused = demo_database(Path(tmp), learners, as_of)
         with read_session(db.engine) as session:
             counts = {name: session.execute(select(func.count()).select_from(table)).scalar_one()
                       for name, table in (("enrolments", Enrolment), ("study records", StudyRecord),
@@ -71,7 +61,7 @@ def main() -> None:
 
         raw_s, raw_rows = timed(raw, 3)
         kept_s, (rows, ready) = timed(kept, 3)
-        if reuse:
+        if reused:
             rebuild_s = float("nan")  # leaves a database it did not make as it found it
         else:
             rebuild_s, _ = timed(rebuild, 1)

@@ -30,6 +30,17 @@ def backup_dir() -> Path:
     return data_dir() / "backups"
 
 
+def resources_dir() -> Path:
+    """Fonts, certificate templates and translations: ADULTSCHOOL_RESOURCES, else the source tree's resources/,
+    else the copy an installer put beside the package."""
+    override = os.environ.get("ADULTSCHOOL_RESOURCES")
+    if override:
+        return Path(override)
+    package = Path(__file__).resolve().parent
+    source_tree = package.parents[1] / "resources"
+    return source_tree if source_tree.is_dir() else package / "resources"
+
+
 def default_db_path() -> Path:
     return data_dir() / "adultschool.sqlite3"
 
