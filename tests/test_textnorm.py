@@ -212,3 +212,7 @@ def test_any_typed_form_of_a_mobile_number_gives_its_eleven_digits(
     if full_width:
         typed = typed.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)}).replace(" ", "\u3000")
     assert normalise_phone(typed) == mobile
+
+
+def test_free_text_keeps_chinese_punctuation_but_not_full_width_digits_or_letters():
+    assert clean_text("叉车司机（五级）：Ａ类１２３") == "叉车司机（五级）：A类123"

@@ -26,6 +26,7 @@ from adultschool.services import (
     audit,
     classes,
     demo,
+    exams,
     learners,
     readiness,
     registration,
@@ -375,6 +376,62 @@ def cmd_totals_rebuild(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_exam_apply(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with unit_of_work(db.engine) as session:
+        site_info = site.require_school(session)
+        round_name = args.round or f"{args.as_of.year}年{args.as_of.month}月结业考试"
+        rows = exams.apply_for_exam(session, args.as_of, round_name=round_name, actor=audit.local_actor(),
+                                    student_numbers=args.student_number or None)
+        # Written inside the transaction: if the list cannot be written, nobody is marked as applied.
+        exams.write_application_list(args.out, rows, school_name=site_info.name, round_name=round_name)
+    print(f"{round_name}：名单已写入 {args.out}")
+    print(f"applied {len(rows)}")
+    return EXIT_OK
+
+
+def cmd_exam_results_import(args: argparse.Namespace) -> int:
+    return _run_import(args, lambda session, job: exams.import_results(
+        session, args.file, actor=audit.local_actor(), dry_run=args.dry_run, job=job))
+
+
+def cmd_graduate(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with unit_of_work(db.engine) as session:
+        report = exams.graduate(session, args.as_of or date.today(), actor=audit.local_actor())
+    for number, name, certificate in report.graduated:
+        print(f"毕业 {number} {name} 证书编号 {certificate}")
+    for number, name, reason in report.held_back:
+        print(f"暂不毕业 {number} {name}：{reason}")
+    print(f"graduated {len(report.graduated)}, held back {len(report.held_back)}")
+    return EXIT_OK
+
+
+def cmd_skill_add(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with unit_of_work(db.engine) as session:
+        exams.record_skill_certificate(session, student_number=args.student_number, name=args.name, number=args.number,
+                                       issued_on=args.issued_on, actor=audit.local_actor())
+    print(f"recorded skill certificate {args.number}")
+    return EXIT_OK
+
+
+def cmd_report_credit_bank(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with read_session(db.engine) as session:
+        count = exams.write_credit_bank(session, args.out)
+    print(f"exported {count} results to {args.out}")
+    return EXIT_OK
+
+
+def cmd_report_household(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with read_session(db.engine) as session:
+        count = exams.write_household(session, args.out)
+    print(f"exported {count} graduates to {args.out}")
+    return EXIT_OK
+
+
 def _time_arg(text: str) -> time:
     try:
         return datetime.strptime(text, "%H:%M").time()
@@ -514,6 +571,34 @@ def build_parser() -> argparse.ArgumentParser:
     group = commands.add_parser("totals", help="累计学时").add_subparsers(dest="totals_command", metavar="COMMAND", required=True)
     p = add(group, "rebuild", cmd_totals_rebuild, "按原始记录重算每个学籍的累计学时")
     p.add_argument("--check", action="store_true", help="只比对，不重算")
+
+    group = commands.add_parser("exam", help="结业考试").add_subparsers(dest="exam_command", metavar="COMMAND", required=True)
+    p = add(group, "apply", cmd_exam_apply, "考前申请：可报考的学员申请考试，写出报区里的名单")
+    p.add_argument("--as-of", type=_date, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--round", help="考试批次名称（默认“YYYY年M月结业考试”）")
+    p.add_argument("--student-number", action="append", help="只为这些学籍号申请（可重复）；不写则为全部可报考的学员")
+    results = group.add_parser("results", help="考试成绩").add_subparsers(dest="results_command", metavar="COMMAND", required=True)
+    p = add(results, "import", cmd_exam_results_import, "导入区里返回的成绩")
+    p.add_argument("file", type=Path)
+    p.add_argument("--errors", type=Path)
+    p.add_argument("--dry-run", action="store_true")
+
+    p = add(commands, "graduate", cmd_graduate, "全部课程合格的学员毕业，发放证书编号")
+    p.add_argument("--as-of", type=_date)
+
+    group = commands.add_parser("skill", help="职业技能证书").add_subparsers(dest="skill_command", metavar="COMMAND", required=True)
+    p = add(group, "add", cmd_skill_add, "登记学员的职业技能证书（双证之一）")
+    p.add_argument("student_number")
+    p.add_argument("--name", required=True, help="证书名称，如“叉车司机（五级）”")
+    p.add_argument("--number", required=True)
+    p.add_argument("--issued-on", type=_date, required=True)
+
+    group = commands.add_parser("report", help="报表").add_subparsers(dest="report_command", metavar="COMMAND", required=True)
+    p = add(group, "credit-bank", cmd_report_credit_bank, "学分银行成绩清单（R12）")
+    p.add_argument("--out", type=Path, required=True)
+    p = add(group, "household", cmd_report_household, "毕业学员名单，供户籍学历变更（R11）")
+    p.add_argument("--out", type=Path, required=True)
 
     add(commands, "gui", cmd_gui, "打开图形界面")
     return parser

@@ -68,6 +68,7 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("courses_junior", "初中课程", ["成人初中文化学习辅导"], _is_course_list, "R5"),
     RuleSpec("courses_skills", "技能培训课程", ["技能培训"], _is_course_list, "R5"),
     RuleSpec("pass_mark", "及格分数", 60, _is_number_between(0, 100), "R12"),
+    RuleSpec("graduation_requires_skill", "毕业须有职业技能证书", False, lambda v: isinstance(v, bool), "R5"),
     RuleSpec("enrolment_deadline_month_day", "每年报名截止日（月-日）", "03-31", _is_month_day, "R7"),
     RuleSpec(
         "enrolment_deadlines",
@@ -139,6 +140,10 @@ class Rules:
             for course in self.values[f"courses_{kind}"]:
                 found.setdefault(course, kind)
         return found
+
+    @property
+    def graduation_requires_skill(self) -> bool:
+        return self.values["graduation_requires_skill"]
 
     @property
     def pass_mark(self) -> float:

@@ -11,6 +11,12 @@ from adultschool.errors import AdultSchoolError
 # Full-width ASCII block (！ … ～) sits exactly 0xFEE0 above ASCII; U+3000 is the IME's space.
 # Deliberately not NFKC: it would also fold CJK compatibility ideographs that appear in names.
 _HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: ord(" ")}
+# In free text only digits, Latin letters and the space are IME accidents; full-width punctuation
+# （）、：is what Chinese text is written with, and stays as typed.
+_TEXT_HALFWIDTH = {
+    code: code - 0xFEE0
+    for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+} | {0x3000: ord(" ")}
 
 # Invisible characters pasted from web pages and Word; str.split() does not treat them as blanks.
 _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
@@ -30,11 +36,17 @@ def to_halfwidth(text: str) -> str:
 
 
 def clean_text(value: str | None) -> str | None:
-    """Half-width, trimmed, inner blanks collapsed to one space; None when nothing is left."""
+    """Half-width digits and letters, trimmed, inner blanks collapsed to one space; None when nothing is left."""
     if value is None:
         return None
-    text = " ".join(_ZERO_WIDTH.sub("", to_halfwidth(value)).split())
+    text = " ".join(_ZERO_WIDTH.sub("", value.translate(_TEXT_HALFWIDTH)).split())
     return text or None
+
+
+def clean_token(value: str | None) -> str | None:
+    """For text parsed into a number, date, time, code or header key: all full-width ASCII (．－：（）too) to
+    ASCII, then clean_text. Free text that is stored goes through clean_text and keeps its punctuation."""
+    return None if value is None else clean_text(to_halfwidth(value))
 
 
 def clean_name(value: str | None) -> str | None:
@@ -63,7 +75,7 @@ def normalise_phone(value: str | None) -> str | None:
 
     Raises AdultSchoolError(field="phone") with a fix hint for anything else.
     """
-    shown = clean_text(value)
+    shown = clean_token(value)
     if shown is None:
         return None
     compact = shown.replace(" ", "")

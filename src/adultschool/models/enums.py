@@ -91,3 +91,15 @@ class AttendanceStatus(str, enum.Enum):
     @property
     def label(self) -> str:
         return {"present": "出勤", "late": "迟到", "left_early": "早退", "absent": "缺勤", "excused": "请假"}[self.value]
+
+
+class ExamMark(str, enum.Enum):
+    """How a result was returned: a score, absent (缺考) or cheating (作弊)."""
+
+    SCORED = "scored"
+    ABSENT = "absent"
+    CHEATING = "cheating"
+
+    @property
+    def label(self) -> str:
+        return {"scored": "成绩", "absent": "缺考", "cheating": "作弊"}[self.value]

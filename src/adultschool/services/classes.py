@@ -35,7 +35,7 @@ from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_
 from adultschool.services.site import require_school
 from adultschool.services.study import match_course, refresh_totals
 from adultschool.settings import Rules
-from adultschool.textnorm import clean_name, clean_text
+from adultschool.textnorm import clean_name, clean_text, clean_token
 from adultschool.xlsx import Column, cell_text, date_value, id_text, read_table
 
 CLASS_TYPE_WORDS = {"村班": ClassType.VILLAGE, "厂班": ClassType.FACTORY, "夜校班": ClassType.NIGHT, "夜校": ClassType.NIGHT,
@@ -312,7 +312,7 @@ def _number(value: object, where: Where, field_name: str) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        return float(clean_text(str(value)) if isinstance(value, str) else value)  # type: ignore[arg-type]
+        return float(clean_token(value) if isinstance(value, str) else value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise AdultSchoolError(f"“{value}”不是数字。", where, field=field_name) from None
 
@@ -325,7 +325,7 @@ def _time(value: object, where: Where) -> time | None:
     if isinstance(value, datetime):
         return value.time()
     try:
-        return datetime.strptime(clean_text(str(value)) or "", "%H:%M").time()
+        return datetime.strptime(clean_token(str(value)) or "", "%H:%M").time()
     except ValueError:
         raise AdultSchoolError(f"开始时间“{value}”应写成 时:分（如 19:00）。", where, field="starts_at") from None
 

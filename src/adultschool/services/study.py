@@ -23,7 +23,7 @@ from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
 from adultschool.settings import Rules
-from adultschool.textnorm import clean_name, clean_text
+from adultschool.textnorm import clean_name, clean_text, clean_token
 from adultschool.xlsx import Column, cell_text, id_text, read_table
 
 STUDY_COLUMNS: tuple[Column, ...] = (
@@ -49,7 +49,7 @@ def parse_minutes(value: object, where: Where, field_name: str) -> float | None:
     if isinstance(value, (int, float)):
         minutes = float(value)
     else:
-        text = clean_text(str(value)) or ""
+        text = clean_token(str(value)) or ""
         duration, plain = _DURATION.match(text), _MINUTES.match(text)
         if duration:
             hours, mins, secs = (int(g) for g in duration.groups())

@@ -14,6 +14,7 @@ from adultschool.xlsx.writing import (
     set_text,
     write_rejected_rows,
     write_summary_form,
+    write_table,
 )
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "set_text",
     "write_rejected_rows",
     "write_summary_form",
+    "write_table",
 ]

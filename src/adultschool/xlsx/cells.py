@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime, time
 
 from adultschool.errors import AdultSchoolError, Where
-from adultschool.textnorm import clean_text, to_halfwidth
+from adultschool.textnorm import clean_text, clean_token, to_halfwidth
 
 # '3.30205E+17' / '3.30205199001011e+17': the text Excel shows for an ID it already turned into a number,
 # copied or exported as text — the digits are gone just the same.
@@ -83,7 +83,7 @@ def date_value(value: object, where: Where) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        text = clean_text(value)
+        text = clean_token(value)
         if text is None:
             return None
         match = _DATE_TEXT.fullmatch(text)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adultschool.errors import AdultSchoolError, Where
-from adultschool.textnorm import clean_text
+from adultschool.textnorm import clean_token
 from adultschool.xlsx.reading import Sheet
 
 # After to_halfwidth, （）already became (); these are the other brackets clerks use in headers.
@@ -40,7 +40,7 @@ class HeaderMatch:
 
 def normalise_header(text: str) -> str:
     """Half-width, no whitespace at all, one kind of bracket, no '*'/'※' markers, lower case."""
-    cleaned = clean_text(text) or ""
+    cleaned = clean_token(text) or ""
     cleaned = _WHITESPACE.sub("", cleaned).translate(_BRACKETS)
     return _REQUIRED_MARKERS.sub("", cleaned).lower()
 

@@ -259,3 +259,50 @@ def _id_like_columns(headers: Sequence[str], rejected: Sequence[RejectedRow]) ->
             if isinstance(value, str) and _ID_LIKE.fullmatch(value.strip()):
                 columns.add(index)
     return columns
+
+
+def write_table(
+    path: str | os.PathLike[str],
+    *,
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    text_columns: Sequence[str] = (),
+    widths: Sequence[int] | None = None,
+    job: JobContext | None = None,
+) -> None:
+    """A titled list for the outside world (exam applications, credit bank, household office): title row, header
+    row repeated on every printed page, every cell inert; `text_columns` (by header) stay text so IDs keep 18 digits."""
+    job = job or NullJob()
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = _safe_sheet_title(title)
+    set_text(sheet.cell(row=1, column=1), title)
+    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
+    sheet.cell(row=1, column=1).alignment = _CENTRED
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(len(headers), 1))
+    text_indexes = {index for index, header in enumerate(headers) if header in text_columns}
+    for index, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=2, column=index)
+        set_text(cell, header)
+        cell.font = Font(bold=True)
+        cell.alignment = _CENTRED
+        cell.border = _BORDER
+    for number, row in enumerate(rows, start=1):
+        for index, value in enumerate(row):
+            cell = sheet.cell(row=2 + number, column=index + 1)
+            if index in text_indexes:
+                set_text(cell, "" if value is None else str(value))
+                cell.number_format = TEXT_FORMAT
+            else:
+                set_text(cell, value)
+            cell.border = _BORDER
+        if number % PROGRESS_EVERY_ROWS == 0:
+            job.report(number, len(rows), "写入表格")
+    for index, header in enumerate(headers):
+        width = widths[index] if widths else (22 if index in text_indexes else max(8, min(30, 2 * len(header) + 4)))
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    sheet.freeze_panes = "A3"
+    _set_up_printing(sheet, title_rows="2:2")
+    save_atomic(workbook, path)

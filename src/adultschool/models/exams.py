@@ -1,0 +1,92 @@
+"""Final exams (R4): applications to the district, results per course, certificates (R11) and their printings,
+and the vocational skill certificate of the "dual certificate" (R5)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from adultschool.models.base import Base, Travelling, enum_column, utcnow
+from adultschool.models.enums import ExamMark
+from adultschool.models.learner import Enrolment, Learner
+
+
+class ExamApplication(Travelling, Base):
+    """An enrolment applied for an exam round, for these courses (JSON list): all, or the ones still to pass."""
+
+    __tablename__ = "exam_applications"
+
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    round_name: Mapped[str] = mapped_column(String(100))
+    applied_on: Mapped[date] = mapped_column(Date)
+    courses: Mapped[str] = mapped_column(Text)
+
+
+class ExamResult(Travelling, Base):
+    """One attempt at one course; a retake is another row. `passed` follows the rules' pass mark at import."""
+
+    __tablename__ = "exam_results"
+
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    course: Mapped[str] = mapped_column(String(100))
+    mark: Mapped[ExamMark] = mapped_column(enum_column(ExamMark))
+    score: Mapped[float | None] = mapped_column(Float)
+    exam_date: Mapped[date | None] = mapped_column(Date)
+    passed: Mapped[bool] = mapped_column(Boolean)
+
+
+class Certificate(Travelling, Base):
+    """The graduation certificate of an enrolment: its number is given once and never changes or returns."""
+
+    __tablename__ = "certificates"
+
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), unique=True)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    issued_on: Mapped[date] = mapped_column(Date)
+    check_code: Mapped[str] = mapped_column(String(16))
+
+    enrolment: Mapped[Enrolment] = relationship()
+    prints: Mapped[list["CertificatePrint"]] = relationship(back_populates="certificate")
+
+
+class CertificateCounter(Base):
+    """The last certificate serial per school and year."""
+
+    __tablename__ = "certificate_counters"
+    __table_args__ = (UniqueConstraint("school_id", "year", name="uq_certificate_counters_school_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    last_serial: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CertificatePrint(Travelling, Base):
+    """Every printing of a certificate; all but the first are reprints (补发) with a reason."""
+
+    __tablename__ = "certificate_prints"
+
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    printed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    printed_by: Mapped[str] = mapped_column(String(100))
+    reprint: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="prints")
+
+
+class SkillCertificate(Travelling, Base):
+    """The vocational skill certificate of the "dual certificate" (R5), per learner."""
+
+    __tablename__ = "skill_certificates"
+    __table_args__ = (UniqueConstraint("learner_id", "number", name="uq_skill_certificates_learner_number"),)
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    number: Mapped[str] = mapped_column(String(100))
+    issued_on: Mapped[date] = mapped_column(Date)
+
+    learner: Mapped[Learner] = relationship()

@@ -1,0 +1,474 @@
+"""Final exams and what follows (R4, R5, R11, R12): applying ready learners, importing results, graduating,
+certificate numbers and printings, and the lists the credit bank and the household office need.
+
+A course counts as passed when any attempt reached the rules' pass mark; graduation needs every required course.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adultschool import idcard
+from adultschool.errors import AdultSchoolError, Where
+from adultschool.jobs import JobContext, NullJob
+from adultschool.models import (
+    Certificate,
+    CertificateCounter,
+    CertificatePrint,
+    Enrolment,
+    EnrolmentStatus,
+    ExamApplication,
+    ExamMark,
+    ExamResult,
+    Learner,
+    Level,
+    School,
+    SiteSetting,
+    SkillCertificate,
+)
+from adultschool.services import audit, readiness
+from adultschool.services.registration import CHUNK, mask_name
+from adultschool.services.rules import load_rules
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
+from adultschool.services.site import require_school
+from adultschool.services.study import match_course
+from adultschool.settings import Rules
+from adultschool.textnorm import clean_name, clean_text, clean_token
+from adultschool.xlsx import Column, cell_text, date_value, id_text, read_table, write_table
+
+APPLICATION_HEADERS = ("序号", "学籍号", "姓名", "性别", "身份证号码", "层次", "注册日期", "学习时限(月)", "视频学时", "课程")
+
+
+def required_courses(rules: Rules, level: Level) -> tuple[str, ...]:
+    """R5: the academic courses of the level, from the rules table."""
+    return rules.courses(level.value)
+
+
+def passed_courses(session: Session, enrolment_ids: Sequence[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    for start in range(0, len(enrolment_ids), CHUNK):
+        for enrolment_id, course in session.execute(
+            select(ExamResult.enrolment_id, ExamResult.course)
+            .where(ExamResult.enrolment_id.in_(enrolment_ids[start:start + CHUNK]), ExamResult.passed.is_(True))
+        ):
+            found.setdefault(enrolment_id, set()).add(course)
+    return found
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    student_number: str
+    name: str
+    gender: str  # 男 / 女
+    id_number: str
+    level: str  # 初中 / 高中
+    registered_on: date
+    months_done: int
+    video_hours: float
+    courses: tuple[str, ...]
+
+    def cells(self, number: int) -> list[object]:
+        return [number, self.student_number, self.name, self.gender, self.id_number, self.level,
+                self.registered_on.isoformat(), self.months_done, self.video_hours, "、".join(self.courses)]
+
+
+def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str,
+                   student_numbers: Sequence[str] | None = None) -> list[ApplicationRow]:
+    """考前申请 (R4): the ready learners (R3) — all, or those named — apply for the courses they still need.
+
+    Their enrolments are marked as applied. A named learner who is not ready is refused with the reason.
+    """
+    rules = load_rules(session)
+    round_name = clean_text(round_name) or ""
+    if not round_name:
+        raise AdultSchoolError("请填写考试批次名称（如“2026年12月结业考试”）。")
+    standing = {r.student_number: r for r in readiness.readiness(session, as_of, unmasked=True)}
+    if student_numbers is not None:
+        wanted = [clean_text(n) or "" for n in student_numbers]
+        for number in wanted:
+            row = standing.get(number)
+            if row is None:
+                raise AdultSchoolError(f"学籍号 {number} 不在读或已申请考试，不能报考。")
+            if not row.ready:
+                raise AdultSchoolError(f"学籍号 {number}（{row.name}）还不能报考：{'；'.join(row.missing)}")
+        chosen = [standing[n] for n in dict.fromkeys(wanted)]
+    else:
+        chosen = [r for r in standing.values() if r.ready]
+    passed = passed_courses(session, [r.enrolment_id for r in chosen])
+    genders = dict(session.execute(
+        select(Enrolment.id, Learner.gender).join(Learner, Learner.id == Enrolment.learner_id)
+        .where(Enrolment.id.in_([r.enrolment_id for r in chosen]))).all()) if chosen else {}
+    rows = []
+    for row in sorted(chosen, key=lambda r: r.student_number):
+        level = Level(row.level)
+        courses = tuple(c for c in required_courses(rules, level) if c not in passed.get(row.enrolment_id, set()))
+        if not courses:
+            continue  # every course already passed: graduation, not another exam
+        session.add(ExamApplication(enrolment_id=row.enrolment_id, round_name=round_name, applied_on=as_of,
+                                    courses=json.dumps(courses, ensure_ascii=False)))
+        enrolment = session.get(Enrolment, row.enrolment_id)
+        enrolment.status = EnrolmentStatus.EXAM_APPLIED
+        rows.append(ApplicationRow(row.student_number, row.name, genders[row.enrolment_id].label, row.id_number,
+                                   level.label, row.registered_on, row.months_done, row.video_hours, courses))
+    if rows:
+        session.flush()
+        audit.record(session, actor=actor, action="exam.apply", entity="exam_applications",
+                     summary=f"{round_name}：申请 {len(rows)} 人", after={"student_numbers": [r.student_number for r in rows]})
+    return rows
+
+
+def write_application_list(path: Path, rows: Sequence[ApplicationRow], *, school_name: str, round_name: str) -> None:
+    write_table(path, title=f"{school_name} {round_name} 考前申请名单", headers=APPLICATION_HEADERS,
+                rows=[r.cells(i) for i, r in enumerate(rows, start=1)], text_columns=("学籍号", "身份证号码"),
+                widths=(6, 22, 10, 6, 22, 6, 12, 12, 10, 60))
+
+
+RESULT_COLUMNS: tuple[Column, ...] = (
+    Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证")),
+    Column("student_number", "学籍号", ("学号",)),
+    Column("name", "姓名", ("学员姓名", "考生姓名")),
+    Column("course", "课程", ("科目", "考试科目", "课程名称"), required=True),
+    Column("score", "成绩", ("分数", "考试成绩", "得分"), required=True),
+    Column("exam_date", "考试日期", ("日期",)),
+)
+RESULT_LABELS = {c.field: c.label for c in RESULT_COLUMNS}
+SCORE_MARKS = {"缺考": ExamMark.ABSENT, "缺": ExamMark.ABSENT, "作弊": ExamMark.CHEATING, "违纪": ExamMark.CHEATING}
+
+
+def parse_score(value: object, where: Where) -> tuple[ExamMark, float | None]:
+    text = clean_token(cell_text(value))
+    if text is None:
+        raise AdultSchoolError("成绩为空：请填写 0–100 的分数，或“缺考”“作弊”。", where, field="score")
+    if text in SCORE_MARKS:
+        return SCORE_MARKS[text], None
+    try:
+        score = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float(text)
+    except ValueError:
+        raise AdultSchoolError(f"成绩“{text}”无法识别：请填写 0–100 的分数，或“缺考”“作弊”。", where, field="score") from None
+    if not 0 <= score <= 100:
+        raise AdultSchoolError(f"成绩 {score:g} 不在 0–100 之间。", where, field="score")
+    return ExamMark.SCORED, score
+
+
+@dataclass(frozen=True)
+class _Result:
+    number: int
+    cells: tuple[object, ...]
+    enrolment_id: int
+    course: str
+    mark: ExamMark
+    score: float | None
+    exam_date: date | None
+
+
+def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = False,
+                   job: JobContext | None = None) -> ImportReport:
+    """Scores per learner and course returned by the district. Re-importing a file changes nothing; a new date is a retake."""
+    job = job or NullJob()
+    require_school(session)
+    rules = load_rules(session)
+    sheets = read_table(path, job=job)
+    report, sheet, header = start_report(sheets, RESULT_COLUMNS, path, dry_run=dry_run)
+    if "id_number" not in header.columns and "student_number" not in header.columns:
+        raise AdultSchoolError(f"“{report.file}”缺少“身份证号码”或“学籍号”列，无法知道是哪位学员。")
+    sink = RowSink(report, header, RESULT_LABELS)
+    by_number: dict[str, tuple[int, str, Level]] = {}
+    by_person: dict[str, dict[Level, tuple[int, str]]] = {}
+    for enrolment_id, number, id_number, name, level in session.execute(
+        select(Enrolment.id, Enrolment.student_number, Learner.id_number, Learner.name, Enrolment.level)
+        .join(Learner, Learner.id == Enrolment.learner_id).where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
+    ):
+        by_number[number] = (enrolment_id, name, level)
+        by_person.setdefault(id_number, {})[level] = (enrolment_id, name)
+    results: list[_Result] = []
+    for number, cells in rows_with_progress(sheet, header, report, job, "检查成绩"):
+        def where(name: str) -> Where:
+            return Where(sheet.name, number, header.labels.get(name))
+
+        try:
+            course, kind = match_course(cell_text(cell(cells, header, "course")), rules)
+            if kind == "skills":
+                raise AdultSchoolError(f"“{course}”是技能培训，不是结业考试科目。", field="course")
+            level = Level(kind)
+            student_number = cell_text(cell(cells, header, "student_number"))
+            if student_number:
+                found = by_number.get(student_number)
+                if found is None:
+                    raise AdultSchoolError(f"找不到学籍号 {student_number}。", field="student_number")
+                enrolment_id, name, enrolment_level = found
+                if enrolment_level != level:
+                    raise AdultSchoolError(f"学籍号 {student_number} 是{enrolment_level.label}学籍，“{course}”是{level.label}课程。",
+                                           field="course")
+            else:
+                raw = id_text(cell(cells, header, "id_number"), where("id_number"))
+                if not raw:
+                    raise AdultSchoolError("身份证号码和学籍号都为空。", field="id_number")
+                resident = idcard.parse(raw)
+                levels = by_person.get(resident.number)
+                if not levels:
+                    raise AdultSchoolError(f"找不到身份证号码为 {idcard.mask(resident.number)} 的学员。", field="id_number")
+                if level not in levels:
+                    raise AdultSchoolError(f"此人没有{level.label}学籍，“{course}”的成绩无处记入。", field="course")
+                enrolment_id, name = levels[level]
+            given_name = clean_name(cell_text(cell(cells, header, "name")))
+            if given_name and given_name != name:
+                raise AdultSchoolError(f"姓名“{given_name}”与登记的“{mask_name(name)}”不符。", field="name")
+            mark, score = parse_score(cell(cells, header, "score"), where("score"))
+            exam_date = date_value(cell(cells, header, "exam_date"), where("exam_date"))
+        except AdultSchoolError as exc:
+            sink.reject_error(number, cells, exc)
+            continue
+        results.append(_Result(number, cells, enrolment_id, course, mark, score, exam_date))
+
+    savepoint = session.begin_nested() if dry_run else None
+    existing = {(r.enrolment_id, r.course, r.exam_date): r for r in session.execute(
+        select(ExamResult).where(ExamResult.enrolment_id.in_({r.enrolment_id for r in results}))).scalars()} if results else {}
+    seen: dict[tuple[int, str, date | None], int] = {}
+    touched: set[int] = set()
+    for result in results:
+        key = (result.enrolment_id, result.course, result.exam_date)
+        if key in seen:
+            sink.reject(result.number, result.cells, "course", f"与第 {seen[key]} 行是同一学员同一科目同一日期的成绩（保留第一行）。")
+            continue
+        seen[key] = result.number
+        passed = result.mark is ExamMark.SCORED and result.score is not None and result.score >= rules.pass_mark
+        old = existing.get(key)
+        if old is None:
+            session.add(ExamResult(enrolment_id=result.enrolment_id, course=result.course, mark=result.mark,
+                                   score=result.score, exam_date=result.exam_date, passed=passed))
+        elif (old.mark, old.score, old.passed) != (result.mark, result.score, passed):
+            old.mark, old.score, old.passed = result.mark, result.score, passed
+        else:
+            report.imported += 1
+            continue
+        report.imported += 1
+        report.updated += 1
+        touched.add(result.enrolment_id)
+    session.flush()
+    _settle_statuses(session, sorted(touched), rules)
+    report.rejected.sort(key=lambda p: p.row)
+    if touched:
+        audit.record(session, actor=actor, action="exam.results", entity="exam_results",
+                     summary=f"成绩导入（{report.file}）：{report.updated} 条成绩，涉及 {len(touched)} 个学籍")
+    if savepoint is not None:
+        savepoint.rollback()
+    return report
+
+
+def _settle_statuses(session: Session, enrolment_ids: list[int], rules: Rules) -> None:
+    """After results: all courses passed → passed; otherwise an applied enrolment studies on to retake the rest."""
+    passed = passed_courses(session, enrolment_ids)
+    for start in range(0, len(enrolment_ids), CHUNK):
+        for enrolment in session.execute(select(Enrolment).where(Enrolment.id.in_(enrolment_ids[start:start + CHUNK]))).scalars():
+            if enrolment.status in (EnrolmentStatus.GRADUATED, EnrolmentStatus.WITHDRAWN):
+                continue
+            if set(required_courses(rules, enrolment.level)) <= passed.get(enrolment.id, set()):
+                enrolment.status = EnrolmentStatus.PASSED
+            elif enrolment.status in (EnrolmentStatus.EXAM_APPLIED, EnrolmentStatus.PASSED):
+                enrolment.status = EnrolmentStatus.ACTIVE
+
+
+@dataclass
+class GraduationReport:
+    graduated: list[tuple[str, str, str]] = field(default_factory=list)  # student number, name, certificate number
+    held_back: list[tuple[str, str, str]] = field(default_factory=list)  # student number, name, reason
+
+
+def certificate_number(school_code: str, year: int, serial: int) -> str:
+    return f"{school_code}-BY{year}-{serial:04d}"
+
+
+def _certificate_secret(session: Session) -> bytes:
+    row = session.get(SiteSetting, "certificate.secret")
+    if row is None:
+        row = SiteSetting(key="certificate.secret", value=secrets.token_hex(32))
+        session.add(row)
+        session.flush()
+    return bytes.fromhex(row.value)
+
+
+def check_code(secret: bytes, number: str, id_number: str, issued_on: date) -> str:
+    """A short code printed (and in the QR) beside the number; the district recomputes it from the synced data."""
+    digest = hmac.new(secret, f"{number}|{id_number}|{issued_on.isoformat()}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode()[:8]
+
+
+def graduate(session: Session, as_of: date, *, actor: str) -> GraduationReport:
+    """Every enrolment that passed all required courses graduates; numbers are given in student-number order."""
+    site = require_school(session)
+    rules = load_rules(session)
+    candidates = session.execute(
+        select(Enrolment, Learner).join(Learner, Learner.id == Enrolment.learner_id)
+        .where(Enrolment.status.not_in((EnrolmentStatus.GRADUATED, EnrolmentStatus.WITHDRAWN)),
+               ~Enrolment.id.in_(select(Certificate.enrolment_id)))
+        .order_by(Enrolment.student_number)
+    ).all()
+    passed = passed_courses(session, [e.id for e, _ in candidates])
+    with_skill = set(session.execute(select(SkillCertificate.learner_id)).scalars()) if rules.graduation_requires_skill else set()
+    report = GraduationReport()
+    ready = []
+    for enrolment, learner in candidates:
+        missing = [c for c in required_courses(rules, enrolment.level) if c not in passed.get(enrolment.id, set())]
+        if missing:
+            continue
+        if rules.graduation_requires_skill and learner.id not in with_skill:
+            report.held_back.append((enrolment.student_number, learner.name, "还没有登记职业技能证书（本区规定毕业须有）"))
+            continue
+        ready.append((enrolment, learner))
+    if not ready:
+        return report
+    counter = session.execute(select(CertificateCounter).where(
+        CertificateCounter.school_id == site.school_id, CertificateCounter.year == as_of.year)).scalar()
+    if counter is None:
+        counter = CertificateCounter(school_id=site.school_id, year=as_of.year, last_serial=0)
+        session.add(counter)
+    secret = _certificate_secret(session)
+    for enrolment, learner in ready:
+        counter.last_serial += 1
+        number = certificate_number(site.code, as_of.year, counter.last_serial)
+        session.add(Certificate(enrolment_id=enrolment.id, number=number, year=as_of.year, serial=counter.last_serial,
+                                issued_on=as_of, check_code=check_code(secret, number, learner.id_number, as_of)))
+        enrolment.status = EnrolmentStatus.GRADUATED
+        report.graduated.append((enrolment.student_number, learner.name, number))
+    session.flush()
+    audit.record(session, actor=actor, action="graduate", entity="certificates",
+                 summary=f"{as_of} 毕业 {len(report.graduated)} 人", after={"certificates": [g[2] for g in report.graduated]})
+    return report
+
+
+def record_skill_certificate(session: Session, *, student_number: str, name: str, number: str, issued_on: date,
+                             actor: str) -> None:
+    """The vocational skill certificate (R5) of the learner behind a student number."""
+    learner = session.execute(select(Learner).join(Enrolment, Enrolment.learner_id == Learner.id)
+                              .where(Enrolment.student_number == (clean_text(student_number) or ""))).scalar()
+    if learner is None:
+        raise AdultSchoolError(f"找不到学籍号 {student_number}。")
+    name, number = clean_text(name) or "", clean_text(number) or ""
+    if not name or not number:
+        raise AdultSchoolError("请填写职业技能证书的名称和编号。")
+    if session.execute(select(SkillCertificate.id).where(SkillCertificate.learner_id == learner.id,
+                                                         SkillCertificate.number == number)).first():
+        raise AdultSchoolError(f"这张证书（编号 {number}）已经登记过。")
+    session.add(SkillCertificate(learner_id=learner.id, name=name, number=number, issued_on=issued_on))
+    session.flush()
+    audit.record(session, actor=actor, action="skill.add", entity="skill_certificates", entity_uuid=learner.uuid,
+                 summary=f"登记职业技能证书：{name}", after={"name": name, "number": number, "issued_on": issued_on})
+
+
+@dataclass(frozen=True)
+class CertificateToPrint:
+    """What a printed certificate shows, as plain values (the printing package turns it into a page)."""
+
+    school_name: str
+    learner_name: str
+    gender: str
+    birth_date: date
+    level: str
+    study_from: date
+    study_to: date
+    certificate_number: str
+    issued_on: date
+    check_code: str
+    skill_certificate: str | None
+    reprint: bool
+    student_number: str
+
+
+def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequence[str] | None = None,
+                          reprint: bool = False, reason: str | None = None) -> list[CertificateToPrint]:
+    """Records the printing and returns what to print. A first printing is of certificates never printed (all, or
+    those named); printing one again is a reprint (补发): it needs the numbers and a reason, and keeps the number."""
+    reason = clean_text(reason)
+    if reprint and not reason:
+        raise AdultSchoolError("补发证书必须写明原因（如“原证书遗失”）。")
+    if reprint and not student_numbers:
+        raise AdultSchoolError("补发证书请指定学籍号。")
+    query = (select(Certificate, Enrolment, Learner).join(Enrolment, Enrolment.id == Certificate.enrolment_id)
+             .join(Learner, Learner.id == Enrolment.learner_id).order_by(Certificate.number))
+    if student_numbers:
+        wanted = [clean_text(n) or "" for n in student_numbers]
+        query = query.where(Enrolment.student_number.in_(wanted))
+    found = session.execute(query).all()
+    if student_numbers:
+        missing = set(wanted) - {e.student_number for _, e, _ in found}
+        if missing:
+            raise AdultSchoolError(f"这些学籍号没有毕业证书：{'、'.join(sorted(missing))}。")
+    printed = {c for c in session.execute(select(CertificatePrint.certificate_id)).scalars()}
+    if not reprint:
+        already = [e.student_number for c, e, _ in found if c.id in printed]
+        if student_numbers and already:
+            raise AdultSchoolError(f"学籍号 {'、'.join(already)} 的证书已经打印过；再次打印是补发，请选择补发并写明原因。")
+        found = [f for f in found if f[0].id not in printed]
+    school_name = session.execute(select(School.name).where(School.id == require_school(session).school_id)).scalar_one()
+    skills: dict[int, str] = {}
+    for learner_id, name, number, issued_on in session.execute(
+        select(SkillCertificate.learner_id, SkillCertificate.name, SkillCertificate.number, SkillCertificate.issued_on)
+        .order_by(SkillCertificate.issued_on)
+    ):
+        skills[learner_id] = f"{name}（编号 {number}，{issued_on:%Y年%m月%d日}）"
+    out = []
+    for certificate, enrolment, learner in found:
+        session.add(CertificatePrint(certificate_id=certificate.id, printed_by=actor, reprint=reprint,
+                                     reason=reason if reprint else None))
+        out.append(CertificateToPrint(
+            school_name=school_name, learner_name=learner.name, gender=learner.gender.label, birth_date=learner.birth_date,
+            level=enrolment.level.value, study_from=enrolment.registered_on, study_to=certificate.issued_on,
+            certificate_number=certificate.number, issued_on=certificate.issued_on, check_code=certificate.check_code,
+            skill_certificate=skills.get(learner.id), reprint=reprint, student_number=enrolment.student_number,
+        ))
+    if out:
+        session.flush()
+        audit.record(session, actor=actor, action="certificate.reprint" if reprint else "certificate.print",
+                     entity="certificate_prints", summary=f"{'补发' if reprint else '打印'}证书 {len(out)} 张" + (f"：{reason}" if reprint else ""),
+                     after={"certificates": [c.certificate_number for c in out]})
+    return out
+
+
+def credit_bank_rows(session: Session) -> list[list[object]]:
+    """R6/R12: every exam result for the provincial credit bank: ID number, name, course, score, exam date, school."""
+    school_name = session.execute(select(School.name).where(School.id == require_school(session).school_id)).scalar_one()
+    rows = []
+    for id_number, name, course, mark, score, exam_date in session.execute(
+        select(Learner.id_number, Learner.name, ExamResult.course, ExamResult.mark, ExamResult.score, ExamResult.exam_date)
+        .join(Enrolment, Enrolment.id == ExamResult.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
+        .order_by(Enrolment.student_number, ExamResult.course, ExamResult.exam_date)
+    ):
+        shown = score if mark is ExamMark.SCORED else mark.label
+        rows.append([id_number, name, course, shown, exam_date.isoformat() if exam_date else "", school_name])
+    return rows
+
+
+def household_rows(session: Session) -> list[list[object]]:
+    """R11: graduates for the household-registration office: name, ID number, new education level, certificate, date."""
+    return [
+        [name, id_number, "初中" if level is Level.JUNIOR else "高中", number, issued_on.isoformat()]
+        for name, id_number, level, number, issued_on in session.execute(
+            select(Learner.name, Learner.id_number, Enrolment.level, Certificate.number, Certificate.issued_on)
+            .join(Enrolment, Enrolment.id == Certificate.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
+            .order_by(Certificate.number)
+        )
+    ]
+
+
+def write_credit_bank(session: Session, path: Path) -> int:
+    rows = credit_bank_rows(session)
+    write_table(path, title="学分银行成绩清单", headers=("身份证号码", "姓名", "课程", "成绩", "考试日期", "学校"), rows=rows,
+                text_columns=("身份证号码",), widths=(22, 10, 30, 8, 12, 36))
+    return len(rows)
+
+
+def write_household(session: Session, path: Path) -> int:
+    rows = household_rows(session)
+    write_table(path, title="成人“双证制”毕业学员名单（户籍学历变更）", headers=("姓名", "身份证号码", "现文化程度", "毕业证书编号", "毕业日期"),
+                rows=rows, text_columns=("身份证号码", "毕业证书编号"), widths=(10, 22, 12, 26, 12))
+    return len(rows)
