@@ -156,3 +156,85 @@ def write_roster(path: Path, rows: list[list[object]], *, unit: str = "大碶街
 @pytest.fixture(name="write_roster")
 def write_roster_fixture() -> Callable[..., Path]:
     return write_roster
+
+
+# --- classes, roll calls and readiness ------------------------------------------------------------------------
+
+SMALL_DEMO_LEARNERS = 300
+
+
+@pytest.fixture(name="wait_ops")
+def wait_ops_fixture(qtbot) -> Callable[[], None]:  # noqa: ANN001
+    """Waits until every background operation has run and its result has reached the screen."""
+    from adultschool.ui import ops
+
+    def wait() -> None:
+        ops.wait_for_workers(60_000)
+        qtbot.waitUntil(lambda: not ops.active_ops(), timeout=20_000)
+
+    return wait
+
+
+def enrol(database: Database, name: str, *, level: str = "高中", serial: int = 1,
+          registered_on: date | None = None, id_number: str | None = None) -> str:
+    """Registers one learner through the registration service; returns the student number."""
+    from adultschool.services import registration
+    from adultschool.services.registration import RegistrationInput
+    from adultschool.services.rules import load_rules
+
+    day = registered_on or date.today()
+    birth = date(1980 + serial % 20, serial % 12 + 1, serial % 27 + 1)
+    with unit_of_work(database.engine) as session:
+        registered, _ = registration.register_one(session, RegistrationInput(
+            name=name, id_number=id_number or make_id(birth, serial=serial), level=level, registered_on=day),
+            load_rules(session), actor="test", today=day)
+    return registered.student_number
+
+
+@pytest.fixture(name="enrol")
+def enrol_fixture() -> Callable[..., str]:
+    return enrol
+
+
+CLASS_NAME = "大碶街道夜校班（高中）"
+SENIOR_NAMES = ["陈堃", "王喆", "李赟", "张犇"]
+
+
+@pytest.fixture
+def night_class(school_db):  # noqa: ANN001, ANN201
+    """A senior night class of four learners with one 2-hour session today; a junior learner stays outside."""
+    from adultschool.models.enums import ClassType, Level
+    from adultschool.services import classes
+
+    numbers = [enrol(school_db, name, serial=i) for i, name in enumerate(SENIOR_NAMES, start=1)]
+    junior = enrol(school_db, "赵初中", level="初中", serial=9)
+    with unit_of_work(school_db.engine) as session:
+        info = classes.create_class(session, name=CLASS_NAME, class_type=ClassType.NIGHT, level=Level.SENIOR,
+                                    starts_on=date.today(), teaching_site="大碶街道社区学校", teacher="王老师", actor="test")
+        classes.add_members(session, info.id, numbers, joined_on=date.today(), actor="test")
+        lesson = classes.create_session(session, info.id, held_on=date.today(), hours=2.0, course="成人高中语文",
+                                        topic="第1讲", actor="test")
+    return {"class": info, "session": lesson, "numbers": numbers, "junior": junior}
+
+
+@pytest.fixture(scope="session")
+def small_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo school of a few hundred learners, with classes, sessions, roll calls and study records."""
+    folder = tmp_path_factory.mktemp("small-demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ADULTSCHOOL_DATA_DIR", str(folder / "data"))
+        database = open_database(folder / "demo.sqlite3", create=True)
+        with unit_of_work(database.engine) as session:
+            demo.fill_demo(session, learners=SMALL_DEMO_LEARNERS, actor="test")
+        database.close()
+    return folder / "demo.sqlite3"
+
+
+@pytest.fixture
+def small_demo_db(tmp_path: Path, small_demo_template: Path, qtbot) -> Iterator[Database]:  # noqa: ANN001
+    target = tmp_path / "small-demo.sqlite3"
+    shutil.copyfile(small_demo_template, target)
+    database = open_database(target)
+    yield database
+    settle(qtbot)
+    database.close()

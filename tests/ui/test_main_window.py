@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 
+from adultschool.ui.class_dialogs import NewClassDialog
 from adultschool.ui.export_dialog import ExportDialog, default_file_name
 from adultschool.ui.import_dialog import ImportDialog
 from adultschool.ui.main_window import MainWindow
@@ -27,8 +28,13 @@ def window(qtbot, demo_db):
 def test_the_window_names_the_school_and_the_database(window, demo_db, demo_size):
     assert window.windowTitle().startswith("北仑区大碶街道成人文化技术学校")
     assert window.db_label.text() == f"数据库：{demo_db.path}"
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["学员", "排摸"]
-    assert [a.text() for a in window.toolbar.actions()] == ["登记学员", "导入名单", "导出报名汇总表", "导入排摸表"]
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["学员", "排摸", "班级", "考勤", "可报考"]
+    assert [a.text() for a in window.toolbar.actions()] == ["登记学员", "导入名单", "导出报名汇总表", "导入排摸表",
+                                                            "导入考勤表", "导入学习记录"]
+    assert [a.text() for a in window.menuBar().actions()] == ["文件(&F)", "学员(&L)", "排摸(&S)", "教学(&T)", "帮助(&H)"]
+    teaching = window.menuBar().actions()[3].menu()
+    assert [a.text() for a in teaching.actions() if not a.isSeparator()] == ["新建班级…", "导入考勤表", "导入学习记录",
+                                                                             "重算累计学时"]
     assert window.learners_page.isVisible()
     assert window.learners_page.count_label.text() == f"共 {demo_size} 人"
 
@@ -52,6 +58,45 @@ def test_the_actions_open_their_dialogs(window):
     window.dialog.reject()
     window.export_action.trigger()
     assert isinstance(window.dialog, ExportDialog)
+    window.dialog.reject()
+    window.import_attendance_action.trigger()
+    assert isinstance(window.dialog, ImportDialog) and window.dialog.windowTitle() == "导入考勤表"
+    window.dialog.reject()
+    window.import_study_action.trigger()
+    assert isinstance(window.dialog, ImportDialog) and window.dialog.windowTitle() == "导入学习记录"
+    window.dialog.reject()
+    window.new_class_action.trigger()
+    assert isinstance(window.dialog, NewClassDialog) and window.classes_page.isVisible()
+
+
+def test_the_teaching_pages_show_classes_roll_call_and_readiness(qtbot, window, wait_ops):
+    window.show_page("班级")
+    wait_ops()
+    assert window.classes_page.isVisible()
+    assert window.classes_page.count_label.text().startswith("共 ") and window.classes_page.members_table.rowCount() > 0
+    window.show_page("考勤")
+    page = window.rollcall_page
+    assert page.class_combo.count() == len(window.classes_page.classes)
+    with_sessions = next(c for c in window.classes_page.classes if c.sessions)
+    page.select_class(with_sessions.id)
+    assert page.model.rowCount() > 0 and page.summary_label.text().startswith(f"共 {page.model.rowCount()} 人：")
+    with qtbot.waitSignal(window.readiness_page.computed, timeout=30_000):
+        window.show_page("可报考")
+    assert window.readiness_page.summary_label.text().startswith("共 ")
+
+
+def test_rebuilding_the_totals_changes_nothing_and_says_how_many(qtbot, window, demo_db, wait_ops):
+    from adultschool.db import read_session
+    from adultschool.services import study
+
+    with read_session(demo_db.engine) as session:
+        before = study.kept_totals(session)
+    with qtbot.waitSignal(window.data_changed, timeout=30_000):
+        window.rebuild_totals_action.trigger()
+    assert window.statusBar().currentMessage().startswith("已重算 ")
+    assert window.statusBar().currentMessage().endswith(" 个学籍的累计学时")
+    with read_session(demo_db.engine) as session:
+        assert study.kept_totals(session) == before
 
 
 def test_a_registration_shows_up_in_the_learners_page_at_once(qtbot, type_text, window, make_id, demo_size):

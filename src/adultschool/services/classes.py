@@ -134,17 +134,29 @@ def create_class(session: Session, *, name: str, class_type: ClassType, level: L
 
 
 def list_classes(session: Session) -> list[ClassInfo]:
-    ids = session.execute(select(SchoolClass.id).order_by(SchoolClass.starts_on.desc(), SchoolClass.name)).scalars().all()
-    return [class_info(session, i) for i in ids]
+    return _class_infos(session, None)
 
 
 def class_info(session: Session, class_id: int) -> ClassInfo:
-    c = session.get(SchoolClass, class_id)
-    if c is None:
+    found = _class_infos(session, class_id)
+    if not found:
         raise AdultSchoolError("找不到这个班级，可能已被删除。")
-    members = session.execute(select(func.count()).where(ClassMember.class_id == class_id)).scalar_one()
-    sessions = session.execute(select(func.count()).where(ClassSession.class_id == class_id)).scalar_one()
-    return ClassInfo(c.id, c.name, c.class_type.value, c.level.value, c.teaching_site, c.teacher, c.starts_on, members, sessions)
+    return found[0]
+
+
+def _class_infos(session: Session, class_id: int | None) -> list[ClassInfo]:
+    """Classes with their member and session counts, in one query (grouped counts joined to the classes)."""
+    members = (select(ClassMember.class_id, func.count().label("n")).group_by(ClassMember.class_id).subquery())
+    lessons = (select(ClassSession.class_id, func.count().label("n")).group_by(ClassSession.class_id).subquery())
+    query = (
+        select(SchoolClass, func.coalesce(members.c.n, 0), func.coalesce(lessons.c.n, 0))
+        .outerjoin(members, members.c.class_id == SchoolClass.id).outerjoin(lessons, lessons.c.class_id == SchoolClass.id)
+        .order_by(SchoolClass.starts_on.desc(), SchoolClass.name)
+    )
+    if class_id is not None:
+        query = query.where(SchoolClass.id == class_id)
+    return [ClassInfo(c.id, c.name, c.class_type.value, c.level.value, c.teaching_site, c.teacher, c.starts_on, m, n)
+            for c, m, n in session.execute(query)]
 
 
 def find_class(session: Session, name: str) -> SchoolClass:
@@ -205,17 +217,25 @@ def create_session(session: Session, class_id: int, *, held_on: date, hours: flo
 
 
 def session_info(session: Session, session_id: int) -> SessionInfo:
-    lesson = session.get(ClassSession, session_id)
-    if lesson is None:
+    found = _session_infos(session, ClassSession.id == session_id)
+    if not found:
         raise AdultSchoolError("找不到这节课。")
-    marked = session.execute(select(func.count()).where(Attendance.session_id == session_id)).scalar_one()
-    return SessionInfo(lesson.id, lesson.class_id, lesson.held_on, lesson.starts_at, lesson.hours, lesson.course, lesson.topic, marked)
+    return found[0]
 
 
 def list_sessions(session: Session, class_id: int) -> list[SessionInfo]:
-    ids = session.execute(select(ClassSession.id).where(ClassSession.class_id == class_id)
-                          .order_by(ClassSession.held_on.desc(), ClassSession.starts_at)).scalars().all()
-    return [session_info(session, i) for i in ids]
+    return _session_infos(session, ClassSession.class_id == class_id)
+
+
+def _session_infos(session: Session, condition) -> list[SessionInfo]:
+    """Sessions, newest first, with how many learners are marked, in one query."""
+    marked = select(Attendance.session_id, func.count().label("n")).group_by(Attendance.session_id).subquery()
+    query = (
+        select(ClassSession, func.coalesce(marked.c.n, 0)).outerjoin(marked, marked.c.session_id == ClassSession.id)
+        .where(condition).order_by(ClassSession.held_on.desc(), ClassSession.starts_at)
+    )
+    return [SessionInfo(s.id, s.class_id, s.held_on, s.starts_at, s.hours, s.course, s.topic, n)
+            for s, n in session.execute(query)]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""导入名单 / 导入排摸表: choose a workbook, check it (dry run) with a preview, and only then import it.
+"""导入名单 / 排摸表 / 考勤表 / 学习记录: choose a file, check it (dry run) with a preview, and only then import it.
 
 Both runs are background operations with progress and 取消; nothing is written unless the clerk confirms.
 """
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
-from adultschool.services import roster, site, survey
+from adultschool.services import classes, roster, site, study, survey
 from adultschool.services.sheet_import import ImportReport, RowProblem, save_rejected
 from adultschool.ui import ops
 from adultschool.ui.common import MessageLabel, actor, report_failure, to_date, to_qdate
@@ -68,9 +68,13 @@ def one_per_row(problems: list[RowProblem]) -> list[tuple[str, str | None, str]]
     return [(str(p.row), p.column, p.reason) for p in problems]
 
 
+XLSX_FILTER = "Excel 工作簿 (*.xlsx);;所有文件 (*)"
+TABLE_FILTER = "Excel 工作簿或 CSV 文件 (*.xlsx *.csv);;Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv);;所有文件 (*)"
+
+
 @dataclass(frozen=True)
 class _Kind:
-    """The words that differ between a roster import and a survey import."""
+    """The words that differ between the imports, and which of the date and township choices they need."""
 
     key: str
     title: str
@@ -78,6 +82,9 @@ class _Kind:
     date_hint: str
     checking: str
     importing: str
+    asks_date_and_township: bool = True
+    placeholder: str = "选择 Excel 文件（.xlsx）"
+    file_filter: str = XLSX_FILTER
 
 
 KINDS = {
@@ -85,12 +92,24 @@ KINDS = {
                     "正在检查名单……", "正在导入名单……"),
     "survey": _Kind("survey", "导入排摸表", "排摸日期", "表中有“排摸日期”列的行，以该列为准。",
                     "正在检查排摸表……", "正在导入排摸表……"),
+    # Attendance sheets name class, date and hours on every row; study exports name the ID number and the course.
+    "attendance": _Kind("attendance", "导入考勤表", "", "", "正在检查考勤表……", "正在导入考勤表……",
+                        asks_date_and_township=False, placeholder="选择考勤表（.xlsx 或 .csv）", file_filter=TABLE_FILTER),
+    "study": _Kind("study", "导入学习记录", "", "", "正在检查学习记录……", "正在导入学习记录……",
+                   asks_date_and_township=False, placeholder="选择学习记录（.xlsx 或 .csv）", file_filter=TABLE_FILTER),
 }
 
 
 def preview_line(report: ImportReport, kind: str) -> str:
     """What the check found, in the words of the clerk's task."""
     rejected = len(report.rejected_rows)
+    if kind == "attendance":
+        # imported: rows with a mark; updated: marks that are new or differ from what was recorded.
+        changed = f"（其中新记或改动 {report.updated} 人次）"
+        return f"{'将记录' if report.dry_run else '已记录'}考勤 {report.imported} 行{changed}，未通过 {rejected} 行"
+    if kind == "study":
+        changed = f"（{report.updated} 名学员的学时有变化）"
+        return f"{'将导入' if report.dry_run else '已导入'}学习记录 {report.imported} 行{changed}，未通过 {rejected} 行"
     if report.dry_run:
         if kind == "survey":
             updated = f"，更新 {report.updated} 人" if report.updated else ""
@@ -122,7 +141,7 @@ class ImportDialog(QDialog):
             townships = site.list_townships(session)
 
         self.file_edit = QLineEdit()
-        self.file_edit.setPlaceholderText("选择 Excel 文件（.xlsx）")
+        self.file_edit.setPlaceholderText(self.kind.placeholder)
         self.browse_button = QPushButton("选择文件…")
         self.browse_button.setAutoDefault(False)
         self.browse_button.clicked.connect(self.choose_file)
@@ -155,6 +174,8 @@ class ImportDialog(QDialog):
         form.addRow("文件", file_row)
         form.addRow(self.kind.date_label, date_row)
         form.addRow("街道/镇", township_row)
+        for row in (1, 2):
+            form.setRowVisible(row, self.kind.asks_date_and_township)
 
         self.check_button = QPushButton("检查")
         self.check_button.setToolTip("只检查，不写入数据库")
@@ -249,8 +270,7 @@ class ImportDialog(QDialog):
 
     def choose_file(self) -> None:
         start = str(Path(self.file_edit.text()).parent) if self.file_edit.text() else ""
-        path, _ = QFileDialog.getOpenFileName(self, f"{self.kind.title}：选择文件", start,
-                                              "Excel 工作簿 (*.xlsx);;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(self, f"{self.kind.title}：选择文件", start, self.kind.file_filter)
         if path:
             self.file_edit.setText(path)
 
@@ -314,6 +334,10 @@ class ImportDialog(QDialog):
         township = self.township_combo.currentData()
         who = actor()
         today = self._today()
+        if self.kind.key == "attendance":
+            return lambda session, job: classes.import_attendance(session, path, actor=who, dry_run=dry_run, job=job)
+        if self.kind.key == "study":
+            return lambda session, job: study.import_study(session, path, actor=who, dry_run=dry_run, job=job, today=today)
         if self.kind.key == "survey":
             return lambda session, job: survey.import_survey(
                 session, path, actor=who, surveyed_on=day, township=township, dry_run=dry_run, job=job, today=today)
@@ -324,7 +348,8 @@ class ImportDialog(QDialog):
         if self.busy:
             return
         if not self.file_edit.text().strip():
-            self.error_label.show_message("请先选择要导入的 Excel 文件。")
+            self.error_label.show_message("请先选择要导入的 Excel 文件。" if self.kind.file_filter == XLSX_FILTER
+                                          else "请先选择要导入的文件。")
             return
         self.preview_report = None
         self.final_report = None
@@ -345,7 +370,8 @@ class ImportDialog(QDialog):
             line += "。确认无误后点“确认导入”。"
         else:
             line += "。没有可以导入的行。"
-        self.summary_label.setText(f"{report.file}（工作表“{report.sheet}”，{report.rows_read} 行数据）：{line}")
+        where = "" if report.file.lower().endswith(".csv") else f"工作表“{report.sheet}”，"  # a CSV file has no sheets
+        self.summary_label.setText(f"{report.file}（{where}{report.rows_read} 行数据）：{line}")
         self._show_report(report)
 
     def _preview_failed(self, exc: BaseException) -> None:

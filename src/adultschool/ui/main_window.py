@@ -1,4 +1,4 @@
-"""The main window: navigation on the left (学员, 排摸), the page on the right, actions in menu and toolbar.
+"""The main window: navigation on the left (学员, 排摸, 班级, 考勤, 可报考), the page on the right, menu and toolbar.
 
 Dialogs open with `open()` (modal, no nested event loop); when one changes data, every page refreshes.
 """
@@ -24,13 +24,16 @@ from PySide6.QtWidgets import (
 
 from adultschool import __version__
 from adultschool.db import Database, read_session
-from adultschool.services import site
+from adultschool.services import site, study
 from adultschool.ui import ops
+from adultschool.ui.classes_page import ClassesPage
 from adultschool.ui.common import show_info
 from adultschool.ui.export_dialog import ExportDialog
 from adultschool.ui.import_dialog import ImportDialog, preview_line
 from adultschool.ui.learners_page import LearnersPage
+from adultschool.ui.readiness_page import ReadinessPage
 from adultschool.ui.registration_dialog import RegistrationDialog
+from adultschool.ui.rollcall_page import RollCallPage
 from adultschool.ui.survey_page import SurveyPage
 
 APP_TITLE = "成人“双证制”学历提升教务"
@@ -52,12 +55,24 @@ class MainWindow(QMainWindow):
         self.learners_page = LearnersPage(self.engine)
         self.survey_page = SurveyPage(self.engine)
         self.survey_page.register_requested.connect(self.register_prospect)
+        self.classes_page = ClassesPage(self.engine, today=today)
+        self.classes_page.changed.connect(self.data_changed)
+        self.classes_page.status_message.connect(self.show_status)
+        self.classes_page.rollcall_requested.connect(self.open_roll_call)
+        self.rollcall_page = RollCallPage(self.engine, today=today)
+        self.rollcall_page.saved.connect(lambda _count: self.data_changed.emit())
+        self.rollcall_page.session_created.connect(self.data_changed)
+        self.rollcall_page.status_message.connect(self.show_status)
+        self.readiness_page = ReadinessPage(self.engine, today=today)  # computes when first shown
 
         self.pages = QStackedWidget()
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         for title, page, icon in (("学员", self.learners_page, QStyle.StandardPixmap.SP_FileDialogDetailedView),
-                                  ("排摸", self.survey_page, QStyle.StandardPixmap.SP_FileDialogContentsView)):
+                                  ("排摸", self.survey_page, QStyle.StandardPixmap.SP_FileDialogContentsView),
+                                  ("班级", self.classes_page, QStyle.StandardPixmap.SP_DirIcon),
+                                  ("考勤", self.rollcall_page, QStyle.StandardPixmap.SP_DialogApplyButton),
+                                  ("可报考", self.readiness_page, QStyle.StandardPixmap.SP_DialogYesButton)):
             item = QListWidgetItem(self.style().standardIcon(icon), title)
             item.setSizeHint(QSize(0, self.fontMetrics().height() * 2 + 8))
             self.nav.addItem(item)
@@ -106,6 +121,14 @@ class MainWindow(QMainWindow):
                                           QStyle.StandardPixmap.SP_DialogSaveButton, "导出报名汇总表（Excel）")
         self.import_survey_action = self._action("导入排摸表", self.open_survey_import, "Ctrl+Shift+I",
                                                  QStyle.StandardPixmap.SP_FileDialogStart, "导入街道/镇的排摸表")
+        self.new_class_action = self._action("新建班级…", self.open_new_class, None, None, "新建村班、厂班、夜校班或重修班")
+        self.import_attendance_action = self._action("导入考勤表", self.open_attendance_import, None,
+                                                     QStyle.StandardPixmap.SP_FileDialogListView,
+                                                     "导入老师填好的考勤表（Excel 或 CSV）")
+        self.import_study_action = self._action("导入学习记录", self.open_study_import, None,
+                                                QStyle.StandardPixmap.SP_ArrowDown, "导入省学习平台导出的线上学习记录（Excel 或 CSV）")
+        self.rebuild_totals_action = self._action("重算累计学时", self.rebuild_totals, None, None,
+                                                  "按全部考勤和学习记录重新计算每个学籍的累计学时（数据有疑问时用）")
         self.quit_action = self._action("退出", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("关于", self.show_about)
 
@@ -117,6 +140,12 @@ class MainWindow(QMainWindow):
         menu.addAction(self.export_action)
         menu = self.menuBar().addMenu("排摸(&S)")
         menu.addAction(self.import_survey_action)
+        menu = self.menuBar().addMenu("教学(&T)")
+        menu.addAction(self.new_class_action)
+        menu.addAction(self.import_attendance_action)
+        menu.addAction(self.import_study_action)
+        menu.addSeparator()
+        menu.addAction(self.rebuild_totals_action)
         menu = self.menuBar().addMenu("帮助(&H)")
         menu.addAction(self.about_action)
 
@@ -124,7 +153,8 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action in (self.register_action, self.import_roster_action, self.export_action, self.import_survey_action):
+        for action in (self.register_action, self.import_roster_action, self.export_action, self.import_survey_action,
+                       self.import_attendance_action, self.import_study_action):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
@@ -165,6 +195,40 @@ class MainWindow(QMainWindow):
         dialog.imported.connect(lambda report: self._imported("排摸表", "survey", report))
         return self._open(dialog)
 
+    def open_attendance_import(self) -> ImportDialog:
+        dialog = ImportDialog(self.engine, "attendance", self, today=self._today)
+        dialog.imported.connect(lambda report: self._imported("考勤表", "attendance", report))
+        return self._open(dialog)
+
+    def open_study_import(self) -> ImportDialog:
+        dialog = ImportDialog(self.engine, "study", self, today=self._today)
+        dialog.imported.connect(lambda report: self._imported("学习记录", "study", report))
+        return self._open(dialog)
+
+    def open_new_class(self) -> QWidget:
+        self.show_page("班级")
+        dialog = self.classes_page.open_new_class()
+        self.dialog = dialog
+        return dialog
+
+    def open_roll_call(self, class_id: int, session_id: int) -> None:
+        self.show_page("考勤")
+        self.rollcall_page.show_roll_call(class_id, session_id)
+
+    def rebuild_totals(self) -> ops.Op:
+        """Admin's repair: recompute every kept total from the raw attendance and study records."""
+        self.rebuild_op = ops.run_write(self, self.engine, lambda session, _job: study.rebuild_totals(session),
+                                        label="正在重算累计学时……", title="重算累计学时", cancellable=False,
+                                        on_success=self._totals_rebuilt)
+        return self.rebuild_op
+
+    def _totals_rebuilt(self, count: int) -> None:
+        self.show_status(f"已重算 {count} 个学籍的累计学时")
+        self.data_changed.emit()
+
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
+
     def open_export(self) -> ExportDialog:
         dialog = ExportDialog(self.engine, self.site.name, self, today=self._today)
         dialog.exported.connect(lambda count, path: self.statusBar().showMessage(f"已导出 {count} 人：{path}", 10_000))
@@ -187,7 +251,7 @@ class MainWindow(QMainWindow):
     def refresh_pages(self) -> None:
         """The data changed: the page in view refreshes now, the others when they are next shown."""
         current = self.pages.currentWidget()
-        self._stale = {self.learners_page, self.survey_page} - {current}
+        self._stale = {self.pages.widget(i) for i in range(self.pages.count())} - {current}
         current.refresh()
 
     def _show_page_at(self, row: int) -> None:
@@ -207,6 +271,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if ops.active_ops():
             self.statusBar().showMessage("还有操作在进行，请等它完成或取消后再退出。", 5000)
+            event.ignore()
+            return
+        # Unsaved marks on the 考勤 page are asked about first (保存/放弃/取消).
+        if not self.rollcall_page.leave_then(self.close):
+            self.show_page("考勤")
             event.ignore()
             return
         super().closeEvent(event)

@@ -1,0 +1,492 @@
+"""新建班级 / 加入学员 / 新增课次: the three small forms of the 班级 page (R10), each one service call run as an op.
+
+Refusals come from the services and show beside the field they name; the forms only ask for what is missing.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Callable
+
+from PySide6.QtCore import Qt, QTime, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from adultschool.db import read_session
+from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.models.enums import ClassType, EnrolmentStatus, Level
+from adultschool.services import classes, learners
+from adultschool.services.classes import ClassInfo, SessionInfo
+from adultschool.services.learners import LearnerFilter
+from adultschool.services.rules import load_rules
+from adultschool.textnorm import clean_text
+from adultschool.ui import ops
+from adultschool.ui.common import ERROR_COLOUR, HINT_COLOUR, MessageLabel, actor, report_failure, to_date, to_qdate
+
+NO_COURSE = "（不填）"
+SEARCH_DELAY_MS = 250
+SEARCH_LIMIT = 300  # learners listed at once in 加入学员; more are reached by searching
+_NUMBER_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+def _required(label: str) -> str:
+    return f'{label}<span style="color:{ERROR_COLOUR}">*</span>'
+
+
+def split_numbers(text: str) -> list[str]:
+    """Student numbers pasted from Excel or a chat: one a line, or separated by spaces, commas or 、."""
+    return [n for n in (clean_text(part) for part in _NUMBER_SEPARATORS.split(text or "")) if n]
+
+
+def session_text(info: SessionInfo) -> str:
+    """A session as one line: '2026-03-02 19:00 成人高中语文 2 课时'."""
+    parts = [info.held_on.isoformat()]
+    if info.starts_at:
+        parts.append(info.starts_at.strftime("%H:%M"))
+    if info.course:
+        parts.append(info.course)
+    parts.append(f"{info.hours:g} 课时")
+    return " ".join(parts)
+
+
+class _FormDialog(QDialog):
+    """What the three forms share: a message under each field, a general message, 确定/取消, a busy op."""
+
+    def __init__(self, engine: Engine, parent: QWidget | None, title: str):
+        super().__init__(parent)
+        self._engine = engine
+        self.op: ops.Op | None = None
+        self.setWindowTitle(title)
+        self.messages: dict[str, MessageLabel] = {}
+        self.general_message = MessageLabel()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.cancel_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button.setText("确定")
+        self.cancel_button.setText("取消")
+        self.ok_button.setDefault(True)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+    def _form(self) -> QFormLayout:
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        return form
+
+    def _with_message(self, field: str, widget: QWidget | QHBoxLayout) -> QWidget:
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        if isinstance(widget, QHBoxLayout):
+            column.addLayout(widget)
+        else:
+            column.addWidget(widget)
+        message = MessageLabel()
+        column.addWidget(message)
+        self.messages[field] = message
+        return holder
+
+    def field_message(self, field: str) -> str:
+        """The text under a field as the person sees it ('' when none)."""
+        label = self.messages[field]
+        return "" if label.isHidden() else label.text()
+
+    def _clear_on_change(self, signal, field: str) -> None:  # noqa: ANN001 - a Qt signal instance
+        signal.connect(lambda *_args: (self.messages[field].show_message(None), self.general_message.show_message(None)))
+
+    def show_problem(self, field: str | None, message: str) -> None:
+        if field in self.messages:
+            self.messages[field].show_message(message, "error")
+        else:
+            self.general_message.show_message(message, "error")
+        self._fit_height()
+
+    def clear_problems(self) -> None:
+        for label in self.messages.values():
+            label.show_message(None)
+        self.general_message.show_message(None)
+
+    def _fit_height(self) -> None:
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        width = max(self.width(), self.minimumSizeHint().width())
+        needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+        if needed > self.height():
+            self.resize(width, needed)
+
+    @property
+    def busy(self) -> bool:
+        return self.op is not None and self.op.running
+
+    def _run(self, fn, label: str, on_success: Callable[[object], None]) -> None:  # noqa: ANN001
+        self.ok_button.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+        self.op = ops.run_write(self, self._engine, fn, label=label, title=self.windowTitle(), cancellable=False,
+                                on_success=lambda result: self._done(on_success, result), on_failure=self._refused)
+
+    def _done(self, on_success: Callable[[object], None], result: object) -> None:
+        self.ok_button.setEnabled(True)
+        self.cancel_button.setEnabled(True)
+        super().accept()
+        on_success(result)
+
+    def _refused(self, exc: BaseException) -> None:
+        self.ok_button.setEnabled(True)
+        self.cancel_button.setEnabled(True)
+        if isinstance(exc, AdultSchoolError) and not isinstance(exc, Cancelled):
+            self.show_problem(exc.field, exc.message)
+            return
+        report_failure(self, exc)
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+    def accept(self) -> None:  # Enter goes through the same checks as 确定
+        if not self.busy:
+            self.submit()
+
+    def reject(self) -> None:
+        if self.busy:
+            return
+        super().reject()
+
+
+class NewClassDialog(_FormDialog):
+    """新建班级: name, form (村班/厂班/夜校班/重修班), level, teaching site, teacher, first day."""
+
+    created = Signal(object)  # ClassInfo
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+        super().__init__(engine, parent, "新建班级")
+        self.name_edit = QLineEdit()
+        self.name_edit.setMaxLength(60)
+        self.name_edit.setPlaceholderText("如：大碶街道夜校班（高中）2026春")
+        self.type_combo = QComboBox()
+        self.type_combo.setPlaceholderText("请选择")
+        for class_type in ClassType:
+            self.type_combo.addItem(class_type.label, class_type)
+        self.type_combo.setCurrentIndex(-1)
+        self.level_combo = QComboBox()
+        self.level_combo.setPlaceholderText("请选择")
+        for level in Level:
+            self.level_combo.addItem(level.label, level)
+        self.level_combo.setCurrentIndex(-1)
+        self.site_edit = QLineEdit()
+        self.site_edit.setPlaceholderText("如：大碶街道社区学校")
+        self.teacher_edit = QLineEdit()
+        self.teacher_edit.setMaxLength(40)
+        self.date_edit = QDateEdit()
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDate(to_qdate(today()))
+        em = self.fontMetrics().horizontalAdvance("中")
+        for widget in (self.name_edit, self.site_edit):
+            widget.setMinimumWidth(em * 22)
+
+        form = self._form()
+        form.addRow(_required("班级名称"), self._with_message("name", self.name_edit))
+        form.addRow(_required("班级类型"), self._with_message("class_type", self.type_combo))
+        form.addRow(_required("层次"), self._with_message("level", self.level_combo))
+        form.addRow("教学点", self._with_message("teaching_site", self.site_edit))
+        form.addRow("任课教师", self._with_message("teacher", self.teacher_edit))
+        form.addRow(_required("开班日期"), self._with_message("starts_on", self.date_edit))
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.general_message)
+        layout.addWidget(self.buttons)
+
+        self._clear_on_change(self.name_edit.textEdited, "name")
+        self._clear_on_change(self.type_combo.currentIndexChanged, "class_type")
+        self._clear_on_change(self.level_combo.currentIndexChanged, "level")
+        self._clear_on_change(self.date_edit.dateChanged, "starts_on")
+        order = [self.name_edit, self.type_combo, self.level_combo, self.site_edit, self.teacher_edit, self.date_edit,
+                 self.ok_button, self.cancel_button]
+        for first, second in zip(order, order[1:]):
+            self.setTabOrder(first, second)
+        self.name_edit.setFocus()
+
+    def submit(self) -> None:
+        self.clear_problems()
+        missing = False
+        if self.type_combo.currentIndex() < 0:
+            self.show_problem("class_type", "请选择班级类型：村班、厂班、夜校班或重修班。")
+            missing = True
+        if self.level_combo.currentIndex() < 0:
+            self.show_problem("level", "请选择层次：初中或高中。")
+            missing = True
+        if missing:
+            return
+        # Combo data comes back as the enum's plain value (PySide turns str enums into str).
+        values = dict(name=self.name_edit.text(), class_type=ClassType(self.type_combo.currentData()),
+                      level=Level(self.level_combo.currentData()), starts_on=to_date(self.date_edit.date()),
+                      teaching_site=self.site_edit.text() or None, teacher=self.teacher_edit.text() or None, actor=actor())
+        self._run(lambda session, _job: classes.create_class(session, **values), "正在新建班级……", self.created.emit)
+
+
+class NewSessionDialog(_FormDialog):
+    """新增课次 (also 今天上课): day, start time, hours as a decimal, a course of the class's level, the topic."""
+
+    created = Signal(object)  # SessionInfo
+
+    def __init__(self, engine: Engine, class_info: ClassInfo, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = date.today, held_on: date | None = None):
+        super().__init__(engine, parent, f"新增课次 — {class_info.name}")
+        self.class_info = class_info
+        with read_session(engine) as session:
+            courses = load_rules(session).courses(class_info.level)
+            sessions = classes.list_sessions(session, class_info.id)
+        last: SessionInfo | None = sessions[0] if sessions else None
+
+        self.class_label = QLabel(f"{class_info.name}（{ClassType(class_info.class_type).label}，"
+                                  f"{Level(class_info.level).label}）")
+        self.date_edit = QDateEdit()
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDate(to_qdate(held_on or today()))
+        self.time_check = QCheckBox("开始时间")
+        self.time_edit = QTimeEdit()
+        self.time_edit.setDisplayFormat("HH:mm")
+        self.time_check.toggled.connect(self.time_edit.setEnabled)
+        start = last.starts_at if last and last.starts_at else None
+        self.time_edit.setTime(QTime(start.hour, start.minute) if start else QTime(19, 0))
+        self.time_check.setChecked(start is not None)
+        self.time_edit.setEnabled(start is not None)
+        self.hours_edit = QLineEdit(f"{last.hours:g}" if last else "2")
+        self.hours_edit.setPlaceholderText("如 2 或 1.5")
+        self.hours_edit.setMaximumWidth(self.fontMetrics().horizontalAdvance("0") * 12)
+        self.course_combo = QComboBox()
+        self.course_combo.addItem(NO_COURSE, None)
+        for course in courses:
+            self.course_combo.addItem(course, course)
+        if last and last.course:
+            self.course_combo.setCurrentIndex(max(self.course_combo.findData(last.course), 0))
+        self.topic_edit = QLineEdit()
+        self.topic_edit.setPlaceholderText("如：第3讲 一元一次方程")
+        self.topic_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("中") * 22)
+
+        time_row = QHBoxLayout()
+        time_row.addWidget(self.time_edit)
+        time_row.addStretch(1)
+        hours_row = QHBoxLayout()
+        hours_row.addWidget(self.hours_edit)
+        hours_row.addWidget(QLabel("课时"))
+        hours_row.addStretch(1)
+        form = self._form()
+        form.addRow("班级", self.class_label)
+        form.addRow(_required("上课日期"), self._with_message("held_on", self.date_edit))
+        form.addRow(self.time_check, self._with_message("starts_at", time_row))
+        form.addRow(_required("课时"), self._with_message("hours", hours_row))
+        form.addRow("课程", self._with_message("course", self.course_combo))
+        form.addRow("内容", self._with_message("topic", self.topic_edit))
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.general_message)
+        layout.addWidget(self.buttons)
+
+        self.hours_edit.textEdited.connect(lambda _text: self.check_hours())
+        self._clear_on_change(self.date_edit.dateChanged, "held_on")
+        self._clear_on_change(self.time_edit.timeChanged, "starts_at")
+        self._clear_on_change(self.time_check.toggled, "starts_at")
+        order = [self.date_edit, self.time_check, self.time_edit, self.hours_edit, self.course_combo, self.topic_edit,
+                 self.ok_button, self.cancel_button]
+        for first, second in zip(order, order[1:]):
+            self.setTabOrder(first, second)
+        self.hours_edit.setFocus()
+        self.hours_edit.selectAll()
+
+    def hours(self) -> float | None:
+        """The hours typed, checked as every session's hours are (services.classes.check_hours); None if refused."""
+        text = clean_text(self.hours_edit.text()) or ""
+        self.messages["hours"].show_message(None)
+        try:
+            value = float(text) if text else None
+        except ValueError:
+            self.show_problem("hours", f"“{text}”不是数字：请填写课时，如 2 或 1.5。")
+            return None
+        try:
+            return classes.check_hours(value)
+        except AdultSchoolError as exc:
+            self.show_problem("hours", exc.message)
+            return None
+
+    def check_hours(self) -> bool:
+        ok = self.hours() is not None
+        self.ok_button.setEnabled(ok and not self.busy)
+        return ok
+
+    def submit(self) -> None:
+        self.clear_problems()
+        hours = self.hours()
+        if hours is None:
+            return
+        starts_at = None
+        if self.time_check.isChecked():
+            value = self.time_edit.time()
+            starts_at = time(value.hour(), value.minute())
+        class_id = self.class_info.id
+        values = dict(held_on=to_date(self.date_edit.date()), hours=hours, course=self.course_combo.currentData(),
+                      topic=self.topic_edit.text() or None, starts_at=starts_at, actor=actor())
+        self._run(lambda session, _job: classes.create_session(session, class_id, **values), "正在登记课次……",
+                  self.created.emit)
+
+
+class AddMembersDialog(_FormDialog):
+    """加入学员: tick learners of the class's level found by a search, or paste student numbers; add_members decides."""
+
+    added = Signal(int, int)  # newly added, asked for
+
+    def __init__(self, engine: Engine, class_info: ClassInfo, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = date.today):
+        super().__init__(engine, parent, f"加入学员 — {class_info.name}")
+        self.class_info = class_info
+        self._today = today
+        self._level = Level(class_info.level)
+        self._checked: dict[str, None] = {}  # ticked student numbers, in the order ticked
+        self._filling = False
+        self.resize(760, 620)
+
+        intro = QLabel(f"勾选要加入“{class_info.name}”的{self._level.label}学员，或在下面粘贴学籍号。已在班里的学员不会重复加入。")
+        intro.setWordWrap(True)
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("搜索姓名、学籍号或身份证号")
+        self.search_edit.setClearButtonEnabled(True)
+        self.count_label = QLabel()
+        self.count_label.setStyleSheet(f"color: {HINT_COLOUR};")
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_edit, 1)
+        search_row.addWidget(self.count_label)
+
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["学籍号", "姓名", "身份证号码", "状态"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        metrics = self.fontMetrics()
+        for column, sample in enumerate(("330206-01-2026-00000 ", "欧阳小红红", "330206********000X", "已申请考试")):
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 40)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemChanged.connect(self._item_changed)
+        self.table.itemActivated.connect(self._toggle)
+
+        self.paste_edit = QPlainTextEdit()
+        self.paste_edit.setPlaceholderText("或粘贴学籍号：每行一个，或用空格、逗号、顿号分隔")
+        self.paste_edit.setFixedHeight(metrics.height() * 4 + 12)
+        self.selected_label = QLabel()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(search_row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self._with_message("student_numbers", self.paste_edit))
+        layout.addWidget(self.general_message)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.selected_label, 1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
+        self.ok_button.setText("加入")
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.search)
+        self.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search_edit.returnPressed.connect(self.search)
+        self.paste_edit.textChanged.connect(self._show_selected)
+        self.search()
+        self.search_edit.setFocus()
+
+    # --- the list --------------------------------------------------------------------------------------------
+
+    def search(self) -> None:
+        self._search_timer.stop()
+        flt = LearnerFilter(search=self.search_edit.text().strip() or None, level=self._level)
+        with read_session(self._engine) as session:
+            total = learners.count_learners(session, flt)
+            rows = learners.list_learners(session, flt, limit=SEARCH_LIMIT)
+        self._filling = True
+        self.table.setUpdatesEnabled(False)
+        self.table.setRowCount(len(rows))
+        for index, row in enumerate(rows):
+            number = QTableWidgetItem(row.student_number)
+            number.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
+            number.setCheckState(Qt.CheckState.Checked if row.student_number in self._checked else Qt.CheckState.Unchecked)
+            self.table.setItem(index, 0, number)
+            for column, text in enumerate((row.name, row.id_number, EnrolmentStatus(row.status).label), start=1):
+                self.table.setItem(index, column, QTableWidgetItem(text))
+        self.table.setUpdatesEnabled(True)
+        self._filling = False
+        shown = f"{self._level.label}学员 {total} 人"
+        self.count_label.setText(shown if total <= len(rows) else f"{shown}，显示前 {len(rows)} 人，请搜索缩小范围")
+        self._show_selected()
+
+    def _item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling or item.column() != 0:
+            return
+        number = item.text()
+        if item.checkState() == Qt.CheckState.Checked:
+            self._checked[number] = None
+        else:
+            self._checked.pop(number, None)
+        self._show_selected()
+
+    def _toggle(self, item: QTableWidgetItem) -> None:
+        """Enter or double-click on a row ticks or unticks it."""
+        box = self.table.item(item.row(), 0)
+        box.setCheckState(Qt.CheckState.Unchecked if box.checkState() == Qt.CheckState.Checked else Qt.CheckState.Checked)
+
+    def check_number(self, student_number: str, checked: bool = True) -> None:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item.text() == student_number:
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                return
+        raise KeyError(student_number)
+
+    def chosen_numbers(self) -> list[str]:
+        return list(dict.fromkeys([*self._checked, *split_numbers(self.paste_edit.toPlainText())]))
+
+    def _show_selected(self) -> None:
+        self.messages["student_numbers"].show_message(None)
+        self.general_message.show_message(None)
+        count = len(self.chosen_numbers())
+        self.selected_label.setText(f"已选 {count} 人" if count else "还没有选学员")
+
+    # --- adding ----------------------------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        self.clear_problems()
+        numbers = self.chosen_numbers()
+        if not numbers:
+            self.show_problem("student_numbers", "请勾选学员，或粘贴学籍号。")
+            return
+        class_id, joined_on, who = self.class_info.id, self._today(), actor()
+        self._run(lambda session, _job: classes.add_members(session, class_id, numbers, joined_on=joined_on, actor=who),
+                  "正在加入学员……", lambda added: self.added.emit(added, len(numbers)))
+
+    def show_problem(self, field: str | None, message: str) -> None:
+        # add_members refuses the whole list for one wrong number; its message names the number.
+        super().show_problem(field or "student_numbers", message)

@@ -1,0 +1,262 @@
+"""The 班级 page: the school's classes (R10); the selected one's learners and sessions below.
+
+新建班级 / 加入学员 / 新增课次 open their forms; double-clicking a session asks the window for its roll call.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from adultschool.db import read_session
+from adultschool.models.enums import ClassType, Level
+from adultschool.services import classes, readiness
+from adultschool.services.classes import ClassInfo, SessionInfo
+from adultschool.services.readiness import ReadinessRow
+from adultschool.ui import ops
+from adultschool.ui.class_dialogs import AddMembersDialog, NewClassDialog, NewSessionDialog, session_text
+from adultschool.ui.common import HINT_COLOUR, open_dialog
+
+CLASS_HEADERS = ("名称", "类型", "层次", "教学点", "任课教师", "开班日期", "学员数", "课次")
+# The roster needs no ID numbers (PIPL: show only what the task needs); 学员 and 可报考 show them masked.
+MEMBER_HEADERS = ("学籍号", "姓名", "已学月数", "视频学时", "面授课时", "可报考")
+SESSION_HEADERS = ("日期", "开始", "课时", "课程", "内容", "已点名")
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _table(headers: tuple[str, ...], samples: tuple[str, ...], metrics, *, stretch: int) -> QTableWidget:  # noqa: ANN001
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.verticalHeader().hide()
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    for column, (title, sample) in enumerate(zip(headers, samples)):
+        table.setColumnWidth(column, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title)) + 28)
+    # One column takes the spare width (a long name or course), so short numbers stay next to their neighbours.
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.horizontalHeader().setMinimumSectionSize(metrics.horizontalAdvance("课时") + 16)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[tuple[object, ...]], numeric: set[int]) -> None:
+    table.setUpdatesEnabled(False)
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            item = QTableWidgetItem("" if value is None else str(value))
+            if c in numeric:
+                item.setTextAlignment(_RIGHT)
+            else:
+                item.setToolTip(item.text())  # the full text where a narrow column cuts it
+            table.setItem(r, c, item)
+    table.setUpdatesEnabled(True)
+
+
+class ClassesPage(QWidget):
+    """`changed` after a class, members or a session were added; `rollcall_requested(class_id, session_id)`."""
+
+    changed = Signal()
+    rollcall_requested = Signal(int, int)
+    status_message = Signal(str)
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+        super().__init__(parent)
+        self._engine = engine
+        self._today = today
+        self.classes: list[ClassInfo] = []
+        self.sessions: list[SessionInfo] = []
+        self.members: list[ReadinessRow] = []
+        self.dialog: QWidget | None = None
+        self.op: ops.Op | None = None
+        self._detail_generation = 0
+        metrics = self.fontMetrics()
+
+        self.new_class_button = QPushButton("新建班级…")
+        self.new_class_button.clicked.connect(self.open_new_class)
+        self.add_members_button = QPushButton("加入学员…")
+        self.add_members_button.clicked.connect(self.open_add_members)
+        self.new_session_button = QPushButton("新增课次…")
+        self.new_session_button.clicked.connect(self.open_new_session)
+        self.count_label = QLabel()
+        top = QHBoxLayout()
+        for button in (self.new_class_button, self.add_members_button, self.new_session_button):
+            top.addWidget(button)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+
+        self.empty_hint = QLabel("还没有班级。请点“新建班级…”，再把学员加入班级。")
+        self.empty_hint.setStyleSheet(f"color: {HINT_COLOUR};")
+        self.empty_hint.hide()
+
+        self.class_table = _table(CLASS_HEADERS, ("大碶街道夜校班（高中）12班", "夜校班", "层次", "大碶街道社区学校",
+                                                  "任课教师", "2026-00-00", "学员数", "课次"), metrics, stretch=0)
+        self.class_table.selectionModel().selectionChanged.connect(lambda *_: self.show_selected())
+
+        self.members_table = _table(MEMBER_HEADERS, ("330206-01-2026-00000", "欧阳小红红", "已学月数", "视频学时",
+                                                     "面授课时", "可报考"), metrics, stretch=1)
+        self.sessions_table = _table(SESSION_HEADERS, ("2026-00-00", "00:00", "课时", "成人高中数学", "第12讲", "已点名"),
+                                     metrics, stretch=3)
+        self.sessions_table.setToolTip("双击一节课，打开它的考勤")
+        self.sessions_table.itemActivated.connect(lambda _item: self.open_selected_rollcall())
+        self.members_box = QGroupBox("学员")
+        QVBoxLayout(self.members_box).addWidget(self.members_table)
+        self.sessions_box = QGroupBox("课次")
+        QVBoxLayout(self.sessions_box).addWidget(self.sessions_table)
+        below = QSplitter(Qt.Orientation.Horizontal)
+        below.addWidget(self.members_box)
+        below.addWidget(self.sessions_box)
+        below.setStretchFactor(0, 1)
+        below.setStretchFactor(1, 1)
+        below.setChildrenCollapsible(False)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.class_table)
+        split.addWidget(below)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.empty_hint)
+        layout.addWidget(split, 1)
+        self.refresh()
+
+    # --- loading ---------------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reads the classes again and keeps the selection."""
+        current = self.selected_class()
+        with read_session(self._engine) as session:
+            self.classes = classes.list_classes(session)
+        rows = [(c.name, ClassType(c.class_type).label, Level(c.level).label, c.teaching_site, c.teacher,
+                 c.starts_on.isoformat(), c.members, c.sessions) for c in self.classes]
+        blocked = self.class_table.selectionModel().blockSignals(True)
+        _fill(self.class_table, rows, {6, 7})
+        if current is not None:
+            self.select_class(current.id)
+        elif self.classes:
+            self.class_table.selectRow(0)
+        self.class_table.selectionModel().blockSignals(blocked)
+        self.count_label.setText(f"共 {len(self.classes)} 个班")
+        self.empty_hint.setVisible(not self.classes)
+        self.show_selected()
+
+    def selected_class(self) -> ClassInfo | None:
+        rows = self.class_table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.classes):
+            return None
+        return self.classes[rows[0].row()]
+
+    def select_class(self, class_id: int) -> None:
+        for row, info in enumerate(self.classes):
+            if info.id == class_id:
+                self.class_table.selectRow(row)
+                self.class_table.scrollToItem(self.class_table.item(row, 0))
+                return
+
+    def show_selected(self) -> None:
+        """The selected class's learners and sessions, read in the background (readiness of 40 among 100,000)."""
+        info = self.selected_class()
+        for button in (self.add_members_button, self.new_session_button):
+            button.setEnabled(info is not None)
+        self._detail_generation += 1
+        generation = self._detail_generation
+        if info is None:
+            self._show_detail(generation, ([], []))
+            return
+        self.members_box.setTitle(f"学员（{info.name}）")
+        self.sessions_box.setTitle(f"课次（{info.name}）")
+        today = self._today()
+
+        def read(session, _job):  # noqa: ANN001, ANN202
+            return (readiness.readiness(session, today, class_id=info.id), classes.list_sessions(session, info.id))
+
+        self.op = ops.run_read(self, self._engine, read, label="正在读取班级……", title="班级", cancellable=False,
+                               delay_ms=1500, on_success=lambda found: self._show_detail(generation, found))
+
+    def _show_detail(self, generation: int, found: tuple[list[ReadinessRow], list[SessionInfo]]) -> None:
+        if generation != self._detail_generation:
+            return  # another class was selected meanwhile
+        self.members, self.sessions = found
+        _fill(self.members_table, [(m.student_number, m.name, m.months_done, f"{m.video_hours:g}",
+                                    f"{m.class_hours:g}", "是" if m.ready else "否") for m in self.members], {2, 3, 4})
+        _fill(self.sessions_table, [(s.held_on.isoformat(), s.starts_at.strftime("%H:%M") if s.starts_at else "",
+                                     f"{s.hours:g}", s.course, s.topic, s.marked) for s in self.sessions], {2, 5})
+        info = self.selected_class()
+        if info is not None:
+            # Members counts everyone on the roster; the list shows those still studying (readiness).
+            studying = f"在读 {len(self.members)} 人" + (f"，共 {info.members} 人" if info.members != len(self.members) else "")
+            self.members_box.setTitle(f"学员（{info.name}，{studying}）")
+            self.sessions_box.setTitle(f"课次（共 {len(self.sessions)} 节）")
+
+    # --- forms -----------------------------------------------------------------------------------------------
+
+    def _open(self, dialog: QWidget) -> QWidget:
+        self.dialog = dialog
+        open_dialog(dialog)
+        return dialog
+
+    def open_new_class(self) -> NewClassDialog:
+        dialog = NewClassDialog(self._engine, self, today=self._today)
+        dialog.created.connect(self._class_created)
+        return self._open(dialog)
+
+    def open_add_members(self) -> AddMembersDialog | None:
+        info = self.selected_class()
+        if info is None:
+            return None
+        dialog = AddMembersDialog(self._engine, info, self, today=self._today)
+        dialog.added.connect(lambda added, asked: self._members_added(info, added, asked))
+        return self._open(dialog)
+
+    def open_new_session(self) -> NewSessionDialog | None:
+        info = self.selected_class()
+        if info is None:
+            return None
+        dialog = NewSessionDialog(self._engine, info, self, today=self._today)
+        dialog.created.connect(lambda lesson: self._session_created(info, lesson))
+        return self._open(dialog)
+
+    def _class_created(self, info: ClassInfo) -> None:
+        self.refresh()
+        self.select_class(info.id)
+        self.status_message.emit(f"已新建班级“{info.name}”")
+        self.changed.emit()
+
+    def _members_added(self, info: ClassInfo, added: int, asked: int) -> None:
+        already = f"（其余 {asked - added} 人原来就在班里）" if asked > added else ""
+        self.refresh()
+        self.status_message.emit(f"“{info.name}”已加入 {added} 名学员{already}")
+        self.changed.emit()
+
+    def _session_created(self, info: ClassInfo, lesson: SessionInfo) -> None:
+        self.refresh()
+        self.status_message.emit(f"“{info.name}”已新增课次：{session_text(lesson)}")
+        self.changed.emit()
+
+    def open_selected_rollcall(self) -> None:
+        rows = self.sessions_table.selectionModel().selectedRows()
+        if rows and rows[0].row() < len(self.sessions):
+            lesson = self.sessions[rows[0].row()]
+            self.rollcall_requested.emit(lesson.class_id, lesson.id)
