@@ -6,6 +6,7 @@ import platform
 import random
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -26,18 +27,34 @@ def timed(fn: Callable[[], object], repeat: int = 3) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def timed_pair(first: Callable[[], object], second: Callable[[], object], repeat: int = 5
-               ) -> tuple[float, float, object, object]:
-    """Median times of two workloads run alternately, so a busy moment on the machine hits both alike."""
-    first_times, second_times, a, b = [], [], None, None
+@dataclass(frozen=True)
+class Pair:
+    first_wall: float  # medians
+    second_wall: float
+    first_cpu: float
+    second_cpu: float
+    first_best: float  # fastest wall time of each, as timeit reports: the run the machine least disturbed
+    second_best: float
+    first_result: object
+    second_result: object
+
+
+def timed_pair(first: Callable[[], object], second: Callable[[], object], repeat: int = 5) -> Pair:
+    """Median wall and CPU times of two workloads run alternately, so a busy moment hits both alike.
+
+    CPU time is reported too because wall time on a shared virtual machine moves by tens of percent between runs."""
+    walls: tuple[list[float], list[float]] = ([], [])
+    cpus: tuple[list[float], list[float]] = ([], [])
+    results: list[object] = [None, None]
     for _ in range(repeat):
-        start = time.perf_counter()
-        a = first()
-        first_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        b = second()
-        second_times.append(time.perf_counter() - start)
-    return statistics.median(first_times), statistics.median(second_times), a, b
+        for index, work in enumerate((first, second)):
+            wall, cpu = time.perf_counter(), time.process_time()
+            results[index] = work()
+            walls[index].append(time.perf_counter() - wall)
+            cpus[index].append(time.process_time() - cpu)
+    median = statistics.median
+    return Pair(median(walls[0]), median(walls[1]), median(cpus[0]), median(cpus[1]), min(walls[0]), min(walls[1]),
+                results[0], results[1])
 
 
 def machine() -> str:

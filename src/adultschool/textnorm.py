@@ -35,10 +35,17 @@ def to_halfwidth(text: str) -> str:
     return text.translate(_HALFWIDTH)
 
 
+# Anything clean_text would change: blanks at the ends, blanks other than one plain space, zero-width
+# characters, full-width digits and letters. Most cells have none, and one regex search is far cheaper.
+_NEEDS_CLEANING = re.compile(r"^\s|\s$|[^\S ]|  |[\u200b\u2060\ufeff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
 def clean_text(value: str | None) -> str | None:
     """Half-width digits and letters, trimmed, inner blanks collapsed to one space; None when nothing is left."""
     if value is None:
         return None
+    if not _NEEDS_CLEANING.search(value):
+        return value or None
     text = " ".join(_ZERO_WIDTH.sub("", value.translate(_TEXT_HALFWIDTH)).split())
     return text or None
 

@@ -9,10 +9,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adultschool import idcard
+from adultschool.db.bulk import bulk_insert
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
@@ -27,7 +28,6 @@ from adultschool.models import (
     Level,
     SchoolClass,
 )
-from adultschool.models.base import new_uuid
 from adultschool.services import audit
 from adultschool.services.registration import mask_name
 from adultschool.services.rules import load_rules
@@ -185,10 +185,10 @@ def add_members(session: Session, class_id: int, student_numbers: Sequence[str],
         if status == EnrolmentStatus.WITHDRAWN:
             raise AdultSchoolError(f"学籍号 {number} 已退学，不能加入班级。")
     already = set(session.execute(select(ClassMember.enrolment_id).where(ClassMember.class_id == class_id)).scalars())
-    new = [{"uuid": new_uuid(), "class_id": class_id, "enrolment_id": found[n], "joined_on": joined_on}
+    new = [{"class_id": class_id, "enrolment_id": found[n], "joined_on": joined_on}
            for n in dict.fromkeys(wanted) if found[n] not in already]
     if new:
-        session.execute(insert(ClassMember.__table__), new)
+        bulk_insert(session, ClassMember.__table__, new)
         audit.record(session, actor=actor, action="class.members", entity="class_members", entity_uuid=school_class.uuid,
                      summary=f"“{school_class.name}”加入 {len(new)} 名学员", after={"student_numbers": wanted})
     return len(new)

@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
+from adultschool.db.bulk import bulk_insert
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
     Attendance,
@@ -31,7 +32,6 @@ from adultschool.models import (
     Video,
     Willingness,
 )
-from adultschool.models.base import new_uuid
 from adultschool.services import registration, site, study
 from adultschool.services.rules import load_rules
 
@@ -147,26 +147,25 @@ def _teaching(session: Session, rng: random.Random, school_id: int, rules, today
             class_type = CLASS_TYPES[len(class_rows) % len(CLASS_TYPES)]
             starts_on = chunk[0][2]
             name = f"{township}{class_type.label}（{level.label}）{existing_classes + len(class_rows) + 1}班"
-            class_rows.append({"uuid": new_uuid(), "school_id": school_id, "name": name, "class_type": class_type,
+            class_rows.append({"school_id": school_id, "name": name, "class_type": class_type,
                                "level": level, "teaching_site": f"{township}社区学校", "teacher": rng.choice(("王老师", "李老师", "陈老师")),
                                "starts_on": starts_on})
             plans.append((chunk, starts_on, level))
     if not class_rows:
         return 0, 0, 0
-    session.execute(insert(SchoolClass.__table__), class_rows)
+    bulk_insert(session, SchoolClass.__table__, class_rows)
     class_ids = dict(session.execute(select(SchoolClass.name, SchoolClass.id)).all())
     for class_row, (chunk, starts_on, level) in zip(class_rows, plans):
         class_id = class_ids[class_row["name"]]
-        member_rows.extend({"uuid": new_uuid(), "class_id": class_id, "enrolment_id": e[0], "joined_on": e[2]} for e in chunk)
+        member_rows.extend({"class_id": class_id, "enrolment_id": e[0], "joined_on": e[2]} for e in chunk)
         courses = rules.courses(level.value)
         day, week = starts_on + timedelta(days=3), 0
         while day <= today:
-            session_rows.append({"uuid": new_uuid(), "class_id": class_id, "held_on": day, "starts_at": time(19, 0),
+            session_rows.append({"class_id": class_id, "held_on": day, "starts_at": time(19, 0),
                                  "hours": 2.0, "course": courses[week % len(courses)], "topic": f"第{week + 1}讲"})
             day, week = day + timedelta(days=7), week + 1
-    session.execute(insert(ClassMember.__table__), member_rows)
-    for start in range(0, len(session_rows), 5000):
-        session.execute(insert(ClassSession.__table__), session_rows[start:start + 5000])
+    bulk_insert(session, ClassMember.__table__, member_rows)
+    bulk_insert(session, ClassSession.__table__, session_rows)
     members_of: dict[int, list] = {}
     for member in member_rows:
         members_of.setdefault(member["class_id"], []).append(member)
@@ -179,14 +178,13 @@ def _teaching(session: Session, rng: random.Random, school_id: int, rules, today
             status, hours = ((AttendanceStatus.PRESENT, 2.0) if draw < 0.8 else (AttendanceStatus.LATE, 1.5) if draw < 0.85
                              else (AttendanceStatus.LEFT_EARLY, 1.0) if draw < 0.9 else (AttendanceStatus.ABSENT, 0.0)
                              if draw < 0.97 else (AttendanceStatus.EXCUSED, 0.0))
-            attendance_rows.append({"uuid": new_uuid(), "session_id": session_id, "enrolment_id": member["enrolment_id"],
+            attendance_rows.append({"session_id": session_id, "enrolment_id": member["enrolment_id"],
                                     "status": status, "hours": hours})
-    for start in range(0, len(attendance_rows), 20000):
-        session.execute(insert(Attendance.__table__), attendance_rows[start:start + 20000])
+    bulk_insert(session, Attendance.__table__, attendance_rows)
 
-    video_rows = [{"uuid": new_uuid(), "course": course, "key": f"{course} 第{n:02d}讲", "length_minutes": VIDEO_MINUTES}
+    video_rows = [{"course": course, "key": f"{course} 第{n:02d}讲", "length_minutes": VIDEO_MINUTES}
                   for course in rules.courses("senior") + rules.courses("junior") for n in range(1, VIDEOS_PER_COURSE + 1)]
-    session.execute(insert(Video.__table__), video_rows)
+    bulk_insert(session, Video.__table__, video_rows)
     videos_by_level: dict[Level, list[int]] = {level: [] for level in Level}
     senior = set(rules.courses("senior"))
     for video_id, course in session.execute(select(Video.id, Video.course)):
@@ -197,10 +195,9 @@ def _teaching(session: Session, rng: random.Random, school_id: int, rules, today
         pace = 2.6 if mode == LearningMode.ONLINE else 1.3  # videos a week
         watched = min(int(weeks * pace * rng.uniform(0.5, 1.2)), len(videos_by_level[level]))
         for video_id in rng.sample(videos_by_level[level], watched):
-            study_rows.append({"uuid": new_uuid(), "enrolment_id": enrolment_id, "video_id": video_id,
+            study_rows.append({"enrolment_id": enrolment_id, "video_id": video_id,
                                "minutes": round(rng.uniform(25, 55), 1)})
-    for start in range(0, len(study_rows), 20000):
-        session.execute(insert(StudyRecord.__table__), study_rows[start:start + 20000])
+    bulk_insert(session, StudyRecord.__table__, study_rows)
     return len(class_rows), len(attendance_rows), len(study_rows)
 
 

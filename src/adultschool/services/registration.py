@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from adultschool import idcard
@@ -24,6 +24,7 @@ from adultschool.models import (
     StudentNumberCounter,
     Township,
 )
+from adultschool.db.bulk import bulk_insert
 from adultschool.models.base import new_uuid
 from adultschool.services import audit
 from adultschool.services.site import require_school
@@ -348,7 +349,7 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     person_values = [_person_values(r, townships) for _, r in new_people]
     for start in range(0, len(person_values), 2000):
         chunk = person_values[start:start + 2000]
-        session.execute(insert(Learner.__table__), chunk)
+        bulk_insert(session, Learner.__table__, chunk)
         job.report(start + len(chunk), len(accepted) * 2, "写入学员")
     people.update(_existing_people(session, [r.id_number for _, r in new_people]))
     for _, row in known:
@@ -380,7 +381,7 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
             })
     for start in range(0, len(enrolment_values), 2000):
         chunk = enrolment_values[start:start + 2000]
-        session.execute(insert(Enrolment.__table__), chunk)
+        bulk_insert(session, Enrolment.__table__, chunk)
         job.report(len(accepted) + start + len(chunk), len(accepted) * 2, "发放学籍号")
     batch.registered = [
         Registered(v["student_number"], row.name, row.level, v["uuid"])

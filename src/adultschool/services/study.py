@@ -14,10 +14,10 @@ from sqlalchemy import and_, bindparam, case, delete, func, insert, select, upda
 from sqlalchemy.orm import Session
 
 from adultschool import idcard
+from adultschool.db.bulk import bulk_insert
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Attendance, Enrolment, EnrolmentStatus, Learner, Level, StudyRecord, StudyTotal, Video
-from adultschool.models.base import new_uuid
 from adultschool.services import audit
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
@@ -181,10 +181,10 @@ def _videos(session: Session, rows: list[_Row]) -> tuple[dict[tuple[str, str], i
         known = wanted.get((row.course, row.video))
         wanted[(row.course, row.video)] = row.length if known is None else known
     existing = {(c, k): (i, length) for i, c, k, length in session.execute(select(Video.id, Video.course, Video.key, Video.length_minutes))}
-    new = [{"uuid": new_uuid(), "course": c, "key": k, "length_minutes": length}
+    new = [{"course": c, "key": k, "length_minutes": length}
            for (c, k), length in wanted.items() if (c, k) not in existing]
     if new:
-        session.execute(insert(Video.__table__), new)
+        bulk_insert(session, Video.__table__, new)
     relengthened = set()
     for (c, k), length in wanted.items():
         if (c, k) in existing and length is not None and existing[(c, k)][1] != length:
@@ -220,13 +220,12 @@ def _merge_records(session: Session, best: dict[tuple[int, int], float]) -> set[
     for (e, v), minutes in best.items():
         old = existing.get((e, v))
         if old is None:
-            new_rows.append({"uuid": new_uuid(), "enrolment_id": e, "video_id": v, "minutes": minutes})
+            new_rows.append({"enrolment_id": e, "video_id": v, "minutes": minutes})
             changed.add(e)
         elif minutes > old[1]:
             raised.append({"record_id": old[0], "minutes": minutes})
             changed.add(e)
-    for start in range(0, len(new_rows), 5000):
-        session.execute(insert(StudyRecord.__table__), new_rows[start:start + 5000])
+    bulk_insert(session, StudyRecord.__table__, new_rows)
     if raised:
         table = StudyRecord.__table__
         session.execute(
