@@ -170,3 +170,14 @@ def test_household_list_has_graduates_with_new_education_level(school_db, tmp_pa
     assert count == 1
     assert [c.value for c in ws[3]] == ["孙犇", id_number, "高中", "330206-01-BY2026-0001", "2026-06-01"]
     assert ws["B3"].number_format == "@"
+
+
+def test_certificate_list_counts_printings(school_db, tmp_path):
+    _, number = ready_learner(school_db, tmp_path, "钱赟", 1)
+    import_results(school_db, results_file(tmp_path / "r.xlsx", [(number, "", c, 90, "2026-05-20") for c in SENIOR]))
+    with unit_of_work(school_db.engine) as session:
+        exams.graduate(session, date(2026, 6, 1), actor="t")
+        assert [(c.number, c.prints) for c in exams.list_certificates(session)] == [("330206-01-BY2026-0001", 0)]
+        exams.certificates_to_print(session, actor="t")
+        exams.certificates_to_print(session, actor="t", student_numbers=[number], reprint=True, reason="遗失")
+        assert exams.list_certificates(session)[0].prints == 2

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adultschool import idcard
@@ -472,3 +472,28 @@ def write_household(session: Session, path: Path) -> int:
     write_table(path, title="成人“双证制”毕业学员名单（户籍学历变更）", headers=("姓名", "身份证号码", "现文化程度", "毕业证书编号", "毕业日期"),
                 rows=rows, text_columns=("身份证号码", "毕业证书编号"), widths=(10, 22, 12, 26, 12))
     return len(rows)
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    student_number: str
+    name: str
+    level: str  # 'junior' | 'senior'
+    number: str
+    issued_on: date
+    prints: int  # how many times printed (0: not yet)
+
+
+def list_certificates(session: Session) -> list[CertificateRow]:
+    """Every certificate with how often it was printed, in number order (one grouped query)."""
+    printed = (select(CertificatePrint.certificate_id, func.count().label("n"))
+               .group_by(CertificatePrint.certificate_id).subquery())
+    return [
+        CertificateRow(number_, name, level.value, cert_number, issued_on, prints)
+        for number_, name, level, cert_number, issued_on, prints in session.execute(
+            select(Enrolment.student_number, Learner.name, Enrolment.level, Certificate.number, Certificate.issued_on,
+                   func.coalesce(printed.c.n, 0))
+            .join(Enrolment, Enrolment.id == Certificate.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
+            .outerjoin(printed, printed.c.certificate_id == Certificate.id).order_by(Certificate.number)
+        )
+    ]
