@@ -26,6 +26,7 @@ from adultschool.services import (
     audit,
     classes,
     demo,
+    documents,
     exams,
     learners,
     readiness,
@@ -432,6 +433,50 @@ def cmd_report_household(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_print_certificates(args: argparse.Namespace) -> int:
+    if args.reason and not args.reprint:
+        raise AdultSchoolError("--reason 只用于补发（--reprint）。")
+    db = _open(args)
+    job = ConsoleJob()
+    with unit_of_work(db.engine) as session:
+        printed = documents.print_certificates(session, args.out, actor=audit.local_actor(),
+                                               student_numbers=args.student_number or None, reprint=args.reprint,
+                                               reason=args.reason, font=args.font, job=job)
+    job.finish()
+    print(f"{'reprinted' if args.reprint else 'printed'} {printed.pages} certificates to {args.out}")
+    return EXIT_OK
+
+
+def cmd_print_forms(args: argparse.Namespace) -> int:
+    db = _open(args)
+    job = ConsoleJob()
+    with read_session(db.engine) as session:
+        if args.kind == "registration":
+            printed = documents.print_registration_forms(session, args.out, student_numbers=args.student_number or None,
+                                                         font=args.font, job=job)
+        elif args.kind == "summary":
+            printed = documents.print_summary_form(session, args.out, level=args.level, font=args.font, job=job)
+        else:
+            if not args.class_name:
+                raise AdultSchoolError("签到表请用 --class 指定班级（可用 --date 指定日期，默认今天）。")
+            printed = documents.print_signin_sheet(session, args.out, class_name=args.class_name,
+                                                   held_on=args.date or date.today(), font=args.font, job=job)
+    job.finish()
+    print(f"printed {args.kind} form: {printed.pages} pages, {len(printed.names)} learners, to {args.out}")
+    return EXIT_OK
+
+
+def cmd_config_font(args: argparse.Namespace) -> int:
+    db = _open(args)
+    with unit_of_work(db.engine) as session:
+        if args.path or args.default:
+            font = documents.set_font(session, None if args.default else args.path)
+            print(f"print font: {font.path if font else '默认（LXGW 文楷）'}")
+        else:
+            print(f"print font: {documents.font_for(session).path}")
+    return EXIT_OK
+
+
 def _time_arg(text: str) -> time:
     try:
         return datetime.strptime(text, "%H:%M").time()
@@ -599,6 +644,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p = add(group, "household", cmd_report_household, "毕业学员名单，供户籍学历变更（R11）")
     p.add_argument("--out", type=Path, required=True)
+
+    group = commands.add_parser("print", help="打印（PDF）").add_subparsers(dest="print_command", metavar="COMMAND", required=True)
+    p = add(group, "certificates", cmd_print_certificates, "毕业证书：未打印过的（或指定学籍号的）；再次打印为补发")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--student-number", nargs="+")
+    p.add_argument("--reprint", action="store_true", help="补发（需要 --reason）")
+    p.add_argument("--reason")
+    p.add_argument("--font", help="这次用的字体文件（.ttf/.ttc）")
+    p = add(group, "forms", cmd_print_forms, "报名登记表、报名汇总表或签到表")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--kind", choices=("registration", "summary", "signin"), default="summary")
+    p.add_argument("--student-number", nargs="+", help="登记表：只打这些学籍号")
+    p.add_argument("--level", type=_level, help="汇总表：只打这一层次")
+    p.add_argument("--class", dest="class_name", help="签到表：班级")
+    p.add_argument("--date", type=_date, help="签到表：日期（默认今天）")
+    p.add_argument("--font")
+
+    group = commands.add_parser("config", help="本机设置").add_subparsers(dest="config_command", metavar="COMMAND", required=True)
+    p = add(group, "font", cmd_config_font, "打印字体：不带参数查看，给出路径则设定，--default 恢复默认")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--default", action="store_true")
 
     add(commands, "gui", cmd_gui, "打开图形界面")
     return parser

@@ -1,0 +1,157 @@
+"""Printed documents from the database: certificates (R11), registration forms, the summary form (R13) and class
+sign-in sheets. Gathers plain values, checks them, and hands them to the `printing` package.
+
+A certificate printing is recorded in the same transaction that writes the PDF: no file, no record.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adultschool import paths
+from adultschool.errors import AdultSchoolError
+from adultschool.jobs import JobContext
+from adultschool.models import ClassMember, ClassSession, Enrolment, EnrolmentStatus, Learner, Level, School, SchoolClass, SiteSetting
+from adultschool.printing import (
+    CertificateData,
+    PdfFont,
+    RegistrationFormData,
+    SigninRow,
+    find_font,
+    write_certificates,
+    write_registration_forms,
+    write_signin_sheet,
+)
+from adultschool.printing import write_summary_form as write_summary_pdf
+from adultschool.services import exams, roster
+from adultschool.services.classes import find_class
+from adultschool.services.site import require_school
+
+FONT_SETTING = "print.font"
+
+
+def chosen_font_path(session: Session) -> str | None:
+    row = session.get(SiteSetting, FONT_SETTING)
+    return row.value if row and row.value else None
+
+
+def set_font(session: Session, path: str | None) -> PdfFont | None:
+    """The font every printed document uses on this PC; None returns to the shipped default."""
+    row = session.get(SiteSetting, FONT_SETTING)
+    if not path:
+        if row is not None:
+            session.delete(row)
+        return None
+    font = find_font(path)  # refuses a missing or unusable file before it is stored
+    if row is None:
+        session.add(SiteSetting(key=FONT_SETTING, value=str(path)))
+    else:
+        row.value = str(path)
+    return font
+
+
+def font_for(session: Session, override: str | Path | None = None) -> PdfFont:
+    """The settings' font (or an explicit one), else the shipped LXGW WenKai, else a system font."""
+    return find_font(override or chosen_font_path(session), resources=paths.resources_dir())
+
+
+@dataclass(frozen=True)
+class Printed:
+    pages: int
+    names: tuple[str, ...]
+
+
+def print_certificates(session: Session, out: Path, *, actor: str, student_numbers: Sequence[str] | None = None,
+                       reprint: bool = False, reason: str | None = None, font: str | Path | None = None,
+                       job: JobContext | None = None) -> Printed:
+    """New certificates (all not yet printed, or those named), or a reprint (补发) with a reason."""
+    pdf_font = font_for(session, font)
+    certificates = exams.certificates_to_print(session, actor=actor, student_numbers=student_numbers, reprint=reprint,
+                                               reason=reason)
+    if not certificates:
+        raise AdultSchoolError("没有要打印的新证书：已毕业学员的证书都打印过了（再次打印请用补发）。")
+    data = [
+        CertificateData(
+            school_name=c.school_name, learner_name=c.learner_name, gender=c.gender, birth_date=c.birth_date,
+            level=c.level, study_from=c.study_from, study_to=c.study_to, certificate_number=c.certificate_number,
+            issued_on=c.issued_on, check_code=c.check_code, skill_certificate=c.skill_certificate, reprint=c.reprint,
+        )
+        for c in certificates
+    ]
+    pages = write_certificates(out, data, font=pdf_font, resources=paths.resources_dir(), job=job)
+    return Printed(pages, tuple(c.learner_name for c in certificates))
+
+
+def _school_name(session: Session) -> str:
+    return session.execute(select(School.name).where(School.id == require_school(session).school_id)).scalar_one()
+
+
+def registration_forms(session: Session, student_numbers: Sequence[str] | None = None) -> list[RegistrationFormData]:
+    """报名登记表 data for the named enrolments, or every current one."""
+    school_name = _school_name(session)
+    query = (select(Enrolment, Learner).join(Learner, Learner.id == Enrolment.learner_id)
+             .order_by(Enrolment.student_number))
+    if student_numbers:
+        query = query.where(Enrolment.student_number.in_(list(student_numbers)))
+    else:
+        query = query.where(Enrolment.status.in_(roster.CURRENT_STATUSES))
+    rows = session.execute(query).all()
+    if student_numbers and len(rows) != len(set(student_numbers)):
+        missing = set(student_numbers) - {e.student_number for e, _ in rows}
+        raise AdultSchoolError(f"找不到这些学籍号：{'、'.join(sorted(missing))}。")
+    return [
+        RegistrationFormData(
+            school_name=school_name, student_number=e.student_number, name=l.name, gender=l.gender.label,
+            birth_date=l.birth_date, id_number=l.id_number, education=l.education or "", level_label=e.level.label,
+            household_location=l.household_location or "", employer=l.employer or "", address=l.address or "",
+            phone=l.phone or "", registered_on=e.registered_on,
+            learning_mode_label=e.learning_mode.label if e.learning_mode else "",
+            township=e.township.name if e.township else "",
+        )
+        for e, l in rows
+    ]
+
+
+def print_registration_forms(session: Session, out: Path, *, student_numbers: Sequence[str] | None = None,
+                             font: str | Path | None = None, job: JobContext | None = None) -> Printed:
+    forms = registration_forms(session, student_numbers)
+    if not forms:
+        raise AdultSchoolError("没有在读的学员，无表可打。")
+    pages = write_registration_forms(out, forms, font=font_for(session, font), job=job)
+    return Printed(pages, tuple(f.name for f in forms))
+
+
+def print_summary_form(session: Session, out: Path, *, level: Level | None = None, font: str | Path | None = None,
+                       job: JobContext | None = None) -> Printed:
+    """The R13 summary form as PDF: the same rows as the xlsx export."""
+    rows = roster.summary_rows(session, level)
+    pages = write_summary_pdf(out, unit=_school_name(session), rows=rows, font=font_for(session, font), job=job)
+    return Printed(pages, tuple(r.name for r in rows))
+
+
+def print_signin_sheet(session: Session, out: Path, *, class_name: str, held_on: date, font: str | Path | None = None,
+                       job: JobContext | None = None) -> Printed:
+    """签到表 of a class for a day: its session's course, topic and hours if one is recorded, and every learner."""
+    school_class: SchoolClass = find_class(session, class_name)
+    lesson = session.execute(select(ClassSession).where(ClassSession.class_id == school_class.id,
+                                                        ClassSession.held_on == held_on).order_by(ClassSession.starts_at)).scalars().first()
+    learners = session.execute(
+        select(Enrolment.student_number, Learner.name).join(ClassMember, ClassMember.enrolment_id == Enrolment.id)
+        .join(Learner, Learner.id == Enrolment.learner_id)
+        .where(ClassMember.class_id == school_class.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .order_by(Enrolment.student_number)
+    ).all()
+    if not learners:
+        raise AdultSchoolError(f"“{school_class.name}”还没有学员。")
+    pages = write_signin_sheet(
+        out, school_name=_school_name(session), class_name=school_class.name, held_on=held_on,
+        course=lesson.course if lesson else None, topic=lesson.topic if lesson else None,
+        hours=lesson.hours if lesson else 0.0, rows=[SigninRow(n, name) for n, name in learners],
+        font=font_for(session, font), job=job,
+    )
+    return Printed(pages, tuple(name for _, name in learners))
