@@ -187,7 +187,7 @@ def test_target_open_in_excel_gives_a_message_to_close_it(tmp_path: Path, monkey
     def locked(source: object, target: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("adultschool.xlsx.writing.os.replace", locked)
+    monkeypatch.setattr("adultschool.outfiles.os.replace", locked)
 
     with pytest.raises(AdultSchoolError) as raised:
         save_atomic(openpyxl.Workbook(), tmp_path / "报名汇总表.xlsx")

@@ -24,7 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from adultschool import paths
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
-from adultschool.printing._output import atomic_pdf
+from adultschool.outfiles import PDF_PROGRAMS, atomic_output
 from adultschool.printing.fonts import PdfFont, check_printable
 from adultschool.printing.qr import draw_qr
 
@@ -686,7 +686,7 @@ def write_certificates(
     total = len(pages)
     schools = list(dict.fromkeys(cert.school_name for cert in certificates))
     titles = "、".join(dict.fromkeys(t["title"]["text"] for t in templates.values()))
-    with atomic_pdf(path) as part:
+    with atomic_output(path, opened_in=PDF_PROGRAMS) as part:
         first_size = pages[0].template["_page_size"]
         canvas = Canvas(str(part), pagesize=first_size, pageCompression=1, initialFontName=font.name,
                         initialFontSize=12, lang="zh-CN")
@@ -703,3 +703,4 @@ def write_certificates(
                 job.report(done, total, f"已排好 {done}/{total} 张证书")
         canvas.save()
     return total
+

@@ -22,7 +22,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
-from adultschool.printing._output import atomic_pdf
+from adultschool.outfiles import PDF_PROGRAMS, atomic_output
 from adultschool.printing.fonts import PdfFont, check_printable
 from adultschool.xlsx.writing import SUMMARY_HEADERS, SummaryRow
 
@@ -143,7 +143,7 @@ def _build(path: str | os.PathLike[str], story: list[Any], *, font: PdfFont, pag
             stopped.append(exc)
             raise _Stop() from exc
 
-    with atomic_pdf(path) as part:
+    with atomic_output(path, opened_in=PDF_PROGRAMS) as part:
         doc = SimpleDocTemplate(
             str(part), pagesize=pagesize, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=16 * mm,
             bottomMargin=15 * mm, title=title, author=author, subject=title, creator="adultschool",
@@ -383,3 +383,4 @@ __all__ = [
     "write_signin_sheet",
     "write_summary_form",
 ]
+

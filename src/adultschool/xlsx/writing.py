@@ -8,7 +8,6 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -16,7 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from adultschool.errors import AdultSchoolError
+from adultschool.outfiles import SPREADSHEET_PROGRAMS, atomic_output
 from adultschool.jobs import JobContext, NullJob
 
 PROGRESS_EVERY_ROWS = 1000
@@ -72,26 +71,8 @@ def set_text(cell: Cell, value: object) -> None:
 
 def save_atomic(workbook: Workbook, path: str | os.PathLike[str]) -> None:
     """Write to '<path>.part', flush to disk, then rename over `path`; a failure leaves no .part behind."""
-    target = Path(path)
-    part = Path(f"{target}.part")
-    try:
-        with open(part, "wb") as handle:
-            workbook.save(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(part, target)
-    except BaseException as exc:
-        part.unlink(missing_ok=True)
-        if isinstance(exc, PermissionError):
-            raise AdultSchoolError(
-                f"无法保存“{target.name}”：文件可能正在 Excel 或 WPS 中打开，或没有写入权限。"
-                "请关闭该文件或换一个保存位置后重试。"
-            ) from exc
-        if isinstance(exc, OSError):
-            raise AdultSchoolError(
-                f"无法保存“{target.name}”：{exc.strerror or exc}。请检查磁盘空间和保存位置后重试。"
-            ) from exc
-        raise
+    with atomic_output(path, opened_in=SPREADSHEET_PROGRAMS) as part, open(part, "wb") as handle:
+        workbook.save(handle)
 
 
 @dataclass(frozen=True)
