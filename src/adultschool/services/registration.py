@@ -345,7 +345,7 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     # get the details this registration gave, never blanked by what it left out.
     new_people = [(i, r) for i, r in accepted if r.id_number not in people]
     known = [(i, r) for i, r in accepted if r.id_number in people]
-    # Plain Core executemany on the tables: the ORM's bulk path costs several times more per row here.
+    # db.bulk: the ORM's unit of work, or even Core's per-row parameter building, costs more than SQLite here.
     person_values = [_person_values(r, townships) for _, r in new_people]
     for start in range(0, len(person_values), 2000):
         chunk = person_values[start:start + 2000]
