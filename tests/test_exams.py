@@ -181,3 +181,12 @@ def test_certificate_list_counts_printings(school_db, tmp_path):
         exams.certificates_to_print(session, actor="t")
         exams.certificates_to_print(session, actor="t", student_numbers=[number], reprint=True, reason="遗失")
         assert exams.list_certificates(session)[0].prints == 2
+
+
+def test_a_certificate_never_printed_cannot_be_reprinted(school_db, tmp_path):
+    _, number = ready_learner(school_db, tmp_path, "钱赟", 1)
+    import_results(school_db, results_file(tmp_path / "r.xlsx", [(number, "", c, 90, "2026-05-20") for c in SENIOR]))
+    with unit_of_work(school_db.engine) as session:
+        exams.graduate(session, date(2026, 6, 1), actor="t")
+        with pytest.raises(AdultSchoolError, match="还没有打印过"):
+            exams.certificates_to_print(session, actor="t", student_numbers=[number], reprint=True, reason="遗失")

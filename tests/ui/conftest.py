@@ -238,3 +238,61 @@ def small_demo_db(tmp_path: Path, small_demo_template: Path, qtbot) -> Iterator[
     yield database
     settle(qtbot)
     database.close()
+
+
+# --- exams, graduation and certificates -----------------------------------------------------------------------
+
+SENIOR_COURSES = ["成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础"]
+READY_NAMES = ["陈堃", "王喆", "李赟"]
+
+
+def ready_learner(database: Database, folder: Path, name: str, serial: int) -> str:
+    """A senior learner registered on 31 January 2026 with 20 video hours imported: ready from 30 April."""
+    from adultschool.services import study
+
+    id_number = make_id(date(1988, 6, 1), serial=serial)
+    number = enrol(database, name, serial=serial, id_number=id_number, registered_on=date(2026, 1, 31))
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["身份证号码", "课程", "视频", "已学时长(分钟)"])
+    for lesson in range(20):
+        workbook.active.append([id_number, "成人高中数学", f"第{lesson}讲", 60])
+    path = folder / f"study-{serial}.xlsx"
+    workbook.save(path)
+    with unit_of_work(database.engine) as session:
+        study.import_study(session, path, actor="test")
+    return number
+
+
+def write_results(path: Path, rows: list[tuple[object, ...]]) -> Path:
+    """The district's results sheet: 学籍号, 姓名, 课程, 成绩, 考试日期."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["学籍号", "姓名", "课程", "成绩", "考试日期"])
+    for row in rows:
+        workbook.active.append(list(row))
+    workbook.save(path)
+    return path
+
+
+@pytest.fixture
+def ready_school(school_db, tmp_path: Path) -> dict[str, str]:  # noqa: ANN001
+    """Three senior learners, ready for the exam today (student number -> name); the folder holds their study files."""
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    return {ready_learner(school_db, folder, name, serial): name for serial, name in enumerate(READY_NAMES, start=1)}
+
+
+@pytest.fixture
+def graduates(school_db, ready_school, tmp_path: Path) -> dict[str, str]:  # noqa: ANN001
+    """The three ready learners applied, passed every course and graduated (student number -> name)."""
+    from adultschool.services import exams
+
+    with unit_of_work(school_db.engine) as session:
+        exams.apply_for_exam(session, date.today(), round_name="测试批次", actor="test")
+    results = write_results(tmp_path / "inputs" / "results.xlsx",
+                            [(number, name, course, 80, "2026-05-20")
+                             for number, name in ready_school.items() for course in SENIOR_COURSES])
+    with unit_of_work(school_db.engine) as session:
+        exams.import_results(session, results, actor="test")
+    with unit_of_work(school_db.engine) as session:
+        exams.graduate(session, date.today(), actor="test")
+    return ready_school

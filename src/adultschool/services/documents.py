@@ -41,7 +41,7 @@ def chosen_font_path(session: Session) -> str | None:
 
 
 def set_font(session: Session, path: str | None) -> PdfFont | None:
-    """The font every printed document uses on this PC; None returns to the shipped default."""
+    """The font every printed document of this database uses (a site setting); None returns to the shipped default."""
     row = session.get(SiteSetting, FONT_SETTING)
     if not path:
         if row is not None:

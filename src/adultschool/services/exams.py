@@ -404,7 +404,11 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
         if missing:
             raise AdultSchoolError(f"这些学籍号没有毕业证书：{'、'.join(sorted(missing))}。")
     printed = {c for c in session.execute(select(CertificatePrint.certificate_id)).scalars()}
-    if not reprint:
+    if reprint:
+        never = [e.student_number for c, e, _ in found if c.id not in printed]
+        if never:
+            raise AdultSchoolError(f"学籍号 {'、'.join(never)} 的证书还没有打印过，不是补发：请先正常打印。")
+    else:
         already = [e.student_number for c, e, _ in found if c.id in printed]
         if student_numbers and already:
             raise AdultSchoolError(f"学籍号 {'、'.join(already)} 的证书已经打印过；再次打印是补发，请选择补发并写明原因。")

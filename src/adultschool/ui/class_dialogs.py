@@ -47,7 +47,7 @@ SEARCH_LIMIT = 300  # learners listed at once in 加入学员; more are reached 
 _NUMBER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
-def _required(label: str) -> str:
+def required_label(label: str) -> str:
     return f'{label}<span style="color:{ERROR_COLOUR}">*</span>'
 
 
@@ -67,7 +67,7 @@ def session_text(info: SessionInfo) -> str:
     return " ".join(parts)
 
 
-class _FormDialog(QDialog):
+class FormDialog(QDialog):
     """What the three forms share: a message under each field, a general message, 确定/取消, a busy op."""
 
     def __init__(self, engine: Engine, parent: QWidget | None, title: str):
@@ -173,7 +173,7 @@ class _FormDialog(QDialog):
         super().reject()
 
 
-class NewClassDialog(_FormDialog):
+class NewClassDialog(FormDialog):
     """新建班级: name, form (村班/厂班/夜校班/重修班), level, teaching site, teacher, first day."""
 
     created = Signal(object)  # ClassInfo
@@ -206,12 +206,12 @@ class NewClassDialog(_FormDialog):
             widget.setMinimumWidth(em * 22)
 
         form = self._form()
-        form.addRow(_required("班级名称"), self._with_message("name", self.name_edit))
-        form.addRow(_required("班级类型"), self._with_message("class_type", self.type_combo))
-        form.addRow(_required("层次"), self._with_message("level", self.level_combo))
+        form.addRow(required_label("班级名称"), self._with_message("name", self.name_edit))
+        form.addRow(required_label("班级类型"), self._with_message("class_type", self.type_combo))
+        form.addRow(required_label("层次"), self._with_message("level", self.level_combo))
         form.addRow("教学点", self._with_message("teaching_site", self.site_edit))
         form.addRow("任课教师", self._with_message("teacher", self.teacher_edit))
-        form.addRow(_required("开班日期"), self._with_message("starts_on", self.date_edit))
+        form.addRow(required_label("开班日期"), self._with_message("starts_on", self.date_edit))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.general_message)
@@ -245,7 +245,7 @@ class NewClassDialog(_FormDialog):
         self._run(lambda session, _job: classes.create_class(session, **values), "正在新建班级……", self.created.emit)
 
 
-class NewSessionDialog(_FormDialog):
+class NewSessionDialog(FormDialog):
     """新增课次 (also 今天上课): day, start time, hours as a decimal, a course of the class's level, the topic."""
 
     created = Signal(object)  # SessionInfo
@@ -295,9 +295,9 @@ class NewSessionDialog(_FormDialog):
         hours_row.addStretch(1)
         form = self._form()
         form.addRow("班级", self.class_label)
-        form.addRow(_required("上课日期"), self._with_message("held_on", self.date_edit))
+        form.addRow(required_label("上课日期"), self._with_message("held_on", self.date_edit))
         form.addRow(self.time_check, self._with_message("starts_at", time_row))
-        form.addRow(_required("课时"), self._with_message("hours", hours_row))
+        form.addRow(required_label("课时"), self._with_message("hours", hours_row))
         form.addRow("课程", self._with_message("course", self.course_combo))
         form.addRow("内容", self._with_message("topic", self.topic_edit))
         layout = QVBoxLayout(self)
@@ -352,7 +352,7 @@ class NewSessionDialog(_FormDialog):
                   self.created.emit)
 
 
-class AddMembersDialog(_FormDialog):
+class AddMembersDialog(FormDialog):
     """加入学员: tick learners of the class's level found by a search, or paste student numbers; add_members decides."""
 
     added = Signal(int, int)  # newly added, asked for

@@ -8,12 +8,14 @@ import logging
 import re
 import traceback
 from datetime import date
+from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QStandardPaths, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -46,6 +48,40 @@ def to_date(value: QDate) -> date:
 
 def to_qdate(value: date) -> QDate:
     return QDate(value.year, value.month, value.day)
+
+
+_UNSAFE_IN_FILE_NAMES = str.maketrans({c: "_" for c in '\\/:*?"<>|'})
+
+
+def file_name_part(text: str) -> str:
+    """Text (a school, a class, an exam round) made safe inside a Windows file name."""
+    return text.translate(_UNSAFE_IN_FILE_NAMES).strip() or "_"
+
+
+def documents_folder() -> Path:
+    """The clerk's 文档 folder when there is one, else the home folder."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
+
+
+def unused_path(path: Path) -> Path:
+    """`path`, or `name-2.ext`, `name-3.ext`… when a file of that name exists (a suggestion never overwrites)."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
+
+
+def with_suffix(path: Path, suffix: str) -> Path:
+    """Adds `.xlsx` / `.pdf` when the clerk typed a name without it."""
+    return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
+
+
+def ask_save_path(parent: QWidget | None, title: str, suggested: Path, file_filter: str, suffix: str) -> Path | None:
+    """The system's 另存为 dialog (it asks before overwriting); None when the clerk cancels."""
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), file_filter)
+    return with_suffix(Path(chosen), suffix) if chosen else None
 
 
 def mask_ids(text: str) -> str:

@@ -1,4 +1,4 @@
-"""导入名单 / 排摸表 / 考勤表 / 学习记录: choose a file, check it (dry run) with a preview, and only then import it.
+"""导入名单 / 排摸表 / 考勤表 / 学习记录 / 成绩: choose a file, check it (dry run) with a preview, and only then import it.
 
 Both runs are background operations with progress and 取消; nothing is written unless the clerk confirms.
 """
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
-from adultschool.services import classes, roster, site, study, survey
+from adultschool.services import classes, exams, roster, site, study, survey
 from adultschool.services.sheet_import import ImportReport, RowProblem, save_rejected
 from adultschool.ui import ops
 from adultschool.ui.common import MessageLabel, actor, report_failure, to_date, to_qdate
@@ -97,6 +97,10 @@ KINDS = {
                         asks_date_and_township=False, placeholder="选择考勤表（.xlsx 或 .csv）", file_filter=TABLE_FILTER),
     "study": _Kind("study", "导入学习记录", "", "", "正在检查学习记录……", "正在导入学习记录……",
                    asks_date_and_township=False, placeholder="选择学习记录（.xlsx 或 .csv）", file_filter=TABLE_FILTER),
+    # Results returned by the district office (R4): 学籍号 or 身份证号码, 课程, 成绩 and the exam date on every row.
+    "results": _Kind("results", "导入成绩", "", "", "正在检查成绩……", "正在导入成绩……",
+                     asks_date_and_township=False, placeholder="选择分中心返回的成绩表（.xlsx 或 .csv）",
+                     file_filter=TABLE_FILTER),
 }
 
 
@@ -110,6 +114,10 @@ def preview_line(report: ImportReport, kind: str) -> str:
     if kind == "study":
         changed = f"（{report.updated} 名学员的学时有变化）"
         return f"{'将导入' if report.dry_run else '已导入'}学习记录 {report.imported} 行{changed}，未通过 {rejected} 行"
+    if kind == "results":
+        # imported: rows that hold a valid score; updated: scores that are new or differ from what was recorded.
+        changed = f"（其中新记或改动 {report.updated} 条）"
+        return f"{'将导入' if report.dry_run else '已导入'}成绩 {report.imported} 行{changed}，未通过 {rejected} 行"
     if report.dry_run:
         if kind == "survey":
             updated = f"，更新 {report.updated} 人" if report.updated else ""
@@ -336,6 +344,8 @@ class ImportDialog(QDialog):
         today = self._today()
         if self.kind.key == "attendance":
             return lambda session, job: classes.import_attendance(session, path, actor=who, dry_run=dry_run, job=job)
+        if self.kind.key == "results":
+            return lambda session, job: exams.import_results(session, path, actor=who, dry_run=dry_run, job=job)
         if self.kind.key == "study":
             return lambda session, job: study.import_study(session, path, actor=who, dry_run=dry_run, job=job, today=today)
         if self.kind.key == "survey":

@@ -160,6 +160,11 @@ class LearnersPage(QWidget):
         self.reload_townships()
         self.apply_filter()
 
+    def selected_student_numbers(self) -> list[str]:
+        """The selected rows' student numbers, in table order (for 打印报名登记表)."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.data(self.model.index(row, 0), LearnerTableModel.RowRole).student_number for row in rows]
+
     def focus_search(self) -> None:
         self.search_edit.setFocus()
         self.search_edit.selectAll()

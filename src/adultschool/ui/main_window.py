@@ -1,4 +1,4 @@
-"""The main window: navigation on the left (学员, 排摸, 班级, 考勤, 可报考), the page on the right, menu and toolbar.
+"""The main window: navigation on the left (学员, 排摸, 班级, 考勤, 可报考, 考试, 证书), the page on the right, menu and toolbar.
 
 Dialogs open with `open()` (modal, no nested event loop); when one changes data, every page refreshes.
 """
@@ -26,11 +26,15 @@ from adultschool import __version__
 from adultschool.db import Database, read_session
 from adultschool.services import site, study
 from adultschool.ui import ops
+from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
 from adultschool.ui.common import show_info
+from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.export_dialog import ExportDialog
+from adultschool.ui.font_dialog import FontDialog
 from adultschool.ui.import_dialog import ImportDialog, preview_line
 from adultschool.ui.learners_page import LearnersPage
+from adultschool.ui.print_dialog import PrintDialog
 from adultschool.ui.readiness_page import ReadinessPage
 from adultschool.ui.registration_dialog import RegistrationDialog
 from adultschool.ui.rollcall_page import RollCallPage
@@ -64,6 +68,12 @@ class MainWindow(QMainWindow):
         self.rollcall_page.session_created.connect(self.data_changed)
         self.rollcall_page.status_message.connect(self.show_status)
         self.readiness_page = ReadinessPage(self.engine, today=today)  # computes when first shown
+        self.exams_page = ExamsPage(self.engine, today=today)  # computes its ready list when first shown
+        self.exams_page.changed.connect(self.data_changed)
+        self.exams_page.status_message.connect(self.show_status)
+        self.certificates_page = CertificatesPage(self.engine, today=today)
+        self.certificates_page.changed.connect(self.data_changed)
+        self.certificates_page.status_message.connect(self.show_status)
 
         self.pages = QStackedWidget()
         self.nav = QListWidget()
@@ -72,7 +82,9 @@ class MainWindow(QMainWindow):
                                   ("排摸", self.survey_page, QStyle.StandardPixmap.SP_FileDialogContentsView),
                                   ("班级", self.classes_page, QStyle.StandardPixmap.SP_DirIcon),
                                   ("考勤", self.rollcall_page, QStyle.StandardPixmap.SP_DialogApplyButton),
-                                  ("可报考", self.readiness_page, QStyle.StandardPixmap.SP_DialogYesButton)):
+                                  ("可报考", self.readiness_page, QStyle.StandardPixmap.SP_DialogYesButton),
+                                  ("考试", self.exams_page, QStyle.StandardPixmap.SP_FileDialogInfoView),
+                                  ("证书", self.certificates_page, QStyle.StandardPixmap.SP_DialogSaveButton)):
             item = QListWidgetItem(self.style().standardIcon(icon), title)
             item.setSizeHint(QSize(0, self.fontMetrics().height() * 2 + 8))
             self.nav.addItem(item)
@@ -129,6 +141,28 @@ class MainWindow(QMainWindow):
                                                 QStyle.StandardPixmap.SP_ArrowDown, "导入省学习平台导出的线上学习记录（Excel 或 CSV）")
         self.rebuild_totals_action = self._action("重算累计学时", self.rebuild_totals, None, None,
                                                   "按全部考勤和学习记录重新计算每个学籍的累计学时（数据有疑问时用）")
+        self.apply_action = self._action("考前申请", lambda: self.show_page("考试"), None, None,
+                                         "勾选可报考的学员，申请结业考试并导出名单")
+        self.import_results_action = self._action("导入成绩…", self.open_results_import, None, None,
+                                                  "导入分中心返回的成绩表")
+        self.graduate_action = self._action("毕业…", self.open_graduation, None, None, "全部课程通过的学员毕业，取得证书编号")
+        self.skill_action = self._action("登记职业技能证书…", self.open_skill_certificate, None, None,
+                                         "登记学员的职业技能证书（双证之一）")
+        self.credit_bank_action = self._action("导出学分银行成绩清单…", lambda: self.exams_page.export_credit_bank(),
+                                               None, None, "全部考试成绩，供录入省学分银行")
+        self.household_action = self._action("导出户籍学历变更名单…", lambda: self.exams_page.export_household(),
+                                             None, None, "已毕业学员，供户籍部门变更文化程度")
+        self.print_certificates_action = self._action("打印证书…", self.open_certificate_printing, "Ctrl+P",
+                                                      QStyle.StandardPixmap.SP_DialogSaveButton,
+                                                      "打印“证书”页所选的（或全部）未打印的毕业证书")
+        self.reprint_action = self._action("补发证书…", self.open_reprint, None, None, "再次打印所选的已打印证书，须写明原因")
+        self.print_registration_action = self._action("报名登记表…", self.open_registration_forms, None, None,
+                                                      "“学员”页所选学员（或全部在读学员）的报名登记表，每人一页")
+        self.print_summary_action = self._action("报名汇总表…", lambda: self.open_form_printing("summary"), None, None,
+                                                 "报名汇总表（PDF），可选层次")
+        self.print_signin_action = self._action("签到表…", lambda: self.open_form_printing("signin"), None, None,
+                                                "一个班某一天的签到表")
+        self.font_action = self._action("打印字体…", self.open_font_settings, None, None, "证书和表格 PDF 用的字体")
         self.quit_action = self._action("退出", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("关于", self.show_about)
 
@@ -146,6 +180,21 @@ class MainWindow(QMainWindow):
         menu.addAction(self.import_study_action)
         menu.addSeparator()
         menu.addAction(self.rebuild_totals_action)
+        menu = self.menuBar().addMenu("考试(&E)")
+        for action in (self.apply_action, self.import_results_action, self.graduate_action, self.skill_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.credit_bank_action)
+        menu.addAction(self.household_action)
+        menu = self.menuBar().addMenu("打印(&P)")
+        menu.addAction(self.print_certificates_action)
+        menu.addAction(self.reprint_action)
+        menu.addSeparator()
+        self.forms_menu = menu.addMenu("打印表格")
+        for action in (self.print_registration_action, self.print_summary_action, self.print_signin_action):
+            self.forms_menu.addAction(action)
+        menu = self.menuBar().addMenu("设置(&O)")
+        menu.addAction(self.font_action)
         menu = self.menuBar().addMenu("帮助(&H)")
         menu.addAction(self.about_action)
 
@@ -221,6 +270,49 @@ class MainWindow(QMainWindow):
                                         label="正在重算累计学时……", title="重算累计学时", cancellable=False,
                                         on_success=self._totals_rebuilt)
         return self.rebuild_op
+
+    def open_results_import(self) -> QWidget:
+        self.show_page("考试")
+        dialog = self.exams_page.open_results_import()
+        self.dialog = dialog
+        return dialog
+
+    def open_graduation(self) -> QWidget:
+        self.show_page("考试")
+        dialog = self.exams_page.open_graduation()
+        self.dialog = dialog
+        return dialog
+
+    def open_skill_certificate(self) -> QWidget:
+        dialog = self.exams_page.open_skill_certificate()
+        self.dialog = dialog
+        return dialog
+
+    def open_certificate_printing(self) -> QWidget | None:
+        self.show_page("证书")
+        dialog = self.certificates_page.open_print()
+        self.dialog = dialog or self.certificates_page.dialog
+        return dialog
+
+    def open_reprint(self) -> QWidget | None:
+        self.show_page("证书")
+        dialog = self.certificates_page.open_reprint()
+        self.dialog = dialog or self.certificates_page.dialog
+        return dialog
+
+    def open_registration_forms(self) -> PrintDialog:
+        """For the learners selected on the 学员 page, or (a choice in the dialog) every current learner."""
+        return self.open_form_printing("registration", self.learners_page.selected_student_numbers())
+
+    def open_form_printing(self, kind: str, student_numbers: list[str] | None = None) -> PrintDialog:
+        dialog = PrintDialog(self.engine, kind, self, today=self._today, student_numbers=student_numbers)
+        dialog.printed.connect(lambda printed, path: self.show_status(f"已生成 PDF（{printed.pages} 页）：{path}"))
+        return self._open(dialog)
+
+    def open_font_settings(self) -> FontDialog:
+        dialog = FontDialog(self.engine, self)
+        dialog.changed.connect(lambda path: self.show_status(f"打印字体：{path or '默认'}"))
+        return self._open(dialog)
 
     def _totals_rebuilt(self, count: int) -> None:
         self.show_status(f"已重算 {count} 个学籍的累计学时")

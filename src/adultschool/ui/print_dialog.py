@@ -1,0 +1,596 @@
+"""打印证书 / 补发证书 / 打印表格: what to print, where the PDF goes, then 生成 PDF, a preview, and 打印… / 打开 PDF / 另存为.
+
+Certificates are written by `documents.print_certificates` in a background write: the printing is recorded in the same
+transaction that writes the PDF (no file, no record). Forms are read-only. The preview and the printer get the PDF's
+own pages (see pdf_pages), so what is printed is exactly the file that was recorded.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable, Sequence
+
+from PySide6.QtCore import QRect, QSize, QSizeF, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPageLayout, QPageSize, QPainter, QPixmap, QResizeEvent
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from adultschool.db import read_session
+from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.jobs import JobContext
+from adultschool.models.enums import Level
+from adultschool.services import classes, documents
+from adultschool.services.documents import Printed
+from adultschool.textnorm import clean_text
+from adultschool.ui import ops
+from adultschool.ui.class_dialogs import required_label
+from adultschool.ui.common import (
+    HINT_COLOUR,
+    MessageLabel,
+    actor,
+    ask_save_path,
+    documents_folder,
+    file_name_part,
+    report_failure,
+    show_error,
+    to_date,
+    to_qdate,
+    unused_path,
+    with_suffix,
+)
+from adultschool.ui.pdf_pages import PdfPages, fit, open_pages
+
+PDF_FILTER = "PDF 文件 (*.pdf)"
+PRINT_DPI_LIMIT = 300  # pages go to the printer as images; beyond 300 dpi they only grow, not sharpen
+NAMES_SHOWN = 12
+RENDER_DELAY_MS = 120
+
+
+@dataclass(frozen=True)
+class _Kind:
+    key: str
+    title: str
+    file_stem: str
+    writes: bool  # certificates: the printing is recorded, so the op is a write
+
+
+KINDS = {
+    "certificates": _Kind("certificates", "打印证书", "毕业证书", True),
+    "reprint": _Kind("reprint", "补发证书", "补发证书", True),
+    "registration": _Kind("registration", "打印报名登记表", "报名登记表", False),
+    "summary": _Kind("summary", "打印报名汇总表", "报名汇总表", False),
+    "signin": _Kind("signin", "打印签到表", "签到表", False),
+}
+
+
+def names_text(names: Sequence[str]) -> str:
+    shown = "、".join(names[:NAMES_SHOWN])
+    return shown + (f" 等 {len(names)} 人" if len(names) > NAMES_SHOWN else "")
+
+
+class PrintDialog(QDialog):
+    """`printed(Printed, path)` once the PDF is written (for certificates: and the printing recorded)."""
+
+    printed = Signal(object, str)
+
+    def __init__(self, engine: Engine, kind: str, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = date.today, folder: Path | None = None,
+                 student_numbers: Sequence[str] | None = None, names: Sequence[str] = (), note: str = ""):
+        super().__init__(parent)
+        self._engine = engine
+        self.kind = KINDS[kind]
+        self._today = today
+        self._folder = folder or documents_folder()
+        self.student_numbers = tuple(student_numbers) if student_numbers else None
+        self.op: ops.Op | None = None
+        self.print_op: ops.Op | None = None
+        self.result: Printed | None = None
+        self.pdf_path: Path | None = None
+        self.pages: PdfPages | None = None
+        self.page = 0
+        self.dialog: QWidget | None = None
+        self._path_edited = False
+        self._overwrite: Path | None = None  # a file the system's save dialog asked about and the clerk confirmed
+        self.setWindowTitle(self.kind.title)
+        metrics = self.fontMetrics()
+        em = metrics.horizontalAdvance("中")
+        self._fit_to_screen(em * 72, metrics.height() * 46)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.what_label = QLabel()
+        self.what_label.setWordWrap(True)
+        self.what_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setMaxLength(100)
+        self.reason_edit.setPlaceholderText("如：原证书遗失、原证书损毁")
+        self.reason_message = MessageLabel()
+        self.scope_combo = QComboBox()
+        self.level_combo = QComboBox()
+        self.class_combo = QComboBox()
+        self.date_edit = QDateEdit()
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDate(to_qdate(today()))
+        self._build_what(form, names, note)
+
+        self.path_edit = QLineEdit()
+        self.path_edit.setMinimumWidth(em * 30)
+        self.path_edit.textEdited.connect(lambda _text: setattr(self, "_path_edited", True))
+        self.browse_button = QPushButton("选择位置…")
+        self.browse_button.setAutoDefault(False)
+        self.browse_button.clicked.connect(self.choose_path)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(self.browse_button)
+        form.addRow("PDF 保存到", path_row)
+        self._suggest_path()
+
+        self.error_label = MessageLabel()
+        self.generate_button = QPushButton("生成 PDF")
+        self.generate_button.setDefault(True)
+        self.generate_button.clicked.connect(lambda: self.generate())
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.summary_label.font()
+        font.setBold(True)
+        self.summary_label.setFont(font)
+        generate_row = QHBoxLayout()
+        generate_row.addWidget(self.generate_button)
+        generate_row.addWidget(self.summary_label, 1)
+
+        # --- preview ---------------------------------------------------------------------------------------
+        self.page_view = QLabel()
+        self.page_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.page_view)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: #8a8a8a; }")
+        self.previous_button = QPushButton("上一页")
+        self.previous_button.setAutoDefault(False)
+        self.previous_button.clicked.connect(lambda: self.show_page(self.page - 1))
+        self.next_button = QPushButton("下一页")
+        self.next_button.setAutoDefault(False)
+        self.next_button.clicked.connect(lambda: self.show_page(self.page + 1))
+        self.page_label = QLabel()
+        nav = QHBoxLayout()
+        nav.addStretch(1)
+        nav.addWidget(self.previous_button)
+        nav.addWidget(self.page_label)
+        nav.addWidget(self.next_button)
+        nav.addStretch(1)
+        viewer = QWidget()
+        viewer_layout = QVBoxLayout(viewer)
+        viewer_layout.setContentsMargins(0, 0, 0, 0)
+        viewer_layout.addWidget(self.scroll, 1)
+        viewer_layout.addLayout(nav)
+        self.preview_hint = QLabel("点“生成 PDF”后，在这里预览。")
+        self.preview_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview_hint.setWordWrap(True)
+        self.preview_hint.setStyleSheet(f"color: {HINT_COLOUR};")
+        self.preview_stack = QStackedWidget()
+        self.preview_stack.addWidget(self.preview_hint)
+        self.preview_stack.addWidget(viewer)
+        self.preview_box = QGroupBox("预览")
+        QVBoxLayout(self.preview_box).addWidget(self.preview_stack)
+
+        self.print_button = QPushButton("打印…")
+        self.print_button.setToolTip("选择打印机，把这些页送去打印")
+        self.print_button.clicked.connect(lambda: self.choose_printer())
+        self.open_button = QPushButton("打开 PDF")
+        self.open_button.setToolTip("用电脑上的 PDF 阅读器打开")
+        self.open_button.clicked.connect(lambda: self.open_pdf())
+        self.save_as_button = QPushButton("另存为…")
+        self.save_as_button.clicked.connect(lambda: self.save_as())
+        self.close_button = QPushButton("关闭")
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.reject)
+        self.saved_label = MessageLabel(kind="hint")
+        bottom = QHBoxLayout()
+        for button in (self.print_button, self.open_button, self.save_as_button):
+            button.setAutoDefault(False)
+            bottom.addWidget(button)
+        bottom.addWidget(self.saved_label, 1)
+        bottom.addStretch(1)
+        bottom.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addLayout(generate_row)
+        layout.addWidget(self.preview_box, 1)
+        layout.addLayout(bottom)
+
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(RENDER_DELAY_MS)
+        self._render_timer.timeout.connect(self._render_page)
+        self._set_state()
+        self.finished.connect(lambda _result: self._close_pages())
+
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        screen = self.screen()
+        if screen is not None:
+            available = screen.availableGeometry()
+            width, height = min(width, available.width() - 40), min(height, available.height() - 60)
+        self.resize(width, height)
+
+    # --- what to print -------------------------------------------------------------------------------------
+
+    def _build_what(self, form: QFormLayout, names: Sequence[str], note: str) -> None:
+        key = self.kind.key
+        if key in ("certificates", "reprint"):
+            if self.student_numbers:
+                text = f"{'补发' if key == 'reprint' else '打印'} {len(self.student_numbers)} 张证书：{names_text(list(names))}"
+            else:
+                text = "打印全部未打印过的证书"
+            if note:
+                text += f"\n{note}"
+            if key == "certificates":
+                text += "\n生成 PDF 即记为已打印；以后再打印同一张证书须走“补发”，并写明原因。"
+            else:
+                text += "\n补发的证书沿用原编号，并印有“补发”字样。"
+            self.what_label.setText(text)
+            form.addRow("证书", self.what_label)
+            if key == "reprint":
+                reason = QWidget()
+                column = QVBoxLayout(reason)
+                column.setContentsMargins(0, 0, 0, 0)
+                column.setSpacing(2)
+                column.addWidget(self.reason_edit)
+                column.addWidget(self.reason_message)
+                form.addRow(required_label("补发原因"), reason)
+                self.reason_edit.textEdited.connect(lambda _text: self.reason_message.show_message(None))
+        elif key == "registration":
+            if self.student_numbers:
+                self.scope_combo.addItem(f"学员页所选的 {len(self.student_numbers)} 人", "selected")
+            self.scope_combo.addItem("全部在读学员", "all")
+            form.addRow("学员", self._left(self.scope_combo))
+            hint = "每人一页。" + ("" if self.student_numbers else "只打几个人时，先在“学员”页选中他们。")
+            self.what_label.setText(hint)
+            self.what_label.setStyleSheet(f"color: {HINT_COLOUR};")
+            form.addRow("", self.what_label)
+        elif key == "summary":
+            self.level_combo.addItem("全部", None)
+            for level in Level:
+                self.level_combo.addItem(level.label, level.value)
+            self.level_combo.currentIndexChanged.connect(lambda _i: self._suggest_path())
+            form.addRow("学历提升层次", self._left(self.level_combo))
+        elif key == "signin":
+            with read_session(self._engine) as session:
+                found = classes.list_classes(session)
+            for info in found:
+                self.class_combo.addItem(info.name, info.name)
+            self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            if not found:
+                self.class_combo.setPlaceholderText("还没有班级")
+            self.class_combo.currentIndexChanged.connect(lambda _i: self._suggest_path())
+            self.date_edit.dateChanged.connect(lambda _d: self._suggest_path())
+            form.addRow(required_label("班级"), self._left(self.class_combo))
+            form.addRow(required_label("日期"), self._left(self.date_edit))
+
+    @staticmethod
+    def _left(widget: QWidget) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(widget)
+        row.addStretch(1)
+        return row
+
+    def default_file_name(self) -> str:
+        day = self._today().isoformat()
+        key = self.kind.key
+        if key == "summary" and self.level_combo.currentData():
+            return f"{self.kind.file_stem}-{Level(self.level_combo.currentData()).label}-{day}.pdf"
+        if key == "signin" and self.class_combo.currentData():
+            held_on = to_date(self.date_edit.date()).isoformat()
+            return f"{self.kind.file_stem}-{file_name_part(self.class_combo.currentData())}-{held_on}.pdf"
+        return f"{self.kind.file_stem}-{day}.pdf"
+
+    def _suggest_path(self) -> None:
+        if not self._path_edited:
+            self.path_edit.setText(str(unused_path(self._folder / self.default_file_name())))
+
+    def choose_path(self) -> None:
+        path = ask_save_path(self, "PDF 保存到", Path(self.path_edit.text()), PDF_FILTER, ".pdf")
+        if path is not None:
+            self.path_edit.setText(str(path))
+            self._path_edited = True
+            self._overwrite = path
+
+    # --- state ---------------------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return any(op is not None and op.running for op in (self.op, self.print_op))
+
+    def _set_state(self) -> None:
+        done = self.result is not None
+        busy = self.busy
+        for widget in (self.reason_edit, self.scope_combo, self.level_combo, self.class_combo, self.date_edit,
+                       self.path_edit, self.browse_button, self.generate_button):
+            widget.setEnabled(not done and not busy)
+        self.close_button.setEnabled(not busy)
+        self.print_button.setEnabled(done and not busy and self.pages is not None)
+        self.open_button.setEnabled(done and not busy)
+        self.save_as_button.setEnabled(done and not busy)
+        count = self.pages.page_count() if self.pages is not None else 0
+        self.previous_button.setEnabled(count > 0 and self.page > 0)
+        self.next_button.setEnabled(count > 0 and self.page < count - 1)
+        self.page_label.setText(f"第 {self.page + 1} / {count} 页" if count else "")
+
+    # --- 生成 PDF ------------------------------------------------------------------------------------------
+
+    def _work(self, out: Path) -> Callable:
+        key = self.kind.key
+        numbers = list(self.student_numbers) if self.student_numbers else None
+        if key in ("certificates", "reprint"):
+            who = actor()
+            reason = clean_text(self.reason_edit.text()) if key == "reprint" else None
+            return lambda session, job: documents.print_certificates(
+                session, out, actor=who, student_numbers=numbers, reprint=key == "reprint", reason=reason, job=job)
+        if key == "registration":
+            chosen = numbers if self.scope_combo.currentData() == "selected" else None
+            return lambda session, job: documents.print_registration_forms(session, out, student_numbers=chosen, job=job)
+        if key == "summary":
+            level = Level(self.level_combo.currentData()) if self.level_combo.currentData() else None
+            return lambda session, job: documents.print_summary_form(session, out, level=level, job=job)
+        class_name = self.class_combo.currentData()
+        held_on = to_date(self.date_edit.date())
+        return lambda session, job: documents.print_signin_sheet(session, out, class_name=class_name, held_on=held_on,
+                                                                 job=job)
+
+    def generate(self) -> ops.Op | None:
+        if self.busy or self.result is not None:
+            return None
+        self.error_label.show_message(None)
+        if self.kind.key == "reprint" and not clean_text(self.reason_edit.text()):
+            self.reason_message.show_message("补发证书必须写明原因（如“原证书遗失”）。")
+            self.reason_edit.setFocus()
+            return None
+        if self.kind.key == "signin" and self.class_combo.currentData() is None:
+            self.error_label.show_message("请先选择班级（在“班级”页新建）。")
+            return None
+        text = self.path_edit.text().strip()
+        if not text:
+            self.error_label.show_message("请填写 PDF 的保存位置。")
+            return None
+        out = with_suffix(Path(text), ".pdf")
+        if not out.parent.is_dir():
+            self.error_label.show_message(f"文件夹“{out.parent}”不存在，请换一个保存位置。")
+            return None
+        if out.exists() and out != self._overwrite:
+            self.error_label.show_message(f"“{out.name}”已经有了：请换一个文件名，或点“选择位置…”确认覆盖。")
+            return None
+        self.summary_label.setText("正在生成 PDF……")
+        run = ops.run_write if self.kind.writes else ops.run_read
+        self.op = run(self, self._engine, self._work(out), label=f"正在生成 {self.kind.file_stem} PDF……",
+                      title=self.kind.title, on_success=lambda printed: self._generated(printed, out),
+                      on_failure=self._failed)
+        self._set_state()
+        self.op.done.connect(self._set_state)
+        return self.op
+
+    def _generated(self, printed: Printed, out: Path) -> None:
+        self.result = printed
+        self.pdf_path = out
+        self.path_edit.setText(str(out))
+        pages = "页" if self.kind.key not in ("certificates", "reprint") else "张"
+        recorded = "，已记为已打印" if self.kind.key == "certificates" else ("，已记为补发" if self.kind.key == "reprint" else "")
+        self.summary_label.setText(f"已生成 {printed.pages} {pages}{recorded}：{out.name}")
+        self._load_pages(out)
+        self._set_state()
+        self.print_button.setDefault(self.pages is not None)
+        self.open_button.setDefault(self.pages is None)
+        self.printed.emit(printed, str(out))
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.summary_label.setText("已取消，没有生成 PDF" + ("，也没有记为已打印。" if self.kind.writes else "。"))
+        elif isinstance(exc, AdultSchoolError):
+            self.summary_label.setText("")
+            if self.kind.key == "reprint" and "原因" in exc.message:
+                self.reason_message.show_message(exc.message)
+            else:
+                self.error_label.show_message(str(exc))
+        else:
+            self.summary_label.setText("没有生成 PDF。")
+            self.dialog = report_failure(self, exc)
+
+    # --- preview -------------------------------------------------------------------------------------------
+
+    def _load_pages(self, path: Path) -> None:
+        try:
+            self.pages = open_pages(path)
+        except Exception as exc:  # noqa: BLE001 - a preview that fails must not hide the PDF that was made
+            self.pages = None
+            self.preview_hint.setText(f"无法预览这个 PDF（{type(exc).__name__}）。请点“打开 PDF”用 PDF 阅读器查看和打印。")
+            self.preview_stack.setCurrentIndex(0)
+            return
+        if self.pages is None:
+            self.preview_hint.setText("这台电脑缺少 PDF 预览组件（QtPdf 或 PDFium），不能在程序里预览和打印。\n"
+                                      "请点“打开 PDF”，用电脑上的 PDF 阅读器查看和打印。")
+            self.preview_stack.setCurrentIndex(0)
+            return
+        self.preview_stack.setCurrentIndex(1)
+        self.show_page(0)
+
+    def show_page(self, page: int) -> None:
+        if self.pages is None:
+            return
+        self.page = max(0, min(page, self.pages.page_count() - 1))
+        self._set_state()
+        self._render_page()
+
+    def _render_page(self) -> None:
+        if self.pages is None or self.pages.page_count() == 0:
+            return
+        viewport = self.scroll.viewport().size()
+        box = QSize(max(viewport.width() - 16, 100), max(viewport.height() - 16, 100))
+        size = fit(self.pages.page_size(self.page), box)
+        ratio = self.devicePixelRatioF()
+        image = self.pages.render(self.page, QSize(round(size.width() * ratio), round(size.height() * ratio)))
+        image.setDevicePixelRatio(ratio)
+        self.page_view.setPixmap(QPixmap.fromImage(image))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.pages is not None:
+            self._render_timer.start()
+
+    def _close_pages(self) -> None:
+        if self.pages is not None and not self.busy:
+            self.pages.close()
+            self.pages = None
+
+    # --- 打印… / 打开 PDF / 另存为 ----------------------------------------------------------------------------
+
+    def new_printer(self) -> QPrinter:
+        """A printer set up for the PDF's paper: its size and orientation, drawn edge to edge."""
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setFullPage(True)
+        printer.setDocName(self.pdf_path.stem if self.pdf_path else self.kind.file_stem)
+        if self.pages is not None and self.pages.page_count():
+            match_paper(printer, self.pages.page_size(0))
+            printer.setFromTo(1, self.pages.page_count())
+        return printer
+
+    def choose_printer(self) -> QPrintDialog | None:
+        if self.pages is None or self.busy:
+            return None
+        printer = self.new_printer()
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("打印")
+        dialog.setMinMax(1, self.pages.page_count())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda result: self.print_to(printer) if result == QDialog.DialogCode.Accepted else None)
+        self._printer = printer  # alive as long as the dialog and the printing
+        self.dialog = dialog
+        QDialog.open(dialog)  # PySide's QPrintDialog.open() wants a receiver; the plain one opens without a nested loop
+        return dialog
+
+    def print_to(self, printer: QPrinter) -> ops.Op | None:
+        """Sends the pages (the printer's page range, else all) to `printer`, in the worker with progress and 取消."""
+        if self.pdf_path is None or self.busy or self.pages is None:
+            return None
+        self._printer = printer
+        path = self.pdf_path
+        count = self.pages.page_count()
+        first, last = printer.fromPage(), printer.toPage()
+        wanted = list(range(first - 1, last)) if first > 0 and last >= first else list(range(count))
+        wanted = [p for p in wanted if 0 <= p < count]
+        copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
+
+        def work(job: JobContext) -> int:
+            return _paint_pages(path, printer, wanted * copies, job)
+
+        self.print_op = ops.run_op(self, work, label="正在送往打印机……", title="打印",
+                                   on_success=self._sent, on_failure=self._print_failed)
+        self._set_state()
+        self.print_op.done.connect(self._set_state)
+        return self.print_op
+
+    def _sent(self, pages: int) -> None:
+        self.saved_label.show_message(f"已送往打印机：{pages} 页")
+
+    def _print_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.saved_label.show_message("已取消打印。")
+        else:
+            self.dialog = report_failure(self, exc, title="没有打印")
+
+    def open_pdf(self) -> bool:
+        if self.pdf_path is None:
+            return False
+        opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.pdf_path)))
+        if not opened:
+            self.dialog = show_error(self, "打开 PDF", f"没能打开 PDF 阅读器。文件在：\n{self.pdf_path}")
+        return opened
+
+    def save_as(self, target: Path | None = None) -> Path | None:
+        if self.pdf_path is None:
+            return None
+        if target is None:
+            target = ask_save_path(self, "另存为", self.pdf_path, PDF_FILTER, ".pdf")
+            if target is None:
+                return None
+        if target.resolve() == self.pdf_path.resolve():
+            return target
+        try:
+            shutil.copyfile(self.pdf_path, target)
+        except OSError as exc:
+            self.dialog = show_error(self, "另存为", f"没能保存到“{target}”：{exc.strerror or exc}")
+            return None
+        self.saved_label.show_message(f"已另存为：{target}")
+        return target
+
+    def reject(self) -> None:
+        if self.busy:
+            return
+        super().reject()
+
+
+def match_paper(printer: QPrinter, points: QSizeF) -> None:
+    """The paper and orientation of a PDF page (A4 landscape for a certificate, A4 portrait for a form)."""
+    portrait = QSizeF(min(points.width(), points.height()), max(points.width(), points.height()))
+    printer.setPageSize(QPageSize(portrait, QPageSize.Unit.Point, "", QPageSize.SizeMatchPolicy.FuzzyMatch))
+    printer.setPageOrientation(QPageLayout.Orientation.Landscape if points.width() > points.height()
+                               else QPageLayout.Orientation.Portrait)
+
+
+def _paint_pages(path: Path, printer: QPrinter, pages: list[int], job: JobContext) -> int:
+    """Worker thread: each page rendered at up to PRINT_DPI_LIMIT and drawn to fill the paper (QPainter on a
+    QPrinter may run outside the UI thread)."""
+    document = open_pages(path)
+    if document is None:
+        raise AdultSchoolError("这台电脑缺少 PDF 预览组件，请点“打开 PDF”，用 PDF 阅读器打印。")
+    painter = QPainter()
+    try:
+        # Set again here: the print dialog (or a change of output format) may have reset the paper.
+        match_paper(printer, document.page_size(pages[0]) if pages else QSizeF(595, 842))
+        if not painter.begin(printer):
+            raise AdultSchoolError("打印机没有准备好：请检查打印机是否开着、是否选对。")
+        dpi = min(printer.resolution(), PRINT_DPI_LIMIT)
+        scale = printer.resolution() / dpi
+        for done, page in enumerate(pages):
+            job.report(done, len(pages), f"正在送往打印机：第 {done + 1} / {len(pages)} 页")
+            if done:
+                match_paper(printer, document.page_size(page))  # takes effect on the new page
+                printer.newPage()
+            paper = printer.paperRect(QPrinter.Unit.DevicePixel).toRect()
+            target = fit(document.page_size(page), paper.size())
+            image = document.render(page, QSize(max(1, round(target.width() / scale)),
+                                                max(1, round(target.height() / scale))))
+            left = paper.left() + (paper.width() - target.width()) // 2
+            top = paper.top() + (paper.height() - target.height()) // 2
+            painter.drawImage(QRect(left, top, target.width(), target.height()), image)
+        job.report(len(pages), len(pages), "已送往打印机")
+    except Cancelled:
+        printer.abort()
+        raise
+    finally:
+        if painter.isActive():
+            painter.end()
+        document.close()
+    return len(pages)
+

@@ -1,0 +1,285 @@
+"""证书: the certificates with their print counts; 打印证书 and 补发 through the print dialog (PDF, preview, printer),
+the 打印表格 forms and the print font."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QFileDialog
+
+from adultschool import paths
+from adultschool.db import read_session, unit_of_work
+from adultschool.models import ClassType, Level
+from adultschool.services import classes, documents
+from adultschool.ui.certificates_page import HEADERS, NOT_PRINTED, CertificatesPage
+from adultschool.ui.font_dialog import FontDialog
+from adultschool.ui.pdf_pages import renderer_name
+from adultschool.ui.print_dialog import PrintDialog
+
+pytestmark = pytest.mark.gui
+
+needs_renderer = pytest.mark.skipif(renderer_name() is None, reason="no PDF renderer (QtPdf or pypdfium2) installed")
+
+
+@pytest.fixture
+def page(qtbot, school_db, graduates, tmp_path):  # noqa: ANN001, ANN201
+    widget = CertificatesPage(school_db.engine, folder=tmp_path)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 600)
+    widget.show()
+    return widget
+
+
+def table(page: CertificatesPage) -> list[list[str]]:
+    return [[page.table.item(r, c).text() for c in range(len(HEADERS))] for r in range(page.table.rowCount())
+            if not page.table.isRowHidden(r)]
+
+
+def generate(qtbot, dialog: PrintDialog, wait_ops) -> None:  # noqa: ANN001
+    qtbot.waitExposed(dialog)
+    qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    wait_ops()
+
+
+def pdf_text(path: Path) -> str:
+    return "".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_graduates_certificates_are_listed_not_yet_printed(page, graduates):
+    year = date.today().year
+    rows = table(page)
+    assert [row[0] for row in rows] == sorted(graduates)
+    assert rows[0][1:] == [graduates[sorted(graduates)[0]], "高中", f"330206-01-BY{year}-0001", date.today().isoformat(), "0"]
+    assert page.count_label.text() == "共 3 张，未打印 3 张"
+    assert page.print_button.isEnabled() and not page.reprint_button.isEnabled()
+
+
+def test_printing_the_selected_certificates_writes_the_pdf_and_counts_the_printing(qtbot, page, graduates, tmp_path,
+                                                                                  wait_ops):
+    first, second, third = sorted(graduates)
+    page.select_numbers([first, second])
+    assert page.print_button.text() == "打印所选证书（2 张）…"
+    dialog = page.open_print()
+    assert dialog.windowTitle() == "打印证书"
+    assert f"打印 2 张证书：{graduates[first]}、{graduates[second]}" in dialog.what_label.text()
+    assert Path(dialog.path_edit.text()) == tmp_path / f"毕业证书-{date.today().isoformat()}.pdf"
+    with qtbot.waitSignal(dialog.printed, timeout=60_000):
+        qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    wait_ops()
+
+    pdf = Path(dialog.path_edit.text())
+    assert len(PdfReader(pdf).pages) == 2
+    assert dialog.summary_label.text() == f"已生成 2 张，已记为已打印：{pdf.name}"
+    assert [row[5] for row in table(page)] == ["1", "1", "0"]
+    assert not dialog.generate_button.isEnabled() and dialog.open_button.isEnabled() and dialog.save_as_button.isEnabled()
+    assert dialog.save_as(tmp_path / "copy.pdf") == tmp_path / "copy.pdf"
+    assert (tmp_path / "copy.pdf").read_bytes() == pdf.read_bytes()
+
+    # Nothing selected: the one certificate still unprinted.
+    page.table.clearSelection()
+    rest = page.open_print()
+    assert "打印全部未打印过的证书" in rest.what_label.text() and "共 1 张" in rest.what_label.text()
+    assert Path(rest.path_edit.text()).name == f"毕业证书-{date.today().isoformat()}-2.pdf"  # never overwrites
+    generate(qtbot, rest, wait_ops)
+    assert len(PdfReader(rest.path_edit.text()).pages) == 1
+    assert [row[5] for row in table(page)] == ["1", "1", "1"]
+    assert graduates[third] in pdf_text(Path(rest.path_edit.text()))
+    assert page.open_print() is None and "没有未打印的证书" in page.dialog.text()
+
+
+def test_cancelling_the_certificate_pdf_records_no_printing(qtbot, page, tmp_path, wait_ops):
+    import threading
+
+    from adultschool.ui import ops
+
+    gate = threading.Event()
+    ops.run_op(None, lambda _job: gate.wait(10), label="占住工作线程", delay_ms=60_000)  # the one worker waits
+    dialog = page.open_print()
+    qtbot.waitExposed(dialog)
+    op = dialog.generate()
+    op.cancel()  # before the work has begun: it stops at its first progress report
+    gate.set()
+    wait_ops()
+    assert dialog.summary_label.text() == "已取消，没有生成 PDF，也没有记为已打印。"
+    assert not Path(dialog.path_edit.text()).exists() and not list(tmp_path.glob("*.part"))
+    page.refresh()
+    assert [row[5] for row in table(page)] == ["0", "0", "0"]
+    assert dialog.generate_button.isEnabled()
+
+
+@needs_renderer
+def test_the_preview_shows_the_pages_and_prints_them_to_a_printer(qtbot, page, graduates, tmp_path, wait_ops):
+    dialog = page.open_print()
+    generate(qtbot, dialog, wait_ops)
+    assert dialog.preview_stack.currentIndex() == 1
+    assert not dialog.page_view.pixmap().isNull()
+    assert dialog.page_label.text() == "第 1 / 3 页"
+    assert not dialog.previous_button.isEnabled() and dialog.next_button.isEnabled()
+    dialog.next_button.click()
+    assert dialog.page_label.text() == "第 2 / 3 页"
+    assert dialog.print_button.isEnabled()
+
+    chooser = dialog.choose_printer()  # the system's print dialog, opened without a nested event loop
+    assert isinstance(chooser, QPrintDialog) and chooser.isVisible() and chooser.windowTitle() == "打印"
+    chooser.reject()
+    assert dialog.print_op is None  # 取消 prints nothing
+
+    printer = dialog.new_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    printer.setResolution(150)
+    dialog.print_to(printer)
+    wait_ops()
+    assert dialog.saved_label.text() == "已送往打印机：3 页"
+    printed = PdfReader(tmp_path / "printed.pdf")
+    assert len(printed.pages) == 3
+    source = PdfReader(dialog.pdf_path).pages[0].mediabox
+    paper = printed.pages[0].mediabox
+    assert (paper.width > paper.height) == (source.width > source.height)  # the certificate's orientation
+
+
+def test_without_a_renderer_the_dialog_says_so_and_offers_the_pdf_viewer(qtbot, page, monkeypatch, wait_ops):
+    monkeypatch.setattr("adultschool.ui.print_dialog.open_pages", lambda _path: None)
+    opened = []
+    monkeypatch.setattr("adultschool.ui.print_dialog.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
+    dialog = page.open_print()
+    generate(qtbot, dialog, wait_ops)
+    assert dialog.preview_stack.currentIndex() == 0
+    assert "缺少 PDF 预览组件" in dialog.preview_hint.text()
+    assert not dialog.print_button.isEnabled() and dialog.open_button.isEnabled()
+    dialog.open_button.click()
+    assert [url.toLocalFile() for url in opened] == [str(dialog.pdf_path)]
+
+
+def test_a_reprint_needs_a_reason_and_says_so_on_the_certificate(qtbot, page, graduates, tmp_path, wait_ops):
+    first = sorted(graduates)[0]
+    generate(qtbot, page.open_print(), wait_ops)  # all three printed once
+    page.select_numbers([first])
+    assert page.reprint_button.isEnabled()
+    dialog = page.open_reprint()
+    assert dialog.windowTitle() == "补发证书"
+    assert Path(dialog.path_edit.text()).name == f"补发证书-{date.today().isoformat()}.pdf"
+    qtbot.waitExposed(dialog)
+    qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    assert dialog.op is None  # refused in the dialog, before any work
+    assert dialog.reason_message.text() == "补发证书必须写明原因（如“原证书遗失”）。" and dialog.reason_message.isVisible()
+    assert not Path(dialog.path_edit.text()).exists()
+    assert [row[5] for row in table(page)] == ["1", "1", "1"]
+
+    dialog.reason_edit.setText("原证书遗失")
+    generate(qtbot, dialog, wait_ops)
+    pdf = Path(dialog.path_edit.text())
+    assert len(PdfReader(pdf).pages) == 1
+    assert "补发" in pdf_text(pdf) and graduates[first] in pdf_text(pdf)
+    assert dialog.summary_label.text().startswith("已生成 1 张，已记为补发")
+    assert [row[5] for row in table(page)] == ["2", "1", "1"]
+
+
+def test_printing_only_printed_certificates_points_to_reprint(qtbot, page, graduates, wait_ops):
+    generate(qtbot, page.open_print(), wait_ops)
+    page.select_numbers(sorted(graduates)[:1])
+    assert not page.print_button.isEnabled()
+    assert page.open_print() is None and "补发" in page.dialog.text()
+    page.state_combo.setCurrentIndex(page.state_combo.findData(NOT_PRINTED))
+    assert table(page) == []
+
+
+def test_the_forms_print_as_pdf(qtbot, school_db, graduates, ready_school, enrol, tmp_path, wait_ops):
+    with unit_of_work(school_db.engine) as session:
+        info = classes.create_class(session, name="大碶街道夜校班（高中）", class_type=ClassType.NIGHT, level=Level.SENIOR,
+                                    starts_on=date(2026, 2, 1), actor="test")
+        classes.add_members(session, info.id, sorted(ready_school), joined_on=date(2026, 2, 1), actor="test")
+    enrol(school_db, "赵初中", level="初中", serial=9)  # the only current learner: the graduates have left the roster
+
+    summary = PrintDialog(school_db.engine, "summary", folder=tmp_path)
+    qtbot.addWidget(summary)
+    summary.show()
+    summary.level_combo.setCurrentIndex(summary.level_combo.findData(Level.SENIOR.value))
+    assert Path(summary.path_edit.text()).name == f"报名汇总表-高中-{date.today().isoformat()}.pdf"
+    generate(qtbot, summary, wait_ops)
+    assert summary.result is None and summary.error_label.text() == "汇总表里没有学员，不能打印。"
+    assert summary.generate_button.isEnabled()  # choose again and retry
+    summary.level_combo.setCurrentIndex(0)
+    assert Path(summary.path_edit.text()).name == f"报名汇总表-{date.today().isoformat()}.pdf"
+    generate(qtbot, summary, wait_ops)
+    assert summary.result.pages == len(PdfReader(summary.pdf_path).pages) == 1
+    assert "赵初中" in pdf_text(summary.pdf_path)
+
+    signin = PrintDialog(school_db.engine, "signin", folder=tmp_path)
+    qtbot.addWidget(signin)
+    signin.show()
+    signin.date_edit.setDate(signin.date_edit.date().fromString("2026-03-02", "yyyy-MM-dd"))
+    assert Path(signin.path_edit.text()).name == "签到表-大碶街道夜校班（高中）-2026-03-02.pdf"
+    generate(qtbot, signin, wait_ops)
+    assert signin.result is not None and len(PdfReader(signin.pdf_path).pages) == signin.result.pages
+    assert all(name in pdf_text(signin.pdf_path) for name in ready_school.values())
+
+    numbers = sorted(ready_school)[:2]
+    forms = PrintDialog(school_db.engine, "registration", folder=tmp_path, student_numbers=numbers)
+    qtbot.addWidget(forms)
+    forms.show()
+    assert forms.scope_combo.currentText() == "学员页所选的 2 人"
+    generate(qtbot, forms, wait_ops)
+    assert len(PdfReader(forms.pdf_path).pages) == 2
+
+
+def test_an_existing_pdf_is_not_overwritten_unless_confirmed(qtbot, page, tmp_path, monkeypatch, wait_ops):
+    dialog = page.open_print()
+    taken = tmp_path / "已有.pdf"
+    taken.write_bytes(b"%PDF-1.4 earlier printing")
+    dialog.path_edit.setText(str(taken))
+    assert dialog.generate() is None
+    assert dialog.error_label.text() == "“已有.pdf”已经有了：请换一个文件名，或点“选择位置…”确认覆盖。"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(taken), ""))  # the system dialog asked
+    dialog.browse_button.click()
+    generate(qtbot, dialog, wait_ops)
+    assert len(PdfReader(taken).pages) == 3
+
+
+def test_a_signin_sheet_needs_a_class(qtbot, school_db, tmp_path):
+    dialog = PrintDialog(school_db.engine, "signin", folder=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.generate() is None
+    assert dialog.error_label.text() == "请先选择班级（在“班级”页新建）。"
+
+
+def test_the_print_font_refuses_a_file_that_is_no_font_and_returns_to_the_default(qtbot, school_db, tmp_path,
+                                                                                 wait_ops):
+    dialog = FontDialog(school_db.engine)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.current_label.text().startswith("打印字体：默认")
+    assert not dialog.default_button.isEnabled()
+    broken = tmp_path / "broken.ttf"
+    broken.write_bytes(b"not a font")
+    dialog.set_font(broken)
+    wait_ops()
+    assert "不能用来打印" in dialog.message.text() and dialog.message.kind == "error"
+    shipped = paths.resources_dir() / "fonts" / "LXGWWenKai-Regular.ttf"
+    with qtbot.waitSignal(dialog.changed, timeout=30_000):
+        dialog.set_font(shipped)
+    wait_ops()
+    assert dialog.current_label.text().startswith(f"打印字体：已选定：{shipped}")
+    with read_session(school_db.engine) as session:
+        assert documents.chosen_font_path(session) == str(shipped)
+    dialog.default_button.click()
+    wait_ops()
+    assert dialog.message.text() == "已恢复默认字体。"
+    with read_session(school_db.engine) as session:
+        assert documents.chosen_font_path(session) is None
+
+
+def test_choosing_the_font_file_uses_the_open_dialog(qtbot, school_db, monkeypatch, wait_ops):
+    shipped = paths.resources_dir() / "fonts" / "LXGWWenKai-Regular.ttf"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (str(shipped), ""))
+    dialog = FontDialog(school_db.engine)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.choose_button.click()
+    wait_ops()
+    assert dialog.message.text() == f"已改用：{shipped.name}"
