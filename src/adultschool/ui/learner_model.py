@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from sqlalchemy import Engine
 
+from adultschool.ui.table_model import AnyIndex, RowsTableModel
 from adultschool.db import read_session
 from adultschool.models.enums import EnrolmentStatus, Gender, Level
 from adultschool.services.learners import LearnerFilter, LearnerRow, count_learners, list_learners
@@ -30,7 +31,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 HEADERS = tuple(header for header, _ in COLUMNS)
 SORT_KEYS = tuple(key for _, key in COLUMNS)
 
-_AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 def _cell_text(row: LearnerRow, key: str) -> str:
@@ -46,8 +46,10 @@ def _cell_text(row: LearnerRow, key: str) -> str:
     return "" if value is None else str(value)
 
 
-class LearnerTableModel(QAbstractTableModel):
+class LearnerTableModel(RowsTableModel):
     """One row per enrolment. `total` is the number matching the filter; `rowCount` what is loaded so far."""
+
+    headers = HEADERS
 
     total_changed = Signal(int)
     RowRole = Qt.ItemDataRole.UserRole + 1
@@ -98,12 +100,12 @@ class LearnerTableModel(QAbstractTableModel):
 
     # --- Qt's lazy loading ---------------------------------------------------------------------------------
 
-    def canFetchMore(self, parent: _AnyIndex = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
         if parent.isValid():
             return False
         return len(self._rows) < self._total
 
-    def fetchMore(self, parent: _AnyIndex = QModelIndex()) -> None:  # noqa: B008
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or len(self._rows) >= self._total:
             return
         with read_session(self._engine) as session:
@@ -119,21 +121,7 @@ class LearnerTableModel(QAbstractTableModel):
 
     # --- table ---------------------------------------------------------------------------------------------
 
-    def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-                return HEADERS[section]
-            if orientation == Qt.Orientation.Vertical:
-                return str(section + 1)
-        return None
-
-    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row = self._rows[index.row()]

@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
+from adultschool.ui.table_model import AnyIndex, RowsTableModel
 from adultschool.models.enums import Level
 from adultschool.services.readiness import ReadinessRow
 
-_AnyIndex = QModelIndex | QPersistentModelIndex
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("学籍号", "student_number"),
@@ -63,7 +63,9 @@ def _text(row: ReadinessRow, key: str) -> str:
     return str(value)
 
 
-class ReadinessModel(QAbstractTableModel):
+class ReadinessModel(RowsTableModel):
+
+    headers = HEADERS
     RowRole = Qt.ItemDataRole.UserRole + 1
     StandingRole = Qt.ItemDataRole.UserRole + 2
 
@@ -151,21 +153,7 @@ class ReadinessModel(QAbstractTableModel):
 
     # --- table -----------------------------------------------------------------------------------------------
 
-    def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-                return HEADERS[section]
-            if orientation == Qt.Orientation.Vertical:
-                return str(section + 1)
-        return None
-
-    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row = self._rows[index.row()]
