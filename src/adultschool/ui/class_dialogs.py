@@ -161,7 +161,8 @@ class FormDialog(QDialog):
         report_failure(self, exc)
 
     def submit(self) -> None:
-        raise NotImplementedError
+        """Each form's own check-and-save; every subclass defines it (Qt's metaclass rules out abc.abstractmethod)."""
+        raise NotImplementedError(f"{type(self).__name__} must define submit()")
 
     def accept(self) -> None:  # Enter goes through the same checks as 确定
         if not self.busy:
