@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from adultschool import idcard
@@ -109,6 +109,7 @@ def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str
         select(Enrolment.id, Learner.gender).join(Learner, Learner.id == Enrolment.learner_id)
         .where(Enrolment.id.in_([r.enrolment_id for r in chosen]))).all()) if chosen else {}
     rows = []
+    applied_ids: list[int] = []
     for row in sorted(chosen, key=lambda r: r.student_number):
         level = Level(row.level)
         courses = tuple(c for c in required_courses(rules, level) if c not in passed.get(row.enrolment_id, set()))
@@ -116,10 +117,15 @@ def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str
             continue  # every course already passed: graduation, not another exam
         session.add(ExamApplication(enrolment_id=row.enrolment_id, round_name=round_name, applied_on=as_of,
                                     courses=json.dumps(courses, ensure_ascii=False)))
-        enrolment = session.get(Enrolment, row.enrolment_id)
-        enrolment.status = EnrolmentStatus.EXAM_APPLIED
+        applied_ids.append(row.enrolment_id)
         rows.append(ApplicationRow(row.student_number, row.name, genders[row.enrolment_id].label, row.id_number,
                                    level.label, row.registered_on, row.months_done, row.video_hours, courses))
+    for start in range(0, len(applied_ids), CHUNK):
+        session.execute(
+            update(Enrolment).where(Enrolment.id.in_(applied_ids[start:start + CHUNK]))
+            .values(status=EnrolmentStatus.EXAM_APPLIED, version=Enrolment.version + 1),
+            execution_options={"synchronize_session": False},
+        )
     if rows:
         session.flush()
         audit.record(session, actor=actor, action="exam.apply", entity="exam_applications",
