@@ -1,26 +1,22 @@
-"""The command line: parses, calls one service, prints. Never imports Qt (the GUI is loaded only by `gui`).
-
-Exit status: 0 done; 1 done but some input rows were rejected; 2 the request or file is unusable.
-"""
+"""The school's commands: set-up, registration, survey, classes, attendance, study, readiness, exams, printing."""
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import sys
-import unicodedata
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from adultschool import __version__
-from adultschool.db import Database, open_database, read_session, unit_of_work
+from adultschool.cli.common import (
+    EXIT_OK, EXIT_SOME_REJECTED, Adder, date_arg, emit, level_arg, open_db, print_table, time_arg,
+)
+from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
-from adultschool.logs import set_up_logging
 from adultschool.models import ClassType, EnrolmentStatus, Level, SiteKind
 from adultschool.services import (
     audit,
@@ -30,7 +26,6 @@ from adultschool.services import (
     exams,
     learners,
     readiness,
-    registration,
     roster,
     rules,
     site,
@@ -41,55 +36,6 @@ from adultschool.services.sheet_import import ImportReport, save_rejected
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE = 0, 1, 2
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，应为 YYYY-MM-DD") from None
-
-
-def _level(text: str) -> Level:
-    try:
-        return registration.parse_level(text)
-    except AdultSchoolError as exc:
-        raise argparse.ArgumentTypeError(exc.message) from None
-
-
-def _open(args: argparse.Namespace, *, create: bool = False) -> Database:
-    return open_database(args.db, create=create)
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    texts = [["" if v is None else str(v) for v in row] for row in rows]
-    widths = [max([_display_width(h)] + [_display_width(r[i]) for r in texts]) for i, h in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(v + " " * (w - _display_width(v)) for v, w in zip(values, widths)).rstrip()
-
-    print(line(headers))
-    for row in texts:
-        print(line(row))
-
-
-def _emit(fmt: str, headers: Sequence[str], keys: Sequence[str], records: Sequence[dict]) -> None:
-    if fmt == "json":
-        json.dump(list(records), sys.stdout, ensure_ascii=False, indent=1)
-        print()
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(keys)
-        writer.writerows([[r[k] for k in keys] for r in records])
-    else:
-        _print_table(headers, [[r[k] for k in keys] for r in records])
-
-
 # --- commands -------------------------------------------------------------------------------------------------
 
 
@@ -98,7 +44,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise AdultSchoolError("请给出 --school-code 和 --school-name（学校），或 --district 代码（区级分中心），二者选一。")
     if args.school_code and not args.school_name:
         raise AdultSchoolError("请用 --school-name 给出学校名称。")
-    db = _open(args, create=True)
+    db = open_db(args, create=True)
     with unit_of_work(db.engine) as session:
         if args.district:
             info = site.initialise(session, kind=SiteKind.DISTRICT, code=args.district,
@@ -112,7 +58,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    db = _open(args, create=True)
+    db = open_db(args, create=True)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
         summary = demo.fill_demo(session, learners=args.learners, actor=audit.local_actor(), job=job)
@@ -144,7 +90,7 @@ def _finish_import(report: ImportReport, errors_out: Path | None) -> int:
 
 def _run_import(args: argparse.Namespace, run: Callable[[Session, ConsoleJob], ImportReport]) -> int:
     """One transaction for the whole file; the report, the errors file and the exit status as DESIGN.md says."""
-    db = _open(args)
+    db = open_db(args)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
         report = run(session, job)
@@ -159,7 +105,7 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
 
 
 def cmd_roster_export(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with read_session(db.engine) as session:
         count = roster.export_roster(session, args.out, level=args.level, job=ConsoleJob())
     print(f"exported {count} to {args.out}")
@@ -173,13 +119,13 @@ def cmd_survey_import(args: argparse.Namespace) -> int:
 
 
 def cmd_survey_list(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with read_session(db.engine) as session:
         if args.progress:
             progress = survey.survey_progress(session)
             records = [{"township": p.township, "surveyed": p.surveyed, "willing": p.willing,
                         "registered": p.registered, "not_registered": p.surveyed - p.registered} for p in progress]
-            _emit(args.format, ["街道/镇", "已排摸", "愿意提升", "已报名", "未报名"],
+            emit(args.format, ["街道/镇", "已排摸", "愿意提升", "已报名", "未报名"],
                   ["township", "surveyed", "willing", "registered", "not_registered"], records)
             return EXIT_OK
         rows = survey.list_prospects(session, township=args.township, include_registered=args.all)
@@ -187,16 +133,16 @@ def cmd_survey_list(args: argparse.Namespace) -> int:
     for record, row in zip(records, rows):
         record["willingness_label"] = {"yes": "愿意", "no": "不愿意", "undecided": "待定"}.get(row.willingness or "", "")
     if args.format == "json":
-        _emit("json", [], [], [r.as_json() for r in rows])
+        emit("json", [], [], [r.as_json() for r in rows])
     else:
-        _emit(args.format, ["街道/镇", "姓名", "性别", "年龄", "身份证号码", "文化程度", "工作单位", "意愿", "意向学习方式"],
+        emit(args.format, ["街道/镇", "姓名", "性别", "年龄", "身份证号码", "文化程度", "工作单位", "意愿", "意向学习方式"],
               ["township", "name", "gender", "age", "id_number", "education", "employer", "willingness_label",
                "preferred_learning"], records)
     return EXIT_OK
 
 
 def cmd_learners_list(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     flt = learners.LearnerFilter(search=args.search, level=args.level,
                                  status=EnrolmentStatus(args.status) if args.status else None)
     with read_session(db.engine) as session:
@@ -209,7 +155,7 @@ def cmd_learners_list(args: argparse.Namespace) -> int:
             record["gender"] = {"male": "男", "female": "女"}[record["gender"]]
             record["level"] = Level(record["level"]).label
             record["status"] = EnrolmentStatus(record["status"]).label
-    _emit(args.format, ["学籍号", "姓名", "性别", "身份证号码", "层次", "状态", "报名日期", "街道/镇"],
+    emit(args.format, ["学籍号", "姓名", "性别", "身份证号码", "层次", "状态", "报名日期", "街道/镇"],
           ["student_number", "name", "gender", "id_number", "level", "status", "registered_on", "township"], records)
     return EXIT_OK
 
@@ -217,10 +163,10 @@ def cmd_learners_list(args: argparse.Namespace) -> int:
 def cmd_rules_show(args: argparse.Namespace) -> int:
     from adultschool.settings import RULE_SPECS
 
-    db = _open(args)
+    db = open_db(args)
     with read_session(db.engine) as session:
         current = rules.load_rules(session)
-    _print_table(["规则", "键", "当前值", "默认值", "来源"], [
+    print_table(["规则", "键", "当前值", "默认值", "来源"], [
         [s.label, s.key, json.dumps(current.values[s.key], ensure_ascii=False),
          json.dumps(s.default, ensure_ascii=False), s.source] for s in RULE_SPECS
     ])
@@ -232,7 +178,7 @@ def cmd_rules_set(args: argparse.Namespace) -> int:
         value = json.loads(args.value)
     except json.JSONDecodeError:
         value = args.value  # a bare word such as 03-31
-    db = _open(args)
+    db = open_db(args)
     with unit_of_work(db.engine) as session:
         rules.set_rule(session, args.key, value, actor=audit.local_actor())
     print(f"rule {args.key} set to {json.dumps(value, ensure_ascii=False)}")
@@ -240,7 +186,7 @@ def cmd_rules_set(args: argparse.Namespace) -> int:
 
 
 def cmd_township_add(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with unit_of_work(db.engine) as session:
         info = site.get_site(session)
         site.add_township(session, args.name, school_code=info.code if info.kind is SiteKind.SCHOOL else None,
@@ -252,7 +198,7 @@ def cmd_township_add(args: argparse.Namespace) -> int:
 
 
 def cmd_township_quota(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with unit_of_work(db.engine) as session:
         site.set_quota(session, args.name, args.year, args.quota, actor=audit.local_actor())
     print(f"quota {args.name} {args.year} set to {args.quota}")
@@ -260,17 +206,17 @@ def cmd_township_quota(args: argparse.Namespace) -> int:
 
 
 def cmd_township_list(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with read_session(db.engine) as session:
         rows = site.list_townships(session)
-    _print_table(["街道/镇", "负责学校", "任务数"], [
+    print_table(["街道/镇", "负责学校", "任务数"], [
         [t.name, t.school_code or "", "，".join(f"{y}年 {q}" for y, q in sorted(t.quotas.items()))] for t in rows
     ])
     return EXIT_OK
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with read_session(db.engine) as session:
         result = audit.verify(session)
     if result.intact:
@@ -281,7 +227,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_class_create(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with unit_of_work(db.engine) as session:
         info = classes.create_class(session, name=args.name, class_type=classes.parse_class_type(args.type), level=args.level,
                                     starts_on=args.starts_on or date.today(), teaching_site=args.site, teacher=args.teacher,
@@ -291,10 +237,10 @@ def cmd_class_create(args: argparse.Namespace) -> int:
 
 
 def cmd_class_list(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with read_session(db.engine) as session:
         rows = classes.list_classes(session)
-    _print_table(["班级", "类型", "层次", "教学点", "任课教师", "开班日期", "学员", "课次"], [
+    print_table(["班级", "类型", "层次", "教学点", "任课教师", "开班日期", "学员", "课次"], [
         [c.name, ClassType(c.class_type).label, Level(c.level).label, c.teaching_site, c.teacher, c.starts_on, c.members, c.sessions]
         for c in rows
     ])
@@ -302,7 +248,7 @@ def cmd_class_list(args: argparse.Namespace) -> int:
 
 
 def cmd_class_add_learners(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with unit_of_work(db.engine) as session:
         school_class = classes.find_class(session, args.name)
         added = classes.add_members(session, school_class.id, args.student_numbers, joined_on=args.joined_on or date.today(),
@@ -312,7 +258,7 @@ def cmd_class_add_learners(args: argparse.Namespace) -> int:
 
 
 def cmd_class_session(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with unit_of_work(db.engine) as session:
         school_class = classes.find_class(session, args.name)
         info = classes.create_session(session, school_class.id, held_on=args.date, hours=args.hours, course=args.course,
@@ -332,7 +278,7 @@ def cmd_study_import(args: argparse.Namespace) -> int:
 
 
 def cmd_readiness(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     as_of = args.as_of or date.today()
     with read_session(db.engine) as session:
         class_id = classes.find_class(session, args.class_name).id if args.class_name else None
@@ -340,7 +286,7 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     if args.ready_only:
         rows = [r for r in rows if r.ready]
     if args.format == "json":
-        _emit("json", [], [], [r.as_json() for r in rows])
+        emit("json", [], [], [r.as_json() for r in rows])
         return EXIT_OK
     records = []
     for r in rows:
@@ -352,7 +298,7 @@ def cmd_readiness(args: argparse.Namespace) -> int:
         records.append(record)
     keys = ["student_number", "name", "id_number", "level", "registered_on", "months_done", "video_hours", "class_hours",
             "ready", "ready_on", "missing"]
-    _emit(args.format, ["学籍号", "姓名", "身份证号码", "层次", "注册日期", "已学月数", "视频学时", "面授课时", "可报考", "可报考日期",
+    emit(args.format, ["学籍号", "姓名", "身份证号码", "层次", "注册日期", "已学月数", "视频学时", "面授课时", "可报考", "可报考日期",
                         "还差"], keys, records)
     if args.format == "table":
         print(f"{as_of}：共 {len(rows)} 个学籍，可报考 {sum(r.ready for r in rows)} 个")
@@ -360,7 +306,7 @@ def cmd_readiness(args: argparse.Namespace) -> int:
 
 
 def cmd_totals_rebuild(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     if args.check:
         with read_session(db.engine) as session:
             kept, computed = study.kept_totals(session), study.computed_totals(session)
@@ -378,7 +324,7 @@ def cmd_totals_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_exam_apply(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with unit_of_work(db.engine) as session:
         site_info = site.require_school(session)
         round_name = args.round or f"{args.as_of.year}年{args.as_of.month}月结业考试"
@@ -397,7 +343,7 @@ def cmd_exam_results_import(args: argparse.Namespace) -> int:
 
 
 def cmd_graduate(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with unit_of_work(db.engine) as session:
         report = exams.graduate(session, args.as_of or date.today(), actor=audit.local_actor())
     for number, name, certificate in report.graduated:
@@ -409,7 +355,7 @@ def cmd_graduate(args: argparse.Namespace) -> int:
 
 
 def cmd_skill_add(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with unit_of_work(db.engine) as session:
         exams.record_skill_certificate(session, student_number=args.student_number, name=args.name, number=args.number,
                                        issued_on=args.issued_on, actor=audit.local_actor())
@@ -418,7 +364,7 @@ def cmd_skill_add(args: argparse.Namespace) -> int:
 
 
 def cmd_report_credit_bank(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with read_session(db.engine) as session:
         count = exams.write_credit_bank(session, args.out)
     print(f"exported {count} results to {args.out}")
@@ -426,7 +372,7 @@ def cmd_report_credit_bank(args: argparse.Namespace) -> int:
 
 
 def cmd_report_household(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with read_session(db.engine) as session:
         count = exams.write_household(session, args.out)
     print(f"exported {count} graduates to {args.out}")
@@ -436,7 +382,7 @@ def cmd_report_household(args: argparse.Namespace) -> int:
 def cmd_print_certificates(args: argparse.Namespace) -> int:
     if args.reason and not args.reprint:
         raise AdultSchoolError("--reason 只用于补发（--reprint）。")
-    db = _open(args)
+    db = open_db(args)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
         printed = documents.print_certificates(session, args.out, actor=audit.local_actor(),
@@ -448,7 +394,7 @@ def cmd_print_certificates(args: argparse.Namespace) -> int:
 
 
 def cmd_print_forms(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     job = ConsoleJob()
     with read_session(db.engine) as session:
         if args.kind == "registration":
@@ -467,7 +413,7 @@ def cmd_print_forms(args: argparse.Namespace) -> int:
 
 
 def cmd_config_font(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     with unit_of_work(db.engine) as session:
         if args.path or args.default:
             font = documents.set_font(session, None if args.default else args.path)
@@ -477,38 +423,16 @@ def cmd_config_font(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _time_arg(text: str) -> time:
-    try:
-        return datetime.strptime(text, "%H:%M").time()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"时间“{text}”格式不对，应为 HH:MM") from None
-
-
 def cmd_gui(args: argparse.Namespace) -> int:
     from adultschool.ui.app import run  # Qt is loaded only here
 
     return run(args.db)
 
 
-# --- parser ---------------------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    db_help = "数据库文件路径或 URL（默认：用户数据目录里的 adultschool.sqlite3）"
-    # --db may stand before or after the subcommand; the subcommand's copy must not reset the top-level one.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
-
-    parser = argparse.ArgumentParser(prog="adultschool", description="成人“双证制”学历提升 教务管理")
-    parser.add_argument("--db", default=None, help=db_help)
-    parser.add_argument("--version", action="version", version=f"adultschool {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def add(parent, name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
-        sub = parent.add_parser(name, parents=[common], help=help_text, description=help_text)
-        sub.set_defaults(handler=handler)
-        return sub
-
+def register(commands, add: Adder) -> None:
+    """Adds this module's subcommands to the top-level parser."""
     p = add(commands, "init", cmd_init, "建立学校（或区级分中心）数据库")
     p.add_argument("--school-code")
     p.add_argument("--school-name")
@@ -521,18 +445,18 @@ def build_parser() -> argparse.ArgumentParser:
     group = commands.add_parser("roster", help="报名名单").add_subparsers(dest="roster_command", metavar="COMMAND", required=True)
     p = add(group, "import", cmd_roster_import, "从 Excel 名单登记学员")
     p.add_argument("file", type=Path)
-    p.add_argument("--registered-on", type=_date, help="报名日期（默认今天；名单里有“报名日期”列时以该列为准）")
+    p.add_argument("--registered-on", type=date_arg, help="报名日期（默认今天；名单里有“报名日期”列时以该列为准）")
     p.add_argument("--township", help="名单所属街道/镇（名单里有该列时以该列为准）")
     p.add_argument("--errors", type=Path, help="把未导入的行写入这个 xlsx")
     p.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     p = add(group, "export", cmd_roster_export, "导出报名汇总表（R13）")
     p.add_argument("out", type=Path)
-    p.add_argument("--level", type=_level)
+    p.add_argument("--level", type=level_arg)
 
     group = commands.add_parser("survey", help="排摸").add_subparsers(dest="survey_command", metavar="COMMAND", required=True)
     p = add(group, "import", cmd_survey_import, "导入排摸表（意向学员，不登记学籍）")
     p.add_argument("file", type=Path)
-    p.add_argument("--surveyed-on", type=_date, help="排摸日期（默认今天；表里有“排摸日期”列时以该列为准）")
+    p.add_argument("--surveyed-on", type=date_arg, help="排摸日期（默认今天；表里有“排摸日期”列时以该列为准）")
     p.add_argument("--township")
     p.add_argument("--errors", type=Path)
     p.add_argument("--dry-run", action="store_true")
@@ -546,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(group, "list", cmd_learners_list, "学员名单")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--search")
-    p.add_argument("--level", type=_level)
+    p.add_argument("--level", type=level_arg)
     p.add_argument("--status", choices=[s.value for s in EnrolmentStatus])
     p.add_argument("--limit", type=int)
     p.add_argument("--unmasked", action="store_true", help="显示完整身份证号码和电话（会记入日志）")
@@ -576,22 +500,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(group, "create", cmd_class_create, "新建班级")
     p.add_argument("name")
     p.add_argument("--type", required=True, help="村班、厂班、夜校班或重修班")
-    p.add_argument("--level", type=_level, required=True)
-    p.add_argument("--starts-on", type=_date)
+    p.add_argument("--level", type=level_arg, required=True)
+    p.add_argument("--starts-on", type=date_arg)
     p.add_argument("--site", help="教学点")
     p.add_argument("--teacher")
     add(group, "list", cmd_class_list, "班级列表")
     p = add(group, "add-learners", cmd_class_add_learners, "按学籍号把学员加入班级")
     p.add_argument("name")
     p.add_argument("student_numbers", nargs="+")
-    p.add_argument("--joined-on", type=_date)
+    p.add_argument("--joined-on", type=date_arg)
     p = add(group, "session", cmd_class_session, "登记一节课")
     p.add_argument("name")
-    p.add_argument("--date", type=_date, required=True)
+    p.add_argument("--date", type=date_arg, required=True)
     p.add_argument("--hours", type=float, required=True)
     p.add_argument("--course")
     p.add_argument("--topic")
-    p.add_argument("--start", type=_time_arg, help="开始时间 HH:MM")
+    p.add_argument("--start", type=time_arg, help="开始时间 HH:MM")
 
     group = commands.add_parser("attendance", help="考勤").add_subparsers(dest="attendance_command", metavar="COMMAND", required=True)
     p = add(group, "import", cmd_attendance_import, "导入考勤表（班级、日期、课时、身份证号码或学籍号、考勤）")
@@ -606,9 +530,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true")
 
     p = add(commands, "readiness", cmd_readiness, "结业考试报考条件（R3）")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_arg)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    p.add_argument("--level", type=_level)
+    p.add_argument("--level", type=level_arg)
     p.add_argument("--class", dest="class_name", help="只看这个班")
     p.add_argument("--ready-only", action="store_true")
     p.add_argument("--unmasked", action="store_true")
@@ -619,7 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     group = commands.add_parser("exam", help="结业考试").add_subparsers(dest="exam_command", metavar="COMMAND", required=True)
     p = add(group, "apply", cmd_exam_apply, "考前申请：可报考的学员申请考试，写出报区里的名单")
-    p.add_argument("--as-of", type=_date, required=True)
+    p.add_argument("--as-of", type=date_arg, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--round", help="考试批次名称（默认“YYYY年M月结业考试”）")
     p.add_argument("--student-number", action="append", help="只为这些学籍号申请（可重复）；不写则为全部可报考的学员")
@@ -630,14 +554,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true")
 
     p = add(commands, "graduate", cmd_graduate, "全部课程合格的学员毕业，发放证书编号")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_arg)
 
     group = commands.add_parser("skill", help="职业技能证书").add_subparsers(dest="skill_command", metavar="COMMAND", required=True)
     p = add(group, "add", cmd_skill_add, "登记学员的职业技能证书（双证之一）")
     p.add_argument("student_number")
     p.add_argument("--name", required=True, help="证书名称，如“叉车司机（五级）”")
     p.add_argument("--number", required=True)
-    p.add_argument("--issued-on", type=_date, required=True)
+    p.add_argument("--issued-on", type=date_arg, required=True)
 
     group = commands.add_parser("report", help="报表").add_subparsers(dest="report_command", metavar="COMMAND", required=True)
     p = add(group, "credit-bank", cmd_report_credit_bank, "学分银行成绩清单（R12）")
@@ -656,9 +580,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--kind", choices=("registration", "summary", "signin"), default="summary")
     p.add_argument("--student-number", nargs="+", help="登记表：只打这些学籍号")
-    p.add_argument("--level", type=_level, help="汇总表：只打这一层次")
+    p.add_argument("--level", type=level_arg, help="汇总表：只打这一层次")
     p.add_argument("--class", dest="class_name", help="签到表：班级")
-    p.add_argument("--date", type=_date, help="签到表：日期（默认今天）")
+    p.add_argument("--date", type=date_arg, help="签到表：日期（默认今天）")
     p.add_argument("--font")
 
     group = commands.add_parser("config", help="本机设置").add_subparsers(dest="config_command", metavar="COMMAND", required=True)
@@ -667,29 +591,3 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--default", action="store_true")
 
     add(commands, "gui", cmd_gui, "打开图形界面")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    set_up_logging()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return EXIT_UNUSABLE
-    try:
-        return handler(args)
-    except AdultSchoolError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    except BrokenPipeError:  # output piped into `head` and cut short: not an error
-        sys.stderr.close()
-        return EXIT_OK
-    except KeyboardInterrupt:
-        print("已中断，数据库没有改动。", file=sys.stderr)
-        return EXIT_UNUSABLE
-    except Exception as exc:  # noqa: BLE001 - a bug: one line for the person, the traceback for the log
-        log.exception("unexpected error in %s", args.command)
-        print(f"程序出错（{type(exc).__name__}），详情已写入日志。请把日志发给技术支持。", file=sys.stderr)
-        return EXIT_UNUSABLE
