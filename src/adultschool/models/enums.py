@@ -103,3 +103,25 @@ class ExamMark(str, enum.Enum):
     @property
     def label(self) -> str:
         return {"scored": "成绩", "absent": "缺考", "cheating": "作弊"}[self.value]
+
+
+class CountKind(str, enum.Enum):
+    """R14: what else a township's task counts besides registrations."""
+
+    COLLEGE_REFERRAL = "college_referral"
+    SKILLS_TRAINING = "skills_training"
+
+    @property
+    def label(self) -> str:
+        return {"college_referral": "推荐大专及以上", "skills_training": "职业技能培训人次"}[self.value]
+
+
+class ConflictStatus(str, enum.Enum):
+    """A person registered at two schools, as the district sees it."""
+
+    OPEN = "open"
+    SAME_PERSON = "same_person"
+
+    @property
+    def label(self) -> str:
+        return {"open": "待处理", "same_person": "已确认为同一人"}[self.value]

@@ -1,0 +1,134 @@
+"""What sync packages leave behind: at a school, the packages made and what each row's last sent version was;
+at the district, the schools it trusts, the packages it merged, and the people two schools both registered.
+
+R14 counts (college referrals, skills-training person-times) are entered by schools and travel like other rows.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from adultschool.models.base import Base, Travelling, enum_column, utcnow
+from adultschool.models.enums import ConflictStatus, CountKind
+
+
+class TownshipCount(Travelling, Base):
+    """R14: a school's monthly count for a township it serves (referrals to college programmes, training person-times)."""
+
+    __tablename__ = "township_counts"
+    __table_args__ = (
+        UniqueConstraint("school_id", "township_id", "year", "month", "kind", name="uq_township_counts_school_month_kind"),
+    )
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[CountKind] = mapped_column(enum_column(CountKind))
+    count: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class SyncExport(Base):
+    """School side: one package made (sequence numbers rise by one, never reused), and what the district confirmed."""
+
+    __tablename__ = "sync_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    file_name: Mapped[str] = mapped_column(String(300))
+    rows: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[str] = mapped_column(Text)  # JSON {table: rows}
+    recipient: Mapped[str] = mapped_column(String(60))  # the district key's fingerprint
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # when the district merged it
+    confirmation: Mapped[str | None] = mapped_column(Text)  # JSON: what the district's receipt said of it
+
+
+class SyncSent(Base):
+    """School side: the row version last put into a package, so the next package carries exactly what changed."""
+
+    __tablename__ = "sync_sent"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class SyncSchool(Base):
+    """District side: a school whose packages are accepted, with the signing key seen first (trust on first use)."""
+
+    __tablename__ = "sync_schools"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[str] = mapped_column(String(100))  # base64 of the raw Ed25519 key
+    fingerprint: Mapped[str] = mapped_column(String(60))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    certificate_secret: Mapped[str | None] = mapped_column(String(200))  # to check the school's certificate codes
+
+
+class SyncPackage(Base):
+    """District side: a package merged, once per school and sequence number."""
+
+    __tablename__ = "sync_packages"
+    __table_args__ = (UniqueConstraint("school_code", "sequence", name="uq_sync_packages_school_sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_code: Mapped[str] = mapped_column(String(40), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    previous: Mapped[int | None] = mapped_column(Integer)  # the school's previous sequence, as the manifest says
+    made_at: Mapped[str] = mapped_column(String(40))  # the school's clock, as written in the package
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    sha256: Mapped[str] = mapped_column(String(64))
+    counts: Mapped[str] = mapped_column(Text)  # JSON: rows per table, inserted, updated, unchanged, held
+    received_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class SyncAlias(Base):
+    """District side: a school's row that stands for a row the district already had (a township or video of the same
+    name, a school's own row, or a person the district settled as the same person)."""
+
+    __tablename__ = "sync_aliases"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    local_id: Mapped[int] = mapped_column(Integer)
+
+
+class SyncConflict(Base):
+    """District side: the same ID number registered by two schools. Never merged or duplicated silently: the second
+    school's person (and everything hanging on it) waits in sync_held until the district settles it."""
+
+    __tablename__ = "sync_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    existing_uuid: Mapped[str] = mapped_column(String(36))
+    existing_school: Mapped[str] = mapped_column(String(40))
+    incoming_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    incoming_school: Mapped[str] = mapped_column(String(40))
+    incoming_name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[ConflictStatus] = mapped_column(enum_column(ConflictStatus), default=ConflictStatus.OPEN)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    settled_by: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncHeld(Base):
+    """District side: a row that arrived but hangs on an unsettled conflict; applied when the conflict is settled."""
+
+    __tablename__ = "sync_held"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    school_code: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)  # the row as it travelled (JSON)
+    conflict_id: Mapped[int] = mapped_column(ForeignKey("sync_conflicts.id"), index=True)
