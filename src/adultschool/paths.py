@@ -30,6 +30,11 @@ def backup_dir() -> Path:
     return data_dir() / "backups"
 
 
+def keys_dir() -> Path:
+    """The school's private signing keys (one file per database, named by the database's site id)."""
+    return data_dir() / "keys"
+
+
 def resources_dir() -> Path:
     """Fonts, certificate templates and translations: ADULTSCHOOL_RESOURCES, else the source tree's resources/,
     else the copy an installer put beside the package."""

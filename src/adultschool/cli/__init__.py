@@ -11,14 +11,14 @@ import sys
 from typing import Sequence
 
 from adultschool import __version__
-from adultschool.cli import school
+from adultschool.cli import school, sync
 from adultschool.cli.common import EXIT_OK, EXIT_UNUSABLE, Handler
 from adultschool.errors import AdultSchoolError
 from adultschool.logs import set_up_logging
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = (school,)
+COMMAND_MODULES = (school, sync)
 
 
 def build_parser() -> argparse.ArgumentParser:

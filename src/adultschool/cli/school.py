@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from adultschool.cli.common import (
     EXIT_OK, EXIT_SOME_REJECTED, Adder, date_arg, emit, level_arg, open_db, print_table, time_arg,
 )
+from adultschool.cli import sync as sync_commands
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
@@ -33,6 +34,7 @@ from adultschool.services import (
     survey,
 )
 from adultschool.services.sheet_import import ImportReport, save_rejected
+from adultschool.services.sync import ensure_signing_key
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         else:
             info = site.initialise(session, kind=SiteKind.SCHOOL, code=args.school_code, name=args.school_name,
                                    townships=args.township, actor=audit.local_actor())
+            fingerprint = ensure_signing_key(session, actor=audit.local_actor())
     print(f"数据库：{db.describe()}")
+    if not args.district:
+        print(f"本校签名密钥指纹：{fingerprint}（分中心第一次收到数据包时会核对）")
     print(f"initialised {info.kind.value} {info.code} {info.name}, townships {len(args.township or [])}")
     return EXIT_OK
 
@@ -491,6 +496,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("quota", type=int)
     p.add_argument("--year", type=int, default=date.today().year)
     add(group, "list", cmd_township_list, "街道/镇列表")
+    sync_commands.add_township_count(group, add)
 
     group = commands.add_parser("audit", help="审计记录").add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
     add(group, "verify", cmd_audit_verify, "检查审计链是否完整")
@@ -568,6 +574,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--out", type=Path, required=True)
     p = add(group, "household", cmd_report_household, "毕业学员名单，供户籍学历变更（R11）")
     p.add_argument("--out", type=Path, required=True)
+    sync_commands.add_quota_report(group, add)
 
     group = commands.add_parser("print", help="打印（PDF）").add_subparsers(dest="print_command", metavar="COMMAND", required=True)
     p = add(group, "certificates", cmd_print_certificates, "毕业证书：未打印过的（或指定学籍号的）；再次打印为补发")

@@ -10,11 +10,13 @@ from adultschool.xlsx.writing import (
     SUMMARY_HEADERS,
     RejectedRow,
     SummaryRow,
+    TableSheet,
     save_atomic,
     set_text,
     write_rejected_rows,
     write_summary_form,
     write_table,
+    write_tables,
 )
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "RejectedRow",
     "Sheet",
     "SummaryRow",
+    "TableSheet",
     "cell_text",
     "check_zip_safety",
     "date_value",
@@ -39,4 +42,5 @@ __all__ = [
     "write_rejected_rows",
     "write_summary_form",
     "write_table",
+    "write_tables",
 ]

@@ -242,6 +242,18 @@ def _id_like_columns(headers: Sequence[str], rejected: Sequence[RejectedRow]) ->
     return columns
 
 
+@dataclass(frozen=True)
+class TableSheet:
+    """One titled table of a workbook: title row, header row, rows; `text_columns` (by header) stay text."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[object]]
+    text_columns: Sequence[str] = ()
+    widths: Sequence[int] | None = None
+    sheet_name: str | None = None  # the tab's name; the title when not given
+
+
 def write_table(
     path: str | os.PathLike[str],
     *,
@@ -254,16 +266,28 @@ def write_table(
 ) -> None:
     """A titled list for the outside world (exam applications, credit bank, household office): title row, header
     row repeated on every printed page, every cell inert; `text_columns` (by header) stay text so IDs keep 18 digits."""
+    write_tables(path, [TableSheet(title, headers, rows, text_columns, widths)], job=job)
+
+
+def write_tables(path: str | os.PathLike[str], sheets: Sequence[TableSheet], *, job: JobContext | None = None) -> None:
+    """Several titled tables, one sheet each, written as `write_table` writes one."""
     job = job or NullJob()
     workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = _safe_sheet_title(title)
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for table in sheets:
+        _write_sheet(workbook.create_sheet(_safe_sheet_title(table.sheet_name or table.title)), table, job)
+    save_atomic(workbook, path)
+
+
+def _write_sheet(sheet: Worksheet, table: TableSheet, job: JobContext) -> None:
+    title, headers, rows, widths = table.title, table.headers, table.rows, table.widths
     set_text(sheet.cell(row=1, column=1), title)
     sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
     sheet.cell(row=1, column=1).alignment = _CENTRED
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(len(headers), 1))
-    text_indexes = {index for index, header in enumerate(headers) if header in text_columns}
+    text_indexes = {index for index, header in enumerate(headers) if header in table.text_columns}
     for index, header in enumerate(headers, start=1):
         cell = sheet.cell(row=2, column=index)
         set_text(cell, header)
@@ -286,4 +310,3 @@ def write_table(
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
     sheet.freeze_panes = "A3"
     _set_up_printing(sheet, title_rows="2:2")
-    save_atomic(workbook, path)

@@ -1,0 +1,342 @@
+"""The school's side of sync: its signing key, the district's public key, making packages, reading receipts.
+
+A package carries every row whose version differs from the version last sent (`sync_sent`), or every row with
+`--full`, plus the current state of each row those rows point to, so a package merges on its own even when an
+earlier one was lost or arrives later. Making the package, recording it and marking its rows sent happen in one
+transaction with writing the file: a failure leaves neither a file nor a used sequence number.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.orm import Session
+
+from adultschool import paths, sync
+from adultschool.errors import AdultSchoolError
+from adultschool.jobs import JobContext, NullJob
+from adultschool.models import SiteSetting, SyncExport, SyncSent
+from adultschool.models.base import new_uuid, utcnow
+from adultschool.outfiles import atomic_output
+from adultschool.services import audit, site
+from adultschool.services.travel import SPECS, TableSpec, encode_line
+
+SITE_ID = "sync.site_id"
+PUBLIC_KEY = "sync.public_key"
+FINGERPRINT = "sync.fingerprint"
+DISTRICT_PUBLIC = "sync.district_public"
+CERTIFICATE_SECRET = "certificate.secret"
+CHUNK = 500
+
+
+def _get(session: Session, key: str) -> str | None:
+    row = session.get(SiteSetting, key)
+    return row.value if row else None
+
+
+def _put(session: Session, key: str, value: str) -> None:
+    row = session.get(SiteSetting, key)
+    if row is None:
+        session.add(SiteSetting(key=key, value=value))
+    else:
+        row.value = value
+
+
+# --- the school's signing key -----------------------------------------------------------------------------------
+
+
+def _key_file(session: Session) -> Path:
+    site_id = _get(session, SITE_ID)
+    if site_id is None:
+        site_id = new_uuid()
+        _put(session, SITE_ID, site_id)
+    return paths.keys_dir() / f"{site_id}.pem"
+
+
+def _write_private(path: Path, pem: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(part, path)
+
+
+def ensure_signing_key(session: Session, *, actor: str) -> str:
+    """The school's Ed25519 key, made once (at `init`, or at the first package of an older database); its fingerprint.
+
+    The private key stays in the user data folder; the database keeps only the public key, to notice a lost file.
+    """
+    fingerprint = _get(session, FINGERPRINT)
+    if fingerprint is not None:
+        signing_key(session)  # refuses a missing or foreign key file
+        return fingerprint
+    return _make_key(session, actor=actor, reason="新建签名密钥")
+
+
+def own_fingerprint(session: Session) -> str | None:
+    return _get(session, FINGERPRINT)
+
+
+def _make_key(session: Session, *, actor: str, reason: str) -> str:
+    pem = sync.new_signing_key()
+    public = sync.signing_public_key(pem)
+    fingerprint = sync.fingerprint(public)
+    before = _get(session, FINGERPRINT)
+    _write_private(_key_file(session), pem)
+    _put(session, PUBLIC_KEY, base64.b64encode(public).decode())
+    _put(session, FINGERPRINT, fingerprint)
+    audit.record(session, actor=actor, action="sync.key", entity="site_settings", summary=f"{reason}：{fingerprint}",
+                 before={"fingerprint": before} if before else None, after={"fingerprint": fingerprint})
+    return fingerprint
+
+
+def rekey(session: Session, *, actor: str) -> str:
+    """A new signing key after the old file was lost; the district must confirm the new fingerprint (`sync trust`)."""
+    site.require_school(session)
+    return _make_key(session, actor=actor, reason="更换签名密钥")
+
+
+def signing_key(session: Session) -> bytes:
+    path = _key_file(session)
+    try:
+        pem = path.read_bytes()
+    except OSError:
+        raise AdultSchoolError(
+            f"找不到本校的签名密钥文件（{path}）。它只保存在最初建立数据库的电脑上。"
+            "如果确实丢失，请运行 “adultschool sync rekey” 生成新密钥，并把新的密钥指纹告诉分中心确认。"
+        ) from None
+    stored = _get(session, PUBLIC_KEY)
+    try:
+        public = sync.signing_public_key(pem)
+    except AdultSchoolError:
+        raise AdultSchoolError(f"签名密钥文件 {path} 已损坏。请运行 “adultschool sync rekey” 生成新密钥。") from None
+    if stored is not None and base64.b64encode(public).decode() != stored:
+        raise AdultSchoolError(f"签名密钥文件 {path} 不属于这个数据库。请运行 “adultschool sync rekey” 生成新密钥。")
+    return pem
+
+
+# --- the district's public key ----------------------------------------------------------------------------------
+
+
+def district_key(session: Session) -> sync.DistrictPublicKey | None:
+    stored = _get(session, DISTRICT_PUBLIC)
+    return sync.load_district_public(stored.encode()) if stored else None
+
+
+def set_district_key(session: Session, data: bytes, *, actor: str) -> sync.DistrictPublicKey:
+    """Registers (or replaces) the district's public key file the clerk was given."""
+    site.require_school(session)
+    key = sync.load_district_public(data)
+    before = district_key(session)
+    _put(session, DISTRICT_PUBLIC, sync.dump_district_public(key).decode())
+    audit.record(session, actor=actor, action="sync.district_key", entity="site_settings",
+                 summary=f"登记分中心公钥：{key.code}，指纹 {key.fingerprint}",
+                 before={"fingerprint": before.fingerprint} if before else None, after={"fingerprint": key.fingerprint})
+    return key
+
+
+def _recipient(session: Session, data: bytes | None, *, actor: str) -> sync.DistrictPublicKey:
+    stored = district_key(session)
+    if data is None:
+        if stored is None:
+            raise AdultSchoolError("还没有登记分中心公钥。请用分中心发来的 district.pub 文件：adultschool sync export --to district.pub …")
+        return stored
+    given = sync.load_district_public(data)
+    if stored is None:
+        return set_district_key(session, data, actor=actor)
+    if given.fingerprint != stored.fingerprint:
+        raise AdultSchoolError(
+            f"这个公钥文件（指纹 {given.fingerprint}）与已登记的分中心公钥（指纹 {stored.fingerprint}）不同。"
+            "如果分中心确实更换了密钥，请先用 “adultschool sync district-key 文件” 登记新公钥。"
+        )
+    return stored
+
+
+# --- packages ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    sequence: int
+    full: bool
+    path: Path
+    counts: dict[str, int]
+    rows: int
+    fingerprint: str  # the school's signing key
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    sequence: int
+    created_at: datetime
+    full: bool
+    file_name: str
+    rows: int
+    counts: dict[str, int]
+    confirmed_at: datetime | None
+    confirmation: dict[str, Any] | None
+
+
+def _select_rows(spec: TableSpec, *, changed_only: bool, uuids: list[str] | None = None):
+    table = spec.table
+    joined = table
+    columns = []
+    for column in spec.columns:
+        target = spec.refs.get(column.name)
+        if target is None:
+            columns.append(column)
+            continue
+        ref = target.alias(f"ref_{column.name}")
+        joined = joined.outerjoin(ref, ref.c.id == column)
+        columns.append(ref.c.uuid.label(column.name))
+    sent = SyncSent.__table__
+    if changed_only:
+        joined = joined.outerjoin(sent, sent.c.uuid == table.c.uuid)
+    query = select(*columns).select_from(joined)
+    if changed_only:
+        query = query.where(or_(sent.c.uuid.is_(None), sent.c.version != table.c.version))
+    if uuids is not None:
+        query = query.where(table.c.uuid.in_(uuids))
+    return query.order_by(table.c.id)
+
+
+def _collect(session: Session, *, full: bool, job: JobContext) -> dict[str, list[dict[str, Any]]]:
+    """The changed rows of every table, then (children first) the rows they point to that are not in yet."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for number, spec in enumerate(SPECS, start=1):
+        job.check_cancelled()
+        rows[spec.name] = [dict(r) for r in session.execute(_select_rows(spec, changed_only=not full)).mappings()]
+        job.report(number, len(SPECS) * 2, f"读取 {spec.name}")
+    needed: dict[str, set[str]] = {spec.name: set() for spec in SPECS}
+    for spec in reversed(SPECS):
+        have = {r["uuid"] for r in rows[spec.name]}
+        extra = sorted(needed[spec.name] - have)
+        for start in range(0, len(extra), CHUNK):
+            query = _select_rows(spec, changed_only=False, uuids=extra[start:start + CHUNK])
+            rows[spec.name].extend(dict(r) for r in session.execute(query).mappings())
+        for column, target in spec.refs.items():
+            needed[target.name].update(r[column] for r in rows[spec.name] if r[column] is not None)
+    return rows
+
+
+def _mark_sent(session: Session) -> None:
+    """After a package every row's current version has been sent: one statement per table, on the server."""
+    for spec in SPECS:
+        session.execute(text(
+            f"INSERT INTO sync_sent (uuid, version) SELECT uuid, version FROM {spec.name} WHERE true "
+            "ON CONFLICT (uuid) DO UPDATE SET version = excluded.version"
+        ))
+
+
+def next_sequence(session: Session) -> int:
+    return (session.execute(select(func.max(SyncExport.sequence))).scalar() or 0) + 1
+
+
+def suggested_file_name(session: Session, today: date | None = None) -> str:
+    """A name the clerk (and the district) recognise: school, date, sequence."""
+    info = site.require_school(session)
+    day = (today or date.today()).isoformat()
+    return f"{info.name}-{info.code}-{day}-第{next_sequence(session)}号.aspkg"
+
+
+def export_package(session: Session, out: Path, *, district_key_file: bytes | None = None, full: bool = False,
+                   actor: str, job: JobContext | None = None) -> ExportSummary:
+    job = job or NullJob()
+    info = site.require_school(session)
+    district = _recipient(session, district_key_file, actor=actor)
+    fingerprint = ensure_signing_key(session, actor=actor)
+    pem = signing_key(session)
+    sequence = next_sequence(session)
+    previous = sequence - 1 or None
+    full = full or previous is None
+    rows = _collect(session, full=full, job=job)
+    members: dict[str, bytes] = {}
+    counts: dict[str, int] = {}
+    for number, spec in enumerate(SPECS, start=1):
+        job.check_cancelled()
+        members[spec.member] = b"".join(encode_line(spec, row) for row in rows[spec.name])
+        counts[spec.name] = len(rows[spec.name])
+        job.report(len(SPECS) + number, len(SPECS) * 2, f"写入 {spec.name}")
+    created_at = utcnow().isoformat()
+    manifest = {
+        "school_name": info.name, "previous": previous, "full": full, "counts": counts,
+        "tables": [spec.name for spec in SPECS],
+        "site": {"certificate_secret": _get(session, CERTIFICATE_SECRET)},
+    }
+    data = sync.write_package(school_code=info.code, sequence=sequence, created_at=created_at, manifest=manifest,
+                              members=members, signing_key_pem=pem, district=district)
+    total = sum(counts.values())
+    session.add(SyncExport(sequence=sequence, full=full, file_name=Path(out).name, rows=total,
+                           counts=json.dumps(counts, ensure_ascii=False), recipient=district.fingerprint))
+    _mark_sent(session)
+    audit.record(session, actor=actor, action="sync.export", entity="sync_exports",
+                 summary=f"生成第 {sequence} 号数据包（{'完整' if full else '增量'}，{total} 行）：{Path(out).name}",
+                 after={"sequence": sequence, "full": full, "counts": counts})
+    job.check_cancelled()
+    with atomic_output(out, opened_in="其他程序") as part:
+        part.write_bytes(data)
+    return ExportSummary(sequence, full, Path(out), counts, total, fingerprint)
+
+
+def export_history(session: Session) -> list[ExportInfo]:
+    return [
+        ExportInfo(e.sequence, e.created_at, e.full, e.file_name, e.rows, json.loads(e.counts), e.confirmed_at,
+                   json.loads(e.confirmation) if e.confirmation else None)
+        for e in session.execute(select(SyncExport).order_by(SyncExport.sequence.desc())).scalars()
+    ]
+
+
+# --- receipts ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfirmSummary:
+    district: str
+    made_at: str
+    confirmed: list[int]  # sequences newly confirmed by this receipt
+    unconfirmed: list[int]  # sequences made here that the district has not merged yet
+    missing: list[int]  # what the district says it lacks
+    conflicts: list[dict[str, Any]]
+
+
+def confirm_receipt(session: Session, data: bytes, *, actor: str) -> ConfirmSummary:
+    """Reads the district's signed receipt and marks the packages it confirms; the rest stays unconfirmed."""
+    info = site.require_school(session)
+    district = district_key(session)
+    if district is None:
+        raise AdultSchoolError("还没有登记分中心公钥，无法核对回执。请先用 “adultschool sync district-key 文件” 登记。")
+    body = sync.read_receipt(data, district)
+    if body.get("school_code") != info.code:
+        raise AdultSchoolError(f"这是给学校 {body.get('school_code')} 的回执，不是本校（{info.code}）的。")
+    arrived = {int(p["sequence"]): p for p in body.get("packages", [])}
+    newly = []
+    for export in session.execute(select(SyncExport).order_by(SyncExport.sequence)).scalars():
+        package = arrived.get(export.sequence)
+        if package is None:
+            continue
+        if export.confirmed_at is None:
+            newly.append(export.sequence)
+            export.confirmed_at = utcnow()
+        export.confirmation = json.dumps(package, ensure_ascii=False)
+    unconfirmed = list(session.execute(
+        select(SyncExport.sequence).where(SyncExport.confirmed_at.is_(None)).order_by(SyncExport.sequence)).scalars())
+    _put(session, "sync.last_receipt", json.dumps(body, ensure_ascii=False))
+    audit.record(session, actor=actor, action="sync.confirm", entity="sync_exports",
+                 summary=f"导入分中心回执：确认第 {', '.join(map(str, newly)) or '（无新确认）'} 号",
+                 after={"confirmed": newly, "unconfirmed": unconfirmed})
+    return ConfirmSummary(district.code, str(body.get("made_at", "")), newly, unconfirmed,
+                          [int(n) for n in body.get("missing", [])], list(body.get("conflicts", [])))
+
+
+def last_receipt(session: Session) -> dict[str, Any] | None:
+    stored = _get(session, "sync.last_receipt")
+    return json.loads(stored) if stored else None

@@ -1,0 +1,41 @@
+"""The .aspkg sync format: school packages encrypted to a district and signed, district receipts, and keys.
+
+Pure: bytes and plain values in, plain values out; no database, no files (the caller reads and writes
+them), no Qt. Every problem with bytes from outside is one AdultSchoolError in Chinese.
+"""
+from adultschool.sync.codec import FORMAT_VERSION
+from adultschool.sync.keys import (
+    DistrictKeyPair,
+    DistrictPublicKey,
+    dump_district_private,
+    dump_district_public,
+    fingerprint,
+    generate_district_keys,
+    load_district_private,
+    load_district_public,
+    new_signing_key,
+    signing_public_key,
+)
+from adultschool.sync.package import OpenedPackage, PackageHeader, open_package, read_header, write_package
+from adultschool.sync.receipt import read_receipt, write_receipt
+
+__all__ = [
+    "FORMAT_VERSION",
+    "DistrictKeyPair",
+    "DistrictPublicKey",
+    "OpenedPackage",
+    "PackageHeader",
+    "dump_district_private",
+    "dump_district_public",
+    "fingerprint",
+    "generate_district_keys",
+    "load_district_private",
+    "load_district_public",
+    "new_signing_key",
+    "open_package",
+    "read_header",
+    "read_receipt",
+    "signing_public_key",
+    "write_package",
+    "write_receipt",
+]
