@@ -209,12 +209,18 @@ def _select_rows(spec: TableSpec, *, changed_only: bool, uuids: list[str] | None
     return query.order_by(table.c.id)
 
 
+def _fetch(session: Session, query) -> list[dict[str, Any]]:
+    result = session.execute(query)
+    keys = list(result.keys())
+    return [dict(zip(keys, row)) for row in result.all()]
+
+
 def _collect(session: Session, *, full: bool, job: JobContext) -> dict[str, list[dict[str, Any]]]:
     """The changed rows of every table, then (children first) the rows they point to that are not in yet."""
     rows: dict[str, list[dict[str, Any]]] = {}
     for number, spec in enumerate(SPECS, start=1):
         job.check_cancelled()
-        rows[spec.name] = [dict(r) for r in session.execute(_select_rows(spec, changed_only=not full)).mappings()]
+        rows[spec.name] = _fetch(session, _select_rows(spec, changed_only=not full))
         job.report(number, len(SPECS) * 2, f"读取 {spec.name}")
     needed: dict[str, set[str]] = {spec.name: set() for spec in SPECS}
     for spec in reversed(SPECS):
@@ -222,7 +228,7 @@ def _collect(session: Session, *, full: bool, job: JobContext) -> dict[str, list
         extra = sorted(needed[spec.name] - have)
         for start in range(0, len(extra), CHUNK):
             query = _select_rows(spec, changed_only=False, uuids=extra[start:start + CHUNK])
-            rows[spec.name].extend(dict(r) for r in session.execute(query).mappings())
+            rows[spec.name].extend(_fetch(session, query))
         for column, target in spec.refs.items():
             needed[target.name].update(r[column] for r in rows[spec.name] if r[column] is not None)
     return rows

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Enum, Float, Integer, Table, Time
 
@@ -43,12 +43,22 @@ TRAVELLING_MODELS = (
 
 
 @dataclass(frozen=True)
+class ColumnCodec:
+    """How one column travels: `kind` is the JSON type a value must have; `to_json` and `from_json` convert the
+    values JSON has no type for (dates, times, enums); None where the value travels as it is."""
+
+    name: str
+    kind: type
+    to_json: Callable[[Any], Any] | None
+    from_json: Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
 class TableSpec:
     table: Table
     columns: tuple[Column, ...]  # every column but the local key, foreign keys included
     refs: dict[str, Table]  # foreign-key column → the travelling table it points to
-    encoders: dict[str, Callable[[Any], Any]]
-    decoders: dict[str, Callable[[Any], Any]]
+    codecs: tuple[ColumnCodec, ...]
 
     @property
     def name(self) -> str:
@@ -59,53 +69,42 @@ class TableSpec:
         return f"tables/{self.table.name}.jsonl"
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
 def _iso(value: Any) -> Any:
-    return value.isoformat() if value is not None else None
+    return value.isoformat()
 
 
-def _checked(kind: type, convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def decode(value: Any) -> Any:
-        if value is None:
-            return None
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ValueError(f"expected {kind.__name__}, got {type(value).__name__}")
-        return convert(value)
-    return decode
+def _enum_value(value: Any) -> Any:
+    return getattr(value, "value", value)
 
 
-def _datetime_from(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+def _one_of(values: frozenset[str]) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value not in values:
+            raise ValueError(f"unknown value {value!r}")
+        return value
+    return check
 
 
-def _codec(column: Column) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+def _codec(column: Column, is_reference: bool) -> ColumnCodec:
     kind = column.type
+    name = column.name
+    if is_reference:
+        return ColumnCodec(name, str, None, None)
     if isinstance(kind, DateTime):
-        return _iso, _checked(str, _datetime_from)
+        return ColumnCodec(name, str, _iso, datetime.fromisoformat)
     if isinstance(kind, Date):
-        return _iso, _checked(str, date.fromisoformat)
+        return ColumnCodec(name, str, _iso, date.fromisoformat)
     if isinstance(kind, Time):
-        return _iso, _checked(str, time.fromisoformat)
+        return ColumnCodec(name, str, _iso, time.fromisoformat)
     if isinstance(kind, Enum):
-        values = set(kind.enums)
-
-        def decode_enum(value: Any, values=values) -> Any:
-            if value is not None and value not in values:
-                raise ValueError(f"unknown value {value!r}")
-            return value
-        return (lambda v: v.value if hasattr(v, "value") else v), decode_enum
+        return ColumnCodec(name, str, _enum_value, _one_of(frozenset(kind.enums)))
     if isinstance(kind, Boolean):
-        return _identity, _checked(bool, _identity)
+        return ColumnCodec(name, bool, None, None)
     if isinstance(kind, Integer):
-        return _identity, _checked(int, _identity)
+        return ColumnCodec(name, int, None, None)
     if isinstance(kind, Float):
-        return _identity, _checked(float, _identity)
-    return _identity, _checked(str, _identity)
+        return ColumnCodec(name, float, None, None)
+    return ColumnCodec(name, str, None, None)
 
 
 def _spec(table: Table, travelling: set[str]) -> TableSpec:
@@ -117,13 +116,7 @@ def _spec(table: Table, travelling: set[str]) -> TableSpec:
             if target.name not in travelling:
                 raise RuntimeError(f"{table.name}.{column.name} points to {target.name}, which does not travel")
             refs[column.name] = target  # type: ignore[assignment]
-    encoders, decoders = {}, {}
-    for column in columns:
-        if column.name in refs:
-            encoders[column.name], decoders[column.name] = _identity, _checked(str, _identity)
-        else:
-            encoders[column.name], decoders[column.name] = _codec(column)
-    return TableSpec(table, columns, refs, encoders, decoders)
+    return TableSpec(table, columns, refs, tuple(_codec(c, c.name in refs) for c in columns))
 
 
 def _specs() -> tuple[TableSpec, ...]:
@@ -137,32 +130,56 @@ SPECS: tuple[TableSpec, ...] = _specs()
 SPEC_BY_NAME: dict[str, TableSpec] = {s.name: s for s in SPECS}
 
 
-def encode_line(spec: TableSpec, row: dict[str, Any]) -> bytes:
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_line(spec: TableSpec, row: Mapping[str, Any]) -> bytes:
     """One JSON line; `row` already holds referenced uuids in the foreign-key columns."""
-    values = {name: encode(row[name]) for name, encode in spec.encoders.items()}
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    values = {}
+    for codec in spec.codecs:
+        value = row[codec.name]
+        values[codec.name] = codec.to_json(value) if codec.to_json is not None and value is not None else value
+    return _ENCODER.encode(values).encode() + b"\n"
 
 
 def decode_lines(spec: TableSpec, data: bytes) -> list[dict[str, Any]]:
     """The rows of one member; anything that is not what this program writes is refused with the line number."""
     rows = []
-    expected = set(spec.decoders)
-    for number, line in enumerate(data.splitlines(), start=1):
+    try:
+        lines = data.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        raise AdultSchoolError(f"数据包中表 {spec.name} 不是 UTF-8 文本，不能导入。") from None
+    decoder = json.JSONDecoder()
+    codecs = spec.codecs
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
-            if not isinstance(raw, dict):
+            raw = decoder.decode(line)
+            if type(raw) is not dict:
                 raise ValueError("not an object")
-            missing = expected - raw.keys()
-            if missing:
-                raise ValueError("missing " + ", ".join(sorted(missing)))
-            row = {name: decode(raw[name]) for name, decode in spec.decoders.items()}
-            if not row.get("uuid") or not isinstance(row.get("version"), int):
+            row = {}
+            for codec in codecs:
+                value = raw[codec.name]
+                if value is not None:
+                    if type(value) is not codec.kind:
+                        if codec.kind is float and type(value) is int:
+                            value = float(value)
+                        else:
+                            raise ValueError(f"{codec.name}: expected {codec.kind.__name__}, got {type(value).__name__}")
+                    if codec.from_json is not None:
+                        value = codec.from_json(value)
+                row[codec.name] = value
+            if not row["uuid"] or type(row["version"]) is not int:
                 raise ValueError("no uuid or version")
+        except KeyError as exc:
+            problem = f"missing {exc.args[0]}"
         except ValueError as exc:
-            raise AdultSchoolError(
-                f"数据包中表 {spec.name} 第 {number} 行内容不对（{exc}），不能导入。请让学校用最新版本的程序重新生成数据包。"
-            ) from None
-        rows.append(row)
+            problem = str(exc)
+        else:
+            rows.append(row)
+            continue
+        raise AdultSchoolError(
+            f"数据包中表 {spec.name} 第 {number} 行内容不对（{problem}），不能导入。请让学校用最新版本的程序重新生成数据包。"
+        )
     return rows

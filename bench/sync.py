@@ -1,0 +1,163 @@
+"""Sync packages: export of a school with N learners and their records, and import at the district of S such packages,
+against a plain bulk insert of the same rows into an empty database of the same schema, in the same run.
+
+The S packages are the one real export with every uuid, ID number, student and certificate number and the school code
+re-made per school, each signed with its own school key, so the district merges S different schools.
+
+    python bench/sync.py [--learners 10000] [--schools 20]      (BENCH_DB=path reuses a demo database)
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import tempfile
+import time
+import uuid as uuid_module
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import insert
+from stdnum.cn import ric
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import demo_database, machine  # noqa: E402
+
+from adultschool import sync as package_format  # noqa: E402
+from adultschool.db import open_database, read_session, unit_of_work  # noqa: E402
+from adultschool.models import SiteKind  # noqa: E402
+from adultschool.services import district, site, sync  # noqa: E402
+from adultschool.services.district import NATURAL_KEYS  # noqa: E402
+from adultschool.services.travel import SPEC_BY_NAME, SPECS, decode_lines, encode_line  # noqa: E402
+
+PASSPHRASE = "bench-passphrase"
+
+
+def clone_rows(rows: dict[str, list[dict]], number: int, code: str, old_code: str) -> dict[str, list[dict]]:
+    """The same school's rows as school `number`: new uuids everywhere, other ID numbers and codes."""
+    namespace = uuid_module.uuid5(uuid_module.NAMESPACE_URL, f"bench-school-{number}")
+
+    def new(value: str) -> str:
+        return str(uuid_module.uuid5(namespace, value))
+
+    out: dict[str, list[dict]] = {}
+    for spec in SPECS:
+        cloned = []
+        for row in rows.get(spec.name, []):
+            row = dict(row)
+            row["uuid"] = new(row["uuid"])
+            for column in spec.refs:
+                if row[column] is not None:
+                    row[column] = new(row[column])
+            if spec.name == "schools":
+                row["code"], row["name"] = code, f"{code} 成人文化技术学校"
+            elif spec.name == "learners":
+                body = f"{330 + number:03d}{row['id_number'][3:17]}"
+                row["id_number"] = body + ric.calc_check_digit(body + "0")
+            elif spec.name == "enrolments":
+                row["student_number"] = row["student_number"].replace(old_code, code, 1)
+            elif spec.name == "certificates":
+                row["number"] = row["number"].replace(old_code, code, 1)
+            cloned.append(row)
+        out[spec.name] = cloned
+    return out
+
+
+def baseline_insert(folder: Path, packages: list[dict[str, list[dict]]]) -> float:
+    """Plain SQLAlchemy executemany INSERTs of the decoded rows (ids given, foreign keys mapped in a dict)."""
+    db = open_database(folder / "baseline.sqlite3", create=True)
+    start = time.perf_counter()
+    with unit_of_work(db.engine) as session:
+        connection = session.connection()
+        ids: dict[str, dict[str, int]] = {spec.name: {} for spec in SPECS}
+        next_id = {spec.name: 1 for spec in SPECS}
+        seen: dict[tuple, int] = {}
+        for rows in packages:
+            for spec in SPECS:
+                values = []
+                for row in rows[spec.name]:
+                    row = dict(row)
+                    for column, target in spec.refs.items():
+                        if row[column] is not None:
+                            row[column] = ids[target.name][row[column]]
+                    key_columns = NATURAL_KEYS.get(spec.name)
+                    if key_columns:  # the same township or video from another school is the one already there
+                        key = (spec.name, *(row[c] for c in key_columns))
+                        if key in seen:
+                            ids[spec.name][row["uuid"]] = seen[key]
+                            continue
+                        seen[key] = next_id[spec.name]
+                    row["id"] = ids[spec.name][row["uuid"]] = next_id[spec.name]
+                    next_id[spec.name] += 1
+                    values.append(row)
+                if values:
+                    connection.execute(insert(spec.table), values)
+    elapsed = time.perf_counter() - start
+    db.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--schools", type=int, default=20)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    import os
+    os.environ.setdefault("ADULTSCHOOL_DATA_DIR", str(folder / "data"))
+    school, how, _ = demo_database(folder, args.learners, date(2026, 11, 23))
+    print(f"machine: {machine()}")
+    print(f"school database: {how}")
+
+    office = open_database(folder / "district.sqlite3", create=True)
+    with unit_of_work(office.engine) as session:
+        site.initialise(session, kind=SiteKind.DISTRICT, code="330206", name="分中心", actor="bench")
+        district.keygen(session, folder / "keys", PASSPHRASE, actor="bench")
+    with read_session(office.engine) as session:
+        keys = district.district_keys(session, PASSPHRASE)
+    public = (folder / "keys" / "district.pub").read_bytes()
+
+    out = folder / "school.aspkg"
+    start = time.perf_counter()
+    with unit_of_work(school.engine) as session:
+        summary = sync.export_package(session, out, district_key_file=public, full=True, actor="bench")
+    export_time = time.perf_counter() - start
+    print(f"export: {summary.rows:,} rows, {out.stat().st_size / 1e6:.1f} MB, {export_time:.2f} s")
+
+    opened = package_format.open_package(out.read_bytes(), keys)
+    rows = {spec.name: decode_lines(spec, opened.members[spec.member]) for spec in SPECS}
+    with read_session(school.engine) as session:
+        old_code = site.get_site(session).code
+    files, decoded = [], []
+    for number in range(args.schools):
+        code = f"330206-{number + 10:02d}"
+        cloned = clone_rows(rows, number, code, old_code)
+        decoded.append(cloned)
+        members = {SPEC_BY_NAME[name].member: b"".join(encode_line(SPEC_BY_NAME[name], r) for r in table_rows)
+                   for name, table_rows in cloned.items()}
+        manifest = dict(opened.manifest)
+        for key in ("format_version", "school_code", "sequence", "created_at", "members"):
+            manifest.pop(key, None)
+        manifest["school_name"] = f"{code} 成人文化技术学校"
+        data = package_format.write_package(
+            school_code=code, sequence=1, created_at=opened.header.created_at, manifest=manifest, members=members,
+            signing_key_pem=package_format.new_signing_key(), district=keys.public)
+        files.append((f"{code}.aspkg", data))
+    per_package = sum(len(v) for v in decoded[0].values())
+    print(f"packages: {args.schools} × {per_package:,} rows = {args.schools * per_package:,} rows")
+
+    gc.collect()
+    start = time.perf_counter()
+    for name, data in files:
+        with unit_of_work(office.engine) as session:
+            district.import_package(session, data, file_name=name, keys=keys, actor="bench")
+    import_time = time.perf_counter() - start
+    gc.collect()
+    baseline = baseline_insert(folder, decoded)
+    print(f"import at the district: {import_time:.1f} s ({import_time / args.schools:.2f} s per package)")
+    print(f"plain bulk insert of the same rows: {baseline:.1f} s")
+    print(f"ratio import / plain insert: {import_time / baseline:.2f} (target ≤ 3)")
+
+
+if __name__ == "__main__":
+    main()
