@@ -34,7 +34,7 @@ from adultschool.services import (
     survey,
 )
 from adultschool.services.sheet_import import ImportReport, save_rejected
-from adultschool.services.sync import ensure_signing_key
+from adultschool.services import sync as sync_service
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,9 @@ def cmd_init(args: argparse.Namespace) -> int:
             info = site.initialise(session, kind=SiteKind.DISTRICT, code=args.district,
                                    name=args.school_name or f"分中心 {args.district}", actor=audit.local_actor())
         else:
-            info = site.initialise(session, kind=SiteKind.SCHOOL, code=args.school_code, name=args.school_name,
-                                   townships=args.township, actor=audit.local_actor())
-            fingerprint = ensure_signing_key(session, actor=audit.local_actor())
+            info = sync_service.initialise_school(session, code=args.school_code, name=args.school_name,
+                                                  townships=args.township, actor=audit.local_actor())
+            fingerprint = sync_service.own_fingerprint(session)
     print(f"数据库：{db.describe()}")
     if not args.district:
         print(f"本校签名密钥指纹：{fingerprint}（分中心第一次收到数据包时会核对）")

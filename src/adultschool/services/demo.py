@@ -26,13 +26,12 @@ from adultschool.models import (
     Learner,
     Level,
     SchoolClass,
-    SiteKind,
     StudyRecord,
     Township,
     Video,
     Willingness,
 )
-from adultschool.services import registration, site, study
+from adultschool.services import registration, site, study, sync
 from adultschool.services.rules import load_rules
 
 DEMO_SCHOOL_CODE = "330206-01"
@@ -82,7 +81,7 @@ def fill_demo(session: Session, *, learners: int = 300, actor: str, seed: int = 
     today = today or date.today()
     rng = random.Random(seed)
     if not site.is_initialised(session):
-        site.initialise(session, kind=SiteKind.SCHOOL, code=DEMO_SCHOOL_CODE, name=DEMO_SCHOOL_NAME, actor=actor)
+        sync.initialise_school(session, code=DEMO_SCHOOL_CODE, name=DEMO_SCHOOL_NAME, actor=actor)
     info = site.require_school(session)
     existing = {t.name for t in site.list_townships(session)}
     for name, quota in DEMO_TOWNSHIPS.items():

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from adultschool import paths, sync
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
-from adultschool.models import SiteSetting, SyncExport, SyncSent
+from adultschool.models import SiteKind, SiteSetting, SyncExport, SyncSent
 from adultschool.models.base import new_uuid, utcnow
 from adultschool.outfiles import atomic_output
 from adultschool.services import audit, site
@@ -80,6 +80,14 @@ def ensure_signing_key(session: Session, *, actor: str) -> str:
         signing_key(session)  # refuses a missing or foreign key file
         return fingerprint
     return _make_key(session, actor=actor, reason="新建签名密钥")
+
+
+def initialise_school(session: Session, *, code: str, name: str, townships: list[str] | None = None,
+                      actor: str) -> site.SiteInfo:
+    """A new school database: its identity, the townships it serves and its signing key, made together."""
+    info = site.initialise(session, kind=SiteKind.SCHOOL, code=code, name=name, townships=townships, actor=actor)
+    ensure_signing_key(session, actor=actor)
+    return info
 
 
 def own_fingerprint(session: Session) -> str | None:

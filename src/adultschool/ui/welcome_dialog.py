@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 from adultschool import paths
 from adultschool.db import Database, open_database, read_session
 from adultschool.errors import AdultSchoolError, Cancelled
-from adultschool.models.enums import SiteKind
-from adultschool.services import demo, site
+from adultschool.services import demo, site, sync
 from adultschool.ui import ops
 from adultschool.ui.common import MessageLabel, actor, report_failure
 
@@ -164,8 +163,7 @@ class WelcomeDialog(QDialog):
         self._set_busy(True)
         self.op = ops.run_write(
             self, database.engine,
-            lambda session, _job: site.initialise(session, kind=SiteKind.SCHOOL, code=code, name=name,
-                                                  townships=townships, actor=who),
+            lambda session, _job: sync.initialise_school(session, code=code, name=name, townships=townships, actor=who),
             label="正在建立学校数据库……", title="新建学校", cancellable=False,
             on_success=lambda _info: self.accept(), on_failure=lambda exc: self._failed(exc, self.form_message),
         )
