@@ -1,18 +1,21 @@
-"""What every command module shares: exit codes, argument types, opening the database, printing tables."""
+"""What every command module shares: exit codes, argument types, opening the database (and signing in), printing tables."""
 from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import json
+import os
 import sys
 import unicodedata
 from datetime import date, datetime, time
 from typing import Callable, Protocol, Sequence
 
-from adultschool.db import Database, open_database
+from adultschool.db import Database, open_database, read_session, unit_of_work
+from adultschool.db.lock import network_warning
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Level
-from adultschool.services import registration
+from adultschool.services import accounts, audit, registration
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -32,7 +35,66 @@ def level_arg(text: str) -> Level:
 
 
 def open_db(args: argparse.Namespace, *, create: bool = False) -> Database:
-    return open_database(args.db, create=create)
+    database = open_database(args.db, create=create)
+    warning = network_warning(database.path) if database.path is not None else None
+    if warning:  # a warning, not a refusal: db/lock.py says why
+        print(f"提醒：{warning}", file=sys.stderr)
+    sign_in(args, database)
+    return database
+
+
+PASSWORD_ENV = "ADULTSCHOOL_PASSWORD"
+NEW_PASSWORD_ENV = "ADULTSCHOOL_NEW_PASSWORD"
+
+
+def sign_in(args: argparse.Namespace, database: Database) -> accounts.Principal:
+    """Who runs this command (DESIGN.md): the computer's login in single-user mode; once accounts exist, `--user`
+    with the password from ADULTSCHOOL_PASSWORD or a prompt. Kept on `args` for `actor(args)` / `principal(args)`."""
+    signed_in = getattr(args, "principal", None)
+    if signed_in is not None:
+        return signed_in
+    with read_session(database.engine) as session:
+        single = not accounts.has_accounts(session)
+    user = getattr(args, "user", None)
+    if single:
+        args.principal = accounts.single_user(audit.local_actor())
+        return args.principal
+    if not user:
+        raise accounts.NotAllowed("这个数据库已设账户：请用 --user 账户名 登录"
+                                  f"（密码取自环境变量 {PASSWORD_ENV}，或按提示输入）。")
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        password = prompt_password("密码：")
+    with unit_of_work(database.engine) as session:  # commits the failure count even when the password is wrong
+        result = accounts.authenticate(session, user, password)
+    if result.principal is None:
+        raise accounts.NotAllowed(result.message or "登录失败。")
+    args.principal = result.principal
+    return result.principal
+
+
+def prompt_password(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        raise AdultSchoolError(f"需要密码，但没有可以输入密码的终端：请用环境变量 {PASSWORD_ENV} 给出。")
+    return getpass.getpass(prompt)
+
+
+def principal(args: argparse.Namespace) -> accounts.Principal:
+    """Who signed in through `open_db(args)`."""
+    signed_in = getattr(args, "principal", None)
+    if signed_in is None:
+        raise RuntimeError("open_db(args) signs in before a command asks who is acting")
+    return signed_in
+
+
+def actor(args: argparse.Namespace) -> str:
+    """The name the services check and the audit log records."""
+    return principal(args).name
+
+
+def need(args: argparse.Namespace, permission: accounts.Permission) -> accounts.Principal:
+    """For commands that only read: the same refusal a service gives."""
+    return principal(args).require(permission)
 
 
 def display_width(text: str) -> int:

@@ -12,8 +12,9 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from adultschool.cli.common import (
-    EXIT_OK, EXIT_SOME_REJECTED, Adder, date_arg, emit, level_arg, open_db, print_table, time_arg,
+    EXIT_OK, EXIT_SOME_REJECTED, Adder, actor, date_arg, emit, level_arg, need, open_db, print_table, time_arg,
 )
+from adultschool.cli import users as users_commands
 from adultschool.cli import sync as sync_commands
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
@@ -33,6 +34,7 @@ from adultschool.services import (
     study,
     survey,
 )
+from adultschool.services.accounts import Permission
 from adultschool.services.sheet_import import ImportReport, save_rejected
 from adultschool.services import sync as sync_service
 
@@ -50,10 +52,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         if args.district:
             info = site.initialise(session, kind=SiteKind.DISTRICT, code=args.district,
-                                   name=args.school_name or f"分中心 {args.district}", actor=audit.local_actor())
+                                   name=args.school_name or f"分中心 {args.district}", actor=actor(args))
         else:
             info = sync_service.initialise_school(session, code=args.school_code, name=args.school_name,
-                                                  townships=args.township, actor=audit.local_actor())
+                                                  townships=args.township, actor=actor(args))
             fingerprint = sync_service.own_fingerprint(session)
     print(f"数据库：{db.describe()}")
     if not args.district:
@@ -66,7 +68,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db = open_db(args, create=True)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
-        summary = demo.fill_demo(session, learners=args.learners, actor=audit.local_actor(), job=job)
+        summary = demo.fill_demo(session, learners=args.learners, actor=actor(args), job=job)
     job.finish()
     print(f"数据库：{db.describe()}  学校：{summary.school}")
     print(f"demo: registered {summary.registered}, prospects {summary.prospects}, townships {summary.townships}, "
@@ -106,25 +108,26 @@ def _run_import(args: argparse.Namespace, run: Callable[[Session, ConsoleJob], I
 def cmd_roster_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: roster.import_roster(
         session, args.file, registered_on=args.registered_on or date.today(), township=args.township,
-        actor=audit.local_actor(), dry_run=args.dry_run, job=job))
+        actor=actor(args), dry_run=args.dry_run, job=job))
 
 
 def cmd_roster_export(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
-        count = roster.export_roster(session, args.out, level=args.level, job=ConsoleJob())
+        count = roster.export_roster(session, args.out, level=args.level, job=ConsoleJob(), actor=actor(args))
     print(f"exported {count} to {args.out}")
     return EXIT_OK
 
 
 def cmd_survey_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: survey.import_survey(
-        session, args.file, actor=audit.local_actor(), surveyed_on=args.surveyed_on or date.today(),
+        session, args.file, actor=actor(args), surveyed_on=args.surveyed_on or date.today(),
         township=args.township, dry_run=args.dry_run, job=job))
 
 
 def cmd_survey_list(args: argparse.Namespace) -> int:
     db = open_db(args)
+    need(args, Permission.VIEW_LEARNERS)
     with read_session(db.engine) as session:
         if args.progress:
             progress = survey.survey_progress(session)
@@ -150,10 +153,12 @@ def cmd_learners_list(args: argparse.Namespace) -> int:
     db = open_db(args)
     flt = learners.LearnerFilter(search=args.search, level=args.level,
                                  status=EnrolmentStatus(args.status) if args.status else None)
-    with read_session(db.engine) as session:
-        rows = learners.list_learners(session, flt, unmasked=args.unmasked, limit=args.limit)
+    need(args, Permission.VIEW_LEARNERS)
+    # Showing full ID numbers is audited, so that listing runs in a write transaction.
+    with (unit_of_work if args.unmasked else read_session)(db.engine) as session:
+        rows = learners.list_learners(session, flt, unmasked=args.unmasked, limit=args.limit, actor=actor(args))
     if args.unmasked:
-        log.info("learners list --unmasked by %s: %d rows", audit.local_actor(), len(rows))
+        log.info("learners list --unmasked by %s: %d rows", actor(args), len(rows))
     records = [r.as_json() for r in rows]
     if args.format == "table":
         for record in records:
@@ -185,7 +190,7 @@ def cmd_rules_set(args: argparse.Namespace) -> int:
         value = args.value  # a bare word such as 03-31
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        rules.set_rule(session, args.key, value, actor=audit.local_actor())
+        rules.set_rule(session, args.key, value, actor=actor(args))
     print(f"rule {args.key} set to {json.dumps(value, ensure_ascii=False)}")
     return EXIT_OK
 
@@ -195,9 +200,9 @@ def cmd_township_add(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         info = site.get_site(session)
         site.add_township(session, args.name, school_code=info.code if info.kind is SiteKind.SCHOOL else None,
-                          actor=audit.local_actor())
+                          actor=actor(args))
         if args.quota is not None:
-            site.set_quota(session, args.name, args.year, args.quota, actor=audit.local_actor())
+            site.set_quota(session, args.name, args.year, args.quota, actor=actor(args))
     print(f"added township {args.name}")
     return EXIT_OK
 
@@ -205,7 +210,7 @@ def cmd_township_add(args: argparse.Namespace) -> int:
 def cmd_township_quota(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        site.set_quota(session, args.name, args.year, args.quota, actor=audit.local_actor())
+        site.set_quota(session, args.name, args.year, args.quota, actor=actor(args))
     print(f"quota {args.name} {args.year} set to {args.quota}")
     return EXIT_OK
 
@@ -236,7 +241,7 @@ def cmd_class_create(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         info = classes.create_class(session, name=args.name, class_type=classes.parse_class_type(args.type), level=args.level,
                                     starts_on=args.starts_on or date.today(), teaching_site=args.site, teacher=args.teacher,
-                                    actor=audit.local_actor())
+                                    actor=actor(args))
     print(f"created class {info.name}")
     return EXIT_OK
 
@@ -257,7 +262,7 @@ def cmd_class_add_learners(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         school_class = classes.find_class(session, args.name)
         added = classes.add_members(session, school_class.id, args.student_numbers, joined_on=args.joined_on or date.today(),
-                                    actor=audit.local_actor())
+                                    actor=actor(args))
     print(f"added {added} to {args.name}")
     return EXIT_OK
 
@@ -267,27 +272,29 @@ def cmd_class_session(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         school_class = classes.find_class(session, args.name)
         info = classes.create_session(session, school_class.id, held_on=args.date, hours=args.hours, course=args.course,
-                                      topic=args.topic, starts_at=args.start, actor=audit.local_actor())
+                                      topic=args.topic, starts_at=args.start, actor=actor(args))
     print(f"created session {args.name} {info.held_on} {info.hours:g} h")
     return EXIT_OK
 
 
 def cmd_attendance_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: classes.import_attendance(
-        session, args.file, actor=audit.local_actor(), dry_run=args.dry_run, job=job))
+        session, args.file, actor=actor(args), dry_run=args.dry_run, job=job))
 
 
 def cmd_study_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: study.import_study(
-        session, args.file, actor=audit.local_actor(), dry_run=args.dry_run, job=job))
+        session, args.file, actor=actor(args), dry_run=args.dry_run, job=job))
 
 
 def cmd_readiness(args: argparse.Namespace) -> int:
     db = open_db(args)
     as_of = args.as_of or date.today()
-    with read_session(db.engine) as session:
+    need(args, Permission.VIEW_LEARNERS)
+    with (unit_of_work if args.unmasked else read_session)(db.engine) as session:  # unmasking is audited
         class_id = classes.find_class(session, args.class_name).id if args.class_name else None
-        rows = readiness.readiness(session, as_of, level=args.level, class_id=class_id, unmasked=args.unmasked)
+        rows = readiness.readiness(session, as_of, level=args.level, class_id=class_id, unmasked=args.unmasked,
+                                   actor=actor(args))
     if args.ready_only:
         rows = [r for r in rows if r.ready]
     if args.format == "json":
@@ -323,7 +330,7 @@ def cmd_totals_rebuild(args: argparse.Namespace) -> int:
         print(f"totals match the records for {len(computed)} enrolments")
         return EXIT_OK
     with unit_of_work(db.engine) as session:
-        count = study.rebuild_totals(session)
+        count = study.rebuild_totals(session, actor=actor(args))
     print(f"rebuilt totals for {count} enrolments")
     return EXIT_OK
 
@@ -333,7 +340,7 @@ def cmd_exam_apply(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         site_info = site.require_school(session)
         round_name = args.round or f"{args.as_of.year}年{args.as_of.month}月结业考试"
-        rows = exams.apply_for_exam(session, args.as_of, round_name=round_name, actor=audit.local_actor(),
+        rows = exams.apply_for_exam(session, args.as_of, round_name=round_name, actor=actor(args),
                                     student_numbers=args.student_number or None)
         # Written inside the transaction: if the list cannot be written, nobody is marked as applied.
         exams.write_application_list(args.out, rows, school_name=site_info.name, round_name=round_name)
@@ -344,13 +351,13 @@ def cmd_exam_apply(args: argparse.Namespace) -> int:
 
 def cmd_exam_results_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: exams.import_results(
-        session, args.file, actor=audit.local_actor(), dry_run=args.dry_run, job=job))
+        session, args.file, actor=actor(args), dry_run=args.dry_run, job=job))
 
 
 def cmd_graduate(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        report = exams.graduate(session, args.as_of or date.today(), actor=audit.local_actor())
+        report = exams.graduate(session, args.as_of or date.today(), actor=actor(args))
     for number, name, certificate in report.graduated:
         print(f"毕业 {number} {name} 证书编号 {certificate}")
     for number, name, reason in report.held_back:
@@ -363,7 +370,7 @@ def cmd_skill_add(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         exams.record_skill_certificate(session, student_number=args.student_number, name=args.name, number=args.number,
-                                       issued_on=args.issued_on, actor=audit.local_actor())
+                                       issued_on=args.issued_on, actor=actor(args))
     print(f"recorded skill certificate {args.number}")
     return EXIT_OK
 
@@ -371,7 +378,7 @@ def cmd_skill_add(args: argparse.Namespace) -> int:
 def cmd_report_credit_bank(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
-        count = exams.write_credit_bank(session, args.out)
+        count = exams.write_credit_bank(session, args.out, actor=actor(args))
     print(f"exported {count} results to {args.out}")
     return EXIT_OK
 
@@ -379,7 +386,7 @@ def cmd_report_credit_bank(args: argparse.Namespace) -> int:
 def cmd_report_household(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
-        count = exams.write_household(session, args.out)
+        count = exams.write_household(session, args.out, actor=actor(args))
     print(f"exported {count} graduates to {args.out}")
     return EXIT_OK
 
@@ -390,7 +397,7 @@ def cmd_print_certificates(args: argparse.Namespace) -> int:
     db = open_db(args)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
-        printed = documents.print_certificates(session, args.out, actor=audit.local_actor(),
+        printed = documents.print_certificates(session, args.out, actor=actor(args),
                                                student_numbers=args.student_number or None, reprint=args.reprint,
                                                reason=args.reason, font=args.font, job=job)
     job.finish()
@@ -404,14 +411,16 @@ def cmd_print_forms(args: argparse.Namespace) -> int:
     with read_session(db.engine) as session:
         if args.kind == "registration":
             printed = documents.print_registration_forms(session, args.out, student_numbers=args.student_number or None,
-                                                         font=args.font, job=job)
+                                                         font=args.font, job=job, actor=actor(args))
         elif args.kind == "summary":
-            printed = documents.print_summary_form(session, args.out, level=args.level, font=args.font, job=job)
+            printed = documents.print_summary_form(session, args.out, level=args.level, font=args.font, job=job,
+                                                   actor=actor(args))
         else:
             if not args.class_name:
                 raise AdultSchoolError("签到表请用 --class 指定班级（可用 --date 指定日期，默认今天）。")
             printed = documents.print_signin_sheet(session, args.out, class_name=args.class_name,
-                                                   held_on=args.date or date.today(), font=args.font, job=job)
+                                                   held_on=args.date or date.today(), font=args.font, job=job,
+                                                   actor=actor(args))
     job.finish()
     print(f"printed {args.kind} form: {printed.pages} pages, {len(printed.names)} learners, to {args.out}")
     return EXIT_OK
@@ -421,7 +430,7 @@ def cmd_config_font(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         if args.path or args.default:
-            font = documents.set_font(session, None if args.default else args.path)
+            font = documents.set_font(session, None if args.default else args.path, actor=actor(args))
             print(f"print font: {font.path if font else '默认（LXGW 文楷）'}")
         else:
             print(f"print font: {documents.font_for(session).path}")
@@ -500,6 +509,7 @@ def register(commands, add: Adder) -> None:
 
     group = commands.add_parser("audit", help="审计记录").add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
     add(group, "verify", cmd_audit_verify, "检查审计链是否完整")
+    users_commands.add_audit_list(group, add)
 
     group = commands.add_parser("class", help="班级（村班、厂班、夜校班、重修班）").add_subparsers(
         dest="class_command", metavar="COMMAND", required=True)

@@ -1,4 +1,5 @@
 """SQLAlchemy 2 typed models: no Qt, no I/O besides the database."""
+from adultschool.models.accounts import Account, Role
 from adultschool.models.audit import AuditEntry
 from adultschool.models.base import Base
 from adultschool.models.enums import (
@@ -45,6 +46,7 @@ from adultschool.models.teaching import (
 )
 
 __all__ = [
+    "Account",
     "Attendance",
     "AttendanceStatus",
     "AuditEntry",
@@ -66,6 +68,7 @@ __all__ = [
     "Learner",
     "LearningMode",
     "Level",
+    "Role",
     "Rule",
     "School",
     "SchoolClass",

@@ -28,7 +28,7 @@ from adultschool.models import (
     Level,
     SchoolClass,
 )
-from adultschool.services import audit
+from adultschool.services import accounts, audit
 from adultschool.services.registration import mask_name
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
@@ -118,6 +118,7 @@ class SessionInfo:
 
 def create_class(session: Session, *, name: str, class_type: ClassType, level: Level, starts_on: date,
                  teaching_site: str | None = None, teacher: str | None = None, actor: str) -> ClassInfo:
+    accounts.require(session, actor, accounts.Permission.MANAGE_CLASSES)
     site = require_school(session)
     name = clean_text(name) or ""
     if not name:
@@ -169,6 +170,7 @@ def find_class(session: Session, name: str) -> SchoolClass:
 
 def add_members(session: Session, class_id: int, student_numbers: Sequence[str], *, joined_on: date, actor: str) -> int:
     """Puts enrolments on the class roster by student number; the enrolment's level must be the class's."""
+    accounts.require(session, actor, accounts.Permission.MANAGE_CLASSES)
     school_class = session.get(SchoolClass, class_id)
     if school_class is None:
         raise AdultSchoolError("找不到这个班级。")
@@ -199,6 +201,7 @@ def create_session(session: Session, class_id: int, *, held_on: date, hours: flo
     school_class = session.get(SchoolClass, class_id)
     if school_class is None:
         raise AdultSchoolError("找不到这个班级。")
+    accounts.require_class(session, actor, class_id)
     hours = check_hours(hours)
     rules = load_rules(session)
     course_name = match_course(course, rules)[0] if clean_text(course) else None
@@ -283,6 +286,7 @@ class Mark:
 def save_roll_call(session: Session, session_id: int, marks: Sequence[Mark], *, actor: str) -> int:
     """Writes the statuses; a changed past mark is audited with before and after. Returns how many changed."""
     info = session_info(session, session_id)
+    accounts.require_class(session, actor, info.class_id)
     rules = load_rules(session)
     members = set(session.execute(select(ClassMember.enrolment_id).where(ClassMember.class_id == info.class_id)).scalars())
     existing = {a.enrolment_id: a for a in session.execute(select(Attendance).where(Attendance.session_id == session_id)).scalars()}
@@ -354,6 +358,7 @@ def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool
                       job: JobContext | None = None) -> ImportReport:
     """Sheets teachers filled on paper or in Excel: class, date, hours, ID or student number, status."""
     job = job or NullJob()
+    accounts.require(session, actor, accounts.Permission.IMPORT)
     require_school(session)
     rules = load_rules(session)
     sheets = read_table(path, job=job)

@@ -115,7 +115,7 @@ def fill_demo(session: Session, *, learners: int = 300, actor: str, seed: int = 
     prospects = _survey_prospects(session, rng, used, max(learners // 5, 5), townships, today)
     job.report(0, None, "生成班级、考勤和学习记录")
     classes, attendance, records = _teaching(session, rng, info.school_id, rules, today)
-    study.rebuild_totals(session)
+    study.rebuild_totals(session, actor=actor)
     return DemoSummary(school=info.name, townships=len(townships), registered=len(batch.registered), prospects=prospects,
                        classes=classes, attendance=attendance, study_records=records)
 

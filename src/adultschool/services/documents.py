@@ -28,7 +28,7 @@ from adultschool.printing import (
     write_signin_sheet,
 )
 from adultschool.printing import write_summary_form as write_summary_pdf
-from adultschool.services import exams, roster
+from adultschool.services import accounts, audit, exams, roster
 from adultschool.services.classes import find_class
 from adultschool.services.site import require_school
 
@@ -40,18 +40,23 @@ def chosen_font_path(session: Session) -> str | None:
     return row.value if row and row.value else None
 
 
-def set_font(session: Session, path: str | None) -> PdfFont | None:
+def set_font(session: Session, path: str | None, *, actor: str | None = None) -> PdfFont | None:
     """The font every printed document of this database uses (a site setting); None returns to the shipped default."""
+    who = accounts.require(session, actor, accounts.Permission.PRINT)
     row = session.get(SiteSetting, FONT_SETTING)
+    before = row.value if row is not None else None
+    font = find_font(path) if path else None  # refuses a missing or unusable file before it is stored
     if not path:
         if row is not None:
             session.delete(row)
-        return None
-    font = find_font(path)  # refuses a missing or unusable file before it is stored
-    if row is None:
+    elif row is None:
         session.add(SiteSetting(key=FONT_SETTING, value=str(path)))
     else:
         row.value = str(path)
+    after = str(path) if path else None
+    if after != before:
+        audit.record(session, actor=who.name, action="settings.font", entity="site_settings", summary="修改打印字体",
+                     before={"font": before}, after={"font": after})
     return font
 
 
@@ -119,7 +124,9 @@ def registration_forms(session: Session, student_numbers: Sequence[str] | None =
 
 
 def print_registration_forms(session: Session, out: Path, *, student_numbers: Sequence[str] | None = None,
-                             font: str | Path | None = None, job: JobContext | None = None) -> Printed:
+                             font: str | Path | None = None, job: JobContext | None = None,
+                             actor: str | None = None) -> Printed:
+    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)  # the form shows ID number and phone
     forms = registration_forms(session, student_numbers)
     if not forms:
         raise AdultSchoolError("没有在读的学员，无表可打。")
@@ -128,17 +135,19 @@ def print_registration_forms(session: Session, out: Path, *, student_numbers: Se
 
 
 def print_summary_form(session: Session, out: Path, *, level: Level | None = None, font: str | Path | None = None,
-                       job: JobContext | None = None) -> Printed:
+                       job: JobContext | None = None, actor: str | None = None) -> Printed:
     """The R13 summary form as PDF: the same rows as the xlsx export."""
+    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)  # R13 lists ID numbers and phones
     rows = roster.summary_rows(session, level)
     pages = write_summary_pdf(out, unit=_school_name(session), rows=rows, font=font_for(session, font), job=job)
     return Printed(pages, tuple(r.name for r in rows))
 
 
 def print_signin_sheet(session: Session, out: Path, *, class_name: str, held_on: date, font: str | Path | None = None,
-                       job: JobContext | None = None) -> Printed:
+                       job: JobContext | None = None, actor: str | None = None) -> Printed:
     """签到表 of a class for a day: its session's course, topic and hours if one is recorded, and every learner."""
     school_class: SchoolClass = find_class(session, class_name)
+    accounts.require_class(session, actor, school_class.id)  # names and student numbers: the class's teacher too
     lesson = session.execute(select(ClassSession).where(ClassSession.class_id == school_class.id,
                                                         ClassSession.held_on == held_on).order_by(ClassSession.starts_at)).scalars().first()
     learners = session.execute(

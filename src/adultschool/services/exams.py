@@ -30,13 +30,14 @@ from adultschool.models import (
     ExamApplication,
     ExamMark,
     ExamResult,
+    Gender,
     Learner,
     Level,
     School,
     SiteSetting,
     SkillCertificate,
 )
-from adultschool.services import audit, readiness
+from adultschool.services import accounts, audit, readiness
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
@@ -88,11 +89,12 @@ def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str
 
     Their enrolments are marked as applied. A named learner who is not ready is refused with the reason.
     """
+    accounts.require(session, actor, accounts.Permission.EXAMS)
     rules = load_rules(session)
     round_name = clean_text(round_name) or ""
     if not round_name:
         raise AdultSchoolError("请填写考试批次名称（如“2026年12月结业考试”）。")
-    standing = {r.student_number: r for r in readiness.readiness(session, as_of, unmasked=True)}
+    standing = {r.student_number: r for r in readiness.readiness(session, as_of)}
     if student_numbers is not None:
         wanted = [clean_text(n) or "" for n in student_numbers]
         for number in wanted:
@@ -105,9 +107,13 @@ def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str
     else:
         chosen = [r for r in standing.values() if r.ready]
     passed = passed_courses(session, [r.enrolment_id for r in chosen])
-    genders = dict(session.execute(
-        select(Enrolment.id, Learner.gender).join(Learner, Learner.id == Enrolment.learner_id)
-        .where(Enrolment.id.in_([r.enrolment_id for r in chosen]))).all()) if chosen else {}
+    people: dict[int, tuple[Gender, str]] = {}
+    chosen_ids = [r.enrolment_id for r in chosen]
+    for start in range(0, len(chosen_ids), CHUNK):
+        for enrolment_id, gender, id_number in session.execute(
+            select(Enrolment.id, Learner.gender, Learner.id_number).join(Learner, Learner.id == Enrolment.learner_id)
+            .where(Enrolment.id.in_(chosen_ids[start:start + CHUNK]))):
+            people[enrolment_id] = (gender, id_number)
     rows = []
     applied_ids: list[int] = []
     for row in sorted(chosen, key=lambda r: r.student_number):
@@ -118,7 +124,8 @@ def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str
         session.add(ExamApplication(enrolment_id=row.enrolment_id, round_name=round_name, applied_on=as_of,
                                     courses=json.dumps(courses, ensure_ascii=False)))
         applied_ids.append(row.enrolment_id)
-        rows.append(ApplicationRow(row.student_number, row.name, genders[row.enrolment_id].label, row.id_number,
+        gender, id_number = people[row.enrolment_id]
+        rows.append(ApplicationRow(row.student_number, row.name, gender.label, id_number,
                                    level.label, row.registered_on, row.months_done, row.video_hours, courses))
     for start in range(0, len(applied_ids), CHUNK):
         session.execute(
@@ -181,6 +188,7 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
                    job: JobContext | None = None) -> ImportReport:
     """Scores per learner and course returned by the district. Re-importing a file changes nothing; a new date is a retake."""
     job = job or NullJob()
+    accounts.require(session, actor, accounts.Permission.EXAMS)
     require_school(session)
     rules = load_rules(session)
     sheets = read_table(path, job=job)
@@ -241,6 +249,9 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
         select(ExamResult).where(ExamResult.enrolment_id.in_({r.enrolment_id for r in results}))).scalars()} if results else {}
     seen: dict[tuple[int, str, date | None], int] = {}
     touched: set[int] = set()
+    numbers = {enrolment_id: number for number, (enrolment_id, _, _) in by_number.items()}
+    changed_before: dict[str, object] = {}
+    changed_after: dict[str, object] = {}
     for result in results:
         key = (result.enrolment_id, result.course, result.exam_date)
         if key in seen:
@@ -253,6 +264,9 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
             session.add(ExamResult(enrolment_id=result.enrolment_id, course=result.course, mark=result.mark,
                                    score=result.score, exam_date=result.exam_date, passed=passed))
         elif (old.mark, old.score, old.passed) != (result.mark, result.score, passed):
+            key_text = f"{numbers.get(result.enrolment_id, result.enrolment_id)} {result.course} {result.exam_date or ''}".strip()
+            changed_before[key_text] = {"mark": old.mark.value, "score": old.score, "passed": old.passed}
+            changed_after[key_text] = {"mark": result.mark.value, "score": result.score, "passed": passed}
             old.mark, old.score, old.passed = result.mark, result.score, passed
         else:
             report.imported += 1
@@ -261,14 +275,36 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
         report.updated += 1
         touched.add(result.enrolment_id)
     session.flush()
+    statuses_before = _statuses(session, sorted(touched))
     _settle_statuses(session, sorted(touched), rules)
+    session.flush()
+    statuses_after = _statuses(session, sorted(touched))
+    moved = {n: (statuses_before[n].value, s.value) for n, s in statuses_after.items() if statuses_before.get(n) != s}
     report.rejected.sort(key=lambda p: p.row)
     if touched:
+        before: dict[str, object] = {}
+        after: dict[str, object] = {}
+        if changed_before:
+            before["results"], after["results"] = changed_before, changed_after
+        if moved:
+            before["statuses"] = {n: b for n, (b, _) in moved.items()}
+            after["statuses"] = {n: a for n, (_, a) in moved.items()}
         audit.record(session, actor=actor, action="exam.results", entity="exam_results",
-                     summary=f"成绩导入（{report.file}）：{report.updated} 条成绩，涉及 {len(touched)} 个学籍")
+                     summary=f"成绩导入（{report.file}）：{report.updated} 条成绩，涉及 {len(touched)} 个学籍"
+                             + (f"，其中改动原有成绩 {len(changed_after)} 条" if changed_after else ""),
+                     before=before or None, after=after or None)
     if savepoint is not None:
         savepoint.rollback()
     return report
+
+
+def _statuses(session: Session, enrolment_ids: list[int]) -> dict[str, EnrolmentStatus]:
+    """Student number → status, for the audit log's before and after."""
+    found: dict[str, EnrolmentStatus] = {}
+    for start in range(0, len(enrolment_ids), CHUNK):
+        found.update(session.execute(select(Enrolment.student_number, Enrolment.status)
+                                     .where(Enrolment.id.in_(enrolment_ids[start:start + CHUNK]))).all())
+    return found
 
 
 def _settle_statuses(session: Session, enrolment_ids: list[int], rules: Rules) -> None:
@@ -311,6 +347,7 @@ def check_code(secret: bytes, number: str, id_number: str, issued_on: date) -> s
 
 def graduate(session: Session, as_of: date, *, actor: str) -> GraduationReport:
     """Every enrolment that passed all required courses graduates; numbers are given in student-number order."""
+    accounts.require(session, actor, accounts.Permission.EXAMS)
     site = require_school(session)
     rules = load_rules(session)
     candidates = session.execute(
@@ -339,6 +376,7 @@ def graduate(session: Session, as_of: date, *, actor: str) -> GraduationReport:
         counter = CertificateCounter(school_id=site.school_id, year=as_of.year, last_serial=0)
         session.add(counter)
     secret = _certificate_secret(session)
+    statuses_before = {enrolment.student_number: enrolment.status.value for enrolment, _ in ready}
     for enrolment, learner in ready:
         counter.last_serial += 1
         number = certificate_number(site.code, as_of.year, counter.last_serial)
@@ -348,13 +386,17 @@ def graduate(session: Session, as_of: date, *, actor: str) -> GraduationReport:
         report.graduated.append((enrolment.student_number, learner.name, number))
     session.flush()
     audit.record(session, actor=actor, action="graduate", entity="certificates",
-                 summary=f"{as_of} 毕业 {len(report.graduated)} 人", after={"certificates": [g[2] for g in report.graduated]})
+                 summary=f"{as_of} 毕业 {len(report.graduated)} 人", before={"statuses": statuses_before},
+                 after={"certificates": [g[2] for g in report.graduated],
+                        "statuses": {g[0]: EnrolmentStatus.GRADUATED.value for g in report.graduated},
+                        "certificate_of": {g[0]: g[2] for g in report.graduated}})
     return report
 
 
 def record_skill_certificate(session: Session, *, student_number: str, name: str, number: str, issued_on: date,
                              actor: str) -> None:
     """The vocational skill certificate (R5) of the learner behind a student number."""
+    accounts.require(session, actor, accounts.Permission.EXAMS)
     learner = session.execute(select(Learner).join(Enrolment, Enrolment.learner_id == Learner.id)
                               .where(Enrolment.student_number == (clean_text(student_number) or ""))).scalar()
     if learner is None:
@@ -394,6 +436,7 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
                           reprint: bool = False, reason: str | None = None) -> list[CertificateToPrint]:
     """Records the printing and returns what to print. A first printing is of certificates never printed (all, or
     those named); printing one again is a reprint (补发): it needs the numbers and a reason, and keeps the number."""
+    accounts.require(session, actor, accounts.Permission.PRINT)
     reason = clean_text(reason)
     if reprint and not reason:
         raise AdultSchoolError("补发证书必须写明原因（如“原证书遗失”）。")
@@ -470,14 +513,16 @@ def household_rows(session: Session) -> list[list[object]]:
     ]
 
 
-def write_credit_bank(session: Session, path: Path) -> int:
+def write_credit_bank(session: Session, path: Path, *, actor: str | None = None) -> int:
+    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)  # the list carries full ID numbers
     rows = credit_bank_rows(session)
     write_table(path, title="学分银行成绩清单", headers=("身份证号码", "姓名", "课程", "成绩", "考试日期", "学校"), rows=rows,
                 text_columns=("身份证号码",), widths=(22, 10, 30, 8, 12, 36))
     return len(rows)
 
 
-def write_household(session: Session, path: Path) -> int:
+def write_household(session: Session, path: Path, *, actor: str | None = None) -> int:
+    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)  # the list carries full ID numbers
     rows = household_rows(session)
     write_table(path, title="成人“双证制”毕业学员名单（户籍学历变更）", headers=("姓名", "身份证号码", "现文化程度", "毕业证书编号", "毕业日期"),
                 rows=rows, text_columns=("身份证号码", "毕业证书编号"), widths=(10, 22, 12, 26, 12))

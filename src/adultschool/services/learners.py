@@ -1,6 +1,7 @@
 """Finding learners: one row per enrolment, filtered, searched and sorted in SQL, paged for the GUI's lazy model.
 
-ID numbers and phones leave this module masked unless the caller asks for them in full.
+ID numbers and phones leave this module masked unless the caller asks for them in full; asking needs the
+VIEW_FULL_ID permission and is written to the audit log (so it runs in a write transaction).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from adultschool import idcard
 from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, Township
+from adultschool.services import accounts
 from adultschool.textnorm import clean_text
 
 
@@ -107,7 +109,12 @@ def list_learners(
     offset: int = 0,
     limit: int | None = None,
     unmasked: bool = False,
+    actor: str | None = None,
+    what: str = "学员名单",
 ) -> list[LearnerRow]:
+    """With `unmasked`, the actor must be allowed full ID numbers, and `what` names the list in the audit entry."""
+    if unmasked:
+        accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)
     order = SORT_COLUMNS.get(sort, Enrolment.student_number)
     query = (
         select(
@@ -130,4 +137,33 @@ def list_learners(
             registered_on=r[7], township=r[8], phone=r[9] if unmasked else mask_phone(r[9]),
             education=r[10], employer=r[11],
         ))
+    if unmasked:
+        accounts.reveal(session, actor, what=what, count=len(rows))
     return rows
+
+
+@dataclass(frozen=True)
+class FullIdentity:
+    enrolment_id: int
+    student_number: str
+    name: str
+    id_number: str
+    phone: str | None
+
+
+def reveal_ids(session: Session, enrolment_ids: list[int], *, actor: str | None,
+               what: str = "学员名单") -> dict[int, FullIdentity]:
+    """Full ID numbers and phones of the chosen enrolments (the GUI's 显示完整身份证号), audited with their student numbers."""
+    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)
+    found: dict[int, FullIdentity] = {}
+    wanted = list(dict.fromkeys(enrolment_ids))
+    for start in range(0, len(wanted), 500):
+        for enrolment_id, number, name, id_number, phone in session.execute(
+            select(Enrolment.id, Enrolment.student_number, Learner.name, Learner.id_number, Learner.phone)
+            .join(Learner, Enrolment.learner_id == Learner.id).where(Enrolment.id.in_(wanted[start:start + 500]))
+        ):
+            found[enrolment_id] = FullIdentity(enrolment_id, number, name, id_number, phone)
+    if found:
+        accounts.reveal(session, actor, what=what, count=len(found),
+                        student_numbers=sorted(f.student_number for f in found.values()))
+    return found

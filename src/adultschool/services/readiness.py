@@ -29,6 +29,7 @@ from adultschool.models import (
     Video,
 )
 from adultschool.months import add_months, months_completed
+from adultschool.services import accounts
 from adultschool.services.rules import load_rules
 
 # Readiness concerns learners still studying; those who applied, passed or graduated have moved on.
@@ -67,7 +68,10 @@ class ReadinessRow(NamedTuple):
 
 
 def readiness(session: Session, as_of: date, *, level: Level | None = None, class_id: int | None = None,
-              unmasked: bool = False) -> list[ReadinessRow]:
+              unmasked: bool = False, actor: str | None = None) -> list[ReadinessRow]:
+    """With `unmasked`, the actor must be allowed full ID numbers, and the showing is audited (a write transaction)."""
+    if unmasked:
+        accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)
     rules = load_rules(session)
     min_hours = float(rules.min_video_hours)
     count_class_hours = rules.class_hours_count
@@ -110,6 +114,8 @@ def readiness(session: Session, as_of: date, *, level: Level | None = None, clas
                 round(class_hours, 2), not missing, time_done_on if short <= 0.005 else None, missing,
             ))
         rows.sort(key=itemgetter(1))
+    if unmasked:
+        accounts.reveal(session, actor, what=f"可报考名单（{as_of}）", count=len(rows))
     return rows
 
 

@@ -26,7 +26,7 @@ from adultschool.models import (
 )
 from adultschool.db.bulk import bulk_insert
 from adultschool.models.base import new_uuid
-from adultschool.services import audit
+from adultschool.services import accounts, audit, changes
 from adultschool.services.site import require_school
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, normalise_phone
@@ -302,6 +302,7 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     Bulk and set-based: a few queries per 500 rows, whatever the batch size. The caller owns the transaction.
     """
     job = job or NullJob()
+    accounts.require(session, actor, accounts.Permission.REGISTER)
     site = require_school(session)
     batch = RegistrationBatch()
     townships = _township_ids(session, rows)
@@ -352,8 +353,15 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
         bulk_insert(session, Learner.__table__, chunk)
         job.report(start + len(chunk), len(accepted) * 2, "写入学员")
     people.update(_existing_people(session, [r.id_number for _, r in new_people]))
+    details_before = changes.learner_details(session, [people[r.id_number].id for _, r in known])
+    changed_before: dict[str, dict] = {}
+    changed_after: dict[str, dict] = {}
     for _, row in known:
         given = {k: v for k, v in _person_values(row, townships).items() if v is not None and k not in ("id_number",)}
+        person = people[row.id_number]
+        old, new = changes.diff(details_before.get(person.id, {}), given)
+        if new:
+            changed_before[person.uuid], changed_after[person.uuid] = old, new
         session.execute(
             update(Learner).where(Learner.id == people[row.id_number].id)
             .values(**given, version=Learner.version + 1), execution_options={"synchronize_session": False}
@@ -391,8 +399,11 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     audit.record(
         session, actor=actor, action="learner.register", entity="enrolments",
         entity_uuid=batch.registered[0].enrolment_uuid if len(batch.registered) == 1 else None,
-        summary=f"{source}：登记 {len(batch.registered)} 人",
-        after={"student_numbers": [r.student_number for r in batch.registered]},
+        summary=f"{source}：登记 {len(batch.registered)} 人"
+                + (f"，其中 {len(changed_after)} 人的登记信息有改动" if changed_after else ""),
+        before={"learners": changed_before} if changed_before else None,
+        after={"student_numbers": [r.student_number for r in batch.registered],
+               **({"learners": changed_after} if changed_after else {})},
     )
     return batch
 

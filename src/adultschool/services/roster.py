@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, School
-from adultschool.services import registration
+from adultschool.services import accounts, registration
 from adultschool.services.registration import CheckedRegistration, RegistrationInput
 from adultschool.services.rules import load_rules
 from adultschool.services.site import find_township, require_school
@@ -51,6 +51,7 @@ def import_roster(
 ) -> ImportReport:
     """Reads the workbook, checks every row, registers the good ones. With dry_run the same work is rolled back."""
     job = job or NullJob()
+    accounts.require(session, actor, accounts.Permission.IMPORT)
     require_school(session)
     rules = load_rules(session)
     if township:
@@ -154,8 +155,10 @@ def summary_rows(session: Session, level: Level | None = None) -> list[SummaryRo
     ]
 
 
-def export_roster(session: Session, path: Path, *, level: Level | None = None, job: JobContext | None = None) -> int:
-    """Writes the R13 registration summary form; returns the number of learners on it."""
+def export_roster(session: Session, path: Path, *, level: Level | None = None, job: JobContext | None = None,
+                  actor: str | None = None) -> int:
+    """Writes the R13 registration summary form (full ID numbers and phones); returns the number of learners on it."""
+    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)
     site = require_school(session)
     school_name = session.execute(select(School.name).where(School.id == site.school_id)).scalar_one()
     rows = summary_rows(session, level)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Rule
-from adultschool.services import audit
+from adultschool.services import accounts, audit
 from adultschool.settings import SPECS_BY_KEY, Rules, check_rule_value
 
 
@@ -19,6 +19,7 @@ def load_rules(session: Session) -> Rules:
 
 
 def set_rule(session: Session, key: str, value: Any, *, actor: str) -> Rules:
+    accounts.require(session, actor, accounts.Permission.EDIT_RULES)
     check_rule_value(key, value)
     before = load_rules(session).values[key]
     row = session.get(Rule, key)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from adultschool.errors import AdultSchoolError
 from adultschool.models import School, SiteKind, SiteSetting, Township, TownshipQuota
-from adultschool.services import audit
+from adultschool.services import accounts, audit
 
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{1,38}$")
 
@@ -59,6 +59,7 @@ def require_school(session: Session) -> SiteInfo:
 
 def initialise(session: Session, *, kind: SiteKind, code: str, name: str, townships: list[str] | None = None,
                actor: str) -> SiteInfo:
+    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
     code, name = code.strip(), name.strip()
     if is_initialised(session):
         site = get_site(session)
@@ -85,6 +86,7 @@ def initialise(session: Session, *, kind: SiteKind, code: str, name: str, townsh
 
 
 def add_township(session: Session, name: str, *, school_code: str | None, actor: str) -> TownshipInfo:
+    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
     name = name.strip()
     if not name:
         raise AdultSchoolError("街道/镇名称不能为空。")
@@ -105,6 +107,7 @@ def add_township(session: Session, name: str, *, school_code: str | None, actor:
 
 def set_quota(session: Session, township_name: str, year: int, quota: int, *, actor: str) -> None:
     """R8: a township's yearly task number."""
+    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
     if quota < 0:
         raise AdultSchoolError("任务数不能为负数。")
     township = find_township(session, township_name)

@@ -18,7 +18,7 @@ from adultschool.db.bulk import bulk_insert
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Attendance, Enrolment, EnrolmentStatus, Learner, Level, StudyRecord, StudyTotal, Video
-from adultschool.services import audit
+from adultschool.services import accounts, audit
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
@@ -96,6 +96,7 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
                  today: date | None = None) -> ImportReport:
     """Reads the export, keeps the largest minutes per enrolment and video, and updates the kept totals."""
     job = job or NullJob()
+    accounts.require(session, actor, accounts.Permission.IMPORT)
     rules = load_rules(session)
     sheets = read_table(path, job=job)
     report, sheet, header = start_report(sheets, STUDY_COLUMNS, path, dry_run=dry_run)
@@ -265,11 +266,15 @@ def _totals_query(condition):
     return query.where(condition) if condition is not None else query
 
 
-def rebuild_totals(session: Session) -> int:
+def rebuild_totals(session: Session, *, actor: str | None = None) -> int:
     """Throws the kept totals away and recomputes all of them from the raw records; returns how many."""
+    who = accounts.require(session, actor, accounts.Permission.IMPORT)
     session.execute(delete(StudyTotal))
     session.execute(insert(StudyTotal).from_select(["enrolment_id", "video_minutes", "class_hours"], _totals_query(None)))
-    return session.execute(select(func.count()).select_from(StudyTotal)).scalar_one()
+    count = session.execute(select(func.count()).select_from(StudyTotal)).scalar_one()
+    audit.record(session, actor=who.name, action="totals.rebuild", entity="study_totals",
+                 summary=f"按原始记录重算累计学时：{count} 个学籍", after={"enrolments": count})
+    return count
 
 
 def computed_totals(session: Session) -> dict[int, tuple[float, float]]:

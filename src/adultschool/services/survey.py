@@ -15,7 +15,7 @@ from adultschool import idcard
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, Gender, Learner, Township, Willingness
-from adultschool.services import audit
+from adultschool.services import accounts, audit, changes
 from adultschool.services.registration import CHUNK, RegistrationInput, mask_name
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report, yes_no
 from adultschool.services.site import find_township
@@ -57,6 +57,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
                   dry_run: bool = False, job: JobContext | None = None, today: date | None = None) -> ImportReport:
     """New residents become prospects; residents already known get their survey answers updated."""
     job = job or NullJob()
+    accounts.require(session, actor, accounts.Permission.IMPORT)
     today = today or date.today()
     default_township = find_township(session, township).name if township else None
     sheets = read_sheets(path, job=job)
@@ -118,6 +119,9 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
             select(Learner.id_number, Learner.id, Learner.name).where(Learner.id_number.in_(ids[start:start + CHUNK]))
         ):
             known[id_number] = (learner_id, name)
+    details_before = changes.learner_details(session, [learner_id for learner_id, _ in known.values()])
+    changed_before: dict[str, dict] = {}
+    changed_after: dict[str, dict] = {}
     new_rows = []
     for row in rows:
         number, cells = row.pop("_row"), row.pop("_cells")
@@ -131,6 +135,10 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
             continue
         # Survey answers are refreshed; registration details already held are not blanked by a sparser survey row.
         given = {k: v for k, v in row.items() if v is not None and k not in ("id_number", "name", "gender", "birth_date")}
+        old, new = changes.diff(details_before.get(learner_id, {}), given)
+        if new:
+            key = details_before[learner_id]["uuid"]
+            changed_before[key], changed_after[key] = old, new
         session.execute(update(Learner).where(Learner.id == learner_id).values(**given, version=Learner.version + 1),
                         execution_options={"synchronize_session": False})
         report.updated += 1
@@ -139,7 +147,9 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
     report.imported = len(new_rows)
     report.rejected.sort(key=lambda p: p.row)
     audit.record(session, actor=actor, action="survey.import", entity="learners",
-                 summary=f"排摸导入（{report.file}）：新增 {report.imported} 人，更新 {report.updated} 人")
+                 summary=f"排摸导入（{report.file}）：新增 {report.imported} 人，更新 {report.updated} 人",
+                 before={"learners": changed_before} if changed_before else None,
+                 after={"learners": changed_after} if changed_after else None)
     if savepoint is not None:
         savepoint.rollback()
     return report
