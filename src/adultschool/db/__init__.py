@@ -12,11 +12,11 @@ from sqlalchemy.exc import DatabaseError
 
 from adultschool import paths
 from adultschool.db import migrate
-from adultschool.db.backup import backup_sqlite
+from adultschool.db.backup import DatabaseDamaged, backup_sqlite, check_at_start
 from adultschool.db.engine import make_engine, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 
-__all__ = ["Database", "open_database", "read_session", "unit_of_work"]
+__all__ = ["Database", "DatabaseDamaged", "open_database", "read_session", "unit_of_work"]
 
 
 @dataclass
@@ -32,10 +32,11 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(db: str | Path | None = None, *, create: bool = False) -> Database:
+def open_database(db: str | Path | None = None, *, create: bool = False, check: bool = True) -> Database:
     """Opens (and with `create`, makes) the database named by --db / ADULTSCHOOL_DB / the default, migrated to head.
 
-    An existing SQLite file whose schema is older than this program is copied to the backup folder first.
+    An existing SQLite file whose schema is older than this program is copied to the backup folder first. With `check`,
+    an existing SQLite file must pass `PRAGMA quick_check` (~0.25 s warm, ~1.3 s cold on 100 MB), else DatabaseDamaged.
     """
     url = paths.database_url(db)
     path = paths.sqlite_path(url)
@@ -45,6 +46,8 @@ def open_database(db: str | Path | None = None, *, create: bool = False) -> Data
                 f"找不到数据库文件 {path}。请先用 “adultschool init” 建立学校数据库，或用 --db 指定已有的数据库。"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
+        if check:
+            check_at_start(path)
     engine = make_engine(url)
     try:
         try:

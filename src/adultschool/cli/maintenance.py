@@ -1,0 +1,99 @@
+"""The database file's commands: `backup --out DIR` (a consistent copy now, e.g. to a USB stick) and `restore FILE`.
+
+`restore` shows what the backup holds and asks before it replaces anything (or needs --yes when no one can answer).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from adultschool import paths
+from adultschool.cli.common import EXIT_OK, EXIT_UNUSABLE, Adder, actor, open_db, sign_in
+from adultschool.db import DatabaseDamaged, open_database
+from adultschool.db import lock as db_lock
+from adultschool.errors import AdultSchoolError
+from adultschool.jobs import ConsoleJob
+from adultschool.services import audit, maintenance
+
+CONFIRM_WORDS = ("y", "yes", "是", "确定")
+
+
+def database_file(args: argparse.Namespace) -> Path:
+    """The SQLite file named by --db / ADULTSCHOOL_DB / the default, with the network-drive warning on stderr."""
+    db_path = maintenance.require_file(paths.sqlite_path(paths.database_url(args.db)))
+    warning = db_lock.network_warning(db_path)
+    if warning:
+        print(f"提醒：{warning}", file=sys.stderr)
+    return db_path
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    database = open_db(args)  # checked (a damaged database is not copied as if it were good) and signed in
+    db_path = maintenance.require_file(database.path)
+    database.close()
+    job = ConsoleJob()
+    made = maintenance.back_up_now(db_path, args.out, actor=actor(args), job=job)
+    job.finish()
+    for line in made.preview.facts()[2:]:
+        print(line)
+    print(f"备份文件：{made.path}")
+    print(f"backed up to {made.path}: {made.preview.summary()}")
+    return EXIT_OK
+
+
+def _confirmed(db_path: Path) -> bool:
+    if not sys.stdin.isatty():  # nobody there to answer (a script, a scheduled task)
+        raise AdultSchoolError("恢复会替换当前数据库，需要确认：请在命令后加 --yes（在脚本或计划任务里运行时必须加）。")
+    answer = input(f"确定用这份备份替换数据库 {db_path} 吗？当前数据库会先另存到备份文件夹。输入 y 确认，其他键取消：")
+    return answer.strip().lower() in CONFIRM_WORDS
+
+
+def restoring_actor(args: argparse.Namespace, db_path: Path) -> str:
+    """Signed in like every command when the current database can be read; a missing or damaged one has no accounts
+    to ask (restoring is then the way back), so the computer's login name goes into the audit entry."""
+    if not db_path.exists():
+        return audit.local_actor()
+    try:
+        database = open_database(db_path)
+    except DatabaseDamaged:
+        return audit.local_actor()
+    try:
+        sign_in(args, database)
+    finally:
+        database.close()
+    return actor(args)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    db_path = database_file(args)
+    # Held from the preview to the end: no window can open the database while the clerk reads and answers.
+    with db_lock.DatabaseLock.acquire(db_path, program="adultschool restore", doing="恢复"):
+        who = restoring_actor(args, db_path)
+        job = ConsoleJob()
+        preview = maintenance.preview_backup(args.file, db_path=db_path, job=job)
+        job.finish()
+        for line in preview.lines():
+            print(line)
+        print(f"将被替换的数据库：{db_path}")
+        if not args.yes and not _confirmed(db_path):
+            print("已取消，数据库没有改动。", file=sys.stderr)
+            return EXIT_UNUSABLE
+        job = ConsoleJob()
+        result = maintenance.restore_backup(db_path, args.file, actor=who, job=job)
+        job.finish()
+    if result.safety_copy is not None:
+        print(f"恢复前的数据库已另存为：{result.safety_copy}")
+    if result.upgraded_from:
+        print(f"备份的数据库版本 {result.upgraded_from} 已升级到 {result.preview.current_revision}")
+    print(f"restored {args.file}: {result.preview.summary()}")
+    return EXIT_OK
+
+
+def register(commands, add: Adder) -> None:
+    """Adds this module's subcommands to the top-level parser."""
+    p = add(commands, "backup", cmd_backup, "立即备份数据库到指定文件夹（如 U 盘）")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="备份放到哪个文件夹（不存在时会新建）")
+    p = add(commands, "restore", cmd_restore, "从备份文件恢复数据库（当前数据库先另存到备份文件夹）")
+    p.add_argument("file", type=Path, help="备份文件（.sqlite3）")
+    p.add_argument("--yes", action="store_true", help="不再询问，直接恢复（脚本里用）")
