@@ -442,3 +442,30 @@ def test_command_line_round_trip_with_receipt(tmp_path, monkeypatch, capsys):
     assert "口令" in capsys.readouterr().err
     assert cli_main(["report", "quotas", "--db", str(office), "--out", str(tmp_path / "q.xlsx"), "--month", "2026-11"]) == 0
     assert (tmp_path / "q.xlsx").exists()
+
+
+def test_only_those_allowed_make_and_merge_packages(tmp_path, district_db, keys, public_key):
+    from adultschool.services import accounts
+    from adultschool.services.accounts import NotAllowed
+
+    school = make_school(tmp_path, "330206-01", learners=3)
+    for db in (school, district_db):
+        with unit_of_work(db.engine) as session:
+            accounts.create_account(session, "admin", "admin-password-1", "admin", actor=None)
+            accounts.create_account(session, "teacher", "teacher-password-1", "teacher", actor="admin")
+            accounts.create_account(session, "clerk", "clerk-password-1", "clerk", actor="admin")
+    with unit_of_work(school.engine) as session:
+        with pytest.raises(NotAllowed):
+            sync.export_package(session, tmp_path / "t.aspkg", district_key_file=public_key, actor="teacher")
+    assert not (tmp_path / "t.aspkg").exists()
+    with unit_of_work(school.engine) as session:
+        sync.export_package(session, tmp_path / "c.aspkg", district_key_file=public_key, actor="clerk")
+    data = (tmp_path / "c.aspkg").read_bytes()
+    with unit_of_work(district_db.engine) as session:
+        with pytest.raises(NotAllowed):
+            district.import_package(session, data, file_name="c.aspkg", keys=keys, actor="teacher")
+    with unit_of_work(district_db.engine) as session:
+        with pytest.raises(NotAllowed):
+            district.trust_school(session, data, school_code="330206-01", fingerprint="x", keys=keys, actor="clerk")
+    with unit_of_work(district_db.engine) as session:
+        assert district.import_package(session, data, file_name="c.aspkg", keys=keys, actor="clerk").total("inserted") > 0

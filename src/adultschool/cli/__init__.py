@@ -11,14 +11,17 @@ import sys
 from typing import Sequence
 
 from adultschool import __version__
-from adultschool.cli import school, sync
+from adultschool.cli import maintenance, school, sync, users
 from adultschool.cli.common import EXIT_OK, EXIT_UNUSABLE, Handler
 from adultschool.errors import AdultSchoolError
 from adultschool.logs import set_up_logging
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = (school, sync)
+COMMAND_MODULES = (school, maintenance, sync, users)
+
+
+USER_HELP = "账户名（数据库设了账户后必须给出；密码取自环境变量 ADULTSCHOOL_PASSWORD，或按提示输入）"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,9 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     # --db may stand before or after the subcommand; the subcommand's copy must not reset the top-level one.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
+    common.add_argument("--user", default=argparse.SUPPRESS, help=USER_HELP)
 
     parser = argparse.ArgumentParser(prog="adultschool", description="成人“双证制”学历提升 教务管理")
     parser.add_argument("--db", default=None, help=db_help)
+    parser.add_argument("--user", default=None, help=USER_HELP)
     parser.add_argument("--version", action="version", version=f"adultschool {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

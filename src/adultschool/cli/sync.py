@@ -9,12 +9,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from adultschool.cli.common import EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, open_db, print_table
+from adultschool.cli.common import EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, actor, open_db, print_table
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
 from adultschool.models import CountKind
-from adultschool.services import audit, district, quotas, sync
+from adultschool.services import district, quotas, sync
 
 PASSPHRASE_ENV = "ADULTSCHOOL_PASSPHRASE"
 
@@ -51,7 +51,7 @@ def _keys(args: argparse.Namespace, db) -> object:
 def cmd_district_key(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        key = sync.set_district_key(session, _read(args.file, "公钥文件"), actor=audit.local_actor())
+        key = sync.set_district_key(session, _read(args.file, "公钥文件"), actor=actor(args))
     print(f"已登记分中心 {key.code} 的公钥，指纹 {key.fingerprint}")
     print(f"district key {key.code} {key.fingerprint}")
     return EXIT_OK
@@ -63,7 +63,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     key_file = _read(args.to, "公钥文件") if args.to else None
     with unit_of_work(db.engine) as session:
         summary = sync.export_package(session, args.out, district_key_file=key_file, full=args.full,
-                                      actor=audit.local_actor(), job=job)
+                                      actor=actor(args), job=job)
     job.finish()
     for table, count in summary.counts.items():
         if count:
@@ -77,7 +77,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_confirm(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        result = sync.confirm_receipt(session, _read(args.file, "回执文件"), actor=audit.local_actor())
+        result = sync.confirm_receipt(session, _read(args.file, "回执文件"), actor=actor(args))
     print(f"分中心 {result.district} 的回执（{result.made_at[:16].replace('T', ' ')}）")
     if result.missing:
         print(f"分中心尚缺第 {'、'.join(map(str, result.missing))} 号数据包：请重新发送，或生成完整数据包（--full）。")
@@ -93,7 +93,7 @@ def cmd_confirm(args: argparse.Namespace) -> int:
 def cmd_rekey(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        fingerprint = sync.rekey(session, actor=audit.local_actor())
+        fingerprint = sync.rekey(session, actor=actor(args))
     print(f"已生成新的签名密钥，指纹 {fingerprint}。请把这个指纹告诉分中心，分中心确认后才会接收新的数据包。")
     print(f"rekeyed {fingerprint}")
     return EXIT_OK
@@ -108,7 +108,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         district.require_district(session)
     secret = passphrase("为分中心私钥设一个口令（至少 8 个字符）：", confirm=True)
     with unit_of_work(db.engine) as session:
-        result = district.keygen(session, args.out, secret, actor=audit.local_actor(), replace=args.replace)
+        result = district.keygen(session, args.out, secret, actor=actor(args), replace=args.replace)
     print(f"公钥（发给各学校）：{result.public_path}")
     print(f"私钥（口令保护，请另存一份到安全的地方）：{result.private_path}")
     print(f"keygen {result.fingerprint}")
@@ -125,7 +125,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             job = ConsoleJob()
             with unit_of_work(db.engine) as session:
                 report = district.import_package(session, data, file_name=Path(path).name, keys=keys,
-                                                 actor=audit.local_actor(), job=job)
+                                                 actor=actor(args), job=job)
             job.finish()
         except AdultSchoolError as exc:
             failed += 1
@@ -154,7 +154,7 @@ def cmd_trust(args: argparse.Namespace) -> int:
     keys = _keys(args, db)
     with unit_of_work(db.engine) as session:
         fingerprint = district.trust_school(session, _read(args.package, "数据包"), school_code=args.school,
-                                            fingerprint=args.fingerprint, keys=keys, actor=audit.local_actor())
+                                            fingerprint=args.fingerprint, keys=keys, actor=actor(args))
     print(f"trusted {args.school} {fingerprint}")
     return EXIT_OK
 
@@ -175,8 +175,9 @@ def cmd_receipt(args: argparse.Namespace) -> int:
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
     db = open_db(args)
-    with read_session(db.engine) as session:
-        conflicts = district.list_conflicts(session, include_settled=args.all, unmasked=args.unmasked)
+    # Showing full ID numbers writes an audit entry, so that listing needs a write transaction.
+    with (unit_of_work if args.unmasked else read_session)(db.engine) as session:
+        conflicts = district.list_conflicts(session, include_settled=args.all, unmasked=args.unmasked, actor=actor(args))
     print_table(("编号", "身份证号码", "姓名", "先登记的学校", "后登记的学校", "状态", "待合并行数"),
                 [(c.id, c.id_number, c.name, c.existing_school, c.incoming_school, c.status.label, c.held_rows)
                  for c in conflicts])
@@ -186,7 +187,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 def cmd_settle(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        merged = district.settle_conflict(session, args.conflict, actor=audit.local_actor(), note=args.note)
+        merged = district.settle_conflict(session, args.conflict, actor=actor(args), note=args.note)
     print(f"settled conflict {args.conflict}, merged {merged}")
     return EXIT_OK
 
@@ -238,7 +239,7 @@ def cmd_township_count(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         quotas.record_count(session, township=args.township, year=args.month.year, month=args.month.month,
-                            kind=CountKind(args.kind), count=args.count, note=args.note, actor=audit.local_actor())
+                            kind=CountKind(args.kind), count=args.count, note=args.note, actor=actor(args))
     print(f"recorded {args.township} {args.month:%Y-%m} {args.kind} {args.count}")
     return EXIT_OK
 

@@ -43,7 +43,7 @@ from adultschool.models import (
     Township,
 )
 from adultschool.models.base import utcnow
-from adultschool.services import audit, site, study
+from adultschool.services import accounts, audit, site, study
 from adultschool.services.site import SiteInfo
 from adultschool.services.travel import SPEC_BY_NAME, SPECS, TableSpec, decode_lines, encode_line
 
@@ -87,6 +87,7 @@ def keygen(session: Session, out_dir: Path, passphrase: str, *, actor: str, repl
     """Makes the district's key pair: `district.pub` for the schools, `district.key` (passphrase-protected) kept here.
 
     The database keeps the protected private key too, so `sync import` needs only the passphrase."""
+    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
     info = require_district(session)
     existing = _setting(session, PUBLIC)
     if existing and not replace:
@@ -402,6 +403,7 @@ def import_package(session: Session, data: bytes, *, file_name: str, keys: sync.
                    job: JobContext | None = None) -> PackageReport:
     """Verifies and merges one package in the caller's transaction; raises (and so writes nothing) on any problem."""
     job = job or NullJob()
+    accounts.require(session, actor, accounts.SYNC)
     require_district(session)
     opened = sync.open_package(data, keys)
     header, manifest = opened.header, opened.manifest
@@ -453,6 +455,7 @@ def import_package(session: Session, data: bytes, *, file_name: str, keys: sync.
 def trust_school(session: Session, data: bytes, *, school_code: str, fingerprint: str, keys: sync.DistrictKeyPair,
                  actor: str) -> str:
     """After the district has confirmed it by phone: the school's new key (from one of its packages) replaces the old."""
+    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
     require_district(session)
     opened = sync.open_package(data, keys)
     if opened.header.school_code != school_code:
@@ -500,7 +503,9 @@ class ConflictInfo:
     settled_by: str | None
 
 
-def list_conflicts(session: Session, *, include_settled: bool = False, unmasked: bool = False) -> list[ConflictInfo]:
+def list_conflicts(session: Session, *, include_settled: bool = False, unmasked: bool = False,
+                   actor: str | None = None) -> list[ConflictInfo]:
+    """Conflicts, ID numbers masked; unmasked only for those allowed to see full IDs (the showing is audited)."""
     require_district(session)
     query = select(SyncConflict).order_by(SyncConflict.id)
     if not include_settled:
@@ -508,10 +513,13 @@ def list_conflicts(session: Session, *, include_settled: bool = False, unmasked:
     counts: dict[int, int] = defaultdict(int)
     for conflict_id in session.execute(select(SyncHeld.conflict_id)).scalars():
         counts[conflict_id] += 1
+    conflicts = list(session.execute(query).scalars())
+    if unmasked:
+        accounts.reveal(session, actor, what="冲突列表", count=len(conflicts))
     mask = (lambda n: n) if unmasked else idcard.mask
     return [ConflictInfo(c.id, mask(c.id_number), c.incoming_name, c.existing_school, c.incoming_school, c.status,
                          counts.get(c.id, 0), c.first_seen_at, c.settled_by)
-            for c in session.execute(query).scalars()]
+            for c in conflicts]
 
 
 def settle_conflict(session: Session, conflict_id: int, *, actor: str, note: str | None = None) -> int:
@@ -519,6 +527,7 @@ def settle_conflict(session: Session, conflict_id: int, *, actor: str, note: str
 
     Returns the number of held rows merged. If both schools hold an open enrolment at the same level, this is refused:
     one school must withdraw its enrolment first (a later package then carries the withdrawal)."""
+    accounts.require(session, actor, accounts.SYNC)
     require_district(session)
     conflict = session.get(SyncConflict, conflict_id)
     if conflict is None:

@@ -24,7 +24,7 @@ from adultschool.jobs import JobContext, NullJob
 from adultschool.models import SiteKind, SiteSetting, SyncExport, SyncSent
 from adultschool.models.base import new_uuid, utcnow
 from adultschool.outfiles import atomic_output
-from adultschool.services import audit, site
+from adultschool.services import accounts, audit, site
 from adultschool.services.travel import SPECS, TableSpec, encode_line
 
 SITE_ID = "sync.site_id"
@@ -109,6 +109,7 @@ def _make_key(session: Session, *, actor: str, reason: str) -> str:
 
 def rekey(session: Session, *, actor: str) -> str:
     """A new signing key after the old file was lost; the district must confirm the new fingerprint (`sync trust`)."""
+    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
     site.require_school(session)
     return _make_key(session, actor=actor, reason="更换签名密钥")
 
@@ -142,6 +143,7 @@ def district_key(session: Session) -> sync.DistrictPublicKey | None:
 
 def set_district_key(session: Session, data: bytes, *, actor: str) -> sync.DistrictPublicKey:
     """Registers (or replaces) the district's public key file the clerk was given."""
+    accounts.require(session, actor, accounts.SYNC)
     site.require_school(session)
     key = sync.load_district_public(data)
     before = district_key(session)
@@ -265,6 +267,7 @@ def suggested_file_name(session: Session, today: date | None = None) -> str:
 def export_package(session: Session, out: Path, *, district_key_file: bytes | None = None, full: bool = False,
                    actor: str, job: JobContext | None = None) -> ExportSummary:
     job = job or NullJob()
+    accounts.require(session, actor, accounts.SYNC)
     info = site.require_school(session)
     district = _recipient(session, district_key_file, actor=actor)
     fingerprint = ensure_signing_key(session, actor=actor)
@@ -324,6 +327,7 @@ class ConfirmSummary:
 
 def confirm_receipt(session: Session, data: bytes, *, actor: str) -> ConfirmSummary:
     """Reads the district's signed receipt and marks the packages it confirms; the rest stays unconfirmed."""
+    accounts.require(session, actor, accounts.SYNC)
     info = site.require_school(session)
     district = district_key(session)
     if district is None:
