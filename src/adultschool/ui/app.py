@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from types import TracebackType
 from typing import Sequence
 
@@ -15,11 +16,15 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from adultschool import paths
-from adultschool.db import Database, open_database
+from adultschool.db import Database, DatabaseDamaged, open_database
+from adultschool.db.lock import DatabaseLock, network_warning
 from adultschool.errors import AdultSchoolError
 from adultschool.logs import set_up_logging
+from adultschool.services import maintenance
 from adultschool.ui import ops
-from adultschool.ui.common import show_bug_report
+from adultschool.ui.accounts_dialogs import sign_in
+from adultschool.ui.backup_dialogs import offer_restore_of_damaged
+from adultschool.ui.common import show_bug_report, show_error
 from adultschool.ui.main_window import APP_TITLE, MainWindow
 from adultschool.ui.welcome_dialog import WelcomeDialog, is_initialised
 
@@ -120,27 +125,70 @@ def open_or_welcome(db: str | None) -> Database | None:
     return welcome.database
 
 
+def lock_database(path: Path | None, held: DatabaseLock | None = None) -> DatabaseLock | None:
+    """One window per database file (db/lock.py): keeps `held` when it is this file's lock, else takes this file's."""
+    if held is not None and (path is None or held.db_path != path):
+        held.release()
+        held = None
+    if path is None or held is not None:
+        return held
+    return DatabaseLock.acquire(path, program="adultschool gui")
+
+
+def back_up_on_exit(database: Database) -> None:
+    """The automatic rotated copy after a clean exit; a failure is logged, never keeps the program from closing."""
+    try:
+        maintenance.back_up_on_exit(database.path)
+    except Exception:  # noqa: BLE001 - the data is safe in the database itself; the log tells support
+        log.exception("exit backup of %s failed", database.describe())
+
+
+def warn_about_network_drive(window: MainWindow, database: Database) -> None:
+    warning = network_warning(database.path) if database.path is not None else None
+    if warning:
+        show_error(window, "数据库在网络驱动器上", warning)
+
+
 def run(db: str | None = None) -> int:
     set_up_logging()
     app = create_application()
     install_excepthook()
     database: Database | None = None
+    database_lock: DatabaseLock | None = None
+    clean_exit = False
     try:
         try:
-            database = open_or_welcome(db)
+            database_lock = lock_database(paths.sqlite_path(paths.database_url(db)))
+            try:
+                database = open_or_welcome(db)
+            except DatabaseDamaged as damaged:
+                if not offer_restore_of_damaged(damaged):
+                    return 2
+                database = open_or_welcome(db)
+            if database is None:
+                return 0
+            # The first-start dialog may have opened another file than --db named.
+            database_lock = lock_database(database.path, database_lock)
         except AdultSchoolError as exc:
             QMessageBox.critical(None, "无法打开数据库", str(exc))
             return 2
-        if database is None:
+        if not sign_in(database):  # the login dialog, once the database has accounts; 退出 ends here
             return 0
         log.info("GUI started on %s", database.describe())
         window = MainWindow(database)
         window.show()
-        return app.exec()
+        warn_about_network_drive(window, database)
+        code = app.exec()
+        clean_exit = True
+        return code
     finally:
         ops.wait_for_workers()
         if database is not None:
             database.close()
+            if clean_exit:
+                back_up_on_exit(database)
+        if database_lock is not None:
+            database_lock.release()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

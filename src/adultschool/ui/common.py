@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from adultschool import __version__
 from adultschool.errors import AdultSchoolError, Cancelled
-from adultschool.services import audit
+from adultschool.services import accounts, audit
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +37,27 @@ HINT_COLOUR = "#666666"
 _FULL_ID = re.compile(r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
 
 
+_signed_in: accounts.Principal | None = None  # set by the login dialog; None: single-user mode (no accounts)
+
+
 def actor() -> str:
-    """Who is acting, for the audit log (the same answer the command line gives)."""
-    return audit.local_actor()
+    """Who is acting, for the services' permission checks and the audit log: the signed-in account, else (single-user
+    mode) the computer's login name — the same answer the command line gives."""
+    return _signed_in.name if _signed_in is not None else audit.local_actor()
+
+
+def signed_in() -> accounts.Principal:
+    return _signed_in if _signed_in is not None else accounts.single_user(audit.local_actor())
+
+
+def set_signed_in(principal: accounts.Principal | None) -> None:
+    global _signed_in
+    _signed_in = None if principal is None or principal.single_user else principal
+
+
+def can(permission: accounts.Permission) -> bool:
+    """What the window shows; the services check again whatever it lets through."""
+    return signed_in().can(permission)
 
 
 def to_date(value: QDate) -> date:

@@ -361,8 +361,8 @@ class ExamsPage(QWidget):
             path = ask_save_path(self, f"导出{what}", suggested, XLSX_FILTER, ".xlsx")
             if path is None:
                 return None
-        target = path
-        self.write_op = ops.run_read(self, self._engine, lambda session, _job: write(session, target),
+        target, who = path, actor()
+        self.write_op = ops.run_read(self, self._engine, lambda session, _job: write(session, target, actor=who),
                                      label=f"正在导出{what}……", title=f"导出{what}",
                                      on_success=lambda count: self._exported(what, count, unit, target))
         return self.write_op

@@ -24,7 +24,7 @@ from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import Level
 from adultschool.services import roster
 from adultschool.ui import ops
-from adultschool.ui.common import MessageLabel, report_failure, show_info
+from adultschool.ui.common import MessageLabel, actor, report_failure, show_info
 
 _UNSAFE_IN_FILE_NAMES = str.maketrans({c: "_" for c in '\\/:*?"<>|'})
 
@@ -109,8 +109,9 @@ class ExportDialog(QDialog):
         level = self.level_combo.currentData()
         self.error_label.show_message(None)
         self.ok_button.setEnabled(False)
+        who = actor()
         self.op = ops.run_read(
-            self, self._engine, lambda session, job: roster.export_roster(session, path, level=level, job=job),
+            self, self._engine, lambda session, job: roster.export_roster(session, path, level=level, job=job, actor=who),
             label="正在导出报名汇总表……", title="导出报名汇总表",
             on_success=lambda count: self._exported(count, path), on_failure=self._failed,
         )

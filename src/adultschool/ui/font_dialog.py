@@ -14,7 +14,7 @@ from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.services import documents
 from adultschool.ui import ops
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, report_failure
+from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, report_failure
 
 FONT_FILTER = "TrueType 字体 (*.ttf *.ttc);;所有文件 (*)"
 
@@ -97,7 +97,8 @@ class FontDialog(QDialog):
         value = str(path) if path else None
         for button in (self.choose_button, self.default_button, self.close_button):
             button.setEnabled(False)
-        self.op = ops.run_write(self, self._engine, lambda session, _job: documents.set_font(session, value),
+        who = actor()
+        self.op = ops.run_write(self, self._engine, lambda session, _job: documents.set_font(session, value, actor=who),
                                 label="正在检查字体……", title="打印字体", cancellable=False,
                                 on_success=lambda _font: self._set(value), on_failure=self._refused)
         self.op.done.connect(self._enable)

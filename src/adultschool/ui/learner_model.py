@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from adultschool.ui.table_model import AnyIndex, RowsTableModel
 from adultschool.db import read_session
 from adultschool.models.enums import EnrolmentStatus, Gender, Level
-from adultschool.services.learners import LearnerFilter, LearnerRow, count_learners, list_learners
+from adultschool.services.learners import FullIdentity, LearnerFilter, LearnerRow, count_learners, list_learners
 
 PAGE_SIZE = 200
 
@@ -62,6 +62,7 @@ class LearnerTableModel(RowsTableModel):
         self._descending = False
         self._rows: list[LearnerRow] = []
         self._total = 0
+        self._revealed: dict[int, FullIdentity] = {}  # enrolment id → full ID and phone, shown on demand (audited)
 
     # --- what the page changes -----------------------------------------------------------------------------
 
@@ -88,6 +89,7 @@ class LearnerTableModel(RowsTableModel):
     def refresh(self) -> None:
         """Counts again and loads the first page (after a filter, a sort, or a change to the data)."""
         self.beginResetModel()
+        self._revealed = {}  # full numbers last only as long as the list they were asked for
         with read_session(self._engine) as session:
             self._total = count_learners(session, self._filter)
             self._rows = self._page(session, 0)
@@ -126,7 +128,11 @@ class LearnerTableModel(RowsTableModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return _cell_text(row, SORT_KEYS[index.column()])
+            key = SORT_KEYS[index.column()]
+            full = self._revealed.get(row.enrolment_id)
+            if full is not None and key in ("id_number", "phone"):
+                return getattr(full, key) or ""
+            return _cell_text(row, key)
         if role == self.RowRole:
             return row
         if role == Qt.ItemDataRole.ToolTipRole and SORT_KEYS[index.column()] == "name":
@@ -145,6 +151,15 @@ class LearnerTableModel(RowsTableModel):
 
     def row_at(self, row: int) -> LearnerRow:
         return self._rows[row]
+
+    def reveal(self, identities: dict[int, FullIdentity]) -> None:
+        """Shows these rows' full ID numbers and phones (the service has checked the role and audited it)."""
+        self._revealed.update(identities)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+
+    def is_revealed(self, enrolment_id: int) -> bool:
+        return enrolment_id in self._revealed
 
     def loaded_rows(self) -> list[LearnerRow]:
         return list(self._rows)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -21,9 +22,10 @@ from sqlalchemy import Engine
 
 from adultschool.db import read_session
 from adultschool.models.enums import EnrolmentStatus, Level
-from adultschool.services import site
+from adultschool.services import learners, site
 from adultschool.services.learners import LearnerFilter
-from adultschool.ui.common import HINT_COLOUR
+from adultschool.ui import ops
+from adultschool.ui.common import HINT_COLOUR, actor, show_info
 from adultschool.ui.learner_model import COLUMNS, LearnerTableModel
 
 SEARCH_DELAY_MS = 250
@@ -69,6 +71,11 @@ class LearnersPage(QWidget):
 
         self.count_label = QLabel("共 0 人")
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Full ID numbers and phones of the selected rows, for roles allowed them; each showing is audited.
+        self.reveal_button = QPushButton("显示完整身份证号")
+        self.reveal_button.setToolTip("显示所选学员的完整身份证号码和电话（会记入审计记录）")
+        self.reveal_button.clicked.connect(lambda: self.reveal_selected())
+        self.reveal_op: ops.Op | None = None
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_edit, 1)
@@ -78,6 +85,7 @@ class LearnersPage(QWidget):
             filters.addWidget(caption)
             filters.addWidget(combo)
         filters.addWidget(self.count_label)
+        filters.addWidget(self.reveal_button)
 
         self.empty_hint = QLabel("还没有学员。请点工具栏上的“登记学员”，或用“导入名单”从 Excel 报名表登记。")
         self.empty_hint.setStyleSheet(f"color: {HINT_COLOUR};")
@@ -164,6 +172,19 @@ class LearnersPage(QWidget):
         """The selected rows' student numbers, in table order (for 打印报名登记表)."""
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.model.data(self.model.index(row, 0), LearnerTableModel.RowRole).student_number for row in rows]
+
+    def reveal_selected(self) -> ops.Op | None:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        ids = [self.model.row_at(row).enrolment_id for row in rows]
+        if not ids:
+            show_info(self, "显示完整身份证号", "请先在名单里选中要查看的学员（可按住 Ctrl 或 Shift 多选）。")
+            return None
+        who = actor()
+        self.reveal_op = ops.run_write(self, self._engine,
+                                       lambda session, _job: learners.reveal_ids(session, ids, actor=who, what="学员页"),
+                                       label="正在读取……", title="显示完整身份证号", cancellable=False,
+                                       on_success=self.model.reveal)
+        return self.reveal_op
 
     def focus_search(self) -> None:
         self.search_edit.setFocus()

@@ -1,4 +1,5 @@
-"""The main window: navigation on the left (学员, 排摸, 班级, 考勤, 可报考, 考试, 证书), the page on the right, menu and toolbar.
+"""The main window: navigation on the left (学员, 排摸, 班级, 考勤, 可报考, 考试, 证书, 数据上报), the page on the right, menu and toolbar.
+A district database shows 数据包汇总, 冲突, 任务进度 and the merged 学员 list instead of the school's work.
 
 Dialogs open with `open()` (modal, no nested event loop); when one changes data, every page refreshes.
 """
@@ -24,11 +25,13 @@ from PySide6.QtWidgets import (
 
 from adultschool import __version__
 from adultschool.db import Database, read_session
+from adultschool.models.enums import SiteKind
 from adultschool.services import site, study
-from adultschool.ui import ops
+from adultschool.ui import backup_dialogs, ops, roles
 from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
 from adultschool.ui.common import show_info
+from adultschool.ui.district_pages import ConflictsPage, DistrictPackagesPage, ProgressPage
 from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.export_dialog import ExportDialog
 from adultschool.ui.font_dialog import FontDialog
@@ -39,6 +42,7 @@ from adultschool.ui.readiness_page import ReadinessPage
 from adultschool.ui.registration_dialog import RegistrationDialog
 from adultschool.ui.rollcall_page import RollCallPage
 from adultschool.ui.survey_page import SurveyPage
+from adultschool.ui.sync_page import SyncPage
 
 APP_TITLE = "成人“双证制”学历提升教务"
 
@@ -74,11 +78,12 @@ class MainWindow(QMainWindow):
         self.certificates_page = CertificatesPage(self.engine, today=today)
         self.certificates_page.changed.connect(self.data_changed)
         self.certificates_page.status_message.connect(self.show_status)
+        self._create_sync_pages(today)
 
         self.pages = QStackedWidget()
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        for title, page, icon in (("学员", self.learners_page, QStyle.StandardPixmap.SP_FileDialogDetailedView),
+        for title, page, icon in self._navigation(("学员", self.learners_page, QStyle.StandardPixmap.SP_FileDialogDetailedView),
                                   ("排摸", self.survey_page, QStyle.StandardPixmap.SP_FileDialogContentsView),
                                   ("班级", self.classes_page, QStyle.StandardPixmap.SP_DirIcon),
                                   ("考勤", self.rollcall_page, QStyle.StandardPixmap.SP_DialogApplyButton),
@@ -89,7 +94,8 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(0, self.fontMetrics().height() * 2 + 8))
             self.nav.addItem(item)
             self.pages.addWidget(page)
-        self.nav.setFixedWidth(self.fontMetrics().horizontalAdvance("数据交换") + 64)
+        self.nav.setFixedWidth(max(self.fontMetrics().horizontalAdvance(self.nav.item(i).text())
+                                   for i in range(self.nav.count())) + 64)
         self._stale: set[QWidget] = set()
         self.nav.currentRowChanged.connect(self._show_page_at)
         self.nav.setCurrentRow(0)
@@ -102,6 +108,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._build_actions()
+        self._adapt_actions_to_site()
+        roles.apply_role(self)  # hides what the signed-in role cannot use
         self.db_label = QLabel(f"数据库：{database.describe()}")
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addPermanentWidget(self.db_label)
@@ -163,10 +171,23 @@ class MainWindow(QMainWindow):
         self.print_signin_action = self._action("签到表…", lambda: self.open_form_printing("signin"), None, None,
                                                 "一个班某一天的签到表")
         self.font_action = self._action("打印字体…", self.open_font_settings, None, None, "证书和表格 PDF 用的字体")
+        self.accounts_action = self._action("账户管理…", lambda: roles.open_accounts(self), None, None,
+                                            "新建账户，修改角色，重设密码，停用或解锁账户")
+        self.password_action = self._action("修改密码…", lambda: roles.open_change_password(self), None, None,
+                                            "修改自己的登录密码")
+        self.audit_action = self._action("审计记录…", lambda: roles.open_audit_view(self), None, None,
+                                         "谁在什么时候改了什么；检查审计记录是否完整")
+        self.backup_action = self._action("立即备份…", lambda: backup_dialogs.back_up_now(self), None, None,
+                                          "把数据库备份到选定的文件夹（如 U 盘）")
+        self.restore_action = self._action("从备份恢复…", lambda: backup_dialogs.open_restore(self), None, None,
+                                           "查看备份文件里有什么，确认后用它替换当前数据库（当前数据库先另存）")
         self.quit_action = self._action("退出", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("关于", self.show_about)
 
         menu = self.menuBar().addMenu("文件(&F)")
+        menu.addAction(self.backup_action)
+        menu.addAction(self.restore_action)
+        menu.addSeparator()
         menu.addAction(self.quit_action)
         menu = self.menuBar().addMenu("学员(&L)")
         menu.addAction(self.register_action)
@@ -195,6 +216,9 @@ class MainWindow(QMainWindow):
             self.forms_menu.addAction(action)
         menu = self.menuBar().addMenu("设置(&O)")
         menu.addAction(self.font_action)
+        menu.addSeparator()
+        for action in (self.accounts_action, self.password_action, self.audit_action):
+            menu.addAction(action)
         menu = self.menuBar().addMenu("帮助(&H)")
         menu.addAction(self.about_action)
 
@@ -207,6 +231,80 @@ class MainWindow(QMainWindow):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
+
+    # --- sync: the school's 数据上报 page, or the district's pages (issue 6) ----------------------------------
+
+    @property
+    def is_district(self) -> bool:
+        return self.site.kind is SiteKind.DISTRICT
+
+    def _create_sync_pages(self, today: Callable[[], date]) -> None:
+        if self.is_district:
+            self.packages_page = DistrictPackagesPage(self.engine, today=today)
+            self.conflicts_page = ConflictsPage(self.engine)
+            self.progress_page = ProgressPage(self.engine, today=today)
+            pages = (self.packages_page, self.conflicts_page, self.progress_page)
+        else:
+            self.sync_page = SyncPage(self.engine, today=today)
+            pages = (self.sync_page,)
+        for page in pages:
+            if hasattr(page, "changed"):
+                page.changed.connect(self.data_changed)
+            page.status_message.connect(self.show_status)
+
+    def _navigation(self, *school_pages: tuple[str, QWidget, QStyle.StandardPixmap]) -> list[tuple]:
+        """A school's pages then 数据上报; at a district its own pages, then the merged learner list (the school's
+        registration, classes, roll calls, exams and certificates are the schools' work, not the district's)."""
+        if not self.is_district:
+            return [*school_pages, ("数据上报", self.sync_page, QStyle.StandardPixmap.SP_ArrowUp)]
+        kept = [entry for entry in school_pages if entry[0] == "学员"]
+        for title, page, _icon in school_pages:
+            if title != "学员":
+                page.setParent(self)  # owned by the window, never shown
+                page.hide()
+        return [("数据包汇总", self.packages_page, QStyle.StandardPixmap.SP_DriveNetIcon),
+                ("冲突", self.conflicts_page, QStyle.StandardPixmap.SP_MessageBoxWarning),
+                ("任务进度", self.progress_page, QStyle.StandardPixmap.SP_FileDialogListView), *kept]
+
+    def _adapt_actions_to_site(self) -> None:
+        """文件 → 数据上报 at a school; at a district the school's own work leaves the menus and the toolbar."""
+        file_menu = self.menuBar().actions()[0].menu()
+        first = file_menu.actions()[0] if file_menu.actions() else None
+        if not self.is_district:
+            self.sync_action = self._action("数据上报…", lambda: self.show_page("数据上报"), None,
+                                            QStyle.StandardPixmap.SP_ArrowUp, "生成发给分中心的数据包，导入分中心的回执")
+            file_menu.insertAction(first, self.sync_action)
+            file_menu.insertSeparator(first)
+            return
+        self.sync_action = self._action("导入数据包…", self.import_packages, None, QStyle.StandardPixmap.SP_ArrowDown,
+                                        "导入学校发来的数据包（可一次选多个）")
+        self.progress_export_action = self._action("导出任务进度…", self.export_progress, None,
+                                                   QStyle.StandardPixmap.SP_DialogSaveButton,
+                                                   "各街道/镇任务完成情况和各校报送情况（Excel）")
+        file_menu.insertAction(first, self.sync_action)
+        file_menu.insertAction(first, self.progress_export_action)
+        file_menu.insertSeparator(first)
+        school_work = (self.register_action, self.import_roster_action, self.export_action, self.import_survey_action,
+                       self.new_class_action, self.import_attendance_action, self.import_study_action,
+                       self.apply_action, self.import_results_action, self.graduate_action, self.skill_action,
+                       self.credit_bank_action, self.household_action, self.print_certificates_action,
+                       self.reprint_action, self.print_registration_action, self.print_summary_action,
+                       self.print_signin_action)
+        for action in school_work:
+            action.setEnabled(False)  # removed, not hidden: showing by role must not bring it back
+            for holder in action.associatedObjects():
+                if holder is not self and hasattr(holder, "removeAction"):
+                    holder.removeAction(action)
+        self.toolbar.addAction(self.sync_action)
+        self.toolbar.addAction(self.progress_export_action)
+
+    def import_packages(self) -> None:
+        self.show_page("数据包汇总")
+        self.packages_page.import_files()
+
+    def export_progress(self) -> None:
+        self.show_page("任务进度")
+        self.progress_page.export()
 
     def _fit_to_screen(self) -> None:
         screen = self.screen() or QApplication.primaryScreen()

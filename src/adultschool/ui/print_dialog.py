@@ -344,21 +344,22 @@ class PrintDialog(QDialog):
     def _work(self, out: Path) -> Callable:
         key = self.kind.key
         numbers = list(self.student_numbers) if self.student_numbers else None
+        who = actor()
         if key in ("certificates", "reprint"):
-            who = actor()
             reason = clean_text(self.reason_edit.text()) if key == "reprint" else None
             return lambda session, job: documents.print_certificates(
                 session, out, actor=who, student_numbers=numbers, reprint=key == "reprint", reason=reason, job=job)
         if key == "registration":
             chosen = numbers if self.scope_combo.currentData() == "selected" else None
-            return lambda session, job: documents.print_registration_forms(session, out, student_numbers=chosen, job=job)
+            return lambda session, job: documents.print_registration_forms(session, out, student_numbers=chosen, job=job,
+                                                                           actor=who)
         if key == "summary":
             level = Level(self.level_combo.currentData()) if self.level_combo.currentData() else None
-            return lambda session, job: documents.print_summary_form(session, out, level=level, job=job)
+            return lambda session, job: documents.print_summary_form(session, out, level=level, job=job, actor=who)
         class_name = self.class_combo.currentData()
         held_on = to_date(self.date_edit.date())
         return lambda session, job: documents.print_signin_sheet(session, out, class_name=class_name, held_on=held_on,
-                                                                 job=job)
+                                                                 job=job, actor=who)
 
     def generate(self) -> ops.Op | None:
         if self.busy or self.result is not None:

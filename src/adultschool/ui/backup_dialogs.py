@@ -1,0 +1,263 @@
+"""The window's 立即备份… and 从备份恢复… (menu 文件), and the offer of the newest good backup when the database fails
+its integrity check at start-up. The work runs off the UI thread through ui/ops; services/maintenance does it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from PySide6.QtCore import QEventLoop, Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from adultschool import paths
+from adultschool.db import Database, DatabaseDamaged
+from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.jobs import JobContext
+from adultschool.services import maintenance
+from adultschool.ui import ops
+from adultschool.ui.common import MessageLabel, actor, documents_folder, open_dialog, report_failure, show_error, show_info
+
+BACKUP_FILE_FILTER = "数据库备份 (*.sqlite3 *.sqlite *.db);;所有文件 (*)"
+
+
+class Window(Protocol):
+    """What these actions need from the main window."""
+
+    database: Database
+    engine: Engine
+    dialog: QWidget | None
+
+    def refresh_pages(self) -> None: ...
+
+    def show_status(self, text: str) -> None: ...
+
+
+# --- 立即备份 ---------------------------------------------------------------------------------------------------
+
+def choose_backup_folder(parent: QWidget | None) -> Path | None:
+    folder = QFileDialog.getExistingDirectory(parent, "备份到哪个文件夹（可以选 U 盘）", str(documents_folder()))
+    return Path(folder) if folder else None
+
+
+def back_up_now(window: Window, folder: Path | None = None) -> ops.Op | None:
+    """Asks for a folder (unless given), copies the database there in the background, then says where it went."""
+    db_path = window.database.path
+    if db_path is None:
+        window.dialog = show_error(window, "不能备份", maintenance.SERVER_DATABASE_MESSAGE)  # type: ignore[arg-type]
+        return None
+    folder = folder or choose_backup_folder(window)  # type: ignore[arg-type]
+    if folder is None:
+        return None
+
+    def done(made: maintenance.BackupMade) -> None:
+        window.show_status(f"已备份到：{made.path}")
+        window.dialog = show_info(window, "备份完成",  # type: ignore[arg-type]
+                                  f"数据库已备份到：\n{made.path}\n\n" + "\n".join(made.preview.facts()[2:]))
+
+    who = actor()
+    return ops.run_op(window, lambda job: maintenance.back_up_now(db_path, folder, actor=who, job=job),  # type: ignore[arg-type]
+                      label="正在备份数据库……", title="立即备份", cancellable=False, on_success=done)
+
+
+# --- 从备份恢复 -------------------------------------------------------------------------------------------------
+
+class RestoreDialog(QDialog):
+    """Shows what the chosen backup holds (checked in the background) and, on 恢复, replaces the database with it."""
+
+    restored = Signal(object)  # maintenance.RestoreResult
+
+    def __init__(self, db_path: Path, backup_file: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("从备份恢复")
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("0") * 80)
+        self.db_path = db_path
+        self.backup_file = backup_file
+        self.preview: maintenance.BackupPreview | None = None
+        self.result_value: maintenance.RestoreResult | None = None
+
+        layout = QVBoxLayout(self)
+        self.preview_label = QLabel(f"正在检查备份文件 {backup_file} ……")
+        self.preview_label.setWordWrap(True)
+        self.preview_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.preview_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.preview_label)
+        self.warning_label = MessageLabel(kind="warning")
+        layout.addWidget(self.warning_label)
+        self.explanation = QLabel(
+            f"恢复会用这份备份替换当前数据库：\n{db_path}\n"
+            f"当前数据库会先另存到备份文件夹 {paths.backup_dir()}；备份之后录入的内容不在恢复后的数据库里。"
+        )
+        self.explanation.setWordWrap(True)
+        self.explanation.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.explanation)
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+        self.buttons = QDialogButtonBox()
+        self.restore_button = QPushButton("恢复")
+        self.restore_button.setEnabled(False)
+        self.buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.restore_button.clicked.connect(self.restore)
+        self.cancel_button.clicked.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        self.restore_op: ops.Op | None = None
+        self.preview_op = ops.run_op(
+            self, lambda job: maintenance.preview_backup(backup_file, db_path=db_path, job=job),
+            label="正在检查备份文件……", title="从备份恢复", cancellable=False,
+            on_success=self._show_preview, on_failure=self._preview_failed,
+        )
+
+    @property
+    def busy(self) -> bool:
+        return any(op is not None and op.running for op in (self.preview_op, self.restore_op))
+
+    def _show_preview(self, preview: maintenance.BackupPreview) -> None:
+        self.preview = preview
+        self.preview_label.setText("这份备份里有：\n" + "\n".join(preview.facts()))
+        self.warning_label.show_message("\n".join(preview.warnings) or None)
+        self.restore_button.setEnabled(True)
+        self.restore_button.setDefault(True)
+
+    def _preview_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, AdultSchoolError):
+            self.preview_label.setText("这个文件不能用来恢复。")
+            self.message.show_message(str(exc))
+        else:
+            report_failure(self, exc)
+
+    def restore(self) -> None:
+        if self.preview is None or self.busy:
+            return
+        self.restore_button.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+        self.message.show_message("正在恢复，请稍候……", "hint")
+        db_path, backup_file, who = self.db_path, self.backup_file, actor()
+        self.restore_op = ops.run_op(
+            self, lambda job: maintenance.restore_backup(db_path, backup_file, actor=who, job=job),
+            label="正在恢复数据库……", title="从备份恢复", cancellable=False,
+            on_success=self._restored, on_failure=self._restore_failed,
+        )
+
+    def _restored(self, result: maintenance.RestoreResult) -> None:
+        self.result_value = result
+        self.restored.emit(result)
+        self.accept()
+
+    def _restore_failed(self, exc: BaseException) -> None:
+        self.cancel_button.setEnabled(True)
+        self.restore_button.setEnabled(True)
+        if isinstance(exc, AdultSchoolError):
+            self.message.show_message(str(exc))
+        else:
+            self.message.show_message(None)
+            report_failure(self, exc)
+
+    def reject(self) -> None:
+        if self.restore_op is not None and self.restore_op.running:
+            return  # a restore is never left half-watched
+        super().reject()
+
+
+def choose_backup_file(parent: QWidget | None) -> Path | None:
+    chosen, _ = QFileDialog.getOpenFileName(parent, "选择备份文件", str(paths.backup_dir()), BACKUP_FILE_FILTER)
+    return Path(chosen) if chosen else None
+
+
+def restored_text(result: maintenance.RestoreResult) -> str:
+    lines = ["数据库已从备份恢复：", *result.preview.facts()[:3]]
+    if result.safety_copy is not None:
+        lines += ["", f"恢复前的数据库已另存为：\n{result.safety_copy}"]
+    if result.upgraded_from:
+        lines.append(f"备份的数据库版本 {result.upgraded_from} 已升级到 {result.preview.current_revision}。")
+    return "\n".join(lines)
+
+
+def open_restore(window: Window, backup_file: Path | None = None) -> RestoreDialog | None:
+    """Asks for a backup file (unless given) and opens the preview; after a restore every page reloads."""
+    db_path = window.database.path
+    if db_path is None:
+        window.dialog = show_error(window, "不能恢复", maintenance.SERVER_DATABASE_MESSAGE)  # type: ignore[arg-type]
+        return None
+    backup_file = backup_file or choose_backup_file(window)  # type: ignore[arg-type]
+    if backup_file is None:
+        return None
+    dialog = RestoreDialog(db_path, backup_file, window)  # type: ignore[arg-type]
+
+    def after(result: maintenance.RestoreResult) -> None:
+        window.engine.dispose()  # pooled connections may still point at the replaced file
+        window.refresh_pages()
+        window.show_status(f"已从备份恢复：{backup_file}")
+        window.dialog = show_info(window, "恢复完成", restored_text(result))  # type: ignore[arg-type]
+
+    dialog.restored.connect(after)
+    window.dialog = dialog
+    open_dialog(dialog)
+    return dialog
+
+
+# --- damaged at start-up -----------------------------------------------------------------------------------------
+
+def exec_box(box: QMessageBox) -> int:
+    """Runs a start-up message box (before the main window exists); tests replace this."""
+    return box.exec()
+
+
+def run_and_wait(work: Callable[[JobContext], Any], *, label: str, title: str) -> Any:
+    """Runs `work` in the worker with the usual progress dialog and waits for it (start-up has no window to return to)."""
+    op = ops.run_op(None, work, label=label, title=title, cancellable=False, on_failure=lambda _exc: None)
+    if not op.finished:
+        loop = QEventLoop()
+        op.done.connect(loop.quit)
+        loop.exec()
+    if op.error is not None:
+        raise op.error
+    return op.result
+
+
+def damaged_box(error: DatabaseDamaged, preview: maintenance.BackupPreview) -> QMessageBox:
+    text = (f"数据库文件 {error.path} 已损坏（完整性检查未通过），不能打开。\n\n"
+            f"最近一份完好的备份（{preview.taken_at:%Y-%m-%d %H:%M}）里有：\n" + "\n".join(preview.facts()[1:]) +
+            "\n\n要用这份备份恢复吗？损坏的文件会先另存到备份文件夹；备份之后录入的内容需要重新录入。")
+    box = QMessageBox(QMessageBox.Icon.Critical, "数据库已损坏", text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.button(QMessageBox.StandardButton.Yes).setText("用备份恢复")
+    box.button(QMessageBox.StandardButton.No).setText("退出")
+    box.setDefaultButton(QMessageBox.StandardButton.Yes)
+    box.setDetailedText(error.problem)
+    return box
+
+
+def offer_restore_of_damaged(error: DatabaseDamaged) -> bool:
+    """At start-up: offers the newest good backup of a damaged database; True when the database was restored."""
+    if error.backup is None:
+        exec_box(QMessageBox(QMessageBox.Icon.Critical, "数据库已损坏", str(error), QMessageBox.StandardButton.Ok))
+        return False
+    backup_path, db_path = error.backup.path, error.path
+    try:
+        preview = run_and_wait(lambda job: maintenance.preview_backup(backup_path, job=job),
+                               label="正在检查备份文件……", title="数据库已损坏")
+    except AdultSchoolError as exc:
+        exec_box(QMessageBox(QMessageBox.Icon.Critical, "数据库已损坏", f"{error}\n\n{exc}", QMessageBox.StandardButton.Ok))
+        return False
+    if exec_box(damaged_box(error, preview)) != QMessageBox.StandardButton.Yes:
+        return False
+    who = actor()
+    try:
+        result = run_and_wait(lambda job: maintenance.restore_backup(db_path, backup_path, actor=who, job=job),
+                              label="正在用备份恢复数据库……", title="恢复数据库")
+    except (AdultSchoolError, Cancelled) as exc:
+        exec_box(QMessageBox(QMessageBox.Icon.Critical, "恢复没有完成", str(exc), QMessageBox.StandardButton.Ok))
+        return False
+    exec_box(QMessageBox(QMessageBox.Icon.Information, "恢复完成", restored_text(result), QMessageBox.StandardButton.Ok))
+    return True

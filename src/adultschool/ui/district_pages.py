@@ -1,0 +1,838 @@
+"""The district office's pages (issue 6): 数据包汇总 (import schools' packages, who has sent, receipts, keys),
+冲突 (one person registered at two schools) and 任务进度 (quota progress per township, with a bar chart).
+
+The district key's passphrase is asked once per window session; only the opened key pair is kept, in memory, on the
+packages page. Each package is imported in its own transaction in the worker thread: a rejected one writes nothing
+and the others still go in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from adultschool import sync as package_format
+from adultschool.db import read_session, unit_of_work
+from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.jobs import JobContext
+from adultschool.models.enums import ConflictStatus
+from adultschool.outfiles import atomic_output
+from adultschool.services import district, quotas
+from adultschool.services.district import ConflictInfo, KeygenResult, PackageReport, SchoolStatus
+from adultschool.services.quotas import PROGRESS_HEADERS, QuotaReport
+from adultschool.ui import ops
+from adultschool.ui.bar_chart import Bar, BarChart
+from adultschool.ui.common import (
+    ERROR_COLOUR,
+    HINT_COLOUR,
+    WARNING_COLOUR,
+    MessageLabel,
+    actor,
+    documents_folder,
+    open_dialog,
+    report_failure,
+    show_error,
+    show_info,
+    unused_path,
+    with_suffix,
+)
+from adultschool.ui.import_dialog import XLSX_FILTER
+from adultschool.ui.passphrase_dialog import PassphraseDialog
+from adultschool.ui.sync_page import (
+    PACKAGE_FILTER,
+    fill_table,
+    local_time,
+    read_file,
+    read_only_table,
+    sequences_text,
+    table_label,
+)
+
+SCHOOL_HEADERS = ("学校代码", "学校", "密钥指纹", "数据包数", "最近序号", "最近收到", "本月已报送", "缺少的序号", "待处理冲突")
+CONFLICT_HEADERS = ("编号", "身份证号码", "姓名", "先登记的学校", "后登记的学校", "状态", "暂缓合并行数", "发现时间")
+SENT_COLOUR = QColor("#d9f2e3")
+NOT_SENT_COLOUR = QColor("#f9d6d2")
+RECOMPUTE_DELAY_MS = 300
+
+
+def two_line_header(title: str) -> str:
+    """'职业技能培训人次' → '职业技能\n培训人次', so the 17 columns of the progress table fit a 1366-pixel screen."""
+    if len(title) <= 4:
+        return title
+    middle = (len(title) + 1) // 2
+    return f"{title[:middle]}\n{title[middle:]}"
+
+
+def receipt_file_name(school_code: str, day: date) -> str:
+    return f"回执-{school_code}-{day.isoformat()}.json"
+
+
+def open_keys(engine: Engine, passphrase: str) -> package_format.DistrictKeyPair:
+    """The district's key pair (scrypt: a second or so, so this runs in the worker)."""
+    with read_session(engine) as session:
+        return district.district_keys(session, passphrase)
+
+
+# --- importing packages ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageOutcome:
+    """One file of an import: its report, or why it was not imported."""
+
+    path: Path
+    report: PackageReport | None
+    error: str | None = None
+
+
+class _OnePackageJob:
+    """Progress of one package inside a run of several: package n's table k is step n × tables + k."""
+
+    def __init__(self, job: JobContext, number: int, count: int, name: str):
+        self._job, self._number, self._count, self._name = job, number, count, name
+
+    def report(self, done: int, total: int | None, text: str = "") -> None:
+        steps = total or 1
+        self._job.report(self._number * steps + min(done, steps), self._count * steps,
+                         f"正在导入 {self._name}（第 {self._number + 1}/{self._count} 个）：{text}")
+
+    def check_cancelled(self) -> None:
+        self._job.check_cancelled()
+
+
+def import_packages(engine: Engine, paths: list[Path], keys: package_format.DistrictKeyPair, *, who: str,
+                    job: JobContext) -> list[PackageOutcome]:
+    """Each package in its own transaction; a refusal is kept as a line and the next package still goes in.
+    A cancel stops after rolling back the package in progress; the ones already merged stay."""
+    outcomes: list[PackageOutcome] = []
+    for number, path in enumerate(paths):
+        try:
+            data = read_file(path, "数据包")
+            with unit_of_work(engine) as session:
+                report = district.import_package(session, data, file_name=path.name, keys=keys, actor=who,
+                                                 job=_OnePackageJob(job, number, len(paths), path.name))
+            outcomes.append(PackageOutcome(path, report))
+        except Cancelled:
+            outcomes.extend(PackageOutcome(p, None, "已取消，没有导入。") for p in paths[number:])
+            break
+        except AdultSchoolError as exc:
+            outcomes.append(PackageOutcome(path, None, str(exc)))
+    return outcomes
+
+
+def outcome_lines(outcome: PackageOutcome) -> list[tuple[str, str]]:
+    """(kind, text) lines for one file: kind is 'ok', 'warning' or 'error'."""
+    report = outcome.report
+    if report is None:
+        return [("error", f"✘ {outcome.path.name}：未导入。{outcome.error}")]
+    kind = "完整" if report.full else "增量"
+    head = f"✔ {report.school_name}（{report.school_code}）第 {report.sequence} 号（{kind}）"
+    if report.already:
+        lines = [("ok", f"{head}：以前已经导入过，没有任何改动。［{outcome.path.name}］")]
+    else:
+        lines = [("ok", f"{head}：新增 {report.total('inserted')}，更新 {report.total('updated')}，"
+                        f"未变 {report.total('unchanged')}，暂缓 {report.total('held')}［{outcome.path.name}］")]
+        changed = [f"{table_label(name)} {c.inserted + c.updated}" for name, c in report.tables.items()
+                   if c.inserted + c.updated]
+        if changed:
+            lines.append(("ok", "    新增或更新：" + "，".join(changed)))
+    if report.first_contact:
+        lines.append(("warning", f"    首次收到该校数据包，已记下其密钥指纹 {report.first_contact}。"
+                                 "请打电话与学校核对（学校“数据上报”页上的本校签名密钥指纹）。"))
+    if report.new_conflicts:
+        lines.append(("warning", f"    新冲突 {report.new_conflicts} 个（同一人在两所学校登记），相关数据暂缓合并，请到“冲突”页处理。"))
+    if report.missing:
+        lines.append(("warning", f"    缺少该校第 {sequences_text(report.missing)} 号数据包：请学校重新发送，或生成完整数据包。"))
+    for warning in report.warnings:
+        lines.append(("warning", f"    提醒：{warning}"))
+    return lines
+
+
+class DistrictPackagesPage(QWidget):
+    """数据包汇总. `changed` after packages were merged or keys made; `status_message` for the status bar."""
+
+    changed = Signal()
+    status_message = Signal(str)
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+                 folder: Path | None = None):
+        super().__init__(parent)
+        self._engine = engine
+        self._today = today
+        self._folder = folder
+        self.keys: package_format.DistrictKeyPair | None = None  # opened once per window session, never stored
+        self.op: ops.Op | None = None
+        self.dialog: QWidget | None = None
+        self.result_box: QWidget | None = None
+        self.statuses: list[SchoolStatus] = []
+        self.outcomes: list[PackageOutcome] = []
+        self.has_keys = False
+        self._loaded = False
+
+        self.key_label = QLabel()
+        self.key_label.setWordWrap(True)
+        self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.keygen_button = QPushButton("生成密钥…")
+        self.keygen_button.setToolTip("生成分中心的密钥：公钥 district.pub 发给各学校，私钥用口令保护")
+        self.keygen_button.clicked.connect(lambda: self.make_keys())
+        self.import_button = QPushButton("导入数据包…")
+        self.import_button.setToolTip("选择学校发来的一个或多个 .aspkg 文件；每个数据包单独导入，有问题的不会影响其他")
+        self.import_button.clicked.connect(lambda: self.import_files())
+        top = QHBoxLayout()
+        top.addWidget(self.key_label, 1)
+        top.addWidget(self.keygen_button)
+        top.addWidget(self.import_button)
+
+        self.results = QListWidget()
+        self.results.setWordWrap(True)
+        self.results.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        results_box = QGroupBox("本次导入结果")
+        QVBoxLayout(results_box).addWidget(self.results)
+        results_box.setVisible(False)
+        self.results_box = results_box
+
+        self.schools_title = QGroupBox("各校报送情况")
+        self.schools_table = read_only_table(SCHOOL_HEADERS)
+        self.schools_table.itemSelectionChanged.connect(self._enable)
+        self.receipt_button = QPushButton("生成回执…")
+        self.receipt_button.setToolTip("为所选学校生成签名回执（已收到哪些数据包、缺哪些、冲突），发回给学校")
+        self.receipt_button.clicked.connect(lambda: self.make_receipt())
+        self.message = MessageLabel()
+        schools_layout = QVBoxLayout(self.schools_title)
+        schools_layout.addWidget(self.schools_table, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addStretch(0)
+        bottom.addWidget(self.receipt_button, 0, Qt.AlignmentFlag.AlignRight)
+        schools_layout.addLayout(bottom)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(results_box)
+        splitter.addWidget(self.schools_title)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+    # --- showing -------------------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._loaded:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._loaded = True
+        month = self._today()
+        with read_session(self._engine) as session:
+            public = district.district_public(session)
+            self.statuses = district.school_statuses(session, month)
+        self.has_keys = public is not None
+        if public is None:
+            self.key_label.setText("本分中心还没有密钥。请先点“生成密钥…”，再把公钥文件 district.pub 发给各学校。")
+            self.key_label.setStyleSheet(f"color: {WARNING_COLOUR};")
+        else:
+            opened = "（本次已输入口令）" if self.keys is not None else ""
+            self.key_label.setText(f"分中心 {public.code} 公钥指纹：{public.fingerprint}{opened}")
+            self.key_label.setStyleSheet("")
+        self.keygen_button.setVisible(public is None)
+        self.schools_title.setTitle(f"各校报送情况（{month.year}年{month.month}月）")
+        self._show_statuses()
+        self._enable()
+
+    def _show_statuses(self) -> None:
+        selected = self.selected_school()
+        rows = [[s.code, s.name, s.fingerprint or "", s.packages, s.last_sequence or "",
+                 local_time(s.last_received_at) if s.last_received_at else "从未收到",
+                 "是" if s.sent_this_month else "否", sequences_text(s.missing), s.open_conflicts or ""]
+                for s in self.statuses]
+        fill_table(self.schools_table, rows, right={3, 4, 8})
+        bold = QFont(self.schools_table.font())
+        bold.setBold(True)
+        for row, status in enumerate(self.statuses):
+            sent = self.schools_table.item(row, 6)
+            sent.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            sent.setBackground(QBrush(SENT_COLOUR if status.sent_this_month else NOT_SENT_COLOUR))
+            if not status.sent_this_month:
+                sent.setFont(bold)
+            for column, bad in ((7, bool(status.missing)), (8, bool(status.open_conflicts))):
+                if bad:
+                    self.schools_table.item(row, column).setForeground(QBrush(QColor(ERROR_COLOUR)))
+            if status.code == selected:
+                self.schools_table.selectRow(row)
+
+    def selected_school(self) -> str | None:
+        rows = self.schools_table.selectionModel().selectedRows() if self.schools_table.selectionModel() else []
+        if not rows or rows[0].row() >= len(self.statuses):
+            return None
+        return self.statuses[rows[0].row()].code
+
+    def select_school(self, code: str) -> None:
+        for row, status in enumerate(self.statuses):
+            if status.code == code:
+                self.schools_table.selectRow(row)
+                return
+        raise KeyError(code)
+
+    @property
+    def busy(self) -> bool:
+        return self.op is not None and self.op.running
+
+    def _enable(self) -> None:
+        idle, keys = not self.busy, self.has_keys
+        self.keygen_button.setEnabled(idle)
+        self.import_button.setEnabled(idle and keys)
+        code = self.selected_school()
+        status = next((s for s in self.statuses if s.code == code), None)
+        self.receipt_button.setEnabled(idle and keys and status is not None and status.packages > 0)
+
+    def folder(self) -> Path:
+        return self._folder or documents_folder()
+
+    # --- choices (tests replace these) ---------------------------------------------------------------------
+
+    def choose_package_files(self) -> list[Path]:
+        chosen, _ = QFileDialog.getOpenFileNames(self, "选择学校发来的数据包", str(self.folder()), PACKAGE_FILTER)
+        return [Path(p) for p in chosen]
+
+    def choose_receipt_path(self, suggested: Path) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "保存回执", str(suggested), "回执 (*.json)")
+        return with_suffix(Path(chosen), ".json") if chosen else None
+
+    def choose_key_folder(self) -> Path | None:
+        chosen = QFileDialog.getExistingDirectory(self, "密钥文件保存到哪个文件夹", str(self.folder()))
+        return Path(chosen) if chosen else None
+
+    def ask_passphrase(self, then: Callable[[str], None], *, new_key: bool = False) -> PassphraseDialog:
+        dialog = PassphraseDialog(self, new_key=new_key)
+        dialog.entered.connect(then)
+        self.dialog = dialog
+        open_dialog(dialog)
+        return dialog
+
+    # --- with the key pair ---------------------------------------------------------------------------------
+
+    def _with_keys(self, then: Callable[[str | None], None]) -> None:
+        """Calls `then(None)` when the key pair is open already, else `then(passphrase)` once the clerk typed it."""
+        if self.keys is not None:
+            then(None)
+        else:
+            self.ask_passphrase(then)
+
+    def _keys_for(self, passphrase: str | None) -> package_format.DistrictKeyPair:
+        """In the worker: the open pair, or the pair opened with the passphrase just typed."""
+        keys = self.keys
+        return keys if keys is not None else open_keys(self._engine, passphrase or "")
+
+    def _start(self, factory: Callable[[], ops.Op]) -> ops.Op:
+        self.message.show_message(None)
+        self.op = factory()
+        self._enable()
+        self.op.done.connect(self._enable)
+        return self.op
+
+    def _failed(self, exc: BaseException, what: str) -> None:
+        if isinstance(exc, Cancelled):
+            self.message.show_message(f"已取消{what}。", "hint")
+        elif isinstance(exc, AdultSchoolError):
+            self.message.show_message(str(exc), "error")
+            self.result_box = show_error(self, f"{what}没有完成", str(exc))
+        else:
+            self.result_box = report_failure(self, exc)
+
+    def import_files(self, paths: list[Path] | None = None) -> None:
+        """Asks for the files (several at once) and, the first time, the passphrase; then imports in the worker."""
+        if self.busy:
+            return
+        chosen = list(paths) if paths is not None else self.choose_package_files()
+        if not chosen:
+            return
+        self._with_keys(lambda passphrase: self._start_import(chosen, passphrase))
+
+    def _start_import(self, paths: list[Path], passphrase: str | None) -> ops.Op:
+        who = actor()
+
+        def work(job: JobContext) -> tuple[package_format.DistrictKeyPair, list[PackageOutcome]]:
+            keys = self._keys_for(passphrase)
+            return keys, import_packages(self._engine, paths, keys, who=who, job=job)
+
+        return self._start(lambda: ops.run_op(
+            self, work, label="正在导入数据包……", title="导入数据包",
+            on_success=self._imported, on_failure=lambda exc: self._failed(exc, "导入数据包")))
+
+    def _imported(self, result: tuple[package_format.DistrictKeyPair, list[PackageOutcome]]) -> None:
+        self.keys, self.outcomes = result
+        self.results.clear()
+        colours = {"ok": None, "warning": QColor(WARNING_COLOUR), "error": QColor(ERROR_COLOUR)}
+        for outcome in self.outcomes:
+            for kind, text in outcome_lines(outcome):
+                item = QListWidgetItem(text)
+                if colours[kind] is not None:
+                    item.setForeground(QBrush(colours[kind]))
+                self.results.addItem(item)
+        self.results_box.setVisible(True)
+        imported = sum(o.report is not None for o in self.outcomes)
+        rejected = len(self.outcomes) - imported
+        self.refresh()
+        if imported:
+            self.changed.emit()
+        text = f"导入数据包：成功 {imported} 个" + (f"，未导入 {rejected} 个（原因见“本次导入结果”）" if rejected else "")
+        self.message.show_message(text, "error" if rejected else "hint")
+        self.status_message.emit(text)
+
+    def result_lines(self) -> list[str]:
+        return [self.results.item(i).text() for i in range(self.results.count())]
+
+    def make_receipt(self, path: Path | None = None) -> None:
+        if self.busy:
+            return
+        code = self.selected_school()
+        if code is None:
+            self.message.show_message("请先在表里选一所学校。")
+            return
+        if path is None:
+            path = self.choose_receipt_path(unused_path(self.folder() / receipt_file_name(code, self._today())))
+            if path is None:
+                return
+        target = Path(path)
+        self._with_keys(lambda passphrase: self._start_receipt(code, target, passphrase))
+
+    def _start_receipt(self, code: str, path: Path, passphrase: str | None) -> ops.Op:
+        def work(session, _job):  # noqa: ANN001, ANN202
+            keys = self._keys_for(passphrase)
+            data, body = district.make_receipt(session, code, keys)
+            with atomic_output(path, opened_in="其他程序") as part:
+                part.write_bytes(data)
+            return keys, body
+
+        return self._start(lambda: ops.run_read(
+            self, self._engine, work, label="正在生成回执……", title="生成回执", cancellable=False,
+            on_success=lambda result: self._receipt_made(path, *result),
+            on_failure=lambda exc: self._failed(exc, "生成回执")))
+
+    def _receipt_made(self, path: Path, keys: package_format.DistrictKeyPair, body: dict) -> None:
+        self.keys = keys
+        self.refresh()
+        sequences = [p["sequence"] for p in body.get("packages", [])]
+        lines = [f"已为学校 {body.get('school_name', '')}（{body.get('school_code', '')}）生成回执：", str(path), "",
+                 f"已收到第 {sequences_text(sequences)} 号数据包。"]
+        if body.get("missing"):
+            lines.append(f"缺少第 {sequences_text(body['missing'])} 号。")
+        if body.get("conflicts"):
+            lines.append(f"冲突 {len(body['conflicts'])} 个。")
+        lines += ["", "请把这个文件发给学校：学校在“数据上报”页点“导入回执…”即可看到分中心已确认的内容。"]
+        self.status_message.emit(f"已生成回执：{path}")
+        self.result_box = show_info(self, "生成回执", "\n".join(lines))
+
+    def make_keys(self, folder: Path | None = None) -> None:
+        if self.busy:
+            return
+        folder = folder or self.choose_key_folder()
+        if folder is None:
+            return
+        target = Path(folder)
+        self.ask_passphrase(lambda passphrase: self._start_keygen(target, passphrase), new_key=True)
+
+    def _start_keygen(self, folder: Path, passphrase: str) -> ops.Op:
+        who = actor()
+
+        def work(job: JobContext) -> tuple[KeygenResult, package_format.DistrictKeyPair]:
+            with unit_of_work(self._engine) as session:
+                result = district.keygen(session, folder, passphrase, actor=who)
+            return result, open_keys(self._engine, passphrase)
+
+        return self._start(lambda: ops.run_op(
+            self, work, label="正在生成分中心密钥……", title="生成密钥", cancellable=False,
+            on_success=lambda result: self._keys_made(*result), on_failure=lambda exc: self._failed(exc, "生成密钥")))
+
+    def _keys_made(self, result: KeygenResult, keys: package_format.DistrictKeyPair) -> None:
+        self.keys = keys
+        self.refresh()
+        self.changed.emit()
+        self.status_message.emit(f"已生成分中心密钥，指纹 {result.fingerprint}")
+        self.result_box = show_info(
+            self, "生成密钥",
+            f"已生成分中心密钥，指纹 {result.fingerprint}。\n\n公钥（发给各学校）：\n{result.public_path}\n\n"
+            f"私钥（口令保护，请另存一份到安全的地方，如 U 盘）：\n{result.private_path}\n\n"
+            "学校登记公钥后，请在电话里与学校核对这个指纹。")
+
+
+# --- conflicts -------------------------------------------------------------------------------------------------
+
+
+class SettleDialog(QDialog):
+    """确认为同一人: what will happen, and a note of how it was checked. `settle_requested(note)` on 确定."""
+
+    settle_requested = Signal(str)
+
+    def __init__(self, conflict: ConflictInfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.conflict = conflict
+        self.setWindowTitle("确认为同一人")
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("中") * 36)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"{conflict.name}（{conflict.id_number}）先在学校 {conflict.existing_school} 登记，"
+            f"学校 {conflict.incoming_school} 又登记了同一身份证号码。\n\n"
+            f"确认是同一个人后，学校 {conflict.incoming_school} 暂缓的 {conflict.held_rows} 行数据将并入此人名下。"
+            "如果两校都有同一层次的在读学籍，将不能合并：须先请其中一校办理退学。")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("例如：已电话核实为同一人")
+        form.addRow("核实情况", self.note_edit)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确认为同一人")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        note = self.note_edit.text().strip()
+        super().accept()
+        self.settle_requested.emit(note)
+
+
+class ConflictsPage(QWidget):
+    """冲突: people two schools both registered; the district settles them one by one."""
+
+    changed = Signal()
+    status_message = Signal(str)
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._engine = engine
+        self.conflicts: list[ConflictInfo] = []
+        self.op: ops.Op | None = None
+        self.dialog: QWidget | None = None
+        self.result_box: QWidget | None = None
+        self._loaded = False
+
+        intro = QLabel("同一身份证号码在两所学校登记时，后到学校的这个人及其学籍、考勤等数据暂缓合并，"
+                       "等分中心核实。核实为同一人后点“确认为同一人…”。")
+        intro.setWordWrap(True)
+        intro.setStyleSheet(f"color: {HINT_COLOUR};")
+        self.show_settled = QCheckBox("也显示已处理的")
+        self.show_settled.toggled.connect(lambda _on: self.refresh())
+        self.count_label = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.count_label)
+        top.addStretch(1)
+        top.addWidget(self.show_settled)
+        self.table = read_only_table(CONFLICT_HEADERS)
+        self.table.itemSelectionChanged.connect(self._enable)
+        self.settle_button = QPushButton("确认为同一人…")
+        self.settle_button.clicked.connect(lambda: self.open_settle())
+        self.message = MessageLabel()
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addStretch(0)
+        bottom.addWidget(self.settle_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(intro)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._loaded:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._loaded = True
+        with read_session(self._engine) as session:
+            self.conflicts = district.list_conflicts(session, include_settled=self.show_settled.isChecked())
+        rows = [[c.id, c.id_number, c.name, c.existing_school, c.incoming_school, c.status.label, c.held_rows,
+                 local_time(c.first_seen_at)] for c in self.conflicts]
+        fill_table(self.table, rows, right={0, 6})
+        open_count = sum(c.status is ConflictStatus.OPEN for c in self.conflicts)
+        self.count_label.setText(f"待处理 {open_count} 个" if open_count else "没有待处理的冲突")
+        self._enable()
+
+    def selected(self) -> ConflictInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.conflicts[rows[0].row()] if rows and rows[0].row() < len(self.conflicts) else None
+
+    def select_conflict(self, conflict_id: int) -> None:
+        for row, conflict in enumerate(self.conflicts):
+            if conflict.id == conflict_id:
+                self.table.selectRow(row)
+                return
+        raise KeyError(conflict_id)
+
+    @property
+    def busy(self) -> bool:
+        return self.op is not None and self.op.running
+
+    def _enable(self) -> None:
+        chosen = self.selected()
+        self.settle_button.setEnabled(not self.busy and chosen is not None and chosen.status is ConflictStatus.OPEN)
+
+    def open_settle(self) -> SettleDialog | None:
+        chosen = self.selected()
+        if chosen is None or self.busy:
+            self.message.show_message("请先在表里选一个待处理的冲突。")
+            return None
+        dialog = SettleDialog(chosen, self)
+        dialog.settle_requested.connect(lambda note: self.settle(chosen.id, note))
+        self.dialog = dialog
+        open_dialog(dialog)
+        return dialog
+
+    def settle(self, conflict_id: int, note: str) -> ops.Op:
+        who = actor()
+        self.message.show_message(None)
+        self.op = ops.run_write(
+            self, self._engine,
+            lambda session, _job: district.settle_conflict(session, conflict_id, actor=who, note=note or None),
+            label="正在合并……", title="确认为同一人", cancellable=False,
+            on_success=lambda merged: self._settled(conflict_id, merged), on_failure=self._refused)
+        self._enable()
+        self.op.done.connect(self._enable)
+        return self.op
+
+    def _settled(self, conflict_id: int, merged: int) -> None:
+        self.refresh()
+        self.changed.emit()
+        text = f"冲突 {conflict_id} 已确认为同一人，合并了 {merged} 行暂缓的数据。"
+        self.message.show_message(text, "hint")
+        self.status_message.emit(text)
+
+    def _refused(self, exc: BaseException) -> None:
+        if isinstance(exc, AdultSchoolError):
+            self.message.show_message(str(exc), "error")
+            self.result_box = show_error(self, "不能确认为同一人", str(exc))
+        else:
+            self.result_box = report_failure(self, exc)
+
+
+# --- quota progress --------------------------------------------------------------------------------------------
+
+
+def chart_bars(report: QuotaReport) -> list[Bar]:
+    """Townships in the ranking order of the progress table: by completion, those without a quota last."""
+    ranked = sorted(report.townships, key=lambda t: (t.completion is None, -(t.completion or 0), t.township))
+    return [Bar(t.township, t.registered, t.quota) for t in ranked]
+
+
+class ProgressPage(QWidget):
+    """任务进度: the monthly progress table (每月统计晾晒), a bar chart of registered vs quota, 导出 Excel."""
+
+    computed = Signal()
+    status_message = Signal(str)
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+                 folder: Path | None = None):
+        super().__init__(parent)
+        self._engine = engine
+        self._today = today
+        self._folder = folder
+        self.op: ops.Op | None = None
+        self.export_op: ops.Op | None = None
+        self.report: QuotaReport | None = None
+        self.result_box: QWidget | None = None
+        self._loaded = False
+        self._pending = False
+
+        self.month_edit = QDateEdit()
+        self.month_edit.setDisplayFormat("yyyy年M月")
+        self.month_edit.setCalendarPopup(True)
+        first = today().replace(day=1)
+        self.month_edit.setDate(QDate(first.year, first.month, 1))
+        self.month_edit.setMaximumDate(QDate(first.year + 1, 12, 31))
+        self.month_edit.setToolTip("统计到这个月底（本月则到今天）")
+        self.as_of_label = QLabel()
+        self.as_of_label.setStyleSheet(f"color: {HINT_COLOUR};")
+        self.export_button = QPushButton("导出 Excel…")
+        self.export_button.setToolTip("任务完成情况表和各校报送情况，存成 Excel 工作簿")
+        self.export_button.clicked.connect(lambda: self.export())
+        top = QHBoxLayout()
+        month_label = QLabel("月份")
+        month_label.setBuddy(self.month_edit)
+        top.addWidget(month_label)
+        top.addWidget(self.month_edit)
+        top.addWidget(self.as_of_label)
+        top.addStretch(1)
+        top.addWidget(self.export_button)
+
+        self.table = read_only_table([two_line_header(title) for title in PROGRESS_HEADERS])
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.chart = BarChart(title="各街道/镇累计报名与任务数")
+        scroll = QScrollArea()
+        scroll.setWidget(self.chart)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(scroll)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.message = MessageLabel()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.message)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(RECOMPUTE_DELAY_MS)
+        self._timer.timeout.connect(self.recompute)
+        self.month_edit.dateChanged.connect(lambda _d: self._timer.start())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._loaded:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._loaded = True
+        self.recompute()
+
+    def month(self) -> tuple[int, int]:
+        chosen = self.month_edit.date()
+        return chosen.year(), chosen.month()
+
+    def set_month(self, year: int, month: int) -> None:
+        self.month_edit.setDate(QDate(year, month, 1))
+
+    @property
+    def busy(self) -> bool:
+        return self.op is not None and self.op.running
+
+    def recompute(self) -> None:
+        self._timer.stop()
+        if self.busy:
+            self._pending = True
+            return
+        year, month = self.month()
+        today = self._today()
+        self.as_of_label.setText("正在统计……")
+        self.op = ops.run_read(
+            self, self._engine, lambda session, _job: quotas.quota_progress(session, year=year, month=month, today=today),
+            label="正在统计任务完成情况……", title="任务进度", cancellable=False, delay_ms=1500,
+            on_success=self._computed)
+        self.op.done.connect(self._after_op)
+
+    def _computed(self, report: QuotaReport) -> None:
+        if self._pending:
+            return
+        self.report = report
+        fill_table(self.table, [["" if v is None else v for v in row] for row in quotas.progress_rows(report)],
+                   right=set(range(3, len(PROGRESS_HEADERS))) | {0})
+        total_row = self.table.rowCount() - 1
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        for column in range(self.table.columnCount()):
+            item = self.table.item(total_row, column)
+            if item is not None:
+                item.setFont(bold)
+        school = PROGRESS_HEADERS.index("责任学校")
+        for row in range(self.table.rowCount()):  # long school names are cut on screen, whole in the tooltip
+            self.table.item(row, school).setToolTip(self.table.item(row, school).text())
+        self.table.setColumnWidth(school, min(self.table.columnWidth(school),
+                                              self.table.fontMetrics().horizontalAdvance("北仑区大碶成人学校") + 18))
+        self._fit_table_height()
+        self.as_of_label.setText(f"统计截至 {report.as_of.isoformat()}；报名按学籍所计入的任务年度（R7）")
+        self.chart.set_title(f"{report.year}年{report.month}月 各街道/镇累计报名与任务数")
+        self.chart.set_bars(chart_bars(report))
+        self.computed.emit()
+
+    def _fit_table_height(self) -> None:
+        """The table as tall as its rows (at most two thirds of the page); the chart gets the rest."""
+        table = self.table
+        needed = (table.horizontalHeader().height() + table.verticalHeader().length() + 2 * table.frameWidth()
+                  + table.horizontalScrollBar().sizeHint().height() + 4)
+        total = sum(self.splitter.sizes()) or self.splitter.height()
+        if total > 0:
+            shown = min(needed, total * 2 // 3)
+            self.splitter.setSizes([shown, total - shown])
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001 - Qt's signature
+        super().resizeEvent(event)
+        if self.report is not None:
+            self._fit_table_height()
+
+    def _after_op(self) -> None:
+        if self._pending:
+            self._pending = False
+            self.recompute()
+
+    def table_values(self) -> list[list[str]]:
+        return [[self.table.item(r, c).text() if self.table.item(r, c) else "" for c in range(self.table.columnCount())]
+                for r in range(self.table.rowCount())]
+
+    def choose_export_path(self, suggested: Path) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "导出任务完成情况", str(suggested), XLSX_FILTER)
+        return with_suffix(Path(chosen), ".xlsx") if chosen else None
+
+    def export(self, path: Path | None = None) -> ops.Op | None:
+        if self.export_op is not None and self.export_op.running:
+            return None
+        year, month = self.month()
+        if path is None:
+            suggested = unused_path((self._folder or documents_folder()) / f"任务完成情况-{year}-{month:02d}.xlsx")
+            path = self.choose_export_path(suggested)
+            if path is None:
+                return None
+        target, today = Path(path), self._today()
+        self.export_button.setEnabled(False)
+        self.export_op = ops.run_read(
+            self, self._engine,
+            lambda session, job: quotas.write_quota_report(session, target, year=year, month=month, job=job, today=today),
+            label="正在导出任务完成情况……", title="导出 Excel",
+            on_success=lambda _report: self._exported(target), on_failure=self._export_failed)
+        self.export_op.done.connect(lambda: self.export_button.setEnabled(True))
+        return self.export_op
+
+    def _exported(self, path: Path) -> None:
+        self.status_message.emit(f"已导出任务完成情况：{path}")
+        self.result_box = show_info(self, "导出 Excel", f"已导出任务完成情况和各校报送情况：\n{path}")
+
+    def _export_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.message.show_message("已取消导出，没有写出文件。", "hint")
+        elif isinstance(exc, AdultSchoolError):
+            self.message.show_message(str(exc), "error")
+        else:
+            self.result_box = report_failure(self, exc)
+

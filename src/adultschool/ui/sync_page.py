@@ -1,0 +1,463 @@
+"""The 数据上报 page (school side of sync, issue 6): this school's key fingerprint, the district's public key, the
+packages made so far and what the district's receipts confirmed; 生成数据包 and 导入回执 run as background operations.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from adultschool.db import read_session
+from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.services import sync
+from adultschool.services.sync import ConfirmSummary, ExportInfo, ExportSummary
+from adultschool.ui import ops
+from adultschool.ui.common import (
+    HINT_COLOUR,
+    WARNING_COLOUR,
+    MessageLabel,
+    actor,
+    documents_folder,
+    report_failure,
+    show_error,
+    show_info,
+    unused_path,
+    with_suffix,
+)
+
+PACKAGE_FILTER = "数据包 (*.aspkg)"
+KEY_FILTER = "分中心公钥 (*.pub);;所有文件 (*)"
+RECEIPT_FILTER = "回执 (*.json);;所有文件 (*)"
+
+# What each travelling table is called on screen, in the order a clerk thinks of them.
+TABLE_LABELS: dict[str, str] = {
+    "learners": "学员",
+    "enrolments": "学籍",
+    "attendance": "考勤",
+    "study_records": "线上学习记录",
+    "classes": "班级",
+    "class_members": "班级成员",
+    "class_sessions": "上课安排",
+    "exam_applications": "考试申请",
+    "exam_results": "考试成绩",
+    "certificates": "毕业证书",
+    "certificate_prints": "证书打印记录",
+    "skill_certificates": "职业技能证书",
+    "videos": "学习视频",
+    "townships": "街道/镇",
+    "township_quotas": "任务数",
+    "township_counts": "推荐与培训人数",
+    "schools": "学校",
+}
+
+HISTORY_HEADERS = ("序号", "生成时间", "类型", "行数", "文件", "分中心确认", "分中心回执")
+
+
+def table_label(name: str) -> str:
+    return TABLE_LABELS.get(name, name)
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """'学员 5，学籍 5，考勤 120' — the tables that have rows, in TABLE_LABELS order."""
+    order = {name: number for number, name in enumerate(TABLE_LABELS)}
+    shown = sorted((name for name, count in counts.items() if count), key=lambda n: (order.get(n, len(order)), n))
+    return "，".join(f"{table_label(name)} {counts[name]}" for name in shown) or "没有改动的数据"
+
+
+def local_time(moment: datetime | str | None) -> str:
+    """A stored UTC moment as the clerk's wall-clock time, 'YYYY-MM-DD HH:MM'."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment[:16].replace("T", " ")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def sequences_text(numbers: list[int]) -> str:
+    return "、".join(str(n) for n in numbers)
+
+
+def merged_totals(confirmation: dict[str, Any]) -> dict[str, int]:
+    """Inserted/updated/unchanged/held summed over the tables of one package entry in a receipt."""
+    totals = {"inserted": 0, "updated": 0, "unchanged": 0, "held": 0}
+    for table in (confirmation.get("counts") or {}).values():
+        if isinstance(table, dict):
+            for key in totals:
+                value = table.get(key)
+                totals[key] += value if isinstance(value, int) else 0
+    return totals
+
+
+def confirmation_text(confirmation: dict[str, Any] | None) -> str:
+    if not confirmation:
+        return ""
+    totals = merged_totals(confirmation)
+    text = (f"{local_time(confirmation.get('received_at'))} 收到：新增 {totals['inserted']}，更新 {totals['updated']}，"
+            f"未变 {totals['unchanged']}")
+    if totals["held"]:
+        text += f"，待处理冲突暂缓 {totals['held']}"
+    return text
+
+
+def conflict_line(conflict: dict[str, Any]) -> str:
+    state = "待分中心处理" if conflict.get("status") == "open" else "已确认为同一人"
+    return (f"{conflict.get('name', '')} {conflict.get('id_number', '')} 也在学校 {conflict.get('other_school', '')} "
+            f"登记（{state}）")
+
+
+def receipt_summary(body: dict[str, Any] | None) -> str:
+    """What the district's last receipt said beyond the per-package confirmations: gaps and conflicts."""
+    if not body:
+        return "还没有导入过分中心的回执。分中心导入数据包后会发回执文件，点“导入回执…”即可知道哪些已收到。"
+    arrived = [p.get("sequence") for p in body.get("packages", []) if isinstance(p, dict)]
+    lines = [f"分中心最近一次回执（{local_time(body.get('made_at'))}）：已收到第 {sequences_text(arrived) or '—'} 号。"]
+    missing = [int(n) for n in body.get("missing", []) if isinstance(n, int)]
+    if missing:
+        lines.append(f"分中心尚缺第 {sequences_text(missing)} 号数据包：请重新发送那几个文件，或勾选“完整数据包”生成一个新的。")
+    conflicts = [c for c in body.get("conflicts", []) if isinstance(c, dict)]
+    if conflicts:
+        lines.append(f"同一人在两所学校登记 {len(conflicts)} 人：")
+        lines.extend("  " + conflict_line(c) for c in conflicts)
+    return "\n".join(lines)
+
+
+def read_file(path: Path, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise AdultSchoolError(f"无法读取{what}“{Path(path).name}”：{exc.strerror or exc}") from None
+
+
+def _item(text: object, *, align_right: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem("" if text is None else str(text))
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if align_right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def read_only_table(headers: tuple[str, ...] | list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+    header = table.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setStretchLastSection(True)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: list[list[object]], *, right: set[int] = frozenset()) -> None:
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.setItem(r, c, _item(value, align_right=c in right))
+    table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    metrics = table.fontMetrics()
+    for column in range(table.columnCount()):  # room for the header text (each of its lines)
+        title = header.model().headerData(column, Qt.Orientation.Horizontal) or ""
+        header.resizeSection(column, max(header.sectionSize(column),
+                                         max(metrics.horizontalAdvance(line) for line in title.split("\n")) + 18))
+
+
+def fingerprint_label() -> QLabel:
+    label = QLabel()
+    font = QFont("monospace")
+    font.setStyleHint(QFont.StyleHint.TypeWriter)
+    font.setPointSizeF(label.font().pointSizeF() * 1.2)
+    font.setBold(True)
+    label.setFont(font)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class SyncPage(QWidget):
+    """`changed` after something was written; `status_message` for the window's status bar."""
+
+    changed = Signal()
+    status_message = Signal(str)
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+                 folder: Path | None = None):
+        super().__init__(parent)
+        self._engine = engine
+        self._today = today
+        self._folder = folder
+        self.op: ops.Op | None = None
+        self.result_box: QWidget | None = None
+        self._loaded = False
+        self.history: list[ExportInfo] = []
+        self.has_district_key = False
+
+        # --- keys ----------------------------------------------------------------------------------------------
+        self.fingerprint_label = fingerprint_label()
+        self.fingerprint_hint = QLabel("分中心第一次收到本校数据包时，会打电话核对这个指纹；请照读给对方听。")
+        self.fingerprint_hint.setStyleSheet(f"color: {HINT_COLOUR};")
+        self.fingerprint_hint.setWordWrap(True)
+        self.district_label = QLabel()
+        self.district_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.district_label.setWordWrap(True)
+        self.district_key_button = QPushButton("登记分中心公钥…")
+        self.district_key_button.setToolTip("选择分中心发来的公钥文件 district.pub（只需登记一次）")
+        self.district_key_button.clicked.connect(lambda: self.register_district_key())
+        keys_box = QGroupBox("密钥")
+        grid = QGridLayout(keys_box)
+        grid.addWidget(QLabel("本校签名密钥指纹"), 0, 0)
+        grid.addWidget(self.fingerprint_label, 0, 1)
+        grid.addWidget(self.fingerprint_hint, 1, 1)
+        grid.addWidget(QLabel("分中心公钥"), 2, 0)
+        grid.addWidget(self.district_label, 2, 1)
+        grid.addWidget(self.district_key_button, 2, 2)
+        grid.setColumnStretch(1, 1)
+
+        # --- the last package ----------------------------------------------------------------------------------
+        self.last_label = QLabel()
+        self.last_label.setWordWrap(True)
+        self.last_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        last_box = QGroupBox("最近一次数据包")
+        QVBoxLayout(last_box).addWidget(self.last_label)
+
+        # --- every package and what the district confirmed -----------------------------------------------------
+        self.history_table = read_only_table(HISTORY_HEADERS)
+        self.receipt_label = QLabel()
+        self.receipt_label.setWordWrap(True)
+        self.receipt_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        history_box = QGroupBox("已生成的数据包")
+        history_layout = QVBoxLayout(history_box)
+        history_layout.addWidget(self.history_table, 1)
+        history_layout.addWidget(self.receipt_label)
+
+        # --- actions -------------------------------------------------------------------------------------------
+        self.full_check = QCheckBox("完整数据包")
+        self.full_check.setToolTip("包含本校全部数据，而不只是上次以来的改动。分中心说缺少某号数据包、或换了电脑时用。")
+        self.export_button = QPushButton("生成数据包…")
+        self.export_button.setToolTip("把上次以来改动的数据加密、签名，存成一个文件，作为邮件附件发给分中心")
+        self.export_button.clicked.connect(lambda: self.make_package())
+        self.receipt_button = QPushButton("导入回执…")
+        self.receipt_button.setToolTip("导入分中心发回的回执文件，查看哪些数据包分中心已经收到")
+        self.receipt_button.clicked.connect(lambda: self.import_receipt())
+        self.message = MessageLabel()
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        actions.addWidget(self.full_check)
+        actions.addWidget(self.export_button)
+        actions.addWidget(self.receipt_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(keys_box)
+        layout.addWidget(last_box)
+        layout.addWidget(history_box, 1)
+        layout.addWidget(self.message)
+        layout.addLayout(actions)
+
+    # --- showing -------------------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._loaded:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._loaded = True
+        with read_session(self._engine) as session:
+            own = sync.own_fingerprint(session)
+            district = sync.district_key(session)
+            self.history = sync.export_history(session)
+            receipt = sync.last_receipt(session)
+        self.fingerprint_label.setText(own or "（尚未生成：生成第一个数据包时自动生成）")
+        self.has_district_key = district is not None
+        if district is None:
+            self.district_label.setText("还没有登记。请选择分中心发来的公钥文件 district.pub。")
+            self.district_label.setStyleSheet(f"color: {WARNING_COLOUR};")
+            self.district_key_button.setText("登记分中心公钥…")
+        else:
+            self.district_label.setText(f"分中心 {district.code}，指纹 {district.fingerprint}")
+            self.district_label.setStyleSheet("")
+            self.district_key_button.setText("更换分中心公钥…")
+        self._show_last()
+        self._show_history()
+        self.receipt_label.setText(receipt_summary(receipt))
+        self._enable()
+
+    def _show_last(self) -> None:
+        if not self.history:
+            self.last_label.setText("还没有生成过数据包。第一个数据包包含本校全部数据。")
+            return
+        last = self.history[0]
+        kind = "完整" if last.full else "增量"
+        state = f"分中心已于 {local_time(last.confirmed_at)} 确认收到" if last.confirmed_at else "分中心尚未确认收到"
+        self.last_label.setText(
+            f"第 {last.sequence} 号（{kind}），{local_time(last.created_at)} 生成，文件 {last.file_name}；{state}。\n"
+            f"共 {last.rows} 行：{counts_text(last.counts)}")
+
+    def _show_history(self) -> None:
+        rows = [[e.sequence, local_time(e.created_at), "完整" if e.full else "增量", e.rows, e.file_name,
+                 local_time(e.confirmed_at) if e.confirmed_at else "未确认", confirmation_text(e.confirmation)]
+                for e in self.history]
+        fill_table(self.history_table, rows, right={0, 3})
+        for row, export in enumerate(self.history):
+            if export.confirmed_at is None:
+                item = self.history_table.item(row, 5)
+                item.setForeground(QBrush(QColor(WARNING_COLOUR)))
+            self.history_table.item(row, 4).setToolTip(counts_text(export.counts))
+
+    @property
+    def busy(self) -> bool:
+        return self.op is not None and self.op.running
+
+    def _enable(self) -> None:
+        idle = not self.busy
+        self.district_key_button.setEnabled(idle)
+        self.export_button.setEnabled(idle and self.has_district_key)
+        self.export_button.setToolTip("把上次以来改动的数据加密、签名，存成一个文件，作为邮件附件发给分中心"
+                                      if self.has_district_key else "请先登记分中心公钥")
+        self.receipt_button.setEnabled(idle and self.has_district_key)
+        self.full_check.setEnabled(idle)
+
+    def folder(self) -> Path:
+        return self._folder or documents_folder()
+
+    # --- file choices (tests replace these) ----------------------------------------------------------------
+
+    def choose_district_key_file(self) -> Path | None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "选择分中心公钥文件", str(self.folder()), KEY_FILTER)
+        return Path(chosen) if chosen else None
+
+    def choose_package_path(self, suggested: Path) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "保存数据包", str(suggested), PACKAGE_FILTER)
+        return with_suffix(Path(chosen), ".aspkg") if chosen else None
+
+    def choose_receipt_file(self) -> Path | None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "选择分中心的回执文件", str(self.folder()), RECEIPT_FILTER)
+        return Path(chosen) if chosen else None
+
+    # --- actions -------------------------------------------------------------------------------------------
+
+    def _start(self, op_factory: Callable[[], ops.Op]) -> ops.Op:
+        self.message.show_message(None)
+        self.op = op_factory()
+        self._enable()
+        self.op.done.connect(self._enable)
+        return self.op
+
+    def _failed(self, exc: BaseException, what: str) -> None:
+        if isinstance(exc, Cancelled):
+            self.message.show_message(f"已取消{what}，没有改动。", "hint")
+        elif isinstance(exc, AdultSchoolError):
+            self.message.show_message(str(exc), "error")
+            self.result_box = show_error(self, f"{what}没有完成", str(exc))
+        else:
+            self.result_box = report_failure(self, exc)
+
+    def register_district_key(self, path: Path | None = None) -> ops.Op | None:
+        if self.busy:
+            return None
+        path = path or self.choose_district_key_file()
+        if path is None:
+            return None
+        who = actor()
+        return self._start(lambda: ops.run_write(
+            self, self._engine,
+            lambda session, _job: sync.set_district_key(session, read_file(path, "公钥文件"), actor=who),
+            label="正在登记分中心公钥……", title="登记分中心公钥", cancellable=False,
+            on_success=self._key_registered, on_failure=lambda exc: self._failed(exc, "登记分中心公钥")))
+
+    def _key_registered(self, key: Any) -> None:
+        self.refresh()
+        text = f"已登记分中心 {key.code} 的公钥，指纹 {key.fingerprint}。"
+        self.status_message.emit(text)
+        self.result_box = show_info(self, "登记分中心公钥",
+                                    f"{text}\n\n请与分中心核对这个指纹（打电话或当面），一致才说明文件没有被调包。")
+
+    def make_package(self, path: Path | None = None, *, full: bool | None = None) -> ops.Op | None:
+        """Asks where to save (the suggested name says school, date and sequence), then makes the package."""
+        if self.busy:
+            return None
+        if not self.has_district_key:
+            self.message.show_message("请先登记分中心公钥（分中心发来的 district.pub 文件）。")
+            return None
+        if path is None:
+            with read_session(self._engine) as session:
+                suggested = sync.suggested_file_name(session, self._today())
+            path = self.choose_package_path(unused_path(self.folder() / suggested))
+            if path is None:
+                return None
+        whole = self.full_check.isChecked() if full is None else full
+        target, who = Path(path), actor()
+        return self._start(lambda: ops.run_write(
+            self, self._engine,
+            lambda session, job: sync.export_package(session, target, full=whole, actor=who, job=job),
+            label="正在生成数据包……", title="生成数据包",
+            on_success=self._package_made, on_failure=lambda exc: self._failed(exc, "生成数据包")))
+
+    def _package_made(self, summary: ExportSummary) -> None:
+        self.full_check.setChecked(False)
+        self.refresh()
+        self.changed.emit()
+        kind = "完整" if summary.full else "增量"
+        self.status_message.emit(f"已生成第 {summary.sequence} 号数据包（{kind}，{summary.rows} 行）：{summary.path}")
+        self.result_box = show_info(
+            self, "生成数据包",
+            f"已生成第 {summary.sequence} 号数据包（{kind}）：\n{summary.path}\n\n"
+            f"共 {summary.rows} 行：{counts_text(summary.counts)}\n\n"
+            "请把这个文件作为邮件附件发给分中心。文件已加密，只有分中心能打开。")
+
+    def import_receipt(self, path: Path | None = None) -> ops.Op | None:
+        if self.busy:
+            return None
+        path = path or self.choose_receipt_file()
+        if path is None:
+            return None
+        who = actor()
+        return self._start(lambda: ops.run_write(
+            self, self._engine,
+            lambda session, _job: sync.confirm_receipt(session, read_file(path, "回执文件"), actor=who),
+            label="正在核对回执……", title="导入回执", cancellable=False,
+            on_success=self._receipt_imported, on_failure=lambda exc: self._failed(exc, "导入回执")))
+
+    def _receipt_imported(self, result: ConfirmSummary) -> None:
+        self.refresh()
+        self.changed.emit()
+        lines = [f"分中心 {result.district} 的回执（{local_time(result.made_at)}）："]
+        lines.append(f"本次新确认：第 {sequences_text(result.confirmed)} 号" if result.confirmed else "本次没有新确认的数据包")
+        if result.unconfirmed:
+            lines.append(f"尚未确认：第 {sequences_text(result.unconfirmed)} 号（分中心还没导入，或回执出得比数据包早）")
+        else:
+            lines.append("本校生成的数据包分中心都已收到。")
+        if result.missing:
+            lines.append(f"分中心尚缺第 {sequences_text(result.missing)} 号：请重新发送，或勾选“完整数据包”生成一个新的。")
+        if result.conflicts:
+            lines.append(f"同一人在两所学校登记 {len(result.conflicts)} 人：")
+            lines.extend("  " + conflict_line(c) for c in result.conflicts)
+        self.status_message.emit(f"已导入回执：确认 {len(result.confirmed)} 个，未确认 {len(result.unconfirmed)} 个")
+        self.result_box = show_info(self, "导入回执", "\n".join(lines))

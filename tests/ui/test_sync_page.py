@@ -1,0 +1,177 @@
+"""The school's 数据上报 page: its key fingerprint, registering the district's key, making packages, reading receipts."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from adultschool.db import read_session
+from adultschool.services import district, sync
+from adultschool.ui.sync_page import HISTORY_HEADERS, SyncPage, counts_text
+from sync_builders import district_keys, export, make_district, make_school, merge
+
+pytestmark = pytest.mark.gui
+
+CONFIRMED = HISTORY_HEADERS.index("分中心确认")
+
+
+@pytest.fixture
+def office(tmp_path):  # noqa: ANN001, ANN201
+    db = make_district(tmp_path)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def school(tmp_path, qtbot):  # noqa: ANN001, ANN201
+    from conftest import settle
+
+    db = make_school(tmp_path, "330206-01")
+    yield db
+    settle(qtbot)
+    db.close()
+
+
+@pytest.fixture
+def page(qtbot, school, tmp_path):  # noqa: ANN001, ANN201
+    widget = SyncPage(school.engine, folder=tmp_path)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 640)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def column(page: SyncPage, name: str) -> list[str]:
+    index = HISTORY_HEADERS.index(name)
+    return [page.history_table.item(r, index).text() for r in range(page.history_table.rowCount())]
+
+
+def test_the_page_shows_the_fingerprint_to_read_out_and_asks_for_the_district_key(page, school):
+    with read_session(school.engine) as session:
+        fingerprint = sync.own_fingerprint(session)
+    assert fingerprint and page.fingerprint_label.text() == fingerprint
+    assert "还没有登记" in page.district_label.text()
+    assert page.district_key_button.text() == "登记分中心公钥…"
+    assert not page.export_button.isEnabled() and not page.receipt_button.isEnabled()
+    assert page.history_table.rowCount() == 0 and "还没有生成过数据包" in page.last_label.text()
+
+
+def test_the_district_key_is_registered_from_the_file_the_clerk_picks(page, office, tmp_path, monkeypatch, wait_ops):
+    monkeypatch.setattr(page, "choose_district_key_file", lambda: tmp_path / "keys" / "district.pub")
+    page.district_key_button.click()
+    wait_ops()
+    with read_session(office.engine) as session:
+        public = district.district_public(session)
+    assert page.district_label.text() == f"分中心 330206，指纹 {public.fingerprint}"
+    assert page.district_key_button.text() == "更换分中心公钥…"
+    assert page.export_button.isEnabled() and page.receipt_button.isEnabled()
+    assert public.fingerprint in page.result_box.text()
+
+
+def test_a_file_that_is_not_a_key_is_refused_with_a_message(page, tmp_path, monkeypatch, wait_ops):
+    wrong = tmp_path / "district.pub"
+    wrong.write_text("not a key", encoding="utf-8")
+    page.register_district_key(wrong)
+    wait_ops()
+    assert page.message.isVisible() and "公钥文件" in page.message.text()
+    assert "还没有登记" in page.district_label.text()
+
+
+def test_a_package_is_saved_under_the_suggested_name_and_appears_in_the_history(page, office, school, tmp_path,
+                                                                                monkeypatch, wait_ops):
+    page.register_district_key(tmp_path / "keys" / "district.pub")
+    wait_ops()
+    suggested: list[Path] = []
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def choose(path: Path) -> Path:
+        suggested.append(path)
+        return out / path.name
+
+    monkeypatch.setattr(page, "choose_package_path", choose)
+    page.export_button.click()
+    wait_ops()
+    assert suggested[0].name == f"330206-01 成人文化技术学校-330206-01-{date.today().isoformat()}-第1号.aspkg"
+    made = out / suggested[0].name
+    assert made.exists() and made.stat().st_size > 0
+    assert column(page, "序号") == ["1"] and column(page, "类型") == ["完整"] and column(page, "分中心确认") == ["未确认"]
+    with read_session(school.engine) as session:
+        history = sync.export_history(session)
+    assert "第 1 号（完整）" in page.last_label.text() and counts_text(history[0].counts) in page.last_label.text()
+    learners = f"学员 {history[0].counts['learners']}，学籍 {history[0].counts['enrolments']}"
+    assert learners in page.last_label.text()
+    box = page.result_box
+    assert isinstance(box, QMessageBox) and str(made) in box.text() and learners in box.text()
+    box.close()
+
+    page.export_button.click()  # nothing changed since: a small incremental package, number 2
+    wait_ops()
+    assert column(page, "序号") == ["2", "1"] and column(page, "类型") == ["增量", "完整"]
+    page.full_check.setChecked(True)
+    page.export_button.click()
+    wait_ops()
+    assert column(page, "类型")[0] == "完整" and not page.full_check.isChecked()
+
+
+def test_a_receipt_marks_what_the_district_confirmed_and_what_is_still_missing(page, office, school, tmp_path,
+                                                                              monkeypatch, wait_ops):
+    page.register_district_key(tmp_path / "keys" / "district.pub")
+    wait_ops()
+    first = export(school, tmp_path / "p1.aspkg")
+    export(school, tmp_path / "p2.aspkg")  # made, but lost on the way
+    third = export(school, tmp_path / "p3.aspkg")
+    keys = district_keys(office)
+    merge(office, keys, first)
+    merge(office, keys, third)
+    with read_session(office.engine) as session:
+        data, _body = district.make_receipt(session, "330206-01", keys)
+    receipt = tmp_path / "回执.json"
+    receipt.write_bytes(data)
+    page.refresh()
+    assert column(page, "分中心确认") == ["未确认"] * 3
+
+    monkeypatch.setattr(page, "choose_receipt_file", lambda: receipt)
+    page.receipt_button.click()
+    wait_ops()
+    confirmed = column(page, "分中心确认")
+    assert confirmed[1] == "未确认" and confirmed[0] != "未确认" and confirmed[2] != "未确认"
+    assert "新增" in column(page, "分中心回执")[2]
+    text = page.result_box.text()
+    assert "本次新确认：第 1、3 号" in text and "尚未确认：第 2 号" in text and "分中心尚缺第 2 号" in text
+    assert "尚缺第 2 号" in page.receipt_label.text()
+
+
+def test_a_receipt_for_another_school_confirms_nothing(page, office, tmp_path, wait_ops):
+    page.register_district_key(tmp_path / "keys" / "district.pub")
+    wait_ops()
+    other = make_school(tmp_path, "330206-02", seed=2, public_key=tmp_path / "keys" / "district.pub")
+    keys = district_keys(office)
+    merge(office, keys, export(other, tmp_path / "o1.aspkg"))
+    with read_session(office.engine) as session:
+        data, _body = district.make_receipt(session, "330206-02", keys)
+    other.close()
+    receipt = tmp_path / "other.json"
+    receipt.write_bytes(data)
+    page.import_receipt(receipt)
+    wait_ops()
+    assert page.message.isVisible() and "330206-02" in page.message.text()
+    assert page.history_table.rowCount() == 0
+
+
+def test_the_school_window_has_the_page_in_its_navigation_and_file_menu(qtbot, school, tmp_path):
+    from adultschool.ui.main_window import MainWindow
+
+    window = MainWindow(school)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert titles[-1] == "数据上报"
+    file_menu = window.menuBar().actions()[0].menu()
+    assert file_menu.actions()[0] is window.sync_action and window.sync_action.text() == "数据上报…"
+    window.sync_action.trigger()
+    assert window.sync_page.isVisible() and window.sync_page.fingerprint_label.text()
