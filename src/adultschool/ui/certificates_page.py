@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,7 +29,7 @@ from adultschool.db import read_session
 from adultschool.models.enums import Level
 from adultschool.services import exams
 from adultschool.services.exams import CertificateRow
-from adultschool.ui.common import HINT_COLOUR, open_dialog, show_info
+from adultschool.ui.common import HINT_COLOUR, Page, open_dialog, show_info
 from adultschool.ui.print_dialog import PrintDialog
 
 HEADERS = ("学籍号", "姓名", "层次", "证书编号", "发证日期", "已打印次数")
@@ -39,18 +39,13 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 RowRole = Qt.ItemDataRole.UserRole + 1
 
 
-class CertificatesPage(QWidget):
+class CertificatesPage(Page):
     """`changed` after a printing was recorded; `status_message` for the status bar."""
 
-    changed = Signal()
-    status_message = Signal(str)
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
                  folder: Path | None = None):
-        super().__init__(parent)
-        self._engine = engine
-        self._today = today
-        self._folder = folder
+        super().__init__(engine, parent, today=today, folder=folder)
         self.rows: list[CertificateRow] = []
         self.dialog: QWidget | None = None
         metrics = self.fontMetrics()

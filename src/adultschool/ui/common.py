@@ -9,8 +9,9 @@ import re
 import traceback
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtCore import QDate, QStandardPaths, Qt
+from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from sqlalchemy import Engine
 
 from adultschool import __version__
 from adultschool.errors import AdultSchoolError, Cancelled
@@ -206,3 +209,19 @@ def show_bug_report(parent: QWidget | None, exc: BaseException) -> BugReportDial
     dialog = BugReportDialog(report, parent)
     open_dialog(dialog)
     return dialog
+
+
+class Page(QWidget):
+    """A page of the main window: one engine, today's date (tests set it), the folder file dialogs start in.
+
+    `changed` after the page wrote something (every page refreshes); `status_message` for the window's status bar."""
+
+    changed = Signal()
+    status_message = Signal(str)
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+                 folder: Path | None = None):
+        super().__init__(parent)
+        self._engine = engine
+        self._today = today
+        self._folder = folder

@@ -48,6 +48,7 @@ from adultschool.services.quotas import PROGRESS_HEADERS, QuotaReport
 from adultschool.ui import ops
 from adultschool.ui.bar_chart import Bar, BarChart
 from adultschool.ui.common import (
+    Page,
     ERROR_COLOUR,
     HINT_COLOUR,
     WARNING_COLOUR,
@@ -173,18 +174,13 @@ def outcome_lines(outcome: PackageOutcome) -> list[tuple[str, str]]:
     return lines
 
 
-class DistrictPackagesPage(QWidget):
+class DistrictPackagesPage(Page):
     """数据包汇总. `changed` after packages were merged or keys made; `status_message` for the status bar."""
 
-    changed = Signal()
-    status_message = Signal(str)
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
                  folder: Path | None = None):
-        super().__init__(parent)
-        self._engine = engine
-        self._today = today
-        self._folder = folder
+        super().__init__(engine, parent, today=today, folder=folder)
         self.keys: package_format.DistrictKeyPair | None = None  # opened once per window session, never stored
         self.op: ops.Op | None = None
         self.dialog: QWidget | None = None
@@ -526,15 +522,11 @@ class SettleDialog(QDialog):
         self.settle_requested.emit(note)
 
 
-class ConflictsPage(QWidget):
+class ConflictsPage(Page):
     """冲突: people two schools both registered; the district settles them one by one."""
 
-    changed = Signal()
-    status_message = Signal(str)
-
     def __init__(self, engine: Engine, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._engine = engine
+        super().__init__(engine, parent)
         self.conflicts: list[ConflictInfo] = []
         self.op: ops.Op | None = None
         self.dialog: QWidget | None = None
@@ -650,18 +642,14 @@ def chart_bars(report: QuotaReport) -> list[Bar]:
     return [Bar(t.township, t.registered, t.quota) for t in ranked]
 
 
-class ProgressPage(QWidget):
+class ProgressPage(Page):
     """任务进度: the monthly progress table (每月统计晾晒), a bar chart of registered vs quota, 导出 Excel."""
 
     computed = Signal()
-    status_message = Signal(str)
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
                  folder: Path | None = None):
-        super().__init__(parent)
-        self._engine = engine
-        self._today = today
-        self._folder = folder
+        super().__init__(engine, parent, today=today, folder=folder)
         self.op: ops.Op | None = None
         self.export_op: ops.Op | None = None
         self.report: QuotaReport | None = None

@@ -33,6 +33,7 @@ from adultschool.textnorm import clean_text
 from adultschool.ui import ops
 from adultschool.ui.applicants_model import COLUMNS, ApplicantsModel
 from adultschool.ui.common import (
+    Page,
     HINT_COLOUR,
     MessageLabel,
     actor,
@@ -68,20 +69,15 @@ def application_file_name(round_name: str) -> str:
     return f"考前申请名单-{file_name_part(round_name)}.xlsx"
 
 
-class ExamsPage(QWidget):
+class ExamsPage(Page):
     """`changed` after anything was written; `status_message` for the window's status bar; `computed` after a
     recompute of the ready list has been shown (tests wait on it)."""
 
-    changed = Signal()
-    status_message = Signal(str)
     computed = Signal()
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
                  folder: Path | None = None):
-        super().__init__(parent)
-        self._engine = engine
-        self._today = today
-        self._folder = folder
+        super().__init__(engine, parent, today=today, folder=folder)
         self.op: ops.Op | None = None  # the ready list's computation
         self.write_op: ops.Op | None = None  # applying, exporting
         self.dialog: QWidget | None = None

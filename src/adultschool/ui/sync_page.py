@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,7 @@ from adultschool.services import sync
 from adultschool.services.sync import ConfirmSummary, ExportInfo, ExportSummary
 from adultschool.ui import ops
 from adultschool.ui.common import (
+    Page,
     HINT_COLOUR,
     WARNING_COLOUR,
     MessageLabel,
@@ -200,18 +201,13 @@ def fingerprint_label() -> QLabel:
     return label
 
 
-class SyncPage(QWidget):
+class SyncPage(Page):
     """`changed` after something was written; `status_message` for the window's status bar."""
 
-    changed = Signal()
-    status_message = Signal(str)
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
                  folder: Path | None = None):
-        super().__init__(parent)
-        self._engine = engine
-        self._today = today
-        self._folder = folder
+        super().__init__(engine, parent, today=today, folder=folder)
         self.op: ops.Op | None = None
         self.result_box: QWidget | None = None
         self._loaded = False
