@@ -35,7 +35,7 @@ def test_exams_and_certificates_follow_the_ready_list_with_their_menus(window):
                                       "导出户籍学历变更名单…"]
     assert menu(window, "打印(&P)") == ["打印证书…", "补发证书…", "打印表格"]
     assert [a.text() for a in window.forms_menu.actions()] == ["报名登记表…", "报名汇总表…", "签到表…"]
-    assert menu(window, "设置(&O)") == ["打印字体…", "账户管理…", "修改密码…", "审计记录…"]
+    assert menu(window, "设置(&O)") == ["设置…", "打印字体…", "账户管理…", "修改密码…", "审计记录…"]
 
 
 def test_the_exam_actions_open_their_forms(window):

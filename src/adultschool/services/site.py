@@ -57,17 +57,24 @@ def require_school(session: Session) -> SiteInfo:
     return site
 
 
+def check_identity(code: str, name: str) -> tuple[str, str]:
+    """A new site's code and name, trimmed, or a refusal naming the field (the first-run wizard asks before writing)."""
+    code, name = code.strip(), name.strip()
+    if not CODE_PATTERN.match(code):
+        raise AdultSchoolError(f"代码“{code}”不合要求：只能用数字、英文字母和“-”，2 到 39 个字符（例如 330205-01）。",
+                               field="code")
+    if not name:
+        raise AdultSchoolError("名称不能为空。", field="name")
+    return code, name
+
+
 def initialise(session: Session, *, kind: SiteKind, code: str, name: str, townships: list[str] | None = None,
                actor: str) -> SiteInfo:
     accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
-    code, name = code.strip(), name.strip()
     if is_initialised(session):
         site = get_site(session)
         raise AdultSchoolError(f"数据库已经初始化为“{site.name}”（{site.code}），不能再次初始化。")
-    if not CODE_PATTERN.match(code):
-        raise AdultSchoolError(f"代码“{code}”不合要求：只能用数字、英文字母和“-”，2 到 39 个字符（例如 330205-01）。")
-    if not name:
-        raise AdultSchoolError("名称不能为空。")
+    code, name = check_identity(code, name)
     session.add_all([
         SiteSetting(key="site.kind", value=kind.value),
         SiteSetting(key="site.code", value=code),

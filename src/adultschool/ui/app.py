@@ -24,7 +24,7 @@ from adultschool.services import maintenance
 from adultschool.ui import ops
 from adultschool.ui.accounts_dialogs import sign_in
 from adultschool.ui.backup_dialogs import offer_restore_of_damaged
-from adultschool.ui.common import show_bug_report, show_error
+from adultschool.ui.common import show_bug_report, show_error, signed_in
 from adultschool.ui.main_window import APP_TITLE, MainWindow
 from adultschool.ui.welcome_dialog import WelcomeDialog, is_initialised
 
@@ -172,7 +172,9 @@ def run(db: str | None = None) -> int:
         except AdultSchoolError as exc:
             QMessageBox.critical(None, "无法打开数据库", str(exc))
             return 2
-        if not sign_in(database):  # the login dialog, once the database has accounts; 退出 ends here
+        # The login dialog, once the database has accounts (退出 ends here); not right after the first-run wizard made
+        # the administrator, whose password was just typed twice.
+        if signed_in().single_user and not sign_in(database):
             return 0
         log.info("GUI started on %s", database.describe())
         window = MainWindow(database)

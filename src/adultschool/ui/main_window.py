@@ -23,14 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from adultschool import __version__
 from adultschool.db import Database, read_session
 from adultschool.models.enums import SiteKind
 from adultschool.services import site, study
 from adultschool.ui import backup_dialogs, ops, roles
+from adultschool.ui.about_dialog import AboutDialog
 from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
-from adultschool.ui.common import show_info
 from adultschool.ui.district_pages import ConflictsPage, DistrictPackagesPage, ProgressPage
 from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.export_dialog import ExportDialog
@@ -41,6 +40,7 @@ from adultschool.ui.print_dialog import PrintDialog
 from adultschool.ui.readiness_page import ReadinessPage
 from adultschool.ui.registration_dialog import RegistrationDialog
 from adultschool.ui.rollcall_page import RollCallPage
+from adultschool.ui.settings_dialog import SettingsDialog
 from adultschool.ui.survey_page import SurveyPage
 from adultschool.ui.sync_page import SyncPage
 
@@ -170,6 +170,8 @@ class MainWindow(QMainWindow):
                                                  "报名汇总表（PDF），可选层次")
         self.print_signin_action = self._action("签到表…", lambda: self.open_form_printing("signin"), None, None,
                                                 "一个班某一天的签到表")
+        self.settings_action = self._action("设置…", self.open_settings, None, None,
+                                            "规则、街道/镇与任务数、打印字体、备份文件夹、分中心公钥")
         self.font_action = self._action("打印字体…", self.open_font_settings, None, None, "证书和表格 PDF 用的字体")
         self.accounts_action = self._action("账户管理…", lambda: roles.open_accounts(self), None, None,
                                             "新建账户，修改角色，重设密码，停用或解锁账户")
@@ -215,6 +217,7 @@ class MainWindow(QMainWindow):
         for action in (self.print_registration_action, self.print_summary_action, self.print_signin_action):
             self.forms_menu.addAction(action)
         menu = self.menuBar().addMenu("设置(&O)")
+        menu.addAction(self.settings_action)
         menu.addAction(self.font_action)
         menu.addSeparator()
         for action in (self.accounts_action, self.password_action, self.audit_action):
@@ -424,9 +427,13 @@ class MainWindow(QMainWindow):
         dialog.exported.connect(lambda count, path: self.statusBar().showMessage(f"已导出 {count} 人：{path}", 10_000))
         return self._open(dialog)
 
-    def show_about(self) -> None:
-        show_info(self, "关于", f"{APP_TITLE}\n版本 {__version__}\n\n学校：{self.site.name}（{self.site.code}）\n"
-                                f"数据库：{self.database.describe()}")
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.database, self.site, self)
+        dialog.changed.connect(self.data_changed)
+        return self._open(dialog)
+
+    def show_about(self) -> AboutDialog:
+        return self._open(AboutDialog(APP_TITLE, self.database, self.site, self))
 
     # --- what changed --------------------------------------------------------------------------------------
 

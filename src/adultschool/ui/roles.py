@@ -43,6 +43,7 @@ ACTION_PERMISSIONS: dict[str, Permission] = {
     "print_summary_action": Permission.VIEW_FULL_ID,
     "print_signin_action": Permission.TAKE_ATTENDANCE,
     "font_action": Permission.PRINT,
+    "settings_action": Permission.MANAGE_SETTINGS,  # 设置…: rules, townships and quotas, font, backup, keys
     "backup_action": Permission.BACKUP,
     "restore_action": Permission.RESTORE,
     "audit_action": Permission.VIEW_AUDIT,
