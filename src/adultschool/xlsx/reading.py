@@ -23,6 +23,10 @@ MAX_COMPRESSION_RATIO = 200
 # Real workbooks compress 5–20:1 (measured: 50,000 repeated rows give 15:1). Below this size a high
 # ratio cannot hurt, and tiny binary parts (printer settings are mostly zeros) would give false alarms.
 RATIO_CHECK_FROM_BYTES = 1024 * 1024
+# Rows (each counts 1) plus cells as openpyxl hands them over, empty ones included: a few KB of XML can put a cell in
+# column XFD of every row (16,384 values a row) or a row 1,048,576 on each of many sheets. 10 million is roughly a
+# full 1,048,576-row sheet of 9 columns, far beyond any roster or record list, and bounds memory and time.
+MAX_CELLS = 10_000_000
 PROGRESS_EVERY_ROWS = 1000
 
 # An old .xls, a WPS .et and a password-protected .xlsx are all OLE2 compound files.
@@ -94,7 +98,8 @@ def check_zip_safety(path: str | os.PathLike[str]) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    # A damaged header can claim a zip version or feature zipfile lacks: NotImplementedError, a RuntimeError.
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
         raise _not_readable(path, "文件已损坏或不完整（可能没有下载或复制完）。请重新获取原文件。") from exc
 
     if len(members) > MAX_MEMBERS:
@@ -110,10 +115,13 @@ def check_zip_safety(path: str | os.PathLike[str]) -> None:
             f"解压后有 {total // (1024 * 1024)} MB，超过上限 {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB。"
             "请删除多余的工作表、图片或空白格式后再导入。",
         )
-    for member in members:
-        if member.file_size < RATIO_CHECK_FROM_BYTES:
+    # The package as a whole is held to the ratio too: many parts, each just under RATIO_CHECK_FROM_BYTES, inflate
+    # just as far together (300 sheets of 1 MB from a 70 KB file).
+    packed = sum(member.compress_size for member in members)
+    for size, compressed in [(member.file_size, member.compress_size) for member in members] + [(total, packed)]:
+        if size < RATIO_CHECK_FROM_BYTES:
             continue
-        if member.compress_size == 0 or member.file_size / member.compress_size > MAX_COMPRESSION_RATIO:
+        if compressed == 0 or size / compressed > MAX_COMPRESSION_RATIO:
             raise _not_readable(
                 path,
                 "文件内部的数据压缩比异常（可能是恶意构造的“压缩炸弹”），为安全起见拒绝打开。"
@@ -127,6 +135,7 @@ def read_sheets(path: str | os.PathLike[str], *, job: JobContext | None = None) 
     check_zip_safety(path)
     sheets: list[Sheet] = []
     done = 0
+    cells_seen = 0
     try:
         # A file object, not the path: openpyxl refuses a path whose extension is not .xlsx
         # ('名单.xlsx(1)' from a chat download), and the handle is closed even if openpyxl fails.
@@ -139,6 +148,13 @@ def read_sheets(path: str | os.PathLike[str], *, job: JobContext | None = None) 
                     worksheet.reset_dimensions()
                     rows: list[tuple[object, ...]] = []
                     for values in worksheet.iter_rows(values_only=True):
+                        cells_seen += 1 + len(values)
+                        if cells_seen > MAX_CELLS:
+                            raise _not_readable(
+                                path,
+                                f"单元格太多（连同空白行和远处的空单元格超过 {MAX_CELLS // 10_000} 万个），"
+                                "不像正常的名单或记录表。请只保留要导入的工作表和数据区域，另存为新的 .xlsx 后再导入。",
+                            )
                         rows.append(_trim_row(values))
                         done += 1
                         if done % PROGRESS_EVERY_ROWS == 0:
