@@ -16,6 +16,7 @@ from adultschool.db.lock import network_warning
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Level
 from adultschool.services import accounts, audit, registration
+from adultschool.xlsx.writing import FORMULA_STARTS
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -113,6 +114,13 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
         print(line(row))
 
 
+def inert_csv(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text that starts like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def emit(fmt: str, headers: Sequence[str], keys: Sequence[str], records: Sequence[dict]) -> None:
     if fmt == "json":
         json.dump(list(records), sys.stdout, ensure_ascii=False, indent=1)
@@ -120,7 +128,7 @@ def emit(fmt: str, headers: Sequence[str], keys: Sequence[str], records: Sequenc
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(keys)
-        writer.writerows([[r[k] for k in keys] for r in records])
+        writer.writerows([[inert_csv(r[k]) for k in keys] for r in records])
     else:
         print_table(headers, [[r[k] for k in keys] for r in records])
 

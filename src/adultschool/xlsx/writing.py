@@ -22,7 +22,7 @@ PROGRESS_EVERY_ROWS = 1000
 
 # What spreadsheet programs (and CSV-injection advisories) treat as the start of a formula. The full-width
 # forms are included because a Chinese IME produces them and WPS has been seen to accept them.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 TEXT_FORMAT = "@"
 
 _THIN = Side(style="thin")
@@ -63,7 +63,7 @@ def set_text(cell: Cell, value: object) -> None:
     cell.value = text
     # openpyxl turns '=…' into a formula and '#N/A' into an error value; text stays text.
     cell.data_type = "s"
-    if text.startswith(_FORMULA_STARTS):
+    if text.startswith(FORMULA_STARTS):
         # quotePrefix is written into the cell's style (xf quotePrefix="1"): Excel and WPS keep the cell
         # text even when someone edits it and presses Enter.
         cell.quotePrefix = True
