@@ -12,6 +12,8 @@ from adultschool.models import Account, AuditEntry, Role, SiteSetting
 from adultschool.services import accounts, audit
 from adultschool.services.accounts import AccountPolicy, NotAllowed, Permission
 
+pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (tests/conftest.py)
+
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
 

@@ -21,6 +21,7 @@ from adultschool.services import accounts, audit, demo, maintenance, site
 
 from factories import SCHOOL_CODE
 
+pytestmark = pytest.mark.sqlite_only(reason="backups, restores, checks of the SQLite file; servers use pg_dump")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

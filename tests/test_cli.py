@@ -6,12 +6,15 @@ import os
 import subprocess
 import sys
 from datetime import date
-from pathlib import Path
 
 import openpyxl
+import pytest
 
 from adultschool import cli
 from factories import make_id, r13_row, write_roster
+
+# Commands on a database made by `init`: SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (--db gets the URL).
+pytestmark = pytest.mark.server_db
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -20,14 +23,14 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def init_school(capsys, db: Path) -> None:
+def init_school(capsys, db: str) -> None:
     code, out, _ = run(capsys, "init", "--db", str(db), "--school-code", "330206-01", "--school-name", "大碶成校",
                        "--township", "大碶街道")
     assert code == 0 and "initialised school 330206-01" in out
 
 
-def test_roster_import_exit_codes_last_line_and_errors_file(capsys, tmp_path):
-    db = tmp_path / "s.sqlite3"
+def test_roster_import_exit_codes_last_line_and_errors_file(capsys, tmp_path, fresh_db):
+    db = fresh_db("s")
     init_school(capsys, db)
     good = write_roster(tmp_path / "good.xlsx", [r13_row(1, "甲", make_id(date(1990, 1, 5)))])
     code, out, _ = run(capsys, "roster", "import", str(good), "--db", str(db), "--registered-on", "2026-03-01")
@@ -42,8 +45,8 @@ def test_roster_import_exit_codes_last_line_and_errors_file(capsys, tmp_path):
     assert openpyxl.load_workbook(errors).active.max_row >= 2
 
 
-def test_unreadable_file_and_missing_header_exit_2_with_a_chinese_message(capsys, tmp_path):
-    db = tmp_path / "s.sqlite3"
+def test_unreadable_file_and_missing_header_exit_2_with_a_chinese_message(capsys, tmp_path, fresh_db):
+    db = fresh_db("s")
     init_school(capsys, db)
     junk = tmp_path / "junk.xlsx"
     junk.write_text("not a workbook")
@@ -54,8 +57,8 @@ def test_unreadable_file_and_missing_header_exit_2_with_a_chinese_message(capsys
     assert code == 2 and "表头" in err
 
 
-def test_dry_run_writes_nothing(capsys, tmp_path):
-    db = tmp_path / "s.sqlite3"
+def test_dry_run_writes_nothing(capsys, tmp_path, fresh_db):
+    db = fresh_db("s")
     init_school(capsys, db)
     roster_file = write_roster(tmp_path / "r.xlsx", [r13_row(1, "甲", make_id(date(1990, 1, 5)))])
     code, out, _ = run(capsys, "roster", "import", str(roster_file), "--db", str(db), "--dry-run")
@@ -64,8 +67,8 @@ def test_dry_run_writes_nothing(capsys, tmp_path):
     assert json.loads(out) == []
 
 
-def test_learners_list_json_has_the_stable_keys_and_masks_ids_unless_asked(capsys, tmp_path):
-    db = tmp_path / "s.sqlite3"
+def test_learners_list_json_has_the_stable_keys_and_masks_ids_unless_asked(capsys, tmp_path, fresh_db):
+    db = fresh_db("s")
     init_school(capsys, db)
     id_number = make_id(date(1990, 1, 5))
     run(capsys, "roster", "import", str(write_roster(tmp_path / "r.xlsx", [r13_row(1, "钱喆", id_number)])), "--db", str(db),
@@ -80,8 +83,8 @@ def test_learners_list_json_has_the_stable_keys_and_masks_ids_unless_asked(capsy
     assert json.loads(out)[0]["id_number"] == id_number
 
 
-def test_learners_search_by_name_phone_student_number_and_id_tail(capsys, tmp_path):
-    db = tmp_path / "s.sqlite3"
+def test_learners_search_by_name_phone_student_number_and_id_tail(capsys, tmp_path, fresh_db):
+    db = fresh_db("s")
     init_school(capsys, db)
     a, b = make_id(date(1990, 1, 5), serial=1), make_id(date(1991, 1, 5), serial=2)
     run(capsys, "roster", "import", str(write_roster(tmp_path / "r.xlsx", [
@@ -91,8 +94,8 @@ def test_learners_search_by_name_phone_student_number_and_id_tail(capsys, tmp_pa
         assert [r["name"] for r in json.loads(out)] == [expected], needle
 
 
-def test_roster_export_writes_the_summary_form(capsys, tmp_path):
-    db = tmp_path / "s.sqlite3"
+def test_roster_export_writes_the_summary_form(capsys, tmp_path, fresh_db):
+    db = fresh_db("s")
     init_school(capsys, db)
     run(capsys, "roster", "import", str(write_roster(tmp_path / "r.xlsx", [r13_row(1, "甲", make_id(date(1990, 1, 5)))])),
         "--db", str(db))
@@ -107,8 +110,8 @@ def test_commands_on_a_missing_database_exit_2_and_say_to_run_init(capsys, tmp_p
     assert code == 2 and "adultschool init" in err
 
 
-def test_rules_set_changes_what_registration_accepts(capsys, tmp_path):
-    db = tmp_path / "s.sqlite3"
+def test_rules_set_changes_what_registration_accepts(capsys, tmp_path, fresh_db):
+    db = fresh_db("s")
     init_school(capsys, db)
     code, out, _ = run(capsys, "rules", "set", "max_age", "65", "--db", str(db))
     assert code == 0
@@ -116,8 +119,8 @@ def test_rules_set_changes_what_registration_accepts(capsys, tmp_path):
     assert any(line.split()[1:3] == ["max_age", "65"] for line in out.splitlines() if len(line.split()) > 2)
 
 
-def test_demo_then_audit_verify(capsys, tmp_path):
-    db = tmp_path / "demo.sqlite3"
+def test_demo_then_audit_verify(capsys, tmp_path, fresh_db):
+    db = fresh_db("demo")
     code, out, _ = run(capsys, "demo", "--db", str(db), "--learners", "120")
     assert code == 0 and "registered 120" in out
     code, out, _ = run(capsys, "audit", "verify", "--db", str(db))
@@ -135,8 +138,8 @@ def test_version_and_python_dash_m_entry_point_work_and_the_cli_never_loads_qt(t
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_readiness_json_keys_and_study_import_exit_codes(capsys, tmp_path):
-    db = tmp_path / "s.sqlite3"
+def test_readiness_json_keys_and_study_import_exit_codes(capsys, tmp_path, fresh_db):
+    db = fresh_db("s")
     init_school(capsys, db)
     id_number = make_id(date(1990, 1, 5))
     run(capsys, "roster", "import", str(write_roster(tmp_path / "r.xlsx", [r13_row(1, "甲", id_number)])), "--db", str(db),
@@ -155,3 +158,12 @@ def test_readiness_json_keys_and_study_import_exit_codes(capsys, tmp_path):
     assert "*" in row["id_number"]
     code, out, _ = run(capsys, "totals", "rebuild", "--check", "--db", str(db))
     assert code == 0 and "match" in out
+
+
+def test_csv_output_keeps_formula_like_text_inert_for_spreadsheets(capsys):
+    from adultschool.cli.common import emit
+
+    records = [{"name": "=HYPERLINK(1)", "n": 1}, {"name": "＋86", "n": -2}, {"name": "钱喆", "n": 3}]
+    emit("csv", ("姓名", "数"), ("name", "n"), records)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == ["name,n", "'=HYPERLINK(1),1", "'＋86,-2", "钱喆,3"]  # numbers stay numbers

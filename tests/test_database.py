@@ -17,8 +17,11 @@ from adultschool.models import Base, Enrolment
 from adultschool.services import audit
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The SQLite file's own set-up, locks and bytes stay SQLite-only; the schema check runs on PostgreSQL too.
+pytestmark = pytest.mark.server_db
 
 
+@pytest.mark.sqlite_only(reason="SQLite pragmas")
 def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(school_db):
     with school_db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -27,6 +30,7 @@ def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(school_db):
         assert connection.exec_driver_sql("PRAGMA trusted_schema").scalar() == 0
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file lock; test_server_database.py has the PostgreSQL one")
 def test_write_transaction_takes_the_write_lock_at_begin(school_db):
     with unit_of_work(school_db.engine) as session:
         session.execute(text("SELECT 1"))  # nothing written yet
@@ -38,6 +42,7 @@ def test_write_transaction_takes_the_write_lock_at_begin(school_db):
             other.close()
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file lock; test_server_database.py has the PostgreSQL one")
 def test_reading_does_not_block_a_writer(school_db):
     with read_session(school_db.engine) as session:
         session.execute(text("SELECT count(*) FROM learners")).scalar()
@@ -73,6 +78,7 @@ def test_database_of_the_previous_release_is_backed_up_and_upgraded_keeping_its_
     copy.close()
 
 
+@pytest.mark.sqlite_only(reason="backups are copies of the SQLite file")
 def test_current_database_is_not_backed_up_again_on_every_open(school_db, private_data_dir):
     school_db.close()
     open_database(school_db.path).close()
@@ -94,6 +100,7 @@ def test_foreign_database_without_version_is_refused(tmp_path):
         open_database(path)
 
 
+@pytest.mark.sqlite_only(reason="alters the SQLite file behind the program's back")
 def test_audit_chain_detects_an_altered_entry(school_db):
     with unit_of_work(school_db.engine) as session:
         audit.record(session, actor="tester", action="x", entity="learners", summary="一")

@@ -14,6 +14,7 @@ from factories import make_id, r13_row, write_roster
 
 SENIOR = ["成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础"]
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (--db gets the URL)
 
 
 def run(capsys, *argv):
@@ -27,9 +28,9 @@ def text_of(pdf: Path) -> str:
 
 
 @pytest.fixture
-def graduated(capsys, tmp_path):
+def graduated(capsys, tmp_path, fresh_db):
     """A school with two graduates (陈𬌗 and 林喆) and one learner still studying (王五)."""
-    db = tmp_path / "s.sqlite3"
+    db = fresh_db("s")
     run(capsys, "init", "--db", db, "--school-code", "330206-01", "--school-name", "大碶街道成人文化技术学校",
         "--township", "大碶街道")
     ids = [make_id(date(1988, 6, 1), serial=i) for i in (1, 2, 3)]

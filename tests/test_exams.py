@@ -14,6 +14,8 @@ from adultschool.services import exams, registration, rules, study
 from adultschool.services.registration import RegistrationInput
 from factories import make_id
 
+pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (tests/conftest.py)
+
 SENIOR = ["成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础"]
 
 

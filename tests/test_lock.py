@@ -16,6 +16,7 @@ from adultschool.db import lock as db_lock
 from adultschool.db.lock import DatabaseInUse, DatabaseLock
 from adultschool.services import maintenance
 
+pytestmark = pytest.mark.sqlite_only(reason="the lock file sits beside the SQLite file; a server database needs none")
 HOLD_LOCK = textwrap.dedent("""
     import sys, time
     from pathlib import Path

@@ -33,6 +33,8 @@ from adultschool.models import AttendanceStatus
 from adultschool.services.registration import RegistrationInput
 from factories import make_id, r13_row, write_roster
 
+pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL; the CLI gets --db db_arg
+
 PASSWORDS = {"boss": "boss-pass", "li": "li-pass-1", "wang": "wang-pass"}
 OWN_CLASS, OTHER_CLASS = "大碶夜校班", "新碶厂班"
 
@@ -171,84 +173,84 @@ def run(capsys, monkeypatch, *argv, user=None, password=None):
     return code, captured.out, captured.err
 
 
-def test_cli_needs_a_user_once_accounts_exist(school, capsys, monkeypatch, db_path):
-    code, _, err = run(capsys, monkeypatch, "learners", "list", "--db", str(db_path))
+def test_cli_needs_a_user_once_accounts_exist(school, capsys, monkeypatch, db_arg):
+    code, _, err = run(capsys, monkeypatch, "learners", "list", "--db", db_arg)
     assert code == 2 and "请用 --user 账户名 登录" in err
-    code, out, _ = run(capsys, monkeypatch, "learners", "list", "--db", str(db_path), user="li", password="li-pass-1")
+    code, out, _ = run(capsys, monkeypatch, "learners", "list", "--db", db_arg, user="li", password="li-pass-1")
     assert code == 0 and "陈堃" in out
     # --user before the subcommand, like --db
-    code, out, _ = run(capsys, monkeypatch, "--user", "li", "--db", str(db_path), "learners", "list", password="li-pass-1")
+    code, out, _ = run(capsys, monkeypatch, "--user", "li", "--db", db_arg, "learners", "list", password="li-pass-1")
     assert code == 0 and "王喆" in out
-    code, _, err = run(capsys, monkeypatch, "learners", "list", "--db", str(db_path), user="li", password="wrong")
+    code, _, err = run(capsys, monkeypatch, "learners", "list", "--db", db_arg, user="li", password="wrong")
     assert code == 2 and "账户名或密码不对" in err
     with pytest.raises(SystemExit) as exited:
         cli.main(["--version"])
     assert exited.value.code == 0
 
 
-def test_cli_without_a_password_and_without_a_terminal_says_how_to_give_one(school, capsys, monkeypatch, db_path):
-    code, _, err = run(capsys, monkeypatch, "learners", "list", "--db", str(db_path), user="li")
+def test_cli_without_a_password_and_without_a_terminal_says_how_to_give_one(school, capsys, monkeypatch, db_arg):
+    code, _, err = run(capsys, monkeypatch, "learners", "list", "--db", db_arg, user="li")
     assert code == 2 and "ADULTSCHOOL_PASSWORD" in err
 
 
-def test_cli_refuses_a_teacher_with_exit_2_and_a_chinese_message(school, capsys, monkeypatch, db_path, tmp_path):
+def test_cli_refuses_a_teacher_with_exit_2_and_a_chinese_message(school, capsys, monkeypatch, db_arg, tmp_path):
     roster_file = write_roster(tmp_path / "r.xlsx", [r13_row(1, "李赟", make_id(date(1990, 1, 5), serial=7))])
     for argv in (("roster", "import", str(roster_file)), ("learners", "list", "--unmasked"), ("learners", "list"),
                  ("readiness", "--unmasked"), ("users", "list"), ("audit", "list")):
-        code, out, err = run(capsys, monkeypatch, *argv, "--db", str(db_path), user="wang", password="wang-pass")
+        code, out, err = run(capsys, monkeypatch, *argv, "--db", db_arg, user="wang", password="wang-pass")
         assert code == 2, argv
         assert err.startswith("错误：王老师（wang），任课教师：没有“"), (argv, err)
         assert "330" not in out
 
 
-def test_cli_teacher_logs_a_session_of_their_class_only(school, capsys, monkeypatch, db_path):
+def test_cli_teacher_logs_a_session_of_their_class_only(school, capsys, monkeypatch, db_arg):
     code, out, _ = run(capsys, monkeypatch, "class", "session", OWN_CLASS, "--date", "2026-03-09", "--hours", "2",
-                       "--db", str(db_path), user="wang", password="wang-pass")
+                       "--db", db_arg, user="wang", password="wang-pass")
     assert code == 0 and "created session" in out
     code, _, err = run(capsys, monkeypatch, "class", "session", OTHER_CLASS, "--date", "2026-03-09", "--hours", "2",
-                       "--db", str(db_path), user="wang", password="wang-pass")
+                       "--db", db_arg, user="wang", password="wang-pass")
     assert code == 2 and "只能为自己任教的班级" in err
 
 
-def test_cli_unmasked_list_is_allowed_to_a_clerk_and_audited(school, capsys, monkeypatch, db_path):
-    code, out, _ = run(capsys, monkeypatch, "learners", "list", "--unmasked", "--format", "json", "--db", str(db_path),
+def test_cli_unmasked_list_is_allowed_to_a_clerk_and_audited(school, capsys, monkeypatch, db_arg):
+    code, out, _ = run(capsys, monkeypatch, "learners", "list", "--unmasked", "--format", "json", "--db", db_arg,
                        user="li", password="li-pass-1")
     assert code == 0
     assert all("*" not in r["id_number"] for r in json.loads(out))
     entry = entries(school["db"], "id.reveal")[-1]
     assert entry.actor == "li" and json.loads(entry.after) == {"what": "学员名单", "count": 2}
-    code, _, _ = run(capsys, monkeypatch, "readiness", "--unmasked", "--as-of", "2026-06-01", "--db", str(db_path),
+    code, _, _ = run(capsys, monkeypatch, "readiness", "--unmasked", "--as-of", "2026-06-01", "--db", db_arg,
                      user="boss", password="boss-pass")
     assert code == 0 and entries(school["db"], "id.reveal")[-1].actor == "boss"
 
 
-def test_cli_users_commands(school, capsys, monkeypatch, db_path):
+def test_cli_users_commands(school, capsys, monkeypatch, db_arg):
     monkeypatch.setenv("ADULTSCHOOL_NEW_PASSWORD", "zhao-pass")
     code, out, _ = run(capsys, monkeypatch, "users", "add", "zhao", "--role", "teacher", "--display-name", "赵老师",
-                       "--db", str(db_path), user="boss", password="boss-pass")
+                       "--db", db_arg, user="boss", password="boss-pass")
     assert code == 0 and out.strip().endswith("added account zhao (teacher)")
-    code, out, _ = run(capsys, monkeypatch, "users", "list", "--db", str(db_path), user="boss", password="boss-pass")
+    code, out, _ = run(capsys, monkeypatch, "users", "list", "--db", db_arg, user="boss", password="boss-pass")
     assert code == 0 and "赵老师" in out and "任课教师" in out
-    code, _, err = run(capsys, monkeypatch, "users", "add", "qian", "--role", "clerk", "--db", str(db_path),
+    code, _, err = run(capsys, monkeypatch, "users", "add", "qian", "--role", "clerk", "--db", db_arg,
                        user="li", password="li-pass-1")
     assert code == 2 and "管理账户" in err
     for _ in range(5):
-        run(capsys, monkeypatch, "class", "list", "--db", str(db_path), user="zhao", password="bad")
-    code, _, err = run(capsys, monkeypatch, "class", "list", "--db", str(db_path), user="zhao", password="zhao-pass")
+        run(capsys, monkeypatch, "class", "list", "--db", db_arg, user="zhao", password="bad")
+    code, _, err = run(capsys, monkeypatch, "class", "list", "--db", db_arg, user="zhao", password="zhao-pass")
     assert code == 2 and "已锁定" in err
-    code, out, _ = run(capsys, monkeypatch, "users", "unlock", "zhao", "--db", str(db_path), user="boss", password="boss-pass")
+    code, out, _ = run(capsys, monkeypatch, "users", "unlock", "zhao", "--db", db_arg, user="boss", password="boss-pass")
     assert code == 0 and "unlocked account zhao" in out
     monkeypatch.setenv("ADULTSCHOOL_NEW_PASSWORD", "zhao-pass-2")
-    code, _, _ = run(capsys, monkeypatch, "users", "passwd", "zhao", "--db", str(db_path), user="zhao", password="zhao-pass")
+    code, _, _ = run(capsys, monkeypatch, "users", "passwd", "zhao", "--db", db_arg, user="zhao", password="zhao-pass")
     assert code == 0
-    code, out, _ = run(capsys, monkeypatch, "users", "disable", "zhao", "--db", str(db_path), user="boss", password="boss-pass")
+    code, out, _ = run(capsys, monkeypatch, "users", "disable", "zhao", "--db", db_arg, user="boss", password="boss-pass")
     assert code == 0 and "disabled account zhao" in out
-    code, _, err = run(capsys, monkeypatch, "class", "list", "--db", str(db_path), user="zhao", password="zhao-pass-2")
+    code, _, err = run(capsys, monkeypatch, "class", "list", "--db", db_arg, user="zhao", password="zhao-pass-2")
     assert code == 2 and "已停用" in err
 
 
-def test_cli_first_account_must_be_admin(capsys, monkeypatch, tmp_path):
-    db = tmp_path / "new.sqlite3"
+def test_cli_first_account_must_be_admin(capsys, monkeypatch, fresh_db):
+    db = fresh_db("new")
     assert cli.main(["init", "--db", str(db), "--school-code", "330206-01", "--school-name", "大碶成校"]) == 0
     monkeypatch.setenv("ADULTSCHOOL_NEW_PASSWORD", "first-pass")
     code, _, err = run(capsys, monkeypatch, "users", "add", "li", "--role", "clerk", "--db", str(db))
@@ -257,22 +259,22 @@ def test_cli_first_account_must_be_admin(capsys, monkeypatch, tmp_path):
     assert code == 0 and "单用户模式已结束" in out
 
 
-def test_cli_audit_list_filters_and_formats(school, capsys, monkeypatch, db_path):
-    code, out, _ = run(capsys, monkeypatch, "audit", "list", "--actor", "boss", "--format", "json", "--db", str(db_path),
+def test_cli_audit_list_filters_and_formats(school, capsys, monkeypatch, db_arg):
+    code, out, _ = run(capsys, monkeypatch, "audit", "list", "--actor", "boss", "--format", "json", "--db", db_arg,
                        user="boss", password="boss-pass")
     assert code == 0
     rows = json.loads(out)
     assert rows and {r["actor"] for r in rows} == {"boss"}
     assert [r["id"] for r in rows] == sorted((r["id"] for r in rows), reverse=True)
     code, out, _ = run(capsys, monkeypatch, "audit", "list", "--action", "account.", "--since", "2000-01-01",
-                       "--format", "csv", "--db", str(db_path), user="boss", password="boss-pass")
+                       "--format", "csv", "--db", db_arg, user="boss", password="boss-pass")
     lines = out.strip().splitlines()
     assert code == 0 and lines[0] == "id,at,actor,action,summary,before,after" and len(lines) == 4
-    code, out, _ = run(capsys, monkeypatch, "audit", "list", "--search", OTHER_CLASS, "--db", str(db_path),
+    code, out, _ = run(capsys, monkeypatch, "audit", "list", "--search", OTHER_CLASS, "--db", db_arg,
                        user="boss", password="boss-pass")
     assert code == 0 and "新建班级" in out and "新建账户" not in out
     code, out, _ = run(capsys, monkeypatch, "audit", "list", "--until", "2000-01-01", "--format", "json",
-                       "--db", str(db_path), user="boss", password="boss-pass")
+                       "--db", db_arg, user="boss", password="boss-pass")
     assert json.loads(out) == []
 
 

@@ -14,6 +14,8 @@ from adultschool.services import classes, readiness, registration, rules, study
 from adultschool.services.registration import RegistrationInput
 from factories import make_id
 
+pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (tests/conftest.py)
+
 SENIOR_COURSE = "成人高中语文"
 
 

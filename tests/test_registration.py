@@ -14,6 +14,8 @@ from adultschool.services.registration import RegistrationInput
 from adultschool.settings import Rules
 from factories import born_years_before, make_id
 
+pytestmark = pytest.mark.server_db  # service tests: SQLite and, when enabled, PostgreSQL
+
 TODAY = date(2026, 11, 23)
 
 

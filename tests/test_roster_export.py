@@ -4,12 +4,15 @@ from __future__ import annotations
 from datetime import date
 
 import openpyxl
+import pytest
 
 from adultschool.db import read_session, unit_of_work
 from adultschool.models import Level
 from adultschool.services import registration, roster, rules
 from adultschool.services.registration import RegistrationInput
 from factories import make_id
+
+pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (tests/conftest.py)
 
 
 def registered(db, name, id_number, level="高中", **extra):

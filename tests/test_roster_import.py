@@ -15,6 +15,8 @@ from adultschool.services import roster
 from adultschool.services.sheet_import import save_rejected
 from factories import make_id, r13_row, write_roster
 
+pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (tests/conftest.py)
+
 REGISTERED_ON = date(2026, 3, 2)
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 from datetime import date
 
 import openpyxl
+import pytest
 from sqlalchemy import func, select
 
 from adultschool.db import read_session, unit_of_work
 from adultschool.models import Enrolment, Learner
 from adultschool.services import registration, rules, survey
 from factories import make_id
+
+pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (tests/conftest.py)
 
 HEADERS = ["姓名", "性别", "年龄", "身份证号码", "户籍所在地", "文化程度", "工作单位", "岗位", "是否愿意提升学历", "意向学习方式", "街道"]
 

@@ -34,14 +34,15 @@ from factories import make_id
 
 PASSPHRASE = "correct-horse-battery"
 SENIOR = ["成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础"]
+pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (every database from fresh_db)
 
 
 # --- building blocks ---------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def district_db(tmp_path):
-    db = open_database(tmp_path / "district.sqlite3", create=True)
+def district_db(tmp_path, fresh_db):
+    db = open_database(fresh_db("district"), create=True)
     with unit_of_work(db.engine) as session:
         site.initialise(session, kind=SiteKind.DISTRICT, code="330206", name="北仑区分中心", actor="district")
         district.keygen(session, tmp_path / "keys", PASSPHRASE, actor="district")
@@ -60,8 +61,9 @@ def public_key(tmp_path, district_db) -> bytes:
     return (tmp_path / "keys" / "district.pub").read_bytes()
 
 
-def make_school(tmp_path: Path, code: str, *, learners: int = 12, seed: int = 1) -> object:
-    db = open_database(tmp_path / f"school-{code}.sqlite3", create=True)
+def make_school(fresh_db, code: str, *, learners: int = 12, seed: int = 1, name: str | None = None) -> object:
+    """A school database from `fresh_db` (a file, or a PostgreSQL database) with demo learners."""
+    db = open_database(fresh_db(name or f"school-{code}"), create=True)
     with unit_of_work(db.engine) as session:
         site.initialise(session, kind=SiteKind.SCHOOL, code=code, name=f"{code} 成人文化技术学校", actor="clerk")
         sync.ensure_signing_key(session, actor="clerk")
@@ -149,8 +151,8 @@ def first_number(db) -> str:
 # --- tests -------------------------------------------------------------------------------------------------------
 
 
-def test_every_table_arrives_at_the_district_exactly_as_the_school_has_it(tmp_path, district_db, keys, public_key):
-    school = make_school(tmp_path, "330206-01")
+def test_every_table_arrives_at_the_district_exactly_as_the_school_has_it(tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01")
     graduate_one(school, tmp_path, serial=501)
     with unit_of_work(school.engine) as session:
         quotas.record_count(session, township="大碶街道", year=2026, month=11, kind=CountKind.SKILLS_TRAINING,
@@ -165,8 +167,8 @@ def test_every_table_arrives_at_the_district_exactly_as_the_school_has_it(tmp_pa
         assert study.kept_totals(session) == study.computed_totals(session)
 
 
-def test_the_same_package_twice_changes_nothing(tmp_path, district_db, keys, public_key):
-    school = make_school(tmp_path, "330206-01")
+def test_the_same_package_twice_changes_nothing(tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01")
     data = export(school, tmp_path, public_key, "p1.aspkg")
     merge(district_db, keys, data)
     before = snapshot(district_db), _count(district_db, SyncPackage)
@@ -175,8 +177,8 @@ def test_the_same_package_twice_changes_nothing(tmp_path, district_db, keys, pub
     assert (snapshot(district_db), _count(district_db, SyncPackage)) == before
 
 
-def test_a_package_carries_only_what_changed_and_the_rows_it_points_to(tmp_path, district_db, keys, public_key):
-    school = make_school(tmp_path, "330206-01")
+def test_a_package_carries_only_what_changed_and_the_rows_it_points_to(tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01")
     merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
     number = first_number(school)
     set_phone(school, number, "13900000001")
@@ -188,8 +190,8 @@ def test_a_package_carries_only_what_changed_and_the_rows_it_points_to(tmp_path,
     assert phone_at(district_db, number) == "13900000001"
 
 
-def test_an_older_package_after_a_newer_one_never_overwrites_newer_rows(tmp_path, district_db, keys, public_key):
-    school = make_school(tmp_path, "330206-01")
+def test_an_older_package_after_a_newer_one_never_overwrites_newer_rows(tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01")
     number = first_number(school)
     p1 = export(school, tmp_path, public_key, "p1.aspkg")
     set_phone(school, number, "13900000002")
@@ -207,8 +209,8 @@ def test_an_older_package_after_a_newer_one_never_overwrites_newer_rows(tmp_path
     assert snapshot(district_db) == snapshot(school)
 
 
-def test_packages_in_reverse_order_still_end_in_the_school_state(tmp_path, district_db, keys, public_key):
-    school = make_school(tmp_path, "330206-01")
+def test_packages_in_reverse_order_still_end_in_the_school_state(tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01")
     number = first_number(school)
     p1 = export(school, tmp_path, public_key, "p1.aspkg")
     set_phone(school, number, "13900000004")
@@ -220,8 +222,8 @@ def test_packages_in_reverse_order_still_end_in_the_school_state(tmp_path, distr
     assert snapshot(district_db) == snapshot(school)
 
 
-def test_a_gap_is_reported_and_a_full_package_closes_it(tmp_path, district_db, keys, public_key):
-    school = make_school(tmp_path, "330206-01")
+def test_a_gap_is_reported_and_a_full_package_closes_it(tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01")
     merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
     set_phone(school, first_number(school), "13900000005")
     export(school, tmp_path, None, "p2.aspkg")  # lost in the post
@@ -238,8 +240,8 @@ def _tampered(data: bytes, position: int) -> bytes:
     return data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1:]
 
 
-def test_one_changed_byte_anywhere_is_rejected_and_writes_nothing(tmp_path, district_db, keys, public_key):
-    school = make_school(tmp_path, "330206-01", learners=4)
+def test_one_changed_byte_anywhere_is_rejected_and_writes_nothing(tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01", learners=4)
     data = export(school, tmp_path, public_key, "p1.aspkg")
     before = counts(district_db)
     positions = sorted({0, len(data) - 1, *range(0, len(data), max(1, len(data) // 60))})
@@ -253,17 +255,17 @@ def test_one_changed_byte_anywhere_is_rejected_and_writes_nothing(tmp_path, dist
     assert merge(district_db, keys, data).total("inserted") > 0  # the untouched package still goes in
 
 
-def test_a_package_for_another_district_is_refused(tmp_path, district_db, keys, public_key):
+def test_a_package_for_another_district_is_refused(tmp_path, district_db, keys, public_key, fresh_db):
     other = package_format.generate_district_keys("330211")
-    school = make_school(tmp_path, "330206-01", learners=3)
+    school = make_school(fresh_db, "330206-01", learners=3)
     data = export(school, tmp_path, package_format.dump_district_public(other.public), "p1.aspkg")
     with pytest.raises(AdultSchoolError, match="另一个分中心"):
         merge(district_db, keys, data)
     assert counts(district_db)["learners"] == 0
 
 
-def test_a_package_from_a_newer_program_is_refused_clearly(tmp_path, district_db, keys, public_key):
-    school = make_school(tmp_path, "330206-01", learners=3)
+def test_a_package_from_a_newer_program_is_refused_clearly(tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01", learners=3)
     data = export(school, tmp_path, public_key, "p1.aspkg")
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -279,8 +281,8 @@ def test_a_package_from_a_newer_program_is_refused_clearly(tmp_path, district_db
         merge(district_db, keys, out.getvalue())
 
 
-def test_a_school_whose_key_changed_is_refused_until_the_district_confirms_it(tmp_path, district_db, keys, public_key):
-    school = make_school(tmp_path, "330206-01", learners=3)
+def test_a_school_whose_key_changed_is_refused_until_the_district_confirms_it(tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01", learners=3)
     merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
     with unit_of_work(school.engine) as session:
         new_fingerprint = sync.rekey(session, actor="clerk")
@@ -297,20 +299,20 @@ def test_a_school_whose_key_changed_is_refused_until_the_district_confirms_it(tm
     assert merge(district_db, keys, data).tables["learners"].updated == 1
 
 
-def test_a_forged_package_signed_by_someone_else_is_refused(tmp_path, district_db, keys, public_key):
-    real = make_school(tmp_path, "330206-01", learners=3)
+def test_a_forged_package_signed_by_someone_else_is_refused(tmp_path, district_db, keys, public_key, fresh_db):
+    real = make_school(fresh_db, "330206-01", learners=3)
     merge(district_db, keys, export(real, tmp_path, public_key, "p1.aspkg"))
     forger = tmp_path / "forger"
     forger.mkdir()
-    impostor = make_school(forger, "330206-01", learners=3, seed=99)  # same code, its own key
+    impostor = make_school(fresh_db, "330206-01", learners=3, seed=99, name="forger")  # same code, its own key
     with pytest.raises(AdultSchoolError, match="伪造"):
         merge(district_db, keys, export(impostor, forger, public_key, "p1.aspkg"))
     assert snapshot(district_db) == snapshot(real)
 
 
-def test_the_same_person_at_two_schools_is_a_conflict_never_merged_silently(tmp_path, district_db, keys, public_key):
-    a = make_school(tmp_path, "330206-01", learners=3, seed=1)
-    b = make_school(tmp_path, "330206-02", learners=3, seed=2)
+def test_the_same_person_at_two_schools_is_a_conflict_never_merged_silently(tmp_path, district_db, keys, public_key, fresh_db):
+    a = make_school(fresh_db, "330206-01", learners=3, seed=1)
+    b = make_school(fresh_db, "330206-02", learners=3, seed=2)
     shared = make_id(date(1990, 2, 3), serial=777)
     for db, level in ((a, "高中"), (b, "初中")):
         with unit_of_work(db.engine) as session:
@@ -339,9 +341,9 @@ def test_the_same_person_at_two_schools_is_a_conflict_never_merged_silently(tmp_
         assert district.list_conflicts(session) == []
 
 
-def test_two_open_enrolments_at_the_same_level_cannot_be_settled_as_one_person(tmp_path, district_db, keys, public_key):
-    a = make_school(tmp_path, "330206-01", learners=2, seed=1)
-    b = make_school(tmp_path, "330206-02", learners=2, seed=2)
+def test_two_open_enrolments_at_the_same_level_cannot_be_settled_as_one_person(tmp_path, district_db, keys, public_key, fresh_db):
+    a = make_school(fresh_db, "330206-01", learners=2, seed=1)
+    b = make_school(fresh_db, "330206-02", learners=2, seed=2)
     shared = make_id(date(1990, 2, 3), serial=778)
     for db in (a, b):
         with unit_of_work(db.engine) as session:
@@ -364,8 +366,8 @@ def _number_of(db, id_number: str) -> str:
         return session.execute(select(Enrolment.student_number).join(Learner).where(Learner.id_number == id_number)).scalar_one()
 
 
-def test_the_school_reads_the_districts_receipt_and_knows_what_is_unconfirmed(tmp_path, district_db, keys, public_key):
-    school = make_school(tmp_path, "330206-01", learners=3)
+def test_the_school_reads_the_districts_receipt_and_knows_what_is_unconfirmed(tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01", learners=3)
     merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
     set_phone(school, first_number(school), "13900000009")
     export(school, tmp_path, None, "p2.aspkg")  # not yet at the district
@@ -387,9 +389,9 @@ def test_the_school_reads_the_districts_receipt_and_knows_what_is_unconfirmed(tm
             sync.confirm_receipt(session, forged, actor="clerk")
 
 
-def test_quota_report_counts_townships_schools_and_who_has_not_sent(tmp_path, district_db, keys, public_key):
-    a = make_school(tmp_path, "330206-01", learners=20, seed=1)
-    b = make_school(tmp_path, "330206-02", learners=10, seed=2)
+def test_quota_report_counts_townships_schools_and_who_has_not_sent(tmp_path, district_db, keys, public_key, fresh_db):
+    a = make_school(fresh_db, "330206-01", learners=20, seed=1)
+    b = make_school(fresh_db, "330206-02", learners=10, seed=2)
     with unit_of_work(a.engine) as session:
         quotas.record_count(session, township="大碶街道", year=2026, month=10, kind=CountKind.COLLEGE_REFERRAL,
                             count=3, note=None, actor="clerk")
@@ -416,9 +418,9 @@ def test_quota_report_counts_townships_schools_and_who_has_not_sent(tmp_path, di
     assert sent_rows["330206-01"][2] == "是" and sent_rows["330206-02"][2] == "否"
 
 
-def test_command_line_round_trip_with_receipt(tmp_path, monkeypatch, capsys):
+def test_command_line_round_trip_with_receipt(tmp_path, monkeypatch, capsys, fresh_db):
     monkeypatch.setenv("ADULTSCHOOL_PASSPHRASE", PASSPHRASE)
-    school, office, keydir = tmp_path / "s.sqlite3", tmp_path / "d.sqlite3", tmp_path / "k"
+    school, office, keydir = fresh_db("s"), fresh_db("d"), tmp_path / "k"
     assert cli_main(["init", "--db", str(office), "--district", "330206"]) == 0
     assert cli_main(["sync", "keygen", "--db", str(office), "--out", str(keydir)]) == 0
     assert cli_main(["init", "--db", str(school), "--school-code", "330206-03", "--school-name", "霞浦成校",
@@ -444,11 +446,11 @@ def test_command_line_round_trip_with_receipt(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "q.xlsx").exists()
 
 
-def test_only_those_allowed_make_and_merge_packages(tmp_path, district_db, keys, public_key):
+def test_only_those_allowed_make_and_merge_packages(tmp_path, district_db, keys, public_key, fresh_db):
     from adultschool.services import accounts
     from adultschool.services.accounts import NotAllowed
 
-    school = make_school(tmp_path, "330206-01", learners=3)
+    school = make_school(fresh_db, "330206-01", learners=3)
     for db in (school, district_db):
         with unit_of_work(db.engine) as session:
             accounts.create_account(session, "admin", "admin-password-1", "admin", actor=None)

@@ -16,6 +16,7 @@ from adultschool.cli.common import (
 )
 from adultschool.cli import users as users_commands
 from adultschool.cli import sync as sync_commands
+from adultschool.cli import learners_edit
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
@@ -488,6 +489,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--status", choices=[s.value for s in EnrolmentStatus])
     p.add_argument("--limit", type=int)
     p.add_argument("--unmasked", action="store_true", help="显示完整身份证号码和电话（会记入日志）")
+    learners_edit.add_subcommand(group, add)
 
     group = commands.add_parser("rules", help="规则表").add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
     add(group, "show", cmd_rules_show, "查看规则")

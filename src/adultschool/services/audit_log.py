@@ -99,8 +99,9 @@ class AuditRow:
 
 
 def _utc_start_of(day: date) -> datetime:
-    """Local midnight of `day` in UTC, naive, as SQLite stores `at`."""
-    return datetime.combine(day, time()).astimezone().astimezone(timezone.utc).replace(tzinfo=None)
+    """Local midnight of `day` as an instant in UTC. SQLite stores `at` as UTC wall time and writes this one the same
+    way; PostgreSQL compares instants (a naive value would be read in the server's own time zone)."""
+    return datetime.combine(day, time()).astimezone().astimezone(timezone.utc)
 
 
 def _filtered(query: Select, flt: AuditFilter) -> Select:

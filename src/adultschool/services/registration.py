@@ -41,9 +41,24 @@ FIELD_LABELS = {
     "township": "街道/镇",
     "learning_mode": "学习方式",
     "education": "文化程度",
+    "employer": "工作单位",
+    "address": "家庭地址",
+    "job": "职业",
+    "household_location": "户籍所在地",
 }
 
 CHUNK = 500  # stays under SQLite's bound-parameter limit for IN (...)
+# Free-text details a registration (or a later correction) stores as given, after clean_text.
+DETAIL_TEXT_FIELDS = ("education", "employer", "address", "job", "household_location")
+# The longest text each learner field takes (its column's length). PostgreSQL refuses longer text where SQLite would
+# keep it, so the check refuses it on both databases, naming the field.
+MAX_LENGTHS: dict[str, int] = {field: Learner.__table__.c[field].type.length for field in ("name", *DETAIL_TEXT_FIELDS)}
+
+
+def length_problems(values: dict[str, str | None]) -> list[Problem]:
+    """A Problem for each (cleaned) value longer than its field takes."""
+    return [Problem(field, f"{FIELD_LABELS[field]}太长：{len(value)} 个字，最多 {MAX_LENGTHS[field]} 个字。")
+            for field, value in values.items() if value is not None and len(value) > MAX_LENGTHS[field]]
 
 
 @dataclass(frozen=True)
@@ -182,6 +197,8 @@ def check(data: RegistrationInput, rules: Rules, *, today: date | None = None) -
         values["learning_mode"] = parse_learning_mode(data.learning_mode)
     except AdultSchoolError as exc:
         errors.append(Problem("learning_mode", exc.message))
+
+    errors += length_problems({"name": name, **{f: clean_text(getattr(data, f)) for f in DETAIL_TEXT_FIELDS}})
 
     quota_year = rules.quota_year(data.registered_on)
     values["quota_year"] = quota_year

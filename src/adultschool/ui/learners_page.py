@@ -21,11 +21,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from adultschool.db import read_session
+from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import EnrolmentStatus, Level
 from adultschool.services import learners, site
 from adultschool.services.learners import LearnerFilter
 from adultschool.ui import ops
-from adultschool.ui.common import HINT_COLOUR, actor, show_info
+from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
+from adultschool.ui.learner_edit_dialog import LearnerEditDialog
 from adultschool.ui.learner_model import COLUMNS, LearnerTableModel
 
 SEARCH_DELAY_MS = 250
@@ -76,6 +78,11 @@ class LearnersPage(QWidget):
         self.reveal_button.setToolTip("显示所选学员的完整身份证号码和电话（会记入审计记录）")
         self.reveal_button.clicked.connect(lambda: self.reveal_selected())
         self.reveal_op: ops.Op | None = None
+        # 修改…: the selected learner's details (double-clicking a row does the same).
+        self.edit_button = QPushButton("修改…")
+        self.edit_button.setToolTip("修改所选学员的电话、地址、工作单位等登记信息（身份证号码不能改）")
+        self.edit_button.clicked.connect(lambda: self.edit_selected())
+        self.edit_dialog: LearnerEditDialog | None = None
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_edit, 1)
@@ -86,6 +93,7 @@ class LearnersPage(QWidget):
             filters.addWidget(combo)
         filters.addWidget(self.count_label)
         filters.addWidget(self.reveal_button)
+        filters.addWidget(self.edit_button)
 
         self.empty_hint = QLabel("还没有学员。请点工具栏上的“登记学员”，或用“导入名单”从 Excel 报名表登记。")
         self.empty_hint.setStyleSheet(f"color: {HINT_COLOUR};")
@@ -112,6 +120,7 @@ class LearnersPage(QWidget):
         header.setSortIndicatorShown(True)
         # Clicking a header re-queries in SQL through model.sort(); no proxy model, nothing loaded in full.
         header.sortIndicatorChanged.connect(self.model.sort)
+        self.table.doubleClicked.connect(lambda index: self.edit_selected(index.row()))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -185,6 +194,26 @@ class LearnersPage(QWidget):
                                        label="正在读取……", title="显示完整身份证号", cancellable=False,
                                        on_success=self.model.reveal)
         return self.reveal_op
+
+    def edit_selected(self, row: int | None = None) -> LearnerEditDialog | None:
+        """Opens 修改学员信息 for `row`, else the current row; the list shows the saved details afterwards."""
+        if row is None:
+            current = self.table.selectionModel().currentIndex()
+            selected = self.table.selectionModel().selectedRows()
+            row = current.row() if current.isValid() else (selected[0].row() if selected else None)
+        if row is None or row < 0:
+            show_info(self, "修改学员信息", "请先在名单里选中要修改的学员。")
+            return None
+        number = self.model.row_at(row).student_number
+        try:
+            dialog = LearnerEditDialog.for_student_number(self._engine, number, self)
+        except AdultSchoolError as exc:
+            show_info(self, "修改学员信息", exc.message)
+            return None
+        dialog.saved.connect(lambda _edited: self.refresh())
+        self.edit_dialog = dialog
+        open_dialog(dialog)
+        return dialog
 
     def focus_search(self) -> None:
         self.search_edit.setFocus()
