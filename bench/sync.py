@@ -124,7 +124,7 @@ def main() -> None:
     with unit_of_work(school.engine) as session:
         summary = sync.export_package(session, out, district_key_file=public, full=True, actor="bench")
     export_time = time.perf_counter() - start
-    print(f"export: {summary.rows:,} rows, {out.stat().st_size / 1e6:.1f} MB, {export_time:.2f} s")
+    print(f"export: {summary.rows:,} rows, {out.stat().st_size / 1e6:.1f} MB, {export_time:.2f} s", flush=True)
 
     opened = package_format.open_package(out.read_bytes(), keys)
     rows = {spec.name: decode_lines(spec, opened.members[spec.member]) for spec in SPECS}
@@ -160,6 +160,8 @@ def main() -> None:
         import_time += time.perf_counter() - start
         gc.collect()
         baseline_time += baseline.insert(rows_of_school)
+        print(f"  {name}: import {import_time:.1f} s, plain insert {baseline_time:.1f} s so far "
+              f"(ratio {import_time / baseline_time:.2f})", flush=True)
     baseline = baseline_time
     print(f"import at the district: {import_time:.1f} s ({import_time / args.schools:.2f} s per package)")
     print(f"plain bulk insert of the same rows: {baseline:.1f} s")
