@@ -252,18 +252,24 @@ def refresh_totals(session: Session, enrolment_ids: Iterable[int]) -> None:
         chunk = ids[start:start + CHUNK]
         session.execute(delete(StudyTotal).where(StudyTotal.enrolment_id.in_(chunk)))
         session.execute(insert(StudyTotal).from_select(
-            ["enrolment_id", "video_minutes", "class_hours"], _totals_query(Enrolment.id.in_(chunk))))
+            ["enrolment_id", "video_minutes", "class_hours"], _totals_query(chunk)))
 
 
-def _totals_query(condition):
+def _totals_query(enrolment_ids: list[int] | None):
+    """Per enrolment (all, or those given): capped video minutes and attended hours. The ids filter the raw records
+    inside the sums too, so refreshing a few enrolments reads only their rows, not every record of the database."""
     video = (select(StudyRecord.enrolment_id.label("enrolment_id"), func.sum(_video_minutes_expr()).label("minutes"))
-             .join(Video, Video.id == StudyRecord.video_id).group_by(StudyRecord.enrolment_id).subquery())
+             .join(Video, Video.id == StudyRecord.video_id).group_by(StudyRecord.enrolment_id))
     hours = (select(Attendance.enrolment_id.label("enrolment_id"), func.sum(Attendance.hours).label("hours"))
-             .group_by(Attendance.enrolment_id).subquery())
+             .group_by(Attendance.enrolment_id))
+    if enrolment_ids is not None:
+        video = video.where(StudyRecord.enrolment_id.in_(enrolment_ids))
+        hours = hours.where(Attendance.enrolment_id.in_(enrolment_ids))
+    video, hours = video.subquery(), hours.subquery()
     query = (select(Enrolment.id, func.coalesce(video.c.minutes, 0.0), func.coalesce(hours.c.hours, 0.0))
              .outerjoin(video, video.c.enrolment_id == Enrolment.id)
              .outerjoin(hours, hours.c.enrolment_id == Enrolment.id))
-    return query.where(condition) if condition is not None else query
+    return query.where(Enrolment.id.in_(enrolment_ids)) if enrolment_ids is not None else query
 
 
 def rebuild_totals(session: Session, *, actor: str | None = None) -> int:
