@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -32,23 +31,13 @@ from adultschool.errors import AdultSchoolError
 from adultschool.models import Role
 from adultschool.services import accounts, site
 from adultschool.services.accounts import AccountInfo, Principal
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, set_signed_in, signed_in
+from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, ok_cancel_buttons, set_signed_in, signed_in
 
 
 def _password_edit() -> QLineEdit:
     edit = QLineEdit()
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     return edit
-
-
-def _buttons(ok_text: str, cancel_text: str = "取消") -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-    cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
-    ok.setText(ok_text)
-    cancel.setText(cancel_text)
-    ok.setDefault(True)
-    return buttons, ok, cancel
 
 
 class LoginDialog(QDialog):
@@ -70,7 +59,7 @@ class LoginDialog(QDialog):
         form = QFormLayout()
         form.addRow("账户名", self.name_edit)
         form.addRow("密码", self.password_edit)
-        self.buttons, self.ok_button, self.cancel_button = _buttons("登录", "退出")
+        self.buttons, self.ok_button, self.cancel_button = ok_cancel_buttons("登录", "退出")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -120,7 +109,7 @@ class _FormDialog(QDialog):
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("中") * 30)
         self.form = QFormLayout()
         self.message = MessageLabel()
-        self.buttons, self.ok_button, self.cancel_button = _buttons(ok_text)
+        self.buttons, self.ok_button, self.cancel_button = ok_cancel_buttons(ok_text)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -225,3 +225,14 @@ class Page(QWidget):
         self._engine = engine
         self._today = today
         self._folder = folder
+
+
+def ok_cancel_buttons(ok_text: str, cancel_text: str = "取消") -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
+    """A dialog's 确定/取消 pair with our own words; the OK button is the default, so Enter presses it."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    ok.setText(ok_text)
+    cancel.setText(cancel_text)
+    ok.setDefault(True)
+    return buttons, ok, cancel

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,7 +25,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.services import learner_edit, site
 from adultschool.services.learner_edit import KEEP, LearnerChanges, LearnerEdited, LearnerForEdit, StaleLearner
 from adultschool.ui import ops
-from adultschool.ui.common import MessageLabel, actor, report_failure
+from adultschool.ui.common import MessageLabel, actor, ok_cancel_buttons, report_failure
 from adultschool.ui.registration_dialog import EDUCATION_CHOICES, MIGRANT_CHOICES, NO_CHOICE
 
 
@@ -88,12 +87,7 @@ class LearnerEditDialog(QDialog):
         self.reload_button.setToolTip("放弃这里的修改，显示这个学员现在的信息")
         self.reload_button.clicked.connect(self.reload)
         self.reload_button.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.cancel_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button.setText("保存")
-        self.cancel_button.setText("取消")
-        self.ok_button.setDefault(True)
+        self.buttons, self.ok_button, self.cancel_button = ok_cancel_buttons("保存")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 

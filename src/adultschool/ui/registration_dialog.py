@@ -13,13 +13,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +30,9 @@ from adultschool.services import registration, site, survey
 from adultschool.services.registration import CheckedRegistration, Problem, Registered, RegistrationInput
 from adultschool.services.rules import load_rules
 from adultschool.ui import ops
-from adultschool.ui.common import ERROR_COLOUR, MessageLabel, actor, report_failure, show_info, to_date, to_qdate
+from adultschool.ui.common import (
+    ERROR_COLOUR, MessageLabel, actor, ok_cancel_buttons, report_failure, show_info, to_date, to_qdate,
+)
 
 NO_CHOICE = "（未填）"
 EDUCATION_CHOICES = ("小学", "初中", "职高", "中专", "技校", "高中", "文盲或半文盲")
@@ -158,12 +158,7 @@ class RegistrationDialog(QDialog):
 
         self.general_message = MessageLabel()
         self.pending_label = MessageLabel(kind="hint")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.cancel_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button.setText("确定")
-        self.cancel_button.setText("取消")
-        self.ok_button.setDefault(True)
+        self.buttons, self.ok_button, self.cancel_button = ok_cancel_buttons("确定")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
