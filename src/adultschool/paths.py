@@ -4,6 +4,7 @@ platformdirs decides the defaults; ADULTSCHOOL_DATA_DIR, ADULTSCHOOL_DB and --db
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -26,8 +27,47 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
-def backup_dir() -> Path:
+BACKUP_DIR_ENV = "ADULTSCHOOL_BACKUP_DIR"
+
+
+def local_settings_file() -> Path:
+    """Settings of this PC rather than of a database (the backup folder): JSON beside the data."""
+    return data_dir() / "local-settings.json"
+
+
+def _local_settings() -> dict:
+    try:
+        value = json.loads(local_settings_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def default_backup_dir() -> Path:
     return data_dir() / "backups"
+
+
+def backup_dir() -> Path:
+    """ADULTSCHOOL_BACKUP_DIR, else the folder chosen in the settings dialog, else `backups` in the data folder."""
+    override = os.environ.get(BACKUP_DIR_ENV)
+    if override:
+        return Path(override)
+    chosen = _local_settings().get("backup_dir")
+    return Path(chosen) if isinstance(chosen, str) and chosen else default_backup_dir()
+
+
+def set_backup_dir(folder: Path | None) -> None:
+    """Stores this PC's backup folder (None: back to the default), replacing the settings file in one rename."""
+    settings = _local_settings()
+    if folder is None:
+        settings.pop("backup_dir", None)
+    else:
+        settings["backup_dir"] = str(Path(folder).resolve())
+    target = local_settings_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    part.write_text(json.dumps(settings, ensure_ascii=False, indent=1), encoding="utf-8")
+    part.replace(target)
 
 
 def keys_dir() -> Path:

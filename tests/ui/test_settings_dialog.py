@@ -216,3 +216,35 @@ def test_a_task_number_typed_in_its_cell_then_enter_twice_saves(qtbot, dialog, s
     with read_session(school_db.engine) as session:
         quotas = {t.name: t.quotas for t in site.list_townships(session)}
     assert quotas["新碶街道"] == {date.today().year: 75}
+
+
+def test_the_backup_folder_can_be_moved_and_exit_backups_go_there(qtbot, dialog, school_db, tmp_path, monkeypatch):
+    from adultschool import paths
+    from adultschool.models import AuditEntry
+    from adultschool.services import maintenance
+    from sqlalchemy import select
+
+    usb = tmp_path / "U盘" / "备份"
+    monkeypatch.setattr(dialog.backup_tab, "choose_folder", lambda: usb)
+    saved(qtbot, dialog.backup_tab.change_folder())
+    assert dialog.backup_tab.folder_label.text() == str(usb.resolve())
+    assert paths.backup_dir() == usb.resolve()
+    copy = maintenance.back_up_on_exit(school_db.path)
+    assert copy is not None and copy.parent == usb.resolve()
+    with read_session(school_db.engine) as session:
+        summary = session.execute(select(AuditEntry.summary).where(AuditEntry.action == "settings.backup_dir")).scalar_one()
+    assert str(usb.resolve()) in summary
+    saved(qtbot, dialog.backup_tab.change_folder(default=True))
+    assert paths.backup_dir() == paths.default_backup_dir()
+
+
+def test_a_folder_that_cannot_be_written_is_refused_and_nothing_changes(qtbot, dialog, tmp_path, monkeypatch):
+    from adultschool import paths
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    before = paths.backup_dir()
+    op = dialog.backup_tab.change_folder(folder=blocked / "backups")
+    qtbot.waitUntil(lambda: op.finished, timeout=10_000)
+    assert "无法在文件夹" in dialog.backup_tab.message.text()
+    assert paths.backup_dir() == before

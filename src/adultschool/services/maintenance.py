@@ -22,6 +22,7 @@ from adultschool import paths
 from adultschool.db import backup as backups
 from adultschool.db import lock as db_lock
 from sqlalchemy import inspect
+from sqlalchemy.orm import Session
 
 from adultschool.db import migrate, read_session, unit_of_work
 from adultschool.db.engine import make_engine
@@ -370,3 +371,22 @@ def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobCont
             lock.release()
     log.info("database %s restored from %s (saved before as %s)", db_path, file, safety)
     return RestoreResult(preview=preview, safety_copy=safety, upgraded_from=upgraded_from)
+
+
+def set_backup_folder(session: Session, folder: Path | None, *, actor: str | None) -> Path:
+    """This PC's folder for automatic backups (None: the default in the data folder). The folder must be writable:
+    a probe file is written and removed first, so a read-only or missing drive is refused now, not at the next exit."""
+    who = accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    before = paths.backup_dir()
+    target = Path(folder) if folder is not None else paths.default_backup_dir()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".adultschool-probe-"):
+            pass
+    except OSError as exc:
+        raise AdultSchoolError(f"无法在文件夹 {target} 里写入文件（{exc.strerror or exc}）。请换一个文件夹。") from None
+    audit.record(session, actor=who.name, action="settings.backup_dir",
+                 entity="local-settings", summary=f"自动备份文件夹：{target}", before={"folder": str(before)},
+                 after={"folder": str(target)})
+    paths.set_backup_dir(folder)
+    return paths.backup_dir()
