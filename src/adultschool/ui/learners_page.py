@@ -91,9 +91,12 @@ class LearnersPage(QWidget):
             caption.setBuddy(combo)
             filters.addWidget(caption)
             filters.addWidget(combo)
-        filters.addWidget(self.count_label)
-        filters.addWidget(self.reveal_button)
-        filters.addWidget(self.edit_button)
+        # The count and the buttons on a row of their own: one row was wider than a 1366×768 laptop at 150 %.
+        actions = QHBoxLayout()
+        actions.addWidget(self.count_label)
+        actions.addStretch(1)
+        actions.addWidget(self.reveal_button)
+        actions.addWidget(self.edit_button)
 
         self.empty_hint = QLabel("还没有学员。请点工具栏上的“登记学员”，或用“导入名单”从 Excel 报名表登记。")
         self.empty_hint.setStyleSheet(f"color: {HINT_COLOUR};")
@@ -125,6 +128,7 @@ class LearnersPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(filters)
+        layout.addLayout(actions)
         layout.addWidget(self.empty_hint)
         layout.addWidget(self.table, 1)
 

@@ -82,7 +82,9 @@ class ReadinessPage(QWidget):
         self.date_edit.setDate(to_qdate(today()))
         self.date_edit.setToolTip("按哪一天计算：默认今天；选以后的日期可以预先安排考试")
         self.class_combo = QComboBox()
-        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Long class names would make the row wider than a small laptop screen; the list itself still shows them whole.
+        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.class_combo.setMinimumContentsLength(10)
         self.class_combo.addItem("全部班级", None)
         self.level_combo = QComboBox()
         self.level_combo.addItem("全部层次", None)
@@ -119,6 +121,8 @@ class ReadinessPage(QWidget):
         self.ready_legend.setStyleSheet(f"background: {READY_BACKGROUND.name()}; color: #1a1a1a;")
         self.soon_legend = QLabel()
         self.soon_legend.setStyleSheet(f"background: {SOON_BACKGROUND.name()}; color: #1a1a1a;")
+        for label in (self.summary_label, self.shown_label):
+            label.setWordWrap(True)  # a narrow window wraps the summary instead of growing wider than the screen
         summary_row = QHBoxLayout()
         summary_row.addWidget(self.summary_label)
         summary_row.addWidget(self.shown_label)
