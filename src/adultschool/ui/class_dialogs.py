@@ -39,7 +39,9 @@ from adultschool.services.learners import LearnerFilter
 from adultschool.services.rules import load_rules
 from adultschool.textnorm import clean_text
 from adultschool.ui import ops
-from adultschool.ui.common import ERROR_COLOUR, HINT_COLOUR, MessageLabel, actor, report_failure, to_date, to_qdate
+from adultschool.ui.common import (
+    ERROR_COLOUR, HINT_COLOUR, MessageLabel, actor, report_failure, to_date, to_qdate, with_message,
+)
 
 NO_COURSE = "（不填）"
 SEARCH_DELAY_MS = 250
@@ -92,19 +94,6 @@ class FormDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         return form
 
-    def _with_message(self, field: str, widget: QWidget | QHBoxLayout) -> QWidget:
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        if isinstance(widget, QHBoxLayout):
-            column.addLayout(widget)
-        else:
-            column.addWidget(widget)
-        message = MessageLabel()
-        column.addWidget(message)
-        self.messages[field] = message
-        return holder
 
     def field_message(self, field: str) -> str:
         """The text under a field as the person sees it ('' when none)."""
@@ -207,12 +196,12 @@ class NewClassDialog(FormDialog):
             widget.setMinimumWidth(em * 22)
 
         form = self._form()
-        form.addRow(required_label("班级名称"), self._with_message("name", self.name_edit))
-        form.addRow(required_label("班级类型"), self._with_message("class_type", self.type_combo))
-        form.addRow(required_label("层次"), self._with_message("level", self.level_combo))
-        form.addRow("教学点", self._with_message("teaching_site", self.site_edit))
-        form.addRow("任课教师", self._with_message("teacher", self.teacher_edit))
-        form.addRow(required_label("开班日期"), self._with_message("starts_on", self.date_edit))
+        form.addRow(required_label("班级名称"), with_message(self.messages, "name", self.name_edit))
+        form.addRow(required_label("班级类型"), with_message(self.messages, "class_type", self.type_combo))
+        form.addRow(required_label("层次"), with_message(self.messages, "level", self.level_combo))
+        form.addRow("教学点", with_message(self.messages, "teaching_site", self.site_edit))
+        form.addRow("任课教师", with_message(self.messages, "teacher", self.teacher_edit))
+        form.addRow(required_label("开班日期"), with_message(self.messages, "starts_on", self.date_edit))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.general_message)
@@ -296,11 +285,11 @@ class NewSessionDialog(FormDialog):
         hours_row.addStretch(1)
         form = self._form()
         form.addRow("班级", self.class_label)
-        form.addRow(required_label("上课日期"), self._with_message("held_on", self.date_edit))
-        form.addRow(self.time_check, self._with_message("starts_at", time_row))
-        form.addRow(required_label("课时"), self._with_message("hours", hours_row))
-        form.addRow("课程", self._with_message("course", self.course_combo))
-        form.addRow("内容", self._with_message("topic", self.topic_edit))
+        form.addRow(required_label("上课日期"), with_message(self.messages, "held_on", self.date_edit))
+        form.addRow(self.time_check, with_message(self.messages, "starts_at", time_row))
+        form.addRow(required_label("课时"), with_message(self.messages, "hours", hours_row))
+        form.addRow("课程", with_message(self.messages, "course", self.course_combo))
+        form.addRow("内容", with_message(self.messages, "topic", self.topic_edit))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.general_message)
@@ -402,7 +391,7 @@ class AddMembersDialog(FormDialog):
         layout.addWidget(intro)
         layout.addLayout(search_row)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self._with_message("student_numbers", self.paste_edit))
+        layout.addWidget(with_message(self.messages, "student_numbers", self.paste_edit))
         layout.addWidget(self.general_message)
         bottom = QHBoxLayout()
         bottom.addWidget(self.selected_label, 1)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -236,3 +237,19 @@ def ok_cancel_buttons(ok_text: str, cancel_text: str = "取消") -> tuple[QDialo
     cancel.setText(cancel_text)
     ok.setDefault(True)
     return buttons, ok, cancel
+
+
+def with_message(messages: dict[str, "MessageLabel"], field: str, widget: QWidget | QHBoxLayout) -> QWidget:
+    """A form field with its own message line under it (a refusal, a warning), kept in `messages` by field name."""
+    holder = QWidget()
+    column = QVBoxLayout(holder)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    if isinstance(widget, QHBoxLayout):
+        column.addLayout(widget)
+    else:
+        column.addWidget(widget)
+    message = MessageLabel()
+    column.addWidget(message)
+    messages[field] = message
+    return holder

@@ -33,7 +33,7 @@ from adultschool.services.learners import LearnerFilter
 from adultschool.textnorm import clean_text
 from adultschool.ui import ops
 from adultschool.ui.class_dialogs import FormDialog, required_label
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, report_failure, to_date, to_qdate
+from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, report_failure, to_date, to_qdate, with_message
 
 LOOKUP_DELAY_MS = 250
 
@@ -217,10 +217,10 @@ class SkillCertificateDialog(FormDialog):
         number_column.setContentsMargins(0, 0, 0, 0)
 
         form = self._form()
-        form.addRow(required_label("学籍号"), self._with_message("student_number", number_holder))
-        form.addRow(required_label("证书名称"), self._with_message("name", self.name_edit))
-        form.addRow(required_label("证书编号"), self._with_message("number", self.certificate_edit))
-        form.addRow(required_label("发证日期"), self._with_message("issued_on", self.date_edit))
+        form.addRow(required_label("学籍号"), with_message(self.messages, "student_number", number_holder))
+        form.addRow(required_label("证书名称"), with_message(self.messages, "name", self.name_edit))
+        form.addRow(required_label("证书编号"), with_message(self.messages, "number", self.certificate_edit))
+        form.addRow(required_label("发证日期"), with_message(self.messages, "issued_on", self.date_edit))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.general_message)

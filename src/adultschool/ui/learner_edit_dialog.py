@@ -25,7 +25,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.services import learner_edit, site
 from adultschool.services.learner_edit import KEEP, LearnerChanges, LearnerEdited, LearnerForEdit, StaleLearner
 from adultschool.ui import ops
-from adultschool.ui.common import MessageLabel, actor, ok_cancel_buttons, report_failure
+from adultschool.ui.common import MessageLabel, actor, ok_cancel_buttons, report_failure, with_message
 from adultschool.ui.registration_dialog import EDUCATION_CHOICES, MIGRANT_CHOICES, NO_CHOICE
 
 
@@ -80,7 +80,7 @@ class LearnerEditDialog(QDialog):
                                      ("工作单位", "employer", self.employer_edit), ("家庭地址", "address", self.address_edit),
                                      ("户籍所在地", "household_location", self.household_edit),
                                      ("职业", "job", self.job_edit), ("流动人口", "is_migrant", self.migrant_combo)):
-            form.addRow(label, self._with_message(field, widget))
+            form.addRow(label, with_message(self.messages, field, widget))
 
         self.general_message = MessageLabel()
         self.reload_button = QPushButton("重新载入")
@@ -115,16 +115,6 @@ class LearnerEditDialog(QDialog):
             learner_id = learner_edit.find_learner_id(session, student_number)
         return cls(engine, learner_id, parent)
 
-    def _with_message(self, field: str, widget: QWidget) -> QWidget:
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        message = MessageLabel()
-        column.addWidget(message)
-        self.messages[field] = message
-        return holder
 
     # --- loading -------------------------------------------------------------------------------------------
 

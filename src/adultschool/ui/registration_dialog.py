@@ -31,7 +31,7 @@ from adultschool.services.registration import CheckedRegistration, Problem, Regi
 from adultschool.services.rules import load_rules
 from adultschool.ui import ops
 from adultschool.ui.common import (
-    ERROR_COLOUR, MessageLabel, actor, ok_cancel_buttons, report_failure, show_info, to_date, to_qdate,
+    ERROR_COLOUR, MessageLabel, actor, ok_cancel_buttons, report_failure, show_info, to_date, to_qdate, with_message,
 )
 
 NO_CHOICE = "（未填）"
@@ -123,8 +123,8 @@ class RegistrationDialog(QDialog):
 
         main = QGroupBox("报名信息")
         main_form = self._form(main)
-        main_form.addRow(_required("姓名"), self._with_message("name", self.name_edit))
-        main_form.addRow(_required("身份证号码"), self._with_message("id_number", self.id_edit))
+        main_form.addRow(_required("姓名"), with_message(self.messages, "name", self.name_edit))
+        main_form.addRow(_required("身份证号码"), with_message(self.messages, "id_number", self.id_edit))
         derived = QWidget()
         derived_row = QHBoxLayout(derived)
         derived_row.setContentsMargins(0, 0, 0, 0)
@@ -136,16 +136,16 @@ class RegistrationDialog(QDialog):
         derived_row.addWidget(QLabel("年龄"))
         derived_row.addWidget(self.age_label)
         derived_row.addStretch(1)
-        main_form.addRow("出生日期", self._with_message("gender", derived))
-        main_form.addRow(_required("学历提升层次"), self._with_message("level", self.level_combo))
-        main_form.addRow(_required("报名日期"), self._with_message("registered_on", self.date_edit))
-        main_form.addRow("联系电话", self._with_message("phone", self.phone_edit))
-        main_form.addRow("街道/镇", self._with_message("township", self.township_combo))
-        main_form.addRow("学习方式", self._with_message("learning_mode", self.mode_combo))
+        main_form.addRow("出生日期", with_message(self.messages, "gender", derived))
+        main_form.addRow(_required("学历提升层次"), with_message(self.messages, "level", self.level_combo))
+        main_form.addRow(_required("报名日期"), with_message(self.messages, "registered_on", self.date_edit))
+        main_form.addRow("联系电话", with_message(self.messages, "phone", self.phone_edit))
+        main_form.addRow("街道/镇", with_message(self.messages, "township", self.township_combo))
+        main_form.addRow("学习方式", with_message(self.messages, "learning_mode", self.mode_combo))
 
         other = QGroupBox("其他信息（可不填）")
         other_form = self._form(other)
-        other_form.addRow("文化程度", self._with_message("education", self.education_combo))
+        other_form.addRow("文化程度", with_message(self.messages, "education", self.education_combo))
         other_form.addRow("工作单位", self.employer_edit)
         other_form.addRow("家庭地址", self.address_edit)
         other_form.addRow("户籍所在地", self.household_edit)
@@ -201,16 +201,6 @@ class RegistrationDialog(QDialog):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         return form
 
-    def _with_message(self, field: str, widget: QWidget) -> QWidget:
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        message = MessageLabel()
-        column.addWidget(message)
-        self.messages[field] = message
-        return holder
 
     def _watch(self, signal, field: str | None) -> None:  # noqa: ANN001 - a Qt signal instance
         def changed(*_args: object) -> None:
