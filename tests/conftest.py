@@ -1,4 +1,8 @@
-"""Shared fixtures: a private data folder per test, real school databases, valid ID numbers, roster workbooks.
+"""Shared fixtures: a frozen clock, a private data folder per test, real school databases, valid ID numbers, roster
+workbooks.
+
+The process clock is frozen at testclock.NOW before anything else is imported (ADULTSCHOOL_TEST_NOW moves it).
+Hypothesis has a "ci" profile (`--hypothesis-profile=ci`): derandomised, so a failure in CI reproduces.
 
 Databases are SQLite files; with ADULTSCHOOL_TEST_PG set (tests/pgtest.py), every test of a module marked `server_db`
 that uses `school_db`, `db_arg` or `fresh_db` runs twice, on SQLite and on a fresh PostgreSQL database (marked
@@ -11,8 +15,13 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from hypothesis import settings
 
+import testclock
+
+testclock.freeze()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 
 from adultschool.db import Database, open_database, unit_of_work  # noqa: E402
 from adultschool.models import SiteKind  # noqa: E402

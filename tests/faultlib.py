@@ -56,8 +56,12 @@ def _install_markers(marks_path: str) -> None:
 
 
 def run_command(request: Mapping[str, object]) -> int:
-    """In the child: environment, output files, markers, then the real command line (adultschool.cli.main)."""
+    """In the child: environment, the tests' clock, output files, markers, then the real command line
+    (adultschool.cli.main)."""
     os.environ.update(request.get("env") or {})  # type: ignore[arg-type]
+    import testclock
+
+    testclock.freeze()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     out = os.open(str(request["output"]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -78,6 +82,9 @@ def fork_server_main() -> None:
     Replies with one JSON line when the child started ({"pid": N}) and one when it ended ({"pid": N, "status": S},
     S negative for a signal). Saves the ~1.3 s interpreter start-up per kill; the child is still a process of its own.
     """
+    import testclock
+
+    testclock.freeze()  # the forked children inherit the tests' day
     import adultschool.cli  # noqa: F401 - preload
     import adultschool.cli.school  # noqa: F401
     import adultschool.db.migrate  # noqa: F401

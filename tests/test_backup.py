@@ -373,10 +373,9 @@ def test_a_damaged_database_without_backups_says_what_to_do(school_db):
     assert caught.value.backup is None
 
 
-def test_quick_check_takes_little_time_on_a_healthy_database(school_db):
-    started = datetime.now()
+def test_quick_check_passes_a_healthy_database(school_db):
+    # How long it takes is measured in bench/, not asserted here.
     assert backups.quick_check(school_db.path) is None
-    assert datetime.now() - started < timedelta(seconds=2)
 
 
 def test_a_database_whose_first_page_is_destroyed_is_replaced_as_a_whole_file(school_db, tmp_path, caplog):

@@ -31,13 +31,15 @@ from adultschool.models import (
 from adultschool.services import classes, exams, roster, rules, study
 from faultlib import ForkServer, KillTally, SpawnRunner, kill_count, kill_repeatedly
 from factories import SCHOOL_CODE, make_id, r13_row, write_roster
+from testclock import TODAY
+
+pytestmark = pytest.mark.slow
 
 KILLS = 25  # per operation in CI; ADULTSCHOOL_KILLS overrides
 ROSTER_LEARNERS = 1200
 CLASS_LEARNERS = 800
 GRADUATES = 600
 SENIOR = ("成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础")
-TODAY = date.today()
 
 
 @pytest.fixture(scope="module")

@@ -41,20 +41,22 @@ from adultschool.xlsx import cells, csvfile, headers, reading, writing
 from adultschool.xlsx.headers import Column, find_header, normalise_header
 from adultschool.xlsx.reading import Sheet, read_sheets
 from factories import r13_row, write_roster
+from testclock import TODAY
+
+pytestmark = pytest.mark.slow
 
 FUZZ_EXAMPLES = int(os.environ.get("ADULTSCHOOL_FUZZ_EXAMPLES") or 300)
 # Properties that write and read a whole workbook per case (~0.1–0.2 s each) run a third as many in CI.
 FILE_EXAMPLES = max(FUZZ_EXAMPLES // 3, 1)
 BOMB_SECONDS = 60  # a bomb case that takes longer is a hang
 BOMB_MEMORY_BYTES = 1536 * 1024 * 1024  # address space for a bomb case: a bomb read into memory dies here
-TODAY = date.today()
 CJK = re.compile("[\u4e00-\u9fff]")
 
 cases: Counter[str] = Counter()
 
 
 def fuzz(examples: int = FUZZ_EXAMPLES):
-    return settings(max_examples=examples, deadline=None, derandomize=False,
+    return settings(max_examples=examples, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large, HealthCheck.large_base_example])
 

@@ -22,7 +22,6 @@ from adultschool.models import (
     EnrolmentStatus,
     Learner,
     SiteKind,
-    SyncExport,
     SyncHeld,
     SyncPackage,
 )
@@ -31,6 +30,7 @@ from adultschool.services.registration import RegistrationInput
 from adultschool.services.sync import _select_rows
 from adultschool.services.travel import SPECS
 from factories import make_id
+from testclock import TODAY
 
 PASSPHRASE = "correct-horse-battery"
 SENIOR = ["成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础"]
@@ -231,7 +231,7 @@ def test_a_gap_is_reported_and_a_full_package_closes_it(tmp_path, district_db, k
     assert merge(district_db, keys, export(school, tmp_path, None, "p3.aspkg")).missing == [2]
     with read_session(district_db.engine) as session:
         assert district.receipt_body(session, "330206-01")["missing"] == [2]
-        status = {s.code: s for s in district.school_statuses(session, date.today())}["330206-01"]
+        status = {s.code: s for s in district.school_statuses(session, TODAY)}["330206-01"]
     assert status.missing == [2] and status.sent_this_month
     assert merge(district_db, keys, export(school, tmp_path, None, "p4.aspkg", full=True)).missing == []
 

@@ -14,6 +14,7 @@ from typing import NoReturn
 from stdnum import numdb
 from stdnum.cn import ric
 
+from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.textnorm import to_halfwidth
 
@@ -93,7 +94,7 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
         birth_date = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         _fail(f"身份证号码第7–14位“{number[6:14]}”不是真实的出生日期（年月日）：请对照身份证核对。")
-    today = today or date.today()
+    today = today or clock.today()
     if birth_date > today:
         _fail(f"身份证号码中的出生日期 {birth_date:%Y年%m月%d日} 晚于今天：请对照身份证核对第7–14位。")
     if birth_date < EARLIEST_BIRTH_DATE:

@@ -4,6 +4,7 @@ and real SQLite school databases in tmp_path. Every test module here sets `pytes
 from __future__ import annotations
 
 import os
+from testclock import TODAY
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
@@ -105,7 +106,7 @@ def make_id(birth: date, *, male: bool = True, county: str = "330206", serial: i
 
 def years_ago(years: int, *, days_before: int = 30, today: date | None = None) -> date:
     """A birth date that makes someone exactly `years` old today (born `days_before` days before the birthday)."""
-    today = today or date.today()
+    today = today or TODAY
     birthday = date(today.year - years, today.month, min(today.day, 28))
     return date.fromordinal(birthday.toordinal() - days_before)
 
@@ -182,7 +183,7 @@ def enrol(database: Database, name: str, *, level: str = "高中", serial: int =
     from adultschool.services.registration import RegistrationInput
     from adultschool.services.rules import load_rules
 
-    day = registered_on or date.today()
+    day = registered_on or TODAY
     birth = date(1980 + serial % 20, serial % 12 + 1, serial % 27 + 1)
     with unit_of_work(database.engine) as session:
         registered, _ = registration.register_one(session, RegistrationInput(
@@ -210,9 +211,9 @@ def night_class(school_db):  # noqa: ANN001, ANN201
     junior = enrol(school_db, "赵初中", level="初中", serial=9)
     with unit_of_work(school_db.engine) as session:
         info = classes.create_class(session, name=CLASS_NAME, class_type=ClassType.NIGHT, level=Level.SENIOR,
-                                    starts_on=date.today(), teaching_site="大碶街道社区学校", teacher="王老师", actor="test")
-        classes.add_members(session, info.id, numbers, joined_on=date.today(), actor="test")
-        lesson = classes.create_session(session, info.id, held_on=date.today(), hours=2.0, course="成人高中语文",
+                                    starts_on=TODAY, teaching_site="大碶街道社区学校", teacher="王老师", actor="test")
+        classes.add_members(session, info.id, numbers, joined_on=TODAY, actor="test")
+        lesson = classes.create_session(session, info.id, held_on=TODAY, hours=2.0, course="成人高中语文",
                                         topic="第1讲", actor="test")
     return {"class": info, "session": lesson, "numbers": numbers, "junior": junior}
 
@@ -287,12 +288,12 @@ def graduates(school_db, ready_school, tmp_path: Path) -> dict[str, str]:  # noq
     from adultschool.services import exams
 
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, date.today(), round_name="测试批次", actor="test")
+        exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     results = write_results(tmp_path / "inputs" / "results.xlsx",
                             [(number, name, course, 80, "2026-05-20")
                              for number, name in ready_school.items() for course in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:
         exams.import_results(session, results, actor="test")
     with unit_of_work(school_db.engine) as session:
-        exams.graduate(session, date.today(), actor="test")
+        exams.graduate(session, TODAY, actor="test")
     return ready_school

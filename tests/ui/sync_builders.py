@@ -8,6 +8,7 @@ from adultschool.db import Database, open_database, read_session, unit_of_work
 from adultschool.models import SiteKind
 from adultschool.services import demo, district, registration, rules, site, sync
 from adultschool.services.registration import RegistrationInput
+from testclock import TODAY
 
 PASSPHRASE = "correct-horse-battery"
 DISTRICT_CODE = "330206"
@@ -53,7 +54,7 @@ def merge(district_db: Database, keys, path: Path) -> district.PackageReport:  #
 def register_person(db: Database, *, name: str, id_number: str, level: str) -> None:
     with unit_of_work(db.engine) as session:
         registration.register_one(session, RegistrationInput(name=name, id_number=id_number, level=level,
-                                                             registered_on=date.today()),
+                                                             registered_on=TODAY),
                                   rules.load_rules(session), actor="clerk")
 
 

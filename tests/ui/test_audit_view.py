@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,6 +15,7 @@ from adultschool.services.accounts import NotAllowed
 from adultschool.ui import common
 from adultschool.ui.common import to_qdate
 from adultschool.ui.audit_view import PAGE_SIZE, AuditDialog
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -77,7 +78,7 @@ def test_filters_by_who_action_text_and_dates(qtbot, logged):
     dialog.search_edit.clear()
     dialog.apply_filter()
     everything = dialog.model.total
-    today = date.today()
+    today = TODAY
     dialog.since_check.setChecked(True)
     dialog.since_edit.setDate(to_qdate(today + timedelta(days=2)))
     assert dialog.model.total == 0
@@ -136,4 +137,4 @@ def test_only_administrators_read_the_log(qtbot, logged):
         common.set_signed_in(accounts.principal(session, "boss"))
     dialog = open_view(qtbot, logged)
     assert dialog.model.total >= 5
-    assert date.today() - timedelta(days=1) <= dialog.model.row_at(0).at.astimezone().date() <= date.today()
+    assert TODAY - timedelta(days=1) <= dialog.model.row_at(0).at.astimezone().date() <= TODAY

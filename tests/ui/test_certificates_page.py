@@ -19,6 +19,7 @@ from adultschool.ui.certificates_page import HEADERS, NOT_PRINTED, CertificatesP
 from adultschool.ui.font_dialog import FontDialog
 from adultschool.ui.pdf_pages import renderer_name
 from adultschool.ui.print_dialog import PrintDialog
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -50,10 +51,10 @@ def pdf_text(path: Path) -> str:
 
 
 def test_graduates_certificates_are_listed_not_yet_printed(page, graduates):
-    year = date.today().year
+    year = TODAY.year
     rows = table(page)
     assert [row[0] for row in rows] == sorted(graduates)
-    assert rows[0][1:] == [graduates[sorted(graduates)[0]], "高中", f"330206-01-BY{year}-0001", date.today().isoformat(), "0"]
+    assert rows[0][1:] == [graduates[sorted(graduates)[0]], "高中", f"330206-01-BY{year}-0001", TODAY.isoformat(), "0"]
     assert page.count_label.text() == "共 3 张，未打印 3 张"
     assert page.print_button.isEnabled() and not page.reprint_button.isEnabled()
 
@@ -66,7 +67,7 @@ def test_printing_the_selected_certificates_writes_the_pdf_and_counts_the_printi
     dialog = page.open_print()
     assert dialog.windowTitle() == "打印证书"
     assert f"打印 2 张证书：{graduates[first]}、{graduates[second]}" in dialog.what_label.text()
-    assert Path(dialog.path_edit.text()) == tmp_path / f"毕业证书-{date.today().isoformat()}.pdf"
+    assert Path(dialog.path_edit.text()) == tmp_path / f"毕业证书-{TODAY.isoformat()}.pdf"
     with qtbot.waitSignal(dialog.printed, timeout=60_000):
         qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
     wait_ops()
@@ -83,7 +84,7 @@ def test_printing_the_selected_certificates_writes_the_pdf_and_counts_the_printi
     page.table.clearSelection()
     rest = page.open_print()
     assert "打印全部未打印过的证书" in rest.what_label.text() and "共 1 张" in rest.what_label.text()
-    assert Path(rest.path_edit.text()).name == f"毕业证书-{date.today().isoformat()}-2.pdf"  # never overwrites
+    assert Path(rest.path_edit.text()).name == f"毕业证书-{TODAY.isoformat()}-2.pdf"  # never overwrites
     generate(qtbot, rest, wait_ops)
     assert len(PdfReader(rest.path_edit.text()).pages) == 1
     assert [row[5] for row in table(page)] == ["1", "1", "1"]
@@ -162,7 +163,7 @@ def test_a_reprint_needs_a_reason_and_says_so_on_the_certificate(qtbot, page, gr
     assert page.reprint_button.isEnabled()
     dialog = page.open_reprint()
     assert dialog.windowTitle() == "补发证书"
-    assert Path(dialog.path_edit.text()).name == f"补发证书-{date.today().isoformat()}.pdf"
+    assert Path(dialog.path_edit.text()).name == f"补发证书-{TODAY.isoformat()}.pdf"
     qtbot.waitExposed(dialog)
     qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
     assert dialog.op is None  # refused in the dialog, before any work
@@ -199,12 +200,12 @@ def test_the_forms_print_as_pdf(qtbot, school_db, graduates, ready_school, enrol
     qtbot.addWidget(summary)
     summary.show()
     summary.level_combo.setCurrentIndex(summary.level_combo.findData(Level.SENIOR.value))
-    assert Path(summary.path_edit.text()).name == f"报名汇总表-高中-{date.today().isoformat()}.pdf"
+    assert Path(summary.path_edit.text()).name == f"报名汇总表-高中-{TODAY.isoformat()}.pdf"
     generate(qtbot, summary, wait_ops)
     assert summary.result is None and summary.error_label.text() == "汇总表里没有学员，不能打印。"
     assert summary.generate_button.isEnabled()  # choose again and retry
     summary.level_combo.setCurrentIndex(0)
-    assert Path(summary.path_edit.text()).name == f"报名汇总表-{date.today().isoformat()}.pdf"
+    assert Path(summary.path_edit.text()).name == f"报名汇总表-{TODAY.isoformat()}.pdf"
     generate(qtbot, summary, wait_ops)
     assert summary.result.pages == len(PdfReader(summary.pdf_path).pages) == 1
     assert "赵初中" in pdf_text(summary.pdf_path)

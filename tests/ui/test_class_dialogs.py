@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from adultschool.db import read_session
 from adultschool.services import classes
 from adultschool.ui.class_dialogs import AddMembersDialog, NewClassDialog, NewSessionDialog, split_numbers
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -27,7 +28,7 @@ def class_names(database) -> list[str]:  # noqa: ANN001
 
 def test_new_class_says_what_is_missing_beside_each_field_then_creates_it(qtbot, type_text, school_db):
     dialog = show(qtbot, NewClassDialog(school_db.engine))
-    assert dialog.date_edit.date().toPython() == date.today()
+    assert dialog.date_edit.date().toPython() == TODAY
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert dialog.field_message("class_type") == "请选择班级类型：村班、厂班、夜校班或重修班。"
     assert dialog.field_message("level") == "请选择层次：初中或高中。"
@@ -151,6 +152,6 @@ def test_a_second_session_at_the_same_day_and_time_is_refused(qtbot, school_db, 
     dialog = show(qtbot, NewSessionDialog(school_db.engine, night_class["class"]))
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.general_message.isVisible(), timeout=10_000)
-    assert dialog.general_message.text() == f"“{night_class['class'].name}”在 {date.today()} 已经有一节课。"
+    assert dialog.general_message.text() == f"“{night_class['class'].name}”在 {TODAY} 已经有一节课。"
     with read_session(school_db.engine) as session:
         assert len(classes.list_sessions(session, night_class["class"].id)) == 1

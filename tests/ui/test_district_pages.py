@@ -3,7 +3,7 @@ quota progress table and its chart, and the main window of a district database."
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
@@ -26,6 +26,7 @@ from adultschool.ui.main_window import MainWindow
 from adultschool.ui.passphrase_dialog import PassphraseDialog
 from conftest import make_id, settle
 from sync_builders import PASSPHRASE, district_keys, export, make_district, make_school, merge, register_person, tampered
+from testclock import NOW, TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -96,7 +97,7 @@ def test_two_packages_one_tampered_the_good_one_goes_in_and_the_bad_one_is_named
     ok = next(line for line in lines if line.startswith("✔ "))
     assert "（330206-01）第 1 号（完整）：新增 " in ok and "［good.aspkg］" in ok
     with read_session(office.engine) as session:
-        fingerprint = next(s for s in district.school_statuses(session, date.today()) if s.code == "330206-01").fingerprint
+        fingerprint = next(s for s in district.school_statuses(session, TODAY) if s.code == "330206-01").fingerprint
     assert any("首次收到该校数据包" in line and fingerprint in line for line in lines)
     assert learner_count(office) == good_learners
     assert packages_page.message.text() == "导入数据包：成功 1 个，未导入 1 个（原因见“本次导入结果”）"
@@ -118,8 +119,8 @@ def test_two_packages_one_tampered_the_good_one_goes_in_and_the_bad_one_is_named
 def test_a_school_that_sent_nothing_this_month_is_marked_no(qtbot, merged_office, tmp_path):
     with unit_of_work(merged_office.engine) as session:
         session.execute(update(SyncPackage).where(SyncPackage.school_code == "330206-02")
-                        .values(received_at=datetime.now() - timedelta(days=45)))
-    page = DistrictPackagesPage(merged_office.engine, folder=tmp_path, today=lambda: date.today())
+                        .values(received_at=NOW - timedelta(days=45)))
+    page = DistrictPackagesPage(merged_office.engine, folder=tmp_path, today=lambda: TODAY)
     qtbot.addWidget(page)
     page.show()
     qtbot.waitExposed(page)
@@ -163,7 +164,7 @@ def test_a_receipt_is_saved_for_the_selected_school_and_the_school_can_verify_it
     monkeypatch.setattr(packages_page, "choose_receipt_path", lambda path: suggested.append(path) or path)
     packages_page.receipt_button.click()
     wait_ops()
-    assert suggested[0].name == f"回执-330206-01-{date.today().isoformat()}.json"
+    assert suggested[0].name == f"回执-330206-01-{TODAY.isoformat()}.json"
     body = package_format.read_receipt(suggested[0].read_bytes(),
                                        package_format.load_district_public(public_key.read_bytes()))
     assert body["school_code"] == "330206-01" and [p["sequence"] for p in body["packages"]] == [1]
@@ -274,8 +275,8 @@ def merged_template(tmp_path_factory):  # noqa: ANN001, ANN201
         with read_session(office.engine) as session:
             townships = [t.name for t in site.list_townships(session)]
         with unit_of_work(office.engine) as session:
-            site.set_quota(session, townships[0], date.today().year, 4, actor="district")
-            site.set_quota(session, townships[1], date.today().year, 40, actor="district")
+            site.set_quota(session, townships[0], TODAY.year, 4, actor="district")
+            site.set_quota(session, townships[1], TODAY.year, 40, actor="district")
         office.close()
     return folder / "district.sqlite3"
 
@@ -297,7 +298,7 @@ def test_the_progress_table_shows_what_quota_progress_computes_and_the_chart_dra
     page.resize(1280, 640)
     with qtbot.waitSignal(page.computed, timeout=30_000):
         page.show()
-    today = date.today()
+    today = TODAY
     with read_session(merged_office.engine) as session:
         report = quotas.quota_progress(session, year=today.year, month=today.month, today=today)
     expected = [["" if v is None else str(v) for v in row] for row in quotas.progress_rows(report)]
@@ -325,7 +326,7 @@ def test_the_progress_report_is_exported_to_excel(qtbot, merged_office, tmp_path
     monkeypatch.setattr(page, "choose_export_path", lambda path: chosen.append(path) or path)
     page.export_button.click()
     wait_ops()
-    today = date.today()
+    today = TODAY
     assert chosen[0].name == f"任务完成情况-{today.year}-{today.month:02d}.xlsx"
     book = openpyxl.load_workbook(chosen[0], read_only=True)
     assert book.sheetnames == ["任务完成情况", "报送情况"]

@@ -1,7 +1,6 @@
 """考试 and 证书 in the window: where they sit, their menus, and how a graduation reaches the 证书 page."""
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
@@ -10,6 +9,7 @@ from adultschool.ui.exam_dialogs import GraduationDialog, SkillCertificateDialog
 from adultschool.ui.font_dialog import FontDialog
 from adultschool.ui.main_window import MainWindow
 from adultschool.ui.print_dialog import PrintDialog
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -79,7 +79,7 @@ def test_a_graduation_shows_on_the_certificates_page_unprinted(qtbot, window, sc
     from conftest import SENIOR_COURSES, write_results
 
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, date.today(), round_name="测试批次", actor="test")
+        exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     number = sorted(ready_school)[0]
     write_results(tmp_path / "r.xlsx", [(number, ready_school[number], c, 90, "2026-05-20") for c in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:

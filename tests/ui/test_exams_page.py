@@ -18,6 +18,7 @@ from adultschool.ui.exam_dialogs import GraduationDialog, SkillCertificateDialog
 from adultschool.ui.exams_page import ExamsPage, default_round_name
 from adultschool.ui.import_dialog import ImportDialog
 from conftest import SENIOR_COURSES, write_results
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.gui
 def graduates_pending(school_db, ready_school, tmp_path):  # noqa: ANN001, ANN201
     """The three ready learners applied and passed every course; not graduated yet."""
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, date.today(), round_name="测试批次", actor="test")
+        exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     write_results(tmp_path / "passed.xlsx", [(n, name, c, 80, "2026-05-20") for n, name in ready_school.items()
                                              for c in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:
@@ -56,7 +57,7 @@ def click(qtbot, button) -> None:  # noqa: ANN001
 def test_the_ready_learners_are_listed_ticked_with_the_round_named_after_this_month(page, ready_school):
     assert page.model.rowCount() == 3
     assert page.model.checked_numbers() == sorted(ready_school)
-    assert page.round_edit.text() == default_round_name(date.today())
+    assert page.round_edit.text() == default_round_name(TODAY)
     assert page.count_label.text() == "可报考 3 人，已勾选 3 人"
     first = page.model.index(0, 0)
     assert page.model.data(first, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
@@ -109,7 +110,7 @@ def test_a_list_that_cannot_be_written_marks_nobody_applied(qtbot, page, school_
 def test_results_are_checked_then_imported_through_the_import_dialog(qtbot, page, school_db, ready_school, tmp_path,
                                                                      wait_ops):
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, date.today(), round_name="测试批次", actor="test")
+        exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     first, second, _third = sorted(ready_school)
     path = write_results(tmp_path / "成绩.xlsx", [
         *[(first, ready_school[first], course, 80, "2026-05-20") for course in SENIOR_COURSES],
@@ -139,7 +140,7 @@ def test_results_are_checked_then_imported_through_the_import_dialog(qtbot, page
 def test_graduation_shows_who_graduated_with_the_certificate_number(qtbot, page, school_db, ready_school, tmp_path,
                                                                     wait_ops):
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, date.today(), round_name="测试批次", actor="test")
+        exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     first, second, _third = sorted(ready_school)
     write_results(tmp_path / "r.xlsx", [(n, ready_school[n], c, 75, "2026-05-20") for n in (first, second)
                                         for c in SENIOR_COURSES])
@@ -152,7 +153,7 @@ def test_graduation_shows_who_graduated_with_the_certificate_number(qtbot, page,
     with qtbot.waitSignal(dialog.graduated, timeout=30_000):
         click(qtbot, dialog.graduate_button)
     wait_ops()
-    year = date.today().year
+    year = TODAY.year
     assert dialog.summary_label.text() == "已毕业 2 人。"
     table = dialog.graduated_table
     assert [[table.item(r, c).text() for c in range(3)] for r in range(table.rowCount())] == [

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from adultschool.ui.welcome_dialog import (
     TOWNSHIPS,
     FirstRunWizard,
 )
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -112,7 +112,7 @@ def test_a_school_made_by_the_wizard_has_townships_quotas_district_key_and_its_a
     with qtbot.waitSignal(wizard.accepted, timeout=20_000):
         qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
 
-    year = date.today().year
+    year = TODAY.year
     with unit_of_work(wizard.database.engine) as session:
         info = site.get_site(session)
         townships = {t.name: t.quotas for t in site.list_townships(session)}

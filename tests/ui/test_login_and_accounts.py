@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -16,6 +15,7 @@ from adultschool.ui import common
 from adultschool.ui.accounts_dialogs import AccountsDialog, LoginDialog, NewAccountDialog, PasswordDialog, sign_in
 from adultschool.ui.audit_view import AuditDialog
 from adultschool.ui.main_window import MainWindow
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -262,9 +262,9 @@ def test_a_teacher_saves_the_roll_call_of_their_own_class(qtbot, school_db, enro
     with_accounts = school_db
     with unit_of_work(with_accounts.engine) as session:
         info = classes.create_class(session, name="大碶夜校班", class_type=ClassType.NIGHT, level=Level.SENIOR,
-                                    starts_on=date.today(), teacher="王老师", actor="boss")
-        classes.add_members(session, info.id, [number], joined_on=date.today(), actor="boss")
-        lesson = classes.create_session(session, info.id, held_on=date.today(), hours=2, actor="boss")
+                                    starts_on=TODAY, teacher="王老师", actor="boss")
+        classes.add_members(session, info.id, [number], joined_on=TODAY, actor="boss")
+        lesson = classes.create_session(session, info.id, held_on=TODAY, hours=2, actor="boss")
     as_account(with_accounts, "wang")
     window = open_window(qtbot, with_accounts)
     window.open_roll_call(info.id, lesson.id)

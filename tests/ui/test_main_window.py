@@ -12,6 +12,7 @@ from adultschool.ui.export_dialog import ExportDialog, default_file_name
 from adultschool.ui.import_dialog import ImportDialog
 from adultschool.ui.main_window import MainWindow
 from adultschool.ui.registration_dialog import RegistrationDialog
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -117,8 +118,8 @@ def test_a_registration_shows_up_in_the_learners_page_at_once(qtbot, type_text, 
 def test_export_writes_the_summary_form_of_the_chosen_level(qtbot, window, tmp_path):
     window.export_action.trigger()
     dialog = window.dialog
-    assert dialog.path_edit.text().endswith(default_file_name("北仑区大碶街道成人文化技术学校", date.today()))
-    assert dialog.path_edit.text().endswith(f"报名汇总表-北仑区大碶街道成人文化技术学校-{date.today().isoformat()}.xlsx")
+    assert dialog.path_edit.text().endswith(default_file_name("北仑区大碶街道成人文化技术学校", TODAY))
+    assert dialog.path_edit.text().endswith(f"报名汇总表-北仑区大碶街道成人文化技术学校-{TODAY.isoformat()}.xlsx")
     target = tmp_path / "汇总表.xlsx"
     dialog.path_edit.setText(str(target))
     dialog.level_combo.setCurrentIndex(dialog.level_combo.findText("初中"))

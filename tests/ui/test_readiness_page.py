@@ -12,6 +12,7 @@ from adultschool.services import classes, readiness
 from adultschool.ui.readiness_model import HEADERS, NOT_YET, READY, READY_BACKGROUND, SOON, SOON_BACKGROUND
 from adultschool.ui.readiness_page import ReadinessPage
 from adultschool.ui.study_detail_dialog import StudyDetailDialog
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -41,18 +42,18 @@ def column(page: ReadinessPage, header: str) -> list[str]:
 
 
 def test_the_summary_counts_what_readiness_says_for_today(page, small_demo_db):
-    rows = service_rows(small_demo_db, date.today())
+    rows = service_rows(small_demo_db, TODAY)
     ready = [r for r in rows if r.ready]
-    assert ready and soon(rows, date.today())  # the demo school has both kinds
+    assert ready and soon(rows, TODAY)  # the demo school has both kinds
     assert page.summary_label.text() == (
-        f"共 {len(rows)} 个学籍：可报考 {len(ready)}，30 天内可报考 {len(soon(rows, date.today()))}")
+        f"共 {len(rows)} 个学籍：可报考 {len(ready)}，30 天内可报考 {len(soon(rows, TODAY))}")
     assert page.model.rowCount() == len(rows)
     assert column(page, "学籍号") == [r.student_number for r in rows]
     assert all("********" in text for text in column(page, "身份证号码"))
 
 
 def test_the_ready_filter_shows_only_ready_rows(page, small_demo_db):
-    ready = [r for r in service_rows(small_demo_db, date.today()) if r.ready]
+    ready = [r for r in service_rows(small_demo_db, TODAY) if r.ready]
     page.select_state(READY)
     assert page.model.rowCount() == len(ready)
     assert set(column(page, "可报考")) == {"是"}
@@ -61,17 +62,17 @@ def test_the_ready_filter_shows_only_ready_rows(page, small_demo_db):
 
 
 def test_the_almost_ready_filter_follows_the_number_of_days(page, small_demo_db):
-    rows = service_rows(small_demo_db, date.today())
+    rows = service_rows(small_demo_db, TODAY)
     page.select_state(SOON)
     assert page.state_combo.currentText() == "即将可报考（30 天内）"
-    assert page.model.rowCount() == len(soon(rows, date.today()))
+    assert page.model.rowCount() == len(soon(rows, TODAY))
     page.days_spin.setValue(60)
     assert page.state_combo.currentText() == "即将可报考（60 天内）"
-    assert page.model.rowCount() == len(soon(rows, date.today(), 60))
+    assert page.model.rowCount() == len(soon(rows, TODAY, 60))
     assert "60 天内可报考" in page.summary_label.text()
     assert all(text.startswith("学习时限不足") for text in column(page, "还差"))
     page.select_state(NOT_YET)
-    assert page.model.rowCount() == len(rows) - len([r for r in rows if r.ready]) - len(soon(rows, date.today(), 60))
+    assert page.model.rowCount() == len(rows) - len([r for r in rows if r.ready]) - len(soon(rows, TODAY, 60))
 
 
 def test_ready_rows_are_green_almost_ready_amber_and_the_rest_plain(qtbot, page):
@@ -94,7 +95,7 @@ def test_ready_rows_are_green_almost_ready_amber_and_the_rest_plain(qtbot, page)
 
 
 def test_date_class_and_level_recompute_in_the_background(qtbot, page, small_demo_db):
-    later = date.today() + timedelta(days=45)
+    later = TODAY + timedelta(days=45)
     with qtbot.waitSignal(page.computed, timeout=30_000):
         page.date_edit.setDate(later)
     rows = service_rows(small_demo_db, later)

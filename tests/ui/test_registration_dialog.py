@@ -12,6 +12,7 @@ from adultschool.services.learners import LearnerFilter
 from adultschool.services.rules import load_rules
 from adultschool.ui.learner_model import LearnerTableModel
 from adultschool.ui.registration_dialog import RegistrationDialog
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -43,7 +44,7 @@ def test_a_fresh_form_lists_what_is_missing_without_red_messages(dialog):
     assert not dialog.ok_button.isEnabled()
     assert dialog.ok_button.text() == "确定"
     assert dialog.cancel_button.text() == "取消"
-    assert dialog.date_edit.date().toString("yyyy-MM-dd") == date.today().isoformat()
+    assert dialog.date_edit.date().toString("yyyy-MM-dd") == TODAY.isoformat()
 
 
 def test_typing_a_valid_id_fills_birth_date_gender_and_age(qtbot, type_text, dialog, make_id):
@@ -52,7 +53,7 @@ def test_typing_a_valid_id_fills_birth_date_gender_and_age(qtbot, type_text, dia
 
     assert dialog.birth_label.text() == "1990-05-17"
     assert dialog.gender_label.text() == "女"
-    expected_age = date.today().year - 1990 - ((date.today().month, date.today().day) < (5, 17))
+    expected_age = TODAY.year - 1990 - ((TODAY.month, TODAY.day) < (5, 17))
     assert dialog.age_label.text() == f"{expected_age} 周岁"
     assert dialog.field_message("id_number") == ""
 
@@ -140,7 +141,7 @@ def test_enter_submits_and_escape_cancels(qtbot, type_text, school_db, make_id):
 def _register_directly(database, name: str, id_number: str, level: str) -> None:
     with unit_of_work(database.engine) as session:
         rules = load_rules(session)
-        data = registration.RegistrationInput(name=name, id_number=id_number, level=level, registered_on=date.today())
+        data = registration.RegistrationInput(name=name, id_number=id_number, level=level, registered_on=TODAY)
         registration.register_one(session, data, rules, actor="另一台电脑")
 
 

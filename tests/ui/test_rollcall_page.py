@@ -15,6 +15,7 @@ from adultschool.ui.common import HINT_COLOUR
 from adultschool.ui.main_window import MainWindow
 from adultschool.ui.rollcall_model import HEADERS, HOURS_COLUMN
 from adultschool.ui.rollcall_page import RollCallPage
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -64,7 +65,7 @@ def test_todays_session_opens_with_every_learner_unmarked(qtbot, school_db, nigh
     page = make_page(qtbot, school_db)
     assert page.class_combo.currentText() == night_class["class"].name
     assert page.session_combo.currentData() == night_class["session"].id
-    assert page.session_combo.currentText().startswith(f"{date.today().isoformat()} 成人高中语文 2 课时")
+    assert page.session_combo.currentText().startswith(f"{TODAY.isoformat()} 成人高中语文 2 课时")
     assert statuses(page) == {"陈堃": "未点名", "王喆": "未点名", "李赟": "未点名", "张犇": "未点名"}
     assert page.summary_label.text() == "共 4 人：出勤 0，迟到 0，早退 0，缺勤 0，请假 0，未点名 4"
     assert page.model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is not None  # unmarked rows are tinted
@@ -220,7 +221,7 @@ def test_switching_class_with_unsaved_marks_asks_too(qtbot, school_db, night_cla
 
     with unit_of_work(school_db.engine) as session:
         other = classes.create_class(session, name="新碶厂班", class_type=ClassType.FACTORY, level=Level.SENIOR,
-                                     starts_on=date.today(), actor="test")
+                                     starts_on=TODAY, actor="test")
     page = make_page(qtbot, school_db)
     page.select_class(night_class["class"].id)
     page.mark_all_present()
@@ -252,7 +253,7 @@ def test_today_button_makes_todays_session_through_the_new_session_form(qtbot, s
     qtbot.mouseClick(page.today_button, Qt.MouseButton.LeftButton)
     dialog = page.dialog
     assert isinstance(dialog, NewSessionDialog) and dialog.isVisible()
-    assert dialog.date_edit.date().toPython() == date.today()
+    assert dialog.date_edit.date().toPython() == TODAY
     dialog.time_check.setChecked(True)
     dialog.time_edit.setTime(dialog.time_edit.time().fromString("08:30", "HH:mm"))
     dialog.hours_edit.setText("1.5")
@@ -260,5 +261,5 @@ def test_today_button_makes_todays_session_through_the_new_session_form(qtbot, s
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     lesson = blocker.args[0]
     assert page.session_combo.currentData() == lesson.id
-    assert page.session_combo.currentText().startswith(f"{date.today().isoformat()} 08:30 成人高中语文 1.5 课时")
+    assert page.session_combo.currentText().startswith(f"{TODAY.isoformat()} 08:30 成人高中语文 1.5 课时")
     assert set(statuses(page).values()) == {"未点名"}

@@ -14,6 +14,7 @@ from adultschool.services import accounts, rules, site, sync
 from adultschool.ui import common
 from adultschool.ui.main_window import MainWindow
 from adultschool.ui.settings_dialog import SettingsDialog
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -105,7 +106,7 @@ def test_raising_both_ages_at_once_is_accepted(qtbot, dialog, school_db):
 
 def test_a_quota_edited_in_settings_shows_in_the_township_list(qtbot, dialog, school_db):
     tab = dialog.townships_tab
-    year = date.today().year
+    year = TODAY.year
     tab.table.set_quota(tab.table.row_of("大碶街道"), 150)
     tab.year_spin.setValue(year + 1)  # typed numbers survive looking at another year
     tab.table.set_quota(tab.table.row_of("新碶街道"), 90)
@@ -215,7 +216,7 @@ def test_a_task_number_typed_in_its_cell_then_enter_twice_saves(qtbot, dialog, s
         qtbot.keyClick(table, Qt.Key.Key_Return)
     with read_session(school_db.engine) as session:
         quotas = {t.name: t.quotas for t in site.list_townships(session)}
-    assert quotas["新碶街道"] == {date.today().year: 75}
+    assert quotas["新碶街道"] == {TODAY.year: 75}
 
 
 def test_the_backup_folder_can_be_moved_and_exit_backups_go_there(qtbot, dialog, school_db, tmp_path, monkeypatch):

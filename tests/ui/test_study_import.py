@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from adultschool.ui.import_dialog import ImportDialog
 from adultschool.ui.readiness_page import ReadinessPage
 from adultschool.ui.rollcall_page import RollCallPage
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -37,7 +38,7 @@ def table_column(table, column: int) -> list[str]:  # noqa: ANN001
 def learner(school_db, enrol, make_id):
     """A senior learner registered four months ago, with no study yet."""
     id_number = make_id(date(1988, 6, 1), serial=31)
-    enrol(school_db, "陈堃", id_number=id_number, registered_on=date.today() - timedelta(days=130))
+    enrol(school_db, "陈堃", id_number=id_number, registered_on=TODAY - timedelta(days=130))
     return id_number
 
 
@@ -100,9 +101,9 @@ def test_an_attendance_sheet_in_csv_marks_the_roll_call(qtbot, tmp_path, school_
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["班级", "日期", "课时", "学籍号", "考勤", "实到课时"])
-        writer.writerow([night_class["class"].name, date.today().isoformat(), "2", first, "迟到", "1.5"])
-        writer.writerow([night_class["class"].name, date.today().isoformat(), "2", second, "出勤", ""])
-        writer.writerow([night_class["class"].name, date.today().isoformat(), "2", night_class["junior"], "出勤", ""])
+        writer.writerow([night_class["class"].name, TODAY.isoformat(), "2", first, "迟到", "1.5"])
+        writer.writerow([night_class["class"].name, TODAY.isoformat(), "2", second, "出勤", ""])
+        writer.writerow([night_class["class"].name, TODAY.isoformat(), "2", night_class["junior"], "出勤", ""])
 
     dialog = show(qtbot, ImportDialog(school_db.engine, "attendance"))
     assert dialog.windowTitle() == "导入考勤表"

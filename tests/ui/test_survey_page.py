@@ -12,6 +12,7 @@ from adultschool.services import learners, survey
 from adultschool.ui.main_window import MainWindow
 from adultschool.ui.registration_dialog import RegistrationDialog
 from adultschool.ui.survey_page import PROSPECT_COLUMNS, SurveyPage
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -31,7 +32,7 @@ def surveyed_db(school_db, tmp_path, make_id):
     sheet.append(["黄四", make_id(date(1986, 7, 7), serial=14), "愿意", "职高", "", "", "新碶街道", ""])
     workbook.save(path)
     with unit_of_work(school_db.engine) as session:
-        survey.import_survey(session, path, actor="test", surveyed_on=date.today())
+        survey.import_survey(session, path, actor="test", surveyed_on=TODAY)
     return school_db
 
 

@@ -1,7 +1,6 @@
 """The school's 数据上报 page: its key fingerprint, registering the district's key, making packages, reading receipts."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from adultschool.db import read_session
 from adultschool.services import district, sync
 from adultschool.ui.sync_page import HISTORY_HEADERS, SyncPage, counts_text
 from sync_builders import district_keys, export, make_district, make_school, merge
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -95,7 +95,7 @@ def test_a_package_is_saved_under_the_suggested_name_and_appears_in_the_history(
     monkeypatch.setattr(page, "choose_package_path", choose)
     page.export_button.click()
     wait_ops()
-    assert suggested[0].name == f"330206-01 成人文化技术学校-330206-01-{date.today().isoformat()}-第1号.aspkg"
+    assert suggested[0].name == f"330206-01 成人文化技术学校-330206-01-{TODAY.isoformat()}-第1号.aspkg"
     made = out / suggested[0].name
     assert made.exists() and made.stat().st_size > 0
     assert column(page, "序号") == ["1"] and column(page, "类型") == ["完整"] and column(page, "分中心确认") == ["未确认"]

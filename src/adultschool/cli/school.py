@@ -5,12 +5,12 @@ import argparse
 import json
 import logging
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy.orm import Session
 
+from adultschool import clock
 from adultschool.cli.common import (
     EXIT_OK, EXIT_SOME_REJECTED, Adder, actor, date_arg, emit, level_arg, need, open_db, print_table, time_arg,
 )
@@ -108,7 +108,7 @@ def _run_import(args: argparse.Namespace, run: Callable[[Session, ConsoleJob], I
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: roster.import_roster(
-        session, args.file, registered_on=args.registered_on or date.today(), township=args.township,
+        session, args.file, registered_on=args.registered_on or clock.today(), township=args.township,
         actor=actor(args), dry_run=args.dry_run, job=job))
 
 
@@ -122,7 +122,7 @@ def cmd_roster_export(args: argparse.Namespace) -> int:
 
 def cmd_survey_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: survey.import_survey(
-        session, args.file, actor=actor(args), surveyed_on=args.surveyed_on or date.today(),
+        session, args.file, actor=actor(args), surveyed_on=args.surveyed_on or clock.today(),
         township=args.township, dry_run=args.dry_run, job=job))
 
 
@@ -203,16 +203,17 @@ def cmd_township_add(args: argparse.Namespace) -> int:
         site.add_township(session, args.name, school_code=info.code if info.kind is SiteKind.SCHOOL else None,
                           actor=actor(args))
         if args.quota is not None:
-            site.set_quota(session, args.name, args.year, args.quota, actor=actor(args))
+            site.set_quota(session, args.name, args.year or clock.today().year, args.quota, actor=actor(args))
     print(f"added township {args.name}")
     return EXIT_OK
 
 
 def cmd_township_quota(args: argparse.Namespace) -> int:
     db = open_db(args)
+    year = args.year or clock.today().year
     with unit_of_work(db.engine) as session:
-        site.set_quota(session, args.name, args.year, args.quota, actor=actor(args))
-    print(f"quota {args.name} {args.year} set to {args.quota}")
+        site.set_quota(session, args.name, year, args.quota, actor=actor(args))
+    print(f"quota {args.name} {year} set to {args.quota}")
     return EXIT_OK
 
 
@@ -241,7 +242,7 @@ def cmd_class_create(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         info = classes.create_class(session, name=args.name, class_type=classes.parse_class_type(args.type), level=args.level,
-                                    starts_on=args.starts_on or date.today(), teaching_site=args.site, teacher=args.teacher,
+                                    starts_on=args.starts_on or clock.today(), teaching_site=args.site, teacher=args.teacher,
                                     actor=actor(args))
     print(f"created class {info.name}")
     return EXIT_OK
@@ -262,7 +263,7 @@ def cmd_class_add_learners(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         school_class = classes.find_class(session, args.name)
-        added = classes.add_members(session, school_class.id, args.student_numbers, joined_on=args.joined_on or date.today(),
+        added = classes.add_members(session, school_class.id, args.student_numbers, joined_on=args.joined_on or clock.today(),
                                     actor=actor(args))
     print(f"added {added} to {args.name}")
     return EXIT_OK
@@ -290,7 +291,7 @@ def cmd_study_import(args: argparse.Namespace) -> int:
 
 def cmd_readiness(args: argparse.Namespace) -> int:
     db = open_db(args)
-    as_of = args.as_of or date.today()
+    as_of = args.as_of or clock.today()
     need(args, Permission.VIEW_LEARNERS)
     with (unit_of_work if args.unmasked else read_session)(db.engine) as session:  # unmasking is audited
         class_id = classes.find_class(session, args.class_name).id if args.class_name else None
@@ -358,7 +359,7 @@ def cmd_exam_results_import(args: argparse.Namespace) -> int:
 def cmd_graduate(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        report = exams.graduate(session, args.as_of or date.today(), actor=actor(args))
+        report = exams.graduate(session, args.as_of or clock.today(), actor=actor(args))
     for number, name, certificate in report.graduated:
         print(f"毕业 {number} {name} 证书编号 {certificate}")
     for number, name, reason in report.held_back:
@@ -420,7 +421,7 @@ def cmd_print_forms(args: argparse.Namespace) -> int:
             if not args.class_name:
                 raise AdultSchoolError("签到表请用 --class 指定班级（可用 --date 指定日期，默认今天）。")
             printed = documents.print_signin_sheet(session, args.out, class_name=args.class_name,
-                                                   held_on=args.date or date.today(), font=args.font, job=job,
+                                                   held_on=args.date or clock.today(), font=args.font, job=job,
                                                    actor=actor(args))
     job.finish()
     print(f"printed {args.kind} form: {printed.pages} pages, {len(printed.names)} learners, to {args.out}")
@@ -501,11 +502,11 @@ def register(commands, add: Adder) -> None:
     p = add(group, "add", cmd_township_add, "新增街道/镇")
     p.add_argument("name")
     p.add_argument("--quota", type=int)
-    p.add_argument("--year", type=int, default=date.today().year)
+    p.add_argument("--year", type=int, help="年份（默认今年）")
     p = add(group, "quota", cmd_township_quota, "设定年度任务数（R8）")
     p.add_argument("name")
     p.add_argument("quota", type=int)
-    p.add_argument("--year", type=int, default=date.today().year)
+    p.add_argument("--year", type=int, help="年份（默认今年）")
     add(group, "list", cmd_township_list, "街道/镇列表")
     sync_commands.add_township_count(group, add)
 

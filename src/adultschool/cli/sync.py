@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from adultschool import clock
 from adultschool.cli.common import EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, actor, open_db, print_table
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
@@ -196,7 +197,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
         if district.is_district(session):
-            statuses = district.school_statuses(session, args.month or date.today())
+            statuses = district.school_statuses(session, args.month or clock.today())
             print_table(("学校代码", "学校", "本月已报送", "数据包数", "最近序号", "最近收到", "缺少", "待处理冲突"),
                         [(s.code, s.name, "是" if s.sent_this_month else "否", s.packages, s.last_sequence or "",
                           s.last_received_at.strftime("%Y-%m-%d %H:%M") if s.last_received_at else "从未",
@@ -223,7 +224,7 @@ def _month(text: str) -> date:
 
 def cmd_report_quotas(args: argparse.Namespace) -> int:
     db = open_db(args)
-    month = args.month or date.today().replace(day=1)
+    month = args.month or clock.today().replace(day=1)
     job = ConsoleJob()
     with read_session(db.engine) as session:
         report = quotas.write_quota_report(session, args.out, year=month.year, month=month.month, job=job)

@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 
 from alembic.script import ScriptDirectory
 
+from adultschool import clock
 from adultschool import paths
 from adultschool.db.migrate import MIGRATIONS_DIR
 from adultschool.errors import AdultSchoolError
@@ -250,7 +251,7 @@ def backup_sqlite(db_path: Path, dest_dir: Path, reason: str, *, now: datetime |
                   rotation: Rotation | None = None, progress: Callable[[int, int], None] | None = None) -> Path:
     """Writes `<db stem>-<reason>-<timestamp>.sqlite3` into dest_dir and rotates that reason's copies."""
     dest_dir.mkdir(parents=True, exist_ok=True)
-    target = dest_dir / backup_name(db_path.stem, reason, now or datetime.now())
+    target = dest_dir / backup_name(db_path.stem, reason, now or clock.local_now())
     copy_database(db_path, target, progress=progress)
     rotate(dest_dir, db_path.stem, reason, rotation)
     return target

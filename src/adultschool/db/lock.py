@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from adultschool import clock
 from adultschool.errors import AdultSchoolError
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def _me(program: str) -> dict[str, object]:
     except Exception:  # noqa: BLE001 - some service accounts have no login name
         user = ""
     return {"pid": os.getpid(), "host": socket.gethostname(), "user": user,
-            "since": datetime.now().isoformat(timespec="seconds"), "program": program}
+            "since": clock.local_now().isoformat(timespec="seconds"), "program": program}
 
 
 _held: dict[str, "DatabaseLock"] = {}

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import enum
 import uuid as uuid_module
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import DateTime, Enum, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from adultschool import clock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -21,7 +23,7 @@ NAMING = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def new_uuid() -> str:

@@ -36,6 +36,7 @@ from typing import Iterable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from adultschool import clock
 from adultschool.db.engine import READ_ONLY_OPTION
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Account, Role, SchoolClass, SiteSetting
@@ -284,7 +285,7 @@ def check_password(password: str | None, policy: AccountPolicy) -> str:
 # --- who is acting -------------------------------------------------------------------------------------------
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adultschool import clock
 from adultschool.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -45,7 +46,7 @@ def record(session: Session, *, actor: str, action: str, entity: str, summary: s
     """Appends one entry; runs inside the caller's write transaction so it lands with the change or not at all."""
     last = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
     prev_hash = last or GENESIS
-    at = datetime.now(timezone.utc)
+    at = clock.now()
     before_json, after_json = _as_json(before), _as_json(after)
     entry = AuditEntry(
         at=at, actor=actor, action=action, entity=entity, entity_uuid=entity_uuid, summary=summary,

@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
+from adultschool import clock
 from adultschool.db.bulk import bulk_insert
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
@@ -78,7 +79,7 @@ def _name(rng: random.Random) -> str:
 def fill_demo(session: Session, *, learners: int = 300, actor: str, seed: int = 20261123, today: date | None = None,
               job: JobContext | None = None) -> DemoSummary:
     job = job or NullJob()
-    today = today or date.today()
+    today = today or clock.today()
     rng = random.Random(seed)
     if not site.is_initialised(session):
         sync.initialise_school(session, code=DEMO_SCHOOL_CODE, name=DEMO_SCHOOL_NAME, actor=actor)

@@ -8,11 +8,11 @@ check that can refuse has passed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Role, SiteKind
 from adultschool.services import accounts, district, site, sync
@@ -78,7 +78,7 @@ def create_site(session: Session, plan: SitePlan, *, actor: str) -> SiteCreated:
     check_townships(plan.townships)
     info = site.initialise(session, kind=plan.kind, code=plan.code, name=plan.name,
                            townships=[t.name.strip() for t in plan.townships], actor=actor)
-    year = plan.quota_year or date.today().year
+    year = plan.quota_year or clock.today().year
     quotas = 0
     for township in plan.townships:
         if township.quota is not None:

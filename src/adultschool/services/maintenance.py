@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from adultschool import clock
 from adultschool import paths
 from adultschool.db import backup as backups
 from adultschool.db import lock as db_lock
@@ -240,7 +241,7 @@ def back_up_now(db_path: Path | None, out_dir: Path, *, actor: str | None, job: 
     except OSError as exc:
         raise AdultSchoolError(f"不能在 {out_dir} 建立文件夹（{exc.strerror}）：请检查 U 盘是否插好、是否写保护。") from None
     code = _file_name_part(_site_code(db_path) or db_path.stem)
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or clock.local_now()).strftime("%Y%m%d-%H%M%S")
     target = out_dir / f"{code}-{stamp}.sqlite3"
     number = 1
     while target.exists():
@@ -283,7 +284,7 @@ def _safety_copy(db_path: Path, damaged: bool, job: JobContext) -> Path:
         except sqlite3.DatabaseError:
             log.warning("online backup of %s failed; copying the file as it is", db_path, exc_info=True)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / backups.backup_name(db_path.stem, backups.REASON_DAMAGED, datetime.now())
+    target = folder / backups.backup_name(db_path.stem, backups.REASON_DAMAGED, clock.local_now())
     backups.copy_files_raw(db_path, target)
     backups.rotate(folder, db_path.stem, backups.REASON_DAMAGED)
     return target

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
@@ -85,7 +86,7 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 
 def quota_progress(session: Session, *, year: int, month: int, today: date | None = None) -> QuotaReport:
-    today = today or date.today()
+    today = today or clock.today()
     first, last = month_bounds(year, month)
     as_of = min(last, today) if first <= today else last
     townships = session.execute(

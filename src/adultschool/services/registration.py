@@ -11,6 +11,7 @@ from typing import Iterable, Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from adultschool import clock
 from adultschool import idcard
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
@@ -147,7 +148,7 @@ def parse_learning_mode(text: str | None) -> LearningMode | None:
 
 def check(data: RegistrationInput, rules: Rules, *, today: date | None = None) -> CheckedRegistration:
     """Every rule a registration must meet that needs no database: R1 age, ID number, level, phone, dates."""
-    today = today or date.today()
+    today = today or clock.today()
     errors: list[Problem] = []
     warnings: list[Problem] = []
     values: dict = {}

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import case, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from adultschool import clock
 from adultschool import idcard
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
@@ -58,7 +59,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
     """New residents become prospects; residents already known get their survey answers updated."""
     job = job or NullJob()
     accounts.require(session, actor, accounts.Permission.IMPORT)
-    today = today or date.today()
+    today = today or clock.today()
     default_township = find_township(session, township).name if township else None
     sheets = read_sheets(path, job=job)
     report, sheet, header = start_report(sheets, SURVEY_COLUMNS, path, dry_run=dry_run)
@@ -182,7 +183,7 @@ class ProspectRow:
 def list_prospects(session: Session, *, township: str | None = None, include_registered: bool = False,
                    today: date | None = None) -> list[ProspectRow]:
     """Surveyed residents, by township and name; by default only those who have not registered yet."""
-    today = today or date.today()
+    today = today or clock.today()
     enrolled = exists().where(Enrolment.learner_id == Learner.id)
     query = (
         select(Learner.id, Learner.name, Learner.gender, Learner.id_number, Learner.birth_date, Township.name,

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
+from adultschool import clock
 from adultschool import paths, sync
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
@@ -260,7 +261,7 @@ def next_sequence(session: Session) -> int:
 def suggested_file_name(session: Session, today: date | None = None) -> str:
     """A name the clerk (and the district) recognise: school, date, sequence."""
     info = site.require_school(session)
-    day = (today or date.today()).isoformat()
+    day = (today or clock.today()).isoformat()
     return f"{info.name}-{info.code}-{day}-第{next_sequence(session)}号.aspkg"
 
 

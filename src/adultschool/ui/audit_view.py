@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.services import audit, audit_log
 from adultschool.services.audit_log import AuditFilter, AuditRow
@@ -132,7 +133,7 @@ class AuditTableModel(RowsTableModel):
 class AuditDialog(QDialog):
     """Read-only; nothing here changes an entry. Filters apply as they change (text after a short pause)."""
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
         self._engine = engine
         self.verify_op: ops.Op | None = None

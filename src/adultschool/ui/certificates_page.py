@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.models.enums import Level
 from adultschool.services import exams
@@ -43,7 +44,7 @@ class CertificatesPage(Page):
     """`changed` after a printing was recorded; `status_message` for the status bar."""
 
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
         self.rows: list[CertificateRow] = []

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import ClassType, EnrolmentStatus, Level
@@ -168,7 +169,7 @@ class NewClassDialog(FormDialog):
 
     created = Signal(object)  # ClassInfo
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(engine, parent, "新建班级")
         self.name_edit = QLineEdit()
         self.name_edit.setMaxLength(60)
@@ -241,7 +242,7 @@ class NewSessionDialog(FormDialog):
     created = Signal(object)  # SessionInfo
 
     def __init__(self, engine: Engine, class_info: ClassInfo, parent: QWidget | None = None, *,
-                 today: Callable[[], date] = date.today, held_on: date | None = None):
+                 today: Callable[[], date] = clock.today, held_on: date | None = None):
         super().__init__(engine, parent, f"新增课次 — {class_info.name}")
         self.class_info = class_info
         with read_session(engine) as session:
@@ -348,7 +349,7 @@ class AddMembersDialog(FormDialog):
     added = Signal(int, int)  # newly added, asked for
 
     def __init__(self, engine: Engine, class_info: ClassInfo, parent: QWidget | None = None, *,
-                 today: Callable[[], date] = date.today):
+                 today: Callable[[], date] = clock.today):
         super().__init__(engine, parent, f"加入学员 — {class_info.name}")
         self.class_info = class_info
         self._today = today

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.models.enums import ClassType, Level
 from adultschool.services import classes, readiness
@@ -79,7 +80,7 @@ class ClassesPage(QWidget):
     rollcall_requested = Signal(int, int)
     status_message = Signal(str)
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
         self._engine = engine
         self._today = today

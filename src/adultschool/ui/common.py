@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool import __version__
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import accounts, audit
@@ -220,7 +221,7 @@ class Page(QWidget):
     changed = Signal()
     status_message = Signal(str)
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(parent)
         self._engine = engine

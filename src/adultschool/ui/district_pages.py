@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool import sync as package_format
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError, Cancelled
@@ -178,7 +179,7 @@ class DistrictPackagesPage(Page):
     """数据包汇总. `changed` after packages were merged or keys made; `status_message` for the status bar."""
 
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
         self.keys: package_format.DistrictKeyPair | None = None  # opened once per window session, never stored
@@ -647,7 +648,7 @@ class ProgressPage(Page):
 
     computed = Signal()
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
         self.op: ops.Op | None = None

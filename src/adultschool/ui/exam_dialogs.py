@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import EnrolmentStatus, Level
@@ -66,7 +67,7 @@ class GraduationDialog(QDialog):
 
     graduated = Signal(object)
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
         self._engine = engine
         self.op: ops.Op | None = None
@@ -186,7 +187,7 @@ class SkillCertificateDialog(FormDialog):
 
     recorded = Signal(str, str)  # student number, certificate name
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  student_number: str | None = None):
         super().__init__(engine, parent, "登记职业技能证书")
         em = self.fontMetrics().horizontalAdvance("中")

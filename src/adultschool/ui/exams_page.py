@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.services import exams, readiness, site
 from adultschool.services.readiness import ReadinessRow
@@ -75,7 +76,7 @@ class ExamsPage(Page):
 
     computed = Signal()
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
         self.op: ops.Op | None = None  # the ready list's computation

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import Level
 from adultschool.services import roster
@@ -45,7 +46,7 @@ class ExportDialog(QDialog):
     exported = Signal(int, str)
 
     def __init__(self, engine: Engine, school_name: str, parent: QWidget | None = None,
-                 *, today: Callable[[], date] = date.today, folder: Path | None = None):
+                 *, today: Callable[[], date] = clock.today, folder: Path | None = None):
         super().__init__(parent)
         self._engine = engine
         self.op: ops.Op | None = None

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
@@ -135,7 +136,7 @@ class ImportDialog(QDialog):
     imported = Signal(object)
 
     def __init__(self, engine: Engine, kind: str = "roster", parent: QWidget | None = None,
-                 *, today: Callable[[], date] = date.today):
+                 *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
         self._engine = engine
         self.kind = KINDS[kind]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from adultschool import clock
 from adultschool.db import Database, read_session
 from adultschool.models.enums import SiteKind
 from adultschool.services import site, study
@@ -50,7 +51,7 @@ APP_TITLE = "成人“双证制”学历提升教务"
 class MainWindow(QMainWindow):
     data_changed = Signal()
 
-    def __init__(self, database: Database, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+    def __init__(self, database: Database, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
         self.database = database
         self.engine = database.engine

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
@@ -92,7 +93,7 @@ class PrintDialog(QDialog):
     printed = Signal(object, str)
 
     def __init__(self, engine: Engine, kind: str, parent: QWidget | None = None, *,
-                 today: Callable[[], date] = date.today, folder: Path | None = None,
+                 today: Callable[[], date] = clock.today, folder: Path | None = None,
                  student_numbers: Sequence[str] | None = None, names: Sequence[str] = (), note: str = ""):
         super().__init__(parent)
         self._engine = engine

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
+from adultschool import clock
 from adultschool.ui.table_model import AnyIndex, RowsTableModel
 from adultschool.models.enums import Level
 from adultschool.services.readiness import ReadinessRow
@@ -74,7 +75,7 @@ class ReadinessModel(RowsTableModel):
         self._all: list[ReadinessRow] = []
         self._standing: dict[int, str] = {}  # enrolment id -> READY / SOON / NOT_YET
         self._rows: list[ReadinessRow] = []
-        self.as_of = date.today()
+        self.as_of = clock.today()
         self.days = 30
         self.state = ALL
         self._sort: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.AscendingOrder)

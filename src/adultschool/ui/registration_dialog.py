@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import Level, LearningMode
@@ -50,7 +51,7 @@ class RegistrationDialog(QDialog):
 
     registered = Signal(object)  # services.registration.Registered
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
         self._engine = engine
         self._today = today
@@ -217,7 +218,7 @@ class RegistrationDialog(QDialog):
 
     @classmethod
     def for_prospect(cls, engine: Engine, learner_id: int, parent: QWidget | None = None,
-                     *, today: Callable[[], date] = date.today) -> "RegistrationDialog":
+                     *, today: Callable[[], date] = clock.today) -> "RegistrationDialog":
         """The form filled from what the survey knows about a resident; the clerk picks the level and confirms."""
         with read_session(engine) as session:
             data = survey.registration_from_prospect(session, learner_id, registered_on=today())

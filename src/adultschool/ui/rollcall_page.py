@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import AttendanceStatus
@@ -115,7 +116,7 @@ class RollCallPage(QWidget):
     session_created = Signal()
     status_message = Signal(str)
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today):
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
         self._engine = engine
         self._today = today

@@ -8,7 +8,6 @@ choosing a font and registering a district key take effect at once, as the butto
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool import paths
 from adultschool.db import Database, read_session
 from adultschool.errors import AdultSchoolError
@@ -203,7 +203,7 @@ class TownshipsTab(QWidget):
         self.pending: dict[tuple[int, str], int] = {}  # (year, township) → task number typed but not saved
         self.year_spin = QSpinBox()
         self.year_spin.setRange(2000, 2100)
-        self.year_spin.setValue(date.today().year)
+        self.year_spin.setValue(clock.today().year)
         self.year_spin.setSuffix(" 年")
         self.year_spin.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * 14)
         self.shown_year = self.year_spin.value()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import sync
@@ -205,7 +206,7 @@ class SyncPage(Page):
     """`changed` after something was written; `status_message` for the window's status bar."""
 
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = date.today,
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
         self.op: ops.Op | None = None

@@ -9,7 +9,6 @@ leaves no half-made database. The demo school is `demo.fill_demo`, in the backgr
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from adultschool import clock
 from adultschool import paths
 from adultschool import sync as package_format
 from adultschool.db import Database, open_database, read_session
@@ -214,7 +214,7 @@ class TownshipsPage(_Page):
         super().__init__("负责的街道/镇和任务数", "本校负责招生的街道/镇，以及区里下达的年度任务数（人）。以后可在“设置”里修改、添加。")
         self.year_spin = QSpinBox()
         self.year_spin.setRange(2000, 2100)
-        self.year_spin.setValue(date.today().year)
+        self.year_spin.setValue(clock.today().year)
         self.year_spin.setSuffix(" 年")
         self.year_spin.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * 14)
         self.add_edit = QLineEdit()
