@@ -114,17 +114,29 @@ def test_unknown_level_is_refused_and_nothing_is_guessed(school_db):
     assert "大专" in caught.value.message and caught.value.field == "level"
 
 
-def test_registration_after_the_deadline_warns_it_counts_toward_next_years_quota(school_db):
+def test_registration_after_the_deadline_warns_and_counts_toward_its_own_calendar_year(school_db):
     _, warnings = register(school_db, registered_on=date(2026, 5, 6))
-    assert any("2026-03-31" in w.message and "2027 年的任务数" in w.message for w in warnings)
+    assert any("2026-03-31" in w.message and "2026 年的任务数" in w.message for w in warnings)
+    with read_session(school_db.engine) as session:
+        assert session.execute(select(Enrolment.quota_year)).scalar_one() == 2026
+
+
+def test_a_district_may_count_late_registrations_toward_the_next_year(school_db):
+    with unit_of_work(school_db.engine) as session:
+        rules_service.set_rule(session, "late_registrations_count_next_year", True, actor="tester")
+    _, warnings = register(school_db, registered_on=date(2026, 5, 6))
+    assert any("2027 年的任务数" in w.message for w in warnings)
     with read_session(school_db.engine) as session:
         assert session.execute(select(Enrolment.quota_year)).scalar_one() == 2027
 
 
 def test_2022_deadline_was_20_september():
     rules = Rules.defaults()
-    assert rules.quota_year(date(2022, 9, 20)) == 2022
-    assert rules.quota_year(date(2022, 9, 21)) == 2023
+    assert not rules.is_late(date(2022, 9, 20))
+    assert rules.is_late(date(2022, 9, 21))
+    assert rules.quota_year(date(2022, 9, 21)) == 2022
+    late_rule = Rules.from_stored({"late_registrations_count_next_year": True})
+    assert (late_rule.quota_year(date(2022, 9, 20)), late_rule.quota_year(date(2022, 9, 21))) == (2022, 2023)
 
 
 def test_registration_date_in_the_future_is_refused(school_db):

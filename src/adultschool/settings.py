@@ -70,6 +70,8 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("pass_mark", "及格分数", 60, _is_number_between(0, 100), "R12"),
     RuleSpec("graduation_requires_skill", "毕业须有职业技能证书", False, lambda v: isinstance(v, bool), "R5"),
     RuleSpec("enrolment_deadline_month_day", "每年报名截止日（月-日）", "03-31", _is_month_day, "R7"),
+    RuleSpec("late_registrations_count_next_year", "截止日后的报名计入下一年任务数", False, lambda v: isinstance(v, bool),
+             "R7"),
     RuleSpec(
         "enrolment_deadlines",
         "指定年份的报名截止日",
@@ -159,11 +161,16 @@ class Rules:
             day = 28
         return date(year, month, day)
 
+    def is_late(self, registered_on: date) -> bool:
+        """R7: registered after that year's enrolment deadline (a warning: the deadline is for the enrolment work)."""
+        return registered_on > self.enrolment_deadline(registered_on.year)
+
     def quota_year(self, registered_on: date) -> int:
-        """R7/R8: a registration after the year's deadline counts toward the next year's quota."""
-        if registered_on <= self.enrolment_deadline(registered_on.year):
-            return registered_on.year
-        return registered_on.year + 1
+        """R8: the calendar year of registration (seeds count a year's spring and autumn intakes in that year); a
+        district may have late registrations count toward the next year instead."""
+        if self.values["late_registrations_count_next_year"] and self.is_late(registered_on):
+            return registered_on.year + 1
+        return registered_on.year
 
 
 def _is_leap(year: int) -> bool:

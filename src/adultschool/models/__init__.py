@@ -3,6 +3,7 @@ from adultschool.models.accounts import Account, Role
 from adultschool.models.audit import AuditEntry
 from adultschool.models.base import Base
 from adultschool.models.enums import (
+    CLOSED_STATUSES,
     AttendanceStatus,
     ClassType,
     ConflictStatus,
@@ -23,9 +24,11 @@ from adultschool.models.exams import (
     ExamResult,
     SkillCertificate,
 )
+from adultschool.models.imports import ImportBatch, ImportBatchItem
 from adultschool.models.learner import Enrolment, Learner, StudentNumberCounter
 from adultschool.models.school import Rule, School, SiteSetting, Township, TownshipQuota
 from adultschool.models.sync import (
+    DeletedRow,
     SyncAlias,
     SyncConflict,
     SyncExport,
@@ -46,6 +49,7 @@ from adultschool.models.teaching import (
 )
 
 __all__ = [
+    "CLOSED_STATUSES",
     "Account",
     "Attendance",
     "AttendanceStatus",
@@ -59,12 +63,15 @@ __all__ = [
     "ClassType",
     "ConflictStatus",
     "CountKind",
+    "DeletedRow",
     "Enrolment",
     "EnrolmentStatus",
     "ExamApplication",
     "ExamMark",
     "ExamResult",
     "Gender",
+    "ImportBatch",
+    "ImportBatchItem",
     "Learner",
     "LearningMode",
     "Level",

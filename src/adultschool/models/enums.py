@@ -37,7 +37,8 @@ class EnrolmentStatus(str, enum.Enum):
     EXAM_APPLIED = "exam_applied"
     PASSED = "passed"
     GRADUATED = "graduated"
-    WITHDRAWN = "withdrawn"
+    WITHDRAWN = "withdrawn"  # 退学 (also 转学: the reason says so and transfer_to names the receiving school)
+    VOIDED = "voided"  # 作废: registered by mistake; the number is never reused, the row stays for the audit
 
     @property
     def label(self) -> str:
@@ -48,7 +49,16 @@ class EnrolmentStatus(str, enum.Enum):
             "passed": "考试通过",
             "graduated": "已毕业",
             "withdrawn": "已退学",
+            "voided": "已作废",
         }[self.value]
+
+    @property
+    def is_closed(self) -> bool:
+        """Withdrawn or voided: no longer counts as a registration that studies, applies or holds a level."""
+        return self in CLOSED_STATUSES
+
+
+CLOSED_STATUSES = (EnrolmentStatus.WITHDRAWN, EnrolmentStatus.VOIDED)
 
 
 class Willingness(str, enum.Enum):

@@ -47,6 +47,10 @@ class Certificate(Travelling, Base):
     serial: Mapped[int] = mapped_column(Integer)
     issued_on: Mapped[date] = mapped_column(Date)
     check_code: Mapped[str] = mapped_column(String(16))
+    # A revoked certificate keeps its number (never reused) and lists, prints and verifies as revoked.
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
 
     enrolment: Mapped[Enrolment] = relationship()
     prints: Mapped[list["CertificatePrint"]] = relationship(back_populates="certificate")

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from adultschool.models.base import Base, Travelling, enum_column
 from adultschool.models.enums import EnrolmentStatus, Gender, LearningMode, Level, Willingness
 from adultschool.models.school import School, Township
+
+
+OPEN_LEVEL_WHERE = "status NOT IN ('withdrawn', 'voided')"
 
 
 class Learner(Travelling, Base):
@@ -42,14 +45,14 @@ class Enrolment(Travelling, Base):
 
     __tablename__ = "enrolments"
     __table_args__ = (
-        # One person may not hold two open enrolments at the same level (withdrawn ones do not count).
+        # One person may not hold two open enrolments at the same level (withdrawn and voided ones do not count).
         Index(
             "uq_enrolments_open_level",
             "learner_id",
             "level",
             unique=True,
-            sqlite_where=text("status != 'withdrawn'"),
-            postgresql_where=text("status != 'withdrawn'"),
+            sqlite_where=text(OPEN_LEVEL_WHERE),
+            postgresql_where=text(OPEN_LEVEL_WHERE),
         ),
     )
 
@@ -65,6 +68,11 @@ class Enrolment(Travelling, Base):
     quota_year: Mapped[int] = mapped_column(Integer)
     # Where this registration came from, so a wrong value can be traced back to its file and row.
     source: Mapped[str | None] = mapped_column(String(200))
+    # A withdrawal (退学/转学) or a void (作废): when, why, and for a transfer the receiving school. They travel, so the
+    # district sees them.
+    status_changed_on: Mapped[date | None] = mapped_column(Date)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    transfer_to: Mapped[str | None] = mapped_column(String(200))
 
     learner: Mapped[Learner] = relationship(back_populates="enrolments")
     school: Mapped[School] = relationship()

@@ -132,3 +132,14 @@ class SyncHeld(Base):
     version: Mapped[int] = mapped_column(Integer)
     payload: Mapped[str] = mapped_column(Text)  # the row as it travelled (JSON)
     conflict_id: Mapped[int] = mapped_column(ForeignKey("sync_conflicts.id"), index=True)
+
+
+class DeletedRow(Travelling, Base):
+    """A tombstone: a travelling row this site removed (an undone import, a class or session deleted before any
+    attendance). It travels like any row, so the district removes its copy too; the row itself is gone here."""
+
+    __tablename__ = "deleted_rows"
+
+    table_name: Mapped[str] = mapped_column(String(60))
+    row_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    reason: Mapped[str | None] = mapped_column(Text)

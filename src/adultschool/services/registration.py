@@ -203,11 +203,12 @@ def check(data: RegistrationInput, rules: Rules, *, today: date | None = None) -
 
     quota_year = rules.quota_year(data.registered_on)
     values["quota_year"] = quota_year
-    if quota_year != data.registered_on.year:
+    if rules.is_late(data.registered_on):
         deadline = rules.enrolment_deadline(data.registered_on.year)
         warnings.append(Problem(
             "registered_on",
-            f"已过 {data.registered_on.year} 年报名截止日（{deadline}），这次报名计入 {quota_year} 年的任务数。",
+            f"报名日期已过 {data.registered_on.year} 年的报名截止日（{deadline}）：请确认分中心仍接收这批报名。"
+            f"这次报名计入 {quota_year} 年的任务数。",
         ))
     return CheckedRegistration(source=data, errors=tuple(errors), warnings=tuple(warnings), **values)
 

@@ -2,8 +2,9 @@
 
 A row travels without its local integer key: it is named by its uuid, and each foreign key is replaced by the uuid
 of the row it points to (`learner_id: "9b0c…"`). Every table listed here has the Travelling columns (uuid, version,
-created_at, updated_at); derived tables (study totals) and per-site counters never travel. Rows are never deleted by
-the program (a withdrawal is a status), so packages carry no deletions.
+created_at, updated_at); derived tables (study totals) and per-site counters never travel. A withdrawal or a void is a status; the few rows
+the program does delete (an undone import, a class or session removed before any attendance) leave a tombstone in
+`deleted_rows`, which travels like any other row.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from adultschool.models import (
     CertificatePrint,
     ClassMember,
     ClassSession,
+    DeletedRow,
     Enrolment,
     ExamApplication,
     ExamResult,
@@ -39,6 +41,7 @@ from adultschool.models import (
 TRAVELLING_MODELS = (
     School, Township, TownshipQuota, Learner, Enrolment, SchoolClass, ClassMember, ClassSession, Attendance, Video,
     StudyRecord, ExamApplication, ExamResult, Certificate, CertificatePrint, SkillCertificate, TownshipCount,
+    DeletedRow,
 )
 
 
