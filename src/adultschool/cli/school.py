@@ -17,6 +17,7 @@ from adultschool.cli.common import (
 from adultschool.cli import users as users_commands
 from adultschool.cli import sync as sync_commands
 from adultschool.cli import learners_edit
+from adultschool.cli import classes as class_commands
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
@@ -535,6 +536,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--course")
     p.add_argument("--topic")
     p.add_argument("--start", type=time_arg, help="开始时间 HH:MM")
+    class_commands.add_subcommands(group, add)
 
     group = commands.add_parser("attendance", help="考勤").add_subparsers(dest="attendance_command", metavar="COMMAND", required=True)
     p = add(group, "import", cmd_attendance_import, "导入考勤表（班级、日期、课时、身份证号码或学籍号、考勤）")

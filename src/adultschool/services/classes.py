@@ -23,7 +23,6 @@ from adultschool.models import (
     ClassSession,
     ClassType,
     Enrolment,
-    EnrolmentStatus,
     Learner,
     Level,
     SchoolClass,
@@ -34,6 +33,7 @@ from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
 from adultschool.services.site import require_school
 from adultschool.services.study import match_course, refresh_totals
+from adultschool.services.tombstones import remove_rows
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
 from adultschool.xlsx import Column, cell_text, date_value, id_text, read_table
@@ -184,8 +184,8 @@ def add_members(session: Session, class_id: int, student_numbers: Sequence[str],
     for number, level, status in rows:
         if level != school_class.level:
             raise AdultSchoolError(f"学籍号 {number} 是{level.label}学籍，不能加入{school_class.level.label}班“{school_class.name}”。")
-        if status == EnrolmentStatus.WITHDRAWN:
-            raise AdultSchoolError(f"学籍号 {number} 已退学，不能加入班级。")
+        if status.is_closed:
+            raise AdultSchoolError(f"学籍号 {number} {status.label}，不能加入班级。")
     already = set(session.execute(select(ClassMember.enrolment_id).where(ClassMember.class_id == class_id)).scalars())
     new = [{"class_id": class_id, "enrolment_id": found[n], "joined_on": joined_on}
            for n in dict.fromkeys(wanted) if found[n] not in already]
@@ -194,6 +194,125 @@ def add_members(session: Session, class_id: int, student_numbers: Sequence[str],
         audit.record(session, actor=actor, action="class.members", entity="class_members", entity_uuid=school_class.uuid,
                      summary=f"“{school_class.name}”加入 {len(new)} 名学员", after={"student_numbers": wanted})
     return len(new)
+
+
+def _class(session: Session, class_id: int) -> SchoolClass:
+    school_class = session.get(SchoolClass, class_id)
+    if school_class is None:
+        raise AdultSchoolError("找不到这个班级，可能已被删除。")
+    return school_class
+
+
+def _attendance_count(session: Session, *conditions) -> int:
+    return session.execute(select(func.count()).select_from(Attendance).join(
+        ClassSession, ClassSession.id == Attendance.session_id).where(*conditions)).scalar_one()
+
+
+def remove_members(session: Session, class_id: int, student_numbers: Sequence[str], *, actor: str) -> int:
+    """Takes enrolments off the class roster. Refused for anyone with attendance in this class: their roll calls
+    would lose them (a learner who left the programme is withdrawn instead, which keeps the history)."""
+    accounts.require(session, actor, accounts.Permission.MANAGE_CLASSES)
+    school_class = _class(session, class_id)
+    wanted = list(dict.fromkeys(clean_text(n) or "" for n in student_numbers))
+    if not wanted:
+        raise AdultSchoolError("请选择要移出班级的学员。")
+    members = dict(session.execute(
+        select(Enrolment.student_number, ClassMember.id).join(ClassMember, ClassMember.enrolment_id == Enrolment.id)
+        .where(ClassMember.class_id == class_id, Enrolment.student_number.in_(wanted))).all())
+    missing = [n for n in wanted if n not in members]
+    if missing:
+        raise AdultSchoolError(f"这些学籍号不在“{school_class.name}”里：{'、'.join(missing[:10])}{' 等' if len(missing) > 10 else ''}。")
+    marked = list(session.execute(
+        select(Enrolment.student_number).join(Attendance, Attendance.enrolment_id == Enrolment.id)
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .where(ClassSession.class_id == class_id, Enrolment.student_number.in_(wanted)).distinct()
+        .order_by(Enrolment.student_number)).scalars())
+    if marked:
+        raise AdultSchoolError(
+            f"学籍号 {'、'.join(marked[:10])}{' 等' if len(marked) > 10 else ''} 在“{school_class.name}”已有考勤记录，"
+            "不能移出（考勤要留作记录）。如果学员不再学习，请为其办理退学。")
+    removed = remove_rows(session, ClassMember.__table__, [members[n] for n in wanted],
+                          reason=f"移出班级“{school_class.name}”")
+    audit.record(session, actor=actor, action="class.remove_members", entity="class_members", entity_uuid=school_class.uuid,
+                 summary=f"“{school_class.name}”移出 {removed} 名学员", before={"student_numbers": wanted})
+    return removed
+
+
+@dataclass(frozen=True)
+class ClassChanges:
+    """What to change of a class; None keeps the value (teaching site and teacher: "" clears them)."""
+
+    name: str | None = None
+    class_type: ClassType | None = None
+    level: Level | None = None
+    starts_on: date | None = None
+    teaching_site: str | None = None
+    teacher: str | None = None
+
+
+def update_class(session: Session, class_id: int, changes: ClassChanges, *, actor: str) -> ClassInfo:
+    """Corrects a class. Its level cannot change while it has members (they are enrolments of that level), and its
+    start cannot move after its first session."""
+    accounts.require(session, actor, accounts.Permission.MANAGE_CLASSES)
+    school_class = _class(session, class_id)
+    values: dict[str, object] = {}
+    if changes.name is not None:
+        name = clean_text(changes.name) or ""
+        if not name:
+            raise AdultSchoolError("班级名称不能为空。", field="name")
+        if name != school_class.name and session.execute(select(SchoolClass.id).where(
+                SchoolClass.school_id == school_class.school_id, SchoolClass.name == name)).first():
+            raise AdultSchoolError(f"已经有名为“{name}”的班级。", field="name")
+        values["name"] = name
+    if changes.class_type is not None:
+        values["class_type"] = changes.class_type
+    if changes.level is not None and changes.level != school_class.level:
+        members = session.execute(select(func.count()).select_from(ClassMember)
+                                  .where(ClassMember.class_id == class_id)).scalar_one()
+        if members:
+            raise AdultSchoolError(f"“{school_class.name}”已有 {members} 名{school_class.level.label}学员，不能改成"
+                                   f"{changes.level.label}班：请另建一个班级。", field="level")
+        values["level"] = changes.level
+    if changes.starts_on is not None:
+        first = session.execute(select(func.min(ClassSession.held_on)).where(ClassSession.class_id == class_id)).scalar()
+        if first is not None and changes.starts_on > first:
+            raise AdultSchoolError(f"“{school_class.name}”第一节课在 {first}，开班日期不能晚于它。", field="starts_on")
+        values["starts_on"] = changes.starts_on
+    if changes.teaching_site is not None:
+        values["teaching_site"] = clean_text(changes.teaching_site)
+    if changes.teacher is not None:
+        values["teacher"] = clean_name(changes.teacher)
+    before = {k: getattr(getattr(school_class, k), "value", getattr(school_class, k)) for k in values}
+    changed = {k: v for k, v in values.items() if before[k] != getattr(v, "value", v)}
+    if changed:
+        for key, value in changed.items():
+            setattr(school_class, key, value)
+        session.flush()
+        audit.record(session, actor=actor, action="class.edit", entity="classes", entity_uuid=school_class.uuid,
+                     summary=f"修改班级“{school_class.name}”",
+                     before={k: before[k] for k in changed}, after={k: getattr(v, "value", v) for k, v in changed.items()})
+    return class_info(session, class_id)
+
+
+def delete_class(session: Session, class_id: int, *, actor: str) -> str:
+    """Removes a class made by mistake, with its roster and sessions; refused once any attendance is recorded."""
+    accounts.require(session, actor, accounts.Permission.MANAGE_CLASSES)
+    school_class = _class(session, class_id)
+    marked = _attendance_count(session, ClassSession.class_id == class_id)
+    if marked:
+        raise AdultSchoolError(f"“{school_class.name}”已有 {marked} 条考勤记录，不能删除（考勤要留作记录）。")
+    reason = f"删除班级“{school_class.name}”"
+    sessions = list(session.execute(select(ClassSession.id).where(ClassSession.class_id == class_id)).scalars())
+    members = list(session.execute(select(ClassMember.id).where(ClassMember.class_id == class_id)).scalars())
+    remove_rows(session, ClassSession.__table__, sessions, reason=reason)
+    remove_rows(session, ClassMember.__table__, members, reason=reason)
+    name, uuid = school_class.name, school_class.uuid
+    session.expunge(school_class)
+    remove_rows(session, SchoolClass.__table__, [class_id], reason=reason)
+    audit.record(session, actor=actor, action="class.delete", entity="classes", entity_uuid=uuid,
+                 summary=f"删除班级“{name}”（{len(members)} 名学员、{len(sessions)} 节课）",
+                 before={"name": name, "members": len(members), "sessions": len(sessions)})
+    return name
 
 
 def create_session(session: Session, class_id: int, *, held_on: date, hours: float, course: str | None = None,
@@ -205,11 +324,8 @@ def create_session(session: Session, class_id: int, *, held_on: date, hours: flo
     hours = check_hours(hours)
     rules = load_rules(session)
     course_name = match_course(course, rules)[0] if clean_text(course) else None
-    clash = session.execute(select(ClassSession.id).where(
-        ClassSession.class_id == class_id, ClassSession.held_on == held_on,
-        ClassSession.starts_at.is_(None) if starts_at is None else ClassSession.starts_at == starts_at)).first()
-    if clash:
-        raise AdultSchoolError(f"“{school_class.name}”在 {held_on}{' ' + starts_at.strftime('%H:%M') if starts_at else ''} 已经有一节课。")
+    _check_session_day(school_class, held_on)
+    _check_no_clash(session, school_class, held_on, starts_at)
     lesson = ClassSession(class_id=class_id, held_on=held_on, starts_at=starts_at, hours=hours, course=course_name,
                           topic=clean_text(topic))
     session.add(lesson)
@@ -217,6 +333,104 @@ def create_session(session: Session, class_id: int, *, held_on: date, hours: flo
     audit.record(session, actor=actor, action="session.create", entity="class_sessions", entity_uuid=lesson.uuid,
                  summary=f"“{school_class.name}” {held_on} 上课 {hours:g} 课时", after={"held_on": held_on, "hours": hours})
     return session_info(session, lesson.id)
+
+
+def _check_session_day(school_class: SchoolClass, held_on: date) -> None:
+    if held_on < school_class.starts_on:
+        raise AdultSchoolError(f"上课日期 {held_on} 早于“{school_class.name}”的开班日期 {school_class.starts_on}："
+                               "请核对日期，或先把班级的开班日期改早。", field="date")
+
+
+def _check_no_clash(session: Session, school_class: SchoolClass, held_on: date, starts_at: time | None,
+                    *, other_than: int | None = None) -> None:
+    query = select(ClassSession.id).where(
+        ClassSession.class_id == school_class.id, ClassSession.held_on == held_on,
+        ClassSession.starts_at.is_(None) if starts_at is None else ClassSession.starts_at == starts_at)
+    if other_than is not None:
+        query = query.where(ClassSession.id != other_than)
+    if session.execute(query).first():
+        raise AdultSchoolError(f"“{school_class.name}”在 {held_on}{' ' + starts_at.strftime('%H:%M') if starts_at else ''} "
+                               "已经有一节课。")
+
+
+@dataclass(frozen=True)
+class SessionChanges:
+    """What to change of a session; None keeps the value (course and topic: "" clears them)."""
+
+    held_on: date | None = None
+    starts_at: time | None = None
+    clear_start: bool = False
+    hours: float | None = None
+    course: str | None = None
+    topic: str | None = None
+
+
+def update_session(session: Session, session_id: int, changes: SessionChanges, *, actor: str) -> SessionInfo:
+    """Corrects a session. Its day, time and hours are fixed once attendance is recorded (they decide the hours
+    credited); its course and topic can always be corrected."""
+    lesson = session.get(ClassSession, session_id)
+    if lesson is None:
+        raise AdultSchoolError("找不到这节课，可能已被删除。")
+    accounts.require_class(session, actor, lesson.class_id)
+    school_class = _class(session, lesson.class_id)
+    values: dict[str, object] = {}
+    if changes.held_on is not None:
+        values["held_on"] = changes.held_on
+    if changes.clear_start or changes.starts_at is not None:
+        values["starts_at"] = None if changes.clear_start else changes.starts_at
+    if changes.hours is not None:
+        values["hours"] = check_hours(changes.hours)
+    timing = {k: v for k, v in values.items() if v != getattr(lesson, k)}
+    if timing:
+        marked = _attendance_count(session, Attendance.session_id == session_id)
+        if marked:
+            raise AdultSchoolError(f"这节课已有 {marked} 人的考勤记录，日期、时间和课时不能再改"
+                                   "（已计入的课时以它为准）。如确实记错，请先在点名表里清除考勤。")
+        held_on = timing.get("held_on", lesson.held_on)
+        starts_at = timing.get("starts_at", lesson.starts_at)
+        _check_session_day(school_class, held_on)  # type: ignore[arg-type]
+        _check_no_clash(session, school_class, held_on, starts_at, other_than=session_id)  # type: ignore[arg-type]
+    if changes.course is not None:
+        values["course"] = match_course(changes.course, load_rules(session))[0] if clean_text(changes.course) else None
+    if changes.topic is not None:
+        values["topic"] = clean_text(changes.topic)
+    changed = {k: v for k, v in values.items() if v != getattr(lesson, k)}
+    if changed:
+        before = {k: getattr(lesson, k) for k in changed}
+        for key, value in changed.items():
+            setattr(lesson, key, value)
+        session.flush()
+        audit.record(session, actor=actor, action="session.edit", entity="class_sessions", entity_uuid=lesson.uuid,
+                     summary=f"修改“{school_class.name}” {lesson.held_on} 的课", before=before, after=changed)
+    return session_info(session, session_id)
+
+
+def delete_session(session: Session, session_id: int, *, actor: str) -> SessionInfo:
+    """Removes a session entered by mistake; refused once attendance is recorded."""
+    info = session_info(session, session_id)
+    accounts.require_class(session, actor, info.class_id)
+    if info.marked:
+        raise AdultSchoolError(f"这节课已有 {info.marked} 人的考勤记录，不能删除（考勤要留作记录）。")
+    school_class = _class(session, info.class_id)
+    lesson = session.get(ClassSession, session_id)
+    uuid = lesson.uuid
+    session.expunge(lesson)
+    remove_rows(session, ClassSession.__table__, [session_id], reason=f"删除“{school_class.name}” {info.held_on} 的课")
+    audit.record(session, actor=actor, action="session.delete", entity="class_sessions", entity_uuid=uuid,
+                 summary=f"删除“{school_class.name}” {info.held_on} {info.hours:g} 课时的课",
+                 before={"held_on": info.held_on, "starts_at": info.starts_at, "hours": info.hours})
+    return info
+
+
+def find_session(session: Session, class_id: int, held_on: date, starts_at: time | None = None) -> SessionInfo:
+    """The class's session on that day (at that time, when the class has several that day)."""
+    found = [s for s in list_sessions(session, class_id)
+             if s.held_on == held_on and (starts_at is None or s.starts_at == starts_at)]
+    if not found:
+        raise AdultSchoolError(f"这个班在 {held_on}{' ' + starts_at.strftime('%H:%M') if starts_at else ''} 没有课。")
+    if len(found) > 1:
+        raise AdultSchoolError(f"这个班在 {held_on} 有 {len(found)} 节课：请用 --start 指定开始时间。")
+    return found[0]
 
 
 def session_info(session: Session, session_id: int) -> SessionInfo:
@@ -269,7 +483,7 @@ def roll_call(session: Session, session_id: int) -> RollCall:
         .join(ClassMember, ClassMember.enrolment_id == Enrolment.id).join(Learner, Learner.id == Enrolment.learner_id)
         .where(ClassMember.class_id == info.class_id).order_by(Enrolment.student_number)
     ):
-        if status == EnrolmentStatus.WITHDRAWN and enrolment_id not in marks:
+        if status.is_closed and enrolment_id not in marks:
             continue
         mark = marks.get(enrolment_id)
         lines.append(RollLine(enrolment_id, number, name, mark[0].value if mark else None, mark[1] if mark else 0.0))
