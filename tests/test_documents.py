@@ -43,7 +43,8 @@ def graduated(capsys, tmp_path, fresh_db):
         for course in SENIOR:
             wb.active.append([id_number, course, 88, "2026-06-10"])
     wb.save(tmp_path / "scores.xlsx")
-    assert run(capsys, "exam", "results", "import", tmp_path / "scores.xlsx", "--db", db)[0] == 0
+    # Printing is what these tests are about: results without the exam application, as the district may return them.
+    assert run(capsys, "exam", "results", "import", tmp_path / "scores.xlsx", "--db", db, "--allow-unapplied")[0] == 0
     code, out, _ = run(capsys, "graduate", "--db", db, "--as-of", "2026-07-10")
     assert code == 0 and "graduated 2" in out
     return db

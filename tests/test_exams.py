@@ -19,11 +19,12 @@ pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, Post
 SENIOR = ["成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础"]
 
 
-def ready_learner(db, tmp_path, name, serial):
-    """A senior learner registered on 31 January with 20 video hours: ready from 30 April."""
+def ready_learner(db, tmp_path, name, serial, *, applied=False):
+    """A senior learner registered on 31 January with 20 video hours: ready from 30 April (and applied for the exam on
+    1 May, when asked)."""
     id_number = make_id(date(1988, 6, 1), serial=serial)
     with unit_of_work(db.engine) as session:
-        registered, _ = registration.register_one(session, RegistrationInput(
+        registered, _ = registration.register_one(session, RegistrationInput(township="大碶街道",
             name=name, id_number=id_number, level="高中", registered_on=date(2026, 1, 31)), rules.load_rules(session), actor="t")
     wb = openpyxl.Workbook()
     wb.active.append(["身份证号码", "课程", "视频", "已学时长(分钟)"])
@@ -32,6 +33,9 @@ def ready_learner(db, tmp_path, name, serial):
     wb.save(tmp_path / f"study-{serial}.xlsx")
     with unit_of_work(db.engine) as session:
         study.import_study(session, tmp_path / f"study-{serial}.xlsx", actor="t")
+        if applied:
+            exams.apply_for_exam(session, date(2026, 5, 1), round_name="2026年5月结业考试", actor="t",
+                                 student_numbers=[registered.student_number])
     return id_number, registered.student_number
 
 
@@ -104,7 +108,7 @@ def test_all_passed_graduates_in_order_with_numbers_that_never_change(school_db,
 
 
 def test_absent_and_cheating_are_kept_as_such_and_bad_rows_reported(school_db, tmp_path):
-    _, number = ready_learner(school_db, tmp_path, "吴垚", 1)
+    _, number = ready_learner(school_db, tmp_path, "吴垚", 1, applied=True)
     report = import_results(school_db, results_file(tmp_path / "r.xlsx", [
         (number, "吴垚", SENIOR[0], "缺考", "2026-05-20"),
         (number, "吴垚", SENIOR[1], "作弊", "2026-05-20"),
@@ -122,14 +126,14 @@ def test_absent_and_cheating_are_kept_as_such_and_bad_rows_reported(school_db, t
 
 
 def test_reimporting_the_same_results_changes_nothing(school_db, tmp_path):
-    _, number = ready_learner(school_db, tmp_path, "吴垚", 1)
+    _, number = ready_learner(school_db, tmp_path, "吴垚", 1, applied=True)
     path = results_file(tmp_path / "r.xlsx", [(number, "", course, 80, "2026-05-20") for course in SENIOR])
     assert import_results(school_db, path).updated == 5
     assert import_results(school_db, path).updated == 0
 
 
 def test_skill_certificate_is_needed_only_when_the_district_says_so(school_db, tmp_path):
-    _, number = ready_learner(school_db, tmp_path, "郑鑫", 1)
+    _, number = ready_learner(school_db, tmp_path, "郑鑫", 1, applied=True)
     import_results(school_db, results_file(tmp_path / "r.xlsx", [(number, "", c, 90, "2026-05-20") for c in SENIOR]))
     with unit_of_work(school_db.engine) as session:
         rules.set_rule(session, "graduation_requires_skill", True, actor="admin")
@@ -145,7 +149,7 @@ def test_skill_certificate_is_needed_only_when_the_district_says_so(school_db, t
 
 
 def test_second_printing_is_a_recorded_reprint_with_reason_and_the_same_number(school_db, tmp_path):
-    _, number = ready_learner(school_db, tmp_path, "钱赟", 1)
+    _, number = ready_learner(school_db, tmp_path, "钱赟", 1, applied=True)
     import_results(school_db, results_file(tmp_path / "r.xlsx", [(number, "", c, 90, "2026-05-20") for c in SENIOR]))
     with unit_of_work(school_db.engine) as session:
         exams.graduate(session, date(2026, 6, 1), actor="t")
@@ -162,7 +166,7 @@ def test_second_printing_is_a_recorded_reprint_with_reason_and_the_same_number(s
 
 
 def test_household_list_has_graduates_with_new_education_level(school_db, tmp_path):
-    id_number, number = ready_learner(school_db, tmp_path, "孙犇", 1)
+    id_number, number = ready_learner(school_db, tmp_path, "孙犇", 1, applied=True)
     import_results(school_db, results_file(tmp_path / "r.xlsx", [(number, "", c, 90, "2026-05-20") for c in SENIOR]))
     with unit_of_work(school_db.engine) as session:
         exams.graduate(session, date(2026, 6, 1), actor="t")
@@ -175,7 +179,7 @@ def test_household_list_has_graduates_with_new_education_level(school_db, tmp_pa
 
 
 def test_certificate_list_counts_printings(school_db, tmp_path):
-    _, number = ready_learner(school_db, tmp_path, "钱赟", 1)
+    _, number = ready_learner(school_db, tmp_path, "钱赟", 1, applied=True)
     import_results(school_db, results_file(tmp_path / "r.xlsx", [(number, "", c, 90, "2026-05-20") for c in SENIOR]))
     with unit_of_work(school_db.engine) as session:
         exams.graduate(session, date(2026, 6, 1), actor="t")
@@ -186,7 +190,7 @@ def test_certificate_list_counts_printings(school_db, tmp_path):
 
 
 def test_a_certificate_never_printed_cannot_be_reprinted(school_db, tmp_path):
-    _, number = ready_learner(school_db, tmp_path, "钱赟", 1)
+    _, number = ready_learner(school_db, tmp_path, "钱赟", 1, applied=True)
     import_results(school_db, results_file(tmp_path / "r.xlsx", [(number, "", c, 90, "2026-05-20") for c in SENIOR]))
     with unit_of_work(school_db.engine) as session:
         exams.graduate(session, date(2026, 6, 1), actor="t")

@@ -41,7 +41,7 @@ OWN_CLASS, OTHER_CLASS = "大碶夜校班", "新碶厂班"
 
 def enrol(db, name, serial, *, actor="boss", level="高中", registered_on=date(2026, 3, 2)):
     with unit_of_work(db.engine) as session:
-        registered, _ = registration.register_one(session, RegistrationInput(
+        registered, _ = registration.register_one(session, RegistrationInput(township="大碶街道",
             name=name, id_number=make_id(date(1985, 5, serial), serial=serial), level=level, registered_on=registered_on,
             phone="13857412345"), rules.load_rules(session), actor=actor, today=date(2026, 3, 2))
     return registered.student_number
@@ -293,10 +293,10 @@ def test_a_changed_score_is_audited_before_and_after(school, tmp_path):
     db, number = school["db"], school["numbers"][0]
     with unit_of_work(db.engine) as session:
         exams.import_results(session, results_file(tmp_path / "a.xlsx", [(number, "陈堃", "成人高中数学", 50, "2026-05-20")]),
-                             actor="li")
+                             actor="li", allow_unapplied=True)
     with unit_of_work(db.engine) as session:
         exams.import_results(session, results_file(tmp_path / "b.xlsx", [(number, "陈堃", "成人高中数学", 75, "2026-05-20")]),
-                             actor="li")
+                             actor="li", allow_unapplied=True)
     entry = entries(db, "exam.results")[-1]
     key = f"{number} 成人高中数学 2026-05-20"
     assert json.loads(entry.before)["results"][key] == {"mark": "scored", "score": 50.0, "passed": False}
@@ -307,7 +307,7 @@ def test_a_changed_score_is_audited_before_and_after(school, tmp_path):
 def test_details_a_registration_or_survey_overwrites_are_audited(school, tmp_path):
     db = school["db"]
     with unit_of_work(db.engine) as session:
-        registration.register_one(session, RegistrationInput(
+        registration.register_one(session, RegistrationInput(township="大碶街道",
             name="陈堃", id_number=make_id(date(1985, 5, 1), serial=1), level="初中", registered_on=date(2026, 3, 2),
             phone="13900001111", employer="北仑港"), rules.load_rules(session), actor="li", today=date(2026, 3, 2))
     entry = entries(db, "learner.register")[-1]

@@ -22,7 +22,7 @@ SENIOR_COURSE = "成人高中语文"
 def enrol(db, name, *, level="高中", registered_on=date(2026, 1, 31), serial=1):
     id_number = make_id(date(1988, 6, 1), serial=serial)
     with unit_of_work(db.engine) as session:
-        registered, _ = registration.register_one(session, RegistrationInput(
+        registered, _ = registration.register_one(session, RegistrationInput(township="大碶街道",
             name=name, id_number=id_number, level=level, registered_on=registered_on), rules.load_rules(session), actor="t")
     return id_number, registered.student_number
 

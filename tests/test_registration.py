@@ -21,7 +21,7 @@ TODAY = date(2026, 11, 23)
 
 def register(db, *, name="张三", id_number=None, level="高中", registered_on=TODAY, **extra):
     id_number = id_number or make_id(date(1990, 5, 17))
-    data = RegistrationInput(name=name, id_number=id_number, level=level, registered_on=registered_on, **extra)
+    data = RegistrationInput(name=name, id_number=id_number, level=level, registered_on=registered_on, **{"township": "大碶街道", **extra})
     with unit_of_work(db.engine) as session:
         rules = rules_service.load_rules(session)
         return registration.register_one(session, data, rules, actor="tester", today=TODAY)

@@ -115,7 +115,7 @@ def test_text_longer_than_its_column_is_refused_by_the_registration_check_on_eit
     from adultschool.services.registration import RegistrationInput
     from factories import make_id
 
-    data = RegistrationInput(name="陈堃", id_number=make_id(date(1990, 1, 5)), level="高中",
+    data = RegistrationInput(township="大碶街道", name="陈堃", id_number=make_id(date(1990, 1, 5)), level="高中",
                              registered_on=date(2026, 3, 2), address="宁波市北仑区" * 60)
     with unit_of_work(school_db.engine) as session:
         with pytest.raises(AdultSchoolError, match="家庭地址太长：360 个字，最多 300 个字") as caught:

@@ -85,7 +85,7 @@ def test_unclear_willingness_and_bad_id_are_rejected_row_by_row(school_db, tmp_p
 def test_surveying_a_registered_learner_again_updates_answers_without_blanking_details(school_db, tmp_path):
     id_number = make_id(date(1990, 2, 3), male=False)
     with unit_of_work(school_db.engine) as session:
-        registration.register_one(session, registration.RegistrationInput(
+        registration.register_one(session, registration.RegistrationInput(township="大碶街道",
             name="周淼", id_number=id_number, level="高中", registered_on=date(2026, 3, 1), phone="13857412345",
             employer="海天塑机"), rules.load_rules(session), actor="tester")
     report = import_survey(school_db, write_survey(tmp_path / "排摸.xlsx", [

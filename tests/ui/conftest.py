@@ -9,7 +9,7 @@ from testclock import TODAY
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
 import shutil  # noqa: E402
-from datetime import date  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Callable, Iterator  # noqa: E402
 
@@ -186,7 +186,7 @@ def enrol(database: Database, name: str, *, level: str = "高中", serial: int =
     day = registered_on or TODAY
     birth = date(1980 + serial % 20, serial % 12 + 1, serial % 27 + 1)
     with unit_of_work(database.engine) as session:
-        registered, _ = registration.register_one(session, RegistrationInput(
+        registered, _ = registration.register_one(session, RegistrationInput(township="大碶街道",
             name=name, id_number=id_number or make_id(birth, serial=serial), level=level, registered_on=day),
             load_rules(session), actor="test", today=day)
     return registered.student_number
@@ -198,21 +198,24 @@ def enrol_fixture() -> Callable[..., str]:
 
 
 CLASS_NAME = "大碶街道夜校班（高中）"
+CLASS_START_DAYS = 120
 SENIOR_NAMES = ["陈堃", "王喆", "李赟", "张犇"]
 
 
 @pytest.fixture
 def night_class(school_db):  # noqa: ANN001, ANN201
-    """A senior night class of four learners with one 2-hour session today; a junior learner stays outside."""
+    """A senior night class of four learners, begun CLASS_START_DAYS ago, with one 2-hour session today; a junior
+    learner stays outside."""
     from adultschool.models.enums import ClassType, Level
     from adultschool.services import classes
 
     numbers = [enrol(school_db, name, serial=i) for i, name in enumerate(SENIOR_NAMES, start=1)]
     junior = enrol(school_db, "赵初中", level="初中", serial=9)
     with unit_of_work(school_db.engine) as session:
+        started = TODAY - timedelta(days=CLASS_START_DAYS)
         info = classes.create_class(session, name=CLASS_NAME, class_type=ClassType.NIGHT, level=Level.SENIOR,
-                                    starts_on=TODAY, teaching_site="大碶街道社区学校", teacher="王老师", actor="test")
-        classes.add_members(session, info.id, numbers, joined_on=TODAY, actor="test")
+                                    starts_on=started, teaching_site="大碶街道社区学校", teacher="王老师", actor="test")
+        classes.add_members(session, info.id, numbers, joined_on=started, actor="test")
         lesson = classes.create_session(session, info.id, held_on=TODAY, hours=2.0, course="成人高中语文",
                                         topic="第1讲", actor="test")
     return {"class": info, "session": lesson, "numbers": numbers, "junior": junior}
@@ -290,7 +293,7 @@ def graduates(school_db, ready_school, tmp_path: Path) -> dict[str, str]:  # noq
     with unit_of_work(school_db.engine) as session:
         exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     results = write_results(tmp_path / "inputs" / "results.xlsx",
-                            [(number, name, course, 80, "2026-05-20")
+                            [(number, name, course, 80, TODAY.isoformat())
                              for number, name in ready_school.items() for course in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:
         exams.import_results(session, results, actor="test")

@@ -81,7 +81,7 @@ def test_a_graduation_shows_on_the_certificates_page_unprinted(qtbot, window, sc
     with unit_of_work(school_db.engine) as session:
         exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     number = sorted(ready_school)[0]
-    write_results(tmp_path / "r.xlsx", [(number, ready_school[number], c, 90, "2026-05-20") for c in SENIOR_COURSES])
+    write_results(tmp_path / "r.xlsx", [(number, ready_school[number], c, 90, TODAY.isoformat()) for c in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:
         exams.import_results(session, tmp_path / "r.xlsx", actor="test")
     window.show_page("证书")

@@ -28,7 +28,7 @@ def graduates_pending(school_db, ready_school, tmp_path):  # noqa: ANN001, ANN20
     """The three ready learners applied and passed every course; not graduated yet."""
     with unit_of_work(school_db.engine) as session:
         exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
-    write_results(tmp_path / "passed.xlsx", [(n, name, c, 80, "2026-05-20") for n, name in ready_school.items()
+    write_results(tmp_path / "passed.xlsx", [(n, name, c, 80, TODAY.isoformat()) for n, name in ready_school.items()
                                              for c in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:
         exams.import_results(session, tmp_path / "passed.xlsx", actor="test")
@@ -113,10 +113,10 @@ def test_results_are_checked_then_imported_through_the_import_dialog(qtbot, page
         exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     first, second, _third = sorted(ready_school)
     path = write_results(tmp_path / "成绩.xlsx", [
-        *[(first, ready_school[first], course, 80, "2026-05-20") for course in SENIOR_COURSES],
-        (second, ready_school[second], SENIOR_COURSES[0], 59.5, "2026-05-20"),
-        (second, "张三", SENIOR_COURSES[1], 80, "2026-05-20"),  # row 8: wrong name
-        (second, ready_school[second], SENIOR_COURSES[2], 101, "2026-05-20"),  # row 9: out of range
+        *[(first, ready_school[first], course, 80, TODAY.isoformat()) for course in SENIOR_COURSES],
+        (second, ready_school[second], SENIOR_COURSES[0], 59.5, TODAY.isoformat()),
+        (second, "张三", SENIOR_COURSES[1], 80, TODAY.isoformat()),  # row 8: wrong name
+        (second, ready_school[second], SENIOR_COURSES[2], 101, TODAY.isoformat()),  # row 9: out of range
     ])
     dialog = page.open_results_import()
     qtbot.waitExposed(dialog)
@@ -142,7 +142,7 @@ def test_graduation_shows_who_graduated_with_the_certificate_number(qtbot, page,
     with unit_of_work(school_db.engine) as session:
         exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     first, second, _third = sorted(ready_school)
-    write_results(tmp_path / "r.xlsx", [(n, ready_school[n], c, 75, "2026-05-20") for n in (first, second)
+    write_results(tmp_path / "r.xlsx", [(n, ready_school[n], c, 75, TODAY.isoformat()) for n in (first, second)
                                         for c in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:
         exams.import_results(session, tmp_path / "r.xlsx", actor="test")

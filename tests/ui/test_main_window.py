@@ -108,6 +108,7 @@ def test_a_registration_shows_up_in_the_learners_page_at_once(qtbot, type_text, 
     type_text(dialog.name_edit, "欧阳淼")
     type_text(dialog.id_edit, make_id(date(1987, 10, 1), county="330203"))
     dialog.level_combo.setCurrentIndex(dialog.level_combo.findText("初中"))
+    dialog.township_combo.setCurrentIndex(0)
     with qtbot.waitSignal(dialog.registered, timeout=10_000) as blocker:
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 

@@ -6,7 +6,10 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
+from sqlalchemy import func, select
+
 from adultschool.db import read_session, unit_of_work
+from adultschool.models import Enrolment
 from adultschool.services import learners, registration
 from adultschool.services.learners import LearnerFilter
 from adultschool.services.rules import load_rules
@@ -35,6 +38,7 @@ def fill_valid(type_text, dlg: RegistrationDialog, name: str, id_number: str, le
     type_text(dlg.id_edit, id_number)
     choose_level(dlg, level)
     type_text(dlg.phone_edit, "13805741234")
+    dlg.township_combo.setCurrentIndex(dlg.township_combo.findText("大碶街道"))
 
 
 def test_a_fresh_form_lists_what_is_missing_without_red_messages(dialog):
@@ -141,7 +145,7 @@ def test_enter_submits_and_escape_cancels(qtbot, type_text, school_db, make_id):
 def _register_directly(database, name: str, id_number: str, level: str) -> None:
     with unit_of_work(database.engine) as session:
         rules = load_rules(session)
-        data = registration.RegistrationInput(name=name, id_number=id_number, level=level, registered_on=TODAY)
+        data = registration.RegistrationInput(township="大碶街道", name=name, id_number=id_number, level=level, registered_on=TODAY)
         registration.register_one(session, data, rules, actor="另一台电脑")
 
 
@@ -196,6 +200,33 @@ def test_a_wrong_phone_number_is_shown_beside_the_phone_field(qtbot, type_text, 
     assert dialog.ok_button.isEnabled()
 
 
-def test_the_township_list_comes_from_the_database(dialog):
+def test_the_township_list_comes_from_the_database_and_nothing_is_chosen_for_the_clerk(dialog):
     names = [dialog.township_combo.itemText(i) for i in range(dialog.township_combo.count())]
-    assert names == ["（未填）", "大碶街道", "新碶街道"]
+    assert names == ["大碶街道", "新碶街道"]
+    assert dialog.township_combo.currentIndex() == -1 and dialog.township_combo.placeholderText() == "请选择"
+
+
+def test_a_school_with_two_townships_refuses_a_registration_without_one_beside_the_field(
+        qtbot, type_text, dialog, school_db, make_id):
+    fill_valid(type_text, dialog, "陈堃", make_id(date(1990, 5, 17)))
+    dialog.township_combo.setCurrentIndex(-1)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "没有填写街道/镇" in dialog.field_message("township"), timeout=10_000)
+    assert "大碶街道、新碶街道" in dialog.field_message("township")
+    with read_session(school_db.engine) as session:
+        assert session.execute(select(func.count()).select_from(Enrolment)).scalar_one() == 0
+
+
+def test_a_school_with_one_township_chooses_it(qtbot, tmp_path):
+    from adultschool.db import open_database
+    from adultschool.models.enums import SiteKind
+    from adultschool.services import site
+
+    database = open_database(tmp_path / "one.sqlite3", create=True)
+    with unit_of_work(database.engine) as session:
+        site.initialise(session, kind=SiteKind.SCHOOL, code="330206-03", name="柴桥成校", townships=["柴桥街道"], actor="t")
+    one = RegistrationDialog(database.engine)
+    qtbot.addWidget(one)
+    assert (one.township_combo.count(), one.township_combo.currentText()) == (1, "柴桥街道")
+    one.close()
+    database.close()

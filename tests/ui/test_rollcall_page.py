@@ -1,7 +1,7 @@
 """考勤: a teacher marks by keys or by mouse, saves with Ctrl+S, and finds the marks again; nothing unsaved is lost silently."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -61,7 +61,7 @@ def button(box: QMessageBox, text: str):  # noqa: ANN201
 
 
 def test_todays_session_opens_with_every_learner_unmarked(qtbot, school_db, night_class):
-    add_session(school_db, night_class["class"].id, date(2026, 1, 5))
+    add_session(school_db, night_class["class"].id, TODAY - timedelta(days=60))
     page = make_page(qtbot, school_db)
     assert page.class_combo.currentText() == night_class["class"].name
     assert page.session_combo.currentData() == night_class["session"].id
@@ -186,7 +186,7 @@ def test_hours_beyond_the_session_are_refused_with_the_learners_name(qtbot, scho
 
 
 def test_switching_session_with_unsaved_marks_asks_save_discard_or_cancel(qtbot, school_db, night_class):
-    earlier = add_session(school_db, night_class["class"].id, date(2026, 1, 5))
+    earlier = add_session(school_db, night_class["class"].id, TODAY - timedelta(days=60))
     page = make_page(qtbot, school_db)
     page.table.setFocus()
     page.table.selectRow(0)

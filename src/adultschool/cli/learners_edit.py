@@ -1,4 +1,5 @@
-"""`adultschool learners edit STUDENT_NUMBER --phone … --address …`: corrects a learner's details (not the ID number).
+"""`adultschool learners edit STUDENT_NUMBER --phone … --address …`: corrects a learner's details (the ID number, level,
+registration date and gender are corrected with `learners correct`, cli/enrolments.py).
 
 Added to the `learners` group of cli/school.py by `add_subcommand`. With --if-version N the save is refused when
 someone changed the learner since version N was read (what the window does); without it, the current version is read
@@ -53,7 +54,7 @@ FIELDS = ("name", "phone", "address", "employer", "job", "education", "household
 
 
 def add_subcommand(group: argparse._SubParsersAction, add: Adder) -> None:
-    p = add(group, "edit", cmd_learners_edit, "修改学员的登记信息（身份证号码不能改：号码错了请重新报名）")
+    p = add(group, "edit", cmd_learners_edit, "修改学员的联系方式等登记信息（身份证号码、层次、报名日期、性别用 learners correct 更正）")
     p.add_argument("student_number", metavar="STUDENT_NUMBER", help="学员的任一学籍号")
     blank = "（给空字符串 \"\" 则清空）"
     p.add_argument("--name", default=KEEP, help="姓名")

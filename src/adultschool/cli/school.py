@@ -18,6 +18,7 @@ from adultschool.cli import users as users_commands
 from adultschool.cli import sync as sync_commands
 from adultschool.cli import learners_edit
 from adultschool.cli import classes as class_commands
+from adultschool.cli import enrolments as enrolment_commands
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
@@ -91,18 +92,30 @@ def _print_import_report(report: ImportReport) -> None:
 def _finish_import(report: ImportReport, errors_out: Path | None) -> int:
     _print_import_report(report)
     if errors_out is not None and report.rejected:
-        save_rejected(report, errors_out)
         print(f"未导入的行已写入 {errors_out}")
+    if report.batch_id is not None:
+        print(f"这次导入的编号是 {report.batch_id}：导错了可以用 adultschool imports undo {report.batch_id} --reason 原因 撤销。")
     print(report.summary_line())
     return EXIT_SOME_REJECTED if report.rejected else EXIT_OK
 
 
 def _run_import(args: argparse.Namespace, run: Callable[[Session, ConsoleJob], ImportReport]) -> int:
-    """One transaction for the whole file; the report, the errors file and the exit status as DESIGN.md says."""
+    """One transaction for the whole file; the report, the errors file and the exit status as DESIGN.md says.
+
+    The errors workbook is written before the commit: if it cannot be written, nothing is imported (and the clerk is
+    told so), never a committed import reported as failed."""
     db = open_db(args)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
         report = run(session, job)
+        if args.errors is not None and report.rejected:
+            try:
+                save_rejected(report, args.errors)
+            except AdultSchoolError as exc:
+                raise AdultSchoolError(f"{exc.message} 因此这次什么也没有导入：请换一个能写入的位置（--errors）再导入。") from None
+            except OSError as exc:
+                raise AdultSchoolError(f"未导入行的文件 {args.errors} 写不进去（{exc.strerror or exc}）。"
+                                       "因此这次什么也没有导入：请换一个能写入的位置（--errors）再导入。") from None
     job.finish()
     return _finish_import(report, args.errors)
 
@@ -354,7 +367,7 @@ def cmd_exam_apply(args: argparse.Namespace) -> int:
 
 def cmd_exam_results_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: exams.import_results(
-        session, args.file, actor=actor(args), dry_run=args.dry_run, job=job))
+        session, args.file, actor=actor(args), dry_run=args.dry_run, allow_unapplied=args.allow_unapplied, job=job))
 
 
 def cmd_graduate(args: argparse.Namespace) -> int:
@@ -492,6 +505,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--limit", type=int)
     p.add_argument("--unmasked", action="store_true", help="显示完整身份证号码和电话（会记入日志）")
     learners_edit.add_subcommand(group, add)
+    enrolment_commands.add_subcommands(group, add)
 
     group = commands.add_parser("rules", help="规则表").add_subparsers(dest="rules_command", metavar="COMMAND", required=True)
     add(group, "show", cmd_rules_show, "查看规则")
@@ -573,6 +587,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("--errors", type=Path)
     p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--allow-unapplied", action="store_true", help="也接受没有办理考前申请的学员的成绩（每行提醒）")
 
     p = add(commands, "graduate", cmd_graduate, "全部课程合格的学员毕业，发放证书编号")
     p.add_argument("--as-of", type=date_arg)

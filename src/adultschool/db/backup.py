@@ -226,6 +226,9 @@ def copy_database(source_path: Path, target: Path, *,
             copy.execute("PRAGMA journal_mode=DELETE")
         finally:
             copy.close()
+    except UnicodeDecodeError as exc:  # SQLite's complaint quoted bytes of a damaged page
+        part.unlink(missing_ok=True)
+        raise sqlite3.DatabaseError("database disk image is malformed") from exc
     except BaseException:
         part.unlink(missing_ok=True)
         raise
@@ -276,10 +279,14 @@ def _check(path: Path, pragma: str) -> str | None:
         connection = sqlite3.connect(_read_only_uri(path), uri=True, timeout=30)
     except sqlite3.Error as exc:
         return str(exc)
+    # A complaint may quote bytes of the damaged page, which need not be UTF-8.
+    connection.text_factory = lambda data: data.decode("utf-8", "replace")
     try:
         rows = connection.execute(f"PRAGMA {pragma}").fetchall()
     except sqlite3.DatabaseError as exc:
         return str(exc)
+    except UnicodeDecodeError:  # SQLite's message quoted bytes of the damaged page
+        return "数据库文件有损坏（SQLite 的报告里含有无法显示的损坏内容）"
     finally:
         connection.close()
     if rows == [("ok",)]:

@@ -41,7 +41,8 @@ class Certificate(Travelling, Base):
 
     __tablename__ = "certificates"
 
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), unique=True)
+    # One valid certificate per enrolment; after a revocation a later retake may earn a new one (a new number).
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
     number: Mapped[str] = mapped_column(String(60), unique=True)
     year: Mapped[int] = mapped_column(Integer)
     serial: Mapped[int] = mapped_column(Integer)

@@ -33,6 +33,7 @@ from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
 from adultschool.services.site import require_school
 from adultschool.services.study import match_course, refresh_totals
+from adultschool.services.journal import Journal
 from adultschool.services.tombstones import remove_rows
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
@@ -497,8 +498,10 @@ class Mark:
     attended_hours: float | None = None  # late / left early: hours actually attended, if the teacher entered them
 
 
-def save_roll_call(session: Session, session_id: int, marks: Sequence[Mark], *, actor: str) -> int:
-    """Writes the statuses; a changed past mark is audited with before and after. Returns how many changed."""
+def save_roll_call(session: Session, session_id: int, marks: Sequence[Mark], *, actor: str,
+                   journal: Journal | None = None) -> int:
+    """Writes the statuses; a changed past mark is audited with before and after (and noted in an import's
+    `journal`). Returns how many changed."""
     info = session_info(session, session_id)
     accounts.require_class(session, actor, info.class_id)
     rules = load_rules(session)
@@ -515,6 +518,9 @@ def save_roll_call(session: Session, session_id: int, marks: Sequence[Mark], *, 
             changes.append((mark.enrolment_id, None, (mark.status.value, hours)))
         elif (old.status, old.hours) != (mark.status, hours):
             changes.append((mark.enrolment_id, (old.status.value, old.hours), (mark.status.value, hours)))
+            if journal is not None:
+                journal.change("attendance", old.uuid, {"status": old.status, "hours": old.hours},
+                               {"status": mark.status, "hours": hours})
             old.status, old.hours = mark.status, hours
     if not changes:
         return 0
@@ -582,6 +588,7 @@ def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool
     sink = RowSink(report, header, ATTENDANCE_LABELS)
     classes = {c.name: c for c in session.execute(select(SchoolClass)).scalars()}
     savepoint = session.begin_nested() if dry_run else None
+    journal = Journal(session, "attendance", report.file, [ClassSession.__table__, Attendance.__table__])
     members_by_class: dict[int, dict[str, tuple[int, str]]] = {}
     marks_by_session: dict[int, list[tuple[int, Mark]]] = {}
     seen: dict[tuple[int, int], int] = {}
@@ -620,11 +627,13 @@ def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool
         seen[(lesson.id, enrolment_id)] = number
         marks_by_session.setdefault(lesson.id, []).append((number, Mark(enrolment_id, status, attended)))
     for session_id, marks in marks_by_session.items():
-        report.updated += save_roll_call(session, session_id, [m for _, m in marks], actor=actor)
+        report.updated += save_roll_call(session, session_id, [m for _, m in marks], actor=actor, journal=journal)
         report.imported += len(marks)
     report.rejected.sort(key=lambda p: p.row)
     if savepoint is not None:
         savepoint.rollback()
+    else:
+        report.batch_id = journal.finish(session, actor=actor, summary=f"{report.imported} 条考勤")
     return report
 
 

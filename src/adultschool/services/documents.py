@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from adultschool import paths
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext
-from adultschool.models import ClassMember, ClassSession, Enrolment, EnrolmentStatus, Learner, Level, School, SchoolClass, SiteSetting
+from adultschool.models import CLOSED_STATUSES, ClassMember, ClassSession, Enrolment, Learner, Level, School, SchoolClass, SiteSetting
 from adultschool.printing import (
     CertificateData,
     PdfFont,
@@ -153,7 +153,7 @@ def print_signin_sheet(session: Session, out: Path, *, class_name: str, held_on:
     learners = session.execute(
         select(Enrolment.student_number, Learner.name).join(ClassMember, ClassMember.enrolment_id == Enrolment.id)
         .join(Learner, Learner.id == Enrolment.learner_id)
-        .where(ClassMember.class_id == school_class.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .where(ClassMember.class_id == school_class.id, Enrolment.status.not_in(CLOSED_STATUSES))
         .order_by(Enrolment.student_number)
     ).all()
     if not learners:

@@ -18,10 +18,11 @@ from typing import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from adultschool import idcard
+from adultschool import clock, idcard
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
+    CLOSED_STATUSES,
     Certificate,
     CertificateCounter,
     CertificatePrint,
@@ -37,7 +38,8 @@ from adultschool.models import (
     SiteSetting,
     SkillCertificate,
 )
-from adultschool.services import accounts, audit, readiness
+from adultschool.services import accounts, audit, certificates, readiness
+from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
@@ -56,13 +58,19 @@ def required_courses(rules: Rules, level: Level) -> tuple[str, ...]:
 
 
 def passed_courses(session: Session, enrolment_ids: Sequence[int]) -> dict[int, set[str]]:
-    found: dict[int, set[str]] = {}
+    return {e: set(courses) for e, courses in passing_dates(session, enrolment_ids).items()}
+
+
+def passing_dates(session: Session, enrolment_ids: Sequence[int]) -> dict[int, dict[str, list[date]]]:
+    """Per enrolment, each passed course and the days it was passed: the exam date, or the day the result was
+    entered when the sheet gave no date."""
+    found: dict[int, dict[str, list[date]]] = {}
     for start in range(0, len(enrolment_ids), CHUNK):
-        for enrolment_id, course in session.execute(
-            select(ExamResult.enrolment_id, ExamResult.course)
+        for enrolment_id, course, exam_date, created_at in session.execute(
+            select(ExamResult.enrolment_id, ExamResult.course, ExamResult.exam_date, ExamResult.created_at)
             .where(ExamResult.enrolment_id.in_(enrolment_ids[start:start + CHUNK]), ExamResult.passed.is_(True))
         ):
-            found.setdefault(enrolment_id, set()).add(course)
+            found.setdefault(enrolment_id, {}).setdefault(course, []).append(exam_date or created_at.date())
     return found
 
 
@@ -84,12 +92,17 @@ class ApplicationRow:
 
 
 def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str,
-                   student_numbers: Sequence[str] | None = None) -> list[ApplicationRow]:
+                   student_numbers: Sequence[str] | None = None, today: date | None = None) -> list[ApplicationRow]:
     """考前申请 (R4): the ready learners (R3) — all, or those named — apply for the courses they still need.
 
-    Their enrolments are marked as applied. A named learner who is not ready is refused with the reason.
+    Their enrolments are marked as applied on `as_of`, which cannot be after today: readiness is judged on the day
+    the application is made. A named learner who is not ready is refused with the reason.
     """
     accounts.require(session, actor, accounts.Permission.EXAMS)
+    today = today or clock.today()
+    if as_of > today:
+        raise AdultSchoolError(f"申请日期 {as_of} 晚于今天：考前申请只能按今天（或以前）是否可报考来办理。"
+                               "要看谁在那天能报考，请用“可报考”名单（adultschool readiness --as-of）。")
     rules = load_rules(session)
     round_name = clean_text(round_name) or ""
     if not round_name:
@@ -184,13 +197,18 @@ class _Result:
     exam_date: date | None
 
 
-def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = False,
-                   job: JobContext | None = None) -> ImportReport:
-    """Scores per learner and course returned by the district. Re-importing a file changes nothing; a new date is a retake."""
+def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = False, allow_unapplied: bool = False,
+                   job: JobContext | None = None, today: date | None = None) -> ImportReport:
+    """Scores per learner and course returned by the district. Re-importing a file changes nothing; a new date is a retake.
+
+    Exam dates cannot be after today. A result for a learner who never applied for the exam is refused (with
+    `allow_unapplied`, accepted with a warning). A corrected score that fails a graduate's course revokes the
+    certificate, which the report says row by row."""
     job = job or NullJob()
     accounts.require(session, actor, accounts.Permission.EXAMS)
     require_school(session)
     rules = load_rules(session)
+    today = today or clock.today()
     sheets = read_table(path, job=job)
     report, sheet, header = start_report(sheets, RESULT_COLUMNS, path, dry_run=dry_run)
     if "id_number" not in header.columns and "student_number" not in header.columns:
@@ -198,9 +216,11 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     sink = RowSink(report, header, RESULT_LABELS)
     by_number: dict[str, tuple[int, str, Level]] = {}
     by_person: dict[str, dict[Level, tuple[int, str]]] = {}
+    applied_on: dict[int, date] = dict(session.execute(
+        select(ExamApplication.enrolment_id, func.min(ExamApplication.applied_on)).group_by(ExamApplication.enrolment_id)).all())
     for enrolment_id, number, id_number, name, level in session.execute(
         select(Enrolment.id, Enrolment.student_number, Learner.id_number, Learner.name, Enrolment.level)
-        .join(Learner, Learner.id == Enrolment.learner_id).where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .join(Learner, Learner.id == Enrolment.learner_id).where(Enrolment.status.not_in(CLOSED_STATUSES))
     ):
         by_number[number] = (enrolment_id, name, level)
         by_person.setdefault(id_number, {})[level] = (enrolment_id, name)
@@ -239,12 +259,25 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
                 raise AdultSchoolError(f"姓名“{given_name}”与登记的“{mask_name(name)}”不符。", field="name")
             mark, score = parse_score(cell(cells, header, "score"), where("score"))
             exam_date = date_value(cell(cells, header, "exam_date"), where("exam_date"))
+            if exam_date is not None and exam_date > today:
+                raise AdultSchoolError(f"考试日期 {exam_date} 晚于今天：请核对日期。", field="exam_date")
+            first_applied = applied_on.get(enrolment_id)
+            if first_applied is None or (exam_date is not None and exam_date < first_applied):
+                why = ("没有申请过结业考试（考前申请）" if first_applied is None
+                       else f"考试日期 {exam_date} 早于考前申请日期 {first_applied}")
+                if not allow_unapplied:
+                    raise AdultSchoolError(f"此学员{why}：请核对成绩表。确实参加了这次考试的，"
+                                           "请勾选“接受未申请考试的成绩”（命令行 --allow-unapplied）后再导入。",
+                                           field="student_number" if "student_number" in header.columns else "id_number")
+                sink.warn(number, "student_number" if "student_number" in header.columns else "id_number",
+                          f"此学员{why}，按您的要求仍记入成绩。")
         except AdultSchoolError as exc:
             sink.reject_error(number, cells, exc)
             continue
         results.append(_Result(number, cells, enrolment_id, course, mark, score, exam_date))
 
     savepoint = session.begin_nested() if dry_run else None
+    journal = Journal(session, "results", report.file, [ExamResult.__table__])
     existing = {(r.enrolment_id, r.course, r.exam_date): r for r in session.execute(
         select(ExamResult).where(ExamResult.enrolment_id.in_({r.enrolment_id for r in results}))).scalars()} if results else {}
     seen: dict[tuple[int, str, date | None], int] = {}
@@ -267,6 +300,8 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
             key_text = f"{numbers.get(result.enrolment_id, result.enrolment_id)} {result.course} {result.exam_date or ''}".strip()
             changed_before[key_text] = {"mark": old.mark.value, "score": old.score, "passed": old.passed}
             changed_after[key_text] = {"mark": result.mark.value, "score": result.score, "passed": passed}
+            journal.change("exam_results", old.uuid, {"mark": old.mark, "score": old.score, "passed": old.passed},
+                           {"mark": result.mark, "score": result.score, "passed": passed})
             old.mark, old.score, old.passed = result.mark, result.score, passed
         else:
             report.imported += 1
@@ -276,7 +311,11 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
         touched.add(result.enrolment_id)
     session.flush()
     statuses_before = _statuses(session, sorted(touched))
-    _settle_statuses(session, sorted(touched), rules)
+    revoked = settle_statuses(session, sorted(touched), rules, actor=actor, why=f"成绩更正（{report.file}）",
+                               today=today)
+    for enrolment_id, certificate in revoked.items():
+        row = next((r.number for r in results if r.enrolment_id == enrolment_id), None)
+        sink.warn(row or 0, "score", f"更正后此学员不再全部课程合格，毕业证书 {certificate} 已撤销，学籍回到在读。")
     session.flush()
     statuses_after = _statuses(session, sorted(touched))
     moved = {n: (statuses_before[n].value, s.value) for n, s in statuses_after.items() if statuses_before.get(n) != s}
@@ -295,6 +334,8 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
                      before=before or None, after=after or None)
     if savepoint is not None:
         savepoint.rollback()
+    else:
+        report.batch_id = journal.finish(session, actor=actor, summary=f"{report.updated} 条成绩")
     return report
 
 
@@ -307,17 +348,31 @@ def _statuses(session: Session, enrolment_ids: list[int]) -> dict[str, Enrolment
     return found
 
 
-def _settle_statuses(session: Session, enrolment_ids: list[int], rules: Rules) -> None:
-    """After results: all courses passed → passed; otherwise an applied enrolment studies on to retake the rest."""
+def settle_statuses(session: Session, enrolment_ids: list[int], rules: Rules, *, actor: str, why: str,
+                     today: date) -> dict[int, str]:
+    """After results: all courses passed → passed; otherwise an applied enrolment studies on to retake the rest, and
+    a graduate who no longer passed every course loses the certificate (revoked). Returns enrolment → revoked number."""
     passed = passed_courses(session, enrolment_ids)
+    revoked: dict[int, str] = {}
     for start in range(0, len(enrolment_ids), CHUNK):
         for enrolment in session.execute(select(Enrolment).where(Enrolment.id.in_(enrolment_ids[start:start + CHUNK]))).scalars():
-            if enrolment.status in (EnrolmentStatus.GRADUATED, EnrolmentStatus.WITHDRAWN):
+            if enrolment.status.is_closed:
                 continue
-            if set(required_courses(rules, enrolment.level)) <= passed.get(enrolment.id, set()):
+            all_passed = set(required_courses(rules, enrolment.level)) <= passed.get(enrolment.id, set())
+            if enrolment.status is EnrolmentStatus.GRADUATED:
+                if not all_passed:
+                    missing = [c for c in required_courses(rules, enrolment.level) if c not in passed.get(enrolment.id, set())]
+                    certificate = certificates.revoke_for_enrolment(
+                        session, enrolment, reason=f"{why}：{'、'.join(missing)}不再合格", actor=actor, today=today)
+                    if certificate:
+                        revoked[enrolment.id] = certificate
+                    enrolment.status = EnrolmentStatus.ACTIVE
+                continue
+            if all_passed:
                 enrolment.status = EnrolmentStatus.PASSED
             elif enrolment.status in (EnrolmentStatus.EXAM_APPLIED, EnrolmentStatus.PASSED):
                 enrolment.status = EnrolmentStatus.ACTIVE
+    return revoked
 
 
 @dataclass
@@ -345,24 +400,50 @@ def check_code(secret: bytes, number: str, id_number: str, issued_on: date) -> s
     return base64.b32encode(digest).decode()[:8]
 
 
-def graduate(session: Session, as_of: date, *, actor: str) -> GraduationReport:
-    """Every enrolment that passed all required courses graduates; numbers are given in student-number order."""
+def graduate(session: Session, as_of: date, *, actor: str, today: date | None = None) -> GraduationReport:
+    """Every enrolment that passed all required courses by `as_of` graduates on that day; numbers are given in
+    student-number order. A course passed at an exam after `as_of` does not count yet, and after a revoked
+    certificate only courses passed again after the revocation do."""
     accounts.require(session, actor, accounts.Permission.EXAMS)
     site = require_school(session)
     rules = load_rules(session)
+    today = today or clock.today()
+    if as_of > today:
+        raise AdultSchoolError(f"毕业日期 {as_of} 晚于今天：毕业只能按已考完的成绩办理。")
     candidates = session.execute(
         select(Enrolment, Learner).join(Learner, Learner.id == Enrolment.learner_id)
-        .where(Enrolment.status.not_in((EnrolmentStatus.GRADUATED, EnrolmentStatus.WITHDRAWN)),
-               ~Enrolment.id.in_(select(Certificate.enrolment_id)))
+        .where(Enrolment.status.not_in((EnrolmentStatus.GRADUATED, *CLOSED_STATUSES)),
+               ~Enrolment.id.in_(select(Certificate.enrolment_id).where(Certificate.revoked_on.is_(None))))
         .order_by(Enrolment.student_number)
     ).all()
-    passed = passed_courses(session, [e.id for e, _ in candidates])
+    ids = [e.id for e, _ in candidates]
+    passing = passing_dates(session, ids)
+    revoked_on: dict[int, date] = {}
+    for start in range(0, len(ids), CHUNK):
+        for enrolment_id, day in session.execute(
+            select(Certificate.enrolment_id, func.max(Certificate.revoked_on))
+            .where(Certificate.enrolment_id.in_(ids[start:start + CHUNK]), Certificate.revoked_on.is_not(None))
+            .group_by(Certificate.enrolment_id)):
+            revoked_on[enrolment_id] = day
+    passed = {e: {c for c, days in courses.items() if min(days) <= as_of} for e, courses in passing.items()}
     with_skill = set(session.execute(select(SkillCertificate.learner_id)).scalars()) if rules.graduation_requires_skill else set()
     report = GraduationReport()
     ready = []
     for enrolment, learner in candidates:
-        missing = [c for c in required_courses(rules, enrolment.level) if c not in passed.get(enrolment.id, set())]
+        courses = required_courses(rules, enrolment.level)
+        days = passing.get(enrolment.id, {})
+        if all(c in days for c in courses) and any(c not in passed.get(enrolment.id, set()) for c in courses):
+            last = max(min(days[c]) for c in courses)
+            report.held_back.append((enrolment.student_number, learner.name,
+                                     f"最后一门课程的考试日期是 {last}，晚于毕业日期 {as_of}"))
+            continue
+        missing = [c for c in courses if c not in passed.get(enrolment.id, set())]
         if missing:
+            continue
+        if enrolment.id in revoked_on and not any(revoked_on[enrolment.id] < day <= as_of
+                                                  for c in courses for day in days[c]):
+            report.held_back.append((enrolment.student_number, learner.name,
+                                     f"证书已于 {revoked_on[enrolment.id]} 撤销：要在撤销之后有新的合格成绩（重考）才能再次毕业"))
             continue
         if rules.graduation_requires_skill and learner.id not in with_skill:
             report.held_back.append((enrolment.student_number, learner.name, "还没有登记职业技能证书（本区规定毕业须有）"))
@@ -448,8 +529,14 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
         wanted = [clean_text(n) or "" for n in student_numbers]
         query = query.where(Enrolment.student_number.in_(wanted))
     found = session.execute(query).all()
+    revoked = [(c, e) for c, e, _ in found if c.revoked_on is not None]
+    found = [f for f in found if f[0].revoked_on is None]
     if student_numbers:
-        missing = set(wanted) - {e.student_number for _, e, _ in found}
+        valid = {e.student_number for _, e, _ in found}
+        named_revoked = [f"{c.number}（{c.revoked_on} 撤销）" for c, e in revoked if e.student_number not in valid]
+        if named_revoked:
+            raise AdultSchoolError(f"证书 {'、'.join(named_revoked)} 已撤销，不能打印或补发。")
+        missing = set(wanted) - valid
         if missing:
             raise AdultSchoolError(f"这些学籍号没有毕业证书：{'、'.join(sorted(missing))}。")
     printed = {c for c in session.execute(select(CertificatePrint.certificate_id)).scalars()}
@@ -508,7 +595,7 @@ def household_rows(session: Session) -> list[list[object]]:
         for name, id_number, level, number, issued_on in session.execute(
             select(Learner.name, Learner.id_number, Enrolment.level, Certificate.number, Certificate.issued_on)
             .join(Enrolment, Enrolment.id == Certificate.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
-            .order_by(Certificate.number)
+            .where(Certificate.revoked_on.is_(None)).order_by(Certificate.number)
         )
     ]
 
@@ -537,17 +624,19 @@ class CertificateRow:
     number: str
     issued_on: date
     prints: int  # how many times printed (0: not yet)
+    revoked_on: date | None = None
+    revoked_reason: str | None = None
 
 
 def list_certificates(session: Session) -> list[CertificateRow]:
-    """Every certificate with how often it was printed, in number order (one grouped query)."""
+    """Every certificate (revoked ones with when and why) with how often it was printed, in number order."""
     printed = (select(CertificatePrint.certificate_id, func.count().label("n"))
                .group_by(CertificatePrint.certificate_id).subquery())
     return [
-        CertificateRow(number_, name, level.value, cert_number, issued_on, prints)
-        for number_, name, level, cert_number, issued_on, prints in session.execute(
+        CertificateRow(number_, name, level.value, cert_number, issued_on, prints, revoked_on, revoked_reason)
+        for number_, name, level, cert_number, issued_on, prints, revoked_on, revoked_reason in session.execute(
             select(Enrolment.student_number, Learner.name, Enrolment.level, Certificate.number, Certificate.issued_on,
-                   func.coalesce(printed.c.n, 0))
+                   func.coalesce(printed.c.n, 0), Certificate.revoked_on, Certificate.revoked_reason)
             .join(Enrolment, Enrolment.id == Certificate.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
             .outerjoin(printed, printed.c.certificate_id == Certificate.id).order_by(Certificate.number)
         )

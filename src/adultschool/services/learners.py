@@ -80,6 +80,8 @@ def _filtered(query: Select, flt: LearnerFilter) -> Select:
         query = query.where(Enrolment.level == flt.level)
     if flt.status is not None:
         query = query.where(Enrolment.status == flt.status)
+    else:  # a voided registration was a mistake: it is shown only when asked for
+        query = query.where(Enrolment.status != EnrolmentStatus.VOIDED)
     if flt.township_id is not None:
         query = query.where(Enrolment.township_id == flt.township_id)
     text = clean_text(flt.search)

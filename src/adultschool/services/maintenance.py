@@ -155,7 +155,7 @@ def _describe(copy: Path, original: Path) -> BackupPreview:
         if "audit_entries" in tables:
             newest = connection.execute("SELECT max(at) FROM audit_entries").fetchone()[0]
         learners, enrolments, certificates = count("learners"), count("enrolments"), count("certificates")
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
         raise _not_ours(original) from None
     finally:
         connection.close()
@@ -182,7 +182,7 @@ def _stage(file: Path, folder: Path, job: JobContext, *, thorough: bool) -> tupl
     staged = folder / "staged.sqlite3"
     try:
         backups.copy_database(file, staged, progress=lambda done, total: job.report(done, total, "正在读取备份文件……"))
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise AdultSchoolError(f"备份文件 {file} 已损坏，读不出来（{exc}），不能用来恢复。请换一份备份。") from None
     job.report(0, None, "正在检查备份文件是否完好……")
     problem = backups.integrity_check(staged) if thorough else backups.quick_check(staged)
@@ -198,7 +198,7 @@ def _site_code(db_path: Path) -> str | None:
             row = connection.execute("SELECT value FROM site_settings WHERE key = 'site.code'").fetchone()
         finally:
             connection.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):  # a damaged page may be quoted in the message
         return None
     return row[0] if row else None
 
@@ -249,7 +249,7 @@ def back_up_now(db_path: Path | None, out_dir: Path, *, actor: str | None, job: 
         target = out_dir / f"{code}-{stamp}-{number}.sqlite3"
     try:
         backups.copy_database(db_path, target, progress=lambda done, total: job.report(done, total, "正在备份……"))
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise AdultSchoolError(f"数据库 {db_path} 读不出来（{exc}），不能备份：请联系技术支持。") from None
     except OSError as exc:
         raise AdultSchoolError(f"不能写入 {target}（{exc.strerror}）：请检查 U 盘是否插好、空间是否足够、是否写保护。") from None
@@ -281,7 +281,7 @@ def _safety_copy(db_path: Path, damaged: bool, job: JobContext) -> Path:
     if not damaged:
         try:
             return backups.backup_sqlite(db_path, folder, backups.REASON_BEFORE_RESTORE)
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, UnicodeDecodeError):
             log.warning("online backup of %s failed; copying the file as it is", db_path, exc_info=True)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / backups.backup_name(db_path.stem, backups.REASON_DAMAGED, clock.local_now())
@@ -317,7 +317,7 @@ def _write_into(db_path: Path, staged: Path, job: JobContext) -> None:
         finally:
             live.close()
             source.close()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
         # The live file is too damaged for SQLite to write into; we hold the lock, so replace the file itself.
         log.warning("backup API into %s failed; replacing the file", db_path, exc_info=True)
         _remove_sidecars(db_path)

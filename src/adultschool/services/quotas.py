@@ -21,6 +21,7 @@ from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
+    CLOSED_STATUSES,
     CountKind,
     Enrolment,
     EnrolmentStatus,
@@ -100,7 +101,7 @@ def quota_progress(session: Session, *, year: int, month: int, today: date | Non
     township_of: dict[int, int | None] = {}
     for enrolment_id, township_id, status, registered_on in session.execute(
         select(Enrolment.id, Enrolment.township_id, Enrolment.status, Enrolment.registered_on)
-        .where(Enrolment.quota_year == year, Enrolment.status != EnrolmentStatus.WITHDRAWN, Enrolment.registered_on <= last)
+        .where(Enrolment.quota_year == year, Enrolment.status.not_in(CLOSED_STATUSES), Enrolment.registered_on <= last)
     ):
         township_of[enrolment_id] = township_id
         registered[township_id] += 1
@@ -120,7 +121,7 @@ def quota_progress(session: Session, *, year: int, month: int, today: date | Non
     ):
         counts[(township_id, kind)] = int(total or 0)
 
-    enrolled = select(Enrolment.learner_id).where(Enrolment.status != EnrolmentStatus.WITHDRAWN).scalar_subquery()
+    enrolled = select(Enrolment.learner_id).where(Enrolment.status.not_in(CLOSED_STATUSES)).scalar_subquery()
     survey: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for township_id, willingness, has_enrolment in session.execute(
         select(Learner.township_id, Learner.willingness, Learner.id.in_(enrolled))

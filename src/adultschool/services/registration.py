@@ -16,6 +16,7 @@ from adultschool import idcard
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
+    CLOSED_STATUSES,
     Enrolment,
     EnrolmentStatus,
     Gender,
@@ -28,6 +29,7 @@ from adultschool.models import (
 from adultschool.db.bulk import bulk_insert
 from adultschool.models.base import new_uuid
 from adultschool.services import accounts, audit, changes
+from adultschool.services.journal import Journal
 from adultschool.services.site import require_school
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, normalise_phone
@@ -257,7 +259,7 @@ def _open_enrolments(session: Session, learner_ids: Sequence[int]) -> dict[tuple
         chunk = learner_ids[start:start + CHUNK]
         for learner_id, level, number in session.execute(
             select(Enrolment.learner_id, Enrolment.level, Enrolment.student_number).where(
-                Enrolment.learner_id.in_(chunk), Enrolment.status != EnrolmentStatus.WITHDRAWN
+                Enrolment.learner_id.in_(chunk), Enrolment.status.not_in(CLOSED_STATUSES)
             )
         ):
             found[(learner_id, level)] = number
@@ -305,6 +307,17 @@ def student_number(school_code: str, year: int, serial: int) -> str:
     return f"{school_code}-{year}-{serial:05d}"
 
 
+def school_townships(session: Session, school_id: int) -> dict[str, int]:
+    """The townships whose quota this school is responsible for (R8), by name."""
+    return dict(session.execute(select(Township.name, Township.id).where(Township.school_id == school_id)
+                                .order_by(Township.name)).all())
+
+
+def township_of(row: CheckedRegistration, own: dict[str, int]) -> str:
+    """The township a registration counts toward: as given, or the school's only township."""
+    return clean_text(row.source.township) or (next(iter(own)) if len(own) == 1 else "")
+
+
 def _township_ids(session: Session, rows: Iterable[CheckedRegistration]) -> dict[str, int]:
     wanted = {clean_text(r.source.township) for r in rows if clean_text(r.source.township)}
     if not wanted:
@@ -313,10 +326,12 @@ def _township_ids(session: Session, rows: Iterable[CheckedRegistration]) -> dict
 
 
 def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: str, job: JobContext | None = None,
-             source: str = "手工登记", row_sources: Sequence[str] | None = None) -> RegistrationBatch:
+             source: str = "手工登记", row_sources: Sequence[str] | None = None,
+             journal: Journal | None = None) -> RegistrationBatch:
     """Registers every row that passes `check` and `conflicts`; the rest come back as Rejected.
 
-    `source` names the batch in the audit log; `row_sources` (one per row) is kept on each enrolment.
+    `source` names the batch in the audit log; `row_sources` (one per row) is kept on each enrolment; `journal`
+    notes the details of people already known that this batch changed (an import's way back).
 
     Bulk and set-based: a few queries per 500 rows, whatever the batch size. The caller owns the transaction.
     """
@@ -325,12 +340,18 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     site = require_school(session)
     batch = RegistrationBatch()
     townships = _township_ids(session, rows)
+    own = school_townships(session, site.school_id)
+    if len(own) == 1:
+        townships.update(own)
     candidates: list[tuple[int, CheckedRegistration]] = []
     for index, row in enumerate(rows):
         problems = list(row.errors)
         township = clean_text(row.source.township)
         if township and township not in townships:
             problems.append(Problem("township", f"没有名为“{township}”的街道/镇，请先在设置里添加。"))
+        elif not township and len(own) > 1:
+            problems.append(Problem("township", f"没有填写街道/镇：本校负责 {len(own)} 个街道/镇（{'、'.join(own)}），"
+                                                "请写明这次报名计入哪一个的任务数（导入名单时也可用“街道/镇”列或 --township 指定）。"))
         if problems:
             batch.rejected.append(Rejected(index, tuple(problems)))
         else:
@@ -366,7 +387,7 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     new_people = [(i, r) for i, r in accepted if r.id_number not in people]
     known = [(i, r) for i, r in accepted if r.id_number in people]
     # db.bulk: the ORM's unit of work, or even Core's per-row parameter building, costs more than SQLite here.
-    person_values = [_person_values(r, townships) for _, r in new_people]
+    person_values = [_person_values(r, townships, own) for _, r in new_people]
     for start in range(0, len(person_values), 2000):
         chunk = person_values[start:start + 2000]
         bulk_insert(session, Learner.__table__, chunk)
@@ -376,11 +397,13 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     changed_before: dict[str, dict] = {}
     changed_after: dict[str, dict] = {}
     for _, row in known:
-        given = {k: v for k, v in _person_values(row, townships).items() if v is not None and k not in ("id_number",)}
+        given = {k: v for k, v in _person_values(row, townships, own).items() if v is not None and k not in ("id_number",)}
         person = people[row.id_number]
         old, new = changes.diff(details_before.get(person.id, {}), given)
         if new:
             changed_before[person.uuid], changed_after[person.uuid] = old, new
+        if journal is not None:
+            journal.change("learners", person.uuid, {k: details_before.get(person.id, {}).get(k) for k in given}, given)
         session.execute(
             update(Learner).where(Learner.id == people[row.id_number].id)
             .values(**given, version=Learner.version + 1), execution_options={"synchronize_session": False}
@@ -403,7 +426,7 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
                 "registered_on": row.source.registered_on,
                 "learning_mode": row.learning_mode,
                 "status": EnrolmentStatus.ACTIVE,
-                "township_id": townships.get(clean_text(row.source.township) or ""),
+                "township_id": townships.get(township_of(row, own)),
                 "quota_year": row.quota_year,
             })
     for start in range(0, len(enrolment_values), 2000):
@@ -427,7 +450,7 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     return batch
 
 
-def _person_values(row: CheckedRegistration, townships: dict[str, int]) -> dict:
+def _person_values(row: CheckedRegistration, townships: dict[str, int], own: dict[str, int]) -> dict:
     source = row.source
     return {
         "name": row.name,
@@ -441,7 +464,7 @@ def _person_values(row: CheckedRegistration, townships: dict[str, int]) -> dict:
         "job": clean_text(source.job),
         "household_location": clean_text(source.household_location),
         "is_migrant": source.is_migrant,
-        "township_id": townships.get(clean_text(source.township) or ""),
+        "township_id": townships.get(township_of(row, own)),
     }
 
 

@@ -14,6 +14,7 @@ from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, School
 from adultschool.services import accounts, registration
+from adultschool.services.journal import Journal
 from adultschool.services.registration import CheckedRegistration, RegistrationInput
 from adultschool.services.rules import load_rules
 from adultschool.services.site import find_township, require_school
@@ -87,9 +88,10 @@ def import_roster(
         row_numbers.append(row_number)
 
     savepoint = session.begin_nested() if dry_run else None
+    journal = Journal(session, "roster", report.file, [Learner.__table__, Enrolment.__table__])
     batch = registration.register(
         session, checked, actor=actor, job=job, source=f"名单导入（{report.file}）",
-        row_sources=[f"名单导入：{report.file} 第 {n} 行"[:200] for n in row_numbers],
+        row_sources=[f"名单导入：{report.file} 第 {n} 行"[:200] for n in row_numbers], journal=journal,
     )
     for rejected in batch.rejected:
         row_number = row_numbers[rejected.index]
@@ -100,6 +102,8 @@ def import_roster(
     report.imported = len(batch.registered)
     if savepoint is not None:
         savepoint.rollback()
+    else:
+        report.batch_id = journal.finish(session, actor=actor, summary=f"登记 {report.imported} 人")
     return report
 
 

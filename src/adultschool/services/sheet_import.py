@@ -34,6 +34,7 @@ class ImportReport:
     warnings: list[RowProblem] = field(default_factory=list)
     rejected_cells: dict[int, tuple[object, ...]] = field(default_factory=dict)
     registered: list = field(default_factory=list)  # roster import: services.registration.Registered
+    batch_id: int | None = None  # the import batch (services.imports) that can undo this import
 
     @property
     def rejected_rows(self) -> list[int]:

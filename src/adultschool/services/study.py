@@ -19,6 +19,7 @@ from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Attendance, Enrolment, EnrolmentStatus, Learner, Level, StudyRecord, StudyTotal, Video
 from adultschool.services import accounts, audit
+from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
@@ -126,8 +127,9 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
                            Level(kind), video[:200], minutes, length))
 
     savepoint = session.begin_nested() if dry_run else None
+    journal = Journal(session, "study", report.file, [Video.__table__, StudyRecord.__table__])
     enrolments = _open_enrolments_by_person(session, sorted({r.id_number for r in parsed}))
-    videos, relengthened = _videos(session, parsed)
+    videos, relengthened = _videos(session, parsed, journal)
     best: dict[tuple[int, int], float] = {}
     for row in parsed:
         found = enrolments.get(row.id_number)
@@ -146,7 +148,7 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
         best[key] = max(best.get(key, 0.0), row.minutes)
     rejected_rows = {p.row for p in report.rejected}
     report.imported = sum(1 for r in parsed if r.number not in rejected_rows)
-    changed = _merge_records(session, best)
+    changed = _merge_records(session, best, journal)
     report.updated = len(changed)
     refresh_totals(session, changed | _enrolments_watching(session, relengthened))
     report.rejected.sort(key=lambda p: p.row)
@@ -154,6 +156,8 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
                  summary=f"学习记录导入（{report.file}）：{report.imported} 行，{len(changed)} 名学员的学时有变化")
     if savepoint is not None:
         savepoint.rollback()
+    else:
+        report.batch_id = journal.finish(session, actor=actor, summary=f"{report.imported} 行学习记录")
     return report
 
 
@@ -172,7 +176,7 @@ def _open_enrolments_by_person(session: Session, id_numbers: list[str]) -> dict[
     return found
 
 
-def _videos(session: Session, rows: list[_Row]) -> tuple[dict[tuple[str, str], int], set[int]]:
+def _videos(session: Session, rows: list[_Row], journal: Journal) -> tuple[dict[tuple[str, str], int], set[int]]:
     """(course, video) → id, creating the videos not seen before; a length given in the file is recorded.
 
     Also returns the ids of known videos whose length changed, since their capped minutes change too.
@@ -181,7 +185,8 @@ def _videos(session: Session, rows: list[_Row]) -> tuple[dict[tuple[str, str], i
     for row in rows:
         known = wanted.get((row.course, row.video))
         wanted[(row.course, row.video)] = row.length if known is None else known
-    existing = {(c, k): (i, length) for i, c, k, length in session.execute(select(Video.id, Video.course, Video.key, Video.length_minutes))}
+    existing = {(c, k): (i, length, u) for i, c, k, length, u in session.execute(
+        select(Video.id, Video.course, Video.key, Video.length_minutes, Video.uuid))}
     new = [{"course": c, "key": k, "length_minutes": length}
            for (c, k), length in wanted.items() if (c, k) not in existing]
     if new:
@@ -190,6 +195,7 @@ def _videos(session: Session, rows: list[_Row]) -> tuple[dict[tuple[str, str], i
     for (c, k), length in wanted.items():
         if (c, k) in existing and length is not None and existing[(c, k)][1] != length:
             video_id = existing[(c, k)][0]
+            journal.change("videos", existing[(c, k)][2], {"length_minutes": existing[(c, k)][1]}, {"length_minutes": length})
             session.execute(update(Video).where(Video.id == video_id).values(length_minutes=length, version=Video.version + 1),
                             execution_options={"synchronize_session": False})
             relengthened.add(video_id)
@@ -205,18 +211,18 @@ def _enrolments_watching(session: Session, video_ids: set[int]) -> set[int]:
     return found
 
 
-def _merge_records(session: Session, best: dict[tuple[int, int], float]) -> set[int]:
+def _merge_records(session: Session, best: dict[tuple[int, int], float], journal: Journal) -> set[int]:
     """Inserts new (enrolment, video) records and raises smaller ones; returns the enrolments whose minutes changed."""
     if not best:
         return set()
     enrolment_ids = sorted({e for e, _ in best})
-    existing: dict[tuple[int, int], tuple[int, float]] = {}
+    existing: dict[tuple[int, int], tuple[int, float, str]] = {}
     for start in range(0, len(enrolment_ids), CHUNK):
-        for record_id, e, v, minutes in session.execute(
-            select(StudyRecord.id, StudyRecord.enrolment_id, StudyRecord.video_id, StudyRecord.minutes)
+        for record_id, e, v, minutes, uuid in session.execute(
+            select(StudyRecord.id, StudyRecord.enrolment_id, StudyRecord.video_id, StudyRecord.minutes, StudyRecord.uuid)
             .where(StudyRecord.enrolment_id.in_(enrolment_ids[start:start + CHUNK]))
         ):
-            existing[(e, v)] = (record_id, minutes)
+            existing[(e, v)] = (record_id, minutes, uuid)
     new_rows, raised, changed = [], [], set()
     for (e, v), minutes in best.items():
         old = existing.get((e, v))
@@ -225,6 +231,7 @@ def _merge_records(session: Session, best: dict[tuple[int, int], float]) -> set[
             changed.add(e)
         elif minutes > old[1]:
             raised.append({"record_id": old[0], "minutes": minutes})
+            journal.change("study_records", old[2], {"minutes": old[1]}, {"minutes": minutes})
             changed.add(e)
     bulk_insert(session, StudyRecord.__table__, new_rows)
     if raised:

@@ -17,6 +17,7 @@ from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, Gender, Learner, Township, Willingness
 from adultschool.services import accounts, audit, changes
+from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, RegistrationInput, mask_name
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report, yes_no
 from adultschool.services.site import find_township
@@ -113,6 +114,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
         rows.append({"_row": number, "_cells": cells, **row})
 
     savepoint = session.begin_nested() if dry_run else None
+    journal = Journal(session, "survey", report.file, [Learner.__table__])
     known: dict[str, tuple[int, str]] = {}
     ids = [r["id_number"] for r in rows]
     for start in range(0, len(ids), CHUNK):
@@ -140,6 +142,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
         if new:
             key = details_before[learner_id]["uuid"]
             changed_before[key], changed_after[key] = old, new
+            journal.change("learners", key, {k: details_before[learner_id].get(k) for k in given}, given)
         session.execute(update(Learner).where(Learner.id == learner_id).values(**given, version=Learner.version + 1),
                         execution_options={"synchronize_session": False})
         report.updated += 1
@@ -153,6 +156,9 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
                  after={"learners": changed_after} if changed_after else None)
     if savepoint is not None:
         savepoint.rollback()
+    else:
+        report.batch_id = journal.finish(session, actor=actor,
+                                         summary=f"新增 {report.imported} 人，更新 {report.updated} 人")
     return report
 
 

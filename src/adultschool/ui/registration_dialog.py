@@ -90,10 +90,12 @@ class RegistrationDialog(QDialog):
         self.phone_edit = QLineEdit()
         self.phone_edit.setMaxLength(30)
         self.phone_edit.setPlaceholderText("手机或固定电话")
+        # A school serving one township counts every registration toward it; with several the clerk must choose.
         self.township_combo = QComboBox()
-        self.township_combo.addItem(NO_CHOICE, None)
+        self.township_combo.setPlaceholderText("请选择")
         for township in townships:
             self.township_combo.addItem(township.name, township.name)
+        self.township_combo.setCurrentIndex(0 if len(townships) == 1 else -1)
         self.mode_combo = QComboBox()
         self.mode_combo.addItem(NO_CHOICE, None)
         for mode in LearningMode:
@@ -242,7 +244,7 @@ class RegistrationDialog(QDialog):
             self.level_combo.setCurrentIndex(level_index)
             self.date_edit.setDate(to_qdate(data.registered_on))
             self.phone_edit.setText(data.phone or "")
-            self._select_text(self.township_combo, data.township)
+            self._select_text(self.township_combo, data.township, empty=0 if self.township_combo.count() == 1 else -1)
             self._select_text(self.mode_combo, data.learning_mode)
             self.education_combo.setEditText(data.education or "")
             self.employer_edit.setText(data.employer or "")
@@ -259,9 +261,10 @@ class RegistrationDialog(QDialog):
         self.revalidate()
 
     @staticmethod
-    def _select_text(combo: QComboBox, text: str | None) -> None:
+    def _select_text(combo: QComboBox, text: str | None, *, empty: int = 0) -> None:
+        """Selects the item of that text; with none given, the item `empty` (-1: nothing chosen, never a guess)."""
         if not text:
-            combo.setCurrentIndex(0)
+            combo.setCurrentIndex(empty)
             return
         index = combo.findText(text.strip())
         if index < 0:  # keep what the source said, so the check can name it

@@ -1,4 +1,4 @@
-"""ways back: withdrawal and void of enrolments, revoked certificates, import batches, tombstones; quota year by calendar
+"""ways back: withdrawal and void of enrolments, revoked certificates (a retake may earn a new one), import batches, tombstones; quota year by calendar
 
 Revision ID: 0007
 Revises: 0006
@@ -66,6 +66,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('revoked_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('revoked_reason', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('revoked_by', sa.String(length=100), nullable=True))
+        # After a revocation a retake may earn a new certificate: one enrolment, several numbers over time.
+        batch_op.drop_constraint('uq_certificates_enrolment_id', type_='unique')
+        batch_op.create_index(batch_op.f('ix_certificates_enrolment_id'), ['enrolment_id'], unique=False)
 
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status_changed_on', sa.Date(), nullable=True))
@@ -97,6 +100,8 @@ def downgrade() -> None:
         batch_op.drop_column('status_changed_on')
 
     with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_certificates_enrolment_id'))
+        batch_op.create_unique_constraint('uq_certificates_enrolment_id', ['enrolment_id'])
         batch_op.drop_column('revoked_by')
         batch_op.drop_column('revoked_reason')
         batch_op.drop_column('revoked_on')

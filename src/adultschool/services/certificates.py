@@ -1,0 +1,152 @@
+"""Revoking a certificate and checking one: a revoked certificate keeps its number (never reused) and lists, prints
+and verifies as revoked; a reprint (补发) of it is refused.
+
+A certificate is revoked by hand (`certificates revoke NUMBER --reason`) or when a corrected score fails a course the
+graduation rested on (services.exams). Each check of a certificate is audited: who checked, when, and the answer.
+"""
+from __future__ import annotations
+
+import enum
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adultschool import clock, idcard
+from adultschool.errors import AdultSchoolError
+from adultschool.models import Certificate, Enrolment, EnrolmentStatus, Learner
+from adultschool.services import accounts, audit
+from adultschool.textnorm import clean_text
+
+QR_PREFIX = "ASCERT"
+
+
+@dataclass(frozen=True)
+class Revoked:
+    number: str
+    student_number: str
+    name: str
+    revoked_on: date
+    reason: str
+
+
+def revoke_for_enrolment(session: Session, enrolment: Enrolment, *, reason: str, actor: str, today: date) -> str | None:
+    """Revokes the enrolment's valid certificate, if it has one (in the caller's transaction); returns its number."""
+    certificate = session.execute(select(Certificate).where(Certificate.enrolment_id == enrolment.id,
+                                                            Certificate.revoked_on.is_(None))).scalar()
+    if certificate is None:
+        return None
+    _revoke(session, certificate, enrolment, reason=reason, actor=actor, today=today)
+    return certificate.number
+
+
+def _revoke(session: Session, certificate: Certificate, enrolment: Enrolment, *, reason: str, actor: str,
+            today: date) -> None:
+    certificate.revoked_on, certificate.revoked_reason, certificate.revoked_by = today, reason[:2000], actor
+    learner = session.get(Learner, enrolment.learner_id)
+    session.flush()
+    audit.record(session, actor=actor, action="certificate.revoke", entity="certificates", entity_uuid=certificate.uuid,
+                 summary=f"撤销毕业证书 {certificate.number}（{learner.name}，{enrolment.student_number}）：{reason}",
+                 before={"证书": certificate.number, "状态": "有效"},
+                 after={"证书": certificate.number, "状态": "已撤销", "原因": reason})
+
+
+def revoke(session: Session, number: str, *, reason: str, actor: str, today: date | None = None) -> Revoked:
+    """By hand: the certificate is void from today (a forged record, a graduation in error). The enrolment goes back
+    to 考试通过 or 在读; a new certificate needs a passing result after the revocation."""
+    accounts.require(session, actor, accounts.Permission.EXAMS)
+    text = clean_text(reason)
+    if not text:
+        raise AdultSchoolError("撤销证书必须写明原因。", field="reason")
+    number = clean_text(number) or ""
+    found = session.execute(select(Certificate, Enrolment, Learner).join(Enrolment, Enrolment.id == Certificate.enrolment_id)
+                            .join(Learner, Learner.id == Enrolment.learner_id).where(Certificate.number == number)).first()
+    if found is None:
+        raise AdultSchoolError(f"没有编号为“{number}”的毕业证书。", field="number")
+    certificate, enrolment, learner = found
+    if certificate.revoked_on is not None:
+        raise AdultSchoolError(f"证书 {number} 已于 {certificate.revoked_on} 撤销（{certificate.revoked_reason}）。")
+    today = today or clock.today()
+    _revoke(session, certificate, enrolment, reason=text, actor=actor, today=today)
+    if enrolment.status is EnrolmentStatus.GRADUATED:
+        enrolment.status = EnrolmentStatus.PASSED
+        session.flush()
+    return Revoked(number, enrolment.student_number, learner.name, today, text)
+
+
+# --- checking a certificate ------------------------------------------------------------------------------------------
+
+
+class Verdict(str, enum.Enum):
+    GENUINE = "genuine"
+    REVOKED = "revoked"
+    REPLACED = "replaced"  # revoked, and a newer certificate of the same enrolment is the valid one
+    UNKNOWN = "unknown"
+    MISMATCH = "mismatch"
+
+
+@dataclass(frozen=True)
+class Verification:
+    verdict: Verdict
+    number: str
+    message: str  # Chinese, for the person at the counter
+    name: str | None = None  # to compare with the paper
+    id_number: str | None = None  # masked
+    level: str | None = None
+    issued_on: date | None = None
+
+    @property
+    def genuine(self) -> bool:
+        return self.verdict is Verdict.GENUINE
+
+
+_TYPED = re.compile(r"^\s*(\S+?)[\s|,，；;]+([A-Za-z2-7]{8})\s*$")
+
+
+def parse_check_text(text: str) -> tuple[str, str]:
+    """The certificate number and check code from a scanned QR code (ASCERT|number|code) or typed as `number code`."""
+    value = (clean_text(text) or "").strip()
+    if value.upper().startswith(QR_PREFIX + "|"):
+        parts = value.split("|")
+        if len(parts) == 3 and parts[1] and parts[2]:
+            return parts[1].strip(), parts[2].strip().upper()
+    else:
+        match = _TYPED.match(value)
+        if match:
+            return match.group(1), match.group(2).upper()
+    raise AdultSchoolError("看不懂这段内容：请扫描证书上的二维码，或输入“证书编号 查验码”（如 330206-01-BY2026-0001 ABCD2345）。")
+
+
+def verify(session: Session, text: str, *, actor: str) -> Verification:
+    """Checks a certificate against this database: genuine, revoked (and whether a newer one replaced it), unknown, or
+    a check code that does not match. Every check is audited."""
+    accounts.require(session, actor, accounts.Permission.VIEW_LEARNERS)
+    number, code = parse_check_text(text)
+    found = session.execute(select(Certificate, Enrolment, Learner).join(Enrolment, Enrolment.id == Certificate.enrolment_id)
+                            .join(Learner, Learner.id == Enrolment.learner_id).where(Certificate.number == number)).first()
+    if found is None:
+        result = Verification(Verdict.UNKNOWN, number, f"本库没有编号为 {number} 的毕业证书：可能是伪造的，或由别的学校颁发。")
+    else:
+        certificate, enrolment, learner = found
+        shown = dict(name=learner.name, id_number=idcard.mask(learner.id_number), level=enrolment.level.label,
+                     issued_on=certificate.issued_on)
+        if not hmac.compare_digest(certificate.check_code.upper(), code):
+            result = Verification(Verdict.MISMATCH, number, f"证书编号 {number} 存在，但查验码不符：这张证书可能被改动过或是伪造的。")
+        elif certificate.revoked_on is not None:
+            newer = session.execute(select(Certificate.number).where(
+                Certificate.enrolment_id == enrolment.id, Certificate.revoked_on.is_(None))).scalar()
+            if newer:
+                result = Verification(Verdict.REPLACED, number, f"证书 {number} 已于 {certificate.revoked_on} 撤销"
+                                      f"（{certificate.revoked_reason}），现有效的是 {newer}。", **shown)
+            else:
+                result = Verification(Verdict.REVOKED, number, f"证书 {number} 已于 {certificate.revoked_on} 撤销，"
+                                      f"原因：{certificate.revoked_reason}。", **shown)
+        else:
+            result = Verification(Verdict.GENUINE, number, f"证书 {number} 真实有效：{learner.name}，"
+                                  f"{enrolment.level.label}，{certificate.issued_on:%Y年%m月%d日}颁发。", **shown)
+    audit.record(session, actor=actor, action="certificate.verify", entity="certificates",
+                 summary=f"查验证书 {number}：{result.verdict.value}", after={"number": number, "verdict": result.verdict.value})
+    return result

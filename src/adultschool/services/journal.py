@@ -1,0 +1,79 @@
+"""What one import writes, row by row, kept so the import can be undone (services.imports).
+
+An import service opens a `Journal` before it writes: rows inserted into the journal's tables are found afterwards by
+id (the write lock keeps other writers out of the transaction), and each row it changes is noted with its values before
+and after. `Journal.finish` stores the batch. Values are kept as JSON the way rows travel (services.travel codecs).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import Session
+
+from adultschool.db.bulk import bulk_insert
+from adultschool.models import ImportBatch, ImportBatchItem
+from adultschool.services.travel import SPEC_BY_NAME
+
+
+def encode_values(table_name: str, values: dict[str, Any]) -> str:
+    codecs = {c.name: c for c in SPEC_BY_NAME[table_name].codecs}
+    out = {}
+    for name, value in values.items():
+        codec = codecs[name]
+        out[name] = codec.to_json(value) if codec.to_json is not None and value is not None else value
+    return json.dumps(out, ensure_ascii=False, sort_keys=True)
+
+
+def decode_values(table_name: str, text: str) -> dict[str, Any]:
+    codecs = {c.name: c for c in SPEC_BY_NAME[table_name].codecs}
+    out = {}
+    for name, value in json.loads(text).items():
+        codec = codecs[name]
+        out[name] = codec.from_json(value) if codec.from_json is not None and value is not None else value
+    return out
+
+
+def plain(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+class Journal:
+    """What one import adds and changes; see the module docstring."""
+
+    def __init__(self, session: Session, kind: str, file: str, tables: Sequence[Table]):
+        self.kind, self.file = kind, file
+        self.tables = tuple(tables)
+        self.since = {t.name: session.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one() for t in tables}
+        self.changes: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def change(self, table_name: str, uuid: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """A row the import changed: the first `before` is kept, the last `after` wins."""
+        key = (table_name, uuid)
+        if key in self.changes:
+            first, _ = self.changes[key]
+            self.changes[key] = ({**before, **first}, {**self.changes[key][1], **after})
+        else:
+            self.changes[key] = (dict(before), dict(after))
+
+    def finish(self, session: Session, *, actor: str, summary: str) -> int | None:
+        """Stores the batch (nothing when the import added and changed nothing); returns its number."""
+        inserted: list[tuple[str, str]] = []
+        for table in self.tables:
+            inserted += [(table.name, u) for u in session.execute(
+                select(table.c.uuid).where(table.c.id > self.since[table.name]).order_by(table.c.id)).scalars()]
+        new = set(inserted)
+        changed = [(t, u, b, a) for (t, u), (b, a) in self.changes.items()
+                   if (t, u) not in new and {k: plain(v) for k, v in b.items()} != {k: plain(v) for k, v in a.items()}]
+        if not inserted and not changed:
+            return None
+        batch = ImportBatch(kind=self.kind, file=self.file[:300], rows=len(inserted) + len(changed), actor=actor,
+                            summary=summary)
+        session.add(batch)
+        session.flush()
+        items = [{"batch_id": batch.id, "table_name": t, "row_uuid": u, "before": None, "after": None} for t, u in inserted]
+        items += [{"batch_id": batch.id, "table_name": t, "row_uuid": u, "before": encode_values(t, b), "after": encode_values(t, a)}
+                  for t, u, b, a in changed]
+        bulk_insert(session, ImportBatchItem.__table__, items)
+        return batch.id
