@@ -119,3 +119,21 @@ def test_a_file_that_is_not_sqlite_is_refused_with_a_clear_message(tmp_path):
     path.write_bytes(b"PK\x03\x04 this is a zip, not a database" * 100)
     with pytest.raises(AdultSchoolError, match="不是本程序的数据库"):
         open_database(path)
+
+
+def test_upgrading_counts_each_registration_toward_its_calendar_year_and_sends_the_change(tmp_path, private_data_dir):
+    old = tmp_path / "old.sqlite3"
+    shutil.copy(FIXTURES / "db-0001.sqlite3", old)
+    raw = sqlite3.connect(old)
+    before = dict((u, (q, v)) for u, q, v in raw.execute("SELECT uuid, quota_year, version FROM enrolments"))
+    raw.close()
+    db = open_database(old)
+    with read_session(db.engine) as session:
+        after = {u: (day, q, v) for u, day, q, v in session.execute(
+            select(Enrolment.uuid, Enrolment.registered_on, Enrolment.quota_year, Enrolment.version))}
+    db.close()
+    assert all(q == day.year for day, q, _ in after.values())
+    moved = [u for u, (q, _) in before.items() if q != after[u][0].year]
+    assert len(moved) == 39  # registered after 31 March 2026, counted toward 2027 by the old rule
+    assert all(after[u][2] == before[u][1] + 1 for u in moved)  # a new version: the next package carries it
+    assert all(after[u][2] == before[u][1] for u in before if u not in moved)

@@ -7,13 +7,13 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from adultschool.db import read_session, unit_of_work
+from adultschool.db import open_database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import RecordingJob
 from adultschool.models import Enrolment, Learner
 from adultschool.services import roster
 from adultschool.services.sheet_import import save_rejected
-from factories import make_id, r13_row, write_roster
+from factories import R13_HEADERS, make_id, r13_row, write_roster
 
 pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (tests/conftest.py)
 
@@ -170,3 +170,47 @@ def test_survey_prospect_becomes_a_learner_when_the_same_id_arrives_in_a_roster(
         assert learner.surveyed_on == date(2026, 2, 1)
         assert len(learner.enrolments) == 1
         assert survey.list_prospects(session) == []
+
+
+def test_a_date_and_employer_merged_over_several_rows_reach_every_row_and_are_named(school_db, tmp_path):
+    headers = [*R13_HEADERS, "报名日期"]
+    rows = [r13_row(i, name, make_id(date(1980 + i, 1, 5), serial=i), address="宁波富邦精业铝业有限公司" if i == 1 else None)
+            + (["2026-09-01"] if i == 1 else [None]) for i, name in enumerate(["甲", "乙", "丙", "丁", "戊"], start=1)]
+    path = write_roster(tmp_path / "合并.xlsx", rows, headers=headers)
+    book = openpyxl.load_workbook(path)
+    book.active.merge_cells("F4:F8")  # 工作单位或家庭地址, written once for the five rows
+    book.active.merge_cells("I4:I8")  # 报名日期
+    book.save(path)
+    report = run_import(school_db, path)
+    assert (report.imported, report.rejected) == (5, [])
+    with read_session(school_db.engine) as session:
+        rows = session.execute(select(Enrolment.registered_on, Learner.address).join(Learner)
+                               .order_by(Enrolment.student_number)).all()
+    assert rows == [(date(2026, 9, 1), "宁波富邦精业铝业有限公司")] * 5  # never the default date, never blank
+    merged = [w for w in report.warnings if "合并单元格" in w.reason]
+    assert [(w.row, w.column) for w in merged] == [(5, "工作单位或家庭地址"), (5, "报名日期")]
+    assert "第 4–8 行" in merged[1].reason
+
+
+def test_a_school_with_two_townships_refuses_rows_without_one_naming_the_row(school_db, tmp_path):
+    path = write_roster(tmp_path / "r.xlsx", [r13_row(1, "陈堃", make_id(date(1990, 1, 5), serial=1))])
+    with unit_of_work(school_db.engine) as session:
+        report = roster.import_roster(session, path, registered_on=REGISTERED_ON, actor="tester")
+    assert report.imported == 0
+    [problem] = report.rejected
+    assert problem.row == 4 and problem.column == "街道/镇" and "大碶街道、新碶街道" in problem.reason
+
+
+def test_a_school_with_one_township_counts_every_registration_toward_it(fresh_db, tmp_path):
+    from adultschool.models import SiteKind, Township
+    from adultschool.services import site
+
+    database = open_database(fresh_db("one"), create=True)
+    with unit_of_work(database.engine) as session:
+        site.initialise(session, kind=SiteKind.SCHOOL, code="330206-03", name="柴桥成校", townships=["柴桥街道"], actor="t")
+    path = write_roster(tmp_path / "r.xlsx", [r13_row(1, "陈堃", make_id(date(1990, 1, 5), serial=1))])
+    with unit_of_work(database.engine) as session:
+        assert roster.import_roster(session, path, registered_on=REGISTERED_ON, actor="t").imported == 1
+    with read_session(database.engine) as session:
+        assert session.execute(select(Township.name).join(Enrolment, Enrolment.township_id == Township.id)).scalar_one() == "柴桥街道"
+    database.close()

@@ -440,7 +440,7 @@ def graduate(session: Session, as_of: date, *, actor: str, today: date | None = 
         missing = [c for c in courses if c not in passed.get(enrolment.id, set())]
         if missing:
             continue
-        if enrolment.id in revoked_on and not any(revoked_on[enrolment.id] < day <= as_of
+        if enrolment.id in revoked_on and not any(revoked_on[enrolment.id] <= day <= as_of
                                                   for c in courses for day in days[c]):
             report.held_back.append((enrolment.student_number, learner.name,
                                      f"证书已于 {revoked_on[enrolment.id]} 撤销：要在撤销之后有新的合格成绩（重考）才能再次毕业"))

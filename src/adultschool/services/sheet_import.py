@@ -98,10 +98,34 @@ def data_rows(sheet: Sheet, header: HeaderMatch) -> Iterator[tuple[int, tuple[ob
             yield number, cells
 
 
+def fill_merged(sheet: Sheet, header: HeaderMatch, report: ImportReport) -> Sheet:
+    """A range merged over several data rows (报名日期 or 工作单位 written once for rows 4–8) gives its value to every
+    row it covers, as the clerk who merged it meant; each such range is named in the report's warnings."""
+    ranges = [r for r in sheet.merged if r[2] > r[0] and r[0] > header.row]
+    if not ranges:
+        return sheet
+    rows = list(sheet.rows)
+    labels = {index: header.labels[name] for name, index in header.columns.items() if name in header.labels}
+    for top, left, bottom, _right in ranges:
+        source = sheet.rows[top - 1] if top - 1 < len(sheet.rows) else ()
+        value = source[left - 1] if left - 1 < len(source) else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        for number in range(top + 1, min(bottom, len(rows)) + 1):
+            cells = list(rows[number - 1])
+            cells += [None] * (left - len(cells))
+            cells[left - 1] = value
+            rows[number - 1] = tuple(cells)
+        column = labels.get(left - 1) or f"第 {left} 列"
+        report.warnings.append(RowProblem(top + 1, column, f"第 {top}–{bottom} 行的“{column}”是合并单元格：各行都按第 {top} 行的值填入。"))
+    return Sheet(sheet.name, rows, sheet.merged)
+
+
 def rows_with_progress(sheet: Sheet, header: HeaderMatch, report: ImportReport, job: JobContext, text: str,
                        every: int = 1000) -> Iterator[tuple[int, tuple[object, ...]]]:
-    """The data rows (counted into the report), with progress every `every` rows and at the end; cancel between rows."""
-    rows = list(data_rows(sheet, header))
+    """The data rows (counted into the report; merged ranges filled in, see `fill_merged`), with progress every `every`
+    rows and at the end; cancel between rows."""
+    rows = list(data_rows(fill_merged(sheet, header, report), header))
     report.rows_read = len(rows)
     for done, row in enumerate(rows, start=1):
         if done % every == 0:

@@ -5,6 +5,7 @@ Owns the checks a foreign file must pass before openpyxl parses it, and the one 
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 from defusedxml import DefusedXmlException
+from openpyxl.utils import column_index_from_string
 from openpyxl.utils.exceptions import InvalidFileException
 
 from adultschool.errors import AdultSchoolError
@@ -54,10 +56,14 @@ _BROKEN_WORKBOOK_ERRORS: tuple[type[BaseException], ...] = (
 
 @dataclass
 class Sheet:
-    """One worksheet: rows[0] is sheet row 1; rows may be ragged; trailing empty rows are dropped."""
+    """One worksheet: rows[0] is sheet row 1; rows may be ragged; trailing empty rows are dropped.
+
+    `merged` lists the merged ranges as (first row, first column, last row, last column), 1-based: the value stands
+    in the first cell only, as Excel stores it; what a range means for an import is the import's to say."""
 
     name: str
     rows: list[tuple[object, ...]]
+    merged: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def _display_name(path: str | os.PathLike[str]) -> str:
@@ -162,7 +168,7 @@ def read_sheets(path: str | os.PathLike[str], *, job: JobContext | None = None) 
                             job.check_cancelled()
                     while rows and _is_empty(rows[-1]):
                         rows.pop()
-                    sheets.append(Sheet(name=worksheet.title, rows=rows))
+                    sheets.append(Sheet(name=worksheet.title, rows=rows, merged=_merged_ranges(worksheet)))
             finally:
                 workbook.close()
     except AdultSchoolError:
@@ -173,6 +179,33 @@ def read_sheets(path: str | os.PathLike[str], *, job: JobContext | None = None) 
             "文件已损坏或不是 Excel 工作簿。请用 Excel 或 WPS 打开它，确认内容正常后“另存为”一个新的 .xlsx 再导入。",
         ) from exc
     return sheets
+
+
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
+_MAX_MERGES = 100_000
+
+
+def _merged_ranges(worksheet) -> tuple[tuple[int, int, int, int], ...]:  # noqa: ANN001 - a read-only worksheet
+    """The sheet's <mergeCell ref="B4:B8"/> ranges. openpyxl's read-only mode does not report them, so the part is
+    scanned once more, in chunks (it already passed the zip checks)."""
+    found: list[tuple[int, int, int, int]] = []
+    tail = b""
+    with worksheet._get_source() as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            if b"mergeCell" in data:
+                end = data.rfind(b"<")  # a tag cut at the chunk's end is read with the next chunk
+                for match in _MERGE_CELL.finditer(data, 0, end if end > 0 else len(data)):
+                    first_col, first_row, last_col, last_row = match.groups()
+                    top, left = int(first_row), column_index_from_string(first_col.decode())
+                    bottom = int(last_row) if last_row else top
+                    right = column_index_from_string(last_col.decode()) if last_col else left
+                    found.append((min(top, bottom), min(left, right), max(top, bottom), max(left, right)))
+                    if len(found) > _MAX_MERGES:
+                        return tuple(found)
+                data = data[end:] if end > 0 else b""
+            tail = data[-4096:]
+    return tuple(sorted(set(found)))
 
 
 def _trim_row(values: tuple[object, ...]) -> tuple[object, ...]:
