@@ -54,7 +54,7 @@ def test_graduates_certificates_are_listed_not_yet_printed(page, graduates):
     year = TODAY.year
     rows = table(page)
     assert [row[0] for row in rows] == sorted(graduates)
-    assert rows[0][1:] == [graduates[sorted(graduates)[0]], "高中", f"330206-01-BY{year}-0001", TODAY.isoformat(), "0"]
+    assert rows[0][1:] == [graduates[sorted(graduates)[0]], "高中", f"330206-01-BY{year}-0001", TODAY.isoformat(), "0", "有效"]
     assert page.count_label.text() == "共 3 张，未打印 3 张"
     assert page.print_button.isEnabled() and not page.reprint_button.isEnabled()
 

@@ -32,12 +32,23 @@ from adultschool.services import exams
 from adultschool.services.exams import CertificateRow
 from adultschool.ui.common import HINT_COLOUR, Page, open_dialog, show_info
 from adultschool.ui.print_dialog import PrintDialog
+from adultschool.ui.ways_back_dialogs import RevokeCertificateDialog
 
-HEADERS = ("学籍号", "姓名", "层次", "证书编号", "发证日期", "已打印次数")
-_SAMPLES = ("330206-01-2026-00000", "欧阳小红红", "层次", "330206-01-BY2026-0000", "2026-00-00", "已打印次数")
+HEADERS = ("学籍号", "姓名", "层次", "证书编号", "发证日期", "已打印次数", "状态")
+_SAMPLES = ("330206-01-2026-00000", "欧阳小红红", "层次", "330206-01-BY2026-0000", "2026-00-00", "已打印次数",
+            "已撤销（2026-00-00）")
 ALL, NOT_PRINTED, PRINTED = "all", "not_printed", "printed"
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 RowRole = Qt.ItemDataRole.UserRole + 1
+
+
+def _fresh(row: CertificateRow) -> bool:
+    """Valid and never printed: what 打印证书 prints."""
+    return row.revoked_on is None and row.prints == 0
+
+
+def _reprintable(row: CertificateRow) -> bool:
+    return row.revoked_on is None and row.prints > 0
 
 
 class CertificatesPage(Page):
@@ -63,6 +74,9 @@ class CertificatesPage(Page):
         self.reprint_button = QPushButton("补发…")
         self.reprint_button.setToolTip("再次打印所选的已打印证书（原编号，印“补发”），须写明原因")
         self.reprint_button.clicked.connect(lambda: self.open_reprint())
+        self.revoke_button = QPushButton("撤销证书…")
+        self.revoke_button.setToolTip("撤销所选的一张证书（须写明原因）：此后它显示为已撤销，不能再打印或补发")
+        self.revoke_button.clicked.connect(lambda: self.open_revoke())
         self.count_label = QLabel()
         top = QHBoxLayout()
         top.addWidget(self.search_edit, 1)
@@ -72,6 +86,7 @@ class CertificatesPage(Page):
         top.addWidget(self.state_combo)
         top.addWidget(self.print_button)
         top.addWidget(self.reprint_button)
+        top.addWidget(self.revoke_button)
         top.addWidget(self.count_label)
 
         self.empty_hint = QLabel("还没有毕业证书。学员全部课程考试通过后，在“考试”页点“毕业…”。")
@@ -122,7 +137,8 @@ class CertificatesPage(Page):
         table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
             values: tuple[object, ...] = (row.student_number, row.name, Level(row.level).label, row.number,
-                                          row.issued_on.isoformat(), row.prints)
+                                          row.issued_on.isoformat(), row.prints,
+                                          f"已撤销（{row.revoked_on}）" if row.revoked_on else "有效")
             for c, value in enumerate(values):
                 item = QTableWidgetItem()
                 if isinstance(value, int):
@@ -132,6 +148,8 @@ class CertificatesPage(Page):
                     item.setText(str(value))
                 if c == 0:
                     item.setData(RowRole, row)
+                if c == 6 and row.revoked_on:
+                    item.setToolTip(row.revoked_reason or "")
                 table.setItem(r, c, item)
         table.setSortingEnabled(True)
         table.setUpdatesEnabled(True)
@@ -156,7 +174,7 @@ class CertificatesPage(Page):
                        and (not needle or needle in row.name or needle in row.student_number or needle in row.number))
             self.table.setRowHidden(r, not visible)
             shown += visible
-        not_printed = sum(1 for row in self.rows if row.prints == 0)
+        not_printed = sum(1 for row in self.rows if _fresh(row))
         self.count_label.setText(f"共 {len(self.rows)} 张，未打印 {not_printed} 张" +
                                  (f"，显示 {shown} 张" if shown != len(self.rows) else ""))
         self._selection_changed()
@@ -175,9 +193,9 @@ class CertificatesPage(Page):
 
     def _selection_changed(self) -> None:
         selected = self.selected_rows()
-        fresh = [row for row in selected if row.prints == 0]
-        printed = [row for row in selected if row.prints > 0]
-        any_fresh = any(row.prints == 0 for row in self.rows)
+        fresh = [row for row in selected if _fresh(row)]
+        printed = [row for row in selected if _reprintable(row)]
+        any_fresh = any(_fresh(row) for row in self.rows)
         if selected:
             self.print_button.setText(f"打印所选证书（{len(fresh)} 张）…" if fresh else "打印证书…")
             self.print_button.setEnabled(bool(fresh))
@@ -187,6 +205,7 @@ class CertificatesPage(Page):
             self.print_button.setEnabled(any_fresh)
             self.selection_label.setText("没有选中证书时，“打印证书…”打印全部未打印的证书；补发请先选中证书。")
         self.reprint_button.setEnabled(bool(printed))
+        self.revoke_button.setEnabled(len(selected) == 1 and selected[0].revoked_on is None)
 
     # --- printing --------------------------------------------------------------------------------------------
 
@@ -207,28 +226,44 @@ class CertificatesPage(Page):
         """The selected certificates not printed yet, or every one not printed yet when none is selected."""
         selected = self.selected_rows()
         if selected:
-            fresh = [row for row in selected if row.prints == 0]
+            fresh = [row for row in selected if _fresh(row)]
             if not fresh:
                 self.dialog = show_info(self, "打印证书", "所选证书都已打印过。再次打印请用“补发…”，并写明原因。")
                 return None
             left_out = len(selected) - len(fresh)
             note = f"所选的另外 {left_out} 张已打印过，不在这次打印之列（再次打印请用“补发…”）。" if left_out else ""
             return self._print_dialog("certificates", fresh, note)
-        if not any(row.prints == 0 for row in self.rows):
+        if not any(_fresh(row) for row in self.rows):
             self.dialog = show_info(self, "打印证书", "没有未打印的证书。再次打印请先选中证书，再点“补发…”。")
             return None
-        count = sum(1 for row in self.rows if row.prints == 0)
+        count = sum(1 for row in self.rows if _fresh(row))
         return self._print_dialog("certificates", None, f"共 {count} 张。")
 
     def open_reprint(self) -> PrintDialog | None:
         selected = self.selected_rows()
-        printed = [row for row in selected if row.prints > 0]
+        printed = [row for row in selected if _reprintable(row)]
         if not printed:
             self.dialog = show_info(self, "补发证书", "请先选中要补发的证书（已打印过的）。未打印过的证书请用“打印证书…”。")
             return None
         left_out = len(selected) - len(printed)
         note = f"所选的另外 {left_out} 张还没打印过，请用“打印证书…”。" if left_out else ""
         return self._print_dialog("reprint", printed, note)
+
+    def open_revoke(self) -> RevokeCertificateDialog | None:
+        selected = self.selected_rows()
+        if len(selected) != 1 or selected[0].revoked_on is not None:
+            self.dialog = show_info(self, "撤销证书", "请先选中一张有效的证书。")
+            return None
+        row = selected[0]
+        dialog = RevokeCertificateDialog(self._engine, row.number, f"{row.name}（{row.student_number}）", self)
+        dialog.done.connect(self._revoked)
+        self._open(dialog)
+        return dialog
+
+    def _revoked(self, revoked: object) -> None:
+        self.refresh()
+        self.status_message.emit(f"已撤销证书 {revoked.number}：{revoked.reason}")  # type: ignore[attr-defined]
+        self.changed.emit()
 
     def _printed(self, printed: object, path: str) -> None:
         self.refresh()

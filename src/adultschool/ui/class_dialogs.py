@@ -35,7 +35,7 @@ from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import ClassType, EnrolmentStatus, Level
 from adultschool.services import classes, learners
-from adultschool.services.classes import ClassInfo, SessionInfo
+from adultschool.services.classes import ClassChanges, ClassInfo, SessionChanges, SessionInfo
 from adultschool.services.learners import LearnerFilter
 from adultschool.services.rules import load_rules
 from adultschool.textnorm import clean_text
@@ -481,3 +481,74 @@ class AddMembersDialog(FormDialog):
     def show_problem(self, field: str | None, message: str) -> None:
         # add_members refuses the whole list for one wrong number; its message names the number.
         super().show_problem(field or "student_numbers", message)
+
+
+class EditClassDialog(NewClassDialog):
+    """修改班级: the new-class form filled with the class as it is; only what changed is saved (services.update_class)."""
+
+    saved = Signal(object)  # ClassInfo
+
+    def __init__(self, engine: Engine, class_info: ClassInfo, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = clock.today):
+        super().__init__(engine, parent, today=today)
+        self.setWindowTitle(f"修改班级 — {class_info.name}")
+        self.class_info = class_info
+        self.name_edit.setText(class_info.name)
+        self.type_combo.setCurrentIndex(self.type_combo.findData(ClassType(class_info.class_type)))
+        self.level_combo.setCurrentIndex(self.level_combo.findData(Level(class_info.level)))
+        if class_info.members:
+            self.level_combo.setEnabled(False)
+            self.level_combo.setToolTip(f"班里已有 {class_info.members} 名学员，层次不能改")
+        self.site_edit.setText(class_info.teaching_site or "")
+        self.teacher_edit.setText(class_info.teacher or "")
+        self.date_edit.setDate(to_qdate(class_info.starts_on))
+        self.ok_button.setText("保存")
+
+    def submit(self) -> None:
+        self.clear_problems()
+        changes = ClassChanges(name=self.name_edit.text(), class_type=ClassType(self.type_combo.currentData()),
+                               level=Level(self.level_combo.currentData()), starts_on=to_date(self.date_edit.date()),
+                               teaching_site=self.site_edit.text(), teacher=self.teacher_edit.text())
+        class_id, who = self.class_info.id, actor()
+        self._run(lambda session, _job: classes.update_class(session, class_id, changes, actor=who), "正在保存……",
+                  self.saved.emit)
+
+
+class EditSessionDialog(NewSessionDialog):
+    """修改课次: the session's day, time and hours (fixed once attendance is recorded), course and topic."""
+
+    saved = Signal(object)  # SessionInfo
+
+    def __init__(self, engine: Engine, class_info: ClassInfo, lesson: SessionInfo, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = clock.today):
+        super().__init__(engine, class_info, parent, today=today, held_on=lesson.held_on)
+        self.setWindowTitle(f"修改课次 — {class_info.name} {lesson.held_on}")
+        self.lesson = lesson
+        self.time_check.setChecked(lesson.starts_at is not None)
+        if lesson.starts_at is not None:
+            self.time_edit.setTime(QTime(lesson.starts_at.hour, lesson.starts_at.minute))
+        self.hours_edit.setText(f"{lesson.hours:g}")
+        self.course_combo.setCurrentIndex(max(self.course_combo.findData(lesson.course), 0) if lesson.course else 0)
+        self.topic_edit.setText(lesson.topic or "")
+        if lesson.marked:
+            for widget in (self.date_edit, self.time_check, self.time_edit, self.hours_edit):
+                widget.setEnabled(False)
+            self.general_message.show_message(f"这节课已有 {lesson.marked} 人的考勤记录：日期、时间和课时不能再改，"
+                                              "课程和内容可以改。", "warning")
+        self.ok_button.setText("保存")
+
+    def submit(self) -> None:
+        self.clear_problems()
+        hours = self.hours()
+        if hours is None:
+            return
+        value = self.time_edit.time()
+        starts_at = time(value.hour(), value.minute()) if self.time_check.isChecked() else None
+        changes = SessionChanges(held_on=to_date(self.date_edit.date()), starts_at=starts_at,
+                                 clear_start=not self.time_check.isChecked(), hours=hours,
+                                 course=self.course_combo.currentData() or "", topic=self.topic_edit.text())
+        if self.lesson.marked:  # only what may still change: the service would refuse the rest
+            changes = SessionChanges(course=changes.course, topic=changes.topic)
+        session_id, who = self.lesson.id, actor()
+        self._run(lambda session, _job: classes.update_session(session, session_id, changes, actor=who), "正在保存……",
+                  self.saved.emit)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -30,8 +31,16 @@ from adultschool.services import classes, readiness
 from adultschool.services.classes import ClassInfo, SessionInfo
 from adultschool.services.readiness import ReadinessRow
 from adultschool.ui import ops
-from adultschool.ui.class_dialogs import AddMembersDialog, NewClassDialog, NewSessionDialog, session_text
-from adultschool.ui.common import HINT_COLOUR, open_dialog
+from adultschool.ui.class_dialogs import (
+    AddMembersDialog,
+    EditClassDialog,
+    EditSessionDialog,
+    NewClassDialog,
+    NewSessionDialog,
+    session_text,
+)
+from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
+from adultschool.ui.ways_back_dialogs import confirm_then
 
 CLASS_HEADERS = ("名称", "类型", "层次", "教学点", "任课教师", "开班日期", "学员数", "课次")
 # The roster needs no ID numbers (PIPL: show only what the task needs); 学员 and 可报考 show them masked.
@@ -98,9 +107,21 @@ class ClassesPage(QWidget):
         self.add_members_button.clicked.connect(self.open_add_members)
         self.new_session_button = QPushButton("新增课次…")
         self.new_session_button.clicked.connect(self.open_new_session)
+        # 更正: the ways back for a class, its roster and its sessions (refused once attendance depends on them).
+        self.correct_menu = QMenu(self)
+        self.edit_class_action = self.correct_menu.addAction("修改班级…", lambda: self.open_edit_class())
+        self.delete_class_action = self.correct_menu.addAction("删除班级…", lambda: self.confirm_delete_class())
+        self.correct_menu.addSeparator()
+        self.remove_members_action = self.correct_menu.addAction("把所选学员移出班级…", lambda: self.confirm_remove_members())
+        self.correct_menu.addSeparator()
+        self.edit_session_action = self.correct_menu.addAction("修改所选课次…", lambda: self.open_edit_session())
+        self.delete_session_action = self.correct_menu.addAction("删除所选课次…", lambda: self.confirm_delete_session())
+        self.correct_button = QPushButton("更正")
+        self.correct_button.setToolTip("修改或删除建错的班级、课次，把学员移出班级（已有考勤的不能删）")
+        self.correct_button.setMenu(self.correct_menu)
         self.count_label = QLabel()
         top = QHBoxLayout()
-        for button in (self.new_class_button, self.add_members_button, self.new_session_button):
+        for button in (self.new_class_button, self.add_members_button, self.new_session_button, self.correct_button):
             top.addWidget(button)
         top.addStretch(1)
         top.addWidget(self.count_label)
@@ -115,6 +136,7 @@ class ClassesPage(QWidget):
 
         self.members_table = _table(MEMBER_HEADERS, ("330206-01-2026-00000", "欧阳小红红", "已学月数", "视频学时",
                                                      "面授课时", "可报考"), metrics, stretch=1)
+        self.members_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # 移出 several at once
         self.sessions_table = _table(SESSION_HEADERS, ("2026-00-00", "00:00", "课时", "成人高中数学", "第12讲", "已点名"),
                                      metrics, stretch=3)
         self.sessions_table.setToolTip("双击一节课，打开它的考勤")
@@ -179,7 +201,7 @@ class ClassesPage(QWidget):
     def show_selected(self) -> None:
         """The selected class's learners and sessions, read in the background (readiness of 40 among 100,000)."""
         info = self.selected_class()
-        for button in (self.add_members_button, self.new_session_button):
+        for button in (self.add_members_button, self.new_session_button, self.correct_button):
             button.setEnabled(info is not None)
         self._detail_generation += 1
         generation = self._detail_generation
@@ -238,6 +260,73 @@ class ClassesPage(QWidget):
         dialog = NewSessionDialog(self._engine, info, self, today=self._today)
         dialog.created.connect(lambda lesson: self._session_created(info, lesson))
         return self._open(dialog)
+
+    def selected_members(self) -> list[str]:
+        rows = sorted({index.row() for index in self.members_table.selectionModel().selectedRows()})
+        return [self.members[r].student_number for r in rows if r < len(self.members)]
+
+    def selected_session(self) -> SessionInfo | None:
+        rows = self.sessions_table.selectionModel().selectedRows()
+        return self.sessions[rows[0].row()] if rows and rows[0].row() < len(self.sessions) else None
+
+    def open_edit_class(self) -> EditClassDialog | None:
+        info = self.selected_class()
+        if info is None:
+            return None
+        dialog = EditClassDialog(self._engine, info, self, today=self._today)
+        dialog.saved.connect(lambda saved: self._corrected(f"已保存班级“{saved.name}”"))
+        return self._open(dialog)
+
+    def open_edit_session(self) -> EditSessionDialog | None:
+        info, lesson = self.selected_class(), self.selected_session()
+        if info is None or lesson is None:
+            self.dialog = show_info(self, "修改课次", "请先在“课次”里选中一节课。")
+            return None
+        dialog = EditSessionDialog(self._engine, info, lesson, self, today=self._today)
+        dialog.saved.connect(lambda saved: self._corrected(f"已保存课次：{session_text(saved)}"))
+        return self._open(dialog)
+
+    def _confirm(self, title: str, text: str, yes_text: str, work, done_text: str) -> QWidget:  # noqa: ANN001
+        box = confirm_then(self, title, text, yes_text, self._engine, work, "正在保存……",
+                           lambda _result: self._corrected(done_text))
+        self.dialog = box
+        return box
+
+    def confirm_delete_class(self) -> QWidget | None:
+        info = self.selected_class()
+        if info is None:
+            return None
+        who = actor()
+        return self._confirm("删除班级", f"删除班级“{info.name}”，连同它的 {info.members} 名学员名单和 {info.sessions} 节课？"
+                             "已有考勤记录的班级不能删除。学员的学籍不受影响。", "删除班级(&D)",
+                             lambda session, _job: classes.delete_class(session, info.id, actor=who),
+                             f"已删除班级“{info.name}”")
+
+    def confirm_remove_members(self) -> QWidget | None:
+        info, numbers = self.selected_class(), self.selected_members()
+        if info is None or not numbers:
+            self.dialog = show_info(self, "移出班级", "请先在“学员”里选中要移出的学员（可按住 Ctrl 多选）。")
+            return None
+        who = actor()
+        return self._confirm("移出班级", f"把 {len(numbers)} 名学员移出“{info.name}”？他们的学籍不受影响；"
+                             "在本班已有考勤的不能移出（不再学习的请办理退学）。", "移出(&R)",
+                             lambda session, _job: classes.remove_members(session, info.id, numbers, actor=who),
+                             f"已从“{info.name}”移出 {len(numbers)} 名学员")
+
+    def confirm_delete_session(self) -> QWidget | None:
+        lesson = self.selected_session()
+        if lesson is None:
+            self.dialog = show_info(self, "删除课次", "请先在“课次”里选中一节课。")
+            return None
+        who = actor()
+        return self._confirm("删除课次", f"删除这节课：{session_text(lesson)}？已有考勤记录的课不能删除。", "删除课次(&D)",
+                             lambda session, _job: classes.delete_session(session, lesson.id, actor=who),
+                             f"已删除课次：{session_text(lesson)}")
+
+    def _corrected(self, text: str) -> None:
+        self.refresh()
+        self.status_message.emit(text)
+        self.changed.emit()
 
     def _class_created(self, info: ClassInfo) -> None:
         self.refresh()

@@ -254,3 +254,16 @@ def with_message(messages: dict[str, "MessageLabel"], field: str, widget: QWidge
     column.addWidget(message)
     messages[field] = message
     return holder
+
+
+def ask_to_confirm(parent: QWidget | None, title: str, text: str, yes_text: str,
+                   on_yes: Callable[[], None]) -> QMessageBox:
+    """A step that changes records: says what will happen; 取消 is the default button, so Enter or Esc changes nothing."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.buttonClicked.connect(lambda button: on_yes() if button is yes else None)
+    open_dialog(box)
+    return box

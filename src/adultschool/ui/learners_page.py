@@ -4,11 +4,12 @@ Every filter becomes a `LearnerFilter`; the model asks the service for counts an
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QMenu,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,6 +30,7 @@ from adultschool.ui import ops
 from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
 from adultschool.ui.learner_edit_dialog import LearnerEditDialog
 from adultschool.ui.learner_model import COLUMNS, LearnerTableModel
+from adultschool.ui.ways_back_dialogs import CorrectionDialog, EnrolmentActionDialog, changed_text
 
 SEARCH_DELAY_MS = 250
 
@@ -47,6 +49,8 @@ _SAMPLE_TEXT = {
 
 
 class LearnersPage(QWidget):
+    changed = Signal()  # a way back changed a registration: the other pages refresh
+
     def __init__(self, engine: Engine, parent: QWidget | None = None):
         super().__init__(parent)
         self._engine = engine
@@ -83,6 +87,19 @@ class LearnersPage(QWidget):
         self.edit_button.setToolTip("修改所选学员的电话、地址、工作单位等登记信息（身份证号码不能改）")
         self.edit_button.clicked.connect(lambda: self.edit_selected())
         self.edit_dialog: LearnerEditDialog | None = None
+        # 学籍处理: the ways back for the selected registration (also on the table's right-click menu).
+        self.records_menu = QMenu(self)
+        self.withdraw_action = self.records_menu.addAction("退学 / 转学…", lambda: self.open_way_back("withdraw"))
+        self.void_action = self.records_menu.addAction("作废（登记错了）…", lambda: self.open_way_back("void"))
+        self.reinstate_action = self.records_menu.addAction("恢复学籍…", lambda: self.open_way_back("reinstate"))
+        self.records_menu.addSeparator()
+        self.correct_action = self.records_menu.addAction("更正学籍（层次、报名日期、性别、街道/镇、身份证号码）…",
+                                                          lambda: self.open_way_back("correct"))
+        self.records_button = QPushButton("学籍处理")
+        self.records_button.setToolTip("为所选学籍办理退学、转学、作废、恢复或更正（都记入审计记录，并报给分中心）")
+        self.records_button.setMenu(self.records_menu)
+        self.way_back_dialog: QWidget | None = None
+        self.last_result = ""
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_edit, 1)
@@ -97,6 +114,7 @@ class LearnersPage(QWidget):
         actions.addStretch(1)
         actions.addWidget(self.reveal_button)
         actions.addWidget(self.edit_button)
+        actions.addWidget(self.records_button)
 
         self.empty_hint = QLabel("还没有学员。请点工具栏上的“登记学员”，或用“导入名单”从 Excel 报名表登记。")
         self.empty_hint.setStyleSheet(f"color: {HINT_COLOUR};")
@@ -124,6 +142,9 @@ class LearnersPage(QWidget):
         # Clicking a header re-queries in SQL through model.sort(); no proxy model, nothing loaded in full.
         header.sortIndicatorChanged.connect(self.model.sort)
         self.table.doubleClicked.connect(lambda index: self.edit_selected(index.row()))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(
+            lambda point: self.records_menu.popup(self.table.viewport().mapToGlobal(point)))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -218,6 +239,36 @@ class LearnersPage(QWidget):
         self.edit_dialog = dialog
         open_dialog(dialog)
         return dialog
+
+    def current_row(self) -> int | None:
+        current = self.table.selectionModel().currentIndex()
+        selected = self.table.selectionModel().selectedRows()
+        row = current.row() if current.isValid() else (selected[0].row() if selected else None)
+        return row if row is not None and row >= 0 else None
+
+    def open_way_back(self, kind: str) -> QWidget | None:
+        """退学/作废/恢复学籍 (`kind` withdraw, void, reinstate) or 更正学籍 (correct) of the current row."""
+        row = self.current_row()
+        if row is None:
+            show_info(self, "学籍处理", "请先在名单里选中一个学籍。")
+            return None
+        number = self.model.row_at(row).student_number
+        try:
+            dialog = (CorrectionDialog(self._engine, number, self) if kind == "correct"
+                      else EnrolmentActionDialog(self._engine, kind, number, self))
+        except AdultSchoolError as exc:
+            show_info(self, "学籍处理", exc.message)
+            return None
+        dialog.done.connect(self._way_back_done)
+        self.way_back_dialog = dialog
+        open_dialog(dialog)
+        return dialog
+
+    def _way_back_done(self, result) -> None:  # noqa: ANN001 - services.enrolments.EnrolmentChanged
+        self.refresh()
+        self.changed.emit()
+        self.last_result = changed_text(result)
+        show_info(self, "学籍处理", self.last_result)
 
     def focus_search(self) -> None:
         self.search_edit.setFocus()

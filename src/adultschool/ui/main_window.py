@@ -44,6 +44,7 @@ from adultschool.ui.rollcall_page import RollCallPage
 from adultschool.ui.settings_dialog import SettingsDialog
 from adultschool.ui.survey_page import SurveyPage
 from adultschool.ui.sync_page import SyncPage
+from adultschool.ui.ways_back_dialogs import ImportsDialog
 
 APP_TITLE = "成人“双证制”学历提升教务"
 
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.site.name} — {APP_TITLE}")
 
         self.learners_page = LearnersPage(self.engine)
+        self.learners_page.changed.connect(self.data_changed)
         self.survey_page = SurveyPage(self.engine)
         self.survey_page.register_requested.connect(self.register_prospect)
         self.classes_page = ClassesPage(self.engine, today=today)
@@ -148,6 +150,8 @@ class MainWindow(QMainWindow):
                                                      "导入老师填好的考勤表（Excel 或 CSV）")
         self.import_study_action = self._action("导入学习记录", self.open_study_import, None,
                                                 QStyle.StandardPixmap.SP_ArrowDown, "导入省学习平台导出的线上学习记录（Excel 或 CSV）")
+        self.imports_action = self._action("导入记录与撤销…", self.open_imports, None, None,
+                                           "每次导入的记录；导错了可以撤销一次导入（名单、排摸表、考勤、学习记录、成绩）")
         self.rebuild_totals_action = self._action("重算累计学时", self.rebuild_totals, None, None,
                                                   "按全部考勤和学习记录重新计算每个学籍的累计学时（数据有疑问时用）")
         self.apply_action = self._action("考前申请", lambda: self.show_page("考试"), None, None,
@@ -196,6 +200,8 @@ class MainWindow(QMainWindow):
         menu.addAction(self.register_action)
         menu.addAction(self.import_roster_action)
         menu.addAction(self.export_action)
+        menu.addSeparator()
+        menu.addAction(self.imports_action)
         menu = self.menuBar().addMenu("排摸(&S)")
         menu.addAction(self.import_survey_action)
         menu = self.menuBar().addMenu("教学(&T)")
@@ -356,6 +362,11 @@ class MainWindow(QMainWindow):
         dialog.imported.connect(lambda report: self._imported("学习记录", "study", report))
         return self._open(dialog)
 
+    def open_imports(self) -> ImportsDialog:
+        dialog = ImportsDialog(self.engine, self)
+        dialog.undone.connect(lambda report: self._undone(report))
+        return self._open(dialog)
+
     def open_new_class(self) -> QWidget:
         self.show_page("班级")
         dialog = self.classes_page.open_new_class()
@@ -444,6 +455,10 @@ class MainWindow(QMainWindow):
 
     def _imported(self, what: str, kind: str, report: object) -> None:
         self.statusBar().showMessage(f"{what}导入完成：{preview_line(report, kind)}", 10_000)
+        self.data_changed.emit()
+
+    def _undone(self, report: object) -> None:
+        self.statusBar().showMessage(report.lines()[0], 10_000)  # type: ignore[attr-defined] - an UndoReport
         self.data_changed.emit()
 
     def refresh_pages(self) -> None:
