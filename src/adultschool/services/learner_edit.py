@@ -1,8 +1,9 @@
 """Correcting a learner's details after registration (name, phone, address, work, education, household, township,
 migrant status), refused when someone else saved the same learner since it was opened (optimistic locking).
 
-Never the ID number: a wrong ID number is a new registration. The row version is checked in the UPDATE itself
-(`WHERE id = ? AND version = ?`), so two saves racing on two PCs cannot both win, on SQLite or on PostgreSQL.
+Not the ID number, gender, level or registration date: those are corrections of a registration's facts, audited
+with a reason and refused once exams rest on them (services.enrolments.correct). The row version is checked in the
+UPDATE itself (`WHERE id = ? AND version = ?`), so two saves racing on two PCs cannot both win, on SQLite or on PostgreSQL.
 """
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ ACTION_PERMISSIONS: dict[str, Permission] = {
     "import_attendance_action": Permission.IMPORT,
     "import_study_action": Permission.IMPORT,
     "rebuild_totals_action": Permission.IMPORT,
+    "imports_action": Permission.IMPORT,
     "apply_action": Permission.EXAMS,
     "import_results_action": Permission.EXAMS,
     "graduate_action": Permission.EXAMS,
@@ -111,6 +112,9 @@ def apply_role(window: "MainWindow") -> None:
 
     window.classes_page.new_class_button.setVisible(allowed(Permission.MANAGE_CLASSES))
     window.classes_page.add_members_button.setVisible(allowed(Permission.MANAGE_CLASSES))
+    window.classes_page.correct_button.setVisible(allowed(Permission.MANAGE_CLASSES))
+    window.learners_page.records_button.setVisible(allowed(Permission.REGISTER))
+    window.certificates_page.revoke_button.setVisible(allowed(Permission.EXAMS))
     reveal = getattr(window.learners_page, "reveal_button", None)
     if reveal is not None:
         reveal.setVisible(allowed(Permission.VIEW_FULL_ID))
