@@ -233,3 +233,19 @@ def test_command_line_ways_back(school_db, capsys):
     assert f"voided {number}: voided" in out
     assert cli_main(["learners", "correct", number, "--reason", "x", "--db", db]) == 2
     assert "没有要更正的内容" in capsys.readouterr().err
+
+
+def test_registrations_without_a_township_show_on_their_own_line_until_corrected(school_db):
+    number = enrol(school_db)
+    with unit_of_work(school_db.engine) as session:  # as an older version left them: no township at all
+        session.execute(select(Enrolment).where(Enrolment.student_number == number)).scalar_one().township_id = None
+    with read_session(school_db.engine) as session:
+        report = quotas.quota_progress(session, year=2026, month=12, today=TODAY)
+    assert {t.township: t.registered for t in report.townships}["（未填街道/镇）"] == 1
+    assert report.totals().registered == 1
+    with unit_of_work(school_db.engine) as session:
+        enrolments.correct(session, number, Correction(township="大碶街道"), reason="补填街道", actor="clerk", today=TODAY)
+    with read_session(school_db.engine) as session:
+        report = quotas.quota_progress(session, year=2026, month=12, today=TODAY)
+    assert "（未填街道/镇）" not in {t.township for t in report.townships}
+    assert {t.township: t.registered for t in report.townships}["大碶街道"] == 1

@@ -82,6 +82,9 @@ class QuotaReport:
                                  "surveyed_registered")))
 
 
+NO_TOWNSHIP = "（未填街道/镇）"
+
+
 def month_bounds(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
@@ -133,6 +136,10 @@ def quota_progress(session: Session, *, year: int, month: int, today: date | Non
         figures[2] += bool(has_enrolment)
 
     rows = []
+    # Registrations that name no township still count in the totals, on a line of their own that says what to mend
+    # (learners correct --township, or 学籍处理 → 更正学籍).
+    if registered.get(None) or survey.get(None):
+        townships = [*townships, (None, NO_TOWNSHIP, None, None)]
     for township_id, name, school_code, school_name in townships:
         studying = sum(by_status[(township_id, s)] for s in STUDYING)
         surveyed, willing, surveyed_registered = survey.get(township_id, [0, 0, 0])
