@@ -197,15 +197,24 @@ def _sent(session: Session, uuids: Sequence[str]) -> set[str]:
     return found
 
 
-def _in(column, ids: Sequence[int]):  # noqa: ANN001, ANN202 - a chunked IN for queries that list few rows
-    return column.in_(list(ids))
-
-
-def _count_by(session: Session, model, column, ids: Sequence[int]) -> list[int]:  # noqa: ANN001
+def _present(session: Session, column, ids: Sequence[int]) -> list[int]:  # noqa: ANN001 - a foreign-key column
+    """Those of `ids` that `column` holds (each once): which enrolments have results, which sessions attendance…"""
     found: list[int] = []
     for start in range(0, len(ids), CHUNK):
-        found += session.execute(select(column).where(_in(column, ids[start:start + CHUNK])).distinct()).scalars()
+        found += session.execute(select(column).where(column.in_(list(ids[start:start + CHUNK]))).distinct()).scalars()
     return found
+
+
+def _enrolments_of(session: Session, table: Table, uuids: Sequence[str]) -> list[int]:
+    """The enrolments the rows of `table` with these uuids belong to."""
+    found: list[int] = []
+    for start in range(0, len(uuids), CHUNK):
+        found += session.execute(select(table.c.enrolment_id).where(table.c.uuid.in_(uuids[start:start + CHUNK]))).scalars()
+    return found
+
+
+def _touched(table: Table, inserted: dict[str, list[str]], changed: list[ImportBatchItem]) -> list[str]:
+    return inserted.get(table.name, []) + [i.row_uuid for i in changed if i.table_name == table.name]
 
 
 def _undo_roster(session: Session, batch: ImportBatch, inserted: dict[str, list[str]], changed: list[ImportBatchItem],
@@ -213,7 +222,7 @@ def _undo_roster(session: Session, batch: ImportBatch, inserted: dict[str, list[
     enrolment_ids = list(_ids(session, Enrolment.__table__, inserted.get("enrolments", [])).values())
     for model, what in ((Certificate, "已毕业"), (ExamResult, "已有考试成绩"), (ExamApplication, "已申请考试"),
                         (Attendance, "已有考勤记录"), (StudyRecord, "已有线上学习记录")):
-        _refuse_if(_numbers(session, _count_by(session, model, model.enrolment_id, enrolment_ids)),
+        _refuse_if(_numbers(session, _present(session, model.enrolment_id, enrolment_ids)),
                    f"{what}：这次导入登记的学籍已被使用。请逐个办理退学或作废。", batch)
     members = []
     for start in range(0, len(enrolment_ids), CHUNK):
@@ -243,7 +252,7 @@ def _undo_roster(session: Session, batch: ImportBatch, inserted: dict[str, list[
 def _drop_new_people(session: Session, uuids: list[str], report: UndoReport, *, why: str) -> None:
     """People the batch created who hold no enrolment now (and were never sent) go; the others stay as records."""
     ids = _ids(session, Learner.__table__, uuids)
-    holding = set(_count_by(session, Enrolment, Enrolment.learner_id, list(ids.values())))
+    holding = set(_present(session, Enrolment.learner_id, list(ids.values())))
     sent = _sent(session, list(ids))
     gone = [i for u, i in ids.items() if i not in holding and u not in sent]
     report.removed["删除学员"] = remove_rows(session, Learner.__table__, gone, reason=why)
@@ -252,7 +261,7 @@ def _drop_new_people(session: Session, uuids: list[str], report: UndoReport, *, 
 def _undo_survey(session: Session, batch: ImportBatch, inserted: dict[str, list[str]], changed: list[ImportBatchItem],
                  report: UndoReport, *, why: str, actor: str, today: date) -> None:
     ids = _ids(session, Learner.__table__, inserted.get("learners", []))
-    registered = _count_by(session, Enrolment, Enrolment.learner_id, list(ids.values()))
+    registered = _present(session, Enrolment.learner_id, list(ids.values()))
     if registered:
         names = sorted(session.execute(select(Learner.name).where(Learner.id.in_(registered[:50]))).scalars())
         raise AdultSchoolError(f"不能撤销第 {batch.id} 次导入：{_some(names)} 已经报名登记。请先处理这些学籍（退学或作废）。")
@@ -270,28 +279,16 @@ def _applied_since(session: Session, batch: ImportBatch, enrolment_ids: Sequence
     return _numbers(session, found)
 
 
-def _changed_enrolments(session: Session, table: Table, changed: list[ImportBatchItem]) -> list[int]:
-    uuids = [i.row_uuid for i in changed if i.table_name == table.name]
-    found: list[int] = []
-    for start in range(0, len(uuids), CHUNK):
-        found += session.execute(select(table.c.enrolment_id).where(table.c.uuid.in_(uuids[start:start + CHUNK]))).scalars()
-    return found
-
-
 def _undo_attendance(session: Session, batch: ImportBatch, inserted: dict[str, list[str]], changed: list[ImportBatchItem],
                      report: UndoReport, *, why: str, actor: str, today: date) -> None:
     marks = _ids(session, Attendance.__table__, inserted.get("attendance", []))
-    affected: list[int] = []
-    for start in range(0, len(marks), CHUNK):
-        affected += session.execute(select(Attendance.enrolment_id).where(
-            Attendance.id.in_(list(marks.values())[start:start + CHUNK]))).scalars()
-    affected += _changed_enrolments(session, Attendance.__table__, changed)
+    affected = _enrolments_of(session, Attendance.__table__, _touched(Attendance.__table__, inserted, changed))
     _refuse_if(_applied_since(session, batch, affected), "在这次导入之后申请了考试（按当时的学时）。", batch)
     report.removed["删除考勤"] = remove_rows(session, Attendance.__table__, list(marks.values()), reason=why)
     for item in changed:
         _restore(session, item, report)
     lessons = _ids(session, ClassSession.__table__, inserted.get("class_sessions", []))
-    still_marked = set(_count_by(session, Attendance, Attendance.session_id, list(lessons.values())))
+    still_marked = set(_present(session, Attendance.session_id, list(lessons.values())))
     report.removed["删除课次"] = remove_rows(session, ClassSession.__table__,
                                          [i for i in lessons.values() if i not in still_marked], reason=why)
     refresh_totals(session, set(affected))
@@ -300,20 +297,17 @@ def _undo_attendance(session: Session, batch: ImportBatch, inserted: dict[str, l
 def _undo_study(session: Session, batch: ImportBatch, inserted: dict[str, list[str]], changed: list[ImportBatchItem],
                 report: UndoReport, *, why: str, actor: str, today: date) -> None:
     records = _ids(session, StudyRecord.__table__, inserted.get("study_records", []))
-    affected: list[int] = []
-    for start in range(0, len(records), CHUNK):
+    affected = _enrolments_of(session, StudyRecord.__table__, _touched(StudyRecord.__table__, inserted, changed))
+    relengthened = list(_ids(session, Video.__table__, [i.row_uuid for i in changed if i.table_name == "videos"]).values())
+    for start in range(0, len(relengthened), CHUNK):  # a video's length caps the minutes of everyone who watched it
         affected += session.execute(select(StudyRecord.enrolment_id).where(
-            StudyRecord.id.in_(list(records.values())[start:start + CHUNK]))).scalars()
-    affected += _changed_enrolments(session, StudyRecord.__table__, changed)
-    video_uuids = [i.row_uuid for i in changed if i.table_name == "videos"]
-    for video_id in _ids(session, Video.__table__, video_uuids).values():
-        affected += session.execute(select(StudyRecord.enrolment_id).where(StudyRecord.video_id == video_id)).scalars()
+            StudyRecord.video_id.in_(relengthened[start:start + CHUNK]))).scalars()
     _refuse_if(_applied_since(session, batch, affected), "在这次导入之后申请了考试（按当时的视频学时）。", batch)
     report.removed["删除学习记录"] = remove_rows(session, StudyRecord.__table__, list(records.values()), reason=why)
     for item in changed:
         _restore(session, item, report)
     videos = _ids(session, Video.__table__, inserted.get("videos", []))
-    watched = set(_count_by(session, StudyRecord, StudyRecord.video_id, list(videos.values())))
+    watched = set(_present(session, StudyRecord.video_id, list(videos.values())))
     report.removed["删除视频"] = remove_rows(session, Video.__table__, [i for i in videos.values() if i not in watched],
                                          reason=why)
     refresh_totals(session, set(affected))
@@ -322,12 +316,7 @@ def _undo_study(session: Session, batch: ImportBatch, inserted: dict[str, list[s
 def _undo_results(session: Session, batch: ImportBatch, inserted: dict[str, list[str]], changed: list[ImportBatchItem],
                   report: UndoReport, *, why: str, actor: str, today: date) -> None:
     results = _ids(session, ExamResult.__table__, inserted.get("exam_results", []))
-    affected: list[int] = []
-    for start in range(0, len(results), CHUNK):
-        affected += session.execute(select(ExamResult.enrolment_id).where(
-            ExamResult.id.in_(list(results.values())[start:start + CHUNK]))).scalars()
-    affected += _changed_enrolments(session, ExamResult.__table__, changed)
-    ids = sorted(set(affected))
+    ids = sorted(set(_enrolments_of(session, ExamResult.__table__, _touched(ExamResult.__table__, inserted, changed))))
     graduated: list[int] = []
     for start in range(0, len(ids), CHUNK):
         graduated += session.execute(select(Certificate.enrolment_id).where(

@@ -40,6 +40,7 @@ from adultschool.ui import ops
 from adultschool.ui.class_dialogs import FormDialog, required_label
 from adultschool.ui.common import HINT_COLOUR, actor, ask_to_confirm, open_dialog, to_date, to_qdate, with_message
 
+MISSING_REASON = "请写明原因（会记入审计记录，并随数据包报给分中心）。"
 ACTIONS = {
     # kind: (title, button, what happens)
     "withdraw": ("办理退学", "确认退学(&Y)",
@@ -74,6 +75,47 @@ def _reason_edit(placeholder: str) -> QLineEdit:
     return edit
 
 
+class ReasonDialog(FormDialog):
+    """A way back: what it will do (in words), the fields a subclass adds to `form`, a required reason, and an action
+    button that Enter never presses. `reason()` is the reason given, or None after saying it is missing."""
+
+    def __init__(self, engine: Engine, parent: QWidget | None, title: str, *, about: str | None = None,
+                 explanation: str, placeholder: str, ok_text: str, missing: str):
+        super().__init__(engine, parent, title)
+        self._missing = missing
+        layout = QVBoxLayout(self)
+        if about:
+            self.about = QLabel(about)
+            self.about.setWordWrap(True)
+            layout.addWidget(self.about)
+        self.explanation = QLabel(explanation)
+        self.explanation.setWordWrap(True)
+        self.explanation.setStyleSheet(f"color: {HINT_COLOUR};")
+        layout.addWidget(self.explanation)
+        self.reason_edit = _reason_edit(placeholder)
+        self.form = self._form()
+        self.form.addRow(required_label("原因"), with_message(self.messages, "reason", self.reason_edit))
+        layout.addLayout(self.form)
+        self.extra = QVBoxLayout()  # what a subclass shows below the form (the correction's preview)
+        layout.addLayout(self.extra)
+        layout.addWidget(self.general_message)
+        layout.addWidget(self.buttons)
+        _quiet_buttons(self, ok_text)
+        self._clear_on_change(self.reason_edit.textEdited, "reason")
+        self.reason_edit.setFocus()
+
+    def add_row(self, label: str, field: str | None, widget: QWidget | QHBoxLayout) -> None:
+        """A field above the reason, with its own message line when `field` names it."""
+        self.form.insertRow(self.form.rowCount() - 1, label, with_message(self.messages, field, widget) if field else widget)
+
+    def reason(self) -> str | None:
+        text = self.reason_edit.text()
+        if not text.strip():
+            self.show_problem("reason", self._missing)
+            return None
+        return text
+
+
 def _who(engine: Engine, student_number: str) -> tuple[str, str, EnrolmentStatus, Level]:
     with read_session(engine) as session:
         found = session.execute(select(Learner.name, Enrolment.student_number, Enrolment.status, Enrolment.level)
@@ -84,7 +126,7 @@ def _who(engine: Engine, student_number: str) -> tuple[str, str, EnrolmentStatus
     return found[0], found[1], found[2], found[3]
 
 
-class EnrolmentActionDialog(FormDialog):
+class EnrolmentActionDialog(ReasonDialog):
     """退学（转学）/ 作废 / 恢复学籍 of one enrolment, with a reason (and for a withdrawal its date)."""
 
     done = Signal(object)  # EnrolmentChanged
@@ -92,17 +134,12 @@ class EnrolmentActionDialog(FormDialog):
     def __init__(self, engine: Engine, kind: str, student_number: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
         title, button, explanation = ACTIONS[kind]
-        super().__init__(engine, parent, title)
-        self.kind, self.student_number, self._today = kind, student_number, today
         name, number, status, level = _who(engine, student_number)
-        self.who_label = QLabel(f"{name}（学籍号 {number}，{level.label}，现为“{status.label}”）")
-        self.explanation = QLabel(explanation)
-        self.explanation.setWordWrap(True)
-        self.explanation.setStyleSheet(f"color: {HINT_COLOUR};")
-        self.reason_edit = _reason_edit({"withdraw": "如：外出务工，无法继续学习", "void": "如：重复登记",
-                                         "reinstate": "如：误办退学"}[kind])
-        form = self._form()
-        form.addRow("学员", self.who_label)
+        super().__init__(engine, parent, title, about=f"{name}（学籍号 {number}，{level.label}，现为“{status.label}”）",
+                         explanation=explanation, ok_text=button, missing=MISSING_REASON,
+                         placeholder={"withdraw": "如：外出务工，无法继续学习", "void": "如：重复登记",
+                                      "reinstate": "如：误办退学"}[kind])
+        self.kind, self.student_number, self._today = kind, student_number, today
         self.date_edit = QDateEdit()
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.setCalendarPopup(True)
@@ -114,26 +151,16 @@ class EnrolmentActionDialog(FormDialog):
         self.transfer_edit.setEnabled(False)
         self.transfer_check.toggled.connect(self.transfer_edit.setEnabled)
         if kind == "withdraw":
-            form.addRow(required_label("退学日期"), with_message(self.messages, "on", self.date_edit))
+            self.add_row(required_label("退学日期"), "on", self.date_edit)
             transfer_row = QHBoxLayout()
             transfer_row.addWidget(self.transfer_check)
             transfer_row.addWidget(self.transfer_edit, 1)
-            form.addRow("", with_message(self.messages, "transfer_to", transfer_row))
-        form.addRow(required_label("原因"), with_message(self.messages, "reason", self.reason_edit))
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.explanation)
-        layout.addLayout(form)
-        layout.addWidget(self.general_message)
-        layout.addWidget(self.buttons)
-        _quiet_buttons(self, button)
-        self._clear_on_change(self.reason_edit.textEdited, "reason")
-        self.reason_edit.setFocus()
+            self.add_row("", "transfer_to", transfer_row)
 
     def submit(self) -> None:
         self.clear_problems()
-        reason, number, who = self.reason_edit.text(), self.student_number, actor()
-        if not reason.strip():
-            self.show_problem("reason", "请写明原因（会记入审计记录，并随数据包报给分中心）。")
+        reason, number, who = self.reason(), self.student_number, actor()
+        if reason is None:
             return
         if self.kind == "withdraw":
             on = to_date(self.date_edit.date())
@@ -150,15 +177,13 @@ class EnrolmentActionDialog(FormDialog):
         self._run(work, "正在保存……", self.done.emit)
 
 
-class CorrectionDialog(FormDialog):
+class CorrectionDialog(ReasonDialog):
     """更正学籍: the facts a registration rests on, each shown as registered; what would change is listed live."""
 
     done = Signal(object)  # EnrolmentChanged
 
     def __init__(self, engine: Engine, student_number: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
-        super().__init__(engine, parent, "更正学籍")
-        self.student_number, self._today = student_number, today
         with read_session(engine) as session:
             enrolment = enrolments.find_enrolment(session, student_number)
             learner = session.get(Learner, enrolment.learner_id)
@@ -167,7 +192,11 @@ class CorrectionDialog(FormDialog):
             self.current = {"level": enrolment.level, "registered_on": enrolment.registered_on, "gender": learner.gender,
                             "township": current_township, "id_number": idcard.mask(learner.id_number)}
             name = learner.name
-        self.who_label = QLabel(f"{name}（学籍号 {student_number}）")
+        super().__init__(engine, parent, "更正学籍", about=f"{name}（学籍号 {student_number}）",
+                         explanation="只改登记错了的项；每次更正都记入审计记录，随下一次数据包报给分中心。"
+                                     "已申请考试、有成绩或已毕业的学籍，层次和报名日期不能再改。",
+                         placeholder="如：按报名表原件更正", ok_text="确认更正(&Y)", missing=MISSING_REASON)
+        self.student_number, self._today = student_number, today
         self.level_combo = QComboBox()
         for level in Level:
             self.level_combo.addItem(level.label, level)
@@ -189,27 +218,17 @@ class CorrectionDialog(FormDialog):
         self.id_edit = QLineEdit()
         self.id_edit.setMaxLength(30)
         self.id_edit.setPlaceholderText(f"现为 {self.current['id_number']}；号码登记错了才填")
-        self.reason_edit = _reason_edit("如：按报名表原件更正")
         self.preview = QLabel()
         self.preview.setWordWrap(True)
-        form = self._form()
-        form.addRow("学员", self.who_label)
-        form.addRow("学历提升层次", with_message(self.messages, "level", self.level_combo))
-        form.addRow("报名日期", with_message(self.messages, "registered_on", self.date_edit))
-        form.addRow("性别", with_message(self.messages, "gender", self.gender_combo))
-        form.addRow("计入任务的街道/镇", with_message(self.messages, "township", self.township_combo))
-        form.addRow("正确的身份证号码", with_message(self.messages, "id_number", self.id_edit))
-        form.addRow(required_label("原因"), with_message(self.messages, "reason", self.reason_edit))
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.preview)
-        layout.addWidget(self.general_message)
-        layout.addWidget(self.buttons)
-        _quiet_buttons(self, "确认更正(&Y)")
+        for label, field, widget in (("学历提升层次", "level", self.level_combo), ("报名日期", "registered_on", self.date_edit),
+                                     ("性别", "gender", self.gender_combo),
+                                     ("计入任务的街道/镇", "township", self.township_combo),
+                                     ("正确的身份证号码", "id_number", self.id_edit)):
+            self.add_row(label, field, widget)
+        self.extra.addWidget(self.preview)
         for signal, field in ((self.level_combo.currentIndexChanged, "level"), (self.date_edit.dateChanged, "registered_on"),
                               (self.gender_combo.currentIndexChanged, "gender"),
-                              (self.township_combo.currentIndexChanged, "township"), (self.id_edit.textEdited, "id_number"),
-                              (self.reason_edit.textEdited, "reason")):
+                              (self.township_combo.currentIndexChanged, "township"), (self.id_edit.textEdited, "id_number")):
             self._clear_on_change(signal, field)
             signal.connect(lambda *_args: self.show_preview())
         self.show_preview()
@@ -247,12 +266,12 @@ class CorrectionDialog(FormDialog):
 
     def submit(self) -> None:
         self.clear_problems()
-        correction, reason, number, who = self.correction(), self.reason_edit.text(), self.student_number, actor()
+        correction = self.correction()
         if not correction.given():
             self.show_problem(None, "还没有改动：请改要更正的项。")
             return
-        if not reason.strip():
-            self.show_problem("reason", "请写明原因（会记入审计记录，并随数据包报给分中心）。")
+        reason, number, who = self.reason(), self.student_number, actor()
+        if reason is None:
             return
         self._run(lambda session, _job: enrolments.correct(session, number, correction, reason=reason, actor=who,
                                                            today=self._today()), "正在更正……", self.done.emit)
@@ -266,39 +285,24 @@ def changed_text(result: EnrolmentChanged) -> str:
 # --- imports --------------------------------------------------------------------------------------------------------
 
 
-class UndoImportDialog(FormDialog):
+class UndoImportDialog(ReasonDialog):
     """撤销导入: what the batch was, what undoing does, and a reason."""
 
     done = Signal(object)  # UndoReport
 
     def __init__(self, engine: Engine, batch: BatchInfo, parent: QWidget | None = None):
-        super().__init__(engine, parent, "撤销导入")
+        super().__init__(engine, parent, "撤销导入", placeholder="如：导错了文件", ok_text="确认撤销(&Y)",
+                         missing="请写明撤销导入的原因。",
+                         about=f"第 {batch.id} 次导入：{batch.kind_label}“{batch.file}”，{batch.at.astimezone():%Y-%m-%d %H:%M}，"
+                               f"{batch.actor}，{batch.summary}。",
+                         explanation="撤销会删去这次导入新增的记录、恢复它改动过的记录（之后又被改过的保留现值）；已报给分中心的，"
+                                     "随下一次数据包作废或删除。之后的工作依赖它时（如已有成绩、考勤或之后的导入），会拒绝并说明原因。")
         self.batch = batch
-        about = QLabel(f"第 {batch.id} 次导入：{batch.kind_label}“{batch.file}”，{batch.at.astimezone():%Y-%m-%d %H:%M}，"
-                       f"{batch.actor}，{batch.summary}。")
-        about.setWordWrap(True)
-        explanation = QLabel("撤销会删去这次导入新增的记录、恢复它改动过的记录（之后又被改过的保留现值）；已报给分中心的，"
-                             "随下一次数据包作废或删除。之后的工作依赖它时（如已有成绩、考勤或之后的导入），会拒绝并说明原因。")
-        explanation.setWordWrap(True)
-        explanation.setStyleSheet(f"color: {HINT_COLOUR};")
-        self.reason_edit = _reason_edit("如：导错了文件")
-        form = self._form()
-        form.addRow(required_label("原因"), with_message(self.messages, "reason", self.reason_edit))
-        layout = QVBoxLayout(self)
-        layout.addWidget(about)
-        layout.addWidget(explanation)
-        layout.addLayout(form)
-        layout.addWidget(self.general_message)
-        layout.addWidget(self.buttons)
-        _quiet_buttons(self, "确认撤销(&Y)")
-        self._clear_on_change(self.reason_edit.textEdited, "reason")
-        self.reason_edit.setFocus()
 
     def submit(self) -> None:
         self.clear_problems()
-        reason, batch_id, who = self.reason_edit.text(), self.batch.id, actor()
-        if not reason.strip():
-            self.show_problem("reason", "请写明撤销导入的原因。")
+        reason, batch_id, who = self.reason(), self.batch.id, actor()
+        if reason is None:
             return
         self._run(lambda session, _job: imports.undo(session, batch_id, reason=reason, actor=who), "正在撤销……",
                   self.done.emit)
@@ -385,34 +389,22 @@ class ImportsDialog(QDialog):
 # --- certificates ---------------------------------------------------------------------------------------------------
 
 
-class RevokeCertificateDialog(FormDialog):
+class RevokeCertificateDialog(ReasonDialog):
     """撤销证书: the certificate is void from today; it lists, prints and verifies as revoked; a reprint is refused."""
 
     done = Signal(object)  # certificates.Revoked
 
     def __init__(self, engine: Engine, number: str, holder: str, parent: QWidget | None = None):
-        super().__init__(engine, parent, "撤销证书")
+        super().__init__(engine, parent, "撤销证书", placeholder="如：成绩登记有误", ok_text="确认撤销(&Y)",
+                         missing="撤销证书必须写明原因。",
+                         explanation=f"撤销 {holder} 的毕业证书 {number}：撤销后它在列表、查验中都显示为已撤销，不能再打印或补发，"
+                                     "编号不再使用；学员要在撤销之后重新考试合格才能再次毕业。这一步随下一次数据包报给分中心。")
         self.number = number
-        explanation = QLabel(f"撤销 {holder} 的毕业证书 {number}：撤销后它在列表、查验中都显示为已撤销，不能再打印或补发，"
-                             "编号不再使用；学员要在撤销之后重新考试合格才能再次毕业。这一步随下一次数据包报给分中心。")
-        explanation.setWordWrap(True)
-        self.reason_edit = _reason_edit("如：成绩登记有误")
-        form = self._form()
-        form.addRow(required_label("原因"), with_message(self.messages, "reason", self.reason_edit))
-        layout = QVBoxLayout(self)
-        layout.addWidget(explanation)
-        layout.addLayout(form)
-        layout.addWidget(self.general_message)
-        layout.addWidget(self.buttons)
-        _quiet_buttons(self, "确认撤销(&Y)")
-        self._clear_on_change(self.reason_edit.textEdited, "reason")
-        self.reason_edit.setFocus()
 
     def submit(self) -> None:
         self.clear_problems()
-        reason, number, who = self.reason_edit.text(), self.number, actor()
-        if not reason.strip():
-            self.show_problem("reason", "撤销证书必须写明原因。")
+        reason, number, who = self.reason(), self.number, actor()
+        if reason is None:
             return
         self._run(lambda session, _job: certificates.revoke(session, number, reason=reason, actor=who), "正在撤销……",
                   self.done.emit)
