@@ -11,7 +11,7 @@ import sys
 from typing import Sequence
 
 from adultschool import __version__
-from adultschool.cli import certificates, imports, maintenance, school, sync, users
+from adultschool.cli import certificates, console, imports, maintenance, school, sync, users
 from adultschool.cli.common import EXIT_OK, EXIT_UNUSABLE, Handler
 from adultschool.errors import AdultSchoolError
 from adultschool.logs import set_up_logging
@@ -49,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     set_up_logging()
+    console.protect_streams()
+    try:
+        return _run(argv)
+    finally:
+        console.note_replacements()
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

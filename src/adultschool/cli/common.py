@@ -9,11 +9,13 @@ import os
 import sys
 import unicodedata
 from datetime import date, datetime, time
-from typing import Callable, Protocol, Sequence
+from pathlib import Path
+from typing import Callable, Protocol, Sequence, TextIO
 
 from adultschool.db import Database, open_database, read_session, unit_of_work
 from adultschool.db.lock import network_warning
 from adultschool.errors import AdultSchoolError
+from adultschool.outfiles import SPREADSHEET_PROGRAMS, atomic_output
 from adultschool.models import Level
 from adultschool.services import accounts, audit, registration
 from adultschool.xlsx.writing import FORMULA_STARTS
@@ -102,16 +104,17 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, stream: TextIO | None = None) -> None:
     texts = [["" if v is None else str(v) for v in row] for row in rows]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in texts]) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(v + " " * (w - display_width(v)) for v, w in zip(values, widths)).rstrip()
 
-    print(line(headers))
+    stream = stream or sys.stdout
+    print(line(headers), file=stream)
     for row in texts:
-        print(line(row))
+        print(line(row), file=stream)
 
 
 def inert_csv(value: object) -> object:
@@ -121,16 +124,35 @@ def inert_csv(value: object) -> object:
     return value
 
 
-def emit(fmt: str, headers: Sequence[str], keys: Sequence[str], records: Sequence[dict]) -> None:
+def emit(fmt: str, headers: Sequence[str], keys: Sequence[str], records: Sequence[dict], *,
+         out: Path | None = None) -> None:
+    """A list as a table, CSV or JSON: to standard output, or with `out` to a file in UTF-8 (CSV with a BOM, so Excel
+    and WPS read the Chinese right), written whole or not at all."""
+    if out is None:
+        _write_list(sys.stdout, fmt, headers, keys, records)
+        return
+    with atomic_output(out, opened_in=SPREADSHEET_PROGRAMS) as part:
+        with open(part, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as handle:
+            _write_list(handle, fmt, headers, keys, records)
+    print(f"已写入 {out}（{len(records)} 条）")
+
+
+def _write_list(stream: TextIO, fmt: str, headers: Sequence[str], keys: Sequence[str], records: Sequence[dict]) -> None:
     if fmt == "json":
-        json.dump(list(records), sys.stdout, ensure_ascii=False, indent=1)
-        print()
+        json.dump(list(records), stream, ensure_ascii=False, indent=1)
+        print(file=stream)
     elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
+        writer = csv.writer(stream)
         writer.writerow(keys)
         writer.writerows([[inert_csv(r[k]) for k in keys] for r in records])
     else:
-        print_table(headers, [[r[k] for k in keys] for r in records])
+        print_table(headers, [[r[k] for k in keys] for r in records], stream=stream)
+
+
+def add_list_output(parser: argparse.ArgumentParser, formats: Sequence[str] = ("table", "csv", "json")) -> None:
+    """--format and --out for a command that prints a list."""
+    parser.add_argument("--format", choices=tuple(formats), default=formats[0])
+    parser.add_argument("--out", type=Path, metavar="FILE", help="写入文件（UTF-8；CSV 带 BOM，Excel/WPS 直接打开）而不是显示")
 
 
 

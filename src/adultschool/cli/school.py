@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from adultschool import clock
 from adultschool.cli.common import (
-    EXIT_OK, EXIT_SOME_REJECTED, Adder, actor, date_arg, emit, level_arg, need, open_db, print_table, time_arg,
+    EXIT_OK, EXIT_SOME_REJECTED, Adder, actor, add_list_output, date_arg, emit, level_arg, need, open_db, print_table,
+    time_arg,
 )
 from adultschool.cli import users as users_commands
 from adultschool.cli import sync as sync_commands
@@ -149,18 +150,18 @@ def cmd_survey_list(args: argparse.Namespace) -> int:
             records = [{"township": p.township, "surveyed": p.surveyed, "willing": p.willing,
                         "registered": p.registered, "not_registered": p.surveyed - p.registered} for p in progress]
             emit(args.format, ["街道/镇", "已排摸", "愿意提升", "已报名", "未报名"],
-                  ["township", "surveyed", "willing", "registered", "not_registered"], records)
+                  ["township", "surveyed", "willing", "registered", "not_registered"], records, out=args.out)
             return EXIT_OK
         rows = survey.list_prospects(session, township=args.township, include_registered=args.all)
     records = [r.as_json() for r in rows]
     for record, row in zip(records, rows):
         record["willingness_label"] = {"yes": "愿意", "no": "不愿意", "undecided": "待定"}.get(row.willingness or "", "")
     if args.format == "json":
-        emit("json", [], [], [r.as_json() for r in rows])
+        emit("json", [], [], [r.as_json() for r in rows], out=args.out)
     else:
         emit(args.format, ["街道/镇", "姓名", "性别", "年龄", "身份证号码", "文化程度", "工作单位", "意愿", "意向学习方式"],
               ["township", "name", "gender", "age", "id_number", "education", "employer", "willingness_label",
-               "preferred_learning"], records)
+               "preferred_learning"], records, out=args.out)
     return EXIT_OK
 
 
@@ -181,7 +182,8 @@ def cmd_learners_list(args: argparse.Namespace) -> int:
             record["level"] = Level(record["level"]).label
             record["status"] = EnrolmentStatus(record["status"]).label
     emit(args.format, ["学籍号", "姓名", "性别", "身份证号码", "层次", "状态", "报名日期", "街道/镇"],
-          ["student_number", "name", "gender", "id_number", "level", "status", "registered_on", "township"], records)
+          ["student_number", "name", "gender", "id_number", "level", "status", "registered_on", "township"], records,
+         out=args.out)
     return EXIT_OK
 
 
@@ -314,7 +316,7 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     if args.ready_only:
         rows = [r for r in rows if r.ready]
     if args.format == "json":
-        emit("json", [], [], [r.as_json() for r in rows])
+        emit("json", [], [], [r.as_json() for r in rows], out=args.out)
         return EXIT_OK
     records = []
     for r in rows:
@@ -327,8 +329,8 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     keys = ["student_number", "name", "id_number", "level", "registered_on", "months_done", "video_hours", "class_hours",
             "ready", "ready_on", "missing"]
     emit(args.format, ["学籍号", "姓名", "身份证号码", "层次", "注册日期", "已学月数", "视频学时", "面授课时", "可报考", "可报考日期",
-                        "还差"], keys, records)
-    if args.format == "table":
+                        "还差"], keys, records, out=args.out)
+    if args.format == "table" and args.out is None:
         print(f"{as_of}：共 {len(rows)} 个学籍，可报考 {sum(r.ready for r in rows)} 个")
     return EXIT_OK
 
@@ -494,11 +496,11 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--township")
     p.add_argument("--all", action="store_true", help="包括已报名的")
     p.add_argument("--progress", action="store_true", help="按街道/镇统计排摸进度")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_list_output(p)
 
     group = commands.add_parser("learners", help="学员").add_subparsers(dest="learners_command", metavar="COMMAND", required=True)
     p = add(group, "list", cmd_learners_list, "学员名单")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_list_output(p)
     p.add_argument("--search")
     p.add_argument("--level", type=level_arg)
     p.add_argument("--status", choices=[s.value for s in EnrolmentStatus])
@@ -566,7 +568,7 @@ def register(commands, add: Adder) -> None:
 
     p = add(commands, "readiness", cmd_readiness, "结业考试报考条件（R3）")
     p.add_argument("--as-of", type=date_arg)
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_list_output(p)
     p.add_argument("--level", type=level_arg)
     p.add_argument("--class", dest="class_name", help="只看这个班")
     p.add_argument("--ready-only", action="store_true")

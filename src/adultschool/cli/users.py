@@ -9,7 +9,8 @@ import argparse
 import os
 
 from adultschool.cli.common import (
-    EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Adder, actor, date_arg, emit, open_db, print_table, prompt_password,
+    EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Adder, actor, add_list_output, date_arg, emit, open_db, print_table,
+    prompt_password,
 )
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
@@ -103,12 +104,12 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     with read_session(db.engine) as session:
         rows = audit_log.list_entries(session, flt, actor=actor(args), limit=args.limit)
     if args.format == "json":
-        emit("json", [], [], [r.as_json() for r in rows])
+        emit("json", [], [], [r.as_json() for r in rows], out=args.out)
         return EXIT_OK
     records = [{"id": r.id, "at": r.local_time, "actor": r.actor, "action": r.action, "action_label": r.action_label,
                 "summary": r.summary, "before": r.before or "", "after": r.after or ""} for r in rows]
     if args.format == "csv":
-        emit("csv", [], ["id", "at", "actor", "action", "summary", "before", "after"], records)
+        emit("csv", [], ["id", "at", "actor", "action", "summary", "before", "after"], records, out=args.out)
         return EXIT_OK
 
     def short(text: str) -> str:
@@ -117,7 +118,7 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     for record in records:
         record["before"], record["after"] = short(record["before"]), short(record["after"])
     emit("table", ["序号", "时间", "账户", "操作", "内容", "改动前", "改动后"],
-         ["id", "at", "actor", "action_label", "summary", "before", "after"], records)
+         ["id", "at", "actor", "action_label", "summary", "before", "after"], records, out=args.out)
     return EXIT_OK
 
 
@@ -129,7 +130,7 @@ def add_audit_list(group, add: Adder) -> None:  # noqa: ANN001 - the `audit` sub
     p.add_argument("--until", type=date_arg, help="到这天止（含）")
     p.add_argument("--search", help="内容或改动里含有的文字")
     p.add_argument("--limit", type=int, default=500, help="最多列出多少条（默认 500）")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_list_output(p)
 
 
 def register(commands, add: Adder) -> None:

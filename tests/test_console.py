@@ -1,0 +1,91 @@
+"""Output no console can break: a GBK (code page 936) console or redirected file gets '?' for a rare character and a
+note, the command still succeeds, and what it committed is reported as done; files written with --out are UTF-8."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import date
+
+import pytest
+
+from adultschool.cli import main as cli_main
+from adultschool.db import read_session, unit_of_work
+from adultschool.models import Enrolment, EnrolmentStatus
+from adultschool.services import registration, rules
+from adultschool.services.registration import RegistrationInput
+from factories import make_id
+
+RARE_NAME = "褚𬌗堃"  # 𬌗 is not in GBK
+
+
+class GbkConsole:
+    """Standard output and error as a Chinese Windows console (or a redirected file there) has them. Installed in
+    the test itself: pytest puts its own capture back between a fixture and the test."""
+
+    def __init__(self, monkeypatch):  # noqa: ANN001
+        self._monkeypatch = monkeypatch
+        self.out, self.err = io.BytesIO(), io.BytesIO()
+
+    def __enter__(self) -> "GbkConsole":
+        self._streams = (io.TextIOWrapper(self.out, encoding="cp936", errors="strict", newline=""),
+                         io.TextIOWrapper(self.err, encoding="cp936", errors="strict", newline=""))
+        self._monkeypatch.setattr(sys, "stdout", self._streams[0])
+        self._monkeypatch.setattr(sys, "stderr", self._streams[1])
+        return self
+
+    def __exit__(self, *_exc) -> None:  # noqa: ANN002
+        for stream in self._streams:
+            stream.flush()
+        self._monkeypatch.undo()
+
+    def read(self) -> tuple[str, str]:
+        return self.out.getvalue().decode("cp936"), self.err.getvalue().decode("cp936")
+
+
+@pytest.fixture
+def gbk_console(monkeypatch):  # noqa: ANN001, ANN201
+    return GbkConsole(monkeypatch)
+
+
+def enrol_rare(db) -> str:
+    with unit_of_work(db.engine) as session:
+        registered, _ = registration.register_one(session, RegistrationInput(
+            name=RARE_NAME, id_number=make_id(date(1988, 6, 1)), level="高中", registered_on=date(2026, 3, 2),
+            township="大碶街道"), rules.load_rules(session), actor="t")
+    return registered.student_number
+
+
+def test_a_rare_name_on_a_gbk_console_prints_as_a_question_mark_with_a_note(school_db, gbk_console):
+    enrol_rare(school_db)
+    with gbk_console:
+        assert cli_main(["learners", "list", "--db", school_db.url]) == 0
+    out, err = gbk_console.read()
+    assert "褚?堃" in out and "有 1 个字符" in err and "--out" in err
+
+
+def test_a_command_that_committed_is_never_reported_as_failed_for_its_output(school_db, gbk_console):
+    number = enrol_rare(school_db)
+    with gbk_console:
+        assert cli_main(["learners", "withdraw", number, "--reason", "外出务工", "--db", school_db.url]) == 0
+    out, _ = gbk_console.read()
+    assert f"withdrawn {number}: withdrawn" in out and "褚?堃" in out
+    with read_session(school_db.engine) as session:
+        assert session.query(Enrolment.status).scalar() is EnrolmentStatus.WITHDRAWN
+
+
+def test_lists_written_with_out_are_utf8_csv_with_a_bom_and_keep_every_character(school_db, tmp_path, gbk_console):
+    enrol_rare(school_db)
+    target = tmp_path / "名单.csv"
+    with gbk_console:
+        assert cli_main(["learners", "list", "--format", "csv", "--out", str(target), "--db", school_db.url]) == 0
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["student_number", "name"] and rows[1][1] == RARE_NAME
+    out, err = gbk_console.read()
+    assert "（1 条）" in out and err == ""
+    assert cli_main(["readiness", "--format", "json", "--as-of", "2026-12-01", "--out", str(tmp_path / "r.json"),
+                     "--db", school_db.url]) == 0
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))[0]["name"] == RARE_NAME
