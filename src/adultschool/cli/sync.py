@@ -89,23 +89,11 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     if result.missing:
         print(f"分中心尚缺本校的数据包（{result.missing.text()}）：请重新发送，或生成完整数据包（--full）。")
     for conflict in result.conflicts:
-        print(conflict_line(conflict))
+        print(sync.conflict_line(conflict))
     if result.unconfirmed:
         print(f"尚未确认：第 {'、'.join(map(str, result.unconfirmed))} 号")
     print(f"confirmed {len(result.confirmed)}, unconfirmed {len(result.unconfirmed)}")
     return EXIT_OK
-
-
-def conflict_line(conflict: dict) -> str:
-    """One conflict of a receipt, as the school reads it: who, the other school, the district's decision, what to do."""
-    numbers = "、".join(conflict.get("student_numbers") or [])
-    other = conflict.get("other_school", "")
-    other_name = conflict.get("other_school_name") or ""
-    head = (f"冲突 {conflict.get('id', '')}：{conflict.get('name', '')} {conflict.get('id_number', '')}"
-            + (f"（学籍号 {numbers}）" if numbers else "")
-            + f" 也在学校 {other}" + (f"（{other_name}）" if other_name else "") + " 登记")
-    action = conflict.get("action") or conflict.get("status_label") or conflict.get("status", "")
-    return f"{head}。{action}"
 
 
 def cmd_rekey(args: argparse.Namespace) -> int:

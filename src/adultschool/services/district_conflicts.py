@@ -91,7 +91,8 @@ class ConflictInfo:
     collisions: tuple[Collision, ...] = ()
     keep_school: str | None = None
     note: str | None = None
-    way_out: str = ""
+    way_out: str = ""  # with the commands to type (`sync conflicts`)
+    way_out_in_window: str = ""  # with the buttons of the 冲突 page
 
     @property
     def status_text(self) -> str:
@@ -158,8 +159,11 @@ def _school_names(session: Session) -> dict[str, str]:
     return names
 
 
-def way_out(conflict: SyncConflict, collisions: list[Collision]) -> str:
-    """What will close this conflict, in Chinese, from its real state."""
+def way_out(conflict: SyncConflict, collisions: list[Collision], *, window: bool = False) -> str:
+    """What will close this conflict, in Chinese, from its real state; the commands to type, or (`window`) the
+    buttons of the 冲突 page to press."""
+    settle = "点“确认为同一人…”" if window else f"adultschool sync settle {conflict.id}"
+    keep = "点“裁定由哪所学校保留…”" if window else f"adultschool sync settle {conflict.id} --keep 学校代码"
     status = conflict.status
     if status is ConflictStatus.SAME_PERSON:
         return f"已确认为同一人（{conflict.settled_by or ''}），学校 {conflict.incoming_school} 的数据已并入此人名下。"
@@ -175,9 +179,8 @@ def way_out(conflict: SyncConflict, collisions: list[Collision]) -> str:
     if collisions:
         details = "；".join(c.text() for c in collisions)
         return (f"{details}：请其中一所学校办理退学或转学，收到其数据包后即可确认为同一人"
-                f"（adultschool sync settle {conflict.id}）；也可由分中心裁定保留哪一所："
-                f"adultschool sync settle {conflict.id} --keep 学校代码。{TYPO_HINT}")
-    return f"可以确认为同一人：adultschool sync settle {conflict.id}。{TYPO_HINT}"
+                f"（{settle}）；也可由分中心裁定保留哪一所：{keep}。{TYPO_HINT}")
+    return f"可以确认为同一人：{settle}。{TYPO_HINT}"
 
 
 def _info(session: Session, conflict: SyncConflict, held: int, names: dict[str, str], mask) -> ConflictInfo:  # noqa: ANN001
@@ -187,7 +190,8 @@ def _info(session: Session, conflict: SyncConflict, held: int, names: dict[str, 
         conflict.id, mask(conflict.id_number), conflict.incoming_name, conflict.existing_school,
         conflict.incoming_school, conflict.status, held, conflict.first_seen_at, conflict.settled_by,
         names.get(conflict.existing_school, ""), names.get(conflict.incoming_school, ""), tuple(existing),
-        tuple(incoming), tuple(collisions), conflict.keep_school, conflict.note, way_out(conflict, collisions))
+        tuple(incoming), tuple(collisions), conflict.keep_school, conflict.note, way_out(conflict, collisions),
+        way_out(conflict, collisions, window=True))
 
 
 def list_conflicts(session: Session, *, include_settled: bool = False, unmasked: bool = False,
@@ -392,16 +396,16 @@ def for_school(session: Session, school_code: str) -> list[dict[str, Any]]:
 
 def _action(conflict: SyncConflict, school: str, other: str, other_name: str, numbers: list[str],
             colliding: bool) -> str:
-    them = f"{other}（{other_name}）" if other_name else other
+    them = f"{other}（{other_name}）" if other_name else f"{other} "  # a space only before Chinese that follows a code
     numbers_text = f"（学籍号 {'、'.join(numbers)}）" if numbers else ""
     if conflict.status is ConflictStatus.DECIDED:
         if conflict.keep_school == school:
-            return f"分中心裁定由本校保留学籍；待学校 {them} 办理退学后自动确认为同一人，本校无需操作。"
-        return (f"分中心裁定由学校 {them} 保留学籍：请本校为此人{numbers_text}办理退学或作废"
+            return f"分中心裁定由本校保留学籍；待学校 {them}办理退学后自动确认为同一人，本校无需操作。"
+        return (f"分中心裁定由学校 {them}保留学籍：请本校为此人{numbers_text}办理退学或作废"
                 f"（adultschool learners withdraw 学籍号 --reason 理由），然后发送数据包。")
     if conflict.status is ConflictStatus.OPEN:
         if colliding:
-            return (f"此人也在学校 {them} 登记了同一层次：请与对方学校和分中心商定由哪一方办理退学或转学；"
+            return (f"此人也在学校 {them}登记了同一层次：请与对方学校和分中心商定由哪一方办理退学或转学；"
                     "若本校登记的身份证号码有误，请更正后重新发送数据包。")
         return "分中心核实后将确认为同一人；若本校登记的身份证号码有误，请更正后重新发送数据包。"
     return conflict.status.label

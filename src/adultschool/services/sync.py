@@ -463,6 +463,18 @@ def confirm_receipt(session: Session, data: bytes, *, actor: str) -> ConfirmSumm
                           sync.Gaps.from_json(body.get("gaps")), list(body.get("conflicts", [])))
 
 
+def conflict_line(conflict: dict[str, Any]) -> str:
+    """One conflict of a receipt, as the school reads it: who, the other school, the district's decision, what to do."""
+    numbers = "、".join(conflict.get("student_numbers") or [])
+    other = conflict.get("other_school", "")
+    other_name = conflict.get("other_school_name") or ""
+    head = (f"冲突 {conflict.get('id', '')}：{conflict.get('name', '')} {conflict.get('id_number', '')}"
+            + (f"（学籍号 {numbers}）" if numbers else " ")
+            + f"也在学校 {other}" + (f"（{other_name}）" if other_name else " ") + "登记")
+    action = conflict.get("action") or conflict.get("status_label") or conflict.get("status", "")
+    return f"{head}。{action}"
+
+
 def last_receipt(session: Session) -> dict[str, Any] | None:
     stored = _get(session, "sync.last_receipt")
     return json.loads(stored) if stored else None
