@@ -148,3 +148,19 @@ def test_a_backup_from_before_a_rekey_still_exports_with_the_key_the_district_ac
     with read_session(district_db.engine) as session:
         assert session.execute(select(Learner.id)).first() is not None
     school.close()
+
+
+def test_restore_on_the_command_line_says_the_next_package_is_full(district_db, keys, public_key, fresh_db, tmp_path,
+                                                                   capsys):
+    from adultschool.cli import main as cli_main
+
+    school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
+    merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
+    backup = maintenance.back_up_now(school.path, tmp_path / "usb", actor="clerk").path
+    path = school.path
+    school.close()
+    assert cli_main(["restore", str(backup), "--yes", "--db", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "数据上报：恢复后，本校的下一个数据包（第 2 号）将是完整数据包（第 1 轮）" in out
+    assert cli_main(["sync", "status", "--db", str(path)]) == 0
+    assert "提醒：本校数据库于" in capsys.readouterr().out

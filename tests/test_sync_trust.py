@@ -349,3 +349,53 @@ def test_a_district_database_from_before_the_roster_keeps_its_trusted_schools_an
             assert uuids and uuids <= set(rebuilt), model.__tablename__
     set_phone(a, first_number(a), "13900000071")
     assert merge(district_db, keys, export(a, tmp_path, None, "a2.aspkg")).tables["learners"].updated == 1
+
+
+def test_the_command_line_reports_refused_rows_and_takes_both_forms_of_trust(
+        district_db, keys, fresh_db, tmp_path, public_key, capsys, monkeypatch):
+    from adultschool.cli import main as cli_main
+    from syncbuild import PASSPHRASE
+
+    monkeypatch.setenv("ADULTSCHOOL_PASSPHRASE", PASSPHRASE)
+    office = str(district_db.path) if district_db.path else district_db.url
+    a = make_school(fresh_db, "330206-01", learners=3, seed=1, office=district_db)
+    b = make_school(fresh_db, "330206-02", learners=3, seed=2)
+    a_package = export(a, tmp_path, public_key, "a1.aspkg")
+    merge(district_db, keys, a_package)
+    with unit_of_work(district_db.engine) as session:
+        district_schools.add_school(session, "330206-02", name="霞浦成校", actor="district")
+    b_rows = rows_of(export(b, tmp_path, public_key, "b1.aspkg"), keys)
+    b_rows["learners"].append(dict(rows_of(a_package, keys)["learners"][0], name="冒名", version=9))
+    forged = tmp_path / "b1-with-a-row.aspkg"
+    forged.write_bytes(craft(b_rows, code="330206-02", sequence=1, signing_pem=signing_pem(b), keys=keys))
+    with read_session(b.engine) as session:
+        fingerprint = sync.own_fingerprint(session)
+    # The old form: the key taken from the package, once its fingerprint is the one given.
+    assert cli_main(["sync", "trust", "--school", "330206-02", "--fingerprint", fingerprint, str(forged),
+                     "--db", office]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == f"trusted 330206-02 {fingerprint}"
+    assert cli_main(["sync", "import", str(forged), "--db", office]) == 0
+    out = capsys.readouterr().out
+    assert "有 1 行没有接受（learners 1），其余已导入：" in out and "这是学校 330206-01 的记录" in out
+    assert ", refused 1, " in out.strip().splitlines()[-1]
+    assert cli_main(["sync", "status", "--db", office]) == 0
+    assert "330206-02" in capsys.readouterr().out
+
+
+def test_replacing_the_district_key_at_a_school_needs_replace_and_shows_both_fingerprints(
+        district_db, keys, fresh_db, tmp_path, public_key, capsys):
+    from adultschool.cli import main as cli_main
+
+    school = make_school(fresh_db, "330206-01", learners=2)
+    db = str(school.path) if school.path else school.url
+    (tmp_path / "district.pub").write_bytes(public_key)
+    assert cli_main(["sync", "district-key", str(tmp_path / "district.pub"), "--db", db]) == 0
+    capsys.readouterr()
+    other = package_format.generate_district_keys("330206").public
+    (tmp_path / "other.pub").write_bytes(package_format.dump_district_public(other))
+    assert cli_main(["sync", "district-key", str(tmp_path / "other.pub"), "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert keys.public.fingerprint in err and other.fingerprint in err and "--replace" in err
+    assert cli_main(["sync", "district-key", str(tmp_path / "other.pub"), "--replace", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert f"原指纹 {keys.public.fingerprint}，新指纹 {other.fingerprint}" in out

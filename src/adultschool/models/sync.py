@@ -149,7 +149,9 @@ class SyncOwner(Base):
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     table_name: Mapped[str] = mapped_column(String(60))
-    school_code: Mapped[str] = mapped_column(String(40), index=True)
+    # No index: every merged row has an owner row, and the few questions by school (a restore's rollback, a school's
+    # tombstones) are rare; an index would make every import slower.
+    school_code: Mapped[str] = mapped_column(String(40))
 
 
 class SyncHeld(Base):

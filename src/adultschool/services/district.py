@@ -341,15 +341,18 @@ def gaps(session: Session, school_code: str) -> sync.Gaps:
     return sync.find_gaps((s for s, _full in received), after=covered)
 
 
-# Kept under its old name for callers that only ask whether something is missing.
-missing_sequences = gaps
 
 
 # --- conflicts: see district_conflicts ------------------------------------------------------------------------------
 
 ConflictInfo = district_conflicts.ConflictInfo
 SettleResult = district_conflicts.SettleResult
-list_conflicts = district_conflicts.list_conflicts
+
+
+def list_conflicts(session: Session, *, include_settled: bool = False, unmasked: bool = False,
+                   actor: str | None = None) -> list[district_conflicts.ConflictInfo]:
+    require_district(session)
+    return district_conflicts.list_conflicts(session, include_settled=include_settled, unmasked=unmasked, actor=actor)
 
 
 def settle_conflict(session: Session, conflict_id: int, *, actor: str, note: str | None = None,

@@ -322,38 +322,48 @@ def release_as_separate_person(session: Session, conflict: SyncConflict, status:
 
 
 def close_after_package(session: Session, sender: str, merged: MergeResult, *, actor: str) -> list[str]:
-    """The conflicts this package resolves by itself; returns a Chinese line for each, for the import report."""
+    """The conflicts this package resolves by itself; returns a Chinese line for each, for the import report. A
+    conflict that still cannot be closed stays as it was (said so in its line); the package goes in either way."""
     notes: list[str] = []
     unresolved = [ConflictStatus.OPEN, ConflictStatus.DECIDED]
+
+    def attempt(conflict: SyncConflict, close, done: str) -> None:  # noqa: ANN001
+        try:
+            with session.begin_nested():
+                result = close()
+        except AdultSchoolError as exc:
+            notes.append(f"冲突 {conflict.id}（{idcard.mask(conflict.id_number)}）仍未关闭：{exc.message}")
+            return
+        notes.append(_closed_line(conflict, done.format(result=result)))
+
     for uuid, number in merged.changed_held_learners.items():
         conflict = session.execute(select(SyncConflict).where(
             SyncConflict.incoming_uuid == uuid, SyncConflict.status.in_(unresolved))).scalar()
         if conflict is not None and number != conflict.id_number:
-            release_as_separate_person(session, conflict, ConflictStatus.CORRECTED, actor=actor,
-                                       why=f"学校 {sender} 更正了身份证号码")
-            notes.append(_closed_line(conflict, f"学校 {sender} 更正了身份证号码，已按另一人合并"))
+            attempt(conflict, lambda c=conflict: release_as_separate_person(
+                session, c, ConflictStatus.CORRECTED, actor=actor, why=f"学校 {sender} 更正了身份证号码"),
+                f"学校 {sender} 更正了身份证号码，已按另一人合并")
     for uuid, number in merged.changed_learners.items():
         for conflict in session.execute(select(SyncConflict).where(
                 SyncConflict.existing_uuid == uuid, SyncConflict.status.in_(unresolved))).scalars().all():
             if number != conflict.id_number:
-                release_as_separate_person(session, conflict, ConflictStatus.CORRECTED, actor=actor,
-                                           why=f"学校 {sender} 更正了先登记者的身份证号码")
-                notes.append(_closed_line(conflict, f"学校 {sender} 更正了身份证号码，两人分别合并"))
+                attempt(conflict, lambda c=conflict: release_as_separate_person(
+                    session, c, ConflictStatus.CORRECTED, actor=actor, why=f"学校 {sender} 更正了先登记者的身份证号码"),
+                    f"学校 {sender} 更正了身份证号码，两人分别合并")
     for uuid in merged.removed_learners:
         for conflict in session.execute(select(SyncConflict).where(
                 (SyncConflict.existing_uuid == uuid) | (SyncConflict.incoming_uuid == uuid),
                 SyncConflict.status.in_(unresolved))).scalars().all():
-            release_as_separate_person(session, conflict, ConflictStatus.REMOVED, actor=actor,
-                                       why=f"学校 {sender} 撤销了这条登记", drop=uuid == conflict.incoming_uuid)
-            notes.append(_closed_line(conflict, f"学校 {sender} 撤销了这条登记"))
+            attempt(conflict, lambda c=conflict, u=uuid: release_as_separate_person(
+                session, c, ConflictStatus.REMOVED, actor=actor, why=f"学校 {sender} 撤销了这条登记",
+                drop=u == c.incoming_uuid), f"学校 {sender} 撤销了这条登记")
     for conflict in session.execute(select(SyncConflict).where(
             SyncConflict.status == ConflictStatus.DECIDED,
             (SyncConflict.existing_school == sender) | (SyncConflict.incoming_school == sender))).scalars().all():
         if collisions_of(_existing_enrolments(session, conflict), _held_enrolments(session, conflict)):
             continue
-        merged_rows = merge_as_same_person(session, conflict, actor=actor, automatic=True,
-                                           note=conflict.note)
-        notes.append(_closed_line(conflict, f"学校 {sender} 已办理退学，依据分中心裁定自动确认为同一人（合并 {merged_rows} 行）"))
+        attempt(conflict, lambda c=conflict: merge_as_same_person(session, c, actor=actor, automatic=True, note=c.note),
+                f"学校 {sender} 已办理退学，依据分中心裁定自动确认为同一人（合并 {{result}} 行）")
     return notes
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Iterable
 
-from sqlalchemy import Date, DateTime, Float, Integer, String, Text, Time, bindparam, delete, func, select, update
+from sqlalchemy import Date, DateTime, Float, Integer, String, Text, Time, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -122,35 +122,66 @@ def _number_bounds(table: str, column: str) -> tuple[float, float] | None:
     return None
 
 
+@dataclass(frozen=True)
+class _ColumnCheck:
+    name: str
+    nullable: bool
+    kind: str  # "text", "number", "date", "datetime", "time" or "" (nothing more to check)
+    limit: int = 0  # characters, for text
+    low: float = -LARGEST_INT
+    high: float = LARGEST_INT
+
+
+def _column_checks(spec: TableSpec) -> tuple[_ColumnCheck, ...]:
+    checks = []
+    for column in spec.columns:
+        name, kind = column.name, column.type
+        if name in spec.refs:
+            checks.append(_ColumnCheck(name, column.nullable, ""))
+        elif isinstance(kind, (String, Text)):
+            checks.append(_ColumnCheck(name, column.nullable, "text", kind.length or MAX_TEXT_CHARS))
+        elif isinstance(kind, (Float, Integer)):
+            low, high = _number_bounds(spec.name, name) or (-LARGEST_INT, LARGEST_INT)
+            checks.append(_ColumnCheck(name, column.nullable, "number", low=low, high=high))
+        elif isinstance(kind, Date):
+            checks.append(_ColumnCheck(name, column.nullable, "date"))
+        elif isinstance(kind, DateTime):
+            checks.append(_ColumnCheck(name, column.nullable, "datetime"))
+        elif isinstance(kind, Time):
+            checks.append(_ColumnCheck(name, column.nullable, "time"))
+        else:
+            checks.append(_ColumnCheck(name, column.nullable, ""))
+    return tuple(checks)
+
+
+_CHECKS: dict[str, tuple[_ColumnCheck, ...]] = {spec.name: _column_checks(spec) for spec in SPECS}
+
+
 def check_row(spec: TableSpec, row: dict[str, Any], sender: str) -> str | None:
     """Why this row cannot go in as it is, in Chinese; None when it can. Like the checks on a clerk's input."""
-    for column in spec.columns:
-        name = column.name
-        value = row.get(name)
+    for check in _CHECKS[spec.name]:
+        value = row.get(check.name)
         if value is None:
-            if not column.nullable:
-                return f"缺少必填的“{name}”"
+            if not check.nullable:
+                return f"缺少必填的“{check.name}”"
             continue
-        kind = column.type
-        if isinstance(kind, (String, Text)) and isinstance(value, str) and name not in spec.refs:
-            limit = kind.length or MAX_TEXT_CHARS
-            if len(value) > limit:
-                return f"“{name}”太长（{len(value)} 个字符，最多 {limit} 个）"
-        elif isinstance(kind, Float) or (isinstance(kind, Integer) and name not in spec.refs):
-            if isinstance(value, float) and not math.isfinite(value):
-                return f"“{name}”不是有效的数字"
-            bounds = _number_bounds(spec.name, name)
-            low, high = bounds if bounds is not None else (-LARGEST_INT, LARGEST_INT)
-            if not low <= value <= high:
-                return f"“{name}”的值 {value} 超出允许范围（{low:g}–{high:g}）"
-        elif isinstance(kind, Date) and isinstance(value, date):
+        kind = check.kind
+        if kind == "text":
+            if len(value) > check.limit:
+                return f"“{check.name}”太长（{len(value)} 个字符，最多 {check.limit} 个）"
+        elif kind == "number":
+            if value != value or value in (math.inf, -math.inf):  # NaN is the one value unequal to itself
+                return f"“{check.name}”不是有效的数字"
+            if not check.low <= value <= check.high:
+                return f"“{check.name}”的值 {value} 超出允许范围（{check.low:g}–{check.high:g}）"
+        elif kind == "date":
             if not EARLIEST_DAY <= value <= LATEST_DAY:
-                return f"“{name}”的日期 {value.isoformat()} 不合理"
-        elif isinstance(kind, DateTime) and isinstance(value, datetime):
+                return f"“{check.name}”的日期 {value.isoformat()} 不合理"
+        elif kind == "datetime":
             if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
-                return f"“{name}”的时间不合理"
-        elif isinstance(kind, Time) and not isinstance(value, time):
-            return f"“{name}”不是时间"
+                return f"“{check.name}”的时间不合理"
+        elif kind == "time" and not isinstance(value, time):
+            return f"“{check.name}”不是时间"
     return _check_table(spec.name, row, sender)
 
 
@@ -207,6 +238,7 @@ class Merger:
         self.owner: dict[str, str | None] = {}  # uuid → owning school (None: no school owns it)
         self.refused_uuids: set[str] = set()
         self.tombstoned: set[str] = set()  # uuids this school deleted: never merged again
+        self.deleted_by: dict[str, str] = {}  # uuid of any row a school deleted → that school
         self.result = MergeResult()
         self.enrolments: set[int] = set()  # whose kept study totals must be recomputed
         self.videos_changed: set[int] = set()
@@ -256,21 +288,38 @@ class Merger:
         if len(self.result.refused) < KEPT_REFUSALS:
             self.result.refused.append(RefusedRow(spec.name, row["uuid"], reason))
 
-    def _own(self, table_name: str, uuids: Iterable[str]) -> None:
-        rows = [{"uuid": u, "table_name": table_name, "school_code": self.school_code} for u in uuids]
-        if rows:
-            bulk_insert(self.session, SyncOwner.__table__, rows)
-            for u in uuids:
-                self.owner[u] = self.school_code
+    def _own(self, table_name: str, uuids: list[str]) -> None:
+        """Records this school as the owner of these uuids: one plain executemany (a full package owns every row)."""
+        if not uuids:
+            return
+        connection = self.session.connection()
+        compiled = insert(SyncOwner.__table__).compile(dialect=connection.dialect,
+                                                       column_keys=["uuid", "table_name", "school_code"])
+        sql, order = str(compiled), compiled.positiontup
+        code = self.school_code
+        for start in range(0, len(uuids), 5000):
+            chunk = uuids[start:start + 5000]
+            if order is not None:
+                values = {"table_name": table_name, "school_code": code}
+                params: list[Any] = [tuple(u if key == "uuid" else values[key] for key in order) for u in chunk]
+            else:
+                params = [{"uuid": u, "table_name": table_name, "school_code": code} for u in chunk]
+            connection.exec_driver_sql(sql, params)
+        for u in uuids:
+            self.owner[u] = code
 
     def _claim(self, table_name: str, uuid: str) -> None:
         """A row no school owned (made before owners were recorded): the first school to change it owns it now."""
         self._own(table_name, [uuid])
 
     def _known_tombstones(self) -> None:
-        self.tombstoned.update(self.session.execute(
-            select(DeletedRow.row_uuid).join(SyncOwner, SyncOwner.uuid == DeletedRow.uuid)
-            .where(SyncOwner.school_code == self.school_code)).scalars())
+        """Every row a school deleted, with that school: the only uuids that have an owner but no row (so a row new by
+        uuid needs no owner lookup unless it is one of these)."""
+        for row_uuid, school in self.session.execute(
+                select(DeletedRow.row_uuid, SyncOwner.school_code).join(SyncOwner, SyncOwner.uuid == DeletedRow.uuid)):
+            self.deleted_by[row_uuid] = school
+            if school == self.school_code:
+                self.tombstoned.add(row_uuid)
 
     def _owners_of(self, uuids: list[str]) -> None:
         todo = [u for u in uuids if u not in self.owner]
@@ -333,7 +382,11 @@ class Merger:
             held_rows.update((u, (v, c, s, p)) for u, v, c, s, p in self.session.execute(
                 select(SyncHeld.uuid, SyncHeld.version, SyncHeld.conflict_id, SyncHeld.school_code, SyncHeld.payload)
                 .where(SyncHeld.uuid.in_(chunk))))
-        self._owners_of(uuids)
+        # Owners of the rows the district has; a row new by uuid has none, unless a school deleted it (a tombstone).
+        self._owners_of([u for u in uuids if u in existing or u in aliased])
+        for u in uuids:
+            if u not in self.owner and u not in existing and u not in aliased:
+                self.owner[u] = self.deleted_by.get(u)
         current = self._current_rows(spec, existing) if self.authoritative else {}
         ids = self.ids[spec.name]
         new: list[dict[str, Any]] = []

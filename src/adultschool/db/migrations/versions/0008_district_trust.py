@@ -28,9 +28,6 @@ def upgrade() -> None:
     sa.Column('school_code', sa.String(length=40), nullable=False),
     sa.PrimaryKeyConstraint('uuid', name=op.f('pk_sync_owners'))
     )
-    with op.batch_alter_table('sync_owners', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sync_owners_school_code'), ['school_code'], unique=False)
-
     with op.batch_alter_table('sync_schools', schema=None) as batch_op:
         batch_op.add_column(sa.Column('townships', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('key_accepted_at', sa.DateTime(timezone=True), nullable=True))
@@ -148,6 +145,4 @@ def downgrade() -> None:
         batch_op.drop_column('key_accepted_at')
         batch_op.drop_column('townships')
 
-    with op.batch_alter_table('sync_owners', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sync_owners_school_code'))
     op.drop_table('sync_owners')
