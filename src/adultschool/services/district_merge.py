@@ -308,10 +308,6 @@ class Merger:
         for u in uuids:
             self.owner[u] = code
 
-    def _claim(self, table_name: str, uuid: str) -> None:
-        """A row no school owned (made before owners were recorded): the first school to change it owns it now."""
-        self._own(table_name, [uuid])
-
     def _known_tombstones(self) -> None:
         """Every row a school deleted, with that school: the only uuids that have an owner but no row (so a row new by
         uuid needs no owner lookup unless it is one of these)."""
@@ -441,7 +437,7 @@ class Merger:
                     claimed.append(uuid)
             else:
                 new.append(row)
-        if claimed:
+        if claimed:  # rows no school owned (made before owners were recorded): the first to change one owns it
             self._own(spec.name, claimed)
         if spec.name == "learners" and changed:
             changed = self._changed_people(spec, changed, counts)
