@@ -73,7 +73,8 @@ def graduate_one(db, tmp_path, *, serial: int) -> str:
     id_number = make_id(date(1988, 6, 1), serial=serial)
     with unit_of_work(db.engine) as session:
         registered, _ = registration.register_one(session, RegistrationInput(
-            name="林犇", id_number=id_number, level="高中", registered_on=date(2026, 1, 31)), rules.load_rules(session),
+            name="林犇", id_number=id_number, level="高中", registered_on=date(2026, 1, 31), township="大碶街道"),
+            rules.load_rules(session),
             actor="clerk")
     number = registered.student_number
     book = openpyxl.Workbook()

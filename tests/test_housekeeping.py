@@ -90,7 +90,7 @@ def test_the_log_masks_an_id_number_that_reaches_it_in_a_message(fresh_log):
 
 def test_demo_refuses_a_database_that_holds_real_data(school_db, capsys):
     with unit_of_work(school_db.engine) as session:
-        registration.register_one(session, RegistrationInput(name="真学员", id_number=make_id(date(1985, 5, 6)),
+        registration.register_one(session, RegistrationInput(name="真学员", id_number=make_id(date(1985, 5, 6)), township="大碶街道",
                                                              level="高中", registered_on=date(2026, 3, 1)),
                                   rules.load_rules(session), actor="clerk")
     with unit_of_work(school_db.engine) as session:

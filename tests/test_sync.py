@@ -245,7 +245,7 @@ def test_the_same_person_at_two_schools_is_a_conflict_never_merged_silently(tmp_
     shared = make_id(date(1990, 2, 3), serial=777)
     for db, level in ((a, "高中"), (b, "初中")):
         with unit_of_work(db.engine) as session:
-            registration.register_one(session, RegistrationInput(name="王喆", id_number=shared, level=level,
+            registration.register_one(session, RegistrationInput(township="大碶街道", name="王喆", id_number=shared, level=level,
                                                                  registered_on=date(2026, 3, 1)), rules.load_rules(session), actor="clerk")
     merge(district_db, keys, export(a, tmp_path, public_key, "a1.aspkg"))
     report = merge(district_db, keys, export(b, tmp_path, public_key, "b1.aspkg"))
@@ -276,7 +276,7 @@ def test_two_open_enrolments_at_the_same_level_cannot_be_settled_as_one_person(t
     shared = make_id(date(1990, 2, 3), serial=778)
     for db in (a, b):
         with unit_of_work(db.engine) as session:
-            registration.register_one(session, RegistrationInput(name="王喆", id_number=shared, level="高中",
+            registration.register_one(session, RegistrationInput(township="大碶街道", name="王喆", id_number=shared, level="高中",
                                                                  registered_on=date(2026, 3, 1)), rules.load_rules(session), actor="clerk")
     merge(district_db, keys, export(a, tmp_path, public_key, "a1.aspkg"))
     merge(district_db, keys, export(b, tmp_path, public_key, "b1.aspkg"))

@@ -44,7 +44,7 @@ SHARED = make_id(BIRTH, serial=777)
 def register(db, id_number: str, level: str, *, name: str = "王喆") -> str:  # noqa: ANN001
     with unit_of_work(db.engine) as session:
         registered, _ = registration.register_one(session, RegistrationInput(
-            name=name, id_number=id_number, level=level, registered_on=date(2026, 3, 1)),
+            name=name, id_number=id_number, level=level, registered_on=date(2026, 3, 1), township="大碶街道"),
             rules.load_rules(session), actor="clerk")
     return registered.student_number
 

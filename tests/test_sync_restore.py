@@ -35,7 +35,7 @@ def register(db, serial: int) -> str:  # noqa: ANN001
     with unit_of_work(db.engine) as session:
         registered, _ = registration.register_one(session, RegistrationInput(
             name="后来者", id_number=make_id(TODAY.replace(year=1985), serial=serial), level="高中",
-            registered_on=TODAY), rules.load_rules(session), actor="clerk")
+            registered_on=TODAY, township="大碶街道"), rules.load_rules(session), actor="clerk")
     return registered.student_number
 
 

@@ -66,7 +66,7 @@ def merge(district_db: Database, keys, path: Path) -> district.PackageReport:  #
 
 def register_person(db: Database, *, name: str, id_number: str, level: str) -> None:
     with unit_of_work(db.engine) as session:
-        registration.register_one(session, RegistrationInput(name=name, id_number=id_number, level=level,
+        registration.register_one(session, RegistrationInput(township="大碶街道", name=name, id_number=id_number, level=level,
                                                              registered_on=TODAY),
                                   rules.load_rules(session), actor="clerk")
 
