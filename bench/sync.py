@@ -26,7 +26,7 @@ from common import demo_database, machine  # noqa: E402
 from adultschool import sync as package_format  # noqa: E402
 from adultschool.db import open_database, read_session, unit_of_work  # noqa: E402
 from adultschool.models import SiteKind  # noqa: E402
-from adultschool.services import district, site, sync  # noqa: E402
+from adultschool.services import district, district_schools, site, sync  # noqa: E402
 from adultschool.services.district import NATURAL_KEYS  # noqa: E402
 from adultschool.services.travel import SPEC_BY_NAME, SPECS, decode_lines, encode_line  # noqa: E402
 
@@ -141,10 +141,14 @@ def main() -> None:
         for key in ("format_version", "school_code", "sequence", "created_at", "members"):
             manifest.pop(key, None)
         manifest["school_name"] = f"{code} 成人文化技术学校"
+        pem = package_format.new_signing_key()
         data = package_format.write_package(
             school_code=code, sequence=1, created_at=opened.header.created_at, manifest=manifest, members=members,
-            signing_key_pem=package_format.new_signing_key(), district=keys.public)
+            signing_key_pem=pem, district=keys.public)
         files.append((f"{code}.aspkg", data))
+        with unit_of_work(office.engine) as session:  # on the district's roster, its key's fingerprint registered
+            district_schools.add_school(session, code, name=f"{code} 成人文化技术学校", actor="bench",
+                                        fingerprint=package_format.fingerprint(package_format.signing_public_key(pem)))
     per_package = sum(len(v) for v in decoded[0].values())
     print(f"packages: {args.schools} × {per_package:,} rows = {args.schools * per_package:,} rows")
 

@@ -6,164 +6,74 @@ import io
 import json
 import zipfile
 from datetime import date, datetime
-from pathlib import Path
 
 import openpyxl
 import pytest
-import time_machine
 from sqlalchemy import func, select, update
 
 from adultschool import sync as package_format
 from adultschool.cli import main as cli_main
-from adultschool.db import open_database, read_session, unit_of_work
+from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import (
+    ClassSession,
     CountKind,
+    DeletedRow,
     Enrolment,
     EnrolmentStatus,
     Learner,
-    SiteKind,
+    SchoolClass,
     SyncHeld,
     SyncPackage,
 )
-from adultschool.services import demo, district, exams, quotas, registration, rules, site, study, sync
+from adultschool.services import district, district_schools, quotas, registration, rules, site, study, sync
 from adultschool.services.registration import RegistrationInput
-from adultschool.services.sync import _select_rows
 from adultschool.services.travel import SPECS
 from factories import make_id
+from syncbuild import (  # noqa: F401 - district_db, keys and public_key are fixtures
+    PASSPHRASE,
+    _count,
+    counts,
+    district_db,
+    export,
+    first_number,
+    graduate_one,
+    keys,
+    make_school,
+    merge,
+    phone_at,
+    public_key,
+    set_phone,
+    snapshot,
+)
 from testclock import TODAY
 
-PASSPHRASE = "correct-horse-battery"
-SENIOR = ["成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础"]
 pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (every database from fresh_db)
 
 
-# --- building blocks ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def district_db(tmp_path, fresh_db):
-    db = open_database(fresh_db("district"), create=True)
-    with unit_of_work(db.engine) as session:
-        site.initialise(session, kind=SiteKind.DISTRICT, code="330206", name="北仑区分中心", actor="district")
-        district.keygen(session, tmp_path / "keys", PASSPHRASE, actor="district")
-    yield db
-    db.close()
-
-
-@pytest.fixture
-def keys(district_db):
-    with read_session(district_db.engine) as session:
-        return district.district_keys(session, PASSPHRASE)
-
-
-@pytest.fixture
-def public_key(tmp_path, district_db) -> bytes:
-    return (tmp_path / "keys" / "district.pub").read_bytes()
-
-
-def make_school(fresh_db, code: str, *, learners: int = 12, seed: int = 1, name: str | None = None) -> object:
-    """A school database from `fresh_db` (a file, or a PostgreSQL database) with demo learners."""
-    db = open_database(fresh_db(name or f"school-{code}"), create=True)
-    with unit_of_work(db.engine) as session:
-        site.initialise(session, kind=SiteKind.SCHOOL, code=code, name=f"{code} 成人文化技术学校", actor="clerk")
-        sync.ensure_signing_key(session, actor="clerk")
-        demo.fill_demo(session, learners=learners, actor="clerk", seed=seed, today=date(2026, 11, 20))
-    return db
-
-
-def graduate_one(db, tmp_path, *, serial: int) -> str:
-    """A learner carried through study, exam, results, graduation, printing and a skill certificate."""
-    id_number = make_id(date(1988, 6, 1), serial=serial)
-    with unit_of_work(db.engine) as session:
-        registered, _ = registration.register_one(session, RegistrationInput(township="大碶街道",
-            name="林犇", id_number=id_number, level="高中", registered_on=date(2026, 1, 31)), rules.load_rules(session),
-            actor="clerk")
-    number = registered.student_number
-    book = openpyxl.Workbook()
-    book.active.append(["身份证号码", "课程", "视频", "已学时长(分钟)"])
-    for i in range(20):
-        book.active.append([id_number, "成人高中数学", f"第{i}讲", 60])
-    book.save(tmp_path / f"study-{serial}.xlsx")
-    with unit_of_work(db.engine) as session:
-        study.import_study(session, tmp_path / f"study-{serial}.xlsx", actor="clerk")
-    with unit_of_work(db.engine) as session:
-        exams.apply_for_exam(session, date(2026, 5, 1), round_name="2026年5月结业考试", actor="clerk", student_numbers=[number])
-    book = openpyxl.Workbook()
-    book.active.append(["学籍号", "课程", "成绩", "考试日期"])
-    for course in SENIOR:
-        book.active.append([number, course, 75, "2026-05-20"])
-    book.save(tmp_path / f"results-{serial}.xlsx")
-    with unit_of_work(db.engine) as session:
-        exams.import_results(session, tmp_path / f"results-{serial}.xlsx", actor="clerk")
-        exams.record_skill_certificate(session, student_number=number, name="叉车司机（五级）", number=f"S{serial}",
-                                       issued_on=date(2026, 3, 1), actor="clerk")
-    with unit_of_work(db.engine) as session:
-        exams.graduate(session, date(2026, 6, 1), actor="clerk")
-        exams.certificates_to_print(session, actor="clerk", student_numbers=[number])
-    return number
-
-
-def export(db, tmp_path: Path, public_key: bytes | None, name: str, *, full: bool = False) -> bytes:
-    out = tmp_path / name
-    with unit_of_work(db.engine) as session:
-        sync.export_package(session, out, district_key_file=public_key, full=full, actor="clerk")
-    return out.read_bytes()
-
-
-def merge(district_db, keys, data: bytes, name: str = "p.aspkg") -> district.PackageReport:
-    with unit_of_work(district_db.engine) as session:
-        return district.import_package(session, data, file_name=name, keys=keys, actor="district")
-
-
-def snapshot(db) -> dict[str, dict[str, dict]]:
-    """Every travelling row as it travels (foreign keys as uuids), by table and uuid."""
-    with read_session(db.engine) as session:
-        return {spec.name: {r["uuid"]: dict(r) for r in session.execute(_select_rows(spec, changed_only=False)).mappings()}
-                for spec in SPECS}
-
-
-def counts(db) -> dict[str, int]:
-    return {name: len(rows) for name, rows in snapshot(db).items()} | {"packages": _count(db, SyncPackage)}
-
-
-def _count(db, model) -> int:
-    with read_session(db.engine) as session:
-        return session.execute(select(func.count()).select_from(model)).scalar_one()
-
-
-def set_phone(db, student_number: str, phone: str) -> None:
-    with unit_of_work(db.engine) as session:
-        learner_id = session.execute(select(Enrolment.learner_id).where(Enrolment.student_number == student_number)).scalar_one()
-        session.execute(update(Learner).where(Learner.id == learner_id).values(phone=phone, version=Learner.version + 1))
-
-
-def phone_at(db, student_number: str) -> str | None:
-    with read_session(db.engine) as session:
-        return session.execute(select(Learner.phone).join(Enrolment, Enrolment.learner_id == Learner.id)
-                               .where(Enrolment.student_number == student_number)).scalar_one()
-
-
-def first_number(db) -> str:
-    with read_session(db.engine) as session:
-        return session.execute(select(Enrolment.student_number).order_by(Enrolment.id)).scalars().first()
+# Building blocks (and the district_db / keys / public_key fixtures) live in syncbuild.py.
 
 
 # --- tests -------------------------------------------------------------------------------------------------------
 
 
 def test_every_table_arrives_at_the_district_exactly_as_the_school_has_it(tmp_path, district_db, keys, public_key, fresh_db):
-    school = make_school(fresh_db, "330206-01")
+    school = make_school(fresh_db, "330206-01", office=district_db)
     graduate_one(school, tmp_path, serial=501)
     with unit_of_work(school.engine) as session:
         quotas.record_count(session, township="大碶街道", year=2026, month=11, kind=CountKind.SKILLS_TRAINING,
                             count=42, note=None, actor="clerk")
+    with unit_of_work(school.engine) as session:  # a session removed before it was ever sent leaves a tombstone
+        school_class = session.execute(select(SchoolClass)).scalars().first()
+        lesson = ClassSession(class_id=school_class.id, held_on=TODAY, hours=2.0, course="成人高中语文", topic="补课")
+        session.add(lesson)
+        session.flush()
+        session.add(DeletedRow(table_name="class_sessions", row_uuid=lesson.uuid, reason="建错了"))
+        session.delete(lesson)
     report = merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
-    assert report.first_contact is not None and report.sequence == 1 and report.full
+    assert report.key_registered is not None and report.sequence == 1 and report.full
     at_school, at_district = snapshot(school), snapshot(district_db)
-    # Every table but the tombstones, which a first package cannot have (see the deletion round trip tests).
-    assert all(at_school[spec.name] for spec in SPECS if spec.name != "deleted_rows"), \
-        [s.name for s in SPECS if not at_school[s.name]]
+    assert all(at_school[spec.name] for spec in SPECS), [s.name for s in SPECS if not at_school[s.name]]
     assert at_district == at_school
     with read_session(district_db.engine) as session:
         # Kept totals are rebuilt at the district, so readiness there agrees with the school's.
@@ -171,7 +81,7 @@ def test_every_table_arrives_at_the_district_exactly_as_the_school_has_it(tmp_pa
 
 
 def test_the_same_package_twice_changes_nothing(tmp_path, district_db, keys, public_key, fresh_db):
-    school = make_school(fresh_db, "330206-01")
+    school = make_school(fresh_db, "330206-01", office=district_db)
     data = export(school, tmp_path, public_key, "p1.aspkg")
     merge(district_db, keys, data)
     before = snapshot(district_db), _count(district_db, SyncPackage)
@@ -181,7 +91,7 @@ def test_the_same_package_twice_changes_nothing(tmp_path, district_db, keys, pub
 
 
 def test_a_package_carries_only_what_changed_and_the_rows_it_points_to(tmp_path, district_db, keys, public_key, fresh_db):
-    school = make_school(fresh_db, "330206-01")
+    school = make_school(fresh_db, "330206-01", office=district_db)
     merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
     number = first_number(school)
     set_phone(school, number, "13900000001")
@@ -194,7 +104,7 @@ def test_a_package_carries_only_what_changed_and_the_rows_it_points_to(tmp_path,
 
 
 def test_an_older_package_after_a_newer_one_never_overwrites_newer_rows(tmp_path, district_db, keys, public_key, fresh_db):
-    school = make_school(fresh_db, "330206-01")
+    school = make_school(fresh_db, "330206-01", office=district_db)
     number = first_number(school)
     p1 = export(school, tmp_path, public_key, "p1.aspkg")
     set_phone(school, number, "13900000002")
@@ -203,40 +113,40 @@ def test_an_older_package_after_a_newer_one_never_overwrites_newer_rows(tmp_path
     p3 = export(school, tmp_path, None, "p3.aspkg")
     merge(district_db, keys, p1)
     late = merge(district_db, keys, p3)
-    assert late.missing == [2]
+    assert late.missing.count == 1 and late.missing.ranges == ((2, 2),)
     assert phone_at(district_db, number) == "13900000003"
     old = merge(district_db, keys, p2)
     assert old.tables["learners"].unchanged == 1 and old.tables["learners"].updated == 0
-    assert old.missing == []
+    assert not old.missing
     assert phone_at(district_db, number) == "13900000003"
     assert snapshot(district_db) == snapshot(school)
 
 
 def test_packages_in_reverse_order_still_end_in_the_school_state(tmp_path, district_db, keys, public_key, fresh_db):
-    school = make_school(fresh_db, "330206-01")
+    school = make_school(fresh_db, "330206-01", office=district_db)
     number = first_number(school)
     p1 = export(school, tmp_path, public_key, "p1.aspkg")
     set_phone(school, number, "13900000004")
     p2 = export(school, tmp_path, None, "p2.aspkg")
     first = merge(district_db, keys, p2)  # a later package first: it stands on its own
-    assert first.missing == [1]
+    assert first.missing.ranges == ((1, 1),)
     merge(district_db, keys, p1)
     assert phone_at(district_db, number) == "13900000004"
     assert snapshot(district_db) == snapshot(school)
 
 
 def test_a_gap_is_reported_and_a_full_package_closes_it(tmp_path, district_db, keys, public_key, fresh_db):
-    school = make_school(fresh_db, "330206-01")
+    school = make_school(fresh_db, "330206-01", office=district_db)
     merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
     set_phone(school, first_number(school), "13900000005")
     export(school, tmp_path, None, "p2.aspkg")  # lost in the post
     set_phone(school, first_number(school), "13900000006")
-    assert merge(district_db, keys, export(school, tmp_path, None, "p3.aspkg")).missing == [2]
+    assert merge(district_db, keys, export(school, tmp_path, None, "p3.aspkg")).missing.ranges == ((2, 2),)
     with read_session(district_db.engine) as session:
-        assert district.receipt_body(session, "330206-01")["missing"] == [2]
+        assert district.receipt_body(session, "330206-01")["gaps"] == {"count": 1, "ranges": [[2, 2]], "more_ranges": 0}
         status = {s.code: s for s in district.school_statuses(session, TODAY)}["330206-01"]
-    assert status.missing == [2] and status.sent_this_month
-    assert merge(district_db, keys, export(school, tmp_path, None, "p4.aspkg", full=True)).missing == []
+    assert status.missing.text() == "缺 1 个：第 2 号" and status.sent_this_month
+    assert not merge(district_db, keys, export(school, tmp_path, None, "p4.aspkg", full=True)).missing
 
 
 def _tampered(data: bytes, position: int) -> bytes:
@@ -244,7 +154,7 @@ def _tampered(data: bytes, position: int) -> bytes:
 
 
 def test_one_changed_byte_anywhere_is_rejected_and_writes_nothing(tmp_path, district_db, keys, public_key, fresh_db):
-    school = make_school(fresh_db, "330206-01", learners=4)
+    school = make_school(fresh_db, "330206-01", learners=4, office=district_db)
     data = export(school, tmp_path, public_key, "p1.aspkg")
     before = counts(district_db)
     positions = sorted({0, len(data) - 1, *range(0, len(data), max(1, len(data) // 60))})
@@ -260,7 +170,7 @@ def test_one_changed_byte_anywhere_is_rejected_and_writes_nothing(tmp_path, dist
 
 def test_a_package_for_another_district_is_refused(tmp_path, district_db, keys, public_key, fresh_db):
     other = package_format.generate_district_keys("330211")
-    school = make_school(fresh_db, "330206-01", learners=3)
+    school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
     data = export(school, tmp_path, package_format.dump_district_public(other.public), "p1.aspkg")
     with pytest.raises(AdultSchoolError, match="另一个分中心"):
         merge(district_db, keys, data)
@@ -268,7 +178,7 @@ def test_a_package_for_another_district_is_refused(tmp_path, district_db, keys, 
 
 
 def test_a_package_from_a_newer_program_is_refused_clearly(tmp_path, district_db, keys, public_key, fresh_db):
-    school = make_school(fresh_db, "330206-01", learners=3)
+    school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
     data = export(school, tmp_path, public_key, "p1.aspkg")
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -285,10 +195,10 @@ def test_a_package_from_a_newer_program_is_refused_clearly(tmp_path, district_db
 
 
 def test_a_school_whose_key_changed_is_refused_until_the_district_confirms_it(tmp_path, district_db, keys, public_key, fresh_db):
-    school = make_school(fresh_db, "330206-01", learners=3)
+    school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
     merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
     with unit_of_work(school.engine) as session:
-        new_fingerprint = sync.rekey(session, actor="clerk")
+        new_fingerprint = sync.rekey(session, actor="clerk").fingerprint
     set_phone(school, first_number(school), "13900000007")
     data = export(school, tmp_path, None, "p2.aspkg")
     with pytest.raises(AdultSchoolError, match="签名密钥") as refused:
@@ -296,14 +206,30 @@ def test_a_school_whose_key_changed_is_refused_until_the_district_confirms_it(tm
     assert new_fingerprint in str(refused.value)
     with unit_of_work(district_db.engine) as session:
         with pytest.raises(AdultSchoolError, match="不一致"):
-            district.trust_school(session, data, school_code="330206-01", fingerprint="0000-0000", keys=keys, actor="d")
+            district.trust_school(session, data, school_code="330206-01", fingerprint="0000" * 8, keys=keys, actor="d")
+        with pytest.raises(AdultSchoolError, match="格式不对"):
+            district_schools.accept_fingerprint(session, "330206-01", "0000-0000", actor="d")
     with unit_of_work(district_db.engine) as session:
         district.trust_school(session, data, school_code="330206-01", fingerprint=new_fingerprint, keys=keys, actor="d")
     assert merge(district_db, keys, data).tables["learners"].updated == 1
 
 
+def test_a_new_key_confirmed_by_fingerprint_alone_is_accepted_from_its_next_package(
+        tmp_path, district_db, keys, public_key, fresh_db):
+    school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
+    merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
+    with unit_of_work(school.engine) as session:
+        new_fingerprint = sync.rekey(session, actor="clerk").fingerprint
+    set_phone(school, first_number(school), "13900000017")
+    data = export(school, tmp_path, None, "p2.aspkg")
+    with unit_of_work(district_db.engine) as session:  # read out on the phone, typed with spaces and in lower case
+        district_schools.accept_fingerprint(session, "330206-01", new_fingerprint.lower().replace("-", " "), actor="d")
+    assert merge(district_db, keys, data).tables["learners"].updated == 1
+    assert phone_at(district_db, first_number(school)) == "13900000017"
+
+
 def test_a_forged_package_signed_by_someone_else_is_refused(tmp_path, district_db, keys, public_key, fresh_db):
-    real = make_school(fresh_db, "330206-01", learners=3)
+    real = make_school(fresh_db, "330206-01", learners=3, office=district_db)
     merge(district_db, keys, export(real, tmp_path, public_key, "p1.aspkg"))
     forger = tmp_path / "forger"
     forger.mkdir()
@@ -314,8 +240,8 @@ def test_a_forged_package_signed_by_someone_else_is_refused(tmp_path, district_d
 
 
 def test_the_same_person_at_two_schools_is_a_conflict_never_merged_silently(tmp_path, district_db, keys, public_key, fresh_db):
-    a = make_school(fresh_db, "330206-01", learners=3, seed=1)
-    b = make_school(fresh_db, "330206-02", learners=3, seed=2)
+    a = make_school(fresh_db, "330206-01", learners=3, seed=1, office=district_db)
+    b = make_school(fresh_db, "330206-02", learners=3, seed=2, office=district_db)
     shared = make_id(date(1990, 2, 3), serial=777)
     for db, level in ((a, "高中"), (b, "初中")):
         with unit_of_work(db.engine) as session:
@@ -335,8 +261,8 @@ def test_the_same_person_at_two_schools_is_a_conflict_never_merged_silently(tmp_
     set_phone(b, _number_of(b, shared), "13900000008")
     assert merge(district_db, keys, export(b, tmp_path, None, "b2.aspkg")).tables["learners"].held == 1
     with unit_of_work(district_db.engine) as session:
-        merged = district.settle_conflict(session, conflicts[0].id, actor="district", note="电话核实为同一人")
-    assert merged >= 2
+        settled = district.settle_conflict(session, conflicts[0].id, actor="district", note="电话核实为同一人")
+    assert settled.merged >= 2 and not settled.decided
     with read_session(district_db.engine) as session:
         levels = session.execute(select(Enrolment.level).join(Learner).where(Learner.id_number == shared)).scalars().all()
         assert sorted(level.value for level in levels) == ["junior", "senior"]
@@ -345,8 +271,8 @@ def test_the_same_person_at_two_schools_is_a_conflict_never_merged_silently(tmp_
 
 
 def test_two_open_enrolments_at_the_same_level_cannot_be_settled_as_one_person(tmp_path, district_db, keys, public_key, fresh_db):
-    a = make_school(fresh_db, "330206-01", learners=2, seed=1)
-    b = make_school(fresh_db, "330206-02", learners=2, seed=2)
+    a = make_school(fresh_db, "330206-01", learners=2, seed=1, office=district_db)
+    b = make_school(fresh_db, "330206-02", learners=2, seed=2, office=district_db)
     shared = make_id(date(1990, 2, 3), serial=778)
     for db in (a, b):
         with unit_of_work(db.engine) as session:
@@ -370,7 +296,7 @@ def _number_of(db, id_number: str) -> str:
 
 
 def test_the_school_reads_the_districts_receipt_and_knows_what_is_unconfirmed(tmp_path, district_db, keys, public_key, fresh_db):
-    school = make_school(fresh_db, "330206-01", learners=3)
+    school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
     merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
     set_phone(school, first_number(school), "13900000009")
     export(school, tmp_path, None, "p2.aspkg")  # not yet at the district
@@ -393,17 +319,18 @@ def test_the_school_reads_the_districts_receipt_and_knows_what_is_unconfirmed(tm
 
 
 def test_quota_report_counts_townships_schools_and_who_has_not_sent(tmp_path, district_db, keys, public_key, fresh_db):
-    a = make_school(fresh_db, "330206-01", learners=20, seed=1)
-    b = make_school(fresh_db, "330206-02", learners=10, seed=2)
+    a = make_school(fresh_db, "330206-01", learners=20, seed=1, office=district_db)
+    b = make_school(fresh_db, "330206-02", learners=10, seed=2, office=district_db)
     with unit_of_work(a.engine) as session:
         quotas.record_count(session, township="大碶街道", year=2026, month=10, kind=CountKind.COLLEGE_REFERRAL,
                             count=3, note=None, actor="clerk")
-    with time_machine.travel(datetime(2026, 11, 23, 10, 0).astimezone(), tick=False):  # the packages of November
-        merge(district_db, keys, export(a, tmp_path, public_key, "a1.aspkg"))
-        merge(district_db, keys, export(b, tmp_path, public_key, "b1.aspkg"))
+    merge(district_db, keys, export(a, tmp_path, public_key, "a1.aspkg"))
+    merge(district_db, keys, export(b, tmp_path, public_key, "b1.aspkg"))
     with unit_of_work(district_db.engine) as session:
+        session.execute(update(SyncPackage).where(SyncPackage.school_code == "330206-01")
+                        .values(received_at=datetime(2026, 11, 20, 9, 0)))
         session.execute(update(SyncPackage).where(SyncPackage.school_code == "330206-02")
-                        .values(received_at=date(2026, 10, 5)))
+                        .values(received_at=datetime(2026, 10, 5, 9, 0)))
         site.set_quota(session, "大碶街道", 2026, 100, actor="district")
     with read_session(district_db.engine) as session:
         report = quotas.write_quota_report(session, tmp_path / "q.xlsx", year=2026, month=11, today=date(2026, 11, 23))
@@ -433,10 +360,28 @@ def test_command_line_round_trip_with_receipt(tmp_path, monkeypatch, capsys, fre
     assert cli_main(["demo", "--db", str(school), "--learners", "5"]) == 0
     pkg = tmp_path / "p1.aspkg"
     assert cli_main(["sync", "export", "--db", str(school), "--to", str(keydir / "district.pub"), "--out", str(pkg)]) == 0
-    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("exported package 1, rows ")
+    out = capsys.readouterr().out
+    assert out.strip().splitlines()[-1].startswith("exported package 1, rows ")
+    fingerprint = next(line for line in out.splitlines() if line.startswith("本校签名密钥指纹：")).split("：")[1]
+    # Not on the roster: refused, naming the code.
+    assert cli_main(["sync", "import", "--db", str(office), str(pkg)]) == 2
+    assert "学校 330206-03 不在本分中心的学校名册上" in capsys.readouterr().err
+    assert cli_main(["sync", "schools", "add", "330206-03", "--name", "霞浦成校", "--township", "霞浦街道",
+                     "--db", str(office)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "added school 330206-03"
+    # Listed, but its key never confirmed: refused, showing the fingerprint to check on the phone.
+    assert cli_main(["sync", "import", "--db", str(office), str(pkg)]) == 2
+    err = capsys.readouterr().err
+    assert "首次收到学校 330206-03" in err and fingerprint in err and "sync trust 330206-03 --fingerprint" in err
+    assert cli_main(["sync", "trust", "330206-03", "--fingerprint", fingerprint, "--db", str(office)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == f"trusted 330206-03 {fingerprint}"
     assert cli_main(["sync", "import", "--db", str(office), str(pkg)]) == 0
     out = capsys.readouterr().out
-    assert "首次收到" in out and out.strip().splitlines()[-1].startswith("package 330206-03 #1: inserted ")
+    assert out.strip().splitlines()[-1].startswith("package 330206-03 #1: inserted ")
+    assert cli_main(["sync", "schools", "list", "--db", str(office), "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(s["code"], s["fingerprint"], s["key_state"], s["townships"]) for s in listed] == [
+        ("330206-03", fingerprint, "已确认", ["霞浦街道"])]
     assert cli_main(["sync", "import", "--db", str(office), str(pkg), str(tmp_path / "missing.aspkg")]) == 1
     assert "already imported" in capsys.readouterr().out
     receipt = tmp_path / "receipt.json"
@@ -454,7 +399,7 @@ def test_only_those_allowed_make_and_merge_packages(tmp_path, district_db, keys,
     from adultschool.services import accounts
     from adultschool.services.accounts import NotAllowed
 
-    school = make_school(fresh_db, "330206-01", learners=3)
+    school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
     for db in (school, district_db):
         with unit_of_work(db.engine) as session:
             accounts.create_account(session, "admin", "admin-password-1", "admin", actor=None)

@@ -126,6 +126,15 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+# A full resident ID number inside free text: 6 digits (county), 8 (birth date), 3 and a check character.
+_FULL_ID_IN_TEXT = re.compile(r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+
+
+def mask_in_text(text: str) -> str:
+    """Masks every full resident ID number in free text (tracebacks, log lines, SQL errors): PIPL, see DOMAIN.md."""
+    return _FULL_ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+
+
 def mask(number: str) -> str:
     """'330205********123X' for 18 characters; anything else shows only 2 characters at each end.
 

@@ -79,6 +79,10 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
         _is_deadline_map,
         "R7",
     ),
+    # A package numbered far beyond what a school has sent is refused unread: only a forged or broken package jumps
+    # so far, and a huge number must not make every later gap report count up to it.
+    RuleSpec("max_sequence_jump", "数据包序号最多比已收到的超前多少（分中心）", 1000, _is_int_between(1, 1_000_000_000),
+             "数据包"),
 )
 
 SPECS_BY_KEY = {spec.key: spec for spec in RULE_SPECS}
@@ -146,6 +150,10 @@ class Rules:
     @property
     def graduation_requires_skill(self) -> bool:
         return self.values["graduation_requires_skill"]
+
+    @property
+    def max_sequence_jump(self) -> int:
+        return self.values["max_sequence_jump"]
 
     @property
     def pass_mark(self) -> float:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from adultschool.db import Database, open_database, read_session, unit_of_work
 from adultschool.models import SiteKind
-from adultschool.services import demo, district, registration, rules, site, sync
+from adultschool.services import demo, district, district_schools, registration, rules, site, sync
 from adultschool.services.registration import RegistrationInput
 from testclock import TODAY
 
@@ -29,7 +29,8 @@ def district_keys(db: Database):  # noqa: ANN201
 
 
 def make_school(folder: Path, code: str, *, learners: int = 5, seed: int = 1, public_key: Path | None = None,
-                today: date | None = None) -> Database:
+                today: date | None = None, office: Database | None = None) -> Database:
+    """A school with demo learners; with `office`, on that district's roster with its key's fingerprint."""
     db = open_database(folder / f"school-{code}.sqlite3", create=True)
     with unit_of_work(db.engine) as session:
         site.initialise(session, kind=SiteKind.SCHOOL, code=code, name=f"{code} 成人文化技术学校", actor="clerk")
@@ -37,7 +38,19 @@ def make_school(folder: Path, code: str, *, learners: int = 5, seed: int = 1, pu
         demo.fill_demo(session, learners=learners, actor="clerk", seed=seed, today=today)
         if public_key is not None:
             sync.set_district_key(session, public_key.read_bytes(), actor="clerk")
+    if office is not None:
+        enlist(office, db)
     return db
+
+
+def enlist(office: Database, school: Database, *, fingerprint: bool = True) -> str:
+    """Puts `school` on the district's roster (with its key's fingerprint, as read out on the phone, unless not)."""
+    with read_session(school.engine) as session:
+        info, own = site.get_site(session), sync.own_fingerprint(session)
+    with unit_of_work(office.engine) as session:
+        district_schools.add_school(session, info.code, name=info.name, fingerprint=own if fingerprint else None,
+                                    actor="district")
+    return own
 
 
 def export(db: Database, out: Path, *, full: bool = False) -> Path:

@@ -9,13 +9,15 @@ import openpyxl
 import pytest
 import time_machine
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import func, select, update
 
 from adultschool import sync as package_format
 from adultschool.db import open_database, read_session, unit_of_work
 from adultschool.models import Learner, SyncPackage
-from adultschool.services import district, quotas, site
+from adultschool.services import district, district_schools, quotas, site, sync
 from adultschool.ui.bar_chart import BAR_COLOUR, DONE_COLOUR
+from adultschool.ui.district_dialogs import AddSchoolDialog, DecideDialog, RetireSchoolDialog, TrustDialog
 from adultschool.ui.district_pages import (
     NOT_SENT_COLOUR,
     SCHOOL_HEADERS,
@@ -26,7 +28,17 @@ from adultschool.ui.district_pages import (
 from adultschool.ui.main_window import MainWindow
 from adultschool.ui.passphrase_dialog import PassphraseDialog
 from conftest import make_id, settle
-from sync_builders import PASSPHRASE, district_keys, export, make_district, make_school, merge, register_person, tampered
+from sync_builders import (
+    PASSPHRASE,
+    district_keys,
+    enlist,
+    export,
+    make_district,
+    make_school,
+    merge,
+    register_person,
+    tampered,
+)
 from testclock import NOW, TODAY
 
 pytestmark = pytest.mark.gui
@@ -77,8 +89,8 @@ def learner_count(db) -> int:  # noqa: ANN001
 
 def test_two_packages_one_tampered_the_good_one_goes_in_and_the_bad_one_is_named(
         qtbot, packages_page, office, public_key, tmp_path, monkeypatch, wait_ops):
-    good_school = make_school(tmp_path, "330206-01", public_key=public_key)
-    bad_school = make_school(tmp_path, "330206-02", seed=2, public_key=public_key)
+    good_school = make_school(tmp_path, "330206-01", public_key=public_key, office=office)
+    bad_school = make_school(tmp_path, "330206-02", seed=2, public_key=public_key, office=office)
     good = export(good_school, tmp_path / "good.aspkg")
     made = export(bad_school, tmp_path / "bad-original.aspkg").read_bytes()
     bad = tmp_path / "bad.aspkg"
@@ -99,13 +111,15 @@ def test_two_packages_one_tampered_the_good_one_goes_in_and_the_bad_one_is_named
     assert "（330206-01）第 1 号（完整）：新增 " in ok and "［good.aspkg］" in ok
     with read_session(office.engine) as session:
         fingerprint = next(s for s in district.school_statuses(session, TODAY) if s.code == "330206-01").fingerprint
-    assert any("首次收到该校数据包" in line and fingerprint in line for line in lines)
+    assert any("签名密钥与登记的指纹" in line and fingerprint in line for line in lines)
     assert learner_count(office) == good_learners
     assert packages_page.message.text() == "导入数据包：成功 1 个，未导入 1 个（原因见“本次导入结果”）"
     row = school_row(packages_page, "330206-01")
     assert row["本月已报送"] == "是" and row["数据包数"] == "1" and row["最近序号"] == "1" and row["密钥指纹"] == fingerprint
-    assert "330206-02" not in [packages_page.schools_table.item(r, 0).text()
-                               for r in range(packages_page.schools_table.rowCount())]
+    assert row["名册"] == "已确认"
+    # The school whose package was damaged is on the roster, registered but never heard from.
+    assert school_row(packages_page, "330206-02")["最近收到"] == "从未收到"
+    assert school_row(packages_page, "330206-02")["名册"] == "已登记指纹，待收到数据包"
     assert packages_page.keys is not None and "本次已输入口令" in packages_page.key_label.text()
 
     # The passphrase is asked once per session: the same package again needs no dialog and changes nothing.
@@ -135,7 +149,7 @@ def test_a_school_that_sent_nothing_this_month_is_marked_no(qtbot, merged_office
 
 def test_a_wrong_passphrase_is_refused_and_asked_again_next_time(qtbot, packages_page, office, public_key, tmp_path,
                                                                  wait_ops):
-    school = make_school(tmp_path, "330206-01", public_key=public_key)
+    school = make_school(tmp_path, "330206-01", public_key=public_key, office=office)
     package = export(school, tmp_path / "p1.aspkg")
     school.close()
     packages_page.import_files([package])
@@ -152,7 +166,7 @@ def test_a_wrong_passphrase_is_refused_and_asked_again_next_time(qtbot, packages
 
 def test_a_receipt_is_saved_for_the_selected_school_and_the_school_can_verify_it(
         qtbot, packages_page, office, public_key, tmp_path, monkeypatch, wait_ops):
-    school = make_school(tmp_path, "330206-01", public_key=public_key)
+    school = make_school(tmp_path, "330206-01", public_key=public_key, office=office)
     package = export(school, tmp_path / "p1.aspkg")
     school.close()
     packages_page.import_files([package])
@@ -200,6 +214,93 @@ def test_keys_are_made_from_the_page_when_the_district_has_none(qtbot, tmp_path,
     office.close()
 
 
+# --- the roster ------------------------------------------------------------------------------------------------
+
+
+def test_a_school_is_added_to_the_roster_and_retired_from_the_page(qtbot, packages_page, office, tmp_path, wait_ops):
+    dialog = packages_page.open_add_school()
+    assert isinstance(dialog, AddSchoolDialog) and dialog.code_edit.text() == "330206-"
+    dialog.code_edit.setText("330206-05")
+    dialog.name_edit.setText("柴桥街道成人文化技术学校")
+    dialog.townships_edit.setText("柴桥街道、春晓街道")
+    dialog.fingerprint_edit.setText("12ab")  # a fingerprint misheard: refused before anything is written
+    dialog.accept()
+    assert dialog.isVisible() and "格式不对" in dialog.message.text()
+    fingerprint = "3f2a 91c0 aa01 bb02 cc03 dd04 ee05 ff06"
+    dialog.fingerprint_edit.setText(fingerprint)
+    dialog.accept()
+    wait_ops()
+    row = school_row(packages_page, "330206-05")
+    assert row["学校"] == "柴桥街道成人文化技术学校" and row["密钥指纹"] == "3F2A-91C0-AA01-BB02-CC03-DD04-EE05-FF06"
+    assert row["名册"] == "已登记指纹，待收到数据包" and row["最近收到"] == "从未收到"
+    assert "已把柴桥街道成人文化技术学校（330206-05）登记到名册" in packages_page.message.text()
+    with read_session(office.engine) as session:
+        assert district_schools.get_school(session, "330206-05").townships == ("柴桥街道", "春晓街道")
+
+    wrong = packages_page.open_add_school()
+    wrong.code_edit.setText("330207-01")  # another district's code
+    wrong.name_edit.setText("别区成校")
+    wrong.accept()
+    wait_ops()
+    assert "不属于本分中心" in packages_page.message.text()
+    packages_page.result_box.close()
+
+    packages_page.select_school("330206-05")
+    assert packages_page.retire_button.isEnabled()
+    retire = packages_page.open_retire()
+    assert isinstance(retire, RetireSchoolDialog) and "不再接收它的数据包" in retire.findChild(QLabel).text()
+    retire.reason_edit.setText("并入大碶成校")
+    retire.accept()
+    wait_ops()
+    assert school_row(packages_page, "330206-05")["名册"] == "已停用"
+    packages_page.select_school("330206-05")
+    assert not packages_page.retire_button.isEnabled()
+
+
+def test_a_listed_schools_first_package_asks_to_compare_the_fingerprint_by_phone(
+        qtbot, packages_page, office, public_key, tmp_path, wait_ops):
+    school = make_school(tmp_path, "330206-03", public_key=public_key)
+    enlist(office, school, fingerprint=False)  # on the roster, key not known yet
+    with read_session(school.engine) as session:
+        fingerprint = sync.own_fingerprint(session)
+    package = export(school, tmp_path / "p1.aspkg")
+    learners = learner_count(school)
+    school.close()
+    packages_page.import_files([package])
+    enter_passphrase(qtbot, packages_page)
+    wait_ops()
+    assert packages_page.result_lines()[0].startswith("✘ p1.aspkg：未导入。首次收到学校 330206-03")
+    assert learner_count(office) == 0
+    dialog = packages_page.dialog
+    assert isinstance(dialog, TrustDialog) and dialog.isVisible()
+    assert dialog.fingerprint_label.text() == fingerprint and "打电话" in dialog.findChild(QLabel).text() + "".join(
+        label.text() for label in dialog.findChildren(QLabel))
+    dialog.reject()  # not confirmed: nothing accepted, nothing imported
+    wait_ops()
+    with read_session(office.engine) as session:
+        assert district_schools.get_school(session, "330206-03").fingerprint is None
+    packages_page.import_files([package])
+    wait_ops()
+    packages_page.dialog.accept()  # the school read the same fingerprint on the phone
+    wait_ops()
+    assert learner_count(office) == learners
+    assert any(line.startswith("✔ ") and "330206-03" in line for line in packages_page.result_lines())
+    assert school_row(packages_page, "330206-03")["名册"] == "已确认"
+    assert school_row(packages_page, "330206-03")["密钥指纹"] == fingerprint
+
+
+def test_a_package_from_a_school_not_on_the_roster_is_refused_naming_it(
+        qtbot, packages_page, office, public_key, tmp_path, wait_ops):
+    school = make_school(tmp_path, "330206-09", public_key=public_key)
+    package = export(school, tmp_path / "p1.aspkg")
+    school.close()
+    packages_page.import_files([package])
+    enter_passphrase(qtbot, packages_page)
+    wait_ops()
+    assert "学校 330206-09 不在本分中心的学校名册上" in packages_page.result_lines()[0]
+    assert not isinstance(packages_page.dialog, TrustDialog) and learner_count(office) == 0
+
+
 # --- conflicts -------------------------------------------------------------------------------------------------
 
 
@@ -207,7 +308,7 @@ def two_schools_with_one_person(office, tmp_path, public_key, *, same_level: boo
     shared = make_id(date(1990, 2, 3), serial=777)
     keys = district_keys(office)
     for code, seed, level in (("330206-01", 1, "高中"), ("330206-02", 2, "高中" if same_level else "初中")):
-        school = make_school(tmp_path, code, seed=seed, public_key=public_key)
+        school = make_school(tmp_path, code, seed=seed, public_key=public_key, office=office)
         register_person(school, name="王喆", id_number=shared, level=level)
         merge(office, keys, export(school, tmp_path / f"{code}.aspkg"))
         school.close()
@@ -228,34 +329,55 @@ def test_a_conflict_is_settled_from_the_page_with_a_note(qtbot, conflicts_page, 
     qtbot.waitExposed(conflicts_page)
     table = conflicts_page.table
     assert table.rowCount() == 1 and conflicts_page.count_label.text() == "待处理 1 个"
-    assert [table.item(0, c).text() for c in (2, 3, 4, 5)] == ["王喆", "330206-01", "330206-02", "待处理"]
+    assert [table.item(0, c).text() for c in (2, 3, 4, 5, 6, 7)] == ["王喆", "330206-01", "高中在读", "330206-02",
+                                                                     "初中在读", "待处理"]
     assert shared not in table.item(0, 1).text() and table.item(0, 1).text().startswith(shared[:6])
     assert not conflicts_page.settle_button.isEnabled()
     table.selectRow(0)
+    conflict = conflicts_page.conflicts[0]
+    assert conflicts_page.way_out_label.text().startswith(f"冲突 {conflict.id}：可以确认为同一人：点“确认为同一人…”。")
+    assert "若身份证号码登记有误" in conflicts_page.way_out_label.text()
+    assert conflicts_page.settle_button.isEnabled() and not conflicts_page.decide_button.isEnabled()
     conflicts_page.settle_button.click()
     dialog = conflicts_page.dialog
-    assert dialog.isVisible() and "王喆" in dialog.findChild(type(conflicts_page.count_label)).text()
+    text = dialog.findChild(type(conflicts_page.count_label)).text()
+    assert dialog.isVisible() and "王喆" in text and "在读学籍" not in text and "（初中在读）" in text
     dialog.note_edit.setText("电话核实为同一人")
     dialog.accept()
     wait_ops()
     assert table.rowCount() == 0 and conflicts_page.count_label.text() == "没有待处理的冲突"
     assert "已确认为同一人，合并了" in conflicts_page.message.text()
     conflicts_page.show_settled.setChecked(True)
-    assert table.rowCount() == 1 and table.item(0, 5).text() == "已确认为同一人"
+    assert table.rowCount() == 1 and table.item(0, 7).text() == "已确认为同一人"
     with read_session(office.engine) as session:
         assert district.list_conflicts(session) == []
 
 
-def test_the_services_refusal_is_shown_and_the_conflict_stays_open(qtbot, conflicts_page, office, public_key, tmp_path,
-                                                                   wait_ops):
+def test_two_open_enrolments_at_one_level_show_the_way_out_and_the_district_records_who_keeps(
+        qtbot, conflicts_page, office, public_key, tmp_path, wait_ops):
     two_schools_with_one_person(office, tmp_path, public_key, same_level=True)
     conflicts_page.show()
     qtbot.waitExposed(conflicts_page)
     conflicts_page.select_conflict(conflicts_page.conflicts[0].id)
-    conflicts_page.open_settle().accept()
+    way_out = conflicts_page.way_out_label.text()
+    assert "两校都有此人的高中学籍（330206-01 在读，330206-02 在读）：请其中一所学校办理退学或转学，" \
+           "收到其数据包后即可确认为同一人" in way_out and "点“裁定由哪所学校保留…”" in way_out
+    assert not conflicts_page.settle_button.isEnabled() and conflicts_page.decide_button.isEnabled()
+    dialog = conflicts_page.open_decide()
+    assert isinstance(dialog, DecideDialog) and "330206-02" in dialog.findChild(QLabel).text()
+    dialog.accept()  # nothing chosen yet: asks, stays open
+    assert dialog.isVisible() and "请选择" in dialog.message.text()
+    dialog.choices["330206-01"].setChecked(True)
+    dialog.note_edit.setText("本人在大碶就读")
+    dialog.accept()
     wait_ops()
-    assert "退学" in conflicts_page.message.text() and "退学" in conflicts_page.result_box.text()
-    assert conflicts_page.table.rowCount() == 1 and conflicts_page.settle_button.isEnabled()
+    assert "已裁定由学校 330206-01 保留学籍" in conflicts_page.message.text()
+    assert conflicts_page.table.item(0, 7).text() == "已裁定由 330206-01 保留，待 330206-02 退学"
+    conflicts_page.select_conflict(conflicts_page.conflicts[0].id)
+    assert "分中心已裁定由学校 330206-01 保留学籍" in conflicts_page.way_out_label.text()
+    assert not conflicts_page.decide_button.isEnabled()
+    with read_session(office.engine) as session:
+        assert district.receipt_body(session, "330206-02")["conflicts"][0]["decision"] == "withdraw"
 
 
 # --- quota progress --------------------------------------------------------------------------------------------
@@ -277,7 +399,7 @@ def merged_template(tmp_path_factory):  # noqa: ANN001, ANN201
         keys = district_keys(office)
         for code, seed, learners in (("330206-01", 1, 8), ("330206-02", 2, 5)):
             school = make_school(folder, code, seed=seed, learners=learners, public_key=folder / "keys" / "district.pub",
-                                 today=DATA_DAY)
+                                 office=office, today=DATA_DAY)
             merge(office, keys, export(school, folder / f"{code}.aspkg"))
             school.close()
         with read_session(office.engine) as session:

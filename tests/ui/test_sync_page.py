@@ -25,10 +25,10 @@ def office(tmp_path):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def school(tmp_path, qtbot):  # noqa: ANN001, ANN201
+def school(tmp_path, qtbot, office):  # noqa: ANN001, ANN201
     from conftest import settle
 
-    db = make_school(tmp_path, "330206-01")
+    db = make_school(tmp_path, "330206-01", office=office)
     yield db
     settle(qtbot)
     db.close()
@@ -69,6 +69,70 @@ def test_the_district_key_is_registered_from_the_file_the_clerk_picks(page, offi
     assert page.district_key_button.text() == "更换分中心公钥…"
     assert page.export_button.isEnabled() and page.receipt_button.isEnabled()
     assert public.fingerprint in page.result_box.text()
+
+
+def _another_district_key(tmp_path: Path) -> tuple[Path, str]:
+    from adultschool import sync as package_format
+
+    other = package_format.generate_district_keys("330206").public
+    path = tmp_path / "换过的district.pub"
+    path.write_bytes(package_format.dump_district_public(other))
+    return path, other.fingerprint
+
+
+def test_replacing_the_district_key_shows_both_fingerprints_and_asks_first(page, office, tmp_path, wait_ops):
+    page.register_district_key(tmp_path / "keys" / "district.pub")
+    wait_ops()
+    with read_session(office.engine) as session:
+        registered = district.district_public(session).fingerprint
+    swapped, offered = _another_district_key(tmp_path)
+    page.result_box.close()
+    page.register_district_key(swapped)
+    wait_ops()
+    box = page.dialog
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert registered in box.text() and offered in box.text() and "打电话" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()  # not checked yet: nothing changes
+    wait_ops()
+    assert registered in page.district_label.text()
+    page.register_district_key(swapped)
+    wait_ops()
+    page.dialog.button(QMessageBox.StandardButton.Yes).click()
+    wait_ops()
+    assert offered in page.district_label.text()
+    assert registered in page.result_box.text() and offered in page.result_box.text()
+
+
+def test_a_clerk_cannot_replace_the_district_key(page, school, tmp_path, wait_ops):
+    from adultschool.db import unit_of_work
+    from adultschool.services import accounts
+    from adultschool.ui.common import set_signed_in
+
+    page.register_district_key(tmp_path / "keys" / "district.pub")
+    wait_ops()
+    with unit_of_work(school.engine) as session:
+        accounts.create_account(session, "admin", "admin-password-1", "admin", actor=None)
+        accounts.create_account(session, "clerk", "clerk-password-1", "clerk", actor="admin")
+    with read_session(school.engine) as session:
+        set_signed_in(accounts.principal(session, "clerk"))
+    try:
+        swapped, offered = _another_district_key(tmp_path)
+        page.result_box.close()
+        page.register_district_key(swapped)
+        wait_ops()
+        assert "只能由管理员操作" in page.message.text() and offered in page.message.text()
+        assert offered not in page.district_label.text()
+    finally:
+        set_signed_in(accounts.single_user())
+
+
+def test_after_a_restore_the_page_says_the_next_package_is_full_and_why(page, school, wait_ops):
+    from adultschool.db import unit_of_work
+
+    with unit_of_work(school.engine) as session:
+        sync.begin_epoch(session, None, actor="clerk")
+    page.refresh()
+    assert "下一个数据包（第 1 号）将是完整数据包" in page.last_label.text()
 
 
 def test_a_file_that_is_not_a_key_is_refused_with_a_message(page, tmp_path, monkeypatch, wait_ops):
@@ -141,14 +205,14 @@ def test_a_receipt_marks_what_the_district_confirmed_and_what_is_still_missing(p
     assert confirmed[1] == "未确认" and confirmed[0] != "未确认" and confirmed[2] != "未确认"
     assert "新增" in column(page, "分中心回执")[2]
     text = page.result_box.text()
-    assert "本次新确认：第 1、3 号" in text and "尚未确认：第 2 号" in text and "分中心尚缺第 2 号" in text
-    assert "尚缺第 2 号" in page.receipt_label.text()
+    assert "本次新确认：第 1、3 号" in text and "尚未确认：第 2 号" in text and "分中心尚缺本校的数据包（缺 1 个：第 2 号）" in text
+    assert "（缺 1 个：第 2 号）" in page.receipt_label.text()
 
 
 def test_a_receipt_for_another_school_confirms_nothing(page, office, tmp_path, wait_ops):
     page.register_district_key(tmp_path / "keys" / "district.pub")
     wait_ops()
-    other = make_school(tmp_path, "330206-02", seed=2, public_key=tmp_path / "keys" / "district.pub")
+    other = make_school(tmp_path, "330206-02", seed=2, public_key=tmp_path / "keys" / "district.pub", office=office)
     keys = district_keys(office)
     merge(office, keys, export(other, tmp_path / "o1.aspkg"))
     with read_session(office.engine) as session:

@@ -15,6 +15,7 @@ from adultschool.cli import certificates, console, imports, maintenance, school,
 from adultschool.cli.common import EXIT_OK, EXIT_UNUSABLE, Handler
 from adultschool.errors import AdultSchoolError
 from adultschool.logs import set_up_logging
+from adultschool.outfiles import clean_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     set_up_logging()
+    clean_interrupted()  # .part files a killed run left behind (they may hold full ID numbers)
     console.protect_streams()
     try:
         return _run(argv)

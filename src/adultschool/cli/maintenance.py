@@ -86,6 +86,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"恢复前的数据库已另存为：{result.safety_copy}")
     if result.upgraded_from:
         print(f"备份的数据库版本 {result.upgraded_from} 已升级到 {result.preview.current_revision}")
+    if result.sync_note:
+        print(f"数据上报：{result.sync_note}")
     print(f"restored {args.file}: {result.preview.summary()}")
     return EXIT_OK
 

@@ -10,12 +10,13 @@ from datetime import date
 from pathlib import Path
 
 from adultschool import clock
-from adultschool.cli.common import EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, actor, open_db, print_table
+from adultschool.cli.common import EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, actor, emit, open_db, print_table
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
 from adultschool.models import CountKind
-from adultschool.services import district, quotas, sync
+from adultschool.outfiles import atomic_output
+from adultschool.services import district, district_schools, quotas, sync
 
 PASSPHRASE_ENV = "ADULTSCHOOL_PASSPHRASE"
 
@@ -52,8 +53,13 @@ def _keys(args: argparse.Namespace, db) -> object:
 def cmd_district_key(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        key = sync.set_district_key(session, _read(args.file, "公钥文件"), actor=actor(args))
-    print(f"已登记分中心 {key.code} 的公钥，指纹 {key.fingerprint}")
+        key = sync.set_district_key(session, _read(args.file, "公钥文件"), actor=actor(args), replace=args.replace)
+    if key.changed:
+        print(f"已更换分中心 {key.code} 的公钥：原指纹 {key.previous_fingerprint}，新指纹 {key.fingerprint}")
+    elif key.previous_fingerprint == key.fingerprint:
+        print(f"分中心 {key.code} 的公钥已经登记过（指纹 {key.fingerprint}），没有改动")
+    else:
+        print(f"已登记分中心 {key.code} 的公钥，指纹 {key.fingerprint}。请打电话与分中心核对这个指纹。")
     print(f"district key {key.code} {key.fingerprint}")
     return EXIT_OK
 
@@ -81,10 +87,9 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         result = sync.confirm_receipt(session, _read(args.file, "回执文件"), actor=actor(args))
     print(f"分中心 {result.district} 的回执（{result.made_at[:16].replace('T', ' ')}）")
     if result.missing:
-        print(f"分中心尚缺第 {'、'.join(map(str, result.missing))} 号数据包：请重新发送，或生成完整数据包（--full）。")
+        print(f"分中心尚缺本校的数据包（{result.missing.text()}）：请重新发送，或生成完整数据包（--full）。")
     for conflict in result.conflicts:
-        print(f"冲突：{conflict.get('name')} {conflict.get('id_number')} 也在学校 {conflict.get('other_school')} 登记"
-              f"（{'待分中心处理' if conflict.get('status') == 'open' else '已处理'}）")
+        print(sync.conflict_line(conflict))
     if result.unconfirmed:
         print(f"尚未确认：第 {'、'.join(map(str, result.unconfirmed))} 号")
     print(f"confirmed {len(result.confirmed)}, unconfirmed {len(result.unconfirmed)}")
@@ -94,9 +99,13 @@ def cmd_confirm(args: argparse.Namespace) -> int:
 def cmd_rekey(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        fingerprint = sync.rekey(session, actor=actor(args))
-    print(f"已生成新的签名密钥，指纹 {fingerprint}。请把这个指纹告诉分中心，分中心确认后才会接收新的数据包。")
-    print(f"rekeyed {fingerprint}")
+        result = sync.rekey(session, actor=actor(args))
+    print(f"已生成新的签名密钥，指纹 {result.fingerprint}，保存在 {result.key_file}。")
+    if result.previous_fingerprint:
+        kept = f"，文件 {result.previous_file} 原样保留" if result.previous_file else ""
+        print(f"原来的密钥（指纹 {result.previous_fingerprint}）不再用于本数据库{kept}。")
+    print("请把新的指纹告诉分中心，分中心确认（adultschool sync trust 学校代码 --fingerprint 新指纹）后才会接收新的数据包。")
+    print(f"rekeyed {result.fingerprint}")
     return EXIT_OK
 
 
@@ -133,16 +142,20 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"未导入 {path}：{exc}", file=sys.stderr)
             continue
         print(f"{path}：学校 {report.school_name}（{report.school_code}）第 {report.sequence} 号")
-        if report.first_contact:
-            print(f"  首次收到该校数据包，已记下其密钥指纹 {report.first_contact}。请与学校核对。")
+        if report.key_registered:
+            print(f"  签名密钥与登记的指纹 {report.key_registered} 一致，已记下。")
         if report.already:
             print("  这个数据包以前已经导入过，没有任何改动。")
         for warning in report.warnings:
             print(f"  提醒：{warning}")
+        for line in report.refused_lines():
+            print(f"  {line}")
         if report.new_conflicts:
             print(f"  新冲突 {report.new_conflicts} 个（同一人在两所学校登记），请用 “adultschool sync conflicts” 查看。")
+        for line in report.closed_conflicts:
+            print(f"  {line}")
         if report.missing:
-            print(f"  缺少学校 {report.school_code} 的第 {'、'.join(map(str, report.missing))} 号数据包。")
+            print(f"  学校 {report.school_code} 的数据包{report.missing.text()}。")
         print(report.summary_line())
     if failed:
         print(f"imported {len(args.packages) - failed}, rejected {failed}")
@@ -151,12 +164,27 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_trust(args: argparse.Namespace) -> int:
+    """`sync trust CODE --fingerprint F` (the next package must carry that key), or, as before,
+    `sync trust --school CODE --fingerprint F PACKAGE` (the key is taken from that package)."""
+    positional = list(args.items)
+    code = args.school or (positional.pop(0) if positional else None)
+    if code is None:
+        raise AdultSchoolError("请给出学校代码：adultschool sync trust 学校代码 --fingerprint 指纹")
+    if len(positional) > 1:
+        raise AdultSchoolError("多余的参数：只能给出学校代码和（可选的）一个数据包文件。")
     db = open_db(args)
-    keys = _keys(args, db)
-    with unit_of_work(db.engine) as session:
-        fingerprint = district.trust_school(session, _read(args.package, "数据包"), school_code=args.school,
-                                            fingerprint=args.fingerprint, keys=keys, actor=actor(args))
-    print(f"trusted {args.school} {fingerprint}")
+    if positional:
+        keys = _keys(args, db)
+        with unit_of_work(db.engine) as session:
+            fingerprint = district.trust_school(session, _read(Path(positional[0]), "数据包"), school_code=code,
+                                                fingerprint=args.fingerprint, keys=keys, actor=actor(args))
+        print(f"已确认学校 {code} 的签名密钥，指纹 {fingerprint}。")
+    else:
+        with unit_of_work(db.engine) as session:
+            school = district_schools.accept_fingerprint(session, code, args.fingerprint, actor=actor(args))
+        fingerprint = school.fingerprint
+        print(f"已确认学校 {code}（{school.name}）的签名密钥指纹 {fingerprint}：此后以这个密钥签名的数据包才会导入。")
+    print(f"trusted {code} {fingerprint}")
     return EXIT_OK
 
 
@@ -166,10 +194,11 @@ def cmd_receipt(args: argparse.Namespace) -> int:
     with read_session(db.engine) as session:
         data, body = district.make_receipt(session, args.school, keys)
     try:
-        args.out.write_bytes(data)
+        with atomic_output(args.out, opened_in="其他程序") as part:
+            part.write_bytes(data)
     except OSError as exc:
         raise AdultSchoolError(f"无法保存回执 {args.out}：{exc.strerror or exc}") from None
-    print(f"receipt {args.school}: packages {len(body['packages'])}, missing {len(body['missing'])}, "
+    print(f"receipt {args.school}: packages {len(body['packages'])}, missing {body['gaps']['count']}, "
           f"conflicts {len(body['conflicts'])}")
     return EXIT_OK
 
@@ -179,17 +208,26 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     # Showing full ID numbers writes an audit entry, so that listing needs a write transaction.
     with (unit_of_work if args.unmasked else read_session)(db.engine) as session:
         conflicts = district.list_conflicts(session, include_settled=args.all, unmasked=args.unmasked, actor=actor(args))
-    print_table(("编号", "身份证号码", "姓名", "先登记的学校", "后登记的学校", "状态", "待合并行数"),
-                [(c.id, c.id_number, c.name, c.existing_school, c.incoming_school, c.status.label, c.held_rows)
-                 for c in conflicts])
+    print_table(("编号", "身份证号码", "姓名", "先登记的学校", "其学籍", "后登记的学校", "其学籍", "状态", "待合并行数"),
+                [(c.id, c.id_number, c.name, c.existing_school, c.enrolments_text("existing"), c.incoming_school,
+                  c.enrolments_text("incoming"), c.status_text, c.held_rows) for c in conflicts])
+    for c in conflicts:
+        print(f"冲突 {c.id} 的解决办法：{c.way_out}")
+    print(f"conflicts {len(conflicts)}, open {sum(c.status.is_unresolved for c in conflicts)}")
     return EXIT_OK
 
 
 def cmd_settle(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        merged = district.settle_conflict(session, args.conflict, actor=actor(args), note=args.note)
-    print(f"settled conflict {args.conflict}, merged {merged}")
+        result = district.settle_conflict(session, args.conflict, actor=actor(args), note=args.note, keep=args.keep)
+    if result.decided:
+        print(f"已记录裁定：由学校 {result.keep_school} 保留学籍，学校 {result.other_school} 须办理退学或作废。"
+              f"请为学校 {result.other_school} 生成回执（adultschool sync receipt --school {result.other_school}），"
+              "收到它办理退学后的数据包时冲突会自动确认为同一人。")
+    else:
+        print(f"冲突 {result.conflict_id} 已确认为同一人，合并了 {result.merged} 行暂缓的数据。")
+    print(result.line())
     return EXIT_OK
 
 
@@ -198,19 +236,66 @@ def cmd_status(args: argparse.Namespace) -> int:
     with read_session(db.engine) as session:
         if district.is_district(session):
             statuses = district.school_statuses(session, args.month or clock.today())
-            print_table(("学校代码", "学校", "本月已报送", "数据包数", "最近序号", "最近收到", "缺少", "待处理冲突"),
-                        [(s.code, s.name, "是" if s.sent_this_month else "否", s.packages, s.last_sequence or "",
+            print_table(("学校代码", "学校", "名册", "本月已报送", "数据包数", "最近序号", "最近收到", "缺少", "待处理冲突"),
+                        [(s.code, s.name, s.key_state, "是" if s.sent_this_month else "否", s.packages,
+                          s.last_sequence or "",
                           s.last_received_at.strftime("%Y-%m-%d %H:%M") if s.last_received_at else "从未",
-                          "、".join(map(str, s.missing)), s.open_conflicts) for s in statuses])
+                          s.missing.text(), s.open_conflicts) for s in statuses])
             return EXIT_OK
         history = sync.export_history(session)
         key = sync.district_key(session)
         own = sync.own_fingerprint(session)
+        pending = sync.pending_full_package(session)
     print(f"本校签名密钥指纹：{own or '（尚未生成）'}")
     print(f"分中心公钥：{f'{key.code}，指纹 {key.fingerprint}' if key else '（尚未登记）'}")
+    if pending:
+        print(f"提醒：{pending}")
     print_table(("序号", "生成时间", "类型", "行数", "文件", "分中心确认"),
                 [(e.sequence, e.created_at.strftime("%Y-%m-%d %H:%M"), "完整" if e.full else "增量", e.rows, e.file_name,
                   e.confirmed_at.strftime("%Y-%m-%d %H:%M") if e.confirmed_at else "未确认") for e in history])
+    return EXIT_OK
+
+
+# --- the district's roster of schools -----------------------------------------------------------------------------
+
+
+def cmd_schools_add(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    with unit_of_work(db.engine) as session:
+        school = district_schools.add_school(session, args.code, name=args.name, townships=args.township,
+                                             fingerprint=args.fingerprint, actor=actor(args))
+    if school.fingerprint:
+        print(f"已登记学校 {school.code}（{school.name}），密钥指纹 {school.fingerprint}：以这个密钥签名的数据包将直接导入。")
+    else:
+        print(f"已登记学校 {school.code}（{school.name}）。它的第一个数据包会显示密钥指纹，电话核对后用 "
+              f"“adultschool sync trust {school.code} --fingerprint 指纹” 确认，才会导入。")
+    print(f"added school {school.code}{' ' + school.fingerprint if school.fingerprint else ''}")
+    return EXIT_OK
+
+
+def cmd_schools_list(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    with read_session(db.engine) as session:
+        schools = district_schools.list_schools(session, include_retired=True)
+    records = [{"code": s.code, "name": s.name, "townships": list(s.townships), "fingerprint": s.fingerprint,
+                "key_state": s.key_state, "active": s.active, "epoch": s.epoch,
+                "last_received_at": s.last_received_at.isoformat() if s.last_received_at else None} for s in schools]
+    if args.format == "json":
+        emit("json", (), (), records)
+        return EXIT_OK
+    print_table(("学校代码", "学校", "服务街道/镇", "密钥指纹", "状态", "最近收到"),
+                [(s.code, s.name, "、".join(s.townships), s.fingerprint or "", s.key_state,
+                  s.last_received_at.strftime("%Y-%m-%d %H:%M") if s.last_received_at else "从未") for s in schools])
+    print(f"schools {len(schools)}, active {sum(s.active for s in schools)}")
+    return EXIT_OK
+
+
+def cmd_schools_retire(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    with unit_of_work(db.engine) as session:
+        school = district_schools.retire_school(session, args.code, reason=args.reason, actor=actor(args))
+    print(f"已停用学校 {school.code}（{school.name}）：不再接收它的数据包，已收到的数据保留。")
+    print(f"retired school {school.code}")
     return EXIT_OK
 
 
@@ -267,8 +352,9 @@ def register(commands, add: Adder) -> None:
     p = add(group, "keygen", cmd_keygen, "（分中心）生成密钥：DIR/district.pub 发给学校，DIR/district.key 口令保护")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--replace", action="store_true", help="更换已有密钥（各学校需重新登记公钥）")
-    p = add(group, "district-key", cmd_district_key, "（学校）登记分中心公钥文件 district.pub")
+    p = add(group, "district-key", cmd_district_key, "（学校）登记分中心公钥文件 district.pub；更换已登记的须管理员并加 --replace")
     p.add_argument("file", type=Path)
+    p.add_argument("--replace", action="store_true", help="确认更换已登记的分中心公钥（先电话核对两个指纹）")
     p = add(group, "export", cmd_export, "（学校）生成下一个数据包")
     p.add_argument("--to", type=Path, help="分中心公钥文件（第一次必须给出，之后可省略）")
     p.add_argument("--out", type=Path, required=True)
@@ -287,12 +373,26 @@ def register(commands, add: Adder) -> None:
     p = add(group, "conflicts", cmd_conflicts, "（分中心）同一人在两所学校登记的冲突")
     p.add_argument("--all", action="store_true", help="包括已处理的")
     p.add_argument("--unmasked", action="store_true")
-    p = add(group, "settle", cmd_settle, "（分中心）确认冲突双方为同一人，合并后登记学校的数据")
+    p = add(group, "settle", cmd_settle, "（分中心）确认冲突双方为同一人；两校同一层次都有学籍时用 --keep 裁定由哪一校保留")
     p.add_argument("conflict", type=int)
+    p.add_argument("--keep", metavar="SCHOOL_CODE", help="保留学籍的学校，另一所学校须办理退学或作废")
     p.add_argument("--note")
-    p = add(group, "trust", cmd_trust, "（分中心）电话核对后，接受学校更换的签名密钥")
-    p.add_argument("--school", required=True)
+    p = add(group, "trust", cmd_trust, "（分中心）电话核对后，确认学校的签名密钥：sync trust 学校代码 --fingerprint 指纹")
+    p.add_argument("items", nargs="*", metavar="CODE [PACKAGE]",
+                   help="学校代码；可再给一个该校的数据包文件，从中取密钥（旧写法：--school 代码 … 数据包）")
+    p.add_argument("--school", help="学校代码（旧写法）")
     p.add_argument("--fingerprint", required=True)
-    p.add_argument("package", type=Path)
     p.add_argument("--key", type=Path)
-    add(group, "rekey", cmd_rekey, "（学校）签名密钥丢失时生成新密钥")
+    add(group, "rekey", cmd_rekey, "（学校）签名密钥丢失时生成新密钥（旧密钥文件原样保留）")
+    schools = group.add_parser("schools", help="（分中心）本区学校名册").add_subparsers(
+        dest="schools_command", metavar="COMMAND", required=True)
+    p = add(schools, "add", cmd_schools_add, "把学校登记到名册（代码须为 分中心代码-NN）")
+    p.add_argument("code")
+    p.add_argument("--name", required=True)
+    p.add_argument("--township", action="append", help="它服务的街道/镇（可重复）")
+    p.add_argument("--fingerprint", help="学校读给您的签名密钥指纹；登记后它的第一个数据包直接导入")
+    p = add(schools, "list", cmd_schools_list, "名册上的学校、密钥指纹和状态")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p = add(schools, "retire", cmd_schools_retire, "停用学校：不再接收它的数据包")
+    p.add_argument("code")
+    p.add_argument("--reason")

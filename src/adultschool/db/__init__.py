@@ -15,10 +15,13 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, Operati
 from adultschool import paths
 from adultschool.db import migrate
 from adultschool.db.backup import DatabaseDamaged, backup_sqlite, check_at_start, known_revisions
-from adultschool.db.engine import make_engine, read_session, unit_of_work
+from adultschool.db import engine as engine_setup
+from adultschool.db.engine import is_busy, make_engine, read_session, unit_of_work
+from adultschool.db.lock import DatabaseBusy
 from adultschool.errors import AdultSchoolError
+from adultschool.outfiles import create_private, private_folder
 
-__all__ = ["Database", "DatabaseDamaged", "open_database", "read_session", "shown_url", "unit_of_work"]
+__all__ = ["Database", "DatabaseBusy", "DatabaseDamaged", "open_database", "read_session", "shown_url", "unit_of_work"]
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,9 @@ def open_database(db: str | Path | None = None, *, create: bool = False, check: 
             raise AdultSchoolError(
                 f"找不到数据库文件 {path}。请先用 “adultschool init” 建立学校数据库，或用 --db 指定已有的数据库。"
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
+        if create:
+            create_private(path)  # owner-only from the start (SQLite gives its -wal and -shm files the same mode)
         if check:
             check_at_start(path)
     try:
@@ -87,6 +92,8 @@ def open_database(db: str | Path | None = None, *, create: bool = False, check: 
         except (OperationalError, InterfaceError) as exc:
             if path is None:  # a server that is down, a wrong password, a database that does not exist
                 raise _server_unreachable(url, exc) from None
+            if is_busy(exc):
+                raise DatabaseBusy(path, engine_setup.WAIT_SECONDS) from None
             raise AdultSchoolError(f"{shown} 不是本程序的数据库（不是 SQLite 数据库文件，或文件已损坏），不能打开。") from None
         except DatabaseError as exc:
             if path is None:  # reachable, but not usable: no rights on the database's schema, for instance
@@ -107,7 +114,12 @@ def open_database(db: str | Path | None = None, *, create: bool = False, check: 
             elif has_tables:
                 log.warning("migrating the server database %s from %s to %s without a copy (pg_dump backs it up)",
                             shown, current, head)
-            migrate.upgrade(engine)
+            try:
+                migrate.upgrade(engine)
+            except OperationalError as exc:
+                if path is not None and is_busy(exc):
+                    raise DatabaseBusy(path, engine_setup.WAIT_SECONDS) from None
+                raise
     except Exception:
         engine.dispose()
         raise

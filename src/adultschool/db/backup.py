@@ -20,8 +20,11 @@ from alembic.script import ScriptDirectory
 
 from adultschool import clock
 from adultschool import paths
+from adultschool.db import engine as engine_setup
+from adultschool.db.lock import DatabaseBusy
 from adultschool.db.migrate import MIGRATIONS_DIR
 from adultschool.errors import AdultSchoolError
+from adultschool.outfiles import create_private, noted, private_folder
 
 REASON_EXIT = "exit"
 REASON_BEFORE_MIGRATION = "before-migration"
@@ -214,46 +217,53 @@ def copy_database(source_path: Path, target: Path, *,
     part = target.with_name(target.name + ".part")
     for leftover in (part, part.with_name(part.name + "-journal")):
         leftover.unlink(missing_ok=True)
-    source = sqlite3.connect(_read_only_uri(source_path), uri=True, timeout=30)
-    try:
-        copy = sqlite3.connect(part)
+    with noted(part):
+        create_private(part)  # a backup holds every ID number: owner-only, as the database
+        source = sqlite3.connect(_read_only_uri(source_path), uri=True, timeout=engine_setup.WAIT_SECONDS)
         try:
-            def step(_status: int, remaining: int, total: int) -> None:
-                if progress is not None:
-                    progress(total - remaining, total)
+            copy = sqlite3.connect(part)
+            try:
+                def step(_status: int, remaining: int, total: int) -> None:
+                    if progress is not None:
+                        progress(total - remaining, total)
 
-            source.backup(copy, pages=PAGES_PER_STEP, progress=step)
-            copy.execute("PRAGMA journal_mode=DELETE")
+                source.backup(copy, pages=PAGES_PER_STEP, progress=step)
+                copy.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                copy.close()
+        except UnicodeDecodeError as exc:  # SQLite's complaint quoted bytes of a damaged page
+            part.unlink(missing_ok=True)
+            raise sqlite3.DatabaseError("database disk image is malformed") from exc
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
         finally:
-            copy.close()
-    except UnicodeDecodeError as exc:  # SQLite's complaint quoted bytes of a damaged page
-        part.unlink(missing_ok=True)
-        raise sqlite3.DatabaseError("database disk image is malformed") from exc
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    finally:
-        source.close()
-    _fsync(part)
-    os.replace(part, target)
+            source.close()
+        _fsync(part)
+        os.replace(part, target)
     return target
 
 
 def copy_files_raw(db_path: Path, target: Path) -> Path:
     """A byte copy of the database file and its -wal (when SQLite itself cannot read a damaged file)."""
     part = target.with_name(target.name + ".part")
-    shutil.copyfile(db_path, part)
-    os.replace(part, target)
+    with noted(part):
+        part.unlink(missing_ok=True)
+        create_private(part)
+        shutil.copyfile(db_path, part)
+        os.replace(part, target)
     wal = db_path.with_name(db_path.name + "-wal")
     if wal.exists():
-        shutil.copyfile(wal, target.with_name(target.name + "-wal"))
+        wal_copy = target.with_name(target.name + "-wal")
+        create_private(wal_copy)
+        shutil.copyfile(wal, wal_copy)
     return target
 
 
 def backup_sqlite(db_path: Path, dest_dir: Path, reason: str, *, now: datetime | None = None,
                   rotation: Rotation | None = None, progress: Callable[[int, int], None] | None = None) -> Path:
     """Writes `<db stem>-<reason>-<timestamp>.sqlite3` into dest_dir and rotates that reason's copies."""
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(dest_dir)
     target = dest_dir / backup_name(db_path.stem, reason, now or clock.local_now())
     copy_database(db_path, target, progress=progress)
     rotate(dest_dir, db_path.stem, reason, rotation)
@@ -276,17 +286,22 @@ def known_revisions() -> set[str]:
 def _check(path: Path, pragma: str) -> str | None:
     """None when `PRAGMA quick_check`/`integrity_check` says ok, else SQLite's first complaint."""
     try:
-        connection = sqlite3.connect(_read_only_uri(path), uri=True, timeout=30)
+        connection = sqlite3.connect(_read_only_uri(path), uri=True, timeout=engine_setup.WAIT_SECONDS)
     except sqlite3.Error as exc:
+        if engine_setup.is_busy(exc):
+            raise DatabaseBusy(path, engine_setup.WAIT_SECONDS) from None
         return str(exc)
-    # A complaint may quote bytes of the damaged page, which need not be UTF-8.
-    connection.text_factory = lambda data: data.decode("utf-8", "replace")
+    # A damaged page can put any bytes into SQLite's complaint: read it as text whatever it holds.
+    connection.text_factory = lambda raw: raw.decode("utf-8", "replace")
     try:
         rows = connection.execute(f"PRAGMA {pragma}").fetchall()
     except sqlite3.DatabaseError as exc:
+        if engine_setup.is_busy(exc):
+            raise DatabaseBusy(path, engine_setup.WAIT_SECONDS) from None
         return str(exc)
-    except UnicodeDecodeError:  # SQLite's message quoted bytes of the damaged page
-        return "数据库文件有损坏（SQLite 的报告里含有无法显示的损坏内容）"
+    except UnicodeDecodeError:
+        # SQLite quoted damaged bytes in its complaint, which Python cannot even turn into the error message.
+        return "数据页内容损坏（检查报告里有无法识别的字节）"
     finally:
         connection.close()
     if rows == [("ok",)]:

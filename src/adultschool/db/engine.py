@@ -22,17 +22,33 @@ STRING_TOO_LONG = "22001"  # SQLSTATE string_data_right_truncation
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: a statement's parameters are full ID numbers, names and phones; an error message (and so the
+    # log a clerk is asked to send) must never carry them.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": WAIT_SECONDS})
+        engine = create_engine(url, connect_args={"timeout": WAIT_SECONDS}, hide_parameters=True)
         _set_up_sqlite(engine)
         return engine
     if url.startswith("postgresql"):
         # pool_pre_ping: a server restarted overnight (or a dropped Wi-Fi link) costs a reconnect, not an error.
-        engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10,
-                                                                      "application_name": "adultschool"})
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                               connect_args={"connect_timeout": 10, "application_name": "adultschool"})
         _set_up_postgresql(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+# SQLITE_BUSY and SQLITE_LOCKED: another connection (another program) holds a lock this one waited for in vain.
+_BUSY_CODES = (5, 6)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error means "another program holds the database" (SQLite busy/locked), not damage."""
+    original = getattr(exc, "orig", None) or exc
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _BUSY_CODES:
+        return True
+    text = str(original).lower()
+    return "database is locked" in text or "database table is locked" in text or "database is busy" in text
 
 
 def _set_up_sqlite(engine: Engine) -> None:

@@ -67,6 +67,19 @@ class DatabaseInUse(AdultSchoolError):
         )
 
 
+class DatabaseBusy(AdultSchoolError):
+    """Another program holds SQLite's own lock on the file past the wait: the database is fine, only busy."""
+
+    def __init__(self, db_path: Path, waited_seconds: int):
+        self.db_path = db_path
+        self.waited_seconds = waited_seconds
+        super().__init__(
+            f"数据库 {db_path} 正被另一个程序占用（例如另一台电脑或另一个窗口里的教务程序正在导入，或数据库查看工具、"
+            f"备份或杀毒软件打开了它），已等待 {waited_seconds} 秒仍未释放。数据库本身没有损坏，不需要恢复备份："
+            "请稍等片刻或关闭那个程序后重试。"
+        )
+
+
 def lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
 

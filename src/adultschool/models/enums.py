@@ -130,8 +130,16 @@ class ConflictStatus(str, enum.Enum):
     """A person registered at two schools, as the district sees it."""
 
     OPEN = "open"
+    DECIDED = "decided"  # the district recorded which school keeps the enrolment; waiting for the other's withdrawal
     SAME_PERSON = "same_person"
+    CORRECTED = "corrected"  # one school corrected a mistyped ID number: two people after all
+    REMOVED = "removed"  # one school deleted its registration (an undone import): nothing left to compare
 
     @property
     def label(self) -> str:
-        return {"open": "待处理", "same_person": "已确认为同一人"}[self.value]
+        return {"open": "待处理", "decided": "已裁定，待学校退学", "same_person": "已确认为同一人",
+                "corrected": "身份证号码已更正", "removed": "一方登记已撤销"}[self.value]
+
+    @property
+    def is_unresolved(self) -> bool:
+        return self in (ConflictStatus.OPEN, ConflictStatus.DECIDED)

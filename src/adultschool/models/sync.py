@@ -58,28 +58,43 @@ class SyncSent(Base):
 
 
 class SyncSchool(Base):
-    """District side: a school whose packages are accepted, with the signing key seen first (trust on first use)."""
+    """District side: the roster of the district's schools. A package is accepted only from a school on the roster, and
+    only when signed by the key whose fingerprint the district accepted for it (registered beforehand, or confirmed by
+    phone when its first package showed it): never trusted on first sight."""
 
     __tablename__ = "sync_schools"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    public_key: Mapped[str] = mapped_column(String(100))  # base64 of the raw Ed25519 key
-    fingerprint: Mapped[str] = mapped_column(String(60))
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    townships: Mapped[str | None] = mapped_column(Text)  # JSON list of the townships it serves, as the district knows
+    # The accepted signing key: its fingerprint (given beforehand or confirmed), and the raw key once a package with
+    # that fingerprint arrived. No fingerprint: the school's packages are refused, showing the key they carry.
+    public_key: Mapped[str | None] = mapped_column(String(100))  # base64 of the raw Ed25519 key
+    fingerprint: Mapped[str | None] = mapped_column(String(60))
+    key_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    key_accepted_by: Mapped[str | None] = mapped_column(String(100))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)  # added to the roster
+    added_by: Mapped[str | None] = mapped_column(String(100))
     last_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     certificate_secret: Mapped[str | None] = mapped_column(String(200))  # to check the school's certificate codes
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # no more packages accepted
+    retired_reason: Mapped[str | None] = mapped_column(Text)
+    # Restores of the school's database start a new epoch; packages of an older epoch are refused.
+    epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SyncPackage(Base):
     """District side: a package merged, once per school and sequence number."""
 
     __tablename__ = "sync_packages"
-    __table_args__ = (UniqueConstraint("school_code", "sequence", name="uq_sync_packages_school_sequence"),)
+    __table_args__ = (
+        UniqueConstraint("school_code", "epoch", "sequence", name="uq_sync_packages_school_epoch_sequence"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     school_code: Mapped[str] = mapped_column(String(40), index=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the school's restore epoch
     sequence: Mapped[int] = mapped_column(Integer)
     previous: Mapped[int | None] = mapped_column(Integer)  # the school's previous sequence, as the manifest says
     made_at: Mapped[str] = mapped_column(String(40))  # the school's clock, as written in the package
@@ -119,6 +134,24 @@ class SyncConflict(Base):
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     settled_by: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
+    # A decision the district recorded (`sync settle N --keep CODE`): this school keeps the enrolment, the other must
+    # withdraw (or void) it; the conflict settles by itself when that package arrives.
+    keep_school: Mapped[str | None] = mapped_column(String(40))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class SyncOwner(Base):
+    """District side: which school a merged row (or a school's alias of a row) belongs to. A package may change only
+    its own school's rows, and its rows may point only to its own school's rows (or to rows no school owns)."""
+
+    __tablename__ = "sync_owners"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    # No index: every merged row has an owner row, and the few questions by school (a restore's rollback, a school's
+    # tombstones) are rare; an index would make every import slower.
+    school_code: Mapped[str] = mapped_column(String(40))
 
 
 class SyncHeld(Base):

@@ -14,6 +14,7 @@ from stdnum.cn import ric
 
 from adultschool import clock
 from adultschool.db.bulk import bulk_insert
+from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
     Attendance,
@@ -27,6 +28,7 @@ from adultschool.models import (
     Learner,
     Level,
     SchoolClass,
+    SiteSetting,
     StudyRecord,
     Township,
     Video,
@@ -49,6 +51,27 @@ EMPLOYERS = ("宁波港集团北仑第三集装箱码头", "宁波富邦精业�
              "海天塑机集团有限公司", "宁波拓普集团股份有限公司", "大碶街道社区卫生服务中心", "新碶超市")
 EDUCATIONS = ("小学", "初中", "初中", "初中", "职高")
 JOBS = ("操作工", "装配工", "仓管员", "叉车司机", "保洁员", "营业员", "质检员")
+
+
+DEMO_MARK = "site.demo"  # set when demo data went in: such a database may take more of it
+
+
+def is_demo(session: Session) -> bool:
+    return session.get(SiteSetting, DEMO_MARK) is not None
+
+
+def refuse_real_data(session: Session) -> None:
+    """Demo people go only into an empty database or one that holds demo data already: made-up learners in a school's
+    real database would count toward its quotas and travel to the district with its next package."""
+    if is_demo(session):
+        return
+    people = session.execute(select(func.count()).select_from(Learner)).scalar_one()
+    classes = session.execute(select(func.count()).select_from(SchoolClass)).scalar_one()
+    if people or classes:
+        raise AdultSchoolError(
+            f"这个数据库里已经有本校的真实数据（学员 {people} 人，班级 {classes} 个），不能再放演示数据："
+            "演示的学员会计入任务数，还会随数据包报送到分中心。请换一个新的数据库文件试用演示，例如："
+            "adultschool demo --db 演示学校.sqlite3")
 
 
 @dataclass(frozen=True)
@@ -84,6 +107,9 @@ def fill_demo(session: Session, *, learners: int = 300, actor: str, seed: int = 
     if not site.is_initialised(session):
         sync.initialise_school(session, code=DEMO_SCHOOL_CODE, name=DEMO_SCHOOL_NAME, actor=actor)
     info = site.require_school(session)
+    refuse_real_data(session)
+    if session.get(SiteSetting, DEMO_MARK) is None:
+        session.add(SiteSetting(key=DEMO_MARK, value=clock.now().isoformat()))
     existing = {t.name for t in site.list_townships(session)}
     for name, quota in DEMO_TOWNSHIPS.items():
         if name not in existing:
@@ -182,8 +208,10 @@ def _teaching(session: Session, rng: random.Random, school_id: int, rules, today
                                     "status": status, "hours": hours})
     bulk_insert(session, Attendance.__table__, attendance_rows)
 
+    have = {(c, k) for c, k in session.execute(select(Video.course, Video.key))}  # a demo database asked for more
     video_rows = [{"course": course, "key": f"{course} 第{n:02d}讲", "length_minutes": VIDEO_MINUTES}
-                  for course in rules.courses("senior") + rules.courses("junior") for n in range(1, VIDEOS_PER_COURSE + 1)]
+                  for course in rules.courses("senior") + rules.courses("junior") for n in range(1, VIDEOS_PER_COURSE + 1)
+                  if (course, f"{course} 第{n:02d}讲") not in have]
     bulk_insert(session, Video.__table__, video_rows)
     videos_by_level: dict[Level, list[int]] = {level: [] for level in Level}
     senior = set(rules.courses("senior"))

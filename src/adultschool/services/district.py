@@ -1,12 +1,11 @@
-"""The district office's side of sync: its key pair, merging schools' packages, conflicts, receipts, who has sent.
+"""The district office's side of sync: its key pair, importing schools' packages, receipts, who has sent.
 
-Merging is idempotent by uuid and row version: a row is inserted when its uuid is new, updated only when the
-package's version is higher, and otherwise left alone, so the same package twice changes nothing and an older package
-never overwrites newer rows. Rows with a natural key the district already holds under another uuid (a township or
-video of the same name, a school of the same code) are recorded as aliases of the district's row. A person (ID number)
-another school registered first is a conflict: the newcomer and everything hanging on it wait in `sync_held` until the
-district settles it (`settle_conflict`), never silently merged or duplicated. One transaction per package: a package
-that fails any check writes nothing.
+A package is read only when its school is on the district's roster and signed by the key the district accepted for it
+(`district_schools`); its rows merge idempotently by uuid and row version, only into rows that school owns, each
+checked like input (`district_merge`); a person another school registered first is a conflict, held until one of its
+ways out (`district_conflicts`). One transaction per package: a package refused as a whole writes nothing, a row
+refused on its own is reported and the rest goes in. A school that restored a backup starts a new epoch: its first
+package after the restore is full and is taken as the school's state now, and what the restore took back is reported.
 """
 from __future__ import annotations
 
@@ -17,35 +16,40 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from adultschool import idcard, sync
-from adultschool.db.bulk import bulk_insert
+from adultschool import sync
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
     ConflictStatus,
-    Enrolment,
-    Learner,
+    DeletedRow,
     School,
     SiteKind,
     SiteSetting,
-    StudyRecord,
-    SyncAlias,
     SyncConflict,
-    SyncHeld,
+    SyncOwner,
     SyncPackage,
     SyncSchool,
-    Township,
 )
 from adultschool.models.base import utcnow
-from adultschool.services import accounts, audit, site, study
+from adultschool.outfiles import create_private
+from adultschool.services import accounts, audit, district_conflicts, district_schools, site
+from adultschool.services.district_merge import (  # noqa: F401 - re-exported for callers and tests
+    CHUNK,
+    NATURAL_KEYS,
+    REFERENCED,
+    Merger,
+    RefusedRow,
+    TableCounts,
+    rolled_back,
+)
+from adultschool.services.rules import load_rules
 from adultschool.services.site import SiteInfo
-from adultschool.services.travel import SPEC_BY_NAME, SPECS, TableSpec, decode_lines, encode_line
+from adultschool.services.travel import SPECS, decode_lines
 
 PRIVATE = "sync.district_private"
 PUBLIC = "sync.district_public"
@@ -106,6 +110,8 @@ def keygen(session: Session, out_dir: Path, passphrase: str, *, actor: str, repl
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     for path, data in ((public_path, public), (private_path, private)):
         part = path.with_name(path.name + ".part")
+        part.unlink(missing_ok=True)
+        create_private(part)  # owner-only: district.key above all
         part.write_bytes(data)
         part.replace(path)
     for key, value in ((PRIVATE, private.decode()), (PUBLIC, public.decode())):
@@ -141,30 +147,22 @@ def district_public(session: Session) -> sync.DistrictPublicKey | None:
 
 
 @dataclass
-class TableCounts:
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    held: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
-                "held": self.held}
-
-
-@dataclass
 class PackageReport:
     file: str
     school_code: str
     school_name: str
     sequence: int
     full: bool
+    epoch: int = 0
     already: bool = False  # this very package was merged before: nothing changed
-    first_contact: str | None = None  # the school's key fingerprint, remembered now
+    key_registered: str | None = None  # the fingerprint registered beforehand, seen now for the first time
+    new_epoch: bool = False  # the first package after the school restored a backup
+    rolled_back: dict[str, int] = field(default_factory=dict)  # per table: rows the restore took back
     tables: dict[str, TableCounts] = field(default_factory=dict)
+    refused: list[RefusedRow] = field(default_factory=list)
     new_conflicts: int = 0
-    missing: list[int] = field(default_factory=list)
+    closed_conflicts: list[str] = field(default_factory=list)
+    missing: sync.Gaps = field(default_factory=sync.Gaps)
     warnings: list[str] = field(default_factory=list)
 
     def total(self, what: str) -> int:
@@ -175,208 +173,135 @@ class PackageReport:
             return f"package {self.school_code} #{self.sequence}: already imported, nothing changed"
         return (f"package {self.school_code} #{self.sequence}: inserted {self.total('inserted')}, "
                 f"updated {self.total('updated')}, unchanged {self.total('unchanged')}, held {self.total('held')}, "
-                f"conflicts {self.new_conflicts}, missing {len(self.missing)}")
+                f"refused {self.total('refused')}, deleted {self.total('deleted')}, conflicts {self.new_conflicts}, "
+                f"missing {self.missing.count}")
+
+    def refused_lines(self, shown: int = 20) -> list[str]:
+        """Chinese lines for the rows refused one by one (the rest of the package went in)."""
+        if not self.total("refused"):
+            return []
+        per_table = "，".join(f"{name} {c.refused}" for name, c in self.tables.items() if c.refused)
+        lines = [f"有 {self.total('refused')} 行没有接受（{per_table}），其余已导入："]
+        lines += [f"{r.table} {r.uuid}：{r.reason}" for r in self.refused[:shown]]
+        if self.total("refused") > min(shown, len(self.refused)):
+            lines.append(f"……另有 {self.total('refused') - min(shown, len(self.refused))} 行")
+        return lines
+
+    def rolled_back_text(self) -> str:
+        if not self.rolled_back:
+            return ""
+        parts = "，".join(f"{name} {count}" for name, count in sorted(self.rolled_back.items()))
+        return (f"学校从备份恢复了数据库（第 {self.epoch} 轮）：分中心已有、而恢复后的学校数据里没有的记录 "
+                f"{sum(self.rolled_back.values())} 行（{parts}）。分中心保留了这些记录，请与学校核对是否需要重新登记。")
 
 
-class _Merger:
-    """Merges rows (already decoded, foreign keys as uuids) table by table, parents first."""
-
-    def __init__(self, session: Session, school_code: str, job: JobContext):
-        self.session = session
-        self.school_code = school_code
-        self.job = job
-        self.ids: dict[str, dict[str, int]] = defaultdict(dict)  # table → uuid → local id
-        self.held: dict[str, int] = {}  # uuid → conflict id, for rows waiting on a conflict
-        self.tables: dict[str, TableCounts] = {}
-        self.enrolments: set[int] = set()  # whose kept study totals must be recomputed
-        self.videos_changed: set[int] = set()
-        self.new_conflicts = 0
-
-    def merge(self, rows_by_table: dict[str, list[dict[str, Any]]]) -> None:
-        for number, spec in enumerate(SPECS, start=1):
-            self.job.check_cancelled()
-            rows = rows_by_table.get(spec.name) or []
-            self.tables[spec.name] = counts = TableCounts(rows=len(rows))
-            if rows:
-                self._merge_table(spec, rows, counts)
-            self.job.report(number, len(SPECS), f"合并 {spec.name}")
-        if self.videos_changed:
-            ids = sorted(self.videos_changed)
-            for start in range(0, len(ids), CHUNK):
-                self.enrolments.update(self.session.execute(
-                    select(StudyRecord.enrolment_id).where(StudyRecord.video_id.in_(ids[start:start + CHUNK]))).scalars())
-        if self.enrolments:
-            study.refresh_totals(self.session, self.enrolments)
-
-    def _chunks(self, values: Iterable[Any]) -> Iterable[list[Any]]:
-        values = list(values)
-        for start in range(0, len(values), CHUNK):
-            yield values[start:start + CHUNK]
-
-    def _resolve(self, table_name: str, uuids: set[str]) -> None:
-        """Local ids (or the conflict they wait on) of rows a package points to: aliases, rows, held rows."""
-        known = self.ids[table_name]
-        todo = [u for u in uuids if u not in known and u not in self.held]
-        if not todo:
-            return
-        table = SPEC_BY_NAME[table_name].table
-        for chunk in self._chunks(todo):
-            known.update(self.session.execute(select(SyncAlias.uuid, SyncAlias.local_id).where(SyncAlias.uuid.in_(chunk))).all())
-            known.update(self.session.execute(select(table.c.uuid, table.c.id).where(table.c.uuid.in_(chunk))).all())
-            self.held.update(self.session.execute(
-                select(SyncHeld.uuid, SyncHeld.conflict_id).where(SyncHeld.uuid.in_(chunk))).all())
-
-    def _merge_table(self, spec: TableSpec, rows: list[dict[str, Any]], counts: TableCounts) -> None:
-        table = spec.table
-        for column, target in spec.refs.items():
-            self._resolve(target.name, {r[column] for r in rows if r[column] is not None})
-        unknown = sorted({(target.name, r[column]) for column, target in spec.refs.items() for r in rows
-                          if r[column] is not None and r[column] not in self.ids[target.name] and r[column] not in self.held})
-        if unknown:
-            name, uuid = unknown[0]
-            raise AdultSchoolError(
-                f"数据包里表 {spec.name} 的记录引用了本库没有的 {name} 记录（{uuid} 等 {len(unknown)} 条）。"
-                f"请先导入学校 {self.school_code} 更早的数据包，或请学校生成完整数据包（adultschool sync export --full）。"
-            )
-        uuids = [r["uuid"] for r in rows]
-        existing: dict[str, tuple[int, int]] = {}
-        aliased: dict[str, int] = {}
-        held_rows: dict[str, tuple[int, int]] = {}
-        for chunk in self._chunks(uuids):
-            existing.update((u, (i, v)) for u, i, v in self.session.execute(
-                select(table.c.uuid, table.c.id, table.c.version).where(table.c.uuid.in_(chunk))))
-            aliased.update(self.session.execute(select(SyncAlias.uuid, SyncAlias.local_id).where(SyncAlias.uuid.in_(chunk))).all())
-            held_rows.update((u, (v, c)) for u, v, c in self.session.execute(
-                select(SyncHeld.uuid, SyncHeld.version, SyncHeld.conflict_id).where(SyncHeld.uuid.in_(chunk))))
-        ids = self.ids[spec.name]
-        new: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
-        for row in rows:
-            uuid = row["uuid"]
-            waits_on = next((self.held[row[c]] for c in spec.refs if row[c] is not None and row[c] in self.held), None)
-            if uuid in held_rows:
-                version, conflict_id = held_rows[uuid]
-                if row["version"] > version:
-                    self.session.execute(update(SyncHeld).where(SyncHeld.uuid == uuid).values(
-                        version=row["version"], payload=encode_line(spec, row).decode()))
-                self.held[uuid] = conflict_id
-                counts.held += 1
-            elif waits_on is not None:
-                self._hold(spec, row, waits_on)
-                counts.held += 1
-            elif uuid in aliased:
-                ids[uuid] = aliased[uuid]
-                counts.unchanged += 1
-            elif uuid in existing:
-                local_id, version = existing[uuid]
-                ids[uuid] = local_id
-                if row["version"] > version:
-                    changed.append(self._local(spec, row) | {"_id": local_id})
-                else:
-                    counts.unchanged += 1
-            else:
-                new.append(row)
-        new = self._natural_keys(spec, new, counts)
-        if new:
-            values = [self._local(spec, row) for row in new]
-            bulk_insert(self.session, table, values)
-            counts.inserted += len(values)
-            if spec.name in REFERENCED or spec.name == "enrolments":
-                for chunk in self._chunks([row["uuid"] for row in new]):
-                    ids.update(self.session.execute(select(table.c.uuid, table.c.id).where(table.c.uuid.in_(chunk))).all())
-            self._note_affected(spec, values, [ids.get(row["uuid"]) for row in new])
-        if changed:
-            columns = [c.name for c in spec.columns]
-            statement = update(table).where(table.c.id == bindparam("_id")).values(
-                {name: bindparam(name) for name in columns})
-            self.session.connection().execute(statement, changed)
-            counts.updated += len(changed)
-            self._note_affected(spec, changed, [row["_id"] for row in changed])
-
-    def _note_affected(self, spec: TableSpec, values: list[dict[str, Any]], local_ids: list[int | None]) -> None:
-        if spec.name == "enrolments":
-            self.enrolments.update(i for i in local_ids if i is not None)
-        elif spec.name in ("study_records", "attendance"):
-            self.enrolments.update(v["enrolment_id"] for v in values)
-        elif spec.name == "videos":
-            self.videos_changed.update(i for i in local_ids if i is not None)
-
-    def _local(self, spec: TableSpec, row: dict[str, Any]) -> dict[str, Any]:
-        """The row with the district's own ids in its foreign-key columns."""
-        values = dict(row)
-        for column, target in spec.refs.items():
-            if values[column] is not None:
-                values[column] = self.ids[target.name][values[column]]
-        return values
-
-    def _hold(self, spec: TableSpec, row: dict[str, Any], conflict_id: int) -> None:
-        self.session.add(SyncHeld(uuid=row["uuid"], table_name=spec.name, school_code=self.school_code,
-                                  version=row["version"], payload=encode_line(spec, row).decode(), conflict_id=conflict_id))
-        self.held[row["uuid"]] = conflict_id
-
-    def _alias(self, spec: TableSpec, uuid: str, local_id: int) -> None:
-        self.session.add(SyncAlias(uuid=uuid, table_name=spec.name, local_id=local_id))
-        self.ids[spec.name][uuid] = local_id
-
-    def _natural_keys(self, spec: TableSpec, new: list[dict[str, Any]], counts: TableCounts) -> list[dict[str, Any]]:
-        """Rows new by uuid that the district already has by name (aliases) or by ID number (conflicts)."""
-        if spec.name == "learners":
-            return self._people(spec, new, counts)
-        key_columns = NATURAL_KEYS.get(spec.name)
-        if not key_columns or not new:
-            return new
-        if spec.name == "schools":
-            foreign = [r["code"] for r in new if r["code"] != self.school_code]
-            if foreign:
-                raise AdultSchoolError(f"学校 {self.school_code} 的数据包里有别的学校（{foreign[0]}）的记录，不能导入。")
-        table = spec.table
-        local = [self._local(spec, row) for row in new]
-        have = {tuple(r[1:]): r[0] for r in self.session.execute(select(table.c.id, *[table.c[c] for c in key_columns]))}
-        remaining = []
-        for row, values in zip(new, local):
-            local_id = have.get(tuple(values[c] for c in key_columns))
-            if local_id is None:
-                remaining.append(row)
-            else:
-                self._alias(spec, row["uuid"], local_id)
-                counts.unchanged += 1
-        return remaining
-
-    def _people(self, spec: TableSpec, new: list[dict[str, Any]], counts: TableCounts) -> list[dict[str, Any]]:
-        found: dict[str, tuple[int, str]] = {}
-        for chunk in self._chunks([r["id_number"] for r in new]):
-            found.update((n, (i, u)) for i, u, n in self.session.execute(
-                select(Learner.id, Learner.uuid, Learner.id_number).where(Learner.id_number.in_(chunk))))
-        remaining = []
-        for row in new:
-            match = found.get(row["id_number"])
-            if match is None:
-                remaining.append(row)
-                continue
-            conflict = self.session.execute(
-                select(SyncConflict).where(SyncConflict.incoming_uuid == row["uuid"])).scalar()
-            if conflict is None:
-                conflict = SyncConflict(id_number=row["id_number"], existing_uuid=match[1],
-                                        existing_school=_school_of(self.session, match[0]), incoming_uuid=row["uuid"],
-                                        incoming_school=self.school_code, incoming_name=row["name"])
-                self.session.add(conflict)
-                self.session.flush()
-                self.new_conflicts += 1
-            self._hold(spec, row, conflict.id)
-            counts.held += 1
-        return remaining
+class ImplausibleSequence(AdultSchoolError):
+    """A package numbered far beyond what its school has sent: refused before anything of it is decrypted."""
 
 
-def _school_of(session: Session, learner_id: int) -> str:
-    """The school a person the district holds belongs to: of their enrolment, else of their township."""
-    code = session.execute(
-        select(School.code).join(Enrolment, Enrolment.school_id == School.id).where(Enrolment.learner_id == learner_id)
-        .order_by(Enrolment.id)).scalar()
-    if code is None:
-        code = session.execute(
-            select(School.code).join(Township, Township.school_id == School.id).join(Learner, Learner.township_id == Township.id)
-            .where(Learner.id == learner_id)).scalar()
-    return code or ""
+def _epoch_of(manifest: dict[str, Any]) -> int:
+    epoch = manifest.get("epoch", 0)
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch < 2**31:
+        raise AdultSchoolError("数据包的恢复轮次（epoch）不对，不能导入。请让学校用最新版本的程序重新生成数据包。")
+    return epoch
+
+
+def _check_sequence(session: Session, code: str, sequence: int) -> None:
+    highest = session.execute(select(func.max(SyncPackage.sequence)).where(SyncPackage.school_code == code)).scalar() or 0
+    jump = load_rules(session).max_sequence_jump
+    if sequence < 1 or sequence > highest + jump:
+        raise ImplausibleSequence(
+            f"学校 {code} 这个数据包的序号（第 {sequence} 号）不合理：分中心收到该校的最大序号是 {highest}，"
+            f"最多只接受超前 {jump} 个的数据包。没有导入。这样的数据包多半是伪造的或已损坏：请与学校核对它"
+            "“数据上报”页上最近一个数据包的序号。")
+
+
+def import_package(session: Session, data: bytes, *, file_name: str, keys: sync.DistrictKeyPair, actor: str,
+                   job: JobContext | None = None) -> PackageReport:
+    """Verifies and merges one package in the caller's transaction; raises (and so writes nothing) when the package
+    as a whole is unusable. Rows the package may not change, or that fail the checks, are refused one by one."""
+    job = job or NullJob()
+    accounts.require(session, actor, accounts.SYNC)
+    require_district(session)
+    header = sync.read_header(data)  # who says they sent it: checked cheaply before anything is decrypted
+    school = district_schools.listed_sender(session, header.school_code)
+    _check_sequence(session, header.school_code, header.sequence)
+    opened = sync.open_package(data, keys)
+    header, manifest = opened.header, opened.manifest
+    code = header.school_code
+    registered = district_schools.check_signer(session, school, signer=opened.signer,
+                                               fingerprint=opened.signer_fingerprint, actor=actor)
+    epoch = _epoch_of(manifest)
+    report = PackageReport(file=file_name, school_code=code, school_name=str(manifest.get("school_name", "")),
+                           sequence=header.sequence, full=bool(manifest.get("full")), epoch=epoch,
+                           key_registered=opened.signer_fingerprint if registered else None)
+    if epoch < (school.epoch or 0):
+        raise AdultSchoolError(
+            f"这是学校 {code} 在恢复备份之前生成的数据包（第 {epoch} 轮的第 {header.sequence} 号），"
+            f"学校恢复备份后已发来第 {school.epoch} 轮的完整数据包，这个旧数据包不再导入。")
+    report.new_epoch = epoch > (school.epoch or 0)
+    if report.new_epoch and not report.full:
+        raise AdultSchoolError(
+            f"学校 {code} 从备份恢复了数据库（第 {epoch} 轮），恢复后的第一个数据包必须是完整数据包，而这个是增量的，"
+            "没有导入。请学校勾选“完整数据包”（adultschool sync export --full）重新生成后发送。")
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = session.execute(select(SyncPackage).where(
+        SyncPackage.school_code == code, SyncPackage.epoch == epoch, SyncPackage.sequence == header.sequence)).scalar()
+    if earlier is not None and earlier.sha256 == digest:
+        report.already = True
+        report.missing = gaps(session, code)
+        return report
+    rows = _decode_members(opened)
+    if report.new_epoch:
+        report.rolled_back = rolled_back(session, code, rows)
+        _forget_old_tombstones(session, code, rows)
+        report.warnings.append(report.rolled_back_text() or
+                               f"学校从备份恢复了数据库（第 {epoch} 轮）；恢复后的完整数据包已按学校现在的数据合并。")
+    merger = Merger(session, code, job, authoritative=report.new_epoch)
+    merged = merger.merge(rows)
+    report.tables, report.new_conflicts, report.refused = merged.tables, merged.new_conflicts, merged.refused
+    report.closed_conflicts = district_conflicts.close_after_package(session, code, merged, actor=actor)
+    counts = {name: c.as_dict() for name, c in merged.tables.items()}
+    if earlier is not None:
+        report.warnings.append(
+            f"第 {header.sequence} 号数据包以前收到过另一份内容不同的；已按记录版本合并，较新的数据不会被覆盖。")
+        earlier.sha256, earlier.counts, earlier.received_at, earlier.full = digest, json.dumps(counts), utcnow(), report.full
+        earlier.made_at, earlier.received_by = header.created_at, actor
+    else:
+        session.add(SyncPackage(school_code=code, epoch=epoch, sequence=header.sequence,
+                                previous=manifest.get("previous") if isinstance(manifest.get("previous"), int) else None,
+                                made_at=header.created_at, full=report.full, sha256=digest, counts=json.dumps(counts),
+                                received_by=actor))
+    if report.new_epoch:
+        audit.record(session, actor=actor, action="sync.epoch", entity="sync_schools",
+                     summary=f"学校 {code} 从备份恢复了数据库：第 {epoch} 轮，第 {header.sequence} 号完整数据包",
+                     before={"epoch": school.epoch}, after={"epoch": epoch, "rolled_back": report.rolled_back})
+        school.epoch = epoch
+    school.last_received_at = utcnow()
+    secret = (manifest.get("site") or {}).get("certificate_secret") if isinstance(manifest.get("site"), dict) else None
+    if isinstance(secret, str) and secret and len(secret) <= 200:
+        school.certificate_secret = secret
+    session.flush()
+    report.missing = gaps(session, code)
+    audit.record(session, actor=actor, action="sync.import", entity="sync_packages",
+                 summary=f"导入学校 {code} 第 {header.sequence} 号数据包（{file_name}）",
+                 after={"sequence": header.sequence, "epoch": epoch, "counts": counts,
+                        "conflicts": merged.new_conflicts, "refused": merged.total("refused"),
+                        "closed_conflicts": len(report.closed_conflicts)})
+    return report
+
+
+def _forget_old_tombstones(session: Session, code: str, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """A restore takes the school back to before some deletions: tombstones its full package no longer has go, so
+    the rows it has again are merged again."""
+    kept = {t["uuid"] for t in rows.get("deleted_rows") or []}
+    stale = [u for u in session.execute(
+        select(DeletedRow.uuid).join(SyncOwner, SyncOwner.uuid == DeletedRow.uuid)
+        .where(SyncOwner.school_code == code)).scalars() if u not in kept]
+    for start in range(0, len(stale), CHUNK):
+        chunk = stale[start:start + CHUNK]
+        session.execute(delete(DeletedRow).where(DeletedRow.uuid.in_(chunk)))
+        session.execute(delete(SyncOwner).where(SyncOwner.uuid.in_(chunk)))
 
 
 def _decode_members(opened: sync.OpenedPackage) -> dict[str, list[dict[str, Any]]]:
@@ -387,176 +312,53 @@ def _decode_members(opened: sync.OpenedPackage) -> dict[str, list[dict[str, Any]
     return {spec.name: decode_lines(spec, opened.members[spec.member]) for spec in SPECS if spec.member in opened.members}
 
 
-def _public_b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
-
-
-def _key_changed(code: str, school: SyncSchool, offered: str) -> AdultSchoolError:
-    return AdultSchoolError(
-        f"学校 {code} 这个数据包的签名密钥（指纹 {offered}）与第一次登记的（指纹 {school.fingerprint}）不同，没有导入。"
-        "可能是伪造的数据包，也可能是学校重装了程序或换了电脑。请打电话与学校核对它“数据上报”页上的密钥指纹，"
-        f"确认无误后运行：adultschool sync trust --school {code} --fingerprint {offered} 数据包文件"
-    )
-
-
-def import_package(session: Session, data: bytes, *, file_name: str, keys: sync.DistrictKeyPair, actor: str,
-                   job: JobContext | None = None) -> PackageReport:
-    """Verifies and merges one package in the caller's transaction; raises (and so writes nothing) on any problem."""
-    job = job or NullJob()
-    accounts.require(session, actor, accounts.SYNC)
-    require_district(session)
-    opened = sync.open_package(data, keys)
-    header, manifest = opened.header, opened.manifest
-    code = header.school_code
-    report = PackageReport(file=file_name, school_code=code, school_name=str(manifest.get("school_name", "")),
-                           sequence=header.sequence, full=bool(manifest.get("full")))
-    digest = hashlib.sha256(data).hexdigest()
-    school = session.execute(select(SyncSchool).where(SyncSchool.code == code)).scalar()
-    if school is None:
-        school = SyncSchool(code=code, name=report.school_name, public_key=_public_b64(opened.signer),
-                            fingerprint=opened.signer_fingerprint)
-        session.add(school)
-        report.first_contact = opened.signer_fingerprint
-    elif school.public_key != _public_b64(opened.signer):
-        raise _key_changed(code, school, opened.signer_fingerprint)
-    earlier = session.execute(
-        select(SyncPackage).where(SyncPackage.school_code == code, SyncPackage.sequence == header.sequence)).scalar()
-    if earlier is not None and earlier.sha256 == digest:
-        report.already = True
-        report.missing = missing_sequences(session, code)
-        return report
-    merger = _Merger(session, code, job)
-    merger.merge(_decode_members(opened))
-    report.tables, report.new_conflicts = merger.tables, merger.new_conflicts
-    counts = {name: c.as_dict() for name, c in merger.tables.items()}
-    if earlier is not None:
-        report.warnings.append(
-            f"第 {header.sequence} 号数据包以前收到过另一份内容不同的（学校可能从备份恢复过数据库）；已按记录版本合并，较新的数据不会被覆盖。")
-        earlier.sha256, earlier.counts, earlier.received_at, earlier.full = digest, json.dumps(counts), utcnow(), report.full
-        earlier.made_at, earlier.received_by = header.created_at, actor
-    else:
-        session.add(SyncPackage(school_code=code, sequence=header.sequence, previous=manifest.get("previous"),
-                                made_at=header.created_at, full=report.full, sha256=digest, counts=json.dumps(counts),
-                                received_by=actor))
-    school.name = report.school_name or school.name
-    school.last_received_at = utcnow()
-    secret = (manifest.get("site") or {}).get("certificate_secret")
-    if secret:
-        school.certificate_secret = secret
-    session.flush()
-    report.missing = missing_sequences(session, code)
-    audit.record(session, actor=actor, action="sync.import", entity="sync_packages",
-                 summary=f"导入学校 {code} 第 {header.sequence} 号数据包（{file_name}）",
-                 after={"sequence": header.sequence, "counts": counts, "conflicts": merger.new_conflicts,
-                        "first_contact": report.first_contact})
-    return report
-
-
 def trust_school(session: Session, data: bytes, *, school_code: str, fingerprint: str, keys: sync.DistrictKeyPair,
                  actor: str) -> str:
-    """After the district has confirmed it by phone: the school's new key (from one of its packages) replaces the old."""
+    """After the district has confirmed it by phone: the key of one of the school's packages is its key from now on."""
     accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
     require_district(session)
+    wanted = district_schools.normalise_fingerprint(fingerprint)
     opened = sync.open_package(data, keys)
     if opened.header.school_code != school_code:
         raise AdultSchoolError(f"这个数据包来自学校 {opened.header.school_code}，不是 {school_code}。")
-    wanted = fingerprint.strip().upper().replace(" ", "")
-    if opened.signer_fingerprint.replace(" ", "") != wanted:
+    if opened.signer_fingerprint != wanted:
         raise AdultSchoolError(
-            f"数据包的密钥指纹是 {opened.signer_fingerprint}，与您给出的 {fingerprint} 不一致，没有更改。请再与学校核对。")
-    school = session.execute(select(SyncSchool).where(SyncSchool.code == school_code)).scalar()
-    before = school.fingerprint if school else None
-    if school is None:
-        session.add(SyncSchool(code=school_code, name=str(opened.manifest.get("school_name", "")),
-                               public_key=_public_b64(opened.signer), fingerprint=opened.signer_fingerprint))
-    else:
-        school.public_key, school.fingerprint = _public_b64(opened.signer), opened.signer_fingerprint
-    audit.record(session, actor=actor, action="sync.trust", entity="sync_schools",
-                 summary=f"确认学校 {school_code} 的新签名密钥：{opened.signer_fingerprint}",
-                 before={"fingerprint": before}, after={"fingerprint": opened.signer_fingerprint})
+            f"数据包的密钥指纹是 {opened.signer_fingerprint}，与您给出的 {wanted} 不一致，没有更改。请再与学校核对。")
+    district_schools.listed_sender(session, school_code)
+    district_schools.accept_fingerprint(session, school_code, wanted, actor=actor)
+    school = session.execute(select(SyncSchool).where(SyncSchool.code == school_code)).scalar_one()
+    school.public_key = base64.b64encode(opened.signer).decode()
     return opened.signer_fingerprint
 
 
-def missing_sequences(session: Session, school_code: str) -> list[int]:
-    """Sequence numbers not received after the newest full package (a full package stands for all before it)."""
-    received = dict(session.execute(
-        select(SyncPackage.sequence, SyncPackage.full).where(SyncPackage.school_code == school_code)).all())
-    if not received:
-        return []
-    covered = max([s for s, full in received.items() if full], default=0)
-    return [s for s in range(covered + 1, max(received) + 1) if s not in received]
+def gaps(session: Session, school_code: str) -> sync.Gaps:
+    """Sequence numbers not received after the newest full package of the school's current epoch (a full package
+    stands for all before it), as counts and ranges."""
+    epoch = session.execute(select(SyncSchool.epoch).where(SyncSchool.code == school_code)).scalar() or 0
+    received = session.execute(select(SyncPackage.sequence, SyncPackage.full).where(
+        SyncPackage.school_code == school_code, SyncPackage.epoch == epoch)).all()
+    covered = max([s for s, full in received if full], default=0)
+    return sync.find_gaps((s for s, _full in received), after=covered)
 
 
-# --- conflicts --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ConflictInfo:
-    id: int
-    id_number: str  # masked unless asked
-    name: str
-    existing_school: str
-    incoming_school: str
-    status: ConflictStatus
-    held_rows: int
-    first_seen_at: datetime
-    settled_by: str | None
+# --- conflicts: see district_conflicts ------------------------------------------------------------------------------
+
+ConflictInfo = district_conflicts.ConflictInfo
+SettleResult = district_conflicts.SettleResult
 
 
 def list_conflicts(session: Session, *, include_settled: bool = False, unmasked: bool = False,
-                   actor: str | None = None) -> list[ConflictInfo]:
-    """Conflicts, ID numbers masked; unmasked only for those allowed to see full IDs (the showing is audited)."""
+                   actor: str | None = None) -> list[district_conflicts.ConflictInfo]:
     require_district(session)
-    query = select(SyncConflict).order_by(SyncConflict.id)
-    if not include_settled:
-        query = query.where(SyncConflict.status == ConflictStatus.OPEN)
-    counts: dict[int, int] = defaultdict(int)
-    for conflict_id in session.execute(select(SyncHeld.conflict_id)).scalars():
-        counts[conflict_id] += 1
-    conflicts = list(session.execute(query).scalars())
-    if unmasked:
-        accounts.reveal(session, actor, what="冲突列表", count=len(conflicts))
-    mask = (lambda n: n) if unmasked else idcard.mask
-    return [ConflictInfo(c.id, mask(c.id_number), c.incoming_name, c.existing_school, c.incoming_school, c.status,
-                         counts.get(c.id, 0), c.first_seen_at, c.settled_by)
-            for c in conflicts]
+    return district_conflicts.list_conflicts(session, include_settled=include_settled, unmasked=unmasked, actor=actor)
 
 
-def settle_conflict(session: Session, conflict_id: int, *, actor: str, note: str | None = None) -> int:
-    """The district has found both registrations are the same person: the second school's rows join that person.
-
-    Returns the number of held rows merged. If both schools hold an open enrolment at the same level, this is refused:
-    one school must withdraw its enrolment first (a later package then carries the withdrawal)."""
-    accounts.require(session, actor, accounts.SYNC)
+def settle_conflict(session: Session, conflict_id: int, *, actor: str, note: str | None = None,
+                    keep: str | None = None) -> district_conflicts.SettleResult:
     require_district(session)
-    conflict = session.get(SyncConflict, conflict_id)
-    if conflict is None:
-        raise AdultSchoolError(f"没有编号为 {conflict_id} 的冲突。")
-    if conflict.status is not ConflictStatus.OPEN:
-        raise AdultSchoolError(f"冲突 {conflict_id} 已经处理过了。")
-    person = session.execute(select(Learner.id).where(Learner.uuid == conflict.existing_uuid)).scalar_one()
-    held = list(session.execute(select(SyncHeld).where(SyncHeld.conflict_id == conflict_id)).scalars())
-    payloads: dict[str, list[bytes]] = defaultdict(list)
-    for row in held:
-        payloads[row.table_name].append(row.payload.encode())
-    rows = {name: decode_lines(SPEC_BY_NAME[name], b"\n".join(lines)) for name, lines in payloads.items()}
-    merger = _Merger(session, conflict.incoming_school, NullJob())
-    try:
-        with session.begin_nested():  # a refusal leaves the held rows and the conflict as they were
-            session.execute(delete(SyncHeld).where(SyncHeld.conflict_id == conflict_id))
-            session.add(SyncAlias(uuid=conflict.incoming_uuid, table_name="learners", local_id=person))
-            session.flush()
-            merger.merge(rows)
-    except IntegrityError:
-        raise AdultSchoolError(
-            f"两所学校（{conflict.existing_school} 和 {conflict.incoming_school}）都为此人登记了同一层次的在读学籍，"
-            "不能合并。请让其中一所学校为此人办理退学后再发送数据包，然后再处理此冲突。"
-        ) from None
-    conflict.status, conflict.settled_at, conflict.settled_by, conflict.note = ConflictStatus.SAME_PERSON, utcnow(), actor, note
-    audit.record(session, actor=actor, action="sync.settle", entity="sync_conflicts",
-                 summary=f"确认 {idcard.mask(conflict.id_number)} 在 {conflict.existing_school} 与 {conflict.incoming_school} 为同一人",
-                 after={"conflict": conflict_id, "merged_rows": len(held), "note": note})
-    return len(held)
+    return district_conflicts.settle_conflict(session, conflict_id, actor=actor, note=note, keep=keep)
 
 
 # --- receipts and who has sent ----------------------------------------------------------------------------------
@@ -566,22 +368,18 @@ def receipt_body(session: Session, school_code: str) -> dict[str, Any]:
     require_district(session)
     school = session.execute(select(SyncSchool).where(SyncSchool.code == school_code)).scalar()
     if school is None:
-        raise AdultSchoolError(f"还没有收到过学校 {school_code} 的数据包，无法出回执。")
+        raise AdultSchoolError(f"学校 {school_code} 不在本分中心的学校名册上，无法出回执。")
+    epoch = school.epoch or 0
     packages = [
-        {"sequence": p.sequence, "made_at": p.made_at, "received_at": p.received_at.isoformat(), "full": p.full,
-         "counts": json.loads(p.counts)}
-        for p in session.execute(select(SyncPackage).where(SyncPackage.school_code == school_code)
+        {"sequence": p.sequence, "epoch": p.epoch, "made_at": p.made_at, "received_at": p.received_at.isoformat(),
+         "full": p.full, "counts": json.loads(p.counts)}
+        for p in session.execute(select(SyncPackage).where(SyncPackage.school_code == school_code,
+                                                           SyncPackage.epoch == epoch)
                                  .order_by(SyncPackage.sequence)).scalars()
     ]
-    conflicts = [
-        {"id_number": idcard.mask(c.id_number), "name": c.incoming_name, "other_school": c.existing_school,
-         "status": c.status.value}
-        for c in session.execute(select(SyncConflict).where(SyncConflict.incoming_school == school_code)
-                                 .order_by(SyncConflict.id)).scalars()
-    ]
     return {"school_code": school_code, "school_name": school.name, "made_at": utcnow().isoformat(),
-            "packages": packages, "highest": max((p["sequence"] for p in packages), default=0),
-            "missing": missing_sequences(session, school_code), "conflicts": conflicts}
+            "epoch": epoch, "packages": packages, "highest": max((p["sequence"] for p in packages), default=0),
+            "gaps": gaps(session, school_code).as_json(), "conflicts": district_conflicts.for_school(session, school_code)}
 
 
 def make_receipt(session: Session, school_code: str, keys: sync.DistrictKeyPair) -> tuple[bytes, dict[str, Any]]:
@@ -598,36 +396,44 @@ class SchoolStatus:
     last_sequence: int | None
     last_received_at: datetime | None
     sent_this_month: bool
-    missing: list[int]
+    missing: sync.Gaps
     open_conflicts: int
+    key_state: str = ""  # 已确认 / 待确认密钥 / … (from the roster)
+    listed: bool = True
+    retired: bool = False
+    townships: tuple[str, ...] = ()
 
 
 def school_statuses(session: Session, month: date) -> list[SchoolStatus]:
-    """Every school the district knows (from packages, or as responsible for a township), and whether it has sent a
-    package in the month of `month`."""
+    """Every school of the roster (and any other the district holds rows of), and whether each has sent a package in
+    the month of `month`."""
     require_district(session)
     first = month.replace(day=1)
     following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     known: dict[str, str] = dict(session.execute(select(School.code, School.name)).all())
-    trusted = {s.code: s for s in session.execute(select(SyncSchool)).scalars()}
-    for code, school in trusted.items():
+    roster = {s.code: s for s in district_schools.list_schools(session)}
+    for code, school in roster.items():
         known[code] = school.name or known.get(code, "")
-    received: dict[str, list[SyncPackage]] = defaultdict(list)
-    for package in session.execute(select(SyncPackage)).scalars():
-        received[package.school_code].append(package)
+    received: dict[str, list[tuple[int, datetime]]] = defaultdict(list)
+    for code, sequence, received_at in session.execute(
+            select(SyncPackage.school_code, SyncPackage.sequence, SyncPackage.received_at)):
+        received[code].append((sequence, received_at))
     open_conflicts: dict[str, int] = defaultdict(int)
-    for code in session.execute(select(SyncConflict.incoming_school).where(SyncConflict.status == ConflictStatus.OPEN)).scalars():
+    for code in session.execute(select(SyncConflict.incoming_school).where(
+            SyncConflict.status.in_([ConflictStatus.OPEN, ConflictStatus.DECIDED]))).scalars():
         open_conflicts[code] += 1
     statuses = []
+    start, end = datetime.combine(first, datetime.min.time()), datetime.combine(following, datetime.min.time())
     for code in sorted(known):
         packages = received.get(code, [])
-        times = [_naive(p.received_at) for p in packages]
+        times = [_naive(t) for _s, t in packages]
+        listed = roster.get(code)
         statuses.append(SchoolStatus(
-            code, known[code], trusted[code].fingerprint if code in trusted else None, len(packages),
-            max((p.sequence for p in packages), default=None), max(times, default=None),
-            any(datetime.combine(first, datetime.min.time()) <= t < datetime.combine(following, datetime.min.time())
-                for t in times),
-            missing_sequences(session, code), open_conflicts.get(code, 0),
+            code, known[code], listed.fingerprint if listed else None, len(packages),
+            max((s for s, _t in packages), default=None), max(times, default=None),
+            any(start <= t < end for t in times), gaps(session, code), open_conflicts.get(code, 0),
+            listed.key_state if listed else "不在名册上", listed is not None,
+            listed is not None and not listed.active, listed.townships if listed else (),
         ))
     return statuses
 

@@ -29,7 +29,8 @@ from adultschool.db import migrate, read_session, unit_of_work
 from adultschool.db.engine import make_engine
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
-from adultschool.services import accounts, audit
+from adultschool.services import accounts, audit, site, sync
+from adultschool.services.travel import SPECS
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class RestoreResult:
     preview: BackupPreview
     safety_copy: Path | None  # the database as it was before the restore (None when there was none)
     upgraded_from: str | None  # the backup's revision when it was migrated, else None
+    sync_note: str | None = None  # a school's: its next package is full, and why (services.sync.begin_epoch)
 
 
 def require_file(db_path: Path | None) -> Path:
@@ -182,13 +184,47 @@ def _stage(file: Path, folder: Path, job: JobContext, *, thorough: bool) -> tupl
     staged = folder / "staged.sqlite3"
     try:
         backups.copy_database(file, staged, progress=lambda done, total: job.report(done, total, "正在读取备份文件……"))
-    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-        raise AdultSchoolError(f"备份文件 {file} 已损坏，读不出来（{exc}），不能用来恢复。请换一份备份。") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged bytes can break even SQLite's message
+        problem = exc if isinstance(exc, sqlite3.DatabaseError) else "数据页内容损坏"
+        raise AdultSchoolError(f"备份文件 {file} 已损坏，读不出来（{problem}），不能用来恢复。请换一份备份。") from None
     job.report(0, None, "正在检查备份文件是否完好……")
     problem = backups.integrity_check(staged) if thorough else backups.quick_check(staged)
     if problem is not None:
         raise AdultSchoolError(f"备份文件 {file} 已损坏（完整性检查未通过：{problem}），不能用来恢复。请换一份备份。")
     return staged, _describe(staged, file)
+
+
+def _replaced_state(db_path: Path) -> sync.ReplacedState | None:
+    """What the database about to be replaced says about sync (its key, the packages and row versions it sent), read
+    before it is replaced; None when it cannot be read (damaged, not ours): the restore then says so."""
+    try:
+        connection = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return None
+    connection.text_factory = lambda raw: raw.decode("utf-8", "replace")
+    try:
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        settings = dict(connection.execute("SELECT key, value FROM site_settings").fetchall())
+        highest_sequence = connection.execute("SELECT max(sequence) FROM sync_exports").fetchone()[0] \
+            if "sync_exports" in tables else None
+        versions = [0]
+        for table in [spec.name for spec in SPECS if spec.name in tables] + (["sync_sent"] if "sync_sent" in tables else []):
+            versions.append(connection.execute(f'SELECT max(version) FROM "{table}"').fetchone()[0] or 0)
+    except (sqlite3.Error, ValueError):
+        log.warning("could not read the sync state of %s before the restore", db_path, exc_info=True)
+        return None
+    finally:
+        connection.close()
+    try:
+        epoch = int(settings.get(sync.EPOCH) or 0)
+        floor = int(settings.get(sync.SEQUENCE_FLOOR) or 0)
+    except ValueError:
+        epoch, floor = 0, 0
+    return sync.ReplacedState(
+        site_code=settings.get("site.code"), site_id=settings.get(sync.SITE_ID),
+        public_key=settings.get(sync.PUBLIC_KEY), fingerprint=settings.get(sync.FINGERPRINT),
+        district_public=settings.get(sync.DISTRICT_PUBLIC), epoch=epoch,
+        highest_sequence=max(int(highest_sequence or 0), floor), highest_version=int(max(versions)))
 
 
 def _site_code(db_path: Path) -> str | None:
@@ -198,7 +234,7 @@ def _site_code(db_path: Path) -> str | None:
             row = connection.execute("SELECT value FROM site_settings WHERE key = 'site.code'").fetchone()
         finally:
             connection.close()
-    except (sqlite3.Error, UnicodeDecodeError):  # a damaged page may be quoted in the message
+    except (sqlite3.Error, UnicodeDecodeError):  # a damaged page can break even SQLite's error message
         return None
     return row[0] if row else None
 
@@ -345,6 +381,7 @@ def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobCont
         with tempfile.TemporaryDirectory(prefix=".adultschool-restore-", dir=db_path.parent) as folder:
             staged, preview = _stage(file, Path(folder), job, thorough=True)
             preview = _with_warnings(preview, db_path)
+            replaced = _replaced_state(db_path) if db_path.exists() else None
             safety = _safety_copy(db_path, damaged, job) if db_path.exists() else None
             job.report(0, None, "正在恢复……")
             _write_into(db_path, staged, job)
@@ -356,6 +393,7 @@ def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobCont
                 upgraded_from = preview.revision
                 migrate.upgrade(engine)
             with unit_of_work(engine) as session:
+                sync_note = sync.begin_epoch(session, replaced, actor=actor) if site.is_initialised(session) else None
                 audit.record(
                     session, actor=actor, action="database.restore", entity="database",
                     summary=f"从备份恢复数据库：{file.name}"
@@ -371,7 +409,8 @@ def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobCont
         if held is None:
             lock.release()
     log.info("database %s restored from %s (saved before as %s)", db_path, file, safety)
-    return RestoreResult(preview=preview, safety_copy=safety, upgraded_from=upgraded_from)
+    return RestoreResult(preview=preview, safety_copy=safety, upgraded_from=upgraded_from, sync_note=sync_note)
+
 
 
 def set_backup_folder(session: Session, folder: Path | None, *, actor: str | None) -> Path:

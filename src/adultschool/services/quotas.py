@@ -192,7 +192,7 @@ def write_quota_report(session: Session, out: Path, *, year: int, month: int, jo
             f"{year}年{month}月 数据包报送情况", ("学校代码", "学校", "本月已报送", "最近一次序号", "最近收到", "缺少的序号", "待处理冲突"),
             [[s.code, s.name, "是" if s.sent_this_month else "否", s.last_sequence,
               s.last_received_at.strftime("%Y-%m-%d %H:%M") if s.last_received_at else "从未收到",
-              "、".join(map(str, s.missing)), s.open_conflicts] for s in statuses],
+              s.missing.text(), s.open_conflicts] for s in statuses],
             text_columns=("学校代码",), sheet_name="报送情况"))
     write_tables(out, sheets, job=job)
     return report

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from adultschool import clock
@@ -24,7 +24,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import SiteKind, SiteSetting, SyncExport, SyncSent
 from adultschool.models.base import new_uuid, utcnow
-from adultschool.outfiles import atomic_output
+from adultschool.outfiles import atomic_output, private_folder
 from adultschool.services import accounts, audit, site
 from adultschool.services.travel import SPECS, TableSpec, encode_line
 
@@ -33,6 +33,9 @@ PUBLIC_KEY = "sync.public_key"
 FINGERPRINT = "sync.fingerprint"
 DISTRICT_PUBLIC = "sync.district_public"
 CERTIFICATE_SECRET = "certificate.secret"
+EPOCH = "sync.epoch"
+SEQUENCE_FLOOR = "sync.sequence_floor"  # the highest sequence made before a restore took the database back
+FULL_NEXT = "sync.full_next"  # JSON: why the next package is full (a restore), until it is made
 CHUNK = 500
 
 
@@ -50,25 +53,56 @@ def _put(session: Session, key: str, value: str) -> None:
 
 
 # --- the school's signing key -----------------------------------------------------------------------------------
+#
+# The private key is a file in the user data folder named by the database's site id and the fingerprint the database
+# holds (`keys/<site id>.<fingerprint>.pem`), never overwritten: a copy of the database that makes a new key (`sync
+# rekey`) writes a new file and leaves the original's key where it is, and a database restored from a backup made
+# before a rekey still finds the key it was made with. Files of older versions (`keys/<site id>.pem`) are still read
+# when their key is the database's.
 
 
-def _key_file(session: Session) -> Path:
+def _site_id(session: Session) -> str:
     site_id = _get(session, SITE_ID)
     if site_id is None:
         site_id = new_uuid()
         _put(session, SITE_ID, site_id)
+    return site_id
+
+
+def key_file_for(site_id: str, fingerprint: str) -> Path:
+    return paths.keys_dir() / f"{site_id}.{fingerprint.replace('-', '')}.pem"
+
+
+def _legacy_key_file(site_id: str) -> Path:
     return paths.keys_dir() / f"{site_id}.pem"
 
 
+def _key_file(session: Session) -> Path:
+    """The key file of this database's key (the legacy name when only that one exists)."""
+    site_id = _site_id(session)
+    fingerprint = _get(session, FINGERPRINT)
+    if fingerprint is None:
+        return _legacy_key_file(site_id)
+    path = key_file_for(site_id, fingerprint)
+    legacy = _legacy_key_file(site_id)
+    return legacy if not path.exists() and legacy.exists() else path
+
+
 def _write_private(path: Path, pem: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
+    """Writes a new key file, owner-only; an existing file is never replaced."""
+    private_folder(path.parent)
+    part = path.with_name(path.name + f".{os.getpid()}.part")
     descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pem)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(part, path)
+    try:
+        if path.exists():
+            raise AdultSchoolError(f"密钥文件 {path} 已经存在，不覆盖。请联系技术支持。")
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def ensure_signing_key(session: Session, *, actor: str) -> str:
@@ -100,7 +134,7 @@ def _make_key(session: Session, *, actor: str, reason: str) -> str:
     public = sync.signing_public_key(pem)
     fingerprint = sync.fingerprint(public)
     before = _get(session, FINGERPRINT)
-    _write_private(_key_file(session), pem)
+    _write_private(key_file_for(_site_id(session), fingerprint), pem)
     _put(session, PUBLIC_KEY, base64.b64encode(public).decode())
     _put(session, FINGERPRINT, fingerprint)
     audit.record(session, actor=actor, action="sync.key", entity="site_settings", summary=f"{reason}：{fingerprint}",
@@ -108,11 +142,24 @@ def _make_key(session: Session, *, actor: str, reason: str) -> str:
     return fingerprint
 
 
-def rekey(session: Session, *, actor: str) -> str:
-    """A new signing key after the old file was lost; the district must confirm the new fingerprint (`sync trust`)."""
+@dataclass(frozen=True)
+class RekeyResult:
+    fingerprint: str
+    key_file: Path
+    previous_fingerprint: str | None
+    previous_file: Path | None  # kept as it was: another copy of this database (or a backup) may still use it
+
+
+def rekey(session: Session, *, actor: str) -> RekeyResult:
+    """A new signing key after the old file was lost; the district must confirm the new fingerprint (`sync trust`).
+    The old key file, if any, stays where it is under its own name."""
     accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
     site.require_school(session)
-    return _make_key(session, actor=actor, reason="更换签名密钥")
+    previous = _get(session, FINGERPRINT)
+    previous_file = _key_file(session) if previous else None
+    fingerprint = _make_key(session, actor=actor, reason="更换签名密钥")
+    return RekeyResult(fingerprint, key_file_for(_site_id(session), fingerprint), previous,
+                       previous_file if previous_file is not None and previous_file.exists() else None)
 
 
 def signing_key(session: Session) -> bytes:
@@ -142,17 +189,54 @@ def district_key(session: Session) -> sync.DistrictPublicKey | None:
     return sync.load_district_public(stored.encode()) if stored else None
 
 
-def set_district_key(session: Session, data: bytes, *, actor: str) -> sync.DistrictPublicKey:
-    """Registers (or replaces) the district's public key file the clerk was given."""
+@dataclass(frozen=True)
+class DistrictKeyRegistration:
+    code: str
+    fingerprint: str
+    previous_fingerprint: str | None  # the key it replaced (None: the first one)
+
+    @property
+    def changed(self) -> bool:
+        return self.previous_fingerprint is not None and self.previous_fingerprint != self.fingerprint
+
+
+class DistrictKeyChange(AdultSchoolError):
+    """The file holds another district key than the one registered: replacing it needs an administrator's word."""
+
+    def __init__(self, message: str, *, registered: str, offered: str, allowed: bool):
+        super().__init__(message)
+        self.registered, self.offered, self.allowed = registered, offered, allowed
+
+
+def set_district_key(session: Session, data: bytes, *, actor: str, replace: bool = False) -> DistrictKeyRegistration:
+    """Registers the district's public key file the clerk was given. Replacing a registered key with another one is
+    for an administrator only, and only with `replace` once both fingerprints were shown (a swapped district.pub would
+    send every package to someone else)."""
     accounts.require(session, actor, accounts.SYNC)
     site.require_school(session)
     key = sync.load_district_public(data)
     before = district_key(session)
+    if before is not None and before.fingerprint == key.fingerprint:
+        return DistrictKeyRegistration(key.code, key.fingerprint, before.fingerprint)
+    if before is not None:
+        allowed = accounts.principal(session, actor).can(accounts.Permission.MANAGE_SETTINGS)
+        both = f"已登记的分中心公钥指纹 {before.fingerprint}，这个文件的指纹 {key.fingerprint}"
+        if not allowed:
+            raise DistrictKeyChange(
+                f"这个公钥文件与已登记的分中心公钥不同（{both}）。更换分中心公钥只能由管理员操作：请先打电话与分中心核对"
+                "新指纹，再请管理员登记。",
+                registered=before.fingerprint, offered=key.fingerprint, allowed=False)
+        if not replace:
+            raise DistrictKeyChange(
+                f"这个公钥文件与已登记的分中心公钥不同（{both}）。请先打电话与分中心核对新指纹；确认分中心确实更换了"
+                "密钥后，再确认更换（adultschool sync district-key 文件 --replace）。",
+                registered=before.fingerprint, offered=key.fingerprint, allowed=True)
     _put(session, DISTRICT_PUBLIC, sync.dump_district_public(key).decode())
     audit.record(session, actor=actor, action="sync.district_key", entity="site_settings",
-                 summary=f"登记分中心公钥：{key.code}，指纹 {key.fingerprint}",
+                 summary=f"{'更换' if before else '登记'}分中心公钥：{key.code}，指纹 {key.fingerprint}"
+                         + (f"（原指纹 {before.fingerprint}）" if before else ""),
                  before={"fingerprint": before.fingerprint} if before else None, after={"fingerprint": key.fingerprint})
-    return key
+    return DistrictKeyRegistration(key.code, key.fingerprint, before.fingerprint if before else None)
 
 
 def _recipient(session: Session, data: bytes | None, *, actor: str) -> sync.DistrictPublicKey:
@@ -163,11 +247,13 @@ def _recipient(session: Session, data: bytes | None, *, actor: str) -> sync.Dist
         return stored
     given = sync.load_district_public(data)
     if stored is None:
-        return set_district_key(session, data, actor=actor)
+        set_district_key(session, data, actor=actor)
+        return given
     if given.fingerprint != stored.fingerprint:
         raise AdultSchoolError(
             f"这个公钥文件（指纹 {given.fingerprint}）与已登记的分中心公钥（指纹 {stored.fingerprint}）不同。"
-            "如果分中心确实更换了密钥，请先用 “adultschool sync district-key 文件” 登记新公钥。"
+            "如果分中心确实更换了密钥，请先与分中心电话核对新指纹，再由管理员用 “adultschool sync district-key 文件 --replace”"
+            " 登记新公钥。"
         )
     return stored
 
@@ -255,7 +341,24 @@ def _mark_sent(session: Session) -> None:
 
 
 def next_sequence(session: Session) -> int:
-    return (session.execute(select(func.max(SyncExport.sequence))).scalar() or 0) + 1
+    """One above every package this school has made, including those a restored backup no longer lists."""
+    floor = int(_get(session, SEQUENCE_FLOOR) or 0)
+    return max(session.execute(select(func.max(SyncExport.sequence))).scalar() or 0, floor) + 1
+
+
+def epoch(session: Session) -> int:
+    """How many times this school's database was restored from a backup (0: never); every package carries it."""
+    return int(_get(session, EPOCH) or 0)
+
+
+def pending_full_package(session: Session) -> str | None:
+    """Why the next package will be full (after a restore), in Chinese; None when it will be as usual."""
+    stored = _get(session, FULL_NEXT)
+    if not stored:
+        return None
+    note = json.loads(stored)
+    return (f"本校数据库于 {note.get('restored_at', '')[:10]} 从备份恢复（第 {note.get('epoch')} 轮），下一个数据包"
+            f"（第 {next_sequence(session)} 号）将是完整数据包，分中心据此按恢复后的数据更新，并报告恢复所撤回的记录。")
 
 
 def suggested_file_name(session: Session, today: date | None = None) -> str:
@@ -275,7 +378,8 @@ def export_package(session: Session, out: Path, *, district_key_file: bytes | No
     pem = signing_key(session)
     sequence = next_sequence(session)
     previous = sequence - 1 or None
-    full = full or previous is None
+    restored = _get(session, FULL_NEXT) is not None
+    full = full or previous is None or restored
     rows = _collect(session, full=full, job=job)
     members: dict[str, bytes] = {}
     counts: dict[str, int] = {}
@@ -286,7 +390,7 @@ def export_package(session: Session, out: Path, *, district_key_file: bytes | No
         job.report(len(SPECS) + number, len(SPECS) * 2, f"写入 {spec.name}")
     created_at = utcnow().isoformat()
     manifest = {
-        "school_name": info.name, "previous": previous, "full": full, "counts": counts,
+        "school_name": info.name, "previous": previous, "full": full, "counts": counts, "epoch": epoch(session),
         "tables": [spec.name for spec in SPECS],
         "site": {"certificate_secret": _get(session, CERTIFICATE_SECRET)},
     }
@@ -296,6 +400,8 @@ def export_package(session: Session, out: Path, *, district_key_file: bytes | No
     session.add(SyncExport(sequence=sequence, full=full, file_name=Path(out).name, rows=total,
                            counts=json.dumps(counts, ensure_ascii=False), recipient=district.fingerprint))
     _mark_sent(session)
+    if restored:
+        session.execute(delete(SiteSetting).where(SiteSetting.key == FULL_NEXT))
     audit.record(session, actor=actor, action="sync.export", entity="sync_exports",
                  summary=f"生成第 {sequence} 号数据包（{'完整' if full else '增量'}，{total} 行）：{Path(out).name}",
                  after={"sequence": sequence, "full": full, "counts": counts})
@@ -322,7 +428,7 @@ class ConfirmSummary:
     made_at: str
     confirmed: list[int]  # sequences newly confirmed by this receipt
     unconfirmed: list[int]  # sequences made here that the district has not merged yet
-    missing: list[int]  # what the district says it lacks
+    missing: sync.Gaps  # what the district says it lacks
     conflicts: list[dict[str, Any]]
 
 
@@ -336,7 +442,8 @@ def confirm_receipt(session: Session, data: bytes, *, actor: str) -> ConfirmSumm
     body = sync.read_receipt(data, district)
     if body.get("school_code") != info.code:
         raise AdultSchoolError(f"这是给学校 {body.get('school_code')} 的回执，不是本校（{info.code}）的。")
-    arrived = {int(p["sequence"]): p for p in body.get("packages", [])}
+    # Only packages of this database's epoch: after a restore, numbers of packages the backup never knew may recur.
+    arrived = {int(p["sequence"]): p for p in body.get("packages", []) if int(p.get("epoch", 0)) == epoch(session)}
     newly = []
     for export in session.execute(select(SyncExport).order_by(SyncExport.sequence)).scalars():
         package = arrived.get(export.sequence)
@@ -353,9 +460,90 @@ def confirm_receipt(session: Session, data: bytes, *, actor: str) -> ConfirmSumm
                  summary=f"导入分中心回执：确认第 {', '.join(map(str, newly)) or '（无新确认）'} 号",
                  after={"confirmed": newly, "unconfirmed": unconfirmed})
     return ConfirmSummary(district.code, str(body.get("made_at", "")), newly, unconfirmed,
-                          [int(n) for n in body.get("missing", [])], list(body.get("conflicts", [])))
+                          sync.Gaps.from_json(body.get("gaps")), list(body.get("conflicts", [])))
+
+
+def conflict_line(conflict: dict[str, Any]) -> str:
+    """One conflict of a receipt, as the school reads it: who, the other school, the district's decision, what to do."""
+    numbers = "、".join(conflict.get("student_numbers") or [])
+    other = conflict.get("other_school", "")
+    other_name = conflict.get("other_school_name") or ""
+    head = (f"冲突 {conflict.get('id', '')}：{conflict.get('name', '')} {conflict.get('id_number', '')}"
+            + (f"（学籍号 {numbers}）" if numbers else " ")
+            + f"也在学校 {other}" + (f"（{other_name}）" if other_name else " ") + "登记")
+    action = conflict.get("action") or conflict.get("status_label") or conflict.get("status", "")
+    return f"{head}。{action}"
 
 
 def last_receipt(session: Session) -> dict[str, Any] | None:
     stored = _get(session, "sync.last_receipt")
     return json.loads(stored) if stored else None
+
+
+# --- after a restore ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplacedState:
+    """What the database a restore replaced said about sync, read from it before it was replaced."""
+
+    site_code: str | None
+    site_id: str | None
+    public_key: str | None
+    fingerprint: str | None
+    district_public: str | None
+    epoch: int
+    highest_sequence: int  # the newest package it had made
+    highest_version: int  # the highest row version it had (and so had possibly sent)
+
+
+def begin_epoch(session: Session, replaced: ReplacedState | None, *, actor: str) -> str | None:
+    """A school database just restored from a backup starts a new epoch: its next package is full and carries the
+    epoch, its sequence numbers continue after every package made before the restore, and every row version is raised
+    above all it had, so that what is edited after the restore always wins at the district. Returns what the clerk is
+    told (None for a district database, which has nothing to send)."""
+    info = site.get_site(session)
+    if info.kind is not SiteKind.SCHOOL:
+        return None
+    own_site_id = _get(session, SITE_ID)
+    same = (replaced is not None and replaced.site_code == info.code
+            and (replaced.site_id is None or own_site_id is None or replaced.site_id == own_site_id))
+    new_epoch = max(epoch(session), replaced.epoch if same else 0) + 1
+    floor = max(next_sequence(session) - 1, replaced.highest_sequence if same else 0)
+    highest = max([session.execute(select(func.max(spec.table.c.version))).scalar() or 0 for spec in SPECS])
+    bump = max(highest, replaced.highest_version if same else 0)
+    if bump:
+        for spec in SPECS:
+            session.execute(update(spec.table).values(version=spec.table.c.version + bump)
+                            .execution_options(synchronize_session=False))
+    carried = []
+    if same and replaced.fingerprint and replaced.public_key and replaced.fingerprint != own_fingerprint(session):
+        site_id = replaced.site_id or own_site_id
+        if site_id and key_file_for(site_id, replaced.fingerprint).exists():
+            _put(session, PUBLIC_KEY, replaced.public_key)
+            _put(session, FINGERPRINT, replaced.fingerprint)
+            carried.append(f"签名密钥沿用恢复前的（指纹 {replaced.fingerprint}）")
+    if same and replaced.district_public:
+        before = district_key(session)
+        kept = sync.load_district_public(replaced.district_public.encode())
+        if before is None or before.fingerprint != kept.fingerprint:
+            _put(session, DISTRICT_PUBLIC, replaced.district_public)
+            carried.append(f"分中心公钥沿用恢复前登记的（指纹 {kept.fingerprint}）")
+    restored_at = utcnow().isoformat()
+    _put(session, EPOCH, str(new_epoch))
+    _put(session, SEQUENCE_FLOOR, str(floor))
+    _put(session, FULL_NEXT, json.dumps({"epoch": new_epoch, "restored_at": restored_at, "known": same}))
+    audit.record(session, actor=actor, action="sync.epoch", entity="site_settings",
+                 summary=f"从备份恢复后开始第 {new_epoch} 轮数据包：下一个为第 {floor + 1} 号完整数据包",
+                 after={"epoch": new_epoch, "sequence_floor": floor, "version_raised_by": bump, "known": same,
+                        "carried": carried})
+    text = (f"恢复后，本校的下一个数据包（第 {floor + 1} 号）将是完整数据包（第 {new_epoch} 轮）：备份之后生成的数据包"
+            "已不在恢复后的数据库里，分中心收到这个完整数据包后会按恢复后的数据更新，并列出恢复撤回了哪些记录。")
+    if same:
+        text += "所有记录的版本号已调到恢复前的之上，恢复后做的修改一定会送到分中心。"
+    else:
+        text += ("被替换的数据库读不出来（或不是同一所学校的），无法得知备份之后发出过哪些数据包：序号按备份里的记录"
+                 "接着编，分中心仍会按恢复后的轮次接收这个完整数据包。")
+    if carried:
+        text += "；".join(carried) + "。"
+    return text

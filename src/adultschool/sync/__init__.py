@@ -4,6 +4,7 @@ Pure: bytes and plain values in, plain values out; no database, no files (the ca
 them), no Qt. Every problem with bytes from outside is one AdultSchoolError in Chinese.
 """
 from adultschool.sync.codec import FORMAT_VERSION
+from adultschool.sync.gaps import Gaps, find_gaps
 from adultschool.sync.keys import (
     DistrictKeyPair,
     DistrictPublicKey,
@@ -23,10 +24,12 @@ __all__ = [
     "FORMAT_VERSION",
     "DistrictKeyPair",
     "DistrictPublicKey",
+    "Gaps",
     "OpenedPackage",
     "PackageHeader",
     "dump_district_private",
     "dump_district_public",
+    "find_gaps",
     "fingerprint",
     "generate_district_keys",
     "load_district_private",

@@ -9,17 +9,18 @@ import logging
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Sequence
+from typing import Callable, Sequence
 
 from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from adultschool import paths
-from adultschool.db import Database, DatabaseDamaged, open_database
+from adultschool.db import Database, DatabaseBusy, DatabaseDamaged, open_database
 from adultschool.db.lock import DatabaseLock, network_warning
 from adultschool.errors import AdultSchoolError
 from adultschool.logs import set_up_logging
+from adultschool.outfiles import clean_interrupted
 from adultschool.services import maintenance
 from adultschool.ui import ops
 from adultschool.ui.accounts_dialogs import sign_in
@@ -111,10 +112,29 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
+def ask_retry_busy(busy: DatabaseBusy) -> bool:
+    """Another program holds the database: say so (it is not damaged) and offer to try again."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "数据库正被占用", str(busy),
+                      QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Cancel)
+    box.button(QMessageBox.StandardButton.Retry).setText("重试")
+    box.button(QMessageBox.StandardButton.Cancel).setText("退出")
+    return box.exec() == QMessageBox.StandardButton.Retry
+
+
+def open_while_busy(db: str | None, ask: Callable[[DatabaseBusy], bool] = ask_retry_busy) -> Database:
+    """open_database, asking to retry for as long as another program holds the file (each try waits a while first)."""
+    while True:
+        try:
+            return open_database(db)
+        except DatabaseBusy as busy:
+            if not ask(busy):
+                raise
+
+
 def open_or_welcome(db: str | None) -> Database | None:
     """The database to work on: the existing file, or what the first-start dialog made; None means 退出."""
     path = paths.sqlite_path(paths.database_url(db))
-    database = open_database(db) if path is None or path.exists() else None
+    database = open_while_busy(db) if path is None or path.exists() else None
     if database is not None and is_initialised(database):
         return database
     welcome = WelcomeDialog(db, database)
@@ -151,6 +171,7 @@ def warn_about_network_drive(window: MainWindow, database: Database) -> None:
 
 def run(db: str | None = None) -> int:
     set_up_logging()
+    clean_interrupted()  # .part files a killed run left behind (they may hold full ID numbers)
     app = create_application()
     install_excepthook()
     database: Database | None = None

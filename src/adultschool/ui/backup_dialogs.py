@@ -180,6 +180,8 @@ def restored_text(result: maintenance.RestoreResult) -> str:
         lines += ["", f"恢复前的数据库已另存为：\n{result.safety_copy}"]
     if result.upgraded_from:
         lines.append(f"备份的数据库版本 {result.upgraded_from} 已升级到 {result.preview.current_revision}。")
+    if result.sync_note:
+        lines += ["", f"数据上报：{result.sync_note}"]
     return "\n".join(lines)
 
 

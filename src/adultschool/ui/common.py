@@ -5,7 +5,6 @@ Message boxes are opened without a nested event loop (`open()`), so an action ne
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 from datetime import date
 from pathlib import Path
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from sqlalchemy import Engine
 
-from adultschool import clock
+from adultschool import clock, idcard
 from adultschool import __version__
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import accounts, audit
@@ -39,7 +38,6 @@ ERROR_COLOUR = "#c0392b"
 WARNING_COLOUR = "#b9770e"  # amber that stays readable on a white dialog
 HINT_COLOUR = "#666666"
 
-_FULL_ID = re.compile(r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
 
 
 _signed_in: accounts.Principal | None = None  # set by the login dialog; None: single-user mode (no accounts)
@@ -109,7 +107,7 @@ def ask_save_path(parent: QWidget | None, title: str, suggested: Path, file_filt
 
 def mask_ids(text: str) -> str:
     """Masks any full resident ID number in free text (tracebacks, logs): PIPL, see DOMAIN.md."""
-    return _FULL_ID.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+    return idcard.mask_in_text(text)
 
 
 class MessageLabel(QLabel):

@@ -43,11 +43,13 @@ from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.models.enums import ConflictStatus
 from adultschool.outfiles import atomic_output
-from adultschool.services import district, quotas
+from adultschool.services import district, district_schools, quotas
 from adultschool.services.district import ConflictInfo, KeygenResult, PackageReport, SchoolStatus
+from adultschool.services.district_schools import KeyNotAccepted, RosterSchool
 from adultschool.services.quotas import PROGRESS_HEADERS, QuotaReport
 from adultschool.ui import ops
 from adultschool.ui.bar_chart import Bar, BarChart
+from adultschool.ui.district_dialogs import AddSchoolDialog, DecideDialog, RetireSchoolDialog, TrustDialog
 from adultschool.ui.common import (
     Page,
     ERROR_COLOUR,
@@ -75,8 +77,10 @@ from adultschool.ui.sync_page import (
     table_label,
 )
 
-SCHOOL_HEADERS = ("学校代码", "学校", "密钥指纹", "数据包数", "最近序号", "最近收到", "本月已报送", "缺少的序号", "待处理冲突")
-CONFLICT_HEADERS = ("编号", "身份证号码", "姓名", "先登记的学校", "后登记的学校", "状态", "暂缓合并行数", "发现时间")
+SCHOOL_HEADERS = ("学校代码", "学校", "密钥指纹", "名册", "数据包数", "最近序号", "最近收到", "本月已报送", "缺少的序号",
+                  "待处理冲突")
+CONFLICT_HEADERS = ("编号", "身份证号码", "姓名", "先登记的学校", "其学籍", "后登记的学校", "其学籍", "状态", "暂缓合并行数",
+                    "发现时间")
 SENT_COLOUR = QColor("#d9f2e3")
 NOT_SENT_COLOUR = QColor("#f9d6d2")
 RECOMPUTE_DELAY_MS = 300
@@ -110,6 +114,11 @@ class PackageOutcome:
     path: Path
     report: PackageReport | None
     error: str | None = None
+    refusal: AdultSchoolError | None = None  # the service's refusal itself (a key to accept, a school not listed)
+
+    @property
+    def key_to_accept(self) -> KeyNotAccepted | None:
+        return self.refusal if isinstance(self.refusal, KeyNotAccepted) else None
 
 
 class _OnePackageJob:
@@ -143,7 +152,7 @@ def import_packages(engine: Engine, paths: list[Path], keys: package_format.Dist
             outcomes.extend(PackageOutcome(p, None, "已取消，没有导入。") for p in paths[number:])
             break
         except AdultSchoolError as exc:
-            outcomes.append(PackageOutcome(path, None, str(exc)))
+            outcomes.append(PackageOutcome(path, None, str(exc), exc))
     return outcomes
 
 
@@ -163,13 +172,16 @@ def outcome_lines(outcome: PackageOutcome) -> list[tuple[str, str]]:
                    if c.inserted + c.updated]
         if changed:
             lines.append(("ok", "    新增或更新：" + "，".join(changed)))
-    if report.first_contact:
-        lines.append(("warning", f"    首次收到该校数据包，已记下其密钥指纹 {report.first_contact}。"
-                                 "请打电话与学校核对（学校“数据上报”页上的本校签名密钥指纹）。"))
+    if report.key_registered:
+        lines.append(("ok", f"    签名密钥与登记的指纹 {report.key_registered} 一致，已记下。"))
+    for line in report.refused_lines(shown=10):
+        lines.append(("warning", f"    {line}"))
     if report.new_conflicts:
         lines.append(("warning", f"    新冲突 {report.new_conflicts} 个（同一人在两所学校登记），相关数据暂缓合并，请到“冲突”页处理。"))
+    for line in report.closed_conflicts:
+        lines.append(("ok", f"    {line}"))
     if report.missing:
-        lines.append(("warning", f"    缺少该校第 {sequences_text(report.missing)} 号数据包：请学校重新发送，或生成完整数据包。"))
+        lines.append(("warning", f"    该校的数据包{report.missing.text()}：请学校重新发送，或生成完整数据包。"))
     for warning in report.warnings:
         lines.append(("warning", f"    提醒：{warning}"))
     return lines
@@ -188,6 +200,7 @@ class DistrictPackagesPage(Page):
         self.result_box: QWidget | None = None
         self.statuses: list[SchoolStatus] = []
         self.outcomes: list[PackageOutcome] = []
+        self._pending_trust: list[PackageOutcome] = []
         self.has_keys = False
         self._loaded = False
 
@@ -214,19 +227,26 @@ class DistrictPackagesPage(Page):
         results_box.setVisible(False)
         self.results_box = results_box
 
-        self.schools_title = QGroupBox("各校报送情况")
+        self.schools_title = QGroupBox("学校名册与报送情况")
         self.schools_table = read_only_table(SCHOOL_HEADERS)
         self.schools_table.itemSelectionChanged.connect(self._enable)
         self.receipt_button = QPushButton("生成回执…")
         self.receipt_button.setToolTip("为所选学校生成签名回执（已收到哪些数据包、缺哪些、冲突），发回给学校")
         self.receipt_button.clicked.connect(lambda: self.make_receipt())
+        self.add_school_button = QPushButton("添加学校…")
+        self.add_school_button.setToolTip("把本区的学校登记到名册：只有名册上的学校发来的数据包才会导入")
+        self.add_school_button.clicked.connect(lambda: self.open_add_school())
+        self.retire_button = QPushButton("停用学校…")
+        self.retire_button.setToolTip("不再接收所选学校的数据包（已收到的数据保留）")
+        self.retire_button.clicked.connect(lambda: self.open_retire())
         self.message = MessageLabel()
         schools_layout = QVBoxLayout(self.schools_title)
         schools_layout.addWidget(self.schools_table, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.message, 1)
         bottom.addStretch(0)
-        bottom.addWidget(self.receipt_button, 0, Qt.AlignmentFlag.AlignRight)
+        for button in (self.add_school_button, self.retire_button, self.receipt_button):
+            bottom.addWidget(button, 0, Qt.AlignmentFlag.AlignRight)
         schools_layout.addLayout(bottom)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -263,28 +283,31 @@ class DistrictPackagesPage(Page):
             self.key_label.setText(f"分中心 {public.code} 公钥指纹：{public.fingerprint}{opened}")
             self.key_label.setStyleSheet("")
         self.keygen_button.setVisible(public is None)
-        self.schools_title.setTitle(f"各校报送情况（{month.year}年{month.month}月）")
+        self.schools_title.setTitle(f"学校名册与报送情况（{month.year}年{month.month}月）")
         self._show_statuses()
         self._enable()
 
     def _show_statuses(self) -> None:
         selected = self.selected_school()
-        rows = [[s.code, s.name, s.fingerprint or "", s.packages, s.last_sequence or "",
+        rows = [[s.code, s.name, s.fingerprint or "", s.key_state, s.packages, s.last_sequence or "",
                  local_time(s.last_received_at) if s.last_received_at else "从未收到",
-                 "是" if s.sent_this_month else "否", sequences_text(s.missing), s.open_conflicts or ""]
+                 "是" if s.sent_this_month else "否", s.missing.numbers_text(), s.open_conflicts or ""]
                 for s in self.statuses]
-        fill_table(self.schools_table, rows, right={3, 4, 8})
+        column = SCHOOL_HEADERS.index
+        fill_table(self.schools_table, rows, right={column("数据包数"), column("最近序号"), column("待处理冲突")})
         bold = QFont(self.schools_table.font())
         bold.setBold(True)
         for row, status in enumerate(self.statuses):
-            sent = self.schools_table.item(row, 6)
+            sent = self.schools_table.item(row, column("本月已报送"))
             sent.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             sent.setBackground(QBrush(SENT_COLOUR if status.sent_this_month else NOT_SENT_COLOUR))
             if not status.sent_this_month:
                 sent.setFont(bold)
-            for column, bad in ((7, bool(status.missing)), (8, bool(status.open_conflicts))):
+            for name, bad in (("缺少的序号", bool(status.missing)), ("待处理冲突", bool(status.open_conflicts)),
+                              ("名册", status.key_state != "已确认")):
                 if bad:
-                    self.schools_table.item(row, column).setForeground(QBrush(QColor(ERROR_COLOUR)))
+                    self.schools_table.item(row, column(name)).setForeground(QBrush(QColor(ERROR_COLOUR)))
+            self.schools_table.item(row, column("缺少的序号")).setToolTip(status.missing.text())
             if status.code == selected:
                 self.schools_table.selectRow(row)
 
@@ -311,7 +334,9 @@ class DistrictPackagesPage(Page):
         self.import_button.setEnabled(idle and keys)
         code = self.selected_school()
         status = next((s for s in self.statuses if s.code == code), None)
-        self.receipt_button.setEnabled(idle and keys and status is not None and status.packages > 0)
+        self.receipt_button.setEnabled(idle and keys and status is not None and status.listed)
+        self.add_school_button.setEnabled(idle)
+        self.retire_button.setEnabled(idle and status is not None and status.listed and not status.retired)
 
     def folder(self) -> Path:
         return self._folder or documents_folder()
@@ -406,6 +431,96 @@ class DistrictPackagesPage(Page):
         text = f"导入数据包：成功 {imported} 个" + (f"，未导入 {rejected} 个（原因见“本次导入结果”）" if rejected else "")
         self.message.show_message(text, "error" if rejected else "hint")
         self.status_message.emit(text)
+        self._pending_trust = [o for o in self.outcomes if o.key_to_accept is not None]
+        self._next_trust()
+
+    # --- the roster -----------------------------------------------------------------------------------------------
+
+    def _next_trust(self) -> None:
+        """One confirmation at a time for the packages refused for a key the district has not accepted."""
+        if not self._pending_trust:
+            return
+        outcome = self._pending_trust.pop(0)
+        dialog = TrustDialog(outcome.key_to_accept, outcome.path.name, self)
+        dialog.accept_requested.connect(lambda code, fingerprint: self.accept_key(code, fingerprint, outcome.path))
+        dialog.rejected.connect(self._next_trust)
+        self.dialog = dialog
+        open_dialog(dialog)
+
+    def accept_key(self, code: str, fingerprint: str, package: Path | None = None) -> ops.Op:
+        """The clerk compared the fingerprint on the phone: accept it, then import the package it came with."""
+        who = actor()
+        return self._start(lambda: ops.run_write(
+            self, self._engine,
+            lambda session, _job: district_schools.accept_fingerprint(session, code, fingerprint, actor=who),
+            label="正在确认密钥……", title="确认密钥", cancellable=False,
+            on_success=lambda school: self._key_accepted(school, package),
+            on_failure=lambda exc: self._failed(exc, "确认密钥")))
+
+    def _key_accepted(self, school: RosterSchool, package: Path | None) -> None:
+        self.refresh()
+        self.status_message.emit(f"已确认学校 {school.code} 的签名密钥 {school.fingerprint}")
+        if package is not None:
+            self.import_files([package] + [o.path for o in self._pending_trust])
+            self._pending_trust = []
+        else:
+            self._next_trust()
+
+    def open_add_school(self) -> AddSchoolDialog:
+        with read_session(self._engine) as session:
+            code = district.require_district(session).code
+        dialog = AddSchoolDialog(code, self)
+        dialog.add_requested.connect(self.add_school)
+        self.dialog = dialog
+        open_dialog(dialog)
+        return dialog
+
+    def add_school(self, code: str, name: str, townships: list, fingerprint: str) -> ops.Op:
+        who = actor()
+        return self._start(lambda: ops.run_write(
+            self, self._engine,
+            lambda session, _job: district_schools.add_school(session, code, name=name, townships=townships,
+                                                              fingerprint=fingerprint or None, actor=who),
+            label="正在添加学校……", title="添加学校", cancellable=False,
+            on_success=self._school_added, on_failure=lambda exc: self._failed(exc, "添加学校")))
+
+    def _school_added(self, school: RosterSchool) -> None:
+        self.refresh()
+        self.select_school(school.code)
+        self.changed.emit()
+        key = (f"密钥指纹 {school.fingerprint}：以这个密钥签名的数据包将直接导入。" if school.fingerprint else
+               "它的第一个数据包会显示密钥指纹，电话核对后才导入。")
+        text = f"已把{school.name}（{school.code}）登记到名册，{key}"
+        self.message.show_message(text, "hint")
+        self.status_message.emit(text)
+
+    def open_retire(self) -> RetireSchoolDialog | None:
+        code = self.selected_school()
+        with read_session(self._engine) as session:
+            school = district_schools.get_school(session, code) if code else None
+        if school is None or not school.active:
+            self.message.show_message("请先在表里选一所名册上的学校。")
+            return None
+        dialog = RetireSchoolDialog(school, self)
+        dialog.retire_requested.connect(lambda reason: self.retire_school(school.code, reason))
+        self.dialog = dialog
+        open_dialog(dialog)
+        return dialog
+
+    def retire_school(self, code: str, reason: str) -> ops.Op:
+        who = actor()
+        return self._start(lambda: ops.run_write(
+            self, self._engine,
+            lambda session, _job: district_schools.retire_school(session, code, reason=reason or None, actor=who),
+            label="正在停用学校……", title="停用学校", cancellable=False,
+            on_success=self._school_retired, on_failure=lambda exc: self._failed(exc, "停用学校")))
+
+    def _school_retired(self, school: RosterSchool) -> None:
+        self.refresh()
+        self.changed.emit()
+        text = f"已停用{school.name}（{school.code}）：不再接收它的数据包。"
+        self.message.show_message(text, "hint")
+        self.status_message.emit(text)
 
     def result_lines(self) -> list[str]:
         return [self.results.item(i).text() for i in range(self.results.count())]
@@ -443,8 +558,9 @@ class DistrictPackagesPage(Page):
         sequences = [p["sequence"] for p in body.get("packages", [])]
         lines = [f"已为学校 {body.get('school_name', '')}（{body.get('school_code', '')}）生成回执：", str(path), "",
                  f"已收到第 {sequences_text(sequences)} 号数据包。"]
-        if body.get("missing"):
-            lines.append(f"缺少第 {sequences_text(body['missing'])} 号。")
+        gaps = package_format.Gaps.from_json(body.get("gaps"))
+        if gaps:
+            lines.append(f"{gaps.text()}。")
         if body.get("conflicts"):
             lines.append(f"冲突 {len(body['conflicts'])} 个。")
         lines += ["", "请把这个文件发给学校：学校在“数据上报”页点“导入回执…”即可看到分中心已确认的内容。"]
@@ -499,10 +615,11 @@ class SettleDialog(QDialog):
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("中") * 36)
         layout = QVBoxLayout(self)
         intro = QLabel(
-            f"{conflict.name}（{conflict.id_number}）先在学校 {conflict.existing_school} 登记，"
-            f"学校 {conflict.incoming_school} 又登记了同一身份证号码。\n\n"
+            f"{conflict.name}（{conflict.id_number}）先在学校 {conflict.existing_school} 登记"
+            f"（{conflict.enrolments_text('existing')}），学校 {conflict.incoming_school} 又登记了同一身份证号码"
+            f"（{conflict.enrolments_text('incoming')}）。\n\n"
             f"确认是同一个人后，学校 {conflict.incoming_school} 暂缓的 {conflict.held_rows} 行数据将并入此人名下。"
-            "如果两校都有同一层次的在读学籍，将不能合并：须先请其中一校办理退学。")
+            "请先打电话与两所学校核实。")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
@@ -524,7 +641,8 @@ class SettleDialog(QDialog):
 
 
 class ConflictsPage(Page):
-    """冲突: people two schools both registered; the district settles them one by one."""
+    """冲突: people two schools both registered, each with its way out; the district settles them one by one, or
+    records which school keeps the enrolment."""
 
     def __init__(self, engine: Engine, parent: QWidget | None = None):
         super().__init__(engine, parent)
@@ -535,7 +653,7 @@ class ConflictsPage(Page):
         self._loaded = False
 
         intro = QLabel("同一身份证号码在两所学校登记时，后到学校的这个人及其学籍、考勤等数据暂缓合并，"
-                       "等分中心核实。核实为同一人后点“确认为同一人…”。")
+                       "等分中心核实。选中一个冲突，下面会写出怎样才能解决它。")
         intro.setWordWrap(True)
         intro.setStyleSheet(f"color: {HINT_COLOUR};")
         self.show_settled = QCheckBox("也显示已处理的")
@@ -546,19 +664,31 @@ class ConflictsPage(Page):
         top.addStretch(1)
         top.addWidget(self.show_settled)
         self.table = read_only_table(CONFLICT_HEADERS)
-        self.table.itemSelectionChanged.connect(self._enable)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.way_out_label = QLabel()
+        self.way_out_label.setWordWrap(True)
+        self.way_out_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.way_out_label.setMinimumHeight(self.way_out_label.fontMetrics().lineSpacing() * 4)
+        self.way_out_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        way_out_box = QGroupBox("解决办法")
+        QVBoxLayout(way_out_box).addWidget(self.way_out_label)
         self.settle_button = QPushButton("确认为同一人…")
         self.settle_button.clicked.connect(lambda: self.open_settle())
+        self.decide_button = QPushButton("裁定由哪所学校保留…")
+        self.decide_button.setToolTip("两校同一层次都有学籍时：记录由哪一所保留，另一所办理退学后自动确认为同一人")
+        self.decide_button.clicked.connect(lambda: self.open_decide())
         self.message = MessageLabel()
         bottom = QHBoxLayout()
         bottom.addWidget(self.message, 1)
         bottom.addStretch(0)
+        bottom.addWidget(self.decide_button, 0, Qt.AlignmentFlag.AlignRight)
         bottom.addWidget(self.settle_button, 0, Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(intro)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(way_out_box)
         layout.addLayout(bottom)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -568,17 +698,25 @@ class ConflictsPage(Page):
 
     def refresh(self) -> None:
         self._loaded = True
+        chosen = self.selected()
         with read_session(self._engine) as session:
             self.conflicts = district.list_conflicts(session, include_settled=self.show_settled.isChecked())
-        rows = [[c.id, c.id_number, c.name, c.existing_school, c.incoming_school, c.status.label, c.held_rows,
-                 local_time(c.first_seen_at)] for c in self.conflicts]
-        fill_table(self.table, rows, right={0, 6})
-        open_count = sum(c.status is ConflictStatus.OPEN for c in self.conflicts)
+        rows = [[c.id, c.id_number, c.name, c.existing_school, c.enrolments_text("existing"), c.incoming_school,
+                 c.enrolments_text("incoming"), c.status_text, c.held_rows, local_time(c.first_seen_at)]
+                for c in self.conflicts]
+        fill_table(self.table, rows, right={0, CONFLICT_HEADERS.index("暂缓合并行数")})
+        for row, conflict in enumerate(self.conflicts):
+            for column in range(len(CONFLICT_HEADERS)):
+                self.table.item(row, column).setToolTip(conflict.way_out_in_window)
+        open_count = sum(c.status.is_unresolved for c in self.conflicts)
         self.count_label.setText(f"待处理 {open_count} 个" if open_count else "没有待处理的冲突")
-        self._enable()
+        if chosen is not None and any(c.id == chosen.id for c in self.conflicts):
+            self.select_conflict(chosen.id)
+        self._selection_changed()
 
     def selected(self) -> ConflictInfo | None:
-        rows = self.table.selectionModel().selectedRows()
+        model = self.table.selectionModel()
+        rows = model.selectedRows() if model is not None else []
         return self.conflicts[rows[0].row()] if rows and rows[0].row() < len(self.conflicts) else None
 
     def select_conflict(self, conflict_id: int) -> None:
@@ -592,9 +730,23 @@ class ConflictsPage(Page):
     def busy(self) -> bool:
         return self.op is not None and self.op.running
 
+    def _selection_changed(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            self.way_out_label.setText("选中表里的一个冲突，这里会写出它的解决办法。" if self.conflicts else "")
+        else:
+            self.way_out_label.setText(f"冲突 {chosen.id}：{chosen.way_out_in_window}")
+        self._enable()
+
     def _enable(self) -> None:
         chosen = self.selected()
-        self.settle_button.setEnabled(not self.busy and chosen is not None and chosen.status is ConflictStatus.OPEN)
+        idle = not self.busy and chosen is not None
+        self.settle_button.setEnabled(idle and chosen.status.is_unresolved and not chosen.collisions)
+        self.decide_button.setEnabled(idle and chosen.status is ConflictStatus.OPEN and bool(chosen.collisions))
+        if chosen is not None and chosen.collisions:
+            self.settle_button.setToolTip("两校同一层次都有学籍，须一所学校办理退学或转学（或由分中心裁定）后才能确认")
+        else:
+            self.settle_button.setToolTip("")
 
     def open_settle(self) -> SettleDialog | None:
         chosen = self.selected()
@@ -607,29 +759,44 @@ class ConflictsPage(Page):
         open_dialog(dialog)
         return dialog
 
-    def settle(self, conflict_id: int, note: str) -> ops.Op:
+    def open_decide(self) -> DecideDialog | None:
+        chosen = self.selected()
+        if chosen is None or self.busy:
+            self.message.show_message("请先在表里选一个待处理的冲突。")
+            return None
+        dialog = DecideDialog(chosen, self)
+        dialog.decide_requested.connect(lambda keep, note: self.settle(chosen.id, note, keep=keep))
+        self.dialog = dialog
+        open_dialog(dialog)
+        return dialog
+
+    def settle(self, conflict_id: int, note: str, *, keep: str | None = None) -> ops.Op:
         who = actor()
         self.message.show_message(None)
         self.op = ops.run_write(
             self, self._engine,
-            lambda session, _job: district.settle_conflict(session, conflict_id, actor=who, note=note or None),
-            label="正在合并……", title="确认为同一人", cancellable=False,
-            on_success=lambda merged: self._settled(conflict_id, merged), on_failure=self._refused)
+            lambda session, _job: district.settle_conflict(session, conflict_id, actor=who, note=note or None, keep=keep),
+            label="正在处理……", title="处理冲突", cancellable=False,
+            on_success=self._settled, on_failure=self._refused)
         self._enable()
         self.op.done.connect(self._enable)
         return self.op
 
-    def _settled(self, conflict_id: int, merged: int) -> None:
+    def _settled(self, result: district.SettleResult) -> None:
         self.refresh()
         self.changed.emit()
-        text = f"冲突 {conflict_id} 已确认为同一人，合并了 {merged} 行暂缓的数据。"
+        if result.decided:
+            text = (f"冲突 {result.conflict_id} 已裁定由学校 {result.keep_school} 保留学籍：请为学校 {result.other_school} "
+                    "生成回执（“数据包汇总”页），它办理退学后发来数据包时会自动确认为同一人。")
+        else:
+            text = f"冲突 {result.conflict_id} 已确认为同一人，合并了 {result.merged} 行暂缓的数据。"
         self.message.show_message(text, "hint")
         self.status_message.emit(text)
 
     def _refused(self, exc: BaseException) -> None:
         if isinstance(exc, AdultSchoolError):
             self.message.show_message(str(exc), "error")
-            self.result_box = show_error(self, "不能确认为同一人", str(exc))
+            self.result_box = show_error(self, "没有处理", str(exc))
         else:
             self.result_box = report_failure(self, exc)
 

@@ -46,6 +46,7 @@ from adultschool.ui.about_dialog import open_folder
 from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, documents_folder, report_failure
 from adultschool.ui.font_dialog import FontDialog
 from adultschool.ui.quota_table import QuotaRow, QuotaTable
+from adultschool.ui.sync_page import confirm_district_key_change
 from adultschool.ui.welcome_dialog import KEY_FILE_FILTER, EnterAdds, buddy_label, hint_label, read_key_file
 
 _LIST_SEPARATORS = re.compile(r"[,，、;；\n]+")
@@ -602,18 +603,25 @@ class SettingsDialog(QDialog):
 
         def registered(key: Any) -> None:
             tab.load(self._engine)
-            tab.message.show_message(f"已登记分中心 {key.code} 的公钥，指纹 {key.fingerprint}。请与分中心核对这个指纹。", "hint")
+            before = f"（原指纹 {key.previous_fingerprint}）" if key.changed else ""
+            tab.message.show_message(f"已登记分中心 {key.code} 的公钥，指纹 {key.fingerprint}{before}。请与分中心核对这个指纹。",
+                                     "hint")
             self.changed.emit()
 
         def refused(exc: BaseException) -> None:
-            if isinstance(exc, AdultSchoolError):
+            if isinstance(exc, sync.DistrictKeyChange) and exc.allowed:
+                self.key_change_box = confirm_district_key_change(self, exc, lambda: start(True))
+            elif isinstance(exc, AdultSchoolError):
                 tab.message.show_message(str(exc), "error")
             else:
                 report_failure(self, exc)
 
-        return self._start(lambda: ops.run_write(
-            self, self._engine, lambda session, _job: sync.set_district_key(session, data, actor=who),
-            label="正在登记分中心公钥……", title="设置", cancellable=False, on_success=registered, on_failure=refused))
+        def start(replace: bool) -> ops.Op:
+            return self._start(lambda: ops.run_write(
+                self, self._engine, lambda session, _job: sync.set_district_key(session, data, actor=who, replace=replace),
+                label="正在登记分中心公钥……", title="设置", cancellable=False, on_success=registered, on_failure=refused))
+
+        return start(False)
 
     def reject(self) -> None:
         if self.busy or self.font_tab.busy:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -30,6 +31,7 @@ from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import sync
 from adultschool.services.sync import ConfirmSummary, ExportInfo, ExportSummary
+from adultschool.sync import Gaps
 from adultschool.ui import ops
 from adultschool.ui.common import (
     Page,
@@ -38,6 +40,7 @@ from adultschool.ui.common import (
     MessageLabel,
     actor,
     documents_folder,
+    open_dialog,
     report_failure,
     show_error,
     show_info,
@@ -124,10 +127,24 @@ def confirmation_text(confirmation: dict[str, Any] | None) -> str:
     return text
 
 
-def conflict_line(conflict: dict[str, Any]) -> str:
-    state = "待分中心处理" if conflict.get("status") == "open" else "已确认为同一人"
-    return (f"{conflict.get('name', '')} {conflict.get('id_number', '')} 也在学校 {conflict.get('other_school', '')} "
-            f"登记（{state}）")
+conflict_line = sync.conflict_line  # one wording for the window and `sync confirm`
+
+
+def confirm_district_key_change(parent: QWidget, change: sync.DistrictKeyChange, then: Callable[[], object]) -> QMessageBox:
+    """Both fingerprints, and a button that replaces the registered district key only once the clerk has checked the
+    new one by phone (an administrator: the service refuses anyone else)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "更换分中心公钥",
+                      f"这个公钥文件与已登记的分中心公钥不同：\n\n已登记的指纹：{change.registered}\n"
+                      f"这个文件的指纹：{change.offered}\n\n请先打电话与分中心核对新指纹。只有分中心确实更换了密钥，"
+                      "才点“确认更换”；否则这个文件可能被人调包，本校的数据包会发给别人。",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent)
+    box.button(QMessageBox.StandardButton.Yes).setText("确认更换")
+    box.button(QMessageBox.StandardButton.Cancel).setText("取消")
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    yes = box.button(QMessageBox.StandardButton.Yes)
+    box.buttonClicked.connect(lambda button: then() if button is yes else None)
+    open_dialog(box)
+    return box
 
 
 def receipt_summary(body: dict[str, Any] | None) -> str:
@@ -136,9 +153,9 @@ def receipt_summary(body: dict[str, Any] | None) -> str:
         return "还没有导入过分中心的回执。分中心导入数据包后会发回执文件，点“导入回执…”即可知道哪些已收到。"
     arrived = [p.get("sequence") for p in body.get("packages", []) if isinstance(p, dict)]
     lines = [f"分中心最近一次回执（{local_time(body.get('made_at'))}）：已收到第 {sequences_text(arrived) or '—'} 号。"]
-    missing = [int(n) for n in body.get("missing", []) if isinstance(n, int)]
+    missing = Gaps.from_json(body.get("gaps"))
     if missing:
-        lines.append(f"分中心尚缺第 {sequences_text(missing)} 号数据包：请重新发送那几个文件，或勾选“完整数据包”生成一个新的。")
+        lines.append(f"分中心尚缺本校的数据包（{missing.text()}）：请重新发送那几个文件，或勾选“完整数据包”生成一个新的。")
     conflicts = [c for c in body.get("conflicts", []) if isinstance(c, dict)]
     if conflicts:
         lines.append(f"同一人在两所学校登记 {len(conflicts)} 人：")
@@ -214,6 +231,8 @@ class SyncPage(Page):
         self._loaded = False
         self.history: list[ExportInfo] = []
         self.has_district_key = False
+        self.pending_full: str | None = None  # after a restore: why the next package is full
+        self.dialog: QWidget | None = None
 
         # --- keys ----------------------------------------------------------------------------------------------
         self.fingerprint_label = fingerprint_label()
@@ -291,6 +310,7 @@ class SyncPage(Page):
             district = sync.district_key(session)
             self.history = sync.export_history(session)
             receipt = sync.last_receipt(session)
+            self.pending_full = sync.pending_full_package(session)
         self.fingerprint_label.setText(own or "（尚未生成：生成第一个数据包时自动生成）")
         self.has_district_key = district is not None
         if district is None:
@@ -307,6 +327,10 @@ class SyncPage(Page):
         self._enable()
 
     def _show_last(self) -> None:
+        self.last_label.setStyleSheet(f"color: {WARNING_COLOUR};" if self.pending_full else "")
+        if self.pending_full:
+            self.last_label.setText(self.pending_full)
+            return
         if not self.history:
             self.last_label.setText("还没有生成过数据包。第一个数据包包含本校全部数据。")
             return
@@ -382,16 +406,30 @@ class SyncPage(Page):
         path = path or self.choose_district_key_file()
         if path is None:
             return None
+        return self._register_key(path, replace=False)
+
+    def _register_key(self, path: Path, *, replace: bool) -> ops.Op:
         who = actor()
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, sync.DistrictKeyChange) and exc.allowed:
+                self.dialog = confirm_district_key_change(self, exc, lambda: self._register_key(path, replace=True))
+            else:
+                self._failed(exc, "登记分中心公钥")
+
         return self._start(lambda: ops.run_write(
             self, self._engine,
-            lambda session, _job: sync.set_district_key(session, read_file(path, "公钥文件"), actor=who),
+            lambda session, _job: sync.set_district_key(session, read_file(path, "公钥文件"), actor=who,
+                                                        replace=replace),
             label="正在登记分中心公钥……", title="登记分中心公钥", cancellable=False,
-            on_success=self._key_registered, on_failure=lambda exc: self._failed(exc, "登记分中心公钥")))
+            on_success=self._key_registered, on_failure=refused))
 
-    def _key_registered(self, key: Any) -> None:
+    def _key_registered(self, key: sync.DistrictKeyRegistration) -> None:
         self.refresh()
-        text = f"已登记分中心 {key.code} 的公钥，指纹 {key.fingerprint}。"
+        if key.changed:
+            text = f"已更换分中心 {key.code} 的公钥：原指纹 {key.previous_fingerprint}，新指纹 {key.fingerprint}。"
+        else:
+            text = f"已登记分中心 {key.code} 的公钥，指纹 {key.fingerprint}。"
         self.status_message.emit(text)
         self.result_box = show_info(self, "登记分中心公钥",
                                     f"{text}\n\n请与分中心核对这个指纹（打电话或当面），一致才说明文件没有被调包。")
@@ -452,7 +490,7 @@ class SyncPage(Page):
         else:
             lines.append("本校生成的数据包分中心都已收到。")
         if result.missing:
-            lines.append(f"分中心尚缺第 {sequences_text(result.missing)} 号：请重新发送，或勾选“完整数据包”生成一个新的。")
+            lines.append(f"分中心尚缺本校的数据包（{result.missing.text()}）：请重新发送，或勾选“完整数据包”生成一个新的。")
         if result.conflicts:
             lines.append(f"同一人在两所学校登记 {len(result.conflicts)} 人：")
             lines.extend("  " + conflict_line(c) for c in result.conflicts)

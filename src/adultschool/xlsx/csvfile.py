@@ -1,9 +1,12 @@
 """CSV files from the provincial learning site, in whatever encoding Windows wrote them (UTF-8, UTF-8 with BOM, GB18030).
 
-They come back as a `Sheet`, so the same header matching and cell hygiene serve CSV and Excel alike.
+They come back as a `Sheet`, so the same header matching and cell hygiene serve CSV and Excel alike. A file is read
+as a stream, never held whole in memory, and refused with a clear message past MAX_ROWS rows or MAX_CELLS cells
+(a 190 MB file once took 3.6 GB): far beyond any real roster or record list, and a bound on memory and time.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -11,12 +14,19 @@ import os
 from pathlib import Path
 
 from adultschool.errors import AdultSchoolError
-from adultschool.jobs import JobContext
-from adultschool.xlsx.reading import Sheet, read_sheets
+from adultschool.jobs import JobContext, NullJob
+from adultschool.xlsx.reading import MAX_CELLS, Sheet, read_sheets
 
 MAX_CSV_BYTES = 200 * 1024 * 1024
+# Rows of one CSV file or of one workbook's sheets together: 1,000,000 is about a year of online study records of a
+# 10,000-learner school, ten times what a real file holds.
+MAX_ROWS = 1_000_000
 DELIMITERS = (",", "\t", ";")  # in this order of preference when they split the header equally well
 SNIFF_LINES = 10
+CHUNK_BYTES = 1024 * 1024
+PROGRESS_EVERY_ROWS = 10_000
+# Cell values shorter than this are kept once however often they recur (course names, video titles, ID numbers).
+SHARED_VALUE_CHARS = 64
 
 
 def decode_csv_bytes(data: bytes) -> str:
@@ -29,6 +39,26 @@ def decode_csv_bytes(data: bytes) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError:
         raise AdultSchoolError("CSV 文件的编码无法识别：请在 Excel/WPS 里另存为“CSV UTF-8”或 .xlsx 后再导入。") from None
+
+
+def _decodes_as(path: str | os.PathLike[str], encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK_BYTES):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _encoding(path: str | os.PathLike[str]) -> str:
+    """The file's encoding, found by decoding it chunk by chunk (UTF-8 first, as decode_csv_bytes does)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        if _decodes_as(path, encoding):
+            return encoding
+    raise AdultSchoolError("CSV 文件的编码无法识别：请在 Excel/WPS 里另存为“CSV UTF-8”或 .xlsx 后再导入。")
 
 
 def _delimiter(text: str) -> str:
@@ -50,34 +80,62 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def read_csv(path: str | os.PathLike[str]) -> Sheet:
+def _too_many(name: str, what: str) -> AdultSchoolError:
+    return AdultSchoolError(
+        f"“{name}”{what}，不像正常的名单或记录表，没有导入。请只保留要导入的数据，或分成几个文件（每个不超过 "
+        f"{MAX_ROWS // 10_000} 万行）后再导入。")
+
+
+def read_csv(path: str | os.PathLike[str], *, job: JobContext | None = None) -> Sheet:
+    job = job or NullJob()
     name = Path(path).name
     try:
         size = os.path.getsize(path)
         if size > MAX_CSV_BYTES:
             raise AdultSchoolError(f"“{name}”太大（{size // 1024 // 1024} MB），请分成几个文件导入。")
-        with open(path, "rb") as f:
-            text = decode_csv_bytes(f.read())
+        encoding = _encoding(path)
+        with open(path, encoding=encoding, newline="") as text:
+            delimiter = _delimiter("".join(itertools.islice(text, SNIFF_LINES)))
+            text.seek(0)
+            rows = _read_rows(text, delimiter, name, job)
     except FileNotFoundError:
         raise AdultSchoolError(f"找不到文件“{name}”。") from None
-    except OSError as exc:
-        raise AdultSchoolError(f"无法读取“{name}”：{exc.strerror or exc}。") from None
-    rows = []
-    try:
-        for record in csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=_delimiter(text)):
-            cells = tuple(value if value.strip() else None for value in record)
-            while cells and cells[-1] is None:
-                cells = cells[:-1]
-            rows.append(cells)
     except csv.Error as exc:
         raise AdultSchoolError(f"无法读取“{name}”：CSV 格式有误（{exc}）。") from None
+    except OSError as exc:
+        raise AdultSchoolError(f"无法读取“{name}”：{exc.strerror or exc}。") from None
     while rows and not rows[-1]:
         rows.pop()
     return Sheet(name=Path(path).stem, rows=rows)
 
 
+def _read_rows(text: io.TextIOBase, delimiter: str, name: str, job: JobContext) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    shared: dict[str, str] = {}
+    cells = 0
+    for record in csv.reader(text, csv.excel, delimiter=delimiter):
+        cells += 1 + len(record)
+        if cells > MAX_CELLS:
+            raise _too_many(name, f"单元格太多（超过 {MAX_CELLS // 10_000} 万个）")
+        if len(rows) >= MAX_ROWS:
+            raise _too_many(name, f"超过 {MAX_ROWS // 10_000} 万行")
+        values = [(shared.setdefault(v, v) if len(v) < SHARED_VALUE_CHARS else v) if v.strip() else None
+                  for v in record]
+        while values and values[-1] is None:
+            values.pop()
+        rows.append(tuple(values))
+        if len(rows) % PROGRESS_EVERY_ROWS == 0:
+            job.report(len(rows), None, f"正在读取“{name}”：第 {len(rows)} 行")
+            job.check_cancelled()
+    return rows
+
+
 def read_table(path: str | os.PathLike[str], *, job: JobContext | None = None) -> list[Sheet]:
-    """An .xlsx workbook's sheets, or a .csv file as one sheet."""
+    """An .xlsx workbook's sheets, or a .csv file as one sheet; refused past MAX_ROWS rows (the cells of a workbook
+    are bounded while it is read, by reading.MAX_CELLS)."""
     if str(path).lower().endswith(".csv"):
-        return [read_csv(path)]
-    return read_sheets(path, job=job)
+        return [read_csv(path, job=job)]
+    sheets = read_sheets(path, job=job)
+    if sum(len(sheet.rows) for sheet in sheets) > MAX_ROWS:
+        raise _too_many(Path(path).name, f"超过 {MAX_ROWS // 10_000} 万行")
+    return sheets
