@@ -315,8 +315,8 @@ def check_under_wine(setup: Path, version: str, keep: bool) -> None:
         listed = json.loads(cli("learners", "list", "--format", "json", "--db", db)[0])
         expect(sorted(row["name"] for row in listed) == sorted(names),
                "`learners list --format json` gives back the Chinese names (UTF-8 end to end)")
-        output = "".join(cli("sync", "export", "--to", r"C:\adtest\district.pub", "--out", r"C:\adtest\p.aspkg",
-                             "--db", db))
+        exported = output = "".join(cli("sync", "export", "--to", r"C:\adtest\district.pub", "--out", r"C:\adtest\p.aspkg",
+                                        "--db", db))
         expect((work / "p.aspkg").is_file() and "exported package 1" in output,
                "`sync export` wrote an encrypted, signed package (cryptography under Wine)")
         output = "".join(cli("print", "forms", "--kind", "registration", "--out", r"C:\adtest\forms.pdf", "--db", db))
@@ -334,6 +334,14 @@ def check_under_wine(setup: Path, version: str, keep: bool) -> None:
         expect((data_dir / "keys").is_dir(), "the school's signing key lives in %LOCALAPPDATA%\\adultschool (platformdirs)")
         print(f"[check] command line: {time.monotonic() - started:.1f} s", flush=True)
 
+        # The district takes packages only from schools on its roster, signed by the key read out on the phone.
+        fingerprint = next((line.split("：", 1)[1].strip() for line in exported.splitlines()
+                            if line.startswith("本校签名密钥指纹：")), None)
+        expect(fingerprint is not None, "`sync export` names the school's key fingerprint", exported)
+        enlisted = host_adultschool("sync", "schools", "add", SCHOOL[0], "--name", SCHOOL[1], "--fingerprint", fingerprint,
+                                    "--db", str(host / "d.sqlite3"), env=host_env)
+        expect(enlisted.returncode == 0, "the district puts the school on its roster with its key's fingerprint",
+               enlisted.stdout + enlisted.stderr)
         imported = host_adultschool("sync", "import", str(work / "p.aspkg"), "--db", str(host / "d.sqlite3"),
                                     env=host_env)
         expect(imported.returncode == 0, "the district (Linux) verifies, decrypts and merges the package made under Wine",

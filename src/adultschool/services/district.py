@@ -53,12 +53,6 @@ from adultschool.services.travel import SPECS, decode_lines
 
 PRIVATE = "sync.district_private"
 PUBLIC = "sync.district_public"
-CHUNK = 500
-# Rows other tables point to: their local ids are needed after an insert.
-REFERENCED = {target.name for spec in SPECS for target in spec.refs.values()}
-# Natural keys under which the district may already hold a row (besides learners, which conflict instead).
-NATURAL_KEYS = {"schools": ("code",), "townships": ("name",), "township_quotas": ("township_id", "year"),
-                "videos": ("course", "key")}
 
 
 def require_district(session: Session) -> SiteInfo:

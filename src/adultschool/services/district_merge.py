@@ -20,7 +20,7 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any, Iterable
 
 from sqlalchemy import Date, DateTime, Float, Integer, String, Text, Time, bindparam, delete, func, insert, select, update
