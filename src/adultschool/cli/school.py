@@ -18,6 +18,7 @@ from adultschool.cli.common import (
 from adultschool.cli import users as users_commands
 from adultschool.cli import sync as sync_commands
 from adultschool.cli import learners_edit
+from adultschool.cli import certificates as certificate_commands
 from adultschool.cli import classes as class_commands
 from adultschool.cli import enrolments as enrolment_commands
 from adultschool.db import read_session, unit_of_work
@@ -415,9 +416,10 @@ def cmd_print_certificates(args: argparse.Namespace) -> int:
     db = open_db(args)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
+        layout = certificate_commands.layout_from(args)
         printed = documents.print_certificates(session, args.out, actor=actor(args),
                                                student_numbers=args.student_number or None, reprint=args.reprint,
-                                               reason=args.reason, font=args.font, job=job)
+                                               reason=args.reason, font=args.font, layout=layout, job=job)
     job.finish()
     print(f"{'reprinted' if args.reprint else 'printed'} {printed.pages} certificates to {args.out}")
     return EXIT_OK
@@ -615,6 +617,8 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--reprint", action="store_true", help="补发（需要 --reason）")
     p.add_argument("--reason")
     p.add_argument("--font", help="这次用的字体文件（.ttf/.ttc）")
+    certificate_commands.add_layout_arguments(p)
+    certificate_commands.add_print_subcommands(group, add)
     p = add(group, "forms", cmd_print_forms, "报名登记表、报名汇总表或签到表")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--kind", choices=("registration", "summary", "signin"), default="summary")
@@ -628,5 +632,6 @@ def register(commands, add: Adder) -> None:
     p = add(group, "font", cmd_config_font, "打印字体：不带参数查看，给出路径则设定，--default 恢复默认")
     p.add_argument("path", nargs="?")
     p.add_argument("--default", action="store_true")
+    certificate_commands.add_config_subcommands(group, add)
 
     add(commands, "gui", cmd_gui, "打开图形界面")

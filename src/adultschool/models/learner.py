@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from adultschool.models.base import Base, Travelling, enum_column
@@ -89,3 +89,16 @@ class StudentNumberCounter(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     year: Mapped[int] = mapped_column(Integer)
     last_serial: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LearnerPhoto(Travelling, Base):
+    """A learner's ID photo (small JPEG, cropped to the ID-photo ratio), printed on the registration form and the
+    certificate. Travels with the learner; sensitive personal data like the ID number (PIPL)."""
+
+    __tablename__ = "learner_photos"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), unique=True)
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(200))  # the file it came from, or 读卡器 / 手工设置

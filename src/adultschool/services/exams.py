@@ -5,9 +5,6 @@ A course counts as passed when any attempt reached the rules' pass mark; graduat
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -394,12 +391,6 @@ def _certificate_secret(session: Session) -> bytes:
     return bytes.fromhex(row.value)
 
 
-def check_code(secret: bytes, number: str, id_number: str, issued_on: date) -> str:
-    """A short code printed (and in the QR) beside the number; the district recomputes it from the synced data."""
-    digest = hmac.new(secret, f"{number}|{id_number}|{issued_on.isoformat()}".encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest).decode()[:8]
-
-
 def graduate(session: Session, as_of: date, *, actor: str, today: date | None = None) -> GraduationReport:
     """Every enrolment that passed all required courses by `as_of` graduates on that day; numbers are given in
     student-number order. A course passed at an exam after `as_of` does not count yet, and after a revoked
@@ -462,7 +453,7 @@ def graduate(session: Session, as_of: date, *, actor: str, today: date | None = 
         counter.last_serial += 1
         number = certificate_number(site.code, as_of.year, counter.last_serial)
         session.add(Certificate(enrolment_id=enrolment.id, number=number, year=as_of.year, serial=counter.last_serial,
-                                issued_on=as_of, check_code=check_code(secret, number, learner.id_number, as_of)))
+                                issued_on=as_of, check_code=certificates.check_code(secret, number, learner.id_number, as_of)))
         enrolment.status = EnrolmentStatus.GRADUATED
         report.graduated.append((enrolment.student_number, learner.name, number))
     session.flush()
@@ -511,6 +502,7 @@ class CertificateToPrint:
     skill_certificate: str | None
     reprint: bool
     student_number: str
+    learner_id: int = 0
 
 
 def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequence[str] | None = None,
@@ -565,6 +557,7 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
             level=enrolment.level.value, study_from=enrolment.registered_on, study_to=certificate.issued_on,
             certificate_number=certificate.number, issued_on=certificate.issued_on, check_code=certificate.check_code,
             skill_certificate=skills.get(learner.id), reprint=reprint, student_number=enrolment.student_number,
+            learner_id=learner.id,
         ))
     if out:
         session.flush()

@@ -29,6 +29,7 @@ from adultschool.models import (
     ImportBatch,
     ImportBatchItem,
     Learner,
+    LearnerPhoto,
     StudyRecord,
     StudyTotal,
     SyncSent,
@@ -43,7 +44,8 @@ from adultschool.services.travel import SPEC_BY_NAME
 from adultschool.textnorm import clean_text
 
 CHUNK = 500
-KIND_LABELS = {"roster": "报名名单", "survey": "排摸表", "attendance": "考勤表", "study": "学习记录", "results": "考试成绩"}
+KIND_LABELS = {"roster": "报名名单", "survey": "排摸表", "attendance": "考勤表", "study": "学习记录", "results": "考试成绩",
+               "photos": "照片"}
 
 
 # --- listing ------------------------------------------------------------------------------------------------------
@@ -179,7 +181,7 @@ def undo(session: Session, batch_id: int, *, reason: str, actor: str, today: dat
         else:
             changed.append(item)
     undo_kind = {"roster": _undo_roster, "survey": _undo_survey, "attendance": _undo_attendance, "study": _undo_study,
-                 "results": _undo_results}[batch.kind]
+                 "results": _undo_results, "photos": _undo_photos}[batch.kind]
     undo_kind(session, batch, inserted, changed, report, why=why, actor=actor, today=today or clock.today())
     batch.undone_at, batch.undone_by, batch.undo_reason = clock.now(), actor, reason
     session.flush()
@@ -328,3 +330,11 @@ def _undo_results(session: Session, batch: ImportBatch, inserted: dict[str, list
         _restore(session, item, report)
     session.flush()
     exams.settle_statuses(session, ids, load_rules(session), actor=actor, why=why, today=today)
+
+
+def _undo_photos(session: Session, batch: ImportBatch, inserted: dict[str, list[str]], changed: list[ImportBatchItem],
+                 report: UndoReport, *, why: str, actor: str, today: date) -> None:
+    photos = _ids(session, LearnerPhoto.__table__, inserted.get("learner_photos", []))
+    report.removed["删除照片"] = remove_rows(session, LearnerPhoto.__table__, list(photos.values()), reason=why)
+    for item in changed:
+        _restore(session, item, report)
