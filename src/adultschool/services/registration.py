@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from adultschool import clock
-from adultschool import idcard
+from adultschool import idcard, synonyms
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
@@ -106,6 +106,7 @@ class CheckedRegistration:
     phone: str | None = None
     learning_mode: LearningMode | None = None
     quota_year: int | None = None
+    dropped: tuple[str, ...] = ()  # optional fields whose value was not usable: warned about, stored as empty
 
     @property
     def ok(self) -> bool:
@@ -116,11 +117,13 @@ class CheckedRegistration:
 
 
 def parse_level(text: str | None) -> Level:
-    """Anything naming 初中 is junior, 高中 senior ("成人高中" too); nothing else is guessed."""
+    """Anything naming 初中 is junior, 高中 senior ("成人高中", "高 中" too; the words are in resources/synonyms.json);
+    nothing else is guessed."""
     value = clean_text(text) or ""
-    lowered = value.lower()
-    is_junior = "初中" in value or lowered == Level.JUNIOR.value
-    is_senior = "高中" in value or lowered == Level.SENIOR.value
+    compact = "".join(value.split()).lower()
+    words = synonyms.value_words("level")
+    is_junior = any(w.lower() in compact for w in words.get("junior", ("初中",))) or compact == Level.JUNIOR.value
+    is_senior = any(w.lower() in compact for w in words.get("senior", ("高中",))) or compact == Level.SENIOR.value
     if is_junior != is_senior:
         return Level.JUNIOR if is_junior else Level.SENIOR
     if not value:
@@ -148,8 +151,12 @@ def parse_learning_mode(text: str | None) -> LearningMode | None:
     raise AdultSchoolError(f"学习方式“{value}”无法识别：请填写“线上”或“线下”。", field="learning_mode")
 
 
-def check(data: RegistrationInput, rules: Rules, *, today: date | None = None) -> CheckedRegistration:
-    """Every rule a registration must meet that needs no database: R1 age, ID number, level, phone, dates."""
+def check(data: RegistrationInput, rules: Rules, *, today: date | None = None,
+          optional_as_warnings: bool = False) -> CheckedRegistration:
+    """Every rule a registration must meet that needs no database: R1 age, ID number, level, phone, dates.
+
+    With `optional_as_warnings` (a roster row, which nobody can correct on the spot), an unusable phone or detail is a
+    warning and is not stored; at the keyboard it is refused beside its field, to be corrected there."""
     today = today or clock.today()
     errors: list[Problem] = []
     warnings: list[Problem] = []
@@ -191,17 +198,37 @@ def check(data: RegistrationInput, rules: Rules, *, today: date | None = None) -
     except AdultSchoolError as exc:
         errors.append(Problem("level", exc.message))
 
-    try:
-        values["phone"] = normalise_phone(data.phone)
-    except AdultSchoolError as exc:
-        errors.append(Problem("phone", exc.message))
+    # The phone and the details are optional: a value that cannot be used is a warning and is not stored (never a
+    # guess), and the registration is still made.
+    dropped: list[str] = []
+    optional_problems = warnings if optional_as_warnings else errors
+    phone_text = clean_text(data.phone)
+    if phone_text is not None and phone_text in synonyms.no_value_words() and optional_as_warnings:
+        warnings.append(Problem("phone", f"联系电话写的是“{phone_text}”，没有电话号码：登记时电话留空。"))
+        dropped.append("phone")
+        values["phone"] = None
+    else:
+        try:
+            values["phone"] = normalise_phone(data.phone)
+        except AdultSchoolError as exc:
+            if optional_as_warnings:
+                warnings.append(Problem("phone", f"{exc.message}（电话没有保存，报名照常登记；核实后可在学员信息里补上。）"))
+            else:
+                errors.append(Problem("phone", exc.message))
+            dropped.append("phone")
+            values["phone"] = None
 
     try:
         values["learning_mode"] = parse_learning_mode(data.learning_mode)
     except AdultSchoolError as exc:
         errors.append(Problem("learning_mode", exc.message))
 
-    errors += length_problems({"name": name, **{f: clean_text(getattr(data, f)) for f in DETAIL_TEXT_FIELDS}})
+    errors += length_problems({"name": name})
+    for problem in length_problems({f: clean_text(getattr(data, f)) for f in DETAIL_TEXT_FIELDS}):
+        optional_problems.append(Problem(problem.field, f"{problem.message}这一项没有保存，报名照常登记。")
+                                 if optional_as_warnings else problem)
+        dropped.append(problem.field)
+    values["dropped"] = tuple(dropped)
 
     quota_year = rules.quota_year(data.registered_on)
     values["quota_year"] = quota_year
@@ -452,17 +479,21 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
 
 def _person_values(row: CheckedRegistration, townships: dict[str, int], own: dict[str, int]) -> dict:
     source = row.source
+
+    def detail(field_name: str) -> str | None:
+        return None if field_name in row.dropped else clean_text(getattr(source, field_name))
+
     return {
         "name": row.name,
         "id_number": row.id_number,
         "gender": row.gender,
         "birth_date": row.birth_date,
         "phone": row.phone,
-        "education": clean_text(source.education),
-        "employer": clean_text(source.employer),
-        "address": clean_text(source.address),
-        "job": clean_text(source.job),
-        "household_location": clean_text(source.household_location),
+        "education": detail("education"),
+        "employer": detail("employer"),
+        "address": detail("address"),
+        "job": detail("job"),
+        "household_location": detail("household_location"),
         "is_migrant": source.is_migrant,
         "township_id": townships.get(township_of(row, own)),
     }

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from adultschool import idcard
+from adultschool import idcard, synonyms
 from adultschool.db.bulk import bulk_insert
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
@@ -22,19 +22,19 @@ from adultschool.services import accounts, audit
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
 from adultschool.xlsx import Column, cell_text, id_text, read_table
 
-STUDY_COLUMNS: tuple[Column, ...] = (
+STUDY_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("study", (
     Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "证件号码"), required=True),
     Column("name", "姓名", ("学员姓名",)),
     Column("course", "课程", ("课程名称",), required=True),
     Column("video", "视频", ("视频名称", "视频标题", "视频编号", "视频ID", "课件", "课件名称"), required=True),
     Column("minutes", "已学时长(分钟)", ("已学时长", "学习时长(分钟)", "学习时长", "观看时长(分钟)", "观看时长"), required=True),
     Column("length", "视频时长(分钟)", ("视频时长", "视频总时长(分钟)", "总时长(分钟)")),
-)
+))
 LABELS = {c.field: c.label for c in STUDY_COLUMNS}
 OPEN_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.READY, EnrolmentStatus.EXAM_APPLIED)
 _DURATION = re.compile(r"^(\d{1,3}):([0-5]\d):([0-5]\d)$")
@@ -94,13 +94,14 @@ class _Row:
 
 
 def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = False, job: JobContext | None = None,
-                 today: date | None = None) -> ImportReport:
+                 today: date | None = None, mapping: dict[str, str] | None = None,
+                 mapping_name: str | None = None) -> ImportReport:
     """Reads the export, keeps the largest minutes per enrolment and video, and updates the kept totals."""
     job = job or NullJob()
     accounts.require(session, actor, accounts.Permission.IMPORT)
     rules = load_rules(session)
     sheets = read_table(path, job=job)
-    report, sheet, header = start_report(sheets, STUDY_COLUMNS, path, dry_run=dry_run)
+    report, sheet, header = open_report(session, "study", sheets, STUDY_COLUMNS, path, dry_run=dry_run, mapping=mapping)
     sink = RowSink(report, header, LABELS)
     parsed: list[_Row] = []
     for number, cells in rows_with_progress(sheet, header, report, job, "检查学习记录", every=5000):
@@ -158,6 +159,7 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
         savepoint.rollback()
     else:
         report.batch_id = journal.finish(session, actor=actor, summary=f"{report.imported} 行学习记录")
+        keep_mapping(session, "study", report, name=mapping_name, actor=actor)
     return report
 
 

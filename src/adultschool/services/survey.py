@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import case, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from adultschool import clock
+from adultschool import clock, synonyms
 from adultschool import idcard
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
@@ -19,12 +19,12 @@ from adultschool.models import Enrolment, Gender, Learner, Township, Willingness
 from adultschool.services import accounts, audit, changes
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, RegistrationInput, mask_name
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report, yes_no
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress, yes_no
 from adultschool.services.site import find_township
-from adultschool.textnorm import clean_name, clean_text, normalise_phone
-from adultschool.xlsx import Column, cell_text, date_value, id_text, read_sheets
+from adultschool.textnorm import clean_name, clean_text, clean_token, normalise_phone
+from adultschool.xlsx import Column, cell_text, date_value, id_text, read_table
 
-SURVEY_COLUMNS: tuple[Column, ...] = (
+SURVEY_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("survey", (
     Column("name", "姓名", ("居民姓名",), required=True),
     Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "身份证件号码"), required=True),
     Column("willingness", "是否愿意提升学历", ("学历提升意愿", "提升意愿", "是否愿意参加学历提升", "意愿"), required=True),
@@ -39,31 +39,30 @@ SURVEY_COLUMNS: tuple[Column, ...] = (
     Column("township", "街道/镇", ("街道", "乡镇", "镇街", "所属街道", "所属乡镇")),
     Column("surveyed_on", "排摸日期", ("调查日期", "登记日期")),
     Column("is_migrant", "是否流动人口", ("流动人口",)),
-)
+))
 
 LABELS = {c.field: c.label for c in SURVEY_COLUMNS}
 
 
 def parse_willingness(text: str | None, where: Where) -> Willingness:
-    value = clean_text(text) or ""
-    if value in ("是", "愿意", "有", "有意愿", "Y", "y", "yes"):
-        return Willingness.YES
-    if value in ("否", "不愿意", "无", "没有", "N", "n", "no"):
-        return Willingness.NO
-    if value in ("待定", "考虑", "考虑中", "不确定", "再说"):
-        return Willingness.UNDECIDED
+    """The words of resources/synonyms.json (values → willingness): 愿意, 有意向, 否, 待定 …"""
+    value = "".join((clean_token(text) or "").split())
+    meaning = synonyms.word_map("willingness").get(value)
+    if meaning is not None:
+        return Willingness(meaning)
     raise AdultSchoolError(f"意愿“{value}”无法识别：请填写“愿意”“不愿意”或“待定”。", where, field="willingness")
 
 
 def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date, township: str | None = None,
-                  dry_run: bool = False, job: JobContext | None = None, today: date | None = None) -> ImportReport:
+                  dry_run: bool = False, job: JobContext | None = None, today: date | None = None,
+                  mapping: dict[str, str] | None = None, mapping_name: str | None = None) -> ImportReport:
     """New residents become prospects; residents already known get their survey answers updated."""
     job = job or NullJob()
     accounts.require(session, actor, accounts.Permission.IMPORT)
     today = today or clock.today()
     default_township = find_township(session, township).name if township else None
-    sheets = read_sheets(path, job=job)
-    report, sheet, header = start_report(sheets, SURVEY_COLUMNS, path, dry_run=dry_run)
+    sheets = read_table(path, job=job)
+    report, sheet, header = open_report(session, "survey", sheets, SURVEY_COLUMNS, path, dry_run=dry_run, mapping=mapping)
     sink = RowSink(report, header, LABELS)
     township_ids = dict(session.execute(select(Township.name, Township.id)).all())
 
@@ -159,6 +158,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
     else:
         report.batch_id = journal.finish(session, actor=actor,
                                          summary=f"新增 {report.imported} 人，更新 {report.updated} 人")
+        keep_mapping(session, "survey", report, name=mapping_name, actor=actor)
     return report
 
 

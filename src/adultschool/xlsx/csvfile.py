@@ -1,4 +1,5 @@
-"""CSV files from the provincial learning site, in whatever encoding Windows wrote them (UTF-8, UTF-8 with BOM, GB18030).
+"""CSV files from the provincial learning site, in whatever encoding Windows wrote them (UTF-8, UTF-8 with BOM, GB18030,
+and UTF-16 as Excel's "Unicode text" writes it).
 
 They come back as a `Sheet`, so the same header matching and cell hygiene serve CSV and Excel alike.
 """
@@ -12,7 +13,8 @@ from pathlib import Path
 
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext
-from adultschool.xlsx.reading import Sheet, read_sheets
+from adultschool.xlsx.books import read_workbook
+from adultschool.xlsx.reading import Sheet
 
 MAX_CSV_BYTES = 200 * 1024 * 1024
 DELIMITERS = (",", "\t", ";")  # in this order of preference when they split the header equally well
@@ -20,7 +22,13 @@ SNIFF_LINES = 10
 
 
 def decode_csv_bytes(data: bytes) -> str:
-    """UTF-8 (with or without BOM) when it decodes cleanly, else GB18030 (a superset of GBK and GB2312)."""
+    """UTF-16 when it starts with a byte-order mark (or is mostly zero bytes every other byte), UTF-8 (with or without
+    BOM) when it decodes cleanly, else GB18030 (a superset of GBK and GB2312)."""
+    if utf16 := _utf16(data):
+        try:
+            return data.decode(utf16)
+        except UnicodeDecodeError:
+            raise AdultSchoolError("CSV 文件的编码无法识别：请在 Excel/WPS 里另存为“CSV UTF-8”或 .xlsx 后再导入。") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -29,6 +37,20 @@ def decode_csv_bytes(data: bytes) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError:
         raise AdultSchoolError("CSV 文件的编码无法识别：请在 Excel/WPS 里另存为“CSV UTF-8”或 .xlsx 后再导入。") from None
+
+
+def _utf16(data: bytes) -> str | None:
+    """'utf-16' (a BOM says which end first), 'utf-16-le'/'utf-16-be' for BOM-less text whose every other byte is zero."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    sample = data[:4000]
+    if len(sample) >= 4 and len(sample) % 2 == 0:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if odd > len(sample) * 0.3 and even == 0:
+            return "utf-16-le"
+        if even > len(sample) * 0.3 and odd == 0:
+            return "utf-16-be"
+    return None
 
 
 def _delimiter(text: str) -> str:
@@ -77,7 +99,7 @@ def read_csv(path: str | os.PathLike[str]) -> Sheet:
 
 
 def read_table(path: str | os.PathLike[str], *, job: JobContext | None = None) -> list[Sheet]:
-    """An .xlsx workbook's sheets, or a .csv file as one sheet."""
+    """A workbook's sheets (.xlsx, .xls, .et, .ods: see `books`), or a .csv file as one sheet."""
     if str(path).lower().endswith(".csv"):
         return [read_csv(path)]
-    return read_sheets(path, job=job)
+    return read_workbook(path, job=job)
