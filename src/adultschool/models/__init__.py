@@ -25,7 +25,7 @@ from adultschool.models.exams import (
     SkillCertificate,
 )
 from adultschool.models.imports import ImportBatch, ImportBatchItem
-from adultschool.models.learner import Enrolment, Learner, StudentNumberCounter
+from adultschool.models.learner import Enrolment, Learner, StudentNumberCounter, SurveyContact
 from adultschool.models.school import Rule, School, SiteSetting, Township, TownshipQuota
 from adultschool.models.sync import (
     DeletedRow,
@@ -73,6 +73,7 @@ __all__ = [
     "ImportBatch",
     "ImportBatchItem",
     "Learner",
+    "SurveyContact",
     "LearningMode",
     "Level",
     "Role",

@@ -465,6 +465,9 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
         for v, (_, row) in zip(enrolment_values, (item for _, items in sorted(by_year.items()) for item in items))
     ]
 
+    from adultschool.services.contacts import match_contacts  # survey contacts whose ID has now arrived
+
+    match_contacts(session, [people[row.id_number].id for _, row in accepted])
     audit.record(
         session, actor=actor, action="learner.register", entity="enrolments",
         entity_uuid=batch.registered[0].enrolment_uuid if len(batch.registered) == 1 else None,
