@@ -86,6 +86,15 @@ def find_header(sheet: Sheet, columns: Sequence[Column], *, scan_rows: int = 10,
         for column in columns
     }
     if mapping:
+        labels_by_field = {column.field: column.label for column in columns}
+        by_header: dict[str, list[str]] = {}
+        for field, text in mapping.items():
+            by_header.setdefault(normalise_header(text), []).append(field)
+        for fields in by_header.values():
+            if len(fields) > 1:
+                shown = "和".join(f"“{labels_by_field.get(f, f)}”" for f in fields)
+                raise AdultSchoolError(f"表里的同一列“{mapping[fields[0]]}”被指定给了{shown}：每一列只能对应一项，请改正。",
+                                       Where(sheet=sheet.name))
         taken = {normalise_header(text) for text in mapping.values()}
         names = {field: ({normalise_header(mapping[field])} if field in mapping else known - taken)
                  for field, known in names.items()}
@@ -208,8 +217,8 @@ def suggest_mapping(sheet: Sheet, columns: Sequence[Column], *, scan_rows: int =
         if exact is not None:
             used.add(exact)
     for column in columns:
-        if guesses[column.field] is not None:
-            continue
+        if guesses[column.field] is not None or not column.required:
+            continue  # a loose guess only for a column the import cannot do without
         known = [normalise_header(t) for t in (column.label, *column.aliases)]
         best, best_ratio = None, 0.5
         for index, text in enumerate(normalised):
