@@ -82,7 +82,7 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
         )
     if len(number) != 18:
         _fail(f"身份证号码应为18位，现在有 {len(number)} 个字符：请对照身份证逐位核对，看是否多打或漏打。")
-    for position, char in enumerate(number[:17], start=1):
+    for position, char in ([] if number[:17].isascii() and number[:17].isdigit() else enumerate(number[:17], start=1)):
         if char not in _DIGITS:
             _fail(
                 f"身份证号码第 {position} 位是“{char}”：前17位只能是数字，请对照身份证核对。"

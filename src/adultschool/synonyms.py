@@ -36,11 +36,13 @@ def with_aliases(kind: str, columns: Sequence[Column]) -> tuple[Column, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=32)
 def value_words(kind: str) -> dict[str, tuple[str, ...]]:
     """Meaning → the words that say it, for one kind of cell (willingness, attendance, level)."""
     return {meaning: tuple(words) for meaning, words in _data().get("values", {}).get(kind, {}).items()}
 
 
+@functools.lru_cache(maxsize=32)
 def word_map(kind: str) -> dict[str, str]:
     """Word → meaning for one kind of cell; a word listed under two meanings means neither (never guessed)."""
     found: dict[str, str] = {}
@@ -53,11 +55,13 @@ def word_map(kind: str) -> dict[str, str]:
     return {word: meaning for word, meaning in found.items() if word not in clashing}
 
 
+@functools.lru_cache(maxsize=1)
 def no_value_words() -> frozenset[str]:
     """Words that say a field was left empty on purpose (无, 暂无 …)."""
     return frozenset(_data().get("values", {}).get("no_value", ()))
 
 
+@functools.lru_cache(maxsize=1)
 def footer_words() -> tuple[str, ...]:
     """What lines under a table start with (填表人：…, 审核人：…, 日期：…)."""
     return tuple(_data().get("values", {}).get("footer", ()))

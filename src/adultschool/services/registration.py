@@ -4,11 +4,12 @@
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from adultschool import clock
@@ -116,6 +117,7 @@ class CheckedRegistration:
         return "；".join(p.message for p in self.errors)
 
 
+@functools.lru_cache(maxsize=256)  # a roster repeats a handful of spellings ten thousand times
 def parse_level(text: str | None) -> Level:
     """Anything naming 初中 is junior, 高中 senior ("成人高中", "高 中" too; the words are in resources/synonyms.json);
     nothing else is guessed."""
@@ -131,6 +133,7 @@ def parse_level(text: str | None) -> Level:
     raise AdultSchoolError(f"学历提升层次“{value}”无法识别：请填写“初中”或“高中”。", field="level")
 
 
+@functools.lru_cache(maxsize=256)
 def parse_gender(text: str | None) -> Gender | None:
     value = (clean_text(text) or "").lower()
     if value in ("男", "male", "m", "男性"):
@@ -415,11 +418,16 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     known = [(i, r) for i, r in accepted if r.id_number in people]
     # db.bulk: the ORM's unit of work, or even Core's per-row parameter building, costs more than SQLite here.
     person_values = [_person_values(r, townships, own) for _, r in new_people]
+    # The write lock keeps other writers out: what lies above today's largest id after the insert is this batch.
+    since = session.execute(select(func.coalesce(func.max(Learner.id), 0))).scalar_one() if new_people else 0
     for start in range(0, len(person_values), 2000):
         chunk = person_values[start:start + 2000]
         bulk_insert(session, Learner.__table__, chunk)
         job.report(start + len(chunk), len(accepted) * 2, "写入学员")
-    people.update(_existing_people(session, [r.id_number for _, r in new_people]))
+    if new_people:  # the rows just inserted, found by id rather than by 10,000 ID numbers
+        for learner_id, id_number, name, uuid in session.execute(
+                select(Learner.id, Learner.id_number, Learner.name, Learner.uuid).where(Learner.id > since)):
+            people[id_number] = _Person(learner_id, name, uuid)
     details_before = changes.learner_details(session, [people[r.id_number].id for _, r in known])
     changed_before: dict[str, dict] = {}
     changed_after: dict[str, dict] = {}

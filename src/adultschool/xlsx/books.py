@@ -37,6 +37,9 @@ _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # Every cell element, and those that name their place (r="B12"): calamine is given only sheets whose every cell
 # says where it stands, so the extent below is exactly what it will hold.
 _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+# What Excel, WPS and openpyxl write: r first. A file that puts it elsewhere takes the slower pattern below.
+_CELL_REF_FIRST = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_CELL_ROW_FIRST = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
 _ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 _ERROR_CELL = re.compile(
@@ -181,13 +184,22 @@ def _xlsx_extent(path: str | os.PathLike[str], archive: zipfile.ZipFile) -> dict
         cells = referenced = height = width = row_elements = 0
         found: dict[tuple[int, int], str] = {}
         for data in _scan(archive, member):
-            cells += len(_CELL.findall(data))
+            in_chunk = len(_CELL.findall(data))
+            cells += in_chunk
             row_elements += len(_ROW.findall(data))
-            refs = _CELL_REF.findall(data)
-            referenced += len(refs)
-            if refs:
-                height = max(height, max(int(row) for _, row in refs))
-                width = max(width, max(_column_number(col) for col in {col for col, _ in refs}))
+            columns = _CELL_REF_FIRST.findall(data)
+            if len(columns) == in_chunk:
+                rows = _CELL_ROW_FIRST.findall(data)
+                referenced += len(columns)
+                if columns:
+                    height = max(height, max(map(int, rows)) if rows else 0)
+                    width = max(width, max(_column_number(col) for col in set(columns)))
+            else:
+                refs = _CELL_REF.findall(data)
+                referenced += len(refs)
+                if refs:
+                    height = max(height, max(int(row) for _, row in refs))
+                    width = max(width, max(_column_number(col) for col in {col for col, _ in refs}))
             if b't="e"' in data:
                 for col, row, text in _ERROR_CELL.findall(data):
                     found[(int(row) - 1, _column_number(col) - 1)] = text.decode("ascii", "replace")
