@@ -65,6 +65,14 @@ def parse_minutes(value: object, where: Where, field_name: str) -> float | None:
     return round(minutes, 2)
 
 
+def _plain_minutes(value: object) -> float | None:
+    """The common case without building a place for an error: a number of minutes in range; else None (then
+    `parse_minutes` reads it, or says why not)."""
+    if type(value) in (int, float) and 0 <= value <= 24 * 60:  # type: ignore[operator]
+        return round(float(value), 2)  # type: ignore[arg-type]
+    return None
+
+
 def match_course(text: str | None, rules: Rules) -> tuple[str, str]:
     """(course name, 'junior'|'senior'|'skills'): the exact name, or the one course whose name ends with the text."""
     name = clean_text(text) or ""
@@ -104,28 +112,53 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
     report, sheet, header = open_report(session, "study", sheets, STUDY_COLUMNS, path, dry_run=dry_run, mapping=mapping)
     sink = RowSink(report, header, LABELS)
     parsed: list[_Row] = []
+    # An export repeats each learner's ID on every video row and a few course names on all: each distinct value is
+    # checked once (a refusal is not kept, so every row that holds it is refused with its own row number).
+    id_numbers: dict[object, str] = {}
+    courses: dict[str | None, tuple[str, str]] = {}
+    names: dict[str, str | None] = {}
+    id_column, course_column = header.columns.get("id_number"), header.columns.get("course")
     for number, cells in rows_with_progress(sheet, header, report, job, "检查学习记录", every=5000):
 
         def where(name: str) -> Where:
             return Where(sheet.name, number, header.labels.get(name))
 
         try:
-            resident = idcard.parse(id_text(cell(cells, header, "id_number"), where("id_number")), today=today)
-            course, kind = match_course(cell_text(cell(cells, header, "course")), rules)
+            raw_id = cells[id_column] if id_column is not None and id_column < len(cells) else None
+            id_number = id_numbers.get(raw_id) if isinstance(raw_id, str) else None
+            if id_number is None:
+                id_number = idcard.parse(id_text(raw_id, where("id_number")), today=today).number
+                if isinstance(raw_id, str):
+                    id_numbers[raw_id] = id_number
+            raw_course = cells[course_column] if course_column is not None and course_column < len(cells) else None
+            known_course = courses.get(raw_course) if isinstance(raw_course, str) else None
+            if known_course is None:
+                known_course = match_course(cell_text(raw_course), rules)
+                if isinstance(raw_course, str):
+                    courses[raw_course] = known_course
+            course, kind = known_course
             if kind == "skills":
                 raise AdultSchoolError(f"“{course}”是技能培训课程，不计入学历课程视频学时。", field="course")
-            video = clean_text(cell_text(cell(cells, header, "video")))
+            video = cell_text(cell(cells, header, "video"))
             if not video:
                 raise AdultSchoolError("视频为空：请填写视频名称或编号。", field="video")
-            minutes = parse_minutes(cell(cells, header, "minutes"), where("minutes"), "minutes")
+            raw_minutes = cell(cells, header, "minutes")
+            minutes = (_plain_minutes(raw_minutes) if _plain_minutes(raw_minutes) is not None
+                       else parse_minutes(raw_minutes, where("minutes"), "minutes"))
             if minutes is None:
                 raise AdultSchoolError("已学时长为空。", field="minutes")
-            length = parse_minutes(cell(cells, header, "length"), where("length"), "length")
+            raw_length = cell(cells, header, "length")
+            length = None if raw_length is None else parse_minutes(raw_length, where("length"), "length")
         except AdultSchoolError as exc:
             sink.reject_error(number, cells, exc)
             continue
-        parsed.append(_Row(number, cells, resident.number, clean_name(cell_text(cell(cells, header, "name"))), course,
-                           Level(kind), video[:200], minutes, length))
+        raw_name = cell(cells, header, "name")
+        name = names.get(raw_name) if isinstance(raw_name, str) else None
+        if name is None:
+            name = clean_name(cell_text(raw_name))
+            if isinstance(raw_name, str):
+                names[raw_name] = name
+        parsed.append(_Row(number, cells, id_number, name, course, Level(kind), video[:200], minutes, length))
 
     savepoint = session.begin_nested() if dry_run else None
     journal = Journal(session, "study", report.file, [Video.__table__, StudyRecord.__table__])
