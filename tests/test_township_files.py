@@ -96,11 +96,14 @@ def test_wps_style_parts_with_a_wrong_dimension_and_prefixed_tags_are_read_whole
         parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
     sheet = parts["xl/worksheets/sheet1.xml"]
     sheet = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', sheet)
+    sheet = sheet.replace(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                          b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+    sheet = re.sub(rb"<(/?)(?!x:)([A-Za-z]+)", rb"<\1x:\2", sheet)
     parts["xl/worksheets/sheet1.xml"] = sheet
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
-    assert b'<dimension ref="A1"/>' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert b'<x:dimension ref="A1"/>' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     assert run_roster(school_db, path).imported == 3
 
 
