@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adultschool import synonyms
+from adultschool import clock, synonyms
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, School
@@ -55,6 +55,7 @@ def import_roster(
 ) -> ImportReport:
     """Reads the workbook, checks every row, registers the good ones. With dry_run the same work is rolled back."""
     job = job or NullJob()
+    today = today or clock.today()
     accounts.require(session, actor, accounts.Permission.IMPORT)
     require_school(session)
     rules = load_rules(session)
@@ -116,11 +117,14 @@ def _row_input(cells: tuple[object, ...], header: HeaderMatch, sheet: str, row_n
     def where(name: str) -> Where:
         return Where(sheet, row_number, header.labels.get(name))
 
-    def text(name: str) -> str | None:
-        return cell_text(cell(cells, header, name))
+    # Only the columns the sheet has are read (a roster has 8 of the 14 known ones), each once.
+    width = len(cells)
+    texts = {name: cell_text(cells[index]) for name, index in header.columns.items()
+             if index < width and name not in ("id_number", "registered_on")}
+    text = texts.get
 
     row_date = date_value(cell(cells, header, "registered_on"), where("registered_on")) if "registered_on" in header.columns else None
-    is_migrant = yes_no(text("is_migrant"), where("is_migrant"), "is_migrant")
+    is_migrant = yes_no(text("is_migrant"), where("is_migrant"), "is_migrant") if "is_migrant" in texts else None
     id_value = id_text(cell(cells, header, "id_number"), where("id_number"))
     return RegistrationInput(
         name=text("name"),
