@@ -56,6 +56,8 @@ class ResidentId:
 
 def normalise(text: str) -> str:
     """Half-width, every blank removed (also inside), 'x' → 'X'; other characters are kept."""
+    if len(text) == 18 and text.isascii() and text.isalnum():  # as most cells hold it: nothing to undo
+        return text if text[17] != "x" else text[:17] + "X"
     return _BLANKS.sub("", to_halfwidth(text)).replace("x", "X")
 
 
