@@ -34,9 +34,11 @@ SCHOOL = ("330206-01", "测试学校")
 PASSPHRASE = "installer-check-passphrase-1"
 TITLE = "成人“双证制”学历提升教务"
 NATIVE_PROBE = r"""
-import zxingcpp, _rl_accel, PIL._imaging, psycopg, pypdfium2
+import zxingcpp, _rl_accel, PIL._imaging, psycopg, pypdfium2, python_calamine
 from adultschool import paths
-print("resources", paths.resources_dir())
+print("resources", paths.resources_dir(), "synonyms", (paths.resources_dir() / "synonyms.json").is_file())
+from adultschool.xlsx import read_workbook  # python-calamine's Rust extension reads a real workbook
+print("calamine rows", len(read_workbook(r"C:\adtest\roster.xlsx")[0].rows))
 print("psycopg", psycopg.pq.__impl__, "libpq", psycopg.pq.version())
 document = pypdfium2.PdfDocument(r"C:\adtest\forms.pdf")
 print("pdfium pages", len(document))
@@ -329,7 +331,7 @@ def check_under_wine(setup: Path, version: str, keep: bool) -> None:
         for line in (out + err).strip().splitlines():
             print(f"        {line}")
         expect(probe.returncode == 0 and f"pdfium pages {len(names)}" in out,
-               "the native wheels load under Wine (zxing-cpp, rl_accel, Pillow, pypdfium2, psycopg's libpq)")
+               "the native wheels load under Wine (zxing-cpp, rl_accel, Pillow, pypdfium2, psycopg's libpq, python-calamine)")
         data_dir = user / "AppData" / "Local" / "adultschool"
         expect((data_dir / "keys").is_dir(), "the school's signing key lives in %LOCALAPPDATA%\\adultschool (platformdirs)")
         print(f"[check] command line: {time.monotonic() - started:.1f} s", flush=True)

@@ -32,10 +32,12 @@ from adultschool.models import (
     LearnerPhoto,
     StudyRecord,
     StudyTotal,
+    SurveyContact,
     SyncSent,
     Video,
 )
 from adultschool.services import accounts, audit, exams
+from adultschool.services.contacts import unmatch
 from adultschool.services.journal import decode_values, plain
 from adultschool.services.rules import load_rules
 from adultschool.services.study import refresh_totals
@@ -257,6 +259,7 @@ def _drop_new_people(session: Session, uuids: list[str], report: UndoReport, *, 
     holding = set(_present(session, Enrolment.learner_id, list(ids.values())))
     sent = _sent(session, list(ids))
     gone = [i for u, i in ids.items() if i not in holding and u not in sent]
+    unmatch(session, gone)
     report.removed["删除学员"] = remove_rows(session, Learner.__table__, gone, reason=why)
 
 
@@ -267,7 +270,11 @@ def _undo_survey(session: Session, batch: ImportBatch, inserted: dict[str, list[
     if registered:
         names = sorted(session.execute(select(Learner.name).where(Learner.id.in_(registered[:50]))).scalars())
         raise AdultSchoolError(f"不能撤销第 {batch.id} 次导入：{_some(names)} 已经报名登记。请先处理这些学籍（退学或作废）。")
+    unmatch(session, list(ids.values()))
     report.removed["删除排摸对象"] = remove_rows(session, Learner.__table__, list(ids.values()), reason=why)
+    contacts = _ids(session, SurveyContact.__table__, inserted.get("survey_contacts", []))
+    report.removed["删除排摸对象（无身份证号）"] = remove_rows(session, SurveyContact.__table__, list(contacts.values()),
+                                                     reason=why)
     for item in changed:
         _restore(session, item, report)
 
