@@ -20,6 +20,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.models import AuditEntry, Enrolment, Learner, LearnerPhoto, Level
 from adultschool.services import accounts, certificate_settings, certificates, documents, exams, imports, photos
 from adultschool.services.certificates import Verdict
+from factories import jpeg
 from syncbuild import (  # noqa: F401 - district_db, keys and public_key are fixtures
     district_db,
     enlist,
@@ -146,12 +147,6 @@ def test_without_an_issuer_printing_is_refused_and_names_the_setting(fresh_db, t
     with read_session(school.engine) as session:
         assert session.execute(select(AuditEntry.after).where(AuditEntry.action == "settings.certificate")
                                .order_by(AuditEntry.id.desc())).scalar().count("江北区") == 2
-
-
-def jpeg(size=(600, 800), colour=(180, 40, 40)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="JPEG")
-    return out.getvalue()
 
 
 def test_photos_come_from_a_zip_by_id_number_with_bad_duplicate_and_unmatched_files_reported(fresh_db, tmp_path):

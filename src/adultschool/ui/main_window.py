@@ -274,11 +274,17 @@ class MainWindow(QMainWindow):
             page.status_message.connect(self.show_status)
 
     def _navigation(self, *school_pages: tuple[str, QWidget, QStyle.StandardPixmap]) -> list[tuple]:
-        """A school's pages then 数据上报; at a district its own pages, then the merged learner list (the school's
-        registration, classes, roll calls, exams and certificates are the schools' work, not the district's)."""
+        """A school's pages (证书查验 next to 证书) then 数据上报; at a district its own pages, then the merged learner
+        list and 证书查验 (the school's registration, classes, roll calls, exams and certificates are the schools' work,
+        not the district's)."""
         verify = ("证书查验", self.verify_page, QStyle.StandardPixmap.SP_DialogApplyButton)
         if not self.is_district:
-            return [*school_pages, ("数据上报", self.sync_page, QStyle.StandardPixmap.SP_ArrowUp), verify]
+            pages: list[tuple] = []
+            for entry in school_pages:
+                pages.append(entry)
+                if entry[0] == "证书":
+                    pages.append(verify)
+            return [*pages, ("数据上报", self.sync_page, QStyle.StandardPixmap.SP_ArrowUp)]
         kept = [entry for entry in school_pages if entry[0] == "学员"]
         for title, page, _icon in school_pages:
             if title != "学员":
