@@ -174,7 +174,7 @@ def test_household_list_has_graduates_with_new_education_level(school_db, tmp_pa
         count = exams.write_household(session, tmp_path / "h.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "h.xlsx").active
     assert count == 1
-    assert [c.value for c in ws[3]] == ["孙犇", id_number, "高中", "330206-01-BY2026-0001", "2026-06-01"]
+    assert [c.value for c in ws[3]] == ["孙犇", id_number, "高中", "330206-01-BY2026-0001", "2026-06-01", "大碶街道成人文化技术学校"]
     assert ws["B3"].number_format == "@"
 
 

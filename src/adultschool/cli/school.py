@@ -30,13 +30,16 @@ from adultschool.services import (
     audit,
     classes,
     demo,
+    district_results,
     documents,
+    exam_rounds,
     exams,
     learners,
     readiness,
     roster,
     rules,
     site,
+    statistics,
     study,
     survey,
 )
@@ -227,10 +230,73 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
         current = rules.load_rules(session)
-    print_table(["规则", "键", "当前值", "默认值", "来源"], [
+        locked = rules.locked_keys(session)
+        at_district = site.get_site(session).kind is SiteKind.DISTRICT
+        may_change = rules.school_may_change(session) if at_district else frozenset()
+
+    def who(key: str) -> str:
+        if at_district:
+            return "学校可自行设定" if key in may_change else "分中心统一规定"
+        return "分中心统一规定" if key in locked else "本校可设定"
+
+    print_table(["规则", "键", "当前值", "默认值", "来源", "由谁设定"], [
         [s.label, s.key, json.dumps(current.values[s.key], ensure_ascii=False),
-         json.dumps(s.default, ensure_ascii=False), s.source] for s in RULE_SPECS
+         json.dumps(s.default, ensure_ascii=False), s.source, who(s.key)] for s in RULE_SPECS
     ])
+    return EXIT_OK
+
+
+def cmd_rules_allow(args: argparse.Namespace, *, allowed: bool = True) -> int:
+    db = open_db(args)
+    with unit_of_work(db.engine) as session:
+        after = rules.set_school_may_change(session, args.keys, allowed=allowed, actor=actor(args))
+    verb = "学校可自行设定" if allowed else "改为分中心统一规定"
+    print(f"{verb}：{'、'.join(args.keys)}。各学校导入下一个分中心数据包后生效。")
+    print(f"school may change {len(after)} rules")
+    return EXIT_OK
+
+
+def cmd_rules_lock(args: argparse.Namespace) -> int:
+    return cmd_rules_allow(args, allowed=False)
+
+
+def cmd_exam_rounds_add(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    with unit_of_work(db.engine) as session:
+        info = exam_rounds.add_round(session, args.name, held_on=args.date, site_name=args.site,
+                                     level=Level(args.level) if args.level else None, courses=args.course,
+                                     apply_by=args.apply_by, note=args.note, actor=actor(args))
+    print(f"已新增考试批次 {info.line()}。随下一个分中心数据包发给各学校。")
+    print(f"added round {info.name}")
+    return EXIT_OK
+
+
+def cmd_exam_rounds_list(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    with read_session(db.engine) as session:
+        found = exam_rounds.list_rounds(session)
+    print_table(["考试批次", "日期", "考点", "层次", "科目", "申请截止"],
+                [[r.name, r.held_on, r.site, r.level_text, r.courses_text, r.apply_by or ""] for r in found])
+    print(f"rounds {len(found)}")
+    return EXIT_OK
+
+
+def cmd_exam_rounds_remove(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    with unit_of_work(db.engine) as session:
+        info = exam_rounds.remove_round(session, args.name, actor=actor(args))
+    print(f"已删除考试批次“{info.name}”。各学校导入下一个分中心数据包后随之删除。")
+    print(f"removed round {info.name}")
+    return EXIT_OK
+
+
+def cmd_exam_results_remove(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    with unit_of_work(db.engine) as session:
+        removed = district_results.remove_source(session, args.file, reason=args.reason, actor=actor(args))
+    print(f"已撤回来自“{args.file}”的成绩 {removed} 条。已经导入这些成绩的学校请在 学员 → 导入记录与撤销 中撤销那次导入；"
+          "之后的分中心数据包不再带这些成绩。")
+    print(f"removed results {removed}")
     return EXIT_OK
 
 
@@ -447,6 +513,18 @@ def cmd_report_household(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report_statistics(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    year = args.year or clock.today().year
+    job = ConsoleJob()
+    with read_session(db.engine) as session:
+        stats = statistics.write_statistics(session, args.out, year=year, actor=actor(args), job=job)
+    job.finish()
+    print(f"{year}年统计已写入 {args.out}：报名 {stats.total_registered} 人，毕业 {sum(stats.graduated.values())} 人")
+    print(f"statistics {year}: registered {stats.total_registered}, graduated {sum(stats.graduated.values())}")
+    return EXIT_OK
+
+
 def cmd_print_certificates(args: argparse.Namespace) -> int:
     if args.reason and not args.reprint:
         raise AdultSchoolError("--reason 只用于补发（--reprint）。")
@@ -562,6 +640,10 @@ def register(commands, add: Adder) -> None:
     p = add(group, "set", cmd_rules_set, "修改规则（值用 JSON，如 60、false、[\"课程\"]）")
     p.add_argument("key")
     p.add_argument("value")
+    p = add(group, "allow", cmd_rules_allow, "（分中心）允许学校自行设定这些规则")
+    p.add_argument("keys", nargs="+", metavar="KEY")
+    p = add(group, "lock", cmd_rules_lock, "（分中心）这些规则改由分中心统一规定（默认）")
+    p.add_argument("keys", nargs="+", metavar="KEY")
 
     group = commands.add_parser("township", help="街道/镇与任务数").add_subparsers(dest="township_command", metavar="COMMAND", required=True)
     p = add(group, "add", cmd_township_add, "新增街道/镇")
@@ -644,6 +726,22 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--errors", type=Path)
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--allow-unapplied", action="store_true", help="也接受没有办理考前申请的学员的成绩（每行提醒）")
+    p = add(results, "remove", cmd_exam_results_remove, "（分中心）撤回某个文件导入的全部成绩（导错了文件）")
+    p.add_argument("--file", required=True, help="当初导入的文件名")
+    p.add_argument("--reason", required=True)
+    rounds_group = group.add_parser("rounds", help="考试批次（分中心设定，随数据包发给学校）").add_subparsers(
+        dest="rounds_command", metavar="COMMAND", required=True)
+    p = add(rounds_group, "add", cmd_exam_rounds_add, "（分中心）新增考试批次")
+    p.add_argument("name", help="如“2027年5月结业考试”")
+    p.add_argument("--date", type=date_arg, required=True, help="考试日期")
+    p.add_argument("--site", required=True, help="考点")
+    p.add_argument("--level", choices=[level.value for level in Level])
+    p.add_argument("--course", action="append", help="考试科目（可重复；不写为该层次全部课程）")
+    p.add_argument("--apply-by", type=date_arg, help="考前申请截止日")
+    p.add_argument("--note")
+    add(rounds_group, "list", cmd_exam_rounds_list, "考试批次（学校：分中心最近的数据包带来的）")
+    p = add(rounds_group, "remove", cmd_exam_rounds_remove, "（分中心）删除考试批次")
+    p.add_argument("name")
 
     p = add(commands, "graduate", cmd_graduate, "全部课程合格的学员毕业，发放证书编号")
     p.add_argument("--as-of", type=date_arg)
@@ -661,6 +759,9 @@ def register(commands, add: Adder) -> None:
     p = add(group, "household", cmd_report_household, "毕业学员名单，供户籍学历变更（R11）")
     p.add_argument("--out", type=Path, required=True)
     sync_commands.add_quota_report(group, add)
+    p = add(group, "statistics", cmd_report_statistics, "年度统计：按层次、性别、年龄段、流动人口、街道/镇，历年毕业人数，附图表")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--year", type=int, help="年份（默认今年）")
 
     group = commands.add_parser("print", help="打印（PDF）").add_subparsers(dest="print_command", metavar="COMMAND", required=True)
     p = add(group, "certificates", cmd_print_certificates, "毕业证书：未打印过的（或指定学籍号的）；再次打印为补发")

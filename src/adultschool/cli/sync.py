@@ -16,7 +16,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
 from adultschool.models import CountKind
 from adultschool.outfiles import atomic_output
-from adultschool.services import district, district_schools, quotas, sync
+from adultschool.services import district, district_inbox, district_outbox, district_schools, quotas, sync
 
 PASSPHRASE_ENV = "ADULTSCHOOL_PASSPHRASE"
 
@@ -125,8 +125,33 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import_district_package(args: argparse.Namespace, db) -> int:
+    """At a school: `sync import F.asdist [--dry-run]` shows what the district's package changes, and applies it."""
+    if len(args.packages) != 1:
+        raise AdultSchoolError("在学校一次导入一个分中心数据包：请只给出一个 .asdist 文件。")
+    path = args.packages[0]
+    data = _read(path, "数据包")
+    job = ConsoleJob()
+    with unit_of_work(db.engine) as session:
+        report = district_inbox.import_district_package(session, data, file_name=Path(path).name, actor=actor(args),
+                                                        dry_run=args.dry_run, job=job)
+    job.finish()
+    for line in report.lines():
+        print(line)
+    if report.dry_run and not report.already:
+        print("（预览：没有任何改动。去掉 --dry-run 才会导入。）")
+    print(report.summary_line())
+    return EXIT_OK
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     db = open_db(args)
+    with read_session(db.engine) as session:
+        at_district = district.is_district(session)
+    if not at_district:
+        return _import_district_package(args, db)
+    if args.dry_run:
+        raise AdultSchoolError("--dry-run 用于在学校预览分中心的数据包；分中心导入学校的数据包时每个数据包一个事务，出错不会写入。")
     keys = _keys(args, db)
     failed = 0
     for path in args.packages:
@@ -160,6 +185,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     if failed:
         print(f"imported {len(args.packages) - failed}, rejected {failed}")
         return EXIT_UNUSABLE if failed == len(args.packages) else EXIT_SOME_REJECTED
+    return EXIT_OK
+
+
+def cmd_district_export(args: argparse.Namespace) -> int:
+    """At the district: the next package for one school (--school CODE --out FILE) or for all (--all --out DIR)."""
+    if bool(args.school) == bool(args.all):
+        raise AdultSchoolError("请给出 --school 学校代码（一个学校），或 --all（名册上的全部学校）。")
+    db = open_db(args)
+    keys = _keys(args, db)
+    if args.school:
+        with unit_of_work(db.engine) as session:
+            made = [district_outbox.export_for_school(session, args.school, args.out, keys=keys, actor=actor(args))]
+        skipped: list[str] = []
+    else:
+        job = ConsoleJob()
+        with unit_of_work(db.engine) as session:
+            result = district_outbox.export_for_all(session, args.out, keys=keys, actor=actor(args), job=job)
+        job.finish()
+        made, skipped = result.made, result.skipped
+    for summary in made:
+        print(summary.line())
+    for line in skipped:
+        print(f"未生成：{line}")
+    print(f"district packages {len(made)}, skipped {len(skipped)}")
     return EXIT_OK
 
 
@@ -236,13 +285,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     with read_session(db.engine) as session:
         if district.is_district(session):
             statuses = district.school_statuses(session, args.month or clock.today())
-            print_table(("学校代码", "学校", "名册", "本月已报送", "数据包数", "最近序号", "最近收到", "缺少", "待处理冲突"),
+            print_table(("学校代码", "学校", "名册", "本月已报送", "数据包数", "最近序号", "最近收到", "缺少", "待处理冲突",
+                         "发给学校的数据包"),
                         [(s.code, s.name, s.key_state, "是" if s.sent_this_month else "否", s.packages,
                           s.last_sequence or "",
                           s.last_received_at.strftime("%Y-%m-%d %H:%M") if s.last_received_at else "从未",
-                          s.missing.text(), s.open_conflicts) for s in statuses])
+                          s.missing.text(), s.open_conflicts,
+                          f"第 {s.district_sequence} 号，{s.last_sent_at:%Y-%m-%d %H:%M}" if s.last_sent_at else "从未")
+                         for s in statuses])
             return EXIT_OK
         history = sync.export_history(session)
+        applied = district_inbox.import_history(session)
         key = sync.district_key(session)
         own = sync.own_fingerprint(session)
         pending = sync.pending_full_package(session)
@@ -250,6 +303,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"分中心公钥：{f'{key.code}，指纹 {key.fingerprint}' if key else '（尚未登记）'}")
     if pending:
         print(f"提醒：{pending}")
+    if applied:
+        last = applied[0]
+        print(f"最近导入的分中心数据包：第 {last.sequence} 号（分中心 {last.made_at[:16].replace('T', ' ')} 生成，"
+              f"{last.applied_at:%Y-%m-%d %H:%M} 导入）")
+    else:
+        print("最近导入的分中心数据包：（还没有）")
     print_table(("序号", "生成时间", "类型", "行数", "文件", "分中心确认"),
                 [(e.sequence, e.created_at.strftime("%Y-%m-%d %H:%M"), "完整" if e.full else "增量", e.rows, e.file_name,
                   e.confirmed_at.strftime("%Y-%m-%d %H:%M") if e.confirmed_at else "未确认") for e in history])
@@ -359,9 +418,17 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--to", type=Path, help="分中心公钥文件（第一次必须给出，之后可省略）")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--full", action="store_true", help="包含全部数据（补发丢失的数据包）")
-    p = add(group, "import", cmd_import, "（分中心）校验并合并数据包，每个数据包一个事务")
+    p = add(group, "import", cmd_import,
+            "分中心：校验并合并学校的数据包，每个数据包一个事务；学校：导入分中心发来的数据包（.asdist），可先 --dry-run 预览")
     p.add_argument("packages", type=Path, nargs="+")
     p.add_argument("--key", type=Path, help="分中心私钥文件 district.key（默认用 keygen 时存入数据库的那份）")
+    p.add_argument("--dry-run", action="store_true", help="（学校）只显示分中心数据包会改动什么，不导入")
+    p = add(group, "district-export", cmd_district_export,
+            "（分中心）生成给学校的数据包：任务数、规则、证书措辞、考试批次、成绩、回执")
+    p.add_argument("--school", help="学校代码")
+    p.add_argument("--all", action="store_true", help="名册上的全部学校（--out 为文件夹）")
+    p.add_argument("--out", type=Path, required=True, help="文件（--school）或文件夹（--all）")
+    p.add_argument("--key", type=Path)
     p = add(group, "receipt", cmd_receipt, "（分中心）为学校生成签名回执")
     p.add_argument("--school", required=True)
     p.add_argument("--out", type=Path, required=True)

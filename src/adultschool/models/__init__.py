@@ -20,8 +20,10 @@ from adultschool.models.exams import (
     Certificate,
     CertificateCounter,
     CertificatePrint,
+    DistrictResult,
     ExamApplication,
     ExamResult,
+    ExamRound,
     SkillCertificate,
 )
 from adultschool.models.imports import ImportBatch, ImportBatchItem
@@ -29,6 +31,8 @@ from adultschool.models.learner import Enrolment, Learner, LearnerPhoto, Student
 from adultschool.models.school import Rule, School, SiteSetting, Township, TownshipQuota
 from adultschool.models.sync import (
     DeletedRow,
+    DistrictExport,
+    DistrictImport,
     SyncAlias,
     SyncConflict,
     SyncExport,
@@ -65,11 +69,15 @@ __all__ = [
     "ConflictStatus",
     "CountKind",
     "DeletedRow",
+    "DistrictExport",
+    "DistrictImport",
+    "DistrictResult",
     "Enrolment",
     "EnrolmentStatus",
     "ExamApplication",
     "ExamMark",
     "ExamResult",
+    "ExamRound",
     "Gender",
     "ImportBatch",
     "ImportBatchItem",

@@ -8,8 +8,44 @@ from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from adultschool.models.base import Base, Travelling, enum_column, utcnow
-from adultschool.models.enums import ExamMark
+from adultschool.models.enums import ExamMark, Level
 from adultschool.models.learner import Enrolment, Learner
+
+
+class ExamRound(Base):
+    """A final exam round the district sets (R4): its day, site and courses. Made at the district; a school holds the
+    rounds of the district's latest package and applies for them."""
+
+    __tablename__ = "exam_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    site: Mapped[str] = mapped_column(String(200))
+    level: Mapped[Level | None] = mapped_column(enum_column(Level))  # None: both levels
+    courses: Mapped[str] = mapped_column(Text)  # JSON list; empty: every course of the level
+    apply_by: Mapped[date | None] = mapped_column(Date)  # the application deadline, if the district sets one
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class DistrictResult(Base):
+    """District side: a score the district recorded centrally for a school's learner, sent to the school in the
+    district's package; the school records it as its own result, which comes back in its next package."""
+
+    __tablename__ = "district_results"
+    __table_args__ = (UniqueConstraint("student_number", "course", "exam_date", name="uq_district_results_attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_code: Mapped[str] = mapped_column(String(40), index=True)
+    student_number: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    course: Mapped[str] = mapped_column(String(100))
+    mark: Mapped[ExamMark] = mapped_column(enum_column(ExamMark))
+    score: Mapped[float | None] = mapped_column(Float)
+    exam_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(300))  # the file it came from
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 class ExamApplication(Travelling, Base):

@@ -82,6 +82,10 @@ class SyncSchool(Base):
     retired_reason: Mapped[str | None] = mapped_column(Text)
     # Restores of the school's database start a new epoch; packages of an older epoch are refused.
     epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The school's X25519 key for the district's packages to it (base64), from the school's latest package.
+    box_key: Mapped[str | None] = mapped_column(String(100))
+    district_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # last package made for it
+    last_receipt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # receipt or district package
 
 
 class SyncPackage(Base):
@@ -103,6 +107,36 @@ class SyncPackage(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     counts: Mapped[str] = mapped_column(Text)  # JSON: rows per table, inserted, updated, unchanged, held
     received_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class DistrictExport(Base):
+    """District side: a package made for one school (its sequence numbers rise by one per school)."""
+
+    __tablename__ = "district_exports"
+    __table_args__ = (UniqueConstraint("school_code", "sequence", name="uq_district_exports_school_sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_code: Mapped[str] = mapped_column(String(40), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    file_name: Mapped[str] = mapped_column(String(300))
+    counts: Mapped[str] = mapped_column(Text)  # JSON: what it carried
+    made_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class DistrictImport(Base):
+    """School side: a district package applied here (once per sequence), and what it changed."""
+
+    __tablename__ = "district_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    made_at: Mapped[str] = mapped_column(String(40))  # the district's clock, as written in the package
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    file_name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)  # JSON: the changes applied
+    applied_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 class SyncAlias(Base):

@@ -21,6 +21,8 @@ from adultschool.textnorm import clean_text
 DEFAULT_TITLE = "毕业证书"  # seed 002: both levels graduate with a 毕业证书
 KEY = "certificate.wording.{level}"
 LAYOUTS = "print_layouts"
+# At a school: the levels whose wording the district's package set ({level: wording}); the school cannot change them.
+DISTRICT_WORDING = "district.certificate"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,15 @@ def set_wording(session: Session, level: Level, *, issuer: str | None, title: st
                 seal_text: str | None = None, body_text: str | None = None, actor: str) -> Wording:
     """Stores the level's wording; empty title, seal text or wording go back to the defaults."""
     accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    if level in district_levels(session):
+        raise AdultSchoolError(f"{level.label}证书的发证机关和措辞由分中心统一设定，本校不能修改。如需调整，请与分中心联系。",
+                               field="issuer")
+    new = _checked(level, issuer, title, seal_text, body_text)
+    return _store(session, new, actor=actor, summary=f"修改{level.label}证书的发证机关与措辞")
+
+
+def _checked(level: Level, issuer: str | None, title: str | None, seal_text: str | None,
+             body_text: str | None) -> Wording:
     issuer = clean_text(issuer) or ""
     if not issuer:
         raise AdultSchoolError("请填写发证机关（如“北仑区成人‘双证制’教育培训领导小组办公室”）。", field="issuer")
@@ -59,6 +70,11 @@ def set_wording(session: Session, level: Level, *, issuer: str | None, title: st
             check_wording(text, what)
     if len(new.title) > 12:
         raise AdultSchoolError("证书标题太长：最多 12 个字。", field="title")
+    return new
+
+
+def _store(session: Session, new: Wording, *, actor: str, summary: str) -> Wording:
+    level = new.level
     old = wording(session, level)
     if new == old:
         return old
@@ -70,8 +86,52 @@ def set_wording(session: Session, level: Level, *, issuer: str | None, title: st
     else:
         row.value = value
     audit.record(session, actor=actor, action="settings.certificate", entity="site_settings",
-                 summary=f"修改{level.label}证书的发证机关与措辞", before=old.as_json(), after=new.as_json())
+                 summary=summary, before=old.as_json(), after=new.as_json())
     return new
+
+
+def district_levels(session: Session) -> frozenset[Level]:
+    """At a school: the levels whose certificate wording the district sets."""
+    row = session.get(SiteSetting, DISTRICT_WORDING)
+    return frozenset(Level(level) for level in json.loads(row.value)) if row else frozenset()
+
+
+def wordings_for_schools(session: Session) -> dict[str, dict[str, object]]:
+    """At the district: the wording of each level it has filled in, for its package to the schools."""
+    return {level.value: found.as_json() for level in Level if (found := wording(session, level)).issuer}
+
+
+def apply_district_wordings(session: Session, given: dict[str, dict[str, object]], *, actor: str,
+                            dry_run: bool = False) -> list[str]:
+    """At a school: the district's wording per level replaces the school's (and locks it); the levels the district
+    no longer sets become the school's to change again. Returns a line per level that changes."""
+    changes: list[str] = []
+    new_levels: list[str] = []
+    for value, data in sorted(given.items()):
+        level = Level(value)
+        new = _checked(level, str(data.get("issuer") or ""), _text(data.get("title")), _text(data.get("seal_text")),
+                       _text(data.get("body_text")))
+        new_levels.append(level.value)
+        old = wording(session, level)
+        if new != old:
+            changes.append(f"{level.label}证书：发证机关“{new.issuer}”，标题“{new.title}”"
+                           + ("（措辞也有改动）" if (new.seal_text, new.body_text) != (old.seal_text, old.body_text) else ""))
+            if not dry_run:
+                _store(session, new, actor=actor, summary=f"按分中心数据包设定{level.label}证书的发证机关与措辞")
+    freed = sorted(level.label for level in district_levels(session) if level.value not in new_levels)
+    changes += [f"{label}证书的措辞改由本校自行设定" for label in freed]
+    if not dry_run:
+        encoded = json.dumps(sorted(new_levels))
+        row = session.get(SiteSetting, DISTRICT_WORDING)
+        if row is None:
+            session.add(SiteSetting(key=DISTRICT_WORDING, value=encoded))
+        else:
+            row.value = encoded
+    return changes
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 # --- this PC's printers ------------------------------------------------------------------------------------------

@@ -275,6 +275,9 @@ def import_package(session: Session, data: bytes, *, file_name: str, keys: sync.
     secret = (manifest.get("site") or {}).get("certificate_secret") if isinstance(manifest.get("site"), dict) else None
     if isinstance(secret, str) and secret and len(secret) <= 200:
         school.certificate_secret = secret
+    box_key = _box_key(manifest.get("box_key"))
+    if box_key is not None:
+        school.box_key = box_key
     session.flush()
     report.missing = gaps(session, code)
     audit.record(session, actor=actor, action="sync.import", entity="sync_packages",
@@ -283,6 +286,17 @@ def import_package(session: Session, data: bytes, *, file_name: str, keys: sync.
                         "conflicts": merged.new_conflicts, "refused": merged.total("refused"),
                         "closed_conflicts": len(report.closed_conflicts)})
     return report
+
+
+def _box_key(value: object) -> str | None:
+    """The school's key for the district's packages, as its signed manifest gives it (32 raw bytes in base64)."""
+    if not isinstance(value, str) or len(value) > 100:
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
+    return value if len(raw) == sync.KEY_BYTES else None
 
 
 def _forget_old_tombstones(session: Session, code: str, rows: dict[str, list[dict[str, Any]]]) -> None:
@@ -396,6 +410,8 @@ class SchoolStatus:
     listed: bool = True
     retired: bool = False
     townships: tuple[str, ...] = ()
+    district_sequence: int = 0  # the last district package made for the school (0: none yet)
+    last_sent_at: datetime | None = None  # when it was made
 
 
 def school_statuses(session: Session, month: date) -> list[SchoolStatus]:
@@ -416,6 +432,9 @@ def school_statuses(session: Session, month: date) -> list[SchoolStatus]:
     for code in session.execute(select(SyncConflict.incoming_school).where(
             SyncConflict.status.in_([ConflictStatus.OPEN, ConflictStatus.DECIDED]))).scalars():
         open_conflicts[code] += 1
+    sent: dict[str, tuple[int, datetime | None]] = {
+        code: (sequence or 0, at) for code, sequence, at in session.execute(
+            select(SyncSchool.code, SyncSchool.district_sequence, SyncSchool.last_receipt_at))}
     statuses = []
     start, end = datetime.combine(first, datetime.min.time()), datetime.combine(following, datetime.min.time())
     for code in sorted(known):
@@ -428,6 +447,8 @@ def school_statuses(session: Session, month: date) -> list[SchoolStatus]:
             any(start <= t < end for t in times), gaps(session, code), open_conflicts.get(code, 0),
             listed.key_state if listed else "不在名册上", listed is not None,
             listed is not None and not listed.active, listed.townships if listed else (),
+            sent.get(code, (0, None))[0],
+            _naive(sent[code][1]) if sent.get(code, (0, None))[1] is not None else None,
         ))
     return statuses
 

@@ -32,6 +32,7 @@ from adultschool.models import (
     Learner,
     Level,
     School,
+    SiteKind,
     SiteSetting,
     SkillCertificate,
 )
@@ -40,11 +41,11 @@ from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress
-from adultschool.services.site import require_school
+from adultschool.services.site import get_site, require_school
 from adultschool.services.study import match_course
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
-from adultschool.xlsx import Column, cell_text, date_value, id_text, read_table, write_table
+from adultschool.xlsx import Column, Sheet, cell_text, date_value, id_text, read_table, write_table
 
 APPLICATION_HEADERS = ("序号", "学籍号", "姓名", "性别", "身份证号码", "层次", "注册日期", "学习时限(月)", "视频学时", "课程")
 
@@ -198,18 +199,27 @@ class _Result:
 
 def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = False, allow_unapplied: bool = False,
                    job: JobContext | None = None, today: date | None = None, mapping: dict[str, str] | None = None,
-                   mapping_name: str | None = None) -> ImportReport:
+                   mapping_name: str | None = None, sheets: list[Sheet] | None = None) -> ImportReport:
     """Scores per learner and course returned by the district. Re-importing a file changes nothing; a new date is a retake.
 
     Exam dates cannot be after today. A result for a learner who never applied for the exam is refused (with
     `allow_unapplied`, accepted with a warning). A corrected score that fails a graduate's course revokes the
-    certificate, which the report says row by row."""
+    certificate, which the report says row by row. `sheets` given: they are the table (a district package's results,
+    named `path`), not a file to read.
+
+    At the district this records the scores it returns to its schools (services.district_results)."""
     job = job or NullJob()
     accounts.require(session, actor, accounts.Permission.EXAMS)
+    if sheets is None and get_site(session).kind is SiteKind.DISTRICT:
+        from adultschool.services import district_results  # noqa: PLC0415 - it builds on this module
+
+        return district_results.import_results(session, path, actor=actor, dry_run=dry_run, job=job, today=today,
+                                               mapping=mapping)
     require_school(session)
     rules = load_rules(session)
     today = today or clock.today()
-    sheets = read_table(path, job=job)
+    if sheets is None:
+        sheets = read_table(path, job=job)
     report, sheet, header = open_report(session, "results", sheets, RESULT_COLUMNS, path, dry_run=dry_run, mapping=mapping)
     if "id_number" not in header.columns and "student_number" not in header.columns:
         raise AdultSchoolError(f"“{report.file}”缺少“身份证号码”或“学籍号”列，无法知道是哪位学员。")
@@ -572,13 +582,16 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
 
 
 def credit_bank_rows(session: Session) -> list[list[object]]:
-    """R6/R12: every exam result for the provincial credit bank: ID number, name, course, score, exam date, school."""
-    school_name = session.execute(select(School.name).where(School.id == require_school(session).school_id)).scalar_one()
+    """R6/R12: every exam result for the provincial credit bank: ID number, name, course, score, exam date, school.
+
+    At a school its own learners; at the district every merged school's, each named by the school that enrolled it."""
     rows = []
-    for id_number, name, course, mark, score, exam_date in session.execute(
-        select(Learner.id_number, Learner.name, ExamResult.course, ExamResult.mark, ExamResult.score, ExamResult.exam_date)
+    for id_number, name, course, mark, score, exam_date, school_name in session.execute(
+        select(Learner.id_number, Learner.name, ExamResult.course, ExamResult.mark, ExamResult.score, ExamResult.exam_date,
+               School.name)
         .join(Enrolment, Enrolment.id == ExamResult.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
-        .order_by(Enrolment.student_number, ExamResult.course, ExamResult.exam_date)
+        .join(School, School.id == Enrolment.school_id)
+        .order_by(School.code, Enrolment.student_number, ExamResult.course, ExamResult.exam_date)
     ):
         shown = score if mark is ExamMark.SCORED else mark.label
         rows.append([id_number, name, course, shown, exam_date.isoformat() if exam_date else "", school_name])
@@ -586,12 +599,14 @@ def credit_bank_rows(session: Session) -> list[list[object]]:
 
 
 def household_rows(session: Session) -> list[list[object]]:
-    """R11: graduates for the household-registration office: name, ID number, new education level, certificate, date."""
+    """R11: graduates for the household-registration office: name, ID number, new education level, certificate, date,
+    school (at the district: every merged school's)."""
     return [
-        [name, id_number, "初中" if level is Level.JUNIOR else "高中", number, issued_on.isoformat()]
-        for name, id_number, level, number, issued_on in session.execute(
-            select(Learner.name, Learner.id_number, Enrolment.level, Certificate.number, Certificate.issued_on)
+        [name, id_number, "初中" if level is Level.JUNIOR else "高中", number, issued_on.isoformat(), school_name]
+        for name, id_number, level, number, issued_on, school_name in session.execute(
+            select(Learner.name, Learner.id_number, Enrolment.level, Certificate.number, Certificate.issued_on, School.name)
             .join(Enrolment, Enrolment.id == Certificate.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
+            .join(School, School.id == Enrolment.school_id)
             .where(Certificate.revoked_on.is_(None)).order_by(Certificate.number)
         )
     ]
@@ -608,8 +623,9 @@ def write_credit_bank(session: Session, path: Path, *, actor: str | None = None)
 def write_household(session: Session, path: Path, *, actor: str | None = None) -> int:
     accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)  # the list carries full ID numbers
     rows = household_rows(session)
-    write_table(path, title="成人“双证制”毕业学员名单（户籍学历变更）", headers=("姓名", "身份证号码", "现文化程度", "毕业证书编号", "毕业日期"),
-                rows=rows, text_columns=("身份证号码", "毕业证书编号"), widths=(10, 22, 12, 26, 12))
+    write_table(path, title="成人“双证制”毕业学员名单（户籍学历变更）",
+                headers=("姓名", "身份证号码", "现文化程度", "毕业证书编号", "毕业日期", "学校"),
+                rows=rows, text_columns=("身份证号码", "毕业证书编号"), widths=(10, 22, 12, 26, 12, 36))
     return len(rows)
 
 

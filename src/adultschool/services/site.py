@@ -1,6 +1,7 @@
 """This database's identity (a school or the district office), its schools and the townships they serve (R8)."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -12,6 +13,9 @@ from adultschool.models import School, SiteKind, SiteSetting, Township, Township
 from adultschool.services import accounts, audit
 
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{1,38}$")
+# At a school: the task numbers the district's latest package set, {township: {year: quota}}; the school cannot
+# change those.
+DISTRICT_QUOTAS = "district.quotas"
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,52 @@ def set_quota(session: Session, township_name: str, year: int, quota: int, *, ac
     if quota < 0:
         raise AdultSchoolError("任务数不能为负数。")
     township = find_township(session, township_name)
+    given = district_quotas(session).get(township.name, {}).get(year)
+    if given is not None and given != quota:
+        raise AdultSchoolError(f"{township.name} {year} 年的任务数由分中心下达（{given}），本校不能修改。如有异议，请与分中心联系。",
+                               field="quota")
+    _store_quota(session, township, year, quota, actor=actor, summary=f"{township.name} {year} 年任务数")
+
+
+def district_quotas(session: Session) -> dict[str, dict[int, int]]:
+    """At a school: the task numbers the district set, by township and year."""
+    stored = _setting(session, DISTRICT_QUOTAS)
+    if not stored:
+        return {}
+    return {name: {int(year): int(quota) for year, quota in years.items()} for name, years in json.loads(stored).items()}
+
+
+def apply_district_quotas(session: Session, given: dict[str, dict[int, int]], *, actor: str,
+                          dry_run: bool = False) -> list[str]:
+    """At a school: the district's task numbers for the townships it serves replace the school's; a line per change
+    (townships this school does not serve are left alone and named)."""
+    own = {t.name: t for t in list_townships(session)}
+    lines = []
+    for name, years in sorted(given.items()):
+        info = own.get(name)
+        if info is None:
+            lines.append(f"分中心给出了“{name}”的任务数，但本校没有这个街道/镇，没有记入。")
+            continue
+        for year, quota in sorted(years.items()):
+            before = info.quotas.get(year)
+            if before == quota:
+                continue
+            lines.append(f"{name} {year} 年任务数：{before if before is not None else '（未设定）'} → {quota}")
+            if not dry_run:
+                _store_quota(session, find_township(session, name), year, quota, actor=actor,
+                             summary=f"按分中心数据包设定 {name} {year} 年任务数")
+    if not dry_run:
+        kept = {name: {str(y): q for y, q in years.items()} for name, years in given.items() if name in own}
+        row = session.get(SiteSetting, DISTRICT_QUOTAS)
+        encoded = json.dumps(kept, ensure_ascii=False, sort_keys=True)
+        if row is None:
+            session.add(SiteSetting(key=DISTRICT_QUOTAS, value=encoded))
+        else:
+            row.value = encoded
+    return lines
+
+
+def _store_quota(session: Session, township: Township, year: int, quota: int, *, actor: str, summary: str) -> None:
     row = session.execute(
         select(TownshipQuota).where(TownshipQuota.township_id == township.id, TownshipQuota.year == year)
     ).scalar()
@@ -127,7 +177,7 @@ def set_quota(session: Session, township_name: str, year: int, quota: int, *, ac
     else:
         row.quota = quota
     audit.record(session, actor=actor, action="township.quota", entity="township_quotas", entity_uuid=township.uuid,
-                 summary=f"{township.name} {year} 年任务数", before={"quota": before}, after={"quota": quota})
+                 summary=summary, before={"quota": before}, after={"quota": quota})
 
 
 def find_township(session: Session, name: str) -> Township:

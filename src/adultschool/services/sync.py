@@ -393,6 +393,8 @@ def export_package(session: Session, out: Path, *, district_key_file: bytes | No
         "school_name": info.name, "previous": previous, "full": full, "counts": counts, "epoch": epoch(session),
         "tables": [spec.name for spec in SPECS],
         "site": {"certificate_secret": _get(session, CERTIFICATE_SECRET)},
+        # The key the district encrypts its packages to this school with (derived from the signing key).
+        "box_key": base64.b64encode(sync.school_box_public(pem)).decode(),
     }
     data = sync.write_package(school_code=info.code, sequence=sequence, created_at=created_at, manifest=manifest,
                               members=members, signing_key_pem=pem, district=district)
@@ -435,11 +437,19 @@ class ConfirmSummary:
 def confirm_receipt(session: Session, data: bytes, *, actor: str) -> ConfirmSummary:
     """Reads the district's signed receipt and marks the packages it confirms; the rest stays unconfirmed."""
     accounts.require(session, actor, accounts.SYNC)
-    info = site.require_school(session)
+    site.require_school(session)
     district = district_key(session)
     if district is None:
         raise AdultSchoolError("还没有登记分中心公钥，无法核对回执。请先用 “adultschool sync district-key 文件” 登记。")
     body = sync.read_receipt(data, district)
+    return apply_receipt_body(session, body, district_code=district.code, actor=actor)
+
+
+def apply_receipt_body(session: Session, body: dict[str, Any], *, district_code: str, actor: str,
+                       dry_run: bool = False) -> ConfirmSummary:
+    """What a receipt (on its own, or inside a district package) says, applied: the packages it confirms are marked
+    (with `dry_run`, only said)."""
+    info = site.require_school(session)
     if body.get("school_code") != info.code:
         raise AdultSchoolError(f"这是给学校 {body.get('school_code')} 的回执，不是本校（{info.code}）的。")
     # Only packages of this database's epoch: after a restore, numbers of packages the backup never knew may recur.
@@ -451,15 +461,19 @@ def confirm_receipt(session: Session, data: bytes, *, actor: str) -> ConfirmSumm
             continue
         if export.confirmed_at is None:
             newly.append(export.sequence)
-            export.confirmed_at = utcnow()
-        export.confirmation = json.dumps(package, ensure_ascii=False)
-    unconfirmed = list(session.execute(
-        select(SyncExport.sequence).where(SyncExport.confirmed_at.is_(None)).order_by(SyncExport.sequence)).scalars())
-    _put(session, "sync.last_receipt", json.dumps(body, ensure_ascii=False))
-    audit.record(session, actor=actor, action="sync.confirm", entity="sync_exports",
-                 summary=f"导入分中心回执：确认第 {', '.join(map(str, newly)) or '（无新确认）'} 号",
-                 after={"confirmed": newly, "unconfirmed": unconfirmed})
-    return ConfirmSummary(district.code, str(body.get("made_at", "")), newly, unconfirmed,
+            if not dry_run:
+                export.confirmed_at = utcnow()
+        if not dry_run:
+            export.confirmation = json.dumps(package, ensure_ascii=False)
+    unconfirmed = [s for s in session.execute(
+        select(SyncExport.sequence).where(SyncExport.confirmed_at.is_(None)).order_by(SyncExport.sequence)).scalars()
+        if not (dry_run and s in newly)]
+    if not dry_run:
+        _put(session, "sync.last_receipt", json.dumps(body, ensure_ascii=False))
+        audit.record(session, actor=actor, action="sync.confirm", entity="sync_exports",
+                     summary=f"导入分中心回执：确认第 {', '.join(map(str, newly)) or '（无新确认）'} 号",
+                     after={"confirmed": newly, "unconfirmed": unconfirmed})
+    return ConfirmSummary(district_code, str(body.get("made_at", "")), newly, unconfirmed,
                           sync.Gaps.from_json(body.get("gaps")), list(body.get("conflicts", [])))
 
 

@@ -1,4 +1,5 @@
-"""The keys of the sync scheme: a school's Ed25519 signing key, a district's X25519 + Ed25519 key pair.
+"""The keys of the sync scheme: a school's Ed25519 signing key (and the X25519 key derived from it, to which the
+district encrypts its packages to the school), a district's X25519 + Ed25519 key pair.
 
 Owns their files (district.pub, the passphrase-protected district.key) and the fingerprint a clerk reads
 aloud on the phone to check that a key is the right one.
@@ -23,10 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from adultschool.errors import AdultSchoolError
@@ -56,6 +58,7 @@ SCRYPT_P = 1
 # What a key file may ask for, so a crafted file cannot make us allocate gigabytes.
 _MAX_SCRYPT_MEMORY = 1024 * 1024 * 1024
 _SALT_BYTES = 16
+_SCHOOL_BOX_SALT = b"adultschool.school-box.v1"
 _NONCE_BYTES = 12
 
 _NOT_PUBLIC = (
@@ -109,6 +112,18 @@ def load_signing_key(private_pem: bytes) -> Ed25519PrivateKey:
 def signing_public_key(private_pem: bytes) -> bytes:
     """The raw 32-byte Ed25519 public key that goes with a school's PEM private key."""
     return load_signing_key(private_pem).public_key().public_bytes_raw()
+
+
+def school_box_private(private_pem: bytes) -> bytes:
+    """The school's X25519 key for packages the district encrypts to it, derived from its signing key (HKDF), so it
+    needs no file of its own: whoever holds the signing key file (and its backup) can read the district's packages."""
+    seed = load_signing_key(private_pem).private_bytes_raw()
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=_SCHOOL_BOX_SALT, info=b"x25519").derive(seed)
+
+
+def school_box_public(private_pem: bytes) -> bytes:
+    """The raw X25519 public key that goes with `school_box_private`; it travels (signed) in the school's packages."""
+    return X25519PrivateKey.from_private_bytes(school_box_private(private_pem)).public_key().public_bytes_raw()
 
 
 # --- a district's keys ------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -66,6 +66,8 @@ from adultschool.sync.keys import (
 )
 
 PACKAGE_TYPE = "adultschool-package"
+# The other direction: the district's package to one school, signed by the district, encrypted to the school.
+DISTRICT_PACKAGE_TYPE = "adultschool-district-package"
 HEADER_NAME = "header.json"
 PAYLOAD_NAME = "payload.bin"
 MANIFEST_NAME = "manifest.json"
@@ -88,6 +90,7 @@ RATIO_CHECK_FROM_BYTES = 1024 * 1024
 MAX_CREATED_AT_CHARS = 64
 
 _HKDF_SALT = b"adultschool.aspkg.v1"
+_DISTRICT_HKDF_SALT = b"adultschool.asdist.v1"
 _HKDF_INFO = b"payload-key"
 _NONCE_BYTES = 12
 _SIGNATURE_BYTES = 64
@@ -125,6 +128,10 @@ _BAD_SIGNATURE = "数据包的签名不对（内容在学校签名后被改动�
 _HEADER_MISMATCH = (
     "数据包外层标注的学校代码、序号或格式版本与签名清单不一致，可能被人改动过，不能导入。请让学校重新发送。"
 )
+_DISTRICT_NOT_HERE = (
+    "这是分中心发给学校的数据包，要在那所学校的程序里导入（数据上报 → 导入分中心数据包），不是在分中心导入。"
+)
+_DISTRICT_DAMAGED = "分中心数据包已损坏或被改动（校验不通过），不能导入。请分中心重新发送。"
 _TOO_BIG = (
     "数据包内部的数据大小或压缩比异常（可能是恶意构造的“压缩炸弹”），为安全起见拒绝导入。"
     "请让学校用本程序重新导出。"
@@ -133,13 +140,23 @@ _TOO_BIG = (
 
 @dataclass(frozen=True)
 class PackageHeader:
-    """The outer header: who sent which package to whom. Readable without a key, trusted only once opened."""
+    """The outer header: who sent which package to whom. Readable without a key, trusted only once opened.
+
+    A school's package: `school_code` sent it, `recipient` is the district key's fingerprint. A district's package
+    (`kind` DISTRICT_PACKAGE_TYPE): `district_code` sent it to the school `school_code`, `recipient` is the
+    fingerprint of that school's box key."""
 
     format_version: int
     school_code: str
     sequence: int
     created_at: str
     recipient: str
+    kind: str = PACKAGE_TYPE
+    district_code: str | None = None
+
+    @property
+    def from_district(self) -> bool:
+        return self.kind == DISTRICT_PACKAGE_TYPE
 
 
 @dataclass(frozen=True)
@@ -258,12 +275,16 @@ def _header_fields(raw: dict[str, Any]) -> PackageHeader:
     created_at = raw.get("created_at")
     if not _is_created_at(created_at):
         raise ValueError("bad created_at")
+    kind = raw.get("type")
     return PackageHeader(
         format_version=raw["format_version"],
         school_code=check_text(raw.get("school_code"), max_length=MAX_CODE_CHARS),
         sequence=sequence,
         created_at=created_at,
         recipient=recipient,
+        kind=kind,
+        district_code=(check_text(raw.get("district_code"), max_length=MAX_CODE_CHARS)
+                       if kind == DISTRICT_PACKAGE_TYPE else None),
     )
 
 
@@ -273,7 +294,7 @@ def _parse_header(header_bytes: bytes) -> tuple[PackageHeader, dict[str, Any]]:
     except ValueError:
         raise AdultSchoolError(_NOT_A_PACKAGE) from None
     version = raw.get("format_version")
-    if raw.get("type") != PACKAGE_TYPE or not is_int(version) or version < 1:
+    if raw.get("type") not in (PACKAGE_TYPE, DISTRICT_PACKAGE_TYPE) or not is_int(version) or version < 1:
         raise AdultSchoolError(_NOT_A_PACKAGE)
     try:
         header = _header_fields(raw)
@@ -285,7 +306,8 @@ def _parse_header(header_bytes: bytes) -> tuple[PackageHeader, dict[str, Any]]:
 
 
 def read_header(data: bytes) -> PackageHeader:
-    """Who sent which package to whom, without any key: for showing the clerk, not for trusting.
+    """Who sent which package to whom, without any key: for showing the clerk and for telling a school's package
+    from the district's (`from_district`), not for trusting.
 
     Works for packages of newer format versions too, so the screen can say which school needs what.
     """
@@ -297,16 +319,23 @@ def read_header(data: bytes) -> PackageHeader:
 # --- encryption --------------------------------------------------------------------------------------
 
 
-def _payload_key(shared: bytes, ephemeral_public: bytes, recipient_box: bytes) -> bytes:
+def _payload_key(shared: bytes, ephemeral_public: bytes, recipient_box: bytes, salt: bytes = _HKDF_SALT) -> bytes:
     return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO + ephemeral_public + recipient_box
+        algorithm=hashes.SHA256(), length=32, salt=salt, info=_HKDF_INFO + ephemeral_public + recipient_box
     ).derive(shared)
 
 
-def _seal(
-    inner: bytes, *, school_code: str, sequence: int, created_at: str, district: DistrictPublicKey
-) -> bytes:
-    """Encrypt an inner zip to the district and wrap it in the outer container: the whole .aspkg."""
+def _seal(inner: bytes, *, school_code: str, sequence: int, created_at: str, district: DistrictPublicKey) -> bytes:
+    """Encrypt a school's inner zip to the district and wrap it in the outer container: the whole .aspkg."""
+    fields = {"type": PACKAGE_TYPE, "format_version": FORMAT_VERSION, "school_code": school_code,
+              "sequence": sequence, "created_at": created_at, "recipient": district.fingerprint}
+    return _seal_to(inner, fields=fields, recipient_box=district.box, salt=_HKDF_SALT,
+                    bad_key="分中心公钥无效，不能用它加密数据包。请向分中心重新索取公钥文件，并核对公钥指纹。")
+
+
+def _seal_to(inner: bytes, *, fields: dict[str, Any], recipient_box: bytes, salt: bytes, bad_key: str) -> bytes:
+    """Encrypt an inner zip to `recipient_box` and wrap it in the outer container with a header of `fields` (type,
+    codes, sequence, time, recipient) plus the key agreement's: the whole package file."""
     if len(inner) > MAX_PAYLOAD_BYTES:
         raise AdultSchoolError(
             f"要导出的数据压缩后仍超过 {MAX_PAYLOAD_BYTES // (1024 * 1024)} MB，不能放进一个数据包。请联系技术支持。"
@@ -314,25 +343,14 @@ def _seal(
     ephemeral = X25519PrivateKey.generate()
     ephemeral_public = ephemeral.public_key().public_bytes_raw()
     try:
-        shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(district.box))
+        shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_box))
     except ValueError:
-        # A low-order point: only a crafted district.pub has one.
-        raise AdultSchoolError(
-            "分中心公钥无效，不能用它加密数据包。请向分中心重新索取公钥文件，并核对公钥指纹。"
-        ) from None
+        # A low-order point: only a crafted key has one.
+        raise AdultSchoolError(bad_key) from None
     nonce = os.urandom(_NONCE_BYTES)
-    header = {
-        "type": PACKAGE_TYPE,
-        "format_version": FORMAT_VERSION,
-        "school_code": school_code,
-        "sequence": sequence,
-        "created_at": created_at,
-        "recipient": district.fingerprint,
-        "ephemeral_key": b64(ephemeral_public),
-        "nonce": b64(nonce),
-    }
+    header = {**fields, "ephemeral_key": b64(ephemeral_public), "nonce": b64(nonce)}
     header_bytes = pretty_json(header)
-    key = _payload_key(shared, ephemeral_public, district.box)
+    key = _payload_key(shared, ephemeral_public, recipient_box, salt)
     payload = AESGCM(key).encrypt(nonce, inner, header_bytes)
     return _outer_zip(header_bytes, payload)
 
@@ -349,15 +367,16 @@ def _key_agreement_fields(raw_header: dict[str, Any]) -> tuple[bytes, bytes]:
 
 
 def _decrypt(
-    header_bytes: bytes, ephemeral_public: bytes, nonce: bytes, payload: bytes, district: DistrictKeyPair
+    header_bytes: bytes, ephemeral_public: bytes, nonce: bytes, payload: bytes, box_private: bytes,
+    salt: bytes = _HKDF_SALT, failed: str = _DECRYPT_FAILED,
 ) -> bytes:
     try:
-        private = X25519PrivateKey.from_private_bytes(district.box_private)
+        private = X25519PrivateKey.from_private_bytes(box_private)
         shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
-        key = _payload_key(shared, ephemeral_public, private.public_key().public_bytes_raw())
+        key = _payload_key(shared, ephemeral_public, private.public_key().public_bytes_raw(), salt)
         return AESGCM(key).decrypt(nonce, payload, header_bytes)
     except (InvalidTag, ValueError, OverflowError):
-        raise AdultSchoolError(_DECRYPT_FAILED) from None
+        raise AdultSchoolError(failed) from None
 
 
 # --- the inner zip -----------------------------------------------------------------------------------
@@ -441,6 +460,7 @@ def _open_inner(inner: bytes, header: PackageHeader) -> OpenedPackage:
         or manifest.get("sequence") != header.sequence
         or not is_int(manifest.get("sequence"))
         or manifest.get("created_at") != header.created_at
+        or (header.from_district and manifest.get("district_code") != header.district_code)
     ):
         raise AdultSchoolError(_HEADER_MISMATCH)
 
@@ -494,7 +514,17 @@ def write_package(
 
     `manifest` is copied, never changed; the fields this adds must not contradict values already in it.
     """
-    check_text(school_code, max_length=MAX_CODE_CHARS)
+    fields = {"school_code": school_code, "sequence": sequence, "created_at": created_at}
+    inner = _signed_inner(fields, manifest, members, load_signing_key(signing_key_pem))
+    return _seal(inner, school_code=school_code, sequence=sequence, created_at=created_at, district=district)
+
+
+def _signed_inner(fields: dict[str, Any], manifest: dict[str, Any], members: dict[str, bytes],
+                  signing_key: Ed25519PrivateKey) -> bytes:
+    """The inner zip: the manifest (the caller's plus the header's fields and every member's hash), its signature,
+    the signer's public key and the members."""
+    check_text(fields["school_code"], max_length=MAX_CODE_CHARS)
+    sequence, created_at = fields["sequence"], fields["created_at"]
     if not is_int(sequence) or sequence < 0:
         raise ValueError("sequence must be a non-negative int")
     if not _is_created_at(created_at):
@@ -510,13 +540,12 @@ def write_package(
         raise AdultSchoolError(
             f"要导出的数据超过 {MAX_TOTAL_BYTES // (1024 * 1024)} MB，不能放进一个数据包。请联系技术支持。"
         )
-    signing_key = load_signing_key(signing_key_pem)
-
     added: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
-        "school_code": school_code,
+        "school_code": fields["school_code"],
         "sequence": sequence,
         "created_at": created_at,
+        **({"district_code": fields["district_code"]} if "district_code" in fields else {}),
         "members": {
             name: {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
             for name, content in sorted(members.items())
@@ -535,8 +564,7 @@ def write_package(
         SIGNER_NAME: signing_key.public_key().public_bytes_raw(),
         **{name: members[name] for name in sorted(members)},
     }
-    return _seal(_inner_zip(entries), school_code=school_code, sequence=sequence, created_at=created_at,
-                 district=district)
+    return _inner_zip(entries)
 
 
 def open_package(data: bytes, district: DistrictKeyPair) -> OpenedPackage:
@@ -549,6 +577,8 @@ def open_package(data: bytes, district: DistrictKeyPair) -> OpenedPackage:
     header, raw_header = _parse_header(header_bytes)
     if header.format_version > FORMAT_VERSION:
         raise newer_format_error("数据包", header.format_version)
+    if header.from_district:
+        raise AdultSchoolError(_DISTRICT_NOT_HERE)
     ephemeral_public, nonce = _key_agreement_fields(raw_header)
     own = district.public.fingerprint
     if header.recipient != own:
@@ -559,5 +589,66 @@ def open_package(data: bytes, district: DistrictKeyPair) -> OpenedPackage:
     # The container must be exactly what `_outer_zip` writes: no changed dates, flags or trailing bytes.
     if _outer_zip(header_bytes, payload) != bytes(data):
         raise AdultSchoolError(_DAMAGED_FILE)
-    inner = _decrypt(header_bytes, ephemeral_public, nonce, payload, district)
+    inner = _decrypt(header_bytes, ephemeral_public, nonce, payload, district.box_private)
     return _open_inner(inner, header)
+
+
+# --- the district's package to a school ----------------------------------------------------------------------
+
+
+def write_district_package(
+    *,
+    district: DistrictKeyPair,
+    school_code: str,
+    school_box: bytes,
+    sequence: int,
+    created_at: str,
+    manifest: dict[str, Any],
+    members: dict[str, bytes],
+) -> bytes:
+    """The district's package to one school: signed with the district's key (which every school holds from
+    district.pub) and readable only by the school whose box key is `school_box` (from its own packages)."""
+    if not isinstance(school_box, bytes) or len(school_box) != KEY_BYTES:
+        raise ValueError("school_box must be 32 raw bytes")
+    fields = {"type": DISTRICT_PACKAGE_TYPE, "format_version": FORMAT_VERSION, "district_code": district.code,
+              "school_code": school_code, "sequence": sequence, "created_at": created_at,
+              "recipient": fingerprint(school_box)}
+    signing_key = Ed25519PrivateKey.from_private_bytes(district.sign_private)
+    inner = _signed_inner(fields, manifest, members, signing_key)
+    return _seal_to(inner, fields=fields, recipient_box=school_box, salt=_DISTRICT_HKDF_SALT,
+                    bad_key="学校的加密公钥无效，不能为它生成数据包。请让学校用最新版本重新发送一个数据包。")
+
+
+def open_district_package(data: bytes, *, district: DistrictPublicKey, school_code: str,
+                          box_private: bytes) -> OpenedPackage:
+    """Decrypt and authenticate a district package at the school `school_code`: it must be addressed to this school
+    and this school's key, and signed by the district whose public key the school registered."""
+    header_bytes, payload = _read_outer(data, with_payload=True)
+    header, raw_header = _parse_header(header_bytes)
+    if not header.from_district:
+        raise AdultSchoolError(
+            "这是学校生成的数据包（.aspkg），要在分中心导入，不是分中心发给本校的数据包。请确认选对了文件。")
+    if header.format_version > FORMAT_VERSION:
+        raise newer_format_error("分中心数据包", header.format_version)
+    if header.district_code != district.code:
+        raise AdultSchoolError(
+            f"这个数据包来自分中心“{header.district_code}”，不是本校登记的分中心（{district.code}），不能导入。")
+    if header.school_code != school_code:
+        raise AdultSchoolError(
+            f"这是分中心发给学校 {header.school_code} 的数据包，不是给本校（{school_code}）的，不能导入。"
+            "请分中心重新生成给本校的数据包。")
+    own = fingerprint(X25519PrivateKey.from_private_bytes(box_private).public_key().public_bytes_raw())
+    if header.recipient != own:
+        raise AdultSchoolError(
+            "这个数据包是用本校以前的密钥加密的（本校更换过签名密钥），打不开。请先向分中心发送一个新的数据包，"
+            "再请分中心重新生成给本校的数据包。")
+    ephemeral_public, nonce = _key_agreement_fields(raw_header)
+    if _outer_zip(header_bytes, payload) != bytes(data):
+        raise AdultSchoolError(_DISTRICT_DAMAGED)
+    inner = _decrypt(header_bytes, ephemeral_public, nonce, payload, box_private, _DISTRICT_HKDF_SALT,
+                     failed=_DISTRICT_DAMAGED)
+    opened = _open_inner(inner, header)
+    if opened.signer != district.sign:
+        raise AdultSchoolError(
+            "这个数据包不是本校登记的分中心签发的（签名密钥不符），不能导入。请向分中心核实。")
+    return opened

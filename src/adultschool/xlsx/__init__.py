@@ -9,6 +9,7 @@ from adultschool.xlsx.headers import Column, HeaderMatch, find_header, normalise
 from adultschool.xlsx.reading import Sheet, check_zip_safety, read_sheets
 from adultschool.xlsx.writing import (
     SUMMARY_HEADERS,
+    ChartSheet,
     RejectedRow,
     SummaryRow,
     TableSheet,
@@ -18,10 +19,13 @@ from adultschool.xlsx.writing import (
     write_summary_form,
     write_table,
     write_tables,
+    write_tables_with_charts,
 )
 
 __all__ = [
     "SUMMARY_HEADERS",
+    "ChartSheet",
+    "write_tables_with_charts",
     "Column",
     "HeaderMatch",
     "RejectedRow",

@@ -310,3 +310,49 @@ def _write_sheet(sheet: Worksheet, table: TableSheet, job: JobContext) -> None:
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
     sheet.freeze_panes = "A3"
     _set_up_printing(sheet, title_rows="2:2")
+
+
+@dataclass(frozen=True)
+class ChartSheet:
+    """A chart on a sheet of its own (Excel's 图表工作表): bars for `value_columns` of the table on the sheet
+    `data_sheet`, one group per row, labelled by `label_column` (0-based column indexes of that table)."""
+
+    title: str
+    sheet_name: str
+    data_sheet: str
+    label_column: int
+    value_columns: Sequence[int]
+    rows: int
+    y_title: str = "人数"
+
+
+def write_tables_with_charts(path: str | os.PathLike[str], sheets: Sequence[TableSheet], charts: Sequence[ChartSheet],
+                             *, job: JobContext | None = None) -> None:
+    """`write_tables`, then a chart sheet per `charts`, after the tables (a chart of an empty table is left out)."""
+    from openpyxl.chart import BarChart, Reference  # noqa: PLC0415 - only the statistics need charts
+
+    job = job or NullJob()
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    by_name: dict[str, Worksheet] = {}
+    for table in sheets:
+        name = _safe_sheet_title(table.sheet_name or table.title)
+        by_name[name] = workbook.create_sheet(name)
+        _write_sheet(by_name[name], table, job)
+    for spec in charts:
+        if spec.rows <= 0:
+            continue
+        data = by_name[_safe_sheet_title(spec.data_sheet)]
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = spec.title
+        chart.y_axis.title = spec.y_title
+        chart.y_axis.majorGridlines = None
+        for column in spec.value_columns:
+            values = Reference(data, min_col=column + 1, min_row=2, max_row=2 + spec.rows)
+            chart.add_data(values, titles_from_data=True)
+        chart.set_categories(Reference(data, min_col=spec.label_column + 1, min_row=3, max_row=2 + spec.rows))
+        workbook.create_chartsheet(_safe_sheet_title(spec.sheet_name)).add_chart(chart)
+    save_atomic(workbook, path)
