@@ -514,3 +514,33 @@ def test_the_chart_marks_a_township_past_its_quota_and_one_without_a_quota(qtbot
     image = chart.grab().toImage()
     colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)}
     assert DONE_COLOUR.name() in colours and BAR_COLOUR.name() in colours
+
+
+def test_packages_for_the_schools_are_made_into_a_folder_and_a_school_that_never_sent_is_named(
+        qtbot, packages_page, office, public_key, tmp_path, wait_ops):
+    from adultschool.services import district_schools, site
+
+    school = make_school(tmp_path, "330206-01", public_key=public_key, office=office)
+    package = export(school, tmp_path / "p1.aspkg")
+    school.close()
+    with unit_of_work(office.engine) as session:
+        district_schools.add_school(session, "330206-05", name="春晓成校", actor="district")
+    packages_page.import_files([package])
+    enter_passphrase(qtbot, packages_page)
+    wait_ops()
+    with unit_of_work(office.engine) as session:
+        site.set_quota(session, "大碶街道", 2026, 200, actor="district")
+    packages_page.refresh()
+    assert packages_page.outbox_button.isEnabled()
+    packages_page.make_school_packages(tmp_path / "out")
+    wait_ops()
+    made = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert made == [f"分中心给330206-01 成人文化技术学校-330206-01-{TODAY.isoformat()}-第1号.asdist"]
+    lines = packages_page.result_lines()
+    assert lines[0].startswith("学校 330206-01 成人文化技术学校（330206-01）第 1 号：任务数 ")
+    assert "330206-05" in lines[1] and lines[1].startswith("未生成：")
+    assert packages_page.results_box.title() == "本次生成的数据包"
+    sent = SCHOOL_HEADERS.index("发给学校的数据包")
+    row = next(r for r in range(packages_page.schools_table.rowCount())
+               if packages_page.schools_table.item(r, 0).text() == "330206-01")
+    assert packages_page.schools_table.item(row, sent).text().startswith("第 1 号，")

@@ -239,3 +239,91 @@ def test_the_school_window_has_the_page_in_its_navigation_and_file_menu(qtbot, s
     assert file_menu.actions()[0] is window.sync_action and window.sync_action.text() == "数据上报…"
     window.sync_action.trigger()
     assert window.sync_page.isVisible() and window.sync_page.fingerprint_label.text()
+
+
+def _district_package_for(office, school, tmp_path: Path) -> Path:
+    from adultschool.db import unit_of_work
+    from adultschool.services import district_outbox, site
+
+    keys = district_keys(office)
+    merge(office, keys, export(school, tmp_path / "p1.aspkg"))
+    with unit_of_work(office.engine) as session:
+        site.set_quota(session, "大碶街道", 2026, 321, actor="district")
+        district_outbox.export_for_school(session, "330206-01", tmp_path / "d1.asdist", keys=keys, actor="district")
+    return tmp_path / "d1.asdist"
+
+
+def _quota(school) -> int | None:
+    from adultschool.services import site
+
+    with read_session(school.engine) as session:
+        return {t.name: t.quotas for t in site.list_townships(session)}["大碶街道"].get(2026)
+
+
+def test_the_districts_package_is_previewed_and_applied_only_after_the_clerk_confirms(page, office, school,
+                                                                                      tmp_path, wait_ops):
+    page.register_district_key(tmp_path / "keys" / "district.pub")
+    wait_ops()
+    package = _district_package_for(office, school, tmp_path)
+    before = _quota(school)
+    assert before != 321 and page.inbox_button.isEnabled()
+
+    page.import_district_package(package)
+    wait_ops()
+    box = page.dialog
+    assert isinstance(box, QMessageBox) and "大碶街道 2026 年任务数" in box.text() and "→ 321" in box.text()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    assert _quota(school) == before  # the preview changed nothing
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    wait_ops()
+    assert _quota(school) == before
+
+    page.import_district_package(package)
+    wait_ops()
+    page.dialog.button(QMessageBox.StandardButton.Yes).click()
+    wait_ops()
+    assert _quota(school) == 321
+    assert "已导入" in page.result_box.text() and "确认收到本校第 1 号数据包" in page.result_box.text()
+    page.result_box.close()
+    page.import_district_package(package)  # the same file again: said, nothing asked
+    wait_ops()
+    assert "以前已经导入过" in page.result_box.text()
+
+
+def test_a_package_not_from_the_registered_district_is_refused_on_the_page(page, office, school, tmp_path, wait_ops):
+    page.register_district_key(tmp_path / "keys" / "district.pub")
+    wait_ops()
+    package = _district_package_for(office, school, tmp_path)
+    data = bytearray(package.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (tmp_path / "bad.asdist").write_bytes(bytes(data))
+    page.import_district_package(tmp_path / "bad.asdist")
+    wait_ops()
+    assert "损坏" in page.message.text() and "损坏" in page.result_box.text()
+    assert page.dialog is None  # nothing to confirm
+    assert _quota(school) != 321
+
+
+def test_after_the_districts_package_its_rules_cannot_be_edited_in_the_settings(page, office, school, tmp_path,
+                                                                                 qtbot, wait_ops):
+    from adultschool.db import unit_of_work
+    from adultschool.services import rules, site
+    from adultschool.ui.settings_dialog import SettingsDialog
+
+    with unit_of_work(office.engine) as session:
+        rules.set_school_may_change(session, ["min_video_hours"], allowed=True, actor="district")
+    page.register_district_key(tmp_path / "keys" / "district.pub")
+    wait_ops()
+    package = _district_package_for(office, school, tmp_path)
+    page.import_district_package(package)
+    wait_ops()
+    page.dialog.button(QMessageBox.StandardButton.Yes).click()
+    wait_ops()
+    with read_session(school.engine) as session:
+        info = site.get_site(session)
+    dialog = SettingsDialog(school, info)
+    qtbot.addWidget(dialog)
+    fields = dialog.rules_tab.fields
+    assert not fields["pass_mark"].widget.isEnabled()
+    assert fields["pass_mark"].default_label.text().startswith("由分中心统一规定")
+    assert fields["min_video_hours"].widget.isEnabled()

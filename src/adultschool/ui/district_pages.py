@@ -43,7 +43,7 @@ from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.models.enums import ConflictStatus
 from adultschool.outfiles import atomic_output
-from adultschool.services import district, district_schools, quotas
+from adultschool.services import district, district_outbox, district_schools, quotas
 from adultschool.services.district import ConflictInfo, KeygenResult, PackageReport, SchoolStatus
 from adultschool.services.district_schools import KeyNotAccepted, RosterSchool
 from adultschool.services.quotas import PROGRESS_HEADERS, QuotaReport
@@ -78,7 +78,7 @@ from adultschool.ui.sync_page import (
 )
 
 SCHOOL_HEADERS = ("学校代码", "学校", "密钥指纹", "名册", "数据包数", "最近序号", "最近收到", "本月已报送", "缺少的序号",
-                  "待处理冲突")
+                  "待处理冲突", "发给学校的数据包")
 CONFLICT_HEADERS = ("编号", "身份证号码", "姓名", "先登记的学校", "其学籍", "后登记的学校", "其学籍", "状态", "暂缓合并行数",
                     "发现时间")
 SENT_COLOUR = QColor("#d9f2e3")
@@ -233,6 +233,10 @@ class DistrictPackagesPage(Page):
         self.receipt_button = QPushButton("生成回执…")
         self.receipt_button.setToolTip("为所选学校生成签名回执（已收到哪些数据包、缺哪些、冲突），发回给学校")
         self.receipt_button.clicked.connect(lambda: self.make_receipt())
+        self.outbox_button = QPushButton("生成给学校的数据包…")
+        self.outbox_button.setToolTip("为名册上每所学校生成分中心数据包（任务数、规则、证书措辞、考试批次、成绩、回执），"
+                                      "存到所选文件夹，分别发给各学校")
+        self.outbox_button.clicked.connect(lambda: self.make_school_packages())
         self.add_school_button = QPushButton("添加学校…")
         self.add_school_button.setToolTip("把本区的学校登记到名册：只有名册上的学校发来的数据包才会导入")
         self.add_school_button.clicked.connect(lambda: self.open_add_school())
@@ -245,7 +249,7 @@ class DistrictPackagesPage(Page):
         bottom = QHBoxLayout()
         bottom.addWidget(self.message, 1)
         bottom.addStretch(0)
-        for button in (self.add_school_button, self.retire_button, self.receipt_button):
+        for button in (self.add_school_button, self.retire_button, self.receipt_button, self.outbox_button):
             bottom.addWidget(button, 0, Qt.AlignmentFlag.AlignRight)
         schools_layout.addLayout(bottom)
 
@@ -291,7 +295,8 @@ class DistrictPackagesPage(Page):
         selected = self.selected_school()
         rows = [[s.code, s.name, s.fingerprint or "", s.key_state, s.packages, s.last_sequence or "",
                  local_time(s.last_received_at) if s.last_received_at else "从未收到",
-                 "是" if s.sent_this_month else "否", s.missing.numbers_text(), s.open_conflicts or ""]
+                 "是" if s.sent_this_month else "否", s.missing.numbers_text(), s.open_conflicts or "",
+                 f"第 {s.district_sequence} 号，{local_time(s.last_sent_at)}" if s.last_sent_at else "从未"]
                 for s in self.statuses]
         column = SCHOOL_HEADERS.index
         fill_table(self.schools_table, rows, right={column("数据包数"), column("最近序号"), column("待处理冲突")})
@@ -335,6 +340,7 @@ class DistrictPackagesPage(Page):
         code = self.selected_school()
         status = next((s for s in self.statuses if s.code == code), None)
         self.receipt_button.setEnabled(idle and keys and status is not None and status.listed)
+        self.outbox_button.setEnabled(idle and keys and any(s.listed and not s.retired for s in self.statuses))
         self.add_school_button.setEnabled(idle)
         self.retire_button.setEnabled(idle and status is not None and status.listed and not status.retired)
 
@@ -422,6 +428,7 @@ class DistrictPackagesPage(Page):
                 if colours[kind] is not None:
                     item.setForeground(QBrush(colours[kind]))
                 self.results.addItem(item)
+        self.results_box.setTitle("本次导入结果")
         self.results_box.setVisible(True)
         imported = sum(o.report is not None for o in self.outcomes)
         rejected = len(self.outcomes) - imported
@@ -566,6 +573,49 @@ class DistrictPackagesPage(Page):
         lines += ["", "请把这个文件发给学校：学校在“数据上报”页点“导入回执…”即可看到分中心已确认的内容。"]
         self.status_message.emit(f"已生成回执：{path}")
         self.result_box = show_info(self, "生成回执", "\n".join(lines))
+
+    def choose_outbox_folder(self) -> Path | None:
+        chosen = QFileDialog.getExistingDirectory(self, "分中心数据包保存到哪个文件夹", str(self.folder()))
+        return Path(chosen) if chosen else None
+
+    def make_school_packages(self, folder: Path | None = None) -> None:
+        """A district package for every school on the roster that can have one, into one folder (in the worker)."""
+        if self.busy:
+            return
+        target = folder if folder is not None else self.choose_outbox_folder()
+        if target is None:
+            return
+        self._with_keys(lambda passphrase: self._start_outbox(Path(target), passphrase))
+
+    def _start_outbox(self, folder: Path, passphrase: str | None) -> ops.Op:
+        who = actor()
+
+        def work(session, job):  # noqa: ANN001, ANN202
+            keys = self._keys_for(passphrase)
+            return keys, district_outbox.export_for_all(session, folder, keys=keys, actor=who, job=job)
+
+        return self._start(lambda: ops.run_write(
+            self, self._engine, work, label="正在生成给学校的数据包……", title="生成给学校的数据包",
+            on_success=lambda result: self._outbox_made(folder, *result),
+            on_failure=lambda exc: self._failed(exc, "生成给学校的数据包")))
+
+    def _outbox_made(self, folder: Path, keys: package_format.DistrictKeyPair,
+                     result: district_outbox.DistrictExportAll) -> None:
+        self.keys = keys
+        self.refresh()
+        self.results.clear()
+        for summary in result.made:
+            self.results.addItem(QListWidgetItem(summary.line()))
+        for line in result.skipped:
+            item = QListWidgetItem(f"未生成：{line}")
+            item.setForeground(QBrush(QColor(WARNING_COLOUR)))
+            self.results.addItem(item)
+        self.results_box.setTitle("本次生成的数据包")
+        self.results_box.setVisible(True)
+        text = f"已生成给学校的数据包 {len(result.made)} 个，存在 {folder}" + (
+            f"；{len(result.skipped)} 所学校暂不能生成（原因见上面的列表）" if result.skipped else "")
+        self.message.show_message(text, "error" if result.skipped and not result.made else "hint")
+        self.status_message.emit(text)
 
     def make_keys(self, folder: Path | None = None) -> None:
         if self.busy:

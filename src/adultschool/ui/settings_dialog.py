@@ -177,9 +177,17 @@ class RulesTab(QWidget):
         for first, second in zip(widgets, widgets[1:]):
             QWidget.setTabOrder(first, second)
 
-    def load(self, current: Rules) -> None:
+    def load(self, current: Rules, locked: frozenset[str] = frozenset()) -> None:
+        """The values in force; those the district sets for every school (`locked`) are shown but cannot be edited."""
         for key, field in self.fields.items():
             field.set_value(current.values[key])
+            field.widget.setEnabled(key not in locked)
+            if key in locked:
+                field.default_label.setText("由分中心统一规定（随分中心数据包更新）")
+                field.widget.setToolTip(f"{field.spec.label}：由分中心统一规定，本校不能修改")
+            else:
+                field.default_label.setText(f"默认：{shown_value(field.spec.default)}")
+                field.widget.setToolTip(f"{field.spec.label}（{field.spec.source}）")
 
     def changes(self) -> dict[str, Any]:
         return {key: field.value() for key, field in self.fields.items() if field.changed()}
@@ -475,8 +483,9 @@ class SettingsDialog(QDialog):
     def reload(self) -> None:
         with read_session(self._engine) as session:
             current = rules.load_rules(session)
+            locked = rules.locked_keys(session)
             townships = site.list_townships(session)
-        self.rules_tab.load(current)
+        self.rules_tab.load(current, locked)
         self.townships_tab.load(townships)
         self.key_tab.load(self._engine)
 

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
-from adultschool.services import sync
+from adultschool.services import district_inbox, sync
 from adultschool.services.sync import ConfirmSummary, ExportInfo, ExportSummary
 from adultschool.sync import Gaps
 from adultschool.ui import ops
@@ -51,6 +51,8 @@ from adultschool.ui.common import (
 PACKAGE_FILTER = "数据包 (*.aspkg)"
 KEY_FILTER = "分中心公钥 (*.pub);;所有文件 (*)"
 RECEIPT_FILTER = "回执 (*.json);;所有文件 (*)"
+DISTRICT_PACKAGE_FILTER = "分中心数据包 (*.asdist);;所有文件 (*)"
+PREVIEW_LINES = 30  # shown in the confirmation; the rest under 显示详细信息
 
 # What each travelling table is called on screen, in the order a clerk thinks of them.
 TABLE_LABELS: dict[str, str] = {
@@ -281,12 +283,17 @@ class SyncPage(Page):
         self.receipt_button = QPushButton("导入回执…")
         self.receipt_button.setToolTip("导入分中心发回的回执文件，查看哪些数据包分中心已经收到")
         self.receipt_button.clicked.connect(lambda: self.import_receipt())
+        self.inbox_button = QPushButton("导入分中心数据包…")
+        self.inbox_button.setToolTip("导入分中心发来的 .asdist 文件（任务数、规则、证书措辞、考试批次、成绩、回执）："
+                                     "先显示会改动什么，确认后才导入")
+        self.inbox_button.clicked.connect(lambda: self.import_district_package())
         self.message = MessageLabel()
         actions = QHBoxLayout()
         actions.addStretch(1)
         actions.addWidget(self.full_check)
         actions.addWidget(self.export_button)
         actions.addWidget(self.receipt_button)
+        actions.addWidget(self.inbox_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -363,6 +370,7 @@ class SyncPage(Page):
         self.export_button.setToolTip("把上次以来改动的数据加密、签名，存成一个文件，作为邮件附件发给分中心"
                                       if self.has_district_key else "请先登记分中心公钥")
         self.receipt_button.setEnabled(idle and self.has_district_key)
+        self.inbox_button.setEnabled(idle and self.has_district_key)
         self.full_check.setEnabled(idle)
 
     def folder(self) -> Path:
@@ -377,6 +385,11 @@ class SyncPage(Page):
     def choose_package_path(self, suggested: Path) -> Path | None:
         chosen, _ = QFileDialog.getSaveFileName(self, "保存数据包", str(suggested), PACKAGE_FILTER)
         return with_suffix(Path(chosen), ".aspkg") if chosen else None
+
+    def choose_district_package(self) -> Path | None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "选择分中心发来的数据包", str(self.folder()),
+                                                DISTRICT_PACKAGE_FILTER)
+        return Path(chosen) if chosen else None
 
     def choose_receipt_file(self) -> Path | None:
         chosen, _ = QFileDialog.getOpenFileName(self, "选择分中心的回执文件", str(self.folder()), RECEIPT_FILTER)
@@ -496,3 +509,55 @@ class SyncPage(Page):
             lines.extend("  " + conflict_line(c) for c in result.conflicts)
         self.status_message.emit(f"已导入回执：确认 {len(result.confirmed)} 个，未确认 {len(result.unconfirmed)} 个")
         self.result_box = show_info(self, "导入回执", "\n".join(lines))
+
+    # --- the district's package to this school -------------------------------------------------------------------
+
+    def import_district_package(self, path: Path | None = None) -> ops.Op | None:
+        """Previews the district's package in the worker (nothing written), then asks before applying it."""
+        if self.busy:
+            return None
+        path = path or self.choose_district_package()
+        if path is None:
+            return None
+        return self._run_district_package(Path(path), dry_run=True)
+
+    def _run_district_package(self, path: Path, *, dry_run: bool) -> ops.Op:
+        who = actor()
+        what = "预览分中心数据包" if dry_run else "导入分中心数据包"
+        return self._start(lambda: ops.run_write(
+            self, self._engine,
+            lambda session, job: district_inbox.import_district_package(
+                session, read_file(path, "分中心数据包"), file_name=path.name, actor=who, dry_run=dry_run, job=job),
+            label=f"正在{what}……", title=what,
+            on_success=lambda report: self._district_package_read(path, report),
+            on_failure=lambda exc: self._failed(exc, what)))
+
+    def _district_package_read(self, path: Path, report: district_inbox.DistrictPackageReport) -> None:
+        lines = report.lines()
+        if report.already:
+            self.result_box = show_info(self, "导入分中心数据包", "\n".join(lines))
+            return
+        if report.dry_run:
+            self.dialog = confirm_district_package(self, lines, lambda: self._run_district_package(path, dry_run=False))
+            return
+        self.refresh()
+        self.changed.emit()
+        self.status_message.emit(f"已导入分中心第 {report.sequence} 号数据包：{report.changes} 处改动")
+        self.result_box = show_info(self, "导入分中心数据包", "\n".join(lines))
+
+
+def confirm_district_package(parent: QWidget, lines: list[str], then: Callable[[], object]) -> QMessageBox:
+    """What the district's package would change, and 导入 to apply it (取消 is the default: nothing changes)."""
+    shown = lines[:PREVIEW_LINES] + ([f"……另有 {len(lines) - PREVIEW_LINES} 行，见“显示详细信息”"]
+                                     if len(lines) > PREVIEW_LINES else [])
+    box = QMessageBox(QMessageBox.Icon.Question, "导入分中心数据包", "\n".join(shown),
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent)
+    if len(lines) > PREVIEW_LINES:
+        box.setDetailedText("\n".join(lines))
+    box.button(QMessageBox.StandardButton.Yes).setText("导入")
+    box.button(QMessageBox.StandardButton.Cancel).setText("取消")
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    yes = box.button(QMessageBox.StandardButton.Yes)
+    box.buttonClicked.connect(lambda button: then() if button is yes else None)
+    open_dialog(box)
+    return box
