@@ -21,6 +21,14 @@ Layout (format version 1)::
       signer.pub    the school's raw Ed25519 public key
       <members>     the data, e.g. tables/learners.jsonl
 
+The district's package to one school (.asdist) has the same layout with these differences: header.json has type
+"adultschool-district-package", district_code, school_code, sequence (per school), created_at and recipient (the
+fingerprint of the school's X25519 box key, which both sides derive from the school's Ed25519 signing key with HKDF,
+salt "adultschool.school-box.v1", so the district learns it from the school's packages: `box_key` in their manifest);
+the payload key's salt is "adultschool.asdist.v1"; manifest.sig is the district's signature and signer.pub the
+district's sign key, which must equal the key in the school's registered district.pub. `open_district_package` checks
+the type, district code, school code and recipient before decrypting, and the signer after.
+
 Anyone holding district.pub can build a package that decrypts, so decryption proves nothing about who
 sent it: the signature does, and only after the inner zip's declared sizes have been checked. Whether the
 signer is the key the district registered for that school is the caller's decision (trust on first use).
