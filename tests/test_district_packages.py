@@ -251,7 +251,7 @@ def test_command_line_district_export_preview_and_import(tmp_path, monkeypatch, 
     assert capsys.readouterr().out.strip().splitlines()[-1] == "district packages 1, skipped 0"
     assert cli_main(["sync", "import", "--db", school_url, "--dry-run", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "将导入" in printed and "（预览：没有任何改动" in printed
+    assert "导入后将有以下改动" in printed and "（预览：没有任何改动" in printed
     assert printed.strip().splitlines()[-1].startswith("district package 1: would apply quotas 1, rules ")
     assert _school_state(school, number)[1] == 0
     assert cli_main(["sync", "import", "--db", school_url, str(out)]) == 0

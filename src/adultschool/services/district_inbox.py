@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,16 +63,14 @@ class DistrictPackageReport:
     def lines(self) -> list[str]:
         """The report in Chinese, section by section, as the preview dialog and the command line show it."""
         verb = "将" if self.dry_run else "已"
-        head = f"分中心 {self.district_code} 第 {self.sequence} 号数据包（{self.made_at[:16].replace('T', ' ')}）"
+        head = f"分中心 {self.district_code} 第 {self.sequence} 号数据包（{local_text(self.made_at)} 生成）"
         if self.already:
             return [f"{head}：以前已经导入过，没有任何改动。"]
-        out = [f"{head}：{verb}导入"]
+        out = [f"{head}{'导入后将有以下改动' if self.dry_run else '已导入'}："]
         if self.skipped:
             out.append(f"提醒：第 {_ranges(self.skipped)} 号没有在本校导入过。每个数据包都包含分中心当时的全部设定，"
                        "这个数据包已经带来了最新的内容，不必再找回那几个。")
-        for title, lines in (("任务数", self.quotas), ("规则", self.rules), ("证书措辞", self.certificate),
-                             ("考试批次", self.exam_rounds)):
-            out += [f"{title}：{line}" for line in lines]
+        out += self.quotas + self.rules + self.certificate + self.exam_rounds
         if self.results is not None:
             r = self.results
             out.append(f"考试成绩：{len(r.rejected_rows) + r.imported} 条，{verb}记入新的或有改动的 {r.updated} 条，"
@@ -97,6 +95,14 @@ class DistrictPackageReport:
         results = self.results.updated if self.results else 0
         return (f"district package {self.sequence}: {verb} quotas {len(self.quotas)}, rules {len(self.rules)}, "
                 f"certificate {len(self.certificate)}, exam rounds {len(self.exam_rounds)}, results {results}")
+
+
+def local_text(moment: str) -> str:
+    """The district's ISO time as this PC's wall clock (YYYY-MM-DD HH:MM); the text as given if it is not one."""
+    try:
+        return datetime.fromisoformat(moment).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return moment[:16]
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -187,8 +193,8 @@ def import_district_package(session: Session, data: bytes, *, file_name: str, ac
     last = _last_applied(session)
     if last is not None and header.sequence <= last.sequence:
         raise AdultSchoolError(
-            f"这是分中心第 {header.sequence} 号数据包（{header.created_at[:10]}），本校已经导入过更新的第 {last.sequence} 号"
-            f"（{last.made_at[:10]}），旧的数据包不再导入，以免把分中心的新设定改回去。如有疑问，请分中心重新生成一个。")
+            f"这是分中心第 {header.sequence} 号数据包（{local_text(header.created_at)} 生成），本校已经导入过更新的"
+            f"第 {last.sequence} 号（{local_text(last.made_at)} 生成），旧的数据包不再导入，以免把分中心的新设定改回去。如有疑问，请分中心重新生成一个。")
     report.skipped = list(range((last.sequence if last else 0) + 1, header.sequence))
     quotas = _quotas(_json_member(opened, "quotas.json", dict))
     rule_values = _json_member(opened, "rules.json", dict)
