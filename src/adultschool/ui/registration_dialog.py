@@ -5,10 +5,12 @@ amber tells); 确定 stays disabled while anything refuses; `register_one` runs 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +30,8 @@ from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import Level, LearningMode
-from adultschool.services import registration, site, survey
+from adultschool.idreader import ReaderError
+from adultschool.services import card_reader, registration, site, survey
 from adultschool.services.registration import CheckedRegistration, Problem, Registered, RegistrationInput
 from adultschool.services.rules import load_rules
 from adultschool.ui import ops
@@ -40,6 +44,7 @@ EDUCATION_CHOICES = ("小学", "初中", "职高", "中专", "技校", "高中",
 MIGRANT_CHOICES = ((NO_CHOICE, None), ("是", True), ("否", False))
 # Fields a new registration cannot do without; the rest may stay empty.
 REQUIRED = ("name", "id_number", "level")
+CARD_POLL_MS = 1500  # how often the reader is asked while the dialog is open
 
 
 def _required(label: str) -> str:
@@ -165,10 +170,26 @@ class RegistrationDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
+        # The ID card reader, when this PC has one: asked every CARD_POLL_MS while the dialog is open, and by 读卡.
+        self.reader = card_reader.reader_config()
+        self.card_button = QPushButton("读卡(&D)")
+        self.card_button.setToolTip("从身份证读卡器读入姓名、身份证号码、性别、出生日期和户籍地址；读入后请核对再保存")
+        self.card_button.clicked.connect(self.read_card)
+        self.card_button.setVisible(self.reader is not None)
+        self.card_label = MessageLabel(kind="hint")
+        self.card_op: ops.Op | None = None
+        self.card_number: str | None = None  # the card last filled in, while it stays on the reader
+        self.card_reading: card_reader.CardReading | None = None
+        self.card_timer = QTimer(self)
+        self.card_timer.setInterval(CARD_POLL_MS)
+        self.card_timer.timeout.connect(lambda: self.read_card(quiet=True))
+
         layout = QVBoxLayout(self)
         layout.addLayout(columns)
         layout.addWidget(self.general_message)
+        layout.addWidget(self.card_label)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.card_button)
         bottom.addWidget(self.pending_label, 1)
         bottom.addWidget(self.buttons)
         layout.addLayout(bottom)
@@ -412,6 +433,63 @@ class RegistrationDialog(QDialog):
                 self.revalidate()
             self.ok_button.setEnabled(False)
             return
+        report_failure(self, exc)
+
+    # --- the ID card reader --------------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.reader is not None and not self.card_timer.isActive():
+            self.card_timer.start()
+            self.card_label.show_message("请把身份证放在读卡器上，读入后核对再保存。", "hint")
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.card_timer.stop()
+        super().hideEvent(event)
+
+    def read_card(self, *, quiet: bool = False) -> ops.Op | None:
+        """Asks the reader in the worker (one read at a time); `quiet` for the poll: no card is said, not shown."""
+        if self.reader is None or self.busy or (self.card_op is not None and self.card_op.running):
+            return None
+        if not quiet:
+            self.card_number = None  # 读卡 pressed: fill again even if the same card is still there
+            if not self.card_timer.isActive() and self.isVisible():
+                self.card_timer.start()
+        config, today = self.reader, self._today()
+        self.card_op = ops.run_op(
+            self, lambda _job: card_reader.read_for_registration(config, today=today), label="正在读卡……",
+            title="读卡", cancellable=False, delay_ms=60_000,
+            on_success=self._card_read, on_failure=lambda exc: self._card_failed(exc, quiet))
+        return self.card_op
+
+    def _card_read(self, reading: card_reader.CardReading) -> None:
+        if self.busy or not self.isVisible():
+            return
+        card = reading.card
+        if card.id_number == self.card_number:
+            return  # the same card still on the reader: what the clerk changed since stays
+        self.card_number = card.id_number
+        self.card_reading = reading
+        current = self.registration_input()
+        self.fill(replace(current, name=card.name, id_number=card.id_number, gender=None,
+                          household_location=card.address or current.household_location))
+        self._touched.update(("name", "id_number"))
+        self.revalidate()
+        words = [f"已读入 {card.name}（{card.card_type.label} {reading.masked_id}）：请与证件核对后点“确定”。"]
+        words += reading.warnings
+        self.card_label.show_message("\n".join(words), "warning" if reading.warnings else "hint")
+
+    def _card_failed(self, exc: BaseException, quiet: bool) -> None:
+        if isinstance(exc, ReaderError):
+            if exc.kind == ReaderError.NO_CARD:
+                self.card_number = None  # the card was taken away: the next one fills the form
+                if quiet:
+                    return
+            elif exc.kind in (ReaderError.NO_READER, ReaderError.LIBRARY):
+                self.card_timer.stop()  # asked again by 读卡, not every second and a half
+            self.card_label.show_message(str(exc), "hint" if exc.kind == ReaderError.NO_CARD else "error")
+            return
+        self.card_timer.stop()
         report_failure(self, exc)
 
     def accept(self) -> None:  # Enter goes through the same checks as 确定

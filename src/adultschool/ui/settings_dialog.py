@@ -43,6 +43,7 @@ from adultschool.services.site import SiteInfo, TownshipInfo
 from adultschool.settings import RULE_SPECS, SPECS_BY_KEY, RuleSpec, Rules
 from adultschool.ui import ops
 from adultschool.ui.about_dialog import open_folder
+from adultschool.ui.card_reader_tab import CardReaderTab
 from adultschool.ui.certificate_settings_tab import CertificateTab
 from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, documents_folder, report_failure
 from adultschool.ui.font_dialog import FontDialog
@@ -446,6 +447,9 @@ class SettingsDialog(QDialog):
         self.certificate_tab = CertificateTab(self._engine)
         self.certificate_tab.saved.connect(lambda _wording: self.changed.emit())
         self.tabs.addTab(self.certificate_tab, "证书(&C)")
+        if site_info.kind is SiteKind.SCHOOL:
+            self.card_reader_tab = CardReaderTab(self._engine)
+            self.tabs.addTab(self.card_reader_tab, "读卡器(&D)")
 
         self.message = MessageLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

@@ -1,0 +1,256 @@
+"""The three families of vendor calls, over ctypes. Field layouts follow the vendors' public samples:
+
+- SAM (sdtapi.dll): SDT_OpenPort(port) → 0x90; SDT_StartFindIDCard → 0x9F when a card is there; SDT_SelectIDCard
+  → 0x90; SDT_ReadBaseMsg(port, text, &len, photo, &len, 1) → 0x90 with 256 bytes of UCS-2 in fixed fields (name 15
+  characters, sex 1, ethnicity code 2, birth 8, address 35, ID 18, issuing office 15, valid from 8, valid to 8) and
+  1024 bytes of WLT photo;
+- 华视 CVR (termb.dll): CVR_InitComm(port) → 1, CVR_Authenticate() → 1 with a card, CVR_Read_Content(1) → 1, then
+  GetPeopleName(buf, &len) … in GBK;
+- 神思 (SynIDCardAPI.dll): Syn_OpenPort(port) → 0, Syn_StartFindIDCard, Syn_SelectIDCard, Syn_ReadMsg(port, 0,
+  &IDCardData) → 0, a packed structure of fixed GBK fields.
+On Windows the libraries are loaded as WinDLL (stdcall, which 32-bit vendor DLLs use; 64-bit has one convention).
+"""
+from __future__ import annotations
+
+import ctypes
+import sys
+from datetime import date
+from typing import Callable
+
+from adultschool.idreader import (
+    SCAN_ORDER,
+    CardData,
+    Family,
+    ReaderConfig,
+    ReaderError,
+    card_type_of,
+    misread,
+    no_card,
+    no_reader,
+)
+
+# GB 3304: the ethnicity codes the SAM module gives.
+ETHNICITIES = (
+    "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼", "哈萨克", "傣",
+    "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗",
+    "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固",
+    "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+)  # fmt: skip
+OTHER_ETHNICITIES = {"97": "其他", "98": "外国血统中国籍人士"}
+SAM_OK, SAM_FOUND = 0x90, 0x9F
+
+_loaded: dict[str, ctypes.CDLL] = {}
+
+
+def load(path: str) -> ctypes.CDLL:
+    """The library, loaded once per process (vendor libraries keep the port's state between calls)."""
+    if path not in _loaded:
+        loader = ctypes.WinDLL if sys.platform == "win32" else ctypes.CDLL  # type: ignore[attr-defined]
+        try:
+            _loaded[path] = loader(path)
+        except OSError as exc:
+            bits = "64" if sys.maxsize > 2**32 else "32"
+            raise ReaderError(ReaderError.LIBRARY,
+                              f"无法载入读卡器驱动“{path}”（{exc}）。如果它是32位的，而本程序是{bits}位的，"
+                              "请在“设置 → 读卡器”里选择32位 Python，由它代为读卡。") from None
+    return _loaded[path]
+
+
+def _function(lib: ctypes.CDLL, name: str, args: list, family: Family) -> Callable[..., int]:
+    try:
+        function = getattr(lib, name)
+    except AttributeError:
+        raise ReaderError(ReaderError.LIBRARY, f"驱动文件里没有 {name}：它不是“{family.label}”，"
+                                               "请在“设置 → 读卡器”里选对接口类型。") from None
+    function.argtypes = args
+    function.restype = ctypes.c_int
+    return function
+
+
+def _day(text: str) -> date | None:
+    text = text.strip()
+    if len(text) == 8 and text.isdigit():
+        try:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            return None
+    return None  # 长期 (valid for life) and anything unreadable
+
+
+def _gender(text: str) -> str | None:
+    text = text.strip()
+    return {"1": "male", "男": "male", "2": "female", "女": "female"}.get(text)
+
+
+def _ethnicity(text: str) -> str:
+    text = text.strip()
+    if text.isdigit() and 1 <= int(text) <= len(ETHNICITIES):
+        return ETHNICITIES[int(text) - 1]
+    return OTHER_ETHNICITIES.get(text, text)
+
+
+def _gbk(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("gb18030", errors="replace").strip()
+
+
+def _card(name: str, sex: str, nation: str, birth: str, address: str, number: str, issuer: str, start: str,
+          end: str, port: int) -> CardData:
+    number = number.strip().upper()
+    if not number:
+        raise misread()
+    return CardData(name=name.strip(), gender=_gender(sex), ethnicity=_ethnicity(nation), birth_date=_day(birth),
+                    address=address.strip(), id_number=number, issuer=issuer.strip(), valid_from=_day(start),
+                    valid_to=_day(end), card_type=card_type_of(number), port=port)
+
+
+# --- the generic SAM API ------------------------------------------------------------------------------------------
+
+SAM_FIELDS = (("name", 15), ("sex", 1), ("nation", 2), ("birth", 8), ("address", 35), ("id", 18), ("issuer", 15),
+              ("start", 8), ("end", 8))
+
+
+def sam_text(raw: bytes) -> dict[str, str]:
+    """The 256 bytes of UCS-2 the SAM module returns, cut into its fixed fields."""
+    fields, offset = {}, 0
+    for key, chars in SAM_FIELDS:
+        fields[key] = raw[offset:offset + 2 * chars].decode("utf-16-le", errors="replace").replace("\0", "").strip()
+        offset += 2 * chars
+    return fields
+
+
+class _Sam:
+    def __init__(self, lib: ctypes.CDLL):
+        f = Family.SDT
+        self.open = _function(lib, "SDT_OpenPort", [ctypes.c_int], f)
+        self.close = _function(lib, "SDT_ClosePort", [ctypes.c_int], f)
+        self.find = _function(lib, "SDT_StartFindIDCard", [ctypes.c_int, ctypes.c_char_p, ctypes.c_int], f)
+        self.select = _function(lib, "SDT_SelectIDCard", [ctypes.c_int, ctypes.c_char_p, ctypes.c_int], f)
+        self.read_base = _function(lib, "SDT_ReadBaseMsg", [
+            ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint), ctypes.c_char_p,
+            ctypes.POINTER(ctypes.c_uint), ctypes.c_int], f)
+
+    def probe(self, port: int) -> bool:
+        if self.open(port) == SAM_OK:
+            self.close(port)
+            return True
+        return False
+
+    def read(self, port: int) -> CardData:
+        if self.open(port) != SAM_OK:
+            raise no_reader()
+        try:
+            scratch = ctypes.create_string_buffer(16)
+            if self.find(port, scratch, 0) != SAM_FOUND:
+                raise no_card()
+            if self.select(port, scratch, 0) != SAM_OK:
+                raise misread()
+            text, photo = ctypes.create_string_buffer(256), ctypes.create_string_buffer(1024)
+            text_len, photo_len = ctypes.c_uint(0), ctypes.c_uint(0)
+            if self.read_base(port, text, ctypes.byref(text_len), photo, ctypes.byref(photo_len), 0) != SAM_OK:
+                raise misread()
+            f = sam_text(text.raw[:max(text_len.value, 256)])
+            return _card(f["name"], f["sex"], f["nation"], f["birth"], f["address"], f["id"], f["issuer"], f["start"],
+                         f["end"], port)
+        finally:
+            self.close(port)
+
+
+# --- 华视 CVR ------------------------------------------------------------------------------------------------------
+
+CVR_GETTERS = ("GetPeopleName", "GetPeopleSex", "GetPeopleNation", "GetPeopleBirthday", "GetPeopleAddress",
+               "GetPeopleIDCode", "GetDepartment", "GetStartDate", "GetEndDate")
+
+
+class _Cvr:
+    def __init__(self, lib: ctypes.CDLL):
+        f = Family.CVR
+        self.init = _function(lib, "CVR_InitComm", [ctypes.c_int], f)
+        self.close = _function(lib, "CVR_CloseComm", [], f)
+        self.authenticate = _function(lib, "CVR_Authenticate", [], f)
+        self.read_content = _function(lib, "CVR_Read_Content", [ctypes.c_int], f)
+        self.getters = [_function(lib, name, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)], f)
+                        for name in CVR_GETTERS]
+
+    def probe(self, port: int) -> bool:
+        if self.init(port) == 1:
+            self.close()
+            return True
+        return False
+
+    def read(self, port: int) -> CardData:
+        if self.init(port) != 1:
+            raise no_reader()
+        try:
+            if self.authenticate() != 1:
+                raise no_card()
+            if self.read_content(1) != 1:
+                raise misread()
+            values = []
+            for getter in self.getters:
+                buffer, length = ctypes.create_string_buffer(256), ctypes.c_int(256)
+                if getter(buffer, ctypes.byref(length)) != 1:
+                    raise misread()
+                values.append(_gbk(buffer.raw[:max(0, min(length.value, 255))] or buffer.raw))
+            return _card(*values, port)
+        finally:
+            self.close()
+
+
+# --- 神思 ---------------------------------------------------------------------------------------------------------
+
+
+class IDCardData(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("Name", ctypes.c_char * 32), ("Sex", ctypes.c_char * 6), ("Nation", ctypes.c_char * 20),
+                ("Born", ctypes.c_char * 18), ("Address", ctypes.c_char * 72), ("IDCardNo", ctypes.c_char * 38),
+                ("GrantDept", ctypes.c_char * 32), ("UserLifeBegin", ctypes.c_char * 18),
+                ("UserLifeEnd", ctypes.c_char * 18), ("reserved", ctypes.c_char * 38),
+                ("PhotoFileName", ctypes.c_char * 255)]
+
+
+class _Syn:
+    def __init__(self, lib: ctypes.CDLL):
+        f = Family.SYN
+        self.open = _function(lib, "Syn_OpenPort", [ctypes.c_int], f)
+        self.close = _function(lib, "Syn_ClosePort", [ctypes.c_int], f)
+        self.find = _function(lib, "Syn_StartFindIDCard", [ctypes.c_int, ctypes.c_char_p, ctypes.c_int], f)
+        self.select = _function(lib, "Syn_SelectIDCard", [ctypes.c_int, ctypes.c_char_p, ctypes.c_int], f)
+        self.read_msg = _function(lib, "Syn_ReadMsg", [ctypes.c_int, ctypes.c_int, ctypes.POINTER(IDCardData)], f)
+
+    def probe(self, port: int) -> bool:
+        if self.open(port) == 0:
+            self.close(port)
+            return True
+        return False
+
+    def read(self, port: int) -> CardData:
+        if self.open(port) != 0:
+            raise no_reader()
+        try:
+            scratch = ctypes.create_string_buffer(16)
+            if self.find(port, scratch, 0) != 0:
+                raise no_card()
+            if self.select(port, scratch, 0) != 0:
+                raise misread()
+            data = IDCardData()
+            if self.read_msg(port, 0, ctypes.byref(data)) != 0:
+                raise misread()
+            return _card(*(_gbk(getattr(data, name)) for name in (
+                "Name", "Sex", "Nation", "Born", "Address", "IDCardNo", "GrantDept", "UserLifeBegin", "UserLifeEnd")),
+                port)
+        finally:
+            self.close(port)
+
+
+_FAMILIES = {Family.SDT: _Sam, Family.CVR: _Cvr, Family.SYN: _Syn}
+
+
+def read(config: ReaderConfig) -> CardData:
+    """In this process: the card on the configured port, or on the first port of the scan that has a reader."""
+    calls = _FAMILIES[config.family](load(config.library))
+    if config.port is not None:
+        return calls.read(config.port)
+    for port in SCAN_ORDER:
+        if calls.probe(port):
+            return calls.read(port)
+    raise no_reader("（已查找 USB 端口 1001–1016 和串口 1–16。）")

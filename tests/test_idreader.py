@@ -1,0 +1,160 @@
+"""The ID card reader adapter against a stand-in vendor library built from C for the test (tests/standin): each
+family's calls, the port scan, the errors a clerk sees, the helper process for a library of the other bitness, and
+what a read proposes for a registration."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from adultschool import idreader
+from adultschool.errors import AdultSchoolError
+from adultschool.idreader import CardType, Family, Mode, ReaderConfig, ReaderError, helper
+from adultschool.services import card_reader
+from factories import make_id
+
+from standinlib import CARD_ID as ID
+from standinlib import SOURCE as STANDIN
+from standinlib import card, standin  # noqa: F401 - fixtures
+
+
+@pytest.mark.parametrize("family", list(Family))
+def test_each_family_reads_the_card_as_the_vendor_library_gives_it(standin, card, family):
+    found = idreader.read_card(ReaderConfig(str(standin), family, 1002, Mode.DIRECT))
+    assert (found.name, found.gender, found.ethnicity, found.birth_date, found.id_number) == (
+        "葛晓燕", "female", "汉", date(1991, 7, 9), ID)
+    assert found.address == "浙江省宁波市北仑区大碶街道灵峰路88号" and found.issuer == "宁波市公安局北仑分局"
+    assert (found.valid_from, found.valid_to, found.card_type, found.port) == (
+        date(2020, 1, 1), date(2040, 1, 1), CardType.RESIDENT, 1002)
+    assert ID not in repr(found)
+
+
+def test_the_port_is_found_by_scanning_usb_then_serial(standin, card):
+    log = card(port="3")
+    found = idreader.read_card(ReaderConfig(str(standin), Family.SDT, None, Mode.DIRECT))
+    assert found.port == 3
+    opened = [int(line.split()[1]) for line in log.read_text().splitlines() if line.startswith("SDT_OpenPort")]
+    assert opened[:16] == list(range(1001, 1017)) and opened[16:19] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("family", list(Family))
+@pytest.mark.parametrize(("state", "kind", "words"), [
+    ({"reader": "absent"}, ReaderError.NO_READER, "未检测到读卡器"),
+    ({"card": "absent"}, ReaderError.NO_CARD, "请把身份证放在读卡器上"),
+    ({"card": "misread"}, ReaderError.MISREAD, "请把身份证拿开再放一次"),
+])
+def test_what_went_wrong_is_said_in_words_a_clerk_can_act_on(standin, card, family, state, kind, words):
+    card(**state)
+    with pytest.raises(ReaderError, match=words) as caught:
+        idreader.read_card(ReaderConfig(str(standin), family, 1002, Mode.DIRECT))
+    assert caught.value.kind == kind
+
+
+def test_a_missing_driver_or_the_wrong_family_is_named(standin, card, tmp_path):
+    with pytest.raises(ReaderError, match="找不到读卡器的驱动文件"):
+        idreader.read_card(ReaderConfig(str(tmp_path / "sdtapi.dll"), Family.SDT, 1002))
+    other = tmp_path / "libother.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(other), "-x", "c", "-"], input=b"int x(void){return 0;}",
+                   check=True)
+    with pytest.raises(ReaderError, match="驱动文件里没有 CVR_InitComm.*华视"):
+        idreader.read_card(ReaderConfig(str(other), Family.CVR, 1002, Mode.DIRECT))
+
+
+def test_the_helper_process_reads_for_the_program_and_passes_its_errors_on(standin, card):
+    config = ReaderConfig(str(standin), Family.SYN, 1002, Mode.HELPER, sys.executable)
+    try:
+        found = idreader.read_card(config)
+        assert (found.name, found.id_number, found.gender) == ("葛晓燕", ID, "female")
+        card(card="absent")
+        with pytest.raises(ReaderError, match="请把身份证放在读卡器上") as caught:
+            idreader.read_card(config)
+        assert caught.value.kind == ReaderError.NO_CARD
+        first = helper._helpers[sys.executable].process.pid
+        card(card="present")
+        assert idreader.read_card(config).name == "葛晓燕"
+        assert helper._helpers[sys.executable].process.pid == first  # one helper for the whole session
+        helper._helpers[sys.executable].process.kill()
+        helper._helpers[sys.executable].process.wait()
+        assert idreader.read_card(config).name == "葛晓燕"  # a dead helper is started again
+    finally:
+        helper.stop_helpers()
+
+
+def _pe(machine: int) -> bytes:
+    head = bytearray(512)
+    head[:2] = b"MZ"
+    head[0x3C:0x40] = (0x80).to_bytes(4, "little")
+    head[0x80:0x84] = b"PE\0\0"
+    head[0x84:0x86] = machine.to_bytes(2, "little")
+    return bytes(head)
+
+
+def test_a_32_bit_windows_driver_needs_the_32_bit_python(tmp_path):
+    dll = tmp_path / "sdtapi.dll"
+    dll.write_bytes(_pe(0x014C))
+    assert idreader.library_bits(dll) == 32 and idreader.library_bits(tmp_path / "none.dll") is None
+    (tmp_path / "amd64.dll").write_bytes(_pe(0x8664))
+    assert idreader.library_bits(tmp_path / "amd64.dll") == 64
+    assert idreader.needs_helper(ReaderConfig(str(dll), Family.SDT))
+    with pytest.raises(AdultSchoolError, match="这个驱动是32位的.*请另选一个32位的 Python") as caught:
+        card_reader.checked_config(str(dll), "sdt", "auto")
+    assert caught.value.field == "helper_python"
+    config = card_reader.checked_config(str(dll), "sdt", "1001", helper_python=sys.executable)
+    assert (config.port, config.helper_python) == (1001, sys.executable)
+    for port, words in (("7000", "USB 读卡器是 1001–1016"), ("abc", "不知道就选“自动查找”")):
+        with pytest.raises(AdultSchoolError, match=words):
+            card_reader.checked_config(str(dll), "sdt", port, helper_python=sys.executable)
+
+
+def test_mingw_builds_the_stand_in_as_a_windows_dll_for_the_wine_check(tmp_path):
+    if shutil.which("x86_64-w64-mingw32-gcc") is None:
+        pytest.skip("mingw is not installed")
+    out = tmp_path / "sdtapi.dll"
+    subprocess.run(["x86_64-w64-mingw32-gcc", "-shared", "-O1", "-o", str(out), str(STANDIN)], check=True)
+    assert idreader.library_bits(out) == 64
+    exports = subprocess.run(["x86_64-w64-mingw32-objdump", "-p", str(out)], capture_output=True, text=True).stdout
+    assert all(name in exports for name in ("SDT_ReadBaseMsg", "CVR_Read_Content", "Syn_ReadMsg"))
+
+
+def test_a_read_for_registration_checks_the_number_and_says_what_to_look_at(standin, card):
+    config = ReaderConfig(str(standin), Family.SDT, 1002, Mode.DIRECT)
+    reading = card_reader.read_for_registration(config, today=date(2026, 12, 2))
+    assert reading.warnings == () and reading.masked_id == ID[:6] + "********" + ID[14:]
+    assert "姓名：葛晓燕" in reading.lines() and all(ID not in line for line in reading.lines())
+    card(to="20251231", sex="1")
+    reading = card_reader.read_for_registration(config, today=date(2026, 12, 2))
+    assert any("已于 2025-12-31 过期" in w for w in reading.warnings)
+    assert any("性别与号码中的不一致" in w for w in reading.warnings)
+    permit = make_id(date(1985, 2, 3), male=False, serial=5)
+    permit = "810000" + permit[6:17]
+    from stdnum.cn import ric
+
+    permit += ric.calc_check_digit(permit)
+    card(id=permit, sex="2", birth="19850203", to="20300101")
+    reading = card_reader.read_for_registration(config, today=date(2026, 12, 2))
+    assert reading.card.card_type is CardType.HMT_PERMIT and reading.warnings == ()
+    with pytest.raises(ReaderError, match="还没有设置读卡器"):
+        card_reader.read_for_registration(None)
+
+
+def test_the_command_line_sets_up_the_reader_and_reads_a_card(standin, card, tmp_path, capsys, fresh_db):
+    from adultschool.cli import main as cli_main
+
+    db = fresh_db("s")
+    assert cli_main(["init", "--db", db, "--school-code", "330206-01", "--school-name", "大碶成校"]) == 0
+    assert cli_main(["card", "setup", "--db", db, "--library", str(standin), "--family", "syn"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "card reader syn auto"
+    assert cli_main(["card", "read", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "姓名：葛晓燕" in out and ID not in out and out.strip().endswith("card read on port 1002")
+    card(card="absent")
+    assert cli_main(["card", "read", "--db", db]) == 2
+    assert "请把身份证放在读卡器上" in capsys.readouterr().err
+    assert cli_main(["card", "setup", "--db", db, "--library", str(tmp_path / "nope.dll"), "--family", "sdt"]) == 2
+    assert "找不到文件" in capsys.readouterr().err
+    assert cli_main(["card", "setup", "--db", db, "--clear"]) == 0
+    assert card_reader.reader_config() is None
