@@ -317,3 +317,22 @@ def test_mask_of_a_mangled_number_never_returns_it_unmasked():
     for text in ["3302051990010112", "3.30205199001011E+17", "1234", "x"]:
         assert mask(text) != text
         assert set(mask(text)[2:-2]) <= {"*"}
+
+
+def _with_check(body: str) -> str:
+    return body + ric.calc_check_digit(body + "0")
+
+
+def test_residence_permits_and_the_2023_foreign_permanent_residence_card_are_read_like_resident_ids():
+    permit = parse(_with_check("81000019850203002"), today=date(2026, 12, 2))
+    assert (permit.kind, permit.province, permit.birth_date, permit.gender) == ("hmt_permit", "香港", date(1985, 2, 3),
+                                                                                 "female")
+    foreign = parse(_with_check("93384019900115001"), today=date(2026, 12, 2))  # issued in 浙江 (33), nationality 840
+    assert (foreign.kind, foreign.province, foreign.birth_date, foreign.gender, foreign.warnings) == (
+        "foreign_permanent", "浙江", date(1990, 1, 15), "male", ())
+    assert parse(_with_check("33020619900115001"), today=date(2026, 12, 2)).kind == "resident"
+    with pytest.raises(AdultSchoolError, match="第2–3位“81”也不是签发省份的代码"):
+        parse(_with_check("98184019900115001"), today=date(2026, 12, 2))
+    with pytest.raises(AdultSchoolError, match="校验不通过"):
+        parse("93384019900115001" + ("0" if _with_check("93384019900115001")[-1] != "0" else "1"),
+              today=date(2026, 12, 2))

@@ -173,3 +173,24 @@ def test_every_problem_of_a_form_is_reported_at_once_with_its_field():
         RegistrationInput(name="", id_number="123", level="", registered_on=TODAY, phone="abc"), Rules.defaults(), today=TODAY
     )
     assert {p.field for p in checked.errors} == {"name", "id_number", "level", "phone"}
+
+
+def test_a_foreign_permanent_residence_card_registers_only_where_the_rules_allow_it(school_db):
+    from stdnum.cn import ric
+
+    body = "93384019900115001"
+    number = body + ric.calc_check_digit(body + "0")
+    data = RegistrationInput(name="安娜", id_number=number, level="高中", registered_on=date(2026, 11, 2),
+                             township="大碶街道")
+    with unit_of_work(school_db.engine) as session:
+        with pytest.raises(AdultSchoolError, match="外国人永久居留身份证号码：按规则表，本校不接受"):
+            registration.register_one(session, data, rules_service.load_rules(session), actor="clerk",
+                                      today=date(2026, 12, 2))
+    with unit_of_work(school_db.engine) as session:
+        rules_service.set_rule(session, "accept_foreign_permanent_residents", True, actor="clerk")
+    with unit_of_work(school_db.engine) as session:
+        registered, _ = registration.register_one(session, data, rules_service.load_rules(session), actor="clerk",
+                                                  today=date(2026, 12, 2))
+    with read_session(school_db.engine) as session:
+        learner = session.execute(select(Learner).where(Learner.id_number == number)).scalar_one()
+    assert (learner.name, learner.birth_date, registered.level.label) == ("安娜", date(1990, 1, 15), "高中")

@@ -45,6 +45,7 @@ class ResidentId:
     gender: str  # 'male' | 'female'
     province: str
     warnings: tuple[str, ...] = ()
+    kind: str = "resident"  # 'resident' | 'hmt_permit' (港澳台居民居住证, 81/82/83) | 'foreign_permanent' (外国人永久居留身份证)
 
     def __repr__(self) -> str:
         # Keep the full number out of logs and test output (PIPL).
@@ -91,8 +92,14 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
             )
     if number[17] not in _DIGITS + "X":
         _fail(f"身份证号码最后一位是“{number[17]}”：只能是数字或 X，请对照身份证核对。")
-    province_code = number[:2]
-    if province_code not in PROVINCE_CODES:
+    # The 2023 外国人永久居留身份证 has the same 18-character layout: "9", the issuing province, a nationality code,
+    # birth date, sequence (odd = male) and the MOD 11-2 check. Whether one may register is the rules' to say.
+    foreign = number[0] == "9"
+    province_code = number[1:3] if foreign else number[:2]
+    if province_code not in PROVINCE_CODES or (foreign and province_code in ("71", "81", "82", "83")):
+        if foreign:
+            _fail(f"身份证号码前两位“{number[:2]}”不是省、自治区、直辖市的代码；如果这是外国人永久居留身份证"
+                  f"（以9开头），第2–3位“{province_code}”也不是签发省份的代码：请对照证件核对。")
         _fail(f"身份证号码前两位“{province_code}”不是省、自治区、直辖市的代码：请对照身份证核对前两位。")
     try:
         # Digits 7-14 (the same reading as stdnum's get_birth_date, without its generic clean-up per call).
@@ -108,12 +115,14 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
     # "right" check character would invite fixing the wrong position.
     if number[17] != ric.calc_check_digit(number):
         _fail("身份证号码校验不通过，说明其中某一位打错了（或相邻两位顺序颠倒）：请对照身份证逐位核对。")
+    kind = "foreign_permanent" if foreign else "hmt_permit" if province_code in ("81", "82", "83") else "resident"
     return ResidentId(
         number=number,
         birth_date=birth_date,
         gender="male" if int(number[16]) % 2 else "female",
         province=PROVINCE_CODES[province_code],
-        warnings=converted + _county_warnings(number[:6]),
+        warnings=converted + (() if foreign else _county_warnings(number[:6])),
+        kind=kind,
     )
 
 

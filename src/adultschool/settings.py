@@ -53,6 +53,8 @@ def _is_deadline_map(v: Any) -> bool:
 RULE_SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("min_age", "报名最低年龄（周岁）", 18, _is_int_between(14, 100), "R1"),
     RuleSpec("max_age", "报名最高年龄（周岁）", 60, _is_int_between(14, 100), "R1"),
+    RuleSpec("accept_foreign_permanent_residents", "接受持外国人永久居留身份证者报名", False,
+             lambda v: isinstance(v, bool), "R1"),
     RuleSpec("min_months_junior", "初中最短学习时限（月）", 2, _is_int_between(0, 60), "R3"),
     RuleSpec("min_months_senior", "高中最短学习时限（月）", 3, _is_int_between(0, 60), "R3"),
     RuleSpec("min_video_hours", "课程视频最少学时", 20, _is_number_between(0, 1000), "R3"),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from adultschool import clock, idcard, idreader, paths
 from adultschool.errors import AdultSchoolError
-from adultschool.idreader import CardData, CardType, Family, Mode, ReaderConfig, ReaderError
+from adultschool.idreader import CardData, Family, Mode, ReaderConfig, ReaderError
 from adultschool.services import accounts, audit
 
 SETTING = "id_card_reader"
@@ -107,9 +107,6 @@ def read_for_registration(config: ReaderConfig | None = None, *, today: date | N
     warnings: list[str] = []
     if card.valid_to is not None and card.valid_to < today:
         warnings.append(f"这张证件已于 {card.valid_to} 过期：请本人尽快换领，登记时请核对信息是否仍然正确。")
-    if card.card_type is CardType.FOREIGN_PERMANENT:
-        warnings.append("这是外国人永久居留身份证：本程序的身份证号码检查只接受居民身份证和港澳台居民居住证的号码，"
-                        "能否报名请与分中心确认。")
     try:
         parsed = idcard.parse(card.id_number, today=today)
         if card.birth_date is not None and card.birth_date != parsed.birth_date:
@@ -117,6 +114,5 @@ def read_for_registration(config: ReaderConfig | None = None, *, today: date | N
         if card.gender is not None and card.gender != parsed.gender:
             warnings.append("证件上的性别与号码中的不一致：请核对证件。")
     except AdultSchoolError as exc:
-        if card.card_type is not CardType.FOREIGN_PERMANENT:
-            warnings.append(f"读出的号码没有通过检查：{exc}")
+        warnings.append(f"读出的号码没有通过检查：{exc}")
     return CardReading(card, tuple(warnings))

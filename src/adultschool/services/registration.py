@@ -179,6 +179,10 @@ def check(data: RegistrationInput, rules: Rules, *, today: date | None = None,
         errors.append(Problem("id_number", exc.message))
     else:
         values.update(id_number=resident.number, birth_date=resident.birth_date, gender=Gender(resident.gender))
+        if resident.kind == "foreign_permanent" and not rules.values["accept_foreign_permanent_residents"]:
+            errors.append(Problem(
+                "id_number", "这是外国人永久居留身份证号码：按规则表，本校不接受持这种证件者报名"
+                "（规则“接受持外国人永久居留身份证者报名”，由分中心规定）。"))
         for note in resident.warnings:
             warnings.append(Problem("id_number", note))
         age = idcard.age_on(resident.birth_date, data.registered_on)
