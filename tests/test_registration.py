@@ -193,4 +193,4 @@ def test_a_foreign_permanent_residence_card_registers_only_where_the_rules_allow
                                                   today=date(2026, 12, 2))
     with read_session(school_db.engine) as session:
         learner = session.execute(select(Learner).where(Learner.id_number == number)).scalar_one()
-    assert (learner.name, learner.birth_date, registered.level.label) == ("安娜", date(1990, 1, 15), "高中")
+        assert (learner.name, learner.birth_date, registered.level.label) == ("安娜", date(1990, 1, 15), "高中")
