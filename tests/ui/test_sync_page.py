@@ -253,6 +253,10 @@ def _district_package_for(office, school, tmp_path: Path) -> Path:
     return tmp_path / "d1.asdist"
 
 
+def _button(box: QMessageBox, text: str):  # noqa: ANN202
+    return next(b for b in box.buttons() if b.text() == text)
+
+
 def _quota(school) -> int | None:
     from adultschool.services import site
 
@@ -272,15 +276,15 @@ def test_the_districts_package_is_previewed_and_applied_only_after_the_clerk_con
     wait_ops()
     box = page.dialog
     assert isinstance(box, QMessageBox) and "大碶街道 2026 年任务数" in box.text() and "→ 321" in box.text()
-    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    assert box.defaultButton().text() == "取消"
     assert _quota(school) == before  # the preview changed nothing
-    box.button(QMessageBox.StandardButton.Cancel).click()
+    box.defaultButton().click()
     wait_ops()
     assert _quota(school) == before
 
     page.import_district_package(package)
     wait_ops()
-    page.dialog.button(QMessageBox.StandardButton.Yes).click()
+    _button(page.dialog, "导入").click()
     wait_ops()
     assert _quota(school) == 321
     assert "已导入" in page.result_box.text() and "确认收到本校第 1 号数据包" in page.result_box.text()
@@ -317,7 +321,7 @@ def test_after_the_districts_package_its_rules_cannot_be_edited_in_the_settings(
     package = _district_package_for(office, school, tmp_path)
     page.import_district_package(package)
     wait_ops()
-    page.dialog.button(QMessageBox.StandardButton.Yes).click()
+    _button(page.dialog, "导入").click()
     wait_ops()
     with read_session(school.engine) as session:
         info = site.get_site(session)

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from adultschool import clock, idcard
+from adultschool import clock
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
@@ -28,13 +28,10 @@ from adultschool.models import (
     SiteKind,
 )
 from adultschool.services import accounts, audit, site
-from adultschool.services.exams import RESULT_COLUMNS, RESULT_LABELS, parse_score
-from adultschool.services.registration import mask_name
+from adultschool.services.exams import RESULT_COLUMNS, RESULT_LABELS, read_result_row
 from adultschool.services.rules import load_rules
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, open_report, rows_with_progress
-from adultschool.services.study import match_course
-from adultschool.textnorm import clean_name
-from adultschool.xlsx import cell_text, date_value, id_text, read_table
+from adultschool.services.sheet_import import ImportReport, RowSink, open_report, rows_with_progress
+from adultschool.xlsx import read_table
 
 
 @dataclass(frozen=True)
@@ -72,62 +69,37 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     if "id_number" not in header.columns and "student_number" not in header.columns:
         raise AdultSchoolError(f"“{report.file}”缺少“身份证号码”或“学籍号”列，无法知道是哪位学员。")
     sink = RowSink(report, header, RESULT_LABELS)
-    by_number: dict[str, tuple[str, str, Level]] = {}  # student number → (school code, name, level)
-    by_person: dict[str, dict[Level, tuple[str, str]]] = {}  # ID → level → (student number, name)
+    by_number: dict[str, tuple[object, str, Level]] = {}  # student number → (student number, name, level)
+    by_person: dict[str, dict[Level, tuple[object, str]]] = {}  # ID → level → (student number, name)
+    school_of: dict[str, str] = {}
     for number, id_number, name, level, school_code in session.execute(
         select(Enrolment.student_number, Learner.id_number, Learner.name, Enrolment.level, School.code)
         .join(Learner, Learner.id == Enrolment.learner_id).join(School, School.id == Enrolment.school_id)
         .where(Enrolment.status.not_in(CLOSED_STATUSES))
     ):
-        by_number[number] = (school_code, name, level)
+        by_number[number] = (number, name, level)
         by_person.setdefault(id_number, {})[level] = (number, name)
+        school_of[number] = school_code
     kept: dict[tuple[str, str, date | None], tuple[int, ResultForSchool, str]] = {}
     for number, cells in rows_with_progress(sheet, header, report, job, "检查成绩"):
         def where(name: str) -> Where:
             return Where(sheet.name, number, header.labels.get(name))
 
         try:
-            course, kind = match_course(cell_text(cell(cells, header, "course")), rules)
-            if kind == "skills":
-                raise AdultSchoolError(f"“{course}”是技能培训，不是结业考试科目。", field="course")
-            level = Level(kind)
-            student_number = cell_text(cell(cells, header, "student_number"))
-            if student_number:
-                found = by_number.get(student_number)
-                if found is None:
-                    raise AdultSchoolError(f"分中心汇总的数据里没有在读的学籍号 {student_number}。", field="student_number")
-                _code, name, enrolment_level = found
-                if enrolment_level != level:
-                    raise AdultSchoolError(f"学籍号 {student_number} 是{enrolment_level.label}学籍，“{course}”是{level.label}课程。",
-                                           field="course")
-            else:
-                raw = id_text(cell(cells, header, "id_number"), where("id_number"))
-                if not raw:
-                    raise AdultSchoolError("身份证号码和学籍号都为空。", field="id_number")
-                resident = idcard.parse(raw)
-                levels = by_person.get(resident.number)
-                if not levels:
-                    raise AdultSchoolError(f"分中心汇总的数据里没有身份证号码为 {idcard.mask(resident.number)} 的在读学员。",
-                                           field="id_number")
-                if level not in levels:
-                    raise AdultSchoolError(f"此人没有{level.label}学籍，“{course}”的成绩无处记入。", field="course")
-                student_number, name = levels[level]
-            given_name = clean_name(cell_text(cell(cells, header, "name")))
-            if given_name and given_name != name:
-                raise AdultSchoolError(f"姓名“{given_name}”与登记的“{mask_name(name)}”不符。", field="name")
-            mark, score = parse_score(cell(cells, header, "score"), where("score"))
-            exam_date = date_value(cell(cells, header, "exam_date"), where("exam_date"))
-            if exam_date is not None and exam_date > today:
-                raise AdultSchoolError(f"考试日期 {exam_date} 晚于今天：请核对日期。", field="exam_date")
+            row = read_result_row(cells, header, where, rules, today, by_number, by_person,
+                                  unknown_number="分中心汇总的数据里没有在读的学籍号 {number}。",
+                                  unknown_person="分中心汇总的数据里没有身份证号码为 {masked} 的在读学员。")
         except AdultSchoolError as exc:
             sink.reject_error(number, cells, exc)
             continue
+        student_number, name, course, mark, score, exam_date = (
+            str(row.key), row.name, row.course, row.mark, row.score, row.exam_date)
         key = (student_number, course, exam_date)
         if key in kept:
             sink.reject(number, cells, "course", f"与第 {kept[key][0]} 行是同一学员同一科目同一日期的成绩（保留第一行）。")
             continue
         kept[key] = (number, ResultForSchool(student_number, name, course, mark, score, exam_date),
-                     by_number[student_number][0])
+                     school_of[student_number])
 
     savepoint = session.begin_nested() if dry_run else None
     existing = {(r.student_number, r.course, r.exam_date): r for r in session.execute(select(DistrictResult)).scalars()}

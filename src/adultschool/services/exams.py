@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -45,7 +45,7 @@ from adultschool.services.site import get_site, require_school
 from adultschool.services.study import match_course
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
-from adultschool.xlsx import Column, Sheet, cell_text, date_value, id_text, read_table, write_table
+from adultschool.xlsx import Column, HeaderMatch, Sheet, cell_text, date_value, id_text, read_table, write_table
 
 APPLICATION_HEADERS = ("序号", "学籍号", "姓名", "性别", "身份证号码", "层次", "注册日期", "学习时限(月)", "视频学时", "课程")
 
@@ -197,6 +197,59 @@ class _Result:
     exam_date: date | None
 
 
+@dataclass(frozen=True)
+class ResultRow:
+    """One checked row of a results table; `key` is what the caller's lookups hold for the enrolment."""
+
+    key: object
+    name: str
+    course: str
+    mark: ExamMark
+    score: float | None
+    exam_date: date | None
+
+
+def read_result_row(cells: tuple[object, ...], header: HeaderMatch, where: Callable[[str], Where], rules: Rules,
+                    today: date, by_number: dict[str, tuple[object, str, Level]],
+                    by_person: dict[str, dict[Level, tuple[object, str]]], *, unknown_number: str,
+                    unknown_person: str) -> ResultRow:
+    """The learner (by student number, or by ID number and the course's level), course, score and date of a row of
+    a results table, each checked; AdultSchoolError with the field otherwise. `unknown_number` and `unknown_person`
+    say where the learner was looked for ({number} and {masked} are filled in)."""
+    course, kind = match_course(cell_text(cell(cells, header, "course")), rules)
+    if kind == "skills":
+        raise AdultSchoolError(f"“{course}”是技能培训，不是结业考试科目。", field="course")
+    level = Level(kind)
+    student_number = cell_text(cell(cells, header, "student_number"))
+    if student_number:
+        found = by_number.get(student_number)
+        if found is None:
+            raise AdultSchoolError(unknown_number.format(number=student_number), field="student_number")
+        key, name, enrolment_level = found
+        if enrolment_level != level:
+            raise AdultSchoolError(f"学籍号 {student_number} 是{enrolment_level.label}学籍，“{course}”是{level.label}课程。",
+                                   field="course")
+    else:
+        raw = id_text(cell(cells, header, "id_number"), where("id_number"))
+        if not raw:
+            raise AdultSchoolError("身份证号码和学籍号都为空。", field="id_number")
+        resident = idcard.parse(raw)
+        levels = by_person.get(resident.number)
+        if not levels:
+            raise AdultSchoolError(unknown_person.format(masked=idcard.mask(resident.number)), field="id_number")
+        if level not in levels:
+            raise AdultSchoolError(f"此人没有{level.label}学籍，“{course}”的成绩无处记入。", field="course")
+        key, name = levels[level]
+    given_name = clean_name(cell_text(cell(cells, header, "name")))
+    if given_name and given_name != name:
+        raise AdultSchoolError(f"姓名“{given_name}”与登记的“{mask_name(name)}”不符。", field="name")
+    mark, score = parse_score(cell(cells, header, "score"), where("score"))
+    exam_date = date_value(cell(cells, header, "exam_date"), where("exam_date"))
+    if exam_date is not None and exam_date > today:
+        raise AdultSchoolError(f"考试日期 {exam_date} 晚于今天：请核对日期。", field="exam_date")
+    return ResultRow(key, name, course, mark, score, exam_date)
+
+
 def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = False, allow_unapplied: bool = False,
                    job: JobContext | None = None, today: date | None = None, mapping: dict[str, str] | None = None,
                    mapping_name: str | None = None, sheets: list[Sheet] | None = None) -> ImportReport:
@@ -240,37 +293,10 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
             return Where(sheet.name, number, header.labels.get(name))
 
         try:
-            course, kind = match_course(cell_text(cell(cells, header, "course")), rules)
-            if kind == "skills":
-                raise AdultSchoolError(f"“{course}”是技能培训，不是结业考试科目。", field="course")
-            level = Level(kind)
-            student_number = cell_text(cell(cells, header, "student_number"))
-            if student_number:
-                found = by_number.get(student_number)
-                if found is None:
-                    raise AdultSchoolError(f"找不到学籍号 {student_number}。", field="student_number")
-                enrolment_id, name, enrolment_level = found
-                if enrolment_level != level:
-                    raise AdultSchoolError(f"学籍号 {student_number} 是{enrolment_level.label}学籍，“{course}”是{level.label}课程。",
-                                           field="course")
-            else:
-                raw = id_text(cell(cells, header, "id_number"), where("id_number"))
-                if not raw:
-                    raise AdultSchoolError("身份证号码和学籍号都为空。", field="id_number")
-                resident = idcard.parse(raw)
-                levels = by_person.get(resident.number)
-                if not levels:
-                    raise AdultSchoolError(f"找不到身份证号码为 {idcard.mask(resident.number)} 的学员。", field="id_number")
-                if level not in levels:
-                    raise AdultSchoolError(f"此人没有{level.label}学籍，“{course}”的成绩无处记入。", field="course")
-                enrolment_id, name = levels[level]
-            given_name = clean_name(cell_text(cell(cells, header, "name")))
-            if given_name and given_name != name:
-                raise AdultSchoolError(f"姓名“{given_name}”与登记的“{mask_name(name)}”不符。", field="name")
-            mark, score = parse_score(cell(cells, header, "score"), where("score"))
-            exam_date = date_value(cell(cells, header, "exam_date"), where("exam_date"))
-            if exam_date is not None and exam_date > today:
-                raise AdultSchoolError(f"考试日期 {exam_date} 晚于今天：请核对日期。", field="exam_date")
+            row = read_result_row(cells, header, where, rules, today, by_number, by_person,
+                                  unknown_number="找不到学籍号 {number}。",
+                                  unknown_person="找不到身份证号码为 {masked} 的学员。")
+            enrolment_id, course, mark, score, exam_date = row.key, row.course, row.mark, row.score, row.exam_date
             first_applied = applied_on.get(enrolment_id)
             if first_applied is None or (exam_date is not None and exam_date < first_applied):
                 why = ("没有申请过结业考试（考前申请）" if first_applied is None

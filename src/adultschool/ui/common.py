@@ -255,9 +255,12 @@ def with_message(messages: dict[str, "MessageLabel"], field: str, widget: QWidge
 
 
 def ask_to_confirm(parent: QWidget | None, title: str, text: str, yes_text: str,
-                   on_yes: Callable[[], None]) -> QMessageBox:
-    """A step that changes records: says what will happen; 取消 is the default button, so Enter or Esc changes nothing."""
+                   on_yes: Callable[[], None], *, detailed: str | None = None) -> QMessageBox:
+    """A step that changes records: says what will happen (`detailed`: the long version under 显示详细信息); 取消 is
+    the default button, so Enter or Esc changes nothing."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    if detailed:
+        box.setDetailedText(detailed)
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
     cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(cancel)

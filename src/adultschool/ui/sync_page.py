@@ -35,6 +35,7 @@ from adultschool.sync import Gaps
 from adultschool.ui import ops
 from adultschool.ui.common import (
     Page,
+    ask_to_confirm,
     HINT_COLOUR,
     WARNING_COLOUR,
     MessageLabel,
@@ -550,14 +551,5 @@ def confirm_district_package(parent: QWidget, lines: list[str], then: Callable[[
     """What the district's package would change, and 导入 to apply it (取消 is the default: nothing changes)."""
     shown = lines[:PREVIEW_LINES] + ([f"……另有 {len(lines) - PREVIEW_LINES} 行，见“显示详细信息”"]
                                      if len(lines) > PREVIEW_LINES else [])
-    box = QMessageBox(QMessageBox.Icon.Question, "导入分中心数据包", "\n".join(shown),
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent)
-    if len(lines) > PREVIEW_LINES:
-        box.setDetailedText("\n".join(lines))
-    box.button(QMessageBox.StandardButton.Yes).setText("导入")
-    box.button(QMessageBox.StandardButton.Cancel).setText("取消")
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    yes = box.button(QMessageBox.StandardButton.Yes)
-    box.buttonClicked.connect(lambda button: then() if button is yes else None)
-    open_dialog(box)
-    return box
+    return ask_to_confirm(parent, "导入分中心数据包", "\n".join(shown), "导入", lambda: then(),
+                          detailed="\n".join(lines) if len(lines) > PREVIEW_LINES else None)
