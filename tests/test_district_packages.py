@@ -77,7 +77,7 @@ def _district_decides(office, tmp_path: Path, number: str) -> None:
         rules.set_rule(session, "pass_mark", 70, actor="district")
         rules.set_school_may_change(session, ["min_video_hours"], allowed=True, actor="district")
         certificate_settings.set_wording(session, Level.SENIOR, issuer="宁波市北仑区教育局", actor="district")
-        exam_rounds.add_round(session, "2026年11月结业考试", held_on=date(2026, 11, 15), site_name="北仑区成人学校考点",
+        exam_rounds.add_round(session, "2026年秋季结业考试", held_on=date(2026, 11, 15), site_name="北仑区成人学校考点",
                               level=Level.SENIOR, actor="district")
     book = openpyxl.Workbook()
     book.active.append(["学籍号", "姓名", "课程", "成绩", "考试日期"])
@@ -134,7 +134,7 @@ def test_round_trip_district_to_school_and_back(tmp_path, district_db, keys, pub
     text = "\n".join(preview.lines())
     assert preview.dry_run and "大碶街道 2026 年任务数" in text and "→ 200" in text
     assert "规则“及格分数”：60 → 70" in text
-    assert "高中证书：发证机关“宁波市北仑区教育局”" in text and "新考试批次 2026年11月结业考试" in text
+    assert "高中证书：发证机关“宁波市北仑区教育局”" in text and "新考试批次 2026年秋季结业考试" in text
     assert preview.results is not None and preview.results.updated == len(SENIOR)
     assert f"将记入新的或有改动的 {len(SENIOR)} 条" in text
     assert preview.receipt is not None and preview.receipt.confirmed == [1]
@@ -144,7 +144,7 @@ def test_round_trip_district_to_school_and_back(tmp_path, district_db, keys, pub
     assert not report.dry_run and report.lines()[1:] == [line.replace("将记入", "已记入") for line in preview.lines()[1:]]
     quota, results, status, mark, rounds, issuer = _school_state(school, number)
     assert (quota, results, status, mark, rounds, issuer) == (
-        200, len(SENIOR), EnrolmentStatus.PASSED, 70, ["2026年11月结业考试"], "宁波市北仑区教育局")
+        200, len(SENIOR), EnrolmentStatus.PASSED, 70, ["2026年秋季结业考试"], "宁波市北仑区教育局")
 
     # What the district set, the school cannot set otherwise; what it allowed, it can.
     with unit_of_work(school.engine) as session:
@@ -263,7 +263,10 @@ def test_command_line_district_export_preview_and_import(tmp_path, monkeypatch, 
     shown = capsys.readouterr().out
     assert "分中心统一规定" in shown and "本校可设定" in shown
     assert cli_main(["exam", "rounds", "list", "--db", school_url]) == 0
-    assert "2026年11月结业考试" in capsys.readouterr().out
+    assert "2026年秋季结业考试" in capsys.readouterr().out
+    with unit_of_work(school.engine) as session:
+        assert exam_rounds.default_round_name(session, date(2026, 11, 1)) == "2026年秋季结业考试"  # the district's
+        assert exam_rounds.default_round_name(session, date(2026, 11, 20)) == "2026年11月结业考试"  # past it: made up
     assert cli_main(["exam", "rounds", "add", "别的批次", "--date", "2027-05-01", "--site", "x", "--db", school_url]) == 2
     assert "考试批次由分中心设定" in capsys.readouterr().err
     assert cli_main(["sync", "status", "--db", office_url]) == 0

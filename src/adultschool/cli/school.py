@@ -460,7 +460,7 @@ def cmd_exam_apply(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         site_info = site.require_school(session)
-        round_name = args.round or f"{args.as_of.year}年{args.as_of.month}月结业考试"
+        round_name = args.round or exam_rounds.default_round_name(session, args.as_of)
         rows = exams.apply_for_exam(session, args.as_of, round_name=round_name, actor=actor(args),
                                     student_numbers=args.student_number or None)
         # Written inside the transaction: if the list cannot be written, nobody is marked as applied.

@@ -150,3 +150,12 @@ def replace_from_district(session: Session, rounds: list[RoundInfo], *, dry_run:
                                   note=r.note))
         session.flush()
     return lines
+
+
+def default_round_name(session: Session, as_of: date) -> str:
+    """The name an exam application goes under by default: the district's next round still open on `as_of` (its
+    apply-by date, else its exam date, not passed), else "YYYY年M月结业考试"."""
+    for found in list_rounds(session, from_day=as_of):
+        if found.apply_by is None or found.apply_by >= as_of:
+            return found.name
+    return f"{as_of.year}年{as_of.month}月结业考试"

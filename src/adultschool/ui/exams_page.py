@@ -28,7 +28,8 @@ from sqlalchemy import Engine
 
 from adultschool import clock
 from adultschool.errors import AdultSchoolError
-from adultschool.services import exams, readiness, site
+from adultschool.db import read_session
+from adultschool.services import exam_rounds, exams, readiness, site
 from adultschool.services.readiness import ReadinessRow
 from adultschool.textnorm import clean_text
 from adultschool.ui import ops
@@ -62,10 +63,6 @@ _SAMPLE_TEXT = {
 }
 
 
-def default_round_name(day: date) -> str:
-    return f"{day.year}年{day.month}月结业考试"
-
-
 def application_file_name(round_name: str) -> str:
     return f"考前申请名单-{file_name_part(round_name)}.xlsx"
 
@@ -95,7 +92,7 @@ class ExamsPage(Page):
         self.date_edit.setMaximumDate(to_qdate(today()))
         self.date_edit.setDate(to_qdate(today()))
         self.date_edit.setToolTip("申请日期：按这一天计算谁可以报考（学习时限与视频学时，R3）")
-        self.round_edit = QLineEdit(default_round_name(today()))
+        self.round_edit = QLineEdit(self._default_round(today()))
         self.round_edit.setMinimumWidth(metrics.horizontalAdvance("2026年12月结业考试（补考）") + 24)
         self.round_edit.setToolTip("考试批次名称，写在申请名单的标题和文件名里")
         self.round_edit.textEdited.connect(lambda _text: setattr(self, "_round_edited", True))
@@ -207,6 +204,10 @@ class ExamsPage(Page):
             self._loaded = True
             self.recompute()
 
+    def _default_round(self, day: date) -> str:
+        with read_session(self._engine) as session:
+            return exam_rounds.default_round_name(session, day)
+
     def refresh(self) -> None:
         self._loaded = True
         self.recompute()
@@ -221,7 +222,7 @@ class ExamsPage(Page):
 
     def _date_changed(self) -> None:
         if not self._round_edited:
-            self.round_edit.setText(default_round_name(to_date(self.date_edit.date())))
+            self.round_edit.setText(self._default_round(to_date(self.date_edit.date())))
         self._timer.start()
 
     def recompute(self) -> None:
