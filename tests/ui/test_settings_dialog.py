@@ -249,3 +249,32 @@ def test_a_folder_that_cannot_be_written_is_refused_and_nothing_changes(qtbot, d
     qtbot.waitUntil(lambda: op.finished, timeout=10_000)
     assert "无法在文件夹" in dialog.backup_tab.message.text()
     assert paths.backup_dir() == before
+
+
+def test_at_a_district_the_rules_tab_says_which_rules_its_schools_may_set(qtbot, tmp_path, wait_ops):
+    from adultschool.db import open_database, read_session, unit_of_work
+    from adultschool.models import SiteKind
+    from adultschool.services import rules, site
+    from adultschool.ui.settings_dialog import SettingsDialog
+
+    office = open_database(tmp_path / "district.sqlite3", create=True)
+    with unit_of_work(office.engine) as session:
+        site.initialise(session, kind=SiteKind.DISTRICT, code="330206", name="北仑区分中心", actor="district")
+        info = site.get_site(session)
+    dialog = SettingsDialog(office, info)
+    qtbot.addWidget(dialog)
+    boxes = dialog.rules_tab.allow_boxes
+    assert set(boxes) == set(dialog.rules_tab.fields) and not any(b.isChecked() for b in boxes.values())
+    boxes["min_video_hours"].setChecked(True)
+    dialog.rules_tab.fields["pass_mark"].widget.setValue(65)
+    dialog.save(close=False)
+    wait_ops()
+    with read_session(office.engine) as session:
+        assert rules.school_may_change(session) == {"min_video_hours"}
+        assert rules.load_rules(session).pass_mark == 65
+    boxes["min_video_hours"].setChecked(False)
+    dialog.save(close=False)
+    wait_ops()
+    with read_session(office.engine) as session:
+        assert rules.school_may_change(session) == frozenset()
+    office.close()

@@ -38,7 +38,7 @@ from adultschool import paths
 from adultschool.db import Database, read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import SiteKind
-from adultschool.services import district, maintenance, rules, site, sync
+from adultschool.services import district, maintenance, site, site_settings, sync
 from adultschool.services.site import SiteInfo, TownshipInfo
 from adultschool.settings import RULE_SPECS, SPECS_BY_KEY, RuleSpec, Rules
 from adultschool.ui import ops
@@ -151,9 +151,13 @@ class RuleField:
 
 
 class RulesTab(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, at_district: bool = False):
         super().__init__(parent)
         self.fields: dict[str, RuleField] = {spec.key: RuleField(spec) for spec in RULE_SPECS}
+        # At a district: per rule, whether its schools may set it for themselves (the rest is the district's).
+        self.allow_boxes: dict[str, QCheckBox] = {key: QCheckBox("学校可自行设定") for key in self.fields} \
+            if at_district else {}
+        self.loaded_may_change: frozenset[str] = frozenset()
         grid = QGridLayout()
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(2, 2)
@@ -163,6 +167,8 @@ class RulesTab(QWidget):
             grid.addWidget(field.widget, number * 2, 1, Qt.AlignmentFlag.AlignLeft if not isinstance(field.widget, QLineEdit)
                            else Qt.AlignmentFlag(0))
             grid.addWidget(field.default_label, number * 2, 2)
+            if field.spec.key in self.allow_boxes:
+                grid.addWidget(self.allow_boxes[field.spec.key], number * 2, 3)
             grid.addWidget(field.error, number * 2 + 1, 1, 1, 2)
         inner = QWidget()
         inner.setLayout(grid)
@@ -178,8 +184,13 @@ class RulesTab(QWidget):
         for first, second in zip(widgets, widgets[1:]):
             QWidget.setTabOrder(first, second)
 
-    def load(self, current: Rules, locked: frozenset[str] = frozenset()) -> None:
-        """The values in force; those the district sets for every school (`locked`) are shown but cannot be edited."""
+    def load(self, current: Rules, locked: frozenset[str] = frozenset(),
+             may_change: frozenset[str] = frozenset()) -> None:
+        """The values in force; those the district sets for every school (`locked`) are shown but cannot be edited;
+        at a district, which rules its schools may set (`may_change`)."""
+        self.loaded_may_change = may_change
+        for key, box in self.allow_boxes.items():
+            box.setChecked(key in may_change)
         for key, field in self.fields.items():
             field.set_value(current.values[key])
             field.widget.setEnabled(key not in locked)
@@ -192,6 +203,11 @@ class RulesTab(QWidget):
 
     def changes(self) -> dict[str, Any]:
         return {key: field.value() for key, field in self.fields.items() if field.changed()}
+
+    def may_change(self) -> frozenset[str] | None:
+        """At a district: the rules ticked 学校可自行设定, when that differs from what was loaded (None: unchanged)."""
+        ticked = frozenset(key for key, box in self.allow_boxes.items() if box.isChecked())
+        return ticked if self.allow_boxes and ticked != self.loaded_may_change else None
 
     def clear_errors(self) -> None:
         for field in self.fields.values():
@@ -432,7 +448,7 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(metrics.horizontalAdvance("中") * 52)
 
         self.tabs = QTabWidget()
-        self.rules_tab = RulesTab()
+        self.rules_tab = RulesTab(at_district=site_info.kind is SiteKind.DISTRICT)
         self.townships_tab = TownshipsTab(site_info)
         self.townships_tab.add_requested.connect(self.add_township)
         self.font_tab = EmbeddedFontPanel(self._engine)
@@ -486,11 +502,9 @@ class SettingsDialog(QDialog):
 
     def reload(self) -> None:
         with read_session(self._engine) as session:
-            current = rules.load_rules(session)
-            locked = rules.locked_keys(session)
-            townships = site.list_townships(session)
-        self.rules_tab.load(current, locked)
-        self.townships_tab.load(townships)
+            current = site_settings.current_settings(session)
+        self.rules_tab.load(current.rules, current.locked, current.school_may_change)
+        self.townships_tab.load(current.townships)
         self.key_tab.load(self._engine)
 
     @property
@@ -519,31 +533,27 @@ class SettingsDialog(QDialog):
         self.townships_tab.message.show_message(None)
         rule_changes = self.rules_tab.changes()
         quota_changes = self.townships_tab.changes()
-        if not rule_changes and not quota_changes:
+        may_change = self.rules_tab.may_change()
+        if not rule_changes and not quota_changes and may_change is None:
             if close:
                 self.accept()
             else:
                 self.message.show_message("没有改动。", "hint")
             return None
         who = actor()
-        stage = {"at": "rules"}  # which tab a refusal is about
-
-        def work(session, _job):  # noqa: ANN001, ANN202 - a session and a job, in the worker
-            if rule_changes:
-                rules.set_rules(session, rule_changes, actor=who)
-            stage["at"] = "townships"
-            for year, name, quota in quota_changes:
-                site.set_quota(session, name, year, quota, actor=who)
-            return rules.load_rules(session), site.list_townships(session)
-
         return self._start(lambda: ops.run_write(
-            self, self._engine, work, label="正在保存设置……", title="设置", cancellable=False,
-            on_success=lambda result: self._saved(*result, close=close),
-            on_failure=lambda exc: self._refused(exc, stage["at"])))
+            self, self._engine,
+            lambda session, _job: site_settings.save_settings(
+                session, rule_changes=rule_changes, quota_changes=quota_changes, school_may_change=may_change,
+                actor=who),
+            label="正在保存设置……", title="设置", cancellable=False,
+            on_success=lambda saved: self._saved(saved, close=close),
+            on_failure=lambda exc: self._refused(exc, "rules" if getattr(exc, "field", None) in SPECS_BY_KEY
+                                                 else "townships")))
 
-    def _saved(self, current: Rules, townships: list[TownshipInfo], *, close: bool) -> None:
-        self.rules_tab.load(current)
-        self.townships_tab.saved(townships)
+    def _saved(self, saved: site_settings.SavedSettings, *, close: bool) -> None:
+        self.rules_tab.load(saved.rules, saved.locked, saved.school_may_change)
+        self.townships_tab.saved(saved.townships)
         self.message.show_message("已保存。", "hint")
         self.changed.emit()
         if close:
