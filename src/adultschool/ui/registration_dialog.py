@@ -473,6 +473,7 @@ class RegistrationDialog(QDialog):
         current = self.registration_input()
         self.fill(replace(current, name=card.name, id_number=card.id_number, gender=None,
                           household_location=card.address or current.household_location))
+        self.household_edit.setCursorPosition(0)  # a long address shows its beginning
         self._touched.update(("name", "id_number"))
         self.revalidate()
         words = [f"已读入 {card.name}（{card.card_type.label} {reading.masked_id}）：请与证件核对后点“确定”。"]
