@@ -486,7 +486,7 @@ def test_a_district_window_shows_the_district_pages_and_hides_the_schools_work(q
     window.show()
     qtbot.waitExposed(window)
     visible = [window.nav.item(i).text() for i in range(window.nav.count()) if not window.nav.item(i).isHidden()]
-    assert visible[:3] == ["数据包汇总", "冲突", "任务进度"] and "学员" in visible
+    assert visible[:4] == ["数据包汇总", "冲突", "任务进度", "考试与成绩"] and "学员" in visible
     assert "登记学员" not in [a.text() for a in window.toolbar.actions() if a.isVisible()]
     assert not window.register_action.isEnabled() and not window.import_roster_action.isEnabled()
     shown = menu_texts(window.menuBar())

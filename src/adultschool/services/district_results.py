@@ -139,6 +139,22 @@ def results_for_school(session: Session, school_code: str) -> list[ResultForScho
     ]
 
 
+@dataclass(frozen=True)
+class ResultSource:
+    file_name: str
+    results: int
+    schools: int
+    recorded_at: object
+
+
+def sources(session: Session) -> list[ResultSource]:
+    """At the district: the files its results came from, newest first (what `remove_source` can take back)."""
+    return [ResultSource(name, count, schools, at) for name, count, schools, at in session.execute(
+        select(DistrictResult.source, func.count(), func.count(DistrictResult.school_code.distinct()),
+               func.max(DistrictResult.recorded_at))
+        .group_by(DistrictResult.source).order_by(func.max(DistrictResult.recorded_at).desc()))]
+
+
 def counts_by_school(session: Session) -> dict[str, int]:
     return dict(session.execute(select(DistrictResult.school_code, func.count()).group_by(DistrictResult.school_code)).all())
 

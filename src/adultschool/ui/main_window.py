@@ -34,6 +34,7 @@ from adultschool.ui.common import actor, show_info
 from adultschool.ui.about_dialog import AboutDialog
 from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
+from adultschool.ui.district_exams_page import DistrictExamsPage
 from adultschool.ui.district_pages import ConflictsPage, DistrictPackagesPage, ProgressPage
 from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.export_dialog import ExportDialog
@@ -264,7 +265,8 @@ class MainWindow(QMainWindow):
             self.packages_page = DistrictPackagesPage(self.engine, today=today)
             self.conflicts_page = ConflictsPage(self.engine)
             self.progress_page = ProgressPage(self.engine, today=today)
-            pages = (self.packages_page, self.conflicts_page, self.progress_page)
+            self.district_exams_page = DistrictExamsPage(self.engine, today=today)
+            pages = (self.packages_page, self.conflicts_page, self.progress_page, self.district_exams_page)
         else:
             self.sync_page = SyncPage(self.engine, today=today)
             pages = (self.sync_page,)
@@ -292,7 +294,8 @@ class MainWindow(QMainWindow):
                 page.hide()
         return [("数据包汇总", self.packages_page, QStyle.StandardPixmap.SP_DriveNetIcon),
                 ("冲突", self.conflicts_page, QStyle.StandardPixmap.SP_MessageBoxWarning),
-                ("任务进度", self.progress_page, QStyle.StandardPixmap.SP_FileDialogListView), *kept, verify]
+                ("任务进度", self.progress_page, QStyle.StandardPixmap.SP_FileDialogListView),
+                ("考试与成绩", self.district_exams_page, QStyle.StandardPixmap.SP_FileDialogDetailedView), *kept, verify]
 
     def _adapt_actions_to_site(self) -> None:
         """文件 → 数据上报 at a school; at a district the school's own work leaves the menus and the toolbar."""
