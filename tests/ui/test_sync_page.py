@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from adultschool.db import read_session
 from adultschool.services import district, sync
-from adultschool.ui.sync_page import HISTORY_HEADERS, SyncPage, counts_text
+from adultschool.services.package_imports import counts_text
+from adultschool.ui.sync_page import HISTORY_HEADERS, SyncPage
 from sync_builders import district_keys, export, make_district, make_school, merge
 from testclock import TODAY
 

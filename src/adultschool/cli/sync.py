@@ -16,7 +16,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
 from adultschool.models import CountKind
 from adultschool.outfiles import atomic_output
-from adultschool.services import district, district_inbox, district_outbox, district_schools, quotas, sync
+from adultschool.services import district, district_inbox, district_outbox, district_schools, package_imports, quotas, sync
 
 PASSPHRASE_ENV = "ADULTSCHOOL_PASSPHRASE"
 
@@ -153,38 +153,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.dry_run:
         raise AdultSchoolError("--dry-run 用于在学校预览分中心的数据包；分中心导入学校的数据包时每个数据包一个事务，出错不会写入。")
     keys = _keys(args, db)
+    job = ConsoleJob()
+    outcomes = package_imports.import_packages(db.engine, list(args.packages), keys, who=actor(args), job=job)
+    job.finish()
     failed = 0
-    for path in args.packages:
-        try:
-            data = _read(path, "数据包")
-            job = ConsoleJob()
-            with unit_of_work(db.engine) as session:
-                report = district.import_package(session, data, file_name=Path(path).name, keys=keys,
-                                                 actor=actor(args), job=job)
-            job.finish()
-        except AdultSchoolError as exc:
+    for outcome in outcomes:
+        for kind, text in package_imports.outcome_lines(outcome):
+            print(text, file=sys.stderr if kind == "error" else sys.stdout)
+        if outcome.report is None:
             failed += 1
-            print(f"未导入 {path}：{exc}", file=sys.stderr)
-            continue
-        print(f"{path}：学校 {report.school_name}（{report.school_code}）第 {report.sequence} 号")
-        if report.key_registered:
-            print(f"  签名密钥与登记的指纹 {report.key_registered} 一致，已记下。")
-        if report.already:
-            print("  这个数据包以前已经导入过，没有任何改动。")
-        for warning in report.warnings:
-            print(f"  提醒：{warning}")
-        for line in report.refused_lines():
-            print(f"  {line}")
-        if report.new_conflicts:
-            print(f"  新冲突 {report.new_conflicts} 个（同一人在两所学校登记），请用 “adultschool sync conflicts” 查看。")
-        for line in report.closed_conflicts:
-            print(f"  {line}")
-        if report.missing:
-            print(f"  学校 {report.school_code} 的数据包{report.missing.text()}。")
-        print(report.summary_line())
+        else:
+            print(outcome.report.summary_line())
     if failed:
-        print(f"imported {len(args.packages) - failed}, rejected {failed}")
-        return EXIT_UNUSABLE if failed == len(args.packages) else EXIT_SOME_REJECTED
+        print(f"imported {len(outcomes) - failed}, rejected {failed}")
+        return EXIT_UNUSABLE if failed == len(outcomes) else EXIT_SOME_REJECTED
     return EXIT_OK
 
 

@@ -7,7 +7,6 @@ and the others still go in.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -44,8 +43,9 @@ from adultschool.jobs import JobContext
 from adultschool.models.enums import ConflictStatus
 from adultschool.outfiles import atomic_output
 from adultschool.services import district, district_outbox, district_schools, quotas
-from adultschool.services.district import ConflictInfo, KeygenResult, PackageReport, SchoolStatus
-from adultschool.services.district_schools import KeyNotAccepted, RosterSchool
+from adultschool.services.district import ConflictInfo, KeygenResult, SchoolStatus
+from adultschool.services.district_schools import RosterSchool
+from adultschool.services.package_imports import PackageOutcome, import_packages, outcome_lines
 from adultschool.services.quotas import PROGRESS_HEADERS, QuotaReport
 from adultschool.ui import ops
 from adultschool.ui.bar_chart import Bar, BarChart
@@ -71,10 +71,8 @@ from adultschool.ui.sync_page import (
     PACKAGE_FILTER,
     fill_table,
     local_time,
-    read_file,
     read_only_table,
     sequences_text,
-    table_label,
 )
 
 SCHOOL_HEADERS = ("学校代码", "学校", "密钥指纹", "名册", "数据包数", "最近序号", "最近收到", "本月已报送", "缺少的序号",
@@ -102,89 +100,6 @@ def open_keys(engine: Engine, passphrase: str) -> package_format.DistrictKeyPair
     """The district's key pair (scrypt: a second or so, so this runs in the worker)."""
     with read_session(engine) as session:
         return district.district_keys(session, passphrase)
-
-
-# --- importing packages ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PackageOutcome:
-    """One file of an import: its report, or why it was not imported."""
-
-    path: Path
-    report: PackageReport | None
-    error: str | None = None
-    refusal: AdultSchoolError | None = None  # the service's refusal itself (a key to accept, a school not listed)
-
-    @property
-    def key_to_accept(self) -> KeyNotAccepted | None:
-        return self.refusal if isinstance(self.refusal, KeyNotAccepted) else None
-
-
-class _OnePackageJob:
-    """Progress of one package inside a run of several: package n's table k is step n × tables + k."""
-
-    def __init__(self, job: JobContext, number: int, count: int, name: str):
-        self._job, self._number, self._count, self._name = job, number, count, name
-
-    def report(self, done: int, total: int | None, text: str = "") -> None:
-        steps = total or 1
-        self._job.report(self._number * steps + min(done, steps), self._count * steps,
-                         f"正在导入 {self._name}（第 {self._number + 1}/{self._count} 个）：{text}")
-
-    def check_cancelled(self) -> None:
-        self._job.check_cancelled()
-
-
-def import_packages(engine: Engine, paths: list[Path], keys: package_format.DistrictKeyPair, *, who: str,
-                    job: JobContext) -> list[PackageOutcome]:
-    """Each package in its own transaction; a refusal is kept as a line and the next package still goes in.
-    A cancel stops after rolling back the package in progress; the ones already merged stay."""
-    outcomes: list[PackageOutcome] = []
-    for number, path in enumerate(paths):
-        try:
-            data = read_file(path, "数据包")
-            with unit_of_work(engine) as session:
-                report = district.import_package(session, data, file_name=path.name, keys=keys, actor=who,
-                                                 job=_OnePackageJob(job, number, len(paths), path.name))
-            outcomes.append(PackageOutcome(path, report))
-        except Cancelled:
-            outcomes.extend(PackageOutcome(p, None, "已取消，没有导入。") for p in paths[number:])
-            break
-        except AdultSchoolError as exc:
-            outcomes.append(PackageOutcome(path, None, str(exc), exc))
-    return outcomes
-
-
-def outcome_lines(outcome: PackageOutcome) -> list[tuple[str, str]]:
-    """(kind, text) lines for one file: kind is 'ok', 'warning' or 'error'."""
-    report = outcome.report
-    if report is None:
-        return [("error", f"✘ {outcome.path.name}：未导入。{outcome.error}")]
-    kind = "完整" if report.full else "增量"
-    head = f"✔ {report.school_name}（{report.school_code}）第 {report.sequence} 号（{kind}）"
-    if report.already:
-        lines = [("ok", f"{head}：以前已经导入过，没有任何改动。［{outcome.path.name}］")]
-    else:
-        lines = [("ok", f"{head}：新增 {report.total('inserted')}，更新 {report.total('updated')}，"
-                        f"未变 {report.total('unchanged')}，暂缓 {report.total('held')}［{outcome.path.name}］")]
-        changed = [f"{table_label(name)} {c.inserted + c.updated}" for name, c in report.tables.items()
-                   if c.inserted + c.updated]
-        if changed:
-            lines.append(("ok", "    新增或更新：" + "，".join(changed)))
-    if report.key_registered:
-        lines.append(("ok", f"    签名密钥与登记的指纹 {report.key_registered} 一致，已记下。"))
-    for line in report.refused_lines(shown=10):
-        lines.append(("warning", f"    {line}"))
-    if report.new_conflicts:
-        lines.append(("warning", f"    新冲突 {report.new_conflicts} 个（同一人在两所学校登记），相关数据暂缓合并，请到“冲突”页处理。"))
-    for line in report.closed_conflicts:
-        lines.append(("ok", f"    {line}"))
-    if report.missing:
-        lines.append(("warning", f"    该校的数据包{report.missing.text()}：请学校重新发送，或生成完整数据包。"))
-    for warning in report.warnings:
-        lines.append(("warning", f"    提醒：{warning}"))
-    return lines
 
 
 class DistrictPackagesPage(Page):

@@ -30,6 +30,7 @@ from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import district_inbox, sync
+from adultschool.services.package_imports import counts_text, read_file
 from adultschool.services.sync import ConfirmSummary, ExportInfo, ExportSummary
 from adultschool.sync import Gaps
 from adultschool.ui import ops
@@ -55,39 +56,7 @@ RECEIPT_FILTER = "回执 (*.json);;所有文件 (*)"
 DISTRICT_PACKAGE_FILTER = "分中心数据包 (*.asdist);;所有文件 (*)"
 PREVIEW_LINES = 30  # shown in the confirmation; the rest under 显示详细信息
 
-# What each travelling table is called on screen, in the order a clerk thinks of them.
-TABLE_LABELS: dict[str, str] = {
-    "learners": "学员",
-    "enrolments": "学籍",
-    "attendance": "考勤",
-    "study_records": "线上学习记录",
-    "classes": "班级",
-    "class_members": "班级成员",
-    "class_sessions": "上课安排",
-    "exam_applications": "考试申请",
-    "exam_results": "考试成绩",
-    "certificates": "毕业证书",
-    "certificate_prints": "证书打印记录",
-    "skill_certificates": "职业技能证书",
-    "videos": "学习视频",
-    "townships": "街道/镇",
-    "township_quotas": "任务数",
-    "township_counts": "推荐与培训人数",
-    "schools": "学校",
-}
-
 HISTORY_HEADERS = ("序号", "生成时间", "类型", "行数", "文件", "分中心确认", "分中心回执")
-
-
-def table_label(name: str) -> str:
-    return TABLE_LABELS.get(name, name)
-
-
-def counts_text(counts: dict[str, int]) -> str:
-    """'学员 5，学籍 5，考勤 120' — the tables that have rows, in TABLE_LABELS order."""
-    order = {name: number for number, name in enumerate(TABLE_LABELS)}
-    shown = sorted((name for name, count in counts.items() if count), key=lambda n: (order.get(n, len(order)), n))
-    return "，".join(f"{table_label(name)} {counts[name]}" for name in shown) or "没有改动的数据"
 
 
 def local_time(moment: datetime | str | None) -> str:
@@ -164,13 +133,6 @@ def receipt_summary(body: dict[str, Any] | None) -> str:
         lines.append(f"同一人在两所学校登记 {len(conflicts)} 人：")
         lines.extend("  " + conflict_line(c) for c in conflicts)
     return "\n".join(lines)
-
-
-def read_file(path: Path, what: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise AdultSchoolError(f"无法读取{what}“{Path(path).name}”：{exc.strerror or exc}") from None
 
 
 def _item(text: object, *, align_right: bool = False) -> QTableWidgetItem:

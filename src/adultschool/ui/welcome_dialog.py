@@ -40,6 +40,7 @@ from adultschool.models.enums import SiteKind
 from adultschool.services import accounts, demo, first_run, site
 from adultschool.services.first_run import AdminPlan, SiteCreated, SitePlan, TownshipPlan
 from adultschool.sync.keys import MIN_PASSPHRASE_CHARS
+from adultschool.services.package_imports import read_file
 from adultschool.ui import ops
 from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, documents_folder, report_failure, set_signed_in
 from adultschool.ui.quota_table import QuotaTable
@@ -106,10 +107,7 @@ class EnterAdds(QObject):
 
 def read_key_file(path: Path) -> tuple[bytes, package_format.DistrictPublicKey]:
     """The bytes of a district.pub and the key they hold; a missing or wrong file is an AdultSchoolError."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise AdultSchoolError(f"无法读取公钥文件“{Path(path).name}”：{exc.strerror or exc}") from None
+    data = read_file(path, "公钥文件")
     return data, package_format.load_district_public(data)
 
 
