@@ -15,7 +15,6 @@ from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
 from adultschool.models import CountKind
-from adultschool.outfiles import atomic_output
 from adultschool.services import district, district_inbox, district_outbox, district_schools, package_imports, quotas, sync
 
 PASSPHRASE_ENV = "ADULTSCHOOL_PASSPHRASE"
@@ -34,11 +33,7 @@ def passphrase(prompt: str, *, confirm: bool = False) -> str:
     return first
 
 
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise AdultSchoolError(f"无法读取{what} {path}：{exc.strerror or exc}") from None
+_read = package_imports.read_file  # one reader of key, receipt and package files for the window and the command line
 
 
 def _keys(args: argparse.Namespace, db) -> object:
@@ -223,12 +218,7 @@ def cmd_receipt(args: argparse.Namespace) -> int:
     db = open_db(args)
     keys = _keys(args, db)
     with read_session(db.engine) as session:
-        data, body = district.make_receipt(session, args.school, keys)
-    try:
-        with atomic_output(args.out, opened_in="其他程序") as part:
-            part.write_bytes(data)
-    except OSError as exc:
-        raise AdultSchoolError(f"无法保存回执 {args.out}：{exc.strerror or exc}") from None
+        body = district.save_receipt(session, args.school, keys, args.out)
     print(f"receipt {args.school}: packages {len(body['packages'])}, missing {body['gaps']['count']}, "
           f"conflicts {len(body['conflicts'])}")
     return EXIT_OK

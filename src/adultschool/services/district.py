@@ -36,7 +36,7 @@ from adultschool.models import (
     SyncSchool,
 )
 from adultschool.models.base import utcnow
-from adultschool.outfiles import create_private
+from adultschool.outfiles import atomic_output, create_private
 from adultschool.services import accounts, audit, district_conflicts, district_schools, site
 from adultschool.services.district_merge import (  # noqa: F401 - re-exported for callers and tests
     CHUNK,
@@ -393,6 +393,17 @@ def receipt_body(session: Session, school_code: str) -> dict[str, Any]:
 def make_receipt(session: Session, school_code: str, keys: sync.DistrictKeyPair) -> tuple[bytes, dict[str, Any]]:
     body = receipt_body(session, school_code)
     return sync.write_receipt(body, keys), body
+
+
+def save_receipt(session: Session, school_code: str, keys: sync.DistrictKeyPair, out: Path) -> dict[str, Any]:
+    """生成回执: the signed receipt for one school, written whole to `out` (or not at all); returns what it says."""
+    data, body = make_receipt(session, school_code, keys)
+    try:
+        with atomic_output(out, opened_in="其他程序") as part:
+            part.write_bytes(data)
+    except OSError as exc:
+        raise AdultSchoolError(f"无法保存回执“{Path(out).name}”：{exc.strerror or exc}") from None
+    return body
 
 
 @dataclass(frozen=True)

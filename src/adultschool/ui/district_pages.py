@@ -41,7 +41,6 @@ from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.models.enums import ConflictStatus
-from adultschool.outfiles import atomic_output
 from adultschool.services import district, district_outbox, district_schools, quotas
 from adultschool.services.district import ConflictInfo, KeygenResult, SchoolStatus
 from adultschool.services.district_schools import RosterSchool
@@ -464,10 +463,7 @@ class DistrictPackagesPage(Page):
     def _start_receipt(self, code: str, path: Path, passphrase: str | None) -> ops.Op:
         def work(session, _job):  # noqa: ANN001, ANN202
             keys = self._keys_for(passphrase)
-            data, body = district.make_receipt(session, code, keys)
-            with atomic_output(path, opened_in="其他程序") as part:
-                part.write_bytes(data)
-            return keys, body
+            return keys, district.save_receipt(session, code, keys, path)
 
         return self._start(lambda: ops.run_read(
             self, self._engine, work, label="正在生成回执……", title="生成回执", cancellable=False,
