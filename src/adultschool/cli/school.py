@@ -29,6 +29,7 @@ from adultschool.models import ClassType, EnrolmentStatus, Level, SiteKind
 from adultschool.services import (
     audit,
     disclosure,
+    maintenance,
     classes,
     demo,
     documents,
@@ -283,12 +284,18 @@ def cmd_township_list(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
-        result = audit.verify(session)
-    if result.intact:
-        print(f"audit chain intact, {result.entries} entries")
-        return EXIT_OK
-    print(f"审计记录被改动或删除：第 {result.broken_at} 条起对不上。", file=sys.stderr)
-    return EXIT_SOME_REJECTED
+        report = maintenance.verify_audit(session, db.path, backup_files=args.backup or ())
+    result = report.verification
+    if not result.intact:
+        print(f"审计记录被改动或删除：第 {result.broken_at} 条起对不上。", file=sys.stderr)
+    for reason in report.cut_short:
+        print(f"cut short: {reason}", file=sys.stderr)
+    if not report.intact:
+        return EXIT_SOME_REJECTED
+    for anchor in report.anchors:
+        print(f"anchor {anchor.source.strip()}: {anchor.head.entries} entries")
+    print(f"audit chain intact, {result.entries} entries, checked against {len(report.anchors)} anchors")
+    return EXIT_OK
 
 
 def cmd_class_create(args: argparse.Namespace) -> int:
@@ -602,7 +609,8 @@ def register(commands, add: Adder) -> None:
     sync_commands.add_township_count(group, add)
 
     group = commands.add_parser("audit", help="审计记录").add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
-    add(group, "verify", cmd_audit_verify, "检查审计链是否完整")
+    p = add(group, "verify", cmd_audit_verify, "检查审计链是否完整，且没有被截短（对照本机记录、备份和区里的回执）")
+    p.add_argument("--backup", type=Path, action="append", help="也对照这份备份文件（如 U 盘上的），可重复")
     p = add(group, "access-log", cmd_audit_access_log, "导出查看和导出完整身份证号码的记录（供区里或检查）")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--since", type=date_arg)

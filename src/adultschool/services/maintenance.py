@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
 
 from adultschool import clock
 from adultschool import paths
@@ -394,6 +395,7 @@ def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobCont
                 migrate.upgrade(engine)
             with unit_of_work(engine) as session:
                 sync_note = sync.begin_epoch(session, replaced, actor=actor) if site.is_initialised(session) else None
+                session.info[audit.NEW_CHAIN] = True  # the chain is the backup's now: so is this PC's anchor
                 audit.record(
                     session, actor=actor, action="database.restore", entity="database",
                     summary=f"从备份恢复数据库：{file.name}"
@@ -411,6 +413,43 @@ def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobCont
     log.info("database %s restored from %s (saved before as %s)", db_path, file, safety)
     return RestoreResult(preview=preview, safety_copy=safety, upgraded_from=upgraded_from, sync_note=sync_note)
 
+
+# --- the audit chain against its anchors -----------------------------------------------------------------------
+
+def backup_anchor(file: Path) -> audit.Anchor | None:
+    """The chain head inside a backup file, as an anchor (None: not a readable backup of ours)."""
+    found = backups.audit_head_of(Path(file))
+    if found is None:
+        return None
+    entries, last_id, last_hash, _code = found
+    named = backups.parse_backup_name(Path(file))
+    at = named.taken_at.astimezone(timezone.utc) if named else None
+    return audit.Anchor(f"备份 {Path(file).name} ", audit.AuditHead(entries, last_id, last_hash or audit.GENESIS), at)
+
+
+def verify_audit(session: Session, db_path: Path | None, *, backup_files: Sequence[Path] = ()) -> audit.AuditReport:
+    """`audit verify`: the chain, and the anchors that show whether its tail was cut: this PC's anchor file, this
+    database's backups in the backup folder taken since the last restore (a restore replaces the chain), and the
+    backup files named (a copy on a USB stick)."""
+    extra: list[audit.Anchor] = []
+    for file in backup_files:
+        anchor = backup_anchor(Path(file))
+        if anchor is None:
+            raise AdultSchoolError(f"{file} 不是本程序的备份文件（读不出审计记录）。")
+        extra.append(anchor)
+    if db_path is not None:
+        code = site.get_site(session).code if site.is_initialised(session) else None
+        reset_at = audit.local_reset_at(session)
+        for found in backups.list_backups(paths.backup_dir(), db_path.stem):
+            head = backups.audit_head_of(found.path)
+            if head is None or (code and head[3] != code):
+                continue
+            taken = found.taken_at.astimezone(timezone.utc)
+            if reset_at is not None and taken <= reset_at:
+                continue  # taken before the last restore: its chain was replaced on purpose, and audited
+            extra.append(audit.Anchor(f"备份 {found.path.name} ",
+                                      audit.AuditHead(head[0], head[1], head[2] or audit.GENESIS), taken))
+    return audit.check_chain(session, extra)
 
 
 def set_backup_folder(session: Session, folder: Path | None, *, actor: str | None) -> Path:
