@@ -88,6 +88,19 @@ def _key_file(session: Session) -> Path:
     return legacy if not path.exists() and legacy.exists() else path
 
 
+def signing_key_file(session: Session) -> Path | None:
+    """This school's signing key file, when it has one (sealed backups carry it)."""
+    if _get(session, FINGERPRINT) is None and not _legacy_key_file(_get(session, SITE_ID) or "-").exists():
+        return None
+    path = _key_file(session)
+    return path if path.exists() else None
+
+
+def write_key_file(path: Path, pem: bytes) -> None:
+    """A signing key put back from a sealed backup: owner-only, never over an existing file."""
+    _write_private(path, pem)
+
+
 def _write_private(path: Path, pem: bytes) -> None:
     """Writes a new key file, owner-only; an existing file is never replaced."""
     private_folder(path.parent)
