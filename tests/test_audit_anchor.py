@@ -12,6 +12,7 @@ from adultschool.db import read_session, unit_of_work
 from adultschool.services import audit, maintenance, site
 from adultschool.services.registration import RegistrationInput
 from factories import make_id
+from syncbuild import district_db, export, keys, make_school, merge, public_key  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.sqlite_only("edits the audit table of the school file with sqlite3, as an attacker would")
 
@@ -137,3 +138,31 @@ def test_a_restore_replaces_the_chain_and_the_anchor_on_purpose(capsys, school, 
     assert code == 0, out
     with read_session(school.engine) as session:
         assert site.get_site(session).code
+
+
+# --- the district's receipt: an anchor the school cannot rewrite --------------------------------------------------
+
+def test_the_districts_receipt_returns_the_head_and_catches_a_cut_the_pc_cannot(capsys, district_db, keys, public_key,
+                                                                                fresh_db, tmp_path):
+    from adultschool.services import district, sync
+
+    school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
+    with read_session(school.engine) as session:
+        before_export = audit.head(session)
+    merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
+    with unit_of_work(district_db.engine) as session:
+        receipt, body = district.make_receipt(session, "330206-01", keys)
+    head_at_export = audit.AuditHead.from_json(body["packages"][0]["audit_head"])  # what the district sees and returns
+    assert head_at_export.entries > before_export.entries
+    with sqlite3.connect(school.path) as connection:
+        assert connection.execute("SELECT hash FROM audit_entries WHERE id = ?",
+                                  (head_at_export.last_id,)).fetchone()[0] == head_at_export.last_hash
+    with unit_of_work(school.engine) as session:
+        sync.confirm_receipt(session, receipt, actor="clerk")
+        paths.audit_anchor_file(audit.database_key(session)).unlink()  # this PC's own anchor is gone too
+    assert verify(capsys, school.path)[0] == 0
+    with sqlite3.connect(school.path) as connection:
+        connection.execute("DELETE FROM audit_entries WHERE id >= ?", (head_at_export.last_id,))
+    code, _, err = verify(capsys, school.path)
+    assert code == 1 and "分中心 330206 的回执（第 1 号数据包）" in err and "截短" in err
+    school.close()

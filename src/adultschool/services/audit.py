@@ -277,8 +277,38 @@ class AuditReport:
         return self.verification.intact and not self.cut_short
 
 
+def save_district_anchor(session: Session, seen: AuditHead, *, district: str, sequence: int) -> None:
+    """The head the district's signed receipt returned (of package `sequence`), kept on this PC as an anchor."""
+    file = paths.audit_anchor_file(database_key(session) + ".district")
+    record = {"head": seen.as_json(), "district": district, "sequence": sequence,
+              "at": clock.now().astimezone(timezone.utc).isoformat()}
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        part = file.with_name(file.name + ".part")
+        part.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        os.replace(part, file)
+    except OSError:
+        log.warning("could not write the district's audit anchor %s", file, exc_info=True)
+
+
+def district_anchor(session: Session) -> Anchor | None:
+    file = paths.audit_anchor_file(database_key(session) + ".district")
+    try:
+        stored = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    seen = AuditHead.from_json(stored.get("head")) if isinstance(stored, dict) else None
+    if seen is None:
+        return None
+    at = _parse_time(stored.get("at"))
+    reset = local_reset_at(session)
+    if reset is not None and at is not None and at <= reset:
+        return None  # returned before the last restore replaced the chain
+    return Anchor(f"分中心 {stored.get('district', '')} 的回执（第 {stored.get('sequence', '?')} 号数据包）", seen, at)
+
+
 def check_chain(session: Session, extra: Sequence[Anchor] = ()) -> AuditReport:
-    """The chain, then this PC's anchor and `extra` anchors (backups, the district's receipt)."""
-    anchors = [a for a in [local_anchor(session), *extra] if a is not None]
+    """The chain, then this PC's anchor, the district's receipt and `extra` anchors (backups)."""
+    anchors = [a for a in [local_anchor(session), district_anchor(session), *extra] if a is not None]
     cuts = tuple(reason for reason in (cut_by(session, a) for a in anchors) if reason is not None)
     return AuditReport(verify(session), tuple(anchors), cuts)

@@ -406,6 +406,8 @@ def export_package(session: Session, out: Path, *, district_key_file: bytes | No
         "school_name": info.name, "previous": previous, "full": full, "counts": counts, "epoch": epoch(session),
         "tables": [spec.name for spec in SPECS],
         "site": {"certificate_secret": _get(session, CERTIFICATE_SECRET)},
+        # The audit chain's head: the district keeps it and returns it in the receipt, an anchor out of our reach.
+        "audit_head": audit.head(session).as_json(),
     }
     data = sync.write_package(school_code=info.code, sequence=sequence, created_at=created_at, manifest=manifest,
                               members=members, signing_key_pem=pem, district=district)
@@ -469,6 +471,11 @@ def confirm_receipt(session: Session, data: bytes, *, actor: str) -> ConfirmSumm
     unconfirmed = list(session.execute(
         select(SyncExport.sequence).where(SyncExport.confirmed_at.is_(None)).order_by(SyncExport.sequence)).scalars())
     _put(session, "sync.last_receipt", json.dumps(body, ensure_ascii=False))
+    anchored = [(int(p["sequence"]), audit.AuditHead.from_json(p.get("audit_head"))) for p in arrived.values()]
+    anchored = [(sequence, head) for sequence, head in anchored if head is not None]
+    if anchored:
+        sequence, head = max(anchored, key=lambda pair: pair[1].entries)
+        audit.save_district_anchor(session, head, district=district.code, sequence=sequence)
     audit.record(session, actor=actor, action="sync.confirm", entity="sync_exports",
                  summary=f"导入分中心回执：确认第 {', '.join(map(str, newly)) or '（无新确认）'} 号",
                  after={"confirmed": newly, "unconfirmed": unconfirmed})
