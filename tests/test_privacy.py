@@ -16,6 +16,7 @@ from adultschool.models import AuditEntry, Certificate, Enrolment, ExamResult, L
 from adultschool.services import enrolments, privacy, rules
 from adultschool.services.disclosure import Protection
 from factories import jpeg, open_protected
+from syncbuild import district_db, keys, public_key  # noqa: F401 - fixtures
 from test_exams import SENIOR, import_results, ready_learner, results_file
 
 pytestmark = pytest.mark.server_db
@@ -142,3 +143,24 @@ def test_consent_without_the_photo_removes_it_and_the_cli_records_it(school, cap
         assert session.execute(select(func.count()).select_from(LearnerPhoto)).scalar_one() == 0
     code = cli.main(["privacy", "purge", "--dry-run", "--as-of", "2031-07-01", "--db", str(db.path)])
     assert code == 0 and capsys.readouterr().out.strip().splitlines()[-1].startswith("would anonymise 2 learners")
+
+
+@pytest.mark.sqlite_only("the district and the school as two files")
+def test_an_anonymised_learner_reaches_the_district_anonymised_and_its_photo_goes(district_db, keys, public_key,
+                                                                                    fresh_db, tmp_path):
+    from syncbuild import export, graduate_one, make_school, merge
+
+    school = make_school(fresh_db, "330206-01", learners=2, office=district_db)
+    number = graduate_one(school, tmp_path, serial=77)
+    merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
+    with unit_of_work(school.engine) as session:
+        privacy.erase(session, number, reason="本人书面申请")
+    report = merge(district_db, keys, export(school, tmp_path, None, "p2.aspkg"))
+    assert report.refused == [] and report.tables["learners"].updated == 1
+    at_district = learner_of(district_db, number)
+    assert at_district.name == "林*" and at_district.anonymised_on is not None and "#" in at_district.id_number
+    with read_session(district_db.engine) as session:
+        assert session.execute(select(func.count()).select_from(LearnerPhoto)
+                               .where(LearnerPhoto.learner_id == at_district.id)).scalar_one() == 0
+        assert session.execute(select(func.count()).select_from(Certificate)).scalar_one() == 1  # counts stay
+    school.close()

@@ -592,6 +592,7 @@ def credit_bank_rows(session: Session) -> list[list[object]]:
     for id_number, name, course, mark, score, exam_date in session.execute(
         select(Learner.id_number, Learner.name, ExamResult.course, ExamResult.mark, ExamResult.score, ExamResult.exam_date)
         .join(Enrolment, Enrolment.id == ExamResult.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
+        .where(Learner.anonymised_on.is_(None))  # PIPL: an anonymised person's results stay counted, not listed
         .order_by(Enrolment.student_number, ExamResult.course, ExamResult.exam_date)
     ):
         shown = score if mark is ExamMark.SCORED else mark.label
@@ -606,7 +607,7 @@ def household_rows(session: Session) -> list[list[object]]:
         for name, id_number, level, number, issued_on in session.execute(
             select(Learner.name, Learner.id_number, Enrolment.level, Certificate.number, Certificate.issued_on)
             .join(Enrolment, Enrolment.id == Certificate.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
-            .where(Certificate.revoked_on.is_(None)).order_by(Certificate.number)
+            .where(Certificate.revoked_on.is_(None), Learner.anonymised_on.is_(None)).order_by(Certificate.number)
         )
     ]
 

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from adultschool import clock, idcard
@@ -32,6 +32,7 @@ from adultschool.models import (
 from adultschool.services import accounts, audit, disclosure
 from adultschool.services.disclosure import Exported, Protection
 from adultschool.services.rules import load_rules
+from adultschool.services.tombstones import remove_rows
 from adultschool.xlsx import TableSheet, write_tables
 
 NOTICE_VERSION = "2026-12"  # the 个人信息告知书 printed on the registration form (printing/forms.py)
@@ -70,8 +71,8 @@ def record_consent(session: Session, student_number: str, *, id_number: bool, ph
     learner.consent_notice, learner.consent_on = notice, day
     learner.consent_id_number, learner.consent_photo = id_number, photo
     removed_photo = False
-    if not photo:  # consent withdrawn or never given: the photo goes (PIPL Art. 15)
-        removed_photo = session.execute(delete(LearnerPhoto).where(LearnerPhoto.learner_id == learner.id)).rowcount > 0
+    if not photo:  # consent withdrawn or never given: the photo goes (PIPL Art. 15), at the district too
+        removed_photo = _remove_photo(session, learner.id, "本人不同意使用照片") > 0
     audit.record(session, actor=who.name, action="privacy.consent", entity="learners", entity_uuid=learner.uuid,
                  summary=f"登记个人信息同意：{student_number}（告知书 {notice}，{day}，身份证号码"
                          f"{'同意' if id_number else '不同意'}，照片{'同意' if photo else '不同意'}）"
@@ -199,6 +200,12 @@ def expired_learners(session: Session, as_of: date) -> tuple[int, list[tuple[int
     return years, sorted(found, key=lambda pair: pair[1].student_numbers)
 
 
+def _remove_photo(session: Session, learner_id: int, reason: str) -> int:
+    """The photo row goes with a tombstone, so the next package removes the district's copy too."""
+    photo_ids = list(session.execute(select(LearnerPhoto.id).where(LearnerPhoto.learner_id == learner_id)).scalars())
+    return remove_rows(session, LearnerPhoto.__table__, photo_ids, reason=reason)
+
+
 def _initial(name: str) -> str:
     return (name[:1] or "?") + "*"
 
@@ -207,12 +214,12 @@ def _anonymise(session: Session, learner_id: int, day: date, reason: str) -> Non
     learner = session.get(Learner, learner_id)
     masked = idcard.mask(learner.id_number) if len(learner.id_number) == 18 else "*" * 18
     # Unique and 18 characters, masked as before: first 6, a mark and the record's own number, last 4.
-    learner.id_number = masked[:6] + "#" + f"{learner_id:07d}"[-7:] + masked[14:]
+    learner.id_number = idcard.anonymised(masked[:6], learner_id, masked[14:])
     learner.name = _initial(learner.name)
     learner.birth_date = learner.birth_date.replace(month=1, day=1)  # the year stays for statistics
     learner.phone = learner.address = learner.employer = learner.job = learner.household_location = None
     learner.anonymised_on, learner.anonymised_reason = day, reason
-    session.execute(delete(LearnerPhoto).where(LearnerPhoto.learner_id == learner_id))
+    _remove_photo(session, learner_id, reason)
     session.execute(update(SurveyContact).where(SurveyContact.learner_id == learner_id)
                     .values(name=learner.name, phone=None, employer=None, household_location=None))
 
