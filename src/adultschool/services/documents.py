@@ -30,7 +30,8 @@ from adultschool.printing import (
     write_signin_sheet,
 )
 from adultschool.printing import write_summary_form as write_summary_pdf
-from adultschool.services import accounts, audit, certificate_settings, disclosure, exams, roster
+from adultschool.services import accounts, audit, certificate_settings, disclosure, exams, privacy, roster
+from adultschool.services.rules import load_rules
 from adultschool.services.disclosure import Protection
 from adultschool.services.photos import photos_of
 from adultschool.services.classes import find_class
@@ -141,6 +142,7 @@ def registration_forms(session: Session, student_numbers: Sequence[str] | None =
         missing = set(student_numbers) - {e.student_number for e, _ in rows}
         raise AdultSchoolError(f"找不到这些学籍号：{'、'.join(sorted(missing))}。")
     photos = photos_of(session, sorted({l.id for _, l in rows}))
+    retention_years = load_rules(session).retention_years
     return [
         RegistrationFormData(
             school_name=school_name, student_number=e.student_number, name=l.name, gender=l.gender.label,
@@ -149,6 +151,8 @@ def registration_forms(session: Session, student_numbers: Sequence[str] | None =
             phone=l.phone or "", registered_on=e.registered_on,
             learning_mode_label=e.learning_mode.label if e.learning_mode else "",
             township=e.township.name if e.township else "", photo_jpeg=photos.get(l.id),
+            notice_version=l.consent_notice or privacy.NOTICE_VERSION, retention_years=retention_years,
+            consent_id_number=l.consent_id_number, consent_photo=l.consent_photo,
         )
         for e, l in rows
     ]
