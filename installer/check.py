@@ -34,7 +34,7 @@ SCHOOL = ("330206-01", "测试学校")
 PASSPHRASE = "installer-check-passphrase-1"
 TITLE = "成人“双证制”学历提升教务"
 NATIVE_PROBE = r"""
-import zxingcpp, _rl_accel, PIL._imaging, psycopg, pypdfium2, python_calamine
+import zxingcpp, _rl_accel, PIL._imaging, psycopg, pypdfium2, python_calamine, msoffcrypto
 from adultschool import paths
 print("resources", paths.resources_dir(), "synonyms", (paths.resources_dir() / "synonyms.json").is_file())
 from adultschool.xlsx import read_workbook  # python-calamine's Rust extension reads a real workbook

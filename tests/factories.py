@@ -60,3 +60,25 @@ def jpeg(size: tuple[int, int] = (600, 800), colour: tuple[int, int, int] = (180
     out = io.BytesIO()
     Image.new("RGB", size, colour).save(out, format="JPEG")
     return out.getvalue()
+
+
+def password_in(text: str) -> str:
+    """The password a protected export shows once ('文件已加密，打开密码：K7PM-Q4XD-9WTA')."""
+    import re
+
+    found = re.search(r"打开密码：([A-Z0-9-]+)", text)
+    assert found, text
+    return found.group(1)
+
+
+def open_protected(path: Path, password: str) -> openpyxl.Workbook:
+    """A password-protected workbook as Excel opens it: decrypted with msoffcrypto, then read."""
+    import msoffcrypto
+
+    with open(path, "rb") as handle:
+        office = msoffcrypto.OfficeFile(handle)
+        assert office.is_encrypted()
+        office.load_key(password=password)
+        plain = io.BytesIO()
+        office.decrypt(plain)
+    return openpyxl.load_workbook(plain)

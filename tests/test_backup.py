@@ -146,7 +146,7 @@ def test_backup_now_names_the_file_by_school_and_time_and_the_cli_ends_with_a_su
     assert again.path.name == f"{SCHOOL_CODE}-20260512-173005-2.sqlite3"  # never overwrites
 
     school_db.close()
-    code = cli.main(["backup", "--db", str(school_db.path), "--out", str(tmp_path / "usb")])
+    code = cli.main(["backup", "--db", str(school_db.path), "--out", str(tmp_path / "usb"), "--plain"])
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0
     written = list((tmp_path / "usb").glob(f"{SCHOOL_CODE}-*.sqlite3"))

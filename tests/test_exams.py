@@ -11,6 +11,7 @@ from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Enrolment, EnrolmentStatus
 from adultschool.services import exams, registration, rules, study
+from adultschool.services.disclosure import Protection
 from adultschool.services.registration import RegistrationInput
 from factories import make_id
 
@@ -64,7 +65,8 @@ def test_application_list_has_the_district_columns_and_marks_enrolments_applied(
     with unit_of_work(school_db.engine) as session:
         rows = exams.apply_for_exam(session, date(2026, 4, 30), round_name="2026年5月结业考试", actor="t",
                                     student_numbers=[number])
-        exams.write_application_list(tmp_path / "apply.xlsx", rows, school_name="大碶成校", round_name="2026年5月结业考试")
+        exams.write_application_list(session, tmp_path / "apply.xlsx", rows, school_name="大碶成校",
+                                     round_name="2026年5月结业考试", protection=Protection.PLAIN)
     ws = openpyxl.load_workbook(tmp_path / "apply.xlsx").active
     assert [c.value for c in ws[2]] == list(exams.APPLICATION_HEADERS)
     assert [c.value for c in ws[3]][:9] == [1, number, "陈堃", "男", id_number, "高中", "2026-01-31", 3, 20]
@@ -170,8 +172,8 @@ def test_household_list_has_graduates_with_new_education_level(school_db, tmp_pa
     import_results(school_db, results_file(tmp_path / "r.xlsx", [(number, "", c, 90, "2026-05-20") for c in SENIOR]))
     with unit_of_work(school_db.engine) as session:
         exams.graduate(session, date(2026, 6, 1), actor="t")
-    with read_session(school_db.engine) as session:
-        count = exams.write_household(session, tmp_path / "h.xlsx")
+    with unit_of_work(school_db.engine) as session:
+        count = exams.write_household(session, tmp_path / "h.xlsx", protection=Protection.PLAIN).count
     ws = openpyxl.load_workbook(tmp_path / "h.xlsx").active
     assert count == 1
     assert [c.value for c in ws[3]] == ["孙犇", id_number, "高中", "330206-01-BY2026-0001", "2026-06-01", "大碶街道成人文化技术学校"]

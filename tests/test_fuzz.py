@@ -36,6 +36,7 @@ from adultschool.db import Database, open_database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.models import Learner, SiteKind
 from adultschool.services import classes, exams, registration, roster, rules, site, study
+from adultschool.services.disclosure import Protection
 from adultschool.services.sheet_import import save_rejected
 from adultschool.xlsx import cells, csvfile, headers, reading, writing
 from adultschool.xlsx.headers import Column, find_header, normalise_header
@@ -877,7 +878,8 @@ def test_text_that_looks_like_a_formula_is_inert_in_every_export(tmp_path: Path)
     with unit_of_work(db.engine) as session:
         study.import_study(session, study_file, actor="tester")
         applied = exams.apply_for_exam(session, date(2026, 5, 1), round_name="-2026年5月", actor="tester")
-        exams.write_application_list(tmp_path / "apply.xlsx", applied, school_name=HOSTILE_SCHOOL, round_name="-2026年5月")
+        exams.write_application_list(session, tmp_path / "apply.xlsx", applied, school_name=HOSTILE_SCHOOL,
+                                     round_name="-2026年5月", protection=Protection.PLAIN)
     assert len(applied) == len(HOSTILE_LEARNERS)
     results = tmp_path / "results.xlsx"
     workbook = openpyxl.Workbook()
@@ -897,10 +899,10 @@ def test_text_that_looks_like_a_formula_is_inert_in_every_export(tmp_path: Path)
         registration.register_one(session, registration.RegistrationInput(township=HOSTILE_TOWNSHIP,
             name="=SUM(1,2)", id_number=valid_id(date(1992, 2, 2), 7), level="初中", registered_on=date(2026, 3, 1),
             address="@地址", education="+小学"), rules.load_rules(session), actor="tester")
-    with read_session(db.engine) as session:
+    with unit_of_work(db.engine) as session:
         roster.export_roster(session, tmp_path / "r13.xlsx")
-        exams.write_credit_bank(session, tmp_path / "credit.xlsx")
-        exams.write_household(session, tmp_path / "household.xlsx")
+        exams.write_credit_bank(session, tmp_path / "credit.xlsx", protection=Protection.PLAIN)
+        exams.write_household(session, tmp_path / "household.xlsx", protection=Protection.PLAIN)
     exports = {
         "r13.xlsx": {"=SUM(1,2)", "@地址", "+小学"},
         "rejected.xlsx": {"\t=1+1", "\r=2+2", "\t@地址", "-厂", "=赵六", "+地址", "@厂", "\r-高"},

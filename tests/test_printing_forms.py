@@ -76,6 +76,18 @@ def test_one_registration_form_per_learner_with_their_details_and_signature_line
     assert_embedded(out)
 
 
+def test_the_form_carries_the_privacy_notice_and_the_two_separate_consents_to_sign(tmp_path: Path, font) -> None:
+    blank = make_form(1, notice_version="2026-12", retention_years=5)
+    given = make_form(2, notice_version="2026-12", retention_years=5, consent_id_number=True, consent_photo=False)
+    out = tmp_path / "登记表.pdf"
+    assert write_registration_forms(out, [blank, given], font=font) == 2  # still one page each
+    first, second = ("".join(text.split()) for text in page_texts(out))
+    for text in (first, second):
+        assert "个人信息告知（2026-12版）" in text and "保存5年，期满匿名化" in text and "要求删除" in text
+    assert "（）同意使用本人的身份证号码" in first and "（）同意使用本人的照片" in first  # boxes to tick
+    assert "（√）同意使用本人的身份证号码" in second and "（）同意使用本人的照片（登记表和证书）（不同意）" in second
+
+
 def test_text_that_looks_like_markup_is_printed_as_typed(tmp_path: Path, font) -> None:
     out = tmp_path / "登记表.pdf"
     write_registration_forms(out, [make_form(address="灵峰路<88>号 & 东侧")], font=font)

@@ -28,8 +28,8 @@ def test_summary_form_has_unit_line_r13_columns_and_full_ids_as_text(school_db, 
     registered(school_db, "陈赟", senior_id, phone="13857412345", education="初中", address="宁波富邦精业铝业有限公司")
     registered(school_db, "=HYPERLINK(\"http://x\")", make_id(date(1991, 1, 5), serial=2), level="初中", address="+1 东路")
     out = tmp_path / "报名汇总表.xlsx"
-    with read_session(school_db.engine) as session:
-        count = roster.export_roster(session, out)
+    with unit_of_work(school_db.engine) as session:
+        count = roster.export_roster(session, out).count
     assert count == 2
     wb = openpyxl.load_workbook(out)
     ws = wb.active
@@ -55,8 +55,8 @@ def test_export_by_level_leaves_out_the_other_level_and_withdrawn_learners(schoo
         enrolment = session.execute(select(Enrolment).join(Enrolment.learner).where(Enrolment.learner.has(name="高二"))).scalar_one()
         enrolment.status = EnrolmentStatus.WITHDRAWN
     out = tmp_path / "高中.xlsx"
-    with read_session(school_db.engine) as session:
-        assert roster.export_roster(session, out, level=Level.SENIOR) == 1
+    with unit_of_work(school_db.engine) as session:
+        assert roster.export_roster(session, out, level=Level.SENIOR).count == 1
     names = [row[1] for row in openpyxl.load_workbook(out).active.iter_rows(min_row=4, values_only=True)]
     assert names == ["高一"]
 
@@ -64,7 +64,7 @@ def test_export_by_level_leaves_out_the_other_level_and_withdrawn_learners(schoo
 def test_exported_form_imports_back_into_another_school(school_db, tmp_path):
     registered(school_db, "回环", make_id(date(1990, 1, 5)), phone="0574-86123456")
     out = tmp_path / "汇总.xlsx"
-    with read_session(school_db.engine) as session:
+    with unit_of_work(school_db.engine) as session:
         roster.export_roster(session, out)
     from adultschool.db import open_database
     from adultschool.models import SiteKind

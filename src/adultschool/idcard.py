@@ -156,6 +156,19 @@ def mask_in_text(text: str) -> str:
     return _FULL_ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)
 
 
+_ANONYMISED = re.compile(r"\d{6}#\d{7}[\dX*]{4}")
+
+
+def anonymised(first_six: str, record_number: int, last_four: str) -> str:
+    """The ID number of a record anonymised under PIPL: masked as any other (first 6, last 4), unique by the record's
+    own number in the middle, and never a valid resident ID (the '#')."""
+    return first_six + "#" + f"{record_number:07d}"[-7:] + last_four
+
+
+def is_anonymised(number: str) -> bool:
+    return bool(_ANONYMISED.fullmatch(number))
+
+
 def mask(number: str) -> str:
     """'330205********123X' for 18 characters; anything else shows only 2 characters at each end.
 

@@ -96,6 +96,11 @@ def resources_dir() -> Path:
     return source_tree if source_tree.is_dir() else package / "resources"
 
 
+def audit_anchor_file(database_key: str) -> Path:
+    """This PC's record of the newest audit-chain head it saw for one database (`database_key`: a digest of its URL)."""
+    return data_dir() / "audit-anchors" / f"{database_key}.json"
+
+
 def default_db_path() -> Path:
     return data_dir() / "adultschool.sqlite3"
 

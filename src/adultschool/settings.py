@@ -81,6 +81,8 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
         _is_deadline_map,
         "R7",
     ),
+    RuleSpec("retention_years", "毕业、退学或作废后保留学员个人信息的年数（到期匿名化）", 5, _is_int_between(1, 100),
+             "个人信息保护法第 19、47 条"),
     # A package numbered far beyond what a school has sent is refused unread: only a forged or broken package jumps
     # so far, and a huge number must not make every later gap report count up to it.
     RuleSpec("max_sequence_jump", "数据包序号最多比已收到的超前多少（分中心）", 1000, _is_int_between(1, 1_000_000_000),
@@ -156,6 +158,10 @@ class Rules:
     @property
     def max_sequence_jump(self) -> int:
         return self.values["max_sequence_jump"]
+
+    @property
+    def retention_years(self) -> int:
+        return self.values["retention_years"]
 
     @property
     def pass_mark(self) -> float:

@@ -126,6 +126,18 @@ def test_verify_reports_an_intact_log_then_an_altered_one(qtbot, logged, db_path
     assert "审计记录被改动或删除" in dialog.verify_label.text()
 
 
+def test_verify_reports_a_cut_tail_that_the_chain_alone_would_miss(qtbot, logged, db_path):
+    dialog = open_view(qtbot, logged)
+    connection = sqlite3.connect(db_path)
+    connection.execute("DELETE FROM audit_entries WHERE id = (SELECT max(id) FROM audit_entries)")
+    connection.commit()
+    connection.close()
+    with qtbot.waitSignal(dialog.verify().done, timeout=10_000):
+        pass
+    assert dialog.verify_label.text().startswith("审计记录被截短或改写：本机")
+    assert "截短" in dialog.verify_label.text()
+
+
 def test_only_administrators_read_the_log(qtbot, logged):
     with unit_of_work(logged.engine) as session:
         accounts.create_account(session, "boss", "boss-pass", Role.ADMIN, actor="test")

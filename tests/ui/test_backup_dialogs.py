@@ -51,12 +51,45 @@ def test_back_up_now_writes_the_file_to_the_chosen_folder_and_says_where(window,
     usb = tmp_path / "U盘"
     monkeypatch.setattr(backup_dialogs.QFileDialog, "getExistingDirectory", lambda *_args: str(usb))
     window.backup_action.trigger()
+    asked = window.dialog
+    assert isinstance(asked, backup_dialogs.BackupPassphraseDialog)
+    asked.plain_check.setChecked(True)  # a copy that stays here
+    asked.ok_button.click()
     wait_ops()
     written = list(usb.glob("330206-01-*.sqlite3"))
     assert len(written) == 1 and backups.quick_check(written[0]) is None
     assert isinstance(window.dialog, QMessageBox) and window.dialog.windowTitle() == "备份完成"
     assert str(written[0]) in window.dialog.text() and "学校：北仑区测试成人文化技术学校" in window.dialog.text()
     assert window.statusBar().currentMessage() == f"已备份到：{written[0]}"
+
+
+def test_a_backup_to_a_usb_stick_is_sealed_and_restores_with_its_passphrase(qtbot, window, tmp_path, monkeypatch,
+                                                                             wait_ops):
+    usb = tmp_path / "U盘"
+    dialog = backup_dialogs.back_up_now(window, usb)
+    dialog.passphrase_edit.setText("北仑成校备份2026")
+    dialog.again_edit.setText("北仑成校备份2026x")
+    dialog.ok_button.click()
+    assert "不一致" in dialog.message.text() and dialog.isVisible() and not usb.exists()
+    dialog.again_edit.setText("北仑成校备份2026")
+    dialog.ok_button.click()
+    wait_ops()
+    [written] = list(usb.glob("330206-01-*.asbackup"))
+    assert "备份已加密" in window.dialog.text()
+
+    restore = backup_dialogs.open_restore(window, written)
+    assert restore.passphrase_row.isVisible() and not restore.restore_button.isEnabled()
+    restore.passphrase_edit.setText("wrong-passphrase")
+    restore.open_button.click()
+    wait_ops()
+    assert "备份密码不对" in restore.message.text() and not restore.restore_button.isEnabled()
+    restore.passphrase_edit.setText("北仑成校备份2026")
+    restore.open_button.click()
+    wait_ops()
+    assert "北仑区测试成人文化技术学校（330206-01）" in restore.preview_label.text() and restore.restore_button.isEnabled()
+    qtbot.mouseClick(restore.restore_button, Qt.MouseButton.LeftButton)
+    wait_ops()
+    assert restore.result_value is not None and window.dialog.windowTitle() == "恢复完成"
 
 
 def test_choosing_no_folder_backs_up_nothing(window, monkeypatch):

@@ -19,6 +19,7 @@ from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.import_dialog import ImportDialog
 from conftest import SENIOR_COURSES, write_results
 from testclock import TODAY
+from factories import open_protected, password_in
 
 pytestmark = pytest.mark.gui
 
@@ -88,7 +89,8 @@ def test_applying_the_ticked_learners_writes_their_list_and_marks_only_them(qtbo
     assert asked["title"] == "保存考前申请名单"
     assert Path(asked["suggested"]).name == "考前申请名单-2026年11月结业考试.xlsx"
     assert page.result_box.text().startswith("已申请 2 人，名单已保存")
-    sheet = openpyxl.load_workbook(tmp_path / "申请名单.xlsx").active
+    assert "文件已加密，打开密码：" in page.result_box.text()  # the list goes by e-mail: protected by default
+    sheet = open_protected(tmp_path / "申请名单.xlsx", password_in(page.result_box.text())).active
     assert [cell.value for cell in sheet[2]] == list(exams.APPLICATION_HEADERS)
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
     assert [(row[0], row[1], row[2]) for row in rows] == [(1, first, ready_school[first]), (2, third, ready_school[third])]
@@ -234,10 +236,11 @@ def test_the_credit_bank_and_household_lists_are_exported_in_the_background(qtbo
     page.export_credit_bank(tmp_path / "学分银行.xlsx")
     wait_ops()
     assert page.result_box.text().startswith("已导出学分银行成绩清单，共 15 条成绩")
-    sheet = openpyxl.load_workbook(tmp_path / "学分银行.xlsx").active
+    sheet = open_protected(tmp_path / "学分银行.xlsx", password_in(page.result_box.text())).active
     assert sheet.max_row == 2 + 15
     page.export_household(tmp_path / "户籍.xlsx")
     wait_ops()
     assert page.result_box.text().startswith("已导出户籍学历变更名单，共 3 人")
-    names = [row[0].value for row in openpyxl.load_workbook(tmp_path / "户籍.xlsx").active.iter_rows(min_row=3)]
+    book = open_protected(tmp_path / "户籍.xlsx", password_in(page.result_box.text()))
+    names = [row[0].value for row in book.active.iter_rows(min_row=3)]
     assert sorted(names) == sorted(graduates.values())

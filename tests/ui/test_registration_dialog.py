@@ -101,6 +101,27 @@ def test_a_61_year_old_on_the_registration_day_is_refused_with_the_age_message(q
     assert not dialog.ok_button.isEnabled()
 
 
+def test_the_two_consents_ticked_at_the_desk_are_recorded_with_the_notice_and_day(qtbot, type_text, dialog, school_db,
+                                                                                    make_id):
+    from adultschool.models import Learner
+    from adultschool.services import privacy
+
+    fill_valid(type_text, dialog, "陈堃", make_id(date(1988, 3, 2)))
+    dialog.consent_id_check.setChecked(True)  # the photo box left empty: no consent to the photo
+    with qtbot.waitSignal(dialog.registered, timeout=10_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    with read_session(school_db.engine) as session:
+        consent = session.execute(select(Learner.consent_notice, Learner.consent_on, Learner.consent_id_number,
+                                         Learner.consent_photo).where(Learner.name == "陈堃")).one()
+    assert tuple(consent) == (privacy.NOTICE_VERSION, to_day(dialog), True, False)
+
+
+def to_day(dlg):
+    from adultschool.ui.common import to_date
+
+    return to_date(dlg.date_edit.date())
+
+
 def test_accepting_registers_a_learner_who_then_appears_in_the_learner_model(qtbot, type_text, dialog, school_db, make_id):
     model = LearnerTableModel(school_db.engine)
     model.refresh()

@@ -11,7 +11,7 @@ import sys
 from typing import Sequence
 
 from adultschool import __version__
-from adultschool.cli import card, certificates, console, imports, maintenance, photos, school, sync, users
+from adultschool.cli import card, certificates, console, imports, maintenance, photos, privacy, school, sync, users
 from adultschool.cli.common import EXIT_OK, EXIT_UNUSABLE, Handler
 from adultschool.errors import AdultSchoolError
 from adultschool.logs import set_up_logging
@@ -19,7 +19,7 @@ from adultschool.outfiles import clean_interrupted
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = (school, imports, certificates, photos, card, maintenance, sync, users)
+COMMAND_MODULES = (school, imports, certificates, photos, card, maintenance, sync, users, privacy)
 
 
 USER_HELP = "账户名（数据库设了账户后必须给出；密码取自环境变量 ADULTSCHOOL_PASSWORD，或按提示输入）"

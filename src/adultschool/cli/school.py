@@ -28,6 +28,8 @@ from adultschool.jobs import ConsoleJob
 from adultschool.models import ClassType, EnrolmentStatus, Level, SiteKind
 from adultschool.services import (
     audit,
+    disclosure,
+    maintenance,
     classes,
     demo,
     district_results,
@@ -165,9 +167,11 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
 
 def cmd_roster_export(args: argparse.Namespace) -> int:
     db = open_db(args)
-    with read_session(db.engine) as session:
-        count = roster.export_roster(session, args.out, level=args.level, job=ConsoleJob(), actor=actor(args))
-    print(f"exported {count} to {args.out}")
+    with unit_of_work(db.engine) as session:  # the export of full ID numbers is audited
+        exported = roster.export_roster(session, args.out, level=args.level, job=ConsoleJob(), actor=actor(args),
+                                        protection=disclosure.parse_protection(args.protect or "plain"))
+    _print_exported(exported)
+    print(f"exported {exported.count} to {args.out}")
     return EXIT_OK
 
 
@@ -346,12 +350,18 @@ def cmd_township_list(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
-        result = audit.verify(session)
-    if result.intact:
-        print(f"audit chain intact, {result.entries} entries")
-        return EXIT_OK
-    print(f"审计记录被改动或删除：第 {result.broken_at} 条起对不上。", file=sys.stderr)
-    return EXIT_SOME_REJECTED
+        report = maintenance.verify_audit(session, db.path, backup_files=args.backup or ())
+    result = report.verification
+    if not result.intact:
+        print(f"审计记录被改动或删除：第 {result.broken_at} 条起对不上。", file=sys.stderr)
+    for reason in report.cut_short:
+        print(f"cut short: {reason}", file=sys.stderr)
+    if not report.intact:
+        return EXIT_SOME_REJECTED
+    for anchor in report.anchors:
+        print(f"anchor {anchor.source.strip()}: {anchor.head.entries} entries")
+    print(f"audit chain intact, {result.entries} entries, checked against {len(report.anchors)} anchors")
+    return EXIT_OK
 
 
 def cmd_class_create(args: argparse.Namespace) -> int:
@@ -464,8 +474,11 @@ def cmd_exam_apply(args: argparse.Namespace) -> int:
         rows = exams.apply_for_exam(session, args.as_of, round_name=round_name, actor=actor(args),
                                     student_numbers=args.student_number or None)
         # Written inside the transaction: if the list cannot be written, nobody is marked as applied.
-        exams.write_application_list(args.out, rows, school_name=site_info.name, round_name=round_name)
+        exported = exams.write_application_list(session, args.out, rows, school_name=site_info.name,
+                                                round_name=round_name, actor=actor(args),
+                                                protection=disclosure.parse_protection(args.protect or "password"))
     print(f"{round_name}：名单已写入 {args.out}")
+    _print_exported(exported)
     print(f"applied {len(rows)}")
     return EXIT_OK
 
@@ -499,17 +512,21 @@ def cmd_skill_add(args: argparse.Namespace) -> int:
 
 def cmd_report_credit_bank(args: argparse.Namespace) -> int:
     db = open_db(args)
-    with read_session(db.engine) as session:
-        count = exams.write_credit_bank(session, args.out, actor=actor(args))
-    print(f"exported {count} results to {args.out}")
+    with unit_of_work(db.engine) as session:
+        exported = exams.write_credit_bank(session, args.out, actor=actor(args),
+                                           protection=disclosure.parse_protection(args.protect or "password"))
+    _print_exported(exported)
+    print(f"exported {exported.count} results to {args.out}")
     return EXIT_OK
 
 
 def cmd_report_household(args: argparse.Namespace) -> int:
     db = open_db(args)
-    with read_session(db.engine) as session:
-        count = exams.write_household(session, args.out, actor=actor(args))
-    print(f"exported {count} graduates to {args.out}")
+    with unit_of_work(db.engine) as session:
+        exported = exams.write_household(session, args.out, actor=actor(args),
+                                         protection=disclosure.parse_protection(args.protect or "password"))
+    _print_exported(exported)
+    print(f"exported {exported.count} graduates to {args.out}")
     return EXIT_OK
 
 
@@ -540,16 +557,30 @@ def cmd_print_certificates(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_exported(exported: disclosure.Exported) -> None:
+    for line in exported.lines():
+        print(line)
+
+
+def cmd_audit_access_log(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    with unit_of_work(db.engine) as session:
+        exported = disclosure.export_access_log(session, args.out, actor=actor(args), since=args.since, until=args.until)
+    print(f"exported {exported.count} access entries to {args.out}")
+    return EXIT_OK
+
+
 def cmd_print_forms(args: argparse.Namespace) -> int:
     db = open_db(args)
     job = ConsoleJob()
-    with read_session(db.engine) as session:
+    with unit_of_work(db.engine) as session:  # full ID numbers on paper are audited
         if args.kind == "registration":
             printed = documents.print_registration_forms(session, args.out, student_numbers=args.student_number or None,
                                                          font=args.font, job=job, actor=actor(args))
         elif args.kind == "summary":
-            printed = documents.print_summary_form(session, args.out, level=args.level, font=args.font, job=job,
-                                                   actor=actor(args))
+            printed = documents.print_summary_form(
+                session, args.out, level=args.level, font=args.font, job=job, actor=actor(args),
+                protection=disclosure.Protection.MASKED if args.masked else disclosure.Protection.PLAIN)
         else:
             if not args.class_name:
                 raise AdultSchoolError("签到表请用 --class 指定班级（可用 --date 指定日期，默认今天）。")
@@ -609,6 +640,8 @@ def register(commands, add: Adder) -> None:
     p = add(group, "export", cmd_roster_export, "导出报名汇总表（R13）")
     p.add_argument("out", type=Path)
     p.add_argument("--level", type=level_arg)
+    p.add_argument("--protect", choices=("password", "plain", "masked"),
+                   help="password：加密（程序给出密码，发邮件用这个）；plain：不加密（默认，在本机打印）；masked：身份证号码遮挡")
 
     group = commands.add_parser("survey", help="排摸").add_subparsers(dest="survey_command", metavar="COMMAND", required=True)
     p = add(group, "import", cmd_survey_import, "导入排摸表（意向学员，不登记学籍）")
@@ -658,7 +691,12 @@ def register(commands, add: Adder) -> None:
     sync_commands.add_township_count(group, add)
 
     group = commands.add_parser("audit", help="审计记录").add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
-    add(group, "verify", cmd_audit_verify, "检查审计链是否完整")
+    p = add(group, "verify", cmd_audit_verify, "检查审计链是否完整，且没有被截短（对照本机记录、备份和区里的回执）")
+    p.add_argument("--backup", type=Path, action="append", help="也对照这份备份文件（如 U 盘上的），可重复")
+    p = add(group, "access-log", cmd_audit_access_log, "导出查看和导出完整身份证号码的记录（供区里或检查）")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--since", type=date_arg)
+    p.add_argument("--until", type=date_arg)
     users_commands.add_audit_list(group, add)
 
     group = commands.add_parser("class", help="班级（村班、厂班、夜校班、重修班）").add_subparsers(
@@ -719,6 +757,8 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--round", help="考试批次名称（默认“YYYY年M月结业考试”）")
     p.add_argument("--student-number", action="append", help="只为这些学籍号申请（可重复）；不写则为全部可报考的学员")
+    p.add_argument("--protect", choices=("password", "plain", "masked"),
+                   help="password：加密（程序给出密码）；plain：不加密；masked：身份证号码只显示前 6 位和后 4 位（默认 password）")
     results = group.add_parser("results", help="考试成绩").add_subparsers(dest="results_command", metavar="COMMAND", required=True)
     p = add(results, "import", cmd_exam_results_import, "导入区里返回的成绩")
     add_mapping_options(p)
@@ -756,8 +796,12 @@ def register(commands, add: Adder) -> None:
     group = commands.add_parser("report", help="报表").add_subparsers(dest="report_command", metavar="COMMAND", required=True)
     p = add(group, "credit-bank", cmd_report_credit_bank, "学分银行成绩清单（R12）")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--protect", choices=("password", "plain", "masked"),
+                   help="password：加密（程序给出密码）；plain：不加密；masked：身份证号码只显示前 6 位和后 4 位（默认 password）")
     p = add(group, "household", cmd_report_household, "毕业学员名单，供户籍学历变更（R11）")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--protect", choices=("password", "plain", "masked"),
+                   help="password：加密（程序给出密码）；plain：不加密；masked：身份证号码只显示前 6 位和后 4 位（默认 password）")
     sync_commands.add_quota_report(group, add)
     p = add(group, "statistics", cmd_report_statistics, "年度统计：按层次、性别、年龄段、流动人口、街道/镇，历年毕业人数，附图表")
     p.add_argument("--out", type=Path, required=True)
@@ -779,6 +823,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--level", type=level_arg, help="汇总表：只打这一层次")
     p.add_argument("--class", dest="class_name", help="签到表：班级")
     p.add_argument("--date", type=date_arg, help="签到表：日期（默认今天）")
+    p.add_argument("--masked", action="store_true", help="汇总表：身份证号码和电话遮挡")
     p.add_argument("--font")
 
     group = commands.add_parser("config", help="本机设置").add_subparsers(dest="config_command", metavar="COMMAND", required=True)

@@ -338,3 +338,23 @@ def check_at_start(db_path: Path) -> None:
     problem = quick_check(db_path)
     if problem is not None:
         raise DatabaseDamaged(db_path, problem, newest_good_backup(db_path))
+
+
+def audit_head_of(path: Path) -> tuple[int, int | None, str | None, str | None] | None:
+    """The audit chain's head inside a backup file (entries, last id, last hash, site code), read without changing the
+    file; None when it is not a readable database of ours."""
+    try:
+        connection = sqlite3.connect(_read_only_uri(path), uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        entries, last_id = connection.execute("SELECT count(*), max(id) FROM audit_entries").fetchone()
+        last_hash = None
+        if last_id is not None:
+            last_hash = connection.execute("SELECT hash FROM audit_entries WHERE id = ?", (last_id,)).fetchone()[0]
+        code = connection.execute("SELECT value FROM site_settings WHERE key = 'site.code'").fetchone()
+        return int(entries), last_id, last_hash, code[0] if code else None
+    except (sqlite3.Error, UnicodeDecodeError, TypeError):
+        return None
+    finally:
+        connection.close()

@@ -35,6 +35,15 @@ class Learner(Travelling, Base):
     preferred_learning: Mapped[str | None] = mapped_column(String(100))  # R9: preferred way of learning
     surveyed_on: Mapped[date | None] = mapped_column(Date)  # R9: set when the person came from a survey
     township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"), index=True)
+    # PIPL Art. 14, 29: the notice the person read (its version) and their separate consent to the ID number and photo.
+    consent_notice: Mapped[str | None] = mapped_column(String(40))
+    consent_on: Mapped[date | None] = mapped_column(Date)
+    consent_id_number: Mapped[bool | None] = mapped_column(Boolean)
+    consent_photo: Mapped[bool | None] = mapped_column(Boolean)
+    # PIPL Art. 19, 47: past the retention rule, or on request, the person's details are removed (name → initial,
+    # ID number → masked); counts and results stay.
+    anonymised_on: Mapped[date | None] = mapped_column(Date)
+    anonymised_reason: Mapped[str | None] = mapped_column(Text)
 
     township: Mapped[Township | None] = relationship()
     enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="learner")

@@ -56,6 +56,11 @@ class RegistrationFormData:
     learning_mode_label: str
     township: str
     photo_jpeg: bytes | None = None  # printed in the photo box when the school has it
+    # PIPL: the notice printed for signature, and what the person consented to (None: not recorded yet, to tick)
+    notice_version: str = ""
+    retention_years: int | None = None
+    consent_id_number: bool | None = None
+    consent_photo: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,20 @@ def _registration_items(form: RegistrationFormData) -> Iterator[tuple[str, str]]
         yield who + label, text
 
 
+def _tick(value: bool | None, text: str) -> str:
+    return f"（{'√' if value else '  '}）{text}" if value is not False else f"（  ）{text}（不同意）"
+
+
+def _consent_text(form: RegistrationFormData) -> str:
+    """个人信息告知与同意 (PIPL Art. 14, 17, 29): what is collected, why, how long, the person's rights, and the two
+    separate consents the person ticks (or that the school already recorded)."""
+    kept = f"毕业、退学后保存 {form.retention_years} 年，期满匿名化" if form.retention_years else "期满匿名化"
+    return (f"个人信息告知（{form.notice_version or '—'} 版）：学校收集姓名、身份证号码、照片、联系方式等，仅用于学籍注册、"
+            f"考试报名、学分银行和户籍学历变更，报送区分中心；{kept}；本人可查阅、复制、更正，并可要求删除。"
+            f"\n{_tick(form.consent_id_number, '同意使用本人的身份证号码（敏感个人信息）')}"
+            f"\n{_tick(form.consent_photo, '同意使用本人的照片（登记表和证书）')}")
+
+
 def _registration_page(form: RegistrationFormData, styles: _Styles, width: float, font: PdfFont) -> list[Any]:
     p, cell, cell_centre, label = _p, styles.cell, styles.cell_centre, styles.label
     heading = Table(
@@ -203,13 +222,14 @@ def _registration_page(form: RegistrationFormData, styles: _Styles, width: float
         [p("工作单位", label), p(form.employer, cell), "", "", ""],
         [p("家庭住址", label), p(form.address, cell), "", "", ""],
         [p("报名日期", label), p(_ymd(form.registered_on), cell), "", "", ""],
-        [p("本人承诺", label),
+        [p("本人承诺\n与同意", label),
          p("本人承诺以上信息真实、准确，自愿参加成人“双证制”学历提升学习，遵守学校的学习和考试规定。", cell), "", "", ""],
+        ["", p(_consent_text(form), styles.small), "", "", ""],
         ["", p(f"本人签名：______________        日期：{_BLANK_DATE}", cell), "", "", ""],
         [p("学校审核意见", label), "", "", "", ""],
         ["", p(f"审核人：______________        学校（盖章）        日期：{_BLANK_DATE}", cell), "", "", ""],
     ]
-    heights = [14 * mm] * 9 + [16 * mm, 14 * mm, 32 * mm, 14 * mm]
+    heights = [13 * mm] * 9 + [12 * mm, 30 * mm, 12 * mm, 22 * mm, 12 * mm]
     table = Table(rows, colWidths=(*c, photo_width), rowHeights=heights)
     table.setStyle(_table_style(font, [
         ("GRID", (0, 0), (-1, -1), 0.6, _GRID),
@@ -226,10 +246,10 @@ def _registration_page(form: RegistrationFormData, styles: _Styles, width: float
         ("SPAN", (1, 6), (4, 6)),
         ("SPAN", (1, 7), (4, 7)),
         ("SPAN", (1, 8), (4, 8)),
-        ("SPAN", (0, 9), (0, 10)), ("SPAN", (1, 9), (4, 9)), ("SPAN", (1, 10), (4, 10)),
-        ("SPAN", (0, 11), (0, 12)), ("SPAN", (1, 11), (4, 11)), ("SPAN", (1, 12), (4, 12)),
-        ("LINEBELOW", (1, 9), (4, 9), 0, colors.white),      # promise and signature read as one box
-        ("LINEBELOW", (1, 11), (4, 11), 0, colors.white),
+        ("SPAN", (0, 9), (0, 11)), ("SPAN", (1, 9), (4, 9)), ("SPAN", (1, 10), (4, 10)), ("SPAN", (1, 11), (4, 11)),
+        ("SPAN", (0, 12), (0, 13)), ("SPAN", (1, 12), (4, 12)), ("SPAN", (1, 13), (4, 13)),
+        ("LINEBELOW", (1, 9), (4, 10), 0, colors.white),      # promise, consent and signature read as one box
+        ("LINEBELOW", (1, 12), (4, 12), 0, colors.white),
         ("LEFTPADDING", (0, 0), (-1, -1), 5), ("RIGHTPADDING", (0, 0), (-1, -1), 5),
     ]))
     return [_p(REGISTRATION_TITLE, styles.title), heading, Spacer(1, 3 * mm), table,

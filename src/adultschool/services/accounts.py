@@ -381,15 +381,24 @@ def _ensure_writable(session: Session) -> None:
 
 
 def reveal(session: Session, actor: str | None, *, what: str, count: int,
-           student_numbers: Sequence[str] | None = None) -> Principal:
-    """Checks that the actor may see full ID numbers and writes who saw how many, where, in the audit log."""
+           student_numbers: Sequence[str] | None = None, file: str | None = None,
+           protected: bool | None = None) -> Principal:
+    """Checks that the actor may see full ID numbers and writes who saw how many, where, in the audit log: one
+    `id.reveal` entry per list shown, file written or form printed (`file` its name, `protected` whether it has a
+    password)."""
     _ensure_writable(session)
     who = require(session, actor, Permission.VIEW_FULL_ID)
     after: dict = {"what": what, "count": count}
+    if file is not None:
+        after["file"] = file
+        after["protected"] = bool(protected)
     if student_numbers:
         after["student_numbers"] = list(student_numbers)
-    audit.record(session, actor=who.name, action="id.reveal", entity="learners",
-                 summary=f"显示完整身份证号码：{what}，{count} 个", after=after)
+    if file is None:
+        summary = f"显示完整身份证号码：{what}，{count} 个"
+    else:
+        summary = f"导出完整身份证号码：{what}，{count} 个，文件“{file}”（{'有密码保护' if protected else '未加密'}）"
+    audit.record(session, actor=who.name, action="id.reveal", entity="learners", summary=summary, after=after)
     return who
 
 

@@ -193,6 +193,12 @@ class ImplausibleSequence(AdultSchoolError):
     """A package numbered far beyond what its school has sent: refused before anything of it is decrypted."""
 
 
+def _audit_head(manifest: dict[str, Any]) -> str | None:
+    """The school's audit head as its package states it (checked; None for a package from before issue 18)."""
+    head = audit.AuditHead.from_json(manifest.get("audit_head"))
+    return None if head is None else json.dumps(head.as_json())
+
+
 def _epoch_of(manifest: dict[str, Any]) -> int:
     epoch = manifest.get("epoch", 0)
     if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch < 2**31:
@@ -261,11 +267,12 @@ def import_package(session: Session, data: bytes, *, file_name: str, keys: sync.
             f"第 {header.sequence} 号数据包以前收到过另一份内容不同的；已按记录版本合并，较新的数据不会被覆盖。")
         earlier.sha256, earlier.counts, earlier.received_at, earlier.full = digest, json.dumps(counts), utcnow(), report.full
         earlier.made_at, earlier.received_by = header.created_at, actor
+        earlier.audit_head = _audit_head(manifest)
     else:
         session.add(SyncPackage(school_code=code, epoch=epoch, sequence=header.sequence,
                                 previous=manifest.get("previous") if isinstance(manifest.get("previous"), int) else None,
                                 made_at=header.created_at, full=report.full, sha256=digest, counts=json.dumps(counts),
-                                received_by=actor))
+                                received_by=actor, audit_head=_audit_head(manifest)))
     if report.new_epoch:
         audit.record(session, actor=actor, action="sync.epoch", entity="sync_schools",
                      summary=f"学校 {code} 从备份恢复了数据库：第 {epoch} 轮，第 {header.sequence} 号完整数据包",
@@ -380,7 +387,8 @@ def receipt_body(session: Session, school_code: str) -> dict[str, Any]:
     epoch = school.epoch or 0
     packages = [
         {"sequence": p.sequence, "epoch": p.epoch, "made_at": p.made_at, "received_at": p.received_at.isoformat(),
-         "full": p.full, "counts": json.loads(p.counts)}
+         "full": p.full, "counts": json.loads(p.counts),
+         **({"audit_head": json.loads(p.audit_head)} if p.audit_head else {})}
         for p in session.execute(select(SyncPackage).where(SyncPackage.school_code == school_code,
                                                            SyncPackage.epoch == epoch)
                                  .order_by(SyncPackage.sequence)).scalars()

@@ -196,6 +196,10 @@ def _check_table(table: str, row: dict[str, Any], sender: str) -> str | None:
     if table == "learners":
         if not row["name"].strip():
             return "姓名为空"
+        if row.get("anonymised_on") is not None:  # PIPL: the school removed the person, counts stay (services.privacy)
+            if not idcard.is_anonymised(row["id_number"]):
+                return f"已匿名化的学员，身份证号码 {idcard.mask(str(row['id_number']))} 却不是匿名化的形式"
+            return None
         try:
             resident = idcard.parse(row["id_number"])
         except AdultSchoolError as exc:

@@ -30,7 +30,9 @@ from adultschool.printing import (
     write_signin_sheet,
 )
 from adultschool.printing import write_summary_form as write_summary_pdf
-from adultschool.services import accounts, audit, certificate_settings, exams, roster
+from adultschool.services import accounts, audit, certificate_settings, disclosure, exams, privacy, roster
+from adultschool.services.rules import load_rules
+from adultschool.services.disclosure import Protection
 from adultschool.services.photos import photos_of
 from adultschool.services.classes import find_class
 from adultschool.services.site import get_site, require_school
@@ -140,6 +142,7 @@ def registration_forms(session: Session, student_numbers: Sequence[str] | None =
         missing = set(student_numbers) - {e.student_number for e, _ in rows}
         raise AdultSchoolError(f"找不到这些学籍号：{'、'.join(sorted(missing))}。")
     photos = photos_of(session, sorted({l.id for _, l in rows}))
+    retention_years = load_rules(session).retention_years
     return [
         RegistrationFormData(
             school_name=school_name, student_number=e.student_number, name=l.name, gender=l.gender.label,
@@ -148,6 +151,8 @@ def registration_forms(session: Session, student_numbers: Sequence[str] | None =
             phone=l.phone or "", registered_on=e.registered_on,
             learning_mode_label=e.learning_mode.label if e.learning_mode else "",
             township=e.township.name if e.township else "", photo_jpeg=photos.get(l.id),
+            notice_version=l.consent_notice or privacy.NOTICE_VERSION, retention_years=retention_years,
+            consent_id_number=l.consent_id_number, consent_photo=l.consent_photo,
         )
         for e, l in rows
     ]
@@ -161,15 +166,23 @@ def print_registration_forms(session: Session, out: Path, *, student_numbers: Se
     if not forms:
         raise AdultSchoolError("没有在读的学员，无表可打。")
     pages = write_registration_forms(out, forms, font=font_for(session, font), job=job)
+    disclosure.finish(session, actor, what="报名登记表", path=out, count=len(forms), protection=Protection.PLAIN,
+                      password=None, student_numbers=[f.student_number for f in forms])
     return Printed(pages, tuple(f.name for f in forms))
 
 
 def print_summary_form(session: Session, out: Path, *, level: Level | None = None, font: str | Path | None = None,
-                       job: JobContext | None = None, actor: str | None = None) -> Printed:
-    """The R13 summary form as PDF: the same rows as the xlsx export."""
-    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)  # R13 lists ID numbers and phones
-    rows = roster.summary_rows(session, level)
+                       job: JobContext | None = None, actor: str | None = None,
+                       protection: Protection = Protection.PLAIN) -> Printed:
+    """The R13 summary form as PDF: the same rows as the xlsx export (full ID numbers and phones, audited; or masked).
+    A PDF has no password here: a form to send away goes as the protected workbook."""
+    if protection is Protection.PASSWORD:
+        raise AdultSchoolError("打印的汇总表（PDF）不能加密码：要发给别人，请导出加密的报名汇总表（xlsx）。")
+    disclosure.start(session, actor, protection)
+    rows = roster.summary_rows(session, level, protection=protection)
     pages = write_summary_pdf(out, unit=_school_name(session), rows=rows, font=font_for(session, font), job=job)
+    disclosure.finish(session, actor, what="报名汇总表（打印）" + (f"（{level.label}）" if level else ""), path=out,
+                      count=len(rows), protection=protection, password=None)
     return Printed(pages, tuple(r.name for r in rows))
 
 

@@ -36,7 +36,8 @@ from adultschool.models import (
     SiteSetting,
     SkillCertificate,
 )
-from adultschool.services import accounts, audit, certificates, readiness
+from adultschool.services import accounts, audit, certificates, disclosure, readiness
+from adultschool.services.disclosure import Exported, Protection, shown_id
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
@@ -151,10 +152,23 @@ def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str
     return rows
 
 
-def write_application_list(path: Path, rows: Sequence[ApplicationRow], *, school_name: str, round_name: str) -> None:
+def write_application_list(session: Session, path: Path, rows: Sequence[ApplicationRow], *, school_name: str,
+                           round_name: str, actor: str | None = None,
+                           protection: Protection = Protection.PASSWORD) -> Exported:
+    """考前申请名单 for the district: password-protected by default (it goes by e-mail with full ID numbers), or plain
+    to print here, or masked; a list with full IDs writes its `id.reveal` entry."""
+    password = disclosure.start(session, actor, protection)
+    cells = [r.cells(i) for i, r in enumerate(rows, start=1)]
+    if not protection.full_ids:
+        id_column = APPLICATION_HEADERS.index("身份证号码")
+        for line in cells:
+            line[id_column] = shown_id(str(line[id_column]), protection)
     write_table(path, title=f"{school_name} {round_name} 考前申请名单", headers=APPLICATION_HEADERS,
-                rows=[r.cells(i) for i, r in enumerate(rows, start=1)], text_columns=("学籍号", "身份证号码"),
-                widths=(6, 22, 10, 6, 22, 6, 12, 12, 10, 60))
+                rows=cells, text_columns=("学籍号", "身份证号码"),
+                widths=(6, 22, 10, 6, 22, 6, 12, 12, 10, 60), password=password)
+    return disclosure.finish(session, actor, what=f"考前申请名单（{round_name}）", path=path, count=len(rows),
+                             protection=protection, password=password,
+                             student_numbers=[r.student_number for r in rows])
 
 
 RESULT_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("results", (
@@ -617,6 +631,7 @@ def credit_bank_rows(session: Session) -> list[list[object]]:
                School.name)
         .join(Enrolment, Enrolment.id == ExamResult.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
         .join(School, School.id == Enrolment.school_id)
+        .where(Learner.anonymised_on.is_(None))  # PIPL: an anonymised person's results stay counted, not listed
         .order_by(School.code, Enrolment.student_number, ExamResult.course, ExamResult.exam_date)
     ):
         shown = score if mark is ExamMark.SCORED else mark.label
@@ -633,26 +648,32 @@ def household_rows(session: Session) -> list[list[object]]:
             select(Learner.name, Learner.id_number, Enrolment.level, Certificate.number, Certificate.issued_on, School.name)
             .join(Enrolment, Enrolment.id == Certificate.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)
             .join(School, School.id == Enrolment.school_id)
-            .where(Certificate.revoked_on.is_(None)).order_by(Certificate.number)
+            .where(Certificate.revoked_on.is_(None), Learner.anonymised_on.is_(None)).order_by(Certificate.number)
         )
     ]
 
 
-def write_credit_bank(session: Session, path: Path, *, actor: str | None = None) -> int:
-    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)  # the list carries full ID numbers
-    rows = credit_bank_rows(session)
+def write_credit_bank(session: Session, path: Path, *, actor: str | None = None,
+                      protection: Protection = Protection.PASSWORD) -> Exported:
+    """学分银行成绩清单 (R12): password-protected by default, since it goes out by e-mail with full ID numbers."""
+    password = disclosure.start(session, actor, protection)
+    rows = [[shown_id(row[0], protection), *row[1:]] for row in credit_bank_rows(session)]
     write_table(path, title="学分银行成绩清单", headers=("身份证号码", "姓名", "课程", "成绩", "考试日期", "学校"), rows=rows,
-                text_columns=("身份证号码",), widths=(22, 10, 30, 8, 12, 36))
-    return len(rows)
+                text_columns=("身份证号码",), widths=(22, 10, 30, 8, 12, 36), password=password)
+    return disclosure.finish(session, actor, what="学分银行成绩清单（成绩条数）", path=path, count=len(rows),
+                             protection=protection, password=password)
 
 
-def write_household(session: Session, path: Path, *, actor: str | None = None) -> int:
-    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)  # the list carries full ID numbers
-    rows = household_rows(session)
+def write_household(session: Session, path: Path, *, actor: str | None = None,
+                    protection: Protection = Protection.PASSWORD) -> Exported:
+    """毕业学员名单 for the household-registration office (R11): password-protected by default."""
+    password = disclosure.start(session, actor, protection)
+    rows = [[row[0], shown_id(row[1], protection), *row[2:]] for row in household_rows(session)]
     write_table(path, title="成人“双证制”毕业学员名单（户籍学历变更）",
                 headers=("姓名", "身份证号码", "现文化程度", "毕业证书编号", "毕业日期", "学校"),
-                rows=rows, text_columns=("身份证号码", "毕业证书编号"), widths=(10, 22, 12, 26, 12, 36))
-    return len(rows)
+                rows=rows, text_columns=("身份证号码", "毕业证书编号"), widths=(10, 22, 12, 26, 12, 36), password=password)
+    return disclosure.finish(session, actor, what="户籍学历变更名单", path=path, count=len(rows),
+                             protection=protection, password=password)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,13 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
 
 from adultschool import clock
 from adultschool import paths
 from adultschool.db import backup as backups
+from adultschool.outfiles import private_folder
+from adultschool.sync import sealed
 from adultschool.db import lock as db_lock
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
@@ -92,6 +95,7 @@ class RestoreResult:
     safety_copy: Path | None  # the database as it was before the restore (None when there was none)
     upgraded_from: str | None  # the backup's revision when it was migrated, else None
     sync_note: str | None = None  # a school's: its next package is full, and why (services.sync.begin_epoch)
+    keys_restored: tuple[Path, ...] = ()  # signing keys a sealed backup put back on this PC
 
 
 def require_file(db_path: Path | None) -> Path:
@@ -172,14 +176,28 @@ def _describe(copy: Path, original: Path) -> BackupPreview:
     )
 
 
-def _stage(file: Path, folder: Path, job: JobContext, *, thorough: bool) -> tuple[Path, BackupPreview]:
+def _stage(file: Path, folder: Path, job: JobContext, *, thorough: bool,
+           passphrase: str | None = None, keys_out: dict[str, bytes] | None = None) -> tuple[Path, BackupPreview]:
     """A private, checked copy of the backup in `folder`, and what it holds. `thorough` runs the full integrity_check
-    (indexes too, ~6× slower than quick_check: about 2 s against 0.3 s on 100 MB) for a copy about to go live."""
+    (indexes too, ~6× slower than quick_check: about 2 s against 0.3 s on 100 MB) for a copy about to go live. A sealed
+    backup is opened with `passphrase` into `folder` first."""
     file = Path(file)
     if not file.is_file():
         raise AdultSchoolError(f"找不到备份文件 {file}：请检查路径，或 U 盘是否插好。")
+    shown = file
+    if sealed.is_sealed(file):
+        if not passphrase:
+            raise BackupNeedsPassphrase(f"备份文件 {file.name} 已加密：请输入备份时设定的备份密码。")
+        job.report(0, None, "正在解密备份文件……")
+        opened = sealed.unseal(file, folder, passphrase)
+        if DATABASE_MEMBER not in opened:
+            raise _not_ours(file)
+        if keys_out is not None:
+            keys_out.update({Path(name).name: path.read_bytes() for name, path in opened.items()
+                             if name.startswith(KEY_MEMBER_PREFIX)})
+        file = opened[DATABASE_MEMBER]
     if not backups.looks_like_sqlite(file):
-        raise _not_ours(file)
+        raise _not_ours(shown)
     job.report(0, None, "正在检查备份文件……")
     staged = folder / "staged.sqlite3"
     try:
@@ -191,7 +209,33 @@ def _stage(file: Path, folder: Path, job: JobContext, *, thorough: bool) -> tupl
     problem = backups.integrity_check(staged) if thorough else backups.quick_check(staged)
     if problem is not None:
         raise AdultSchoolError(f"备份文件 {file} 已损坏（完整性检查未通过：{problem}），不能用来恢复。请换一份备份。")
-    return staged, _describe(staged, file)
+    preview = _describe(staged, file)
+    if shown != file:
+        preview = replace(preview, file=shown, size_bytes=shown.stat().st_size, taken_at=_sealed_time(shown))
+    return staged, preview
+
+
+def _sealed_time(file: Path) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(sealed.readable_header(file).get("taken_at")))
+    except (ValueError, AdultSchoolError):
+        return datetime.fromtimestamp(file.stat().st_mtime)
+
+
+class BackupNeedsPassphrase(AdultSchoolError):
+    """The backup is sealed: the CLI asks for the passphrase, the window shows a field."""
+
+
+def _put_back_keys(keys: dict[str, bytes]) -> list[Path]:
+    """The school's signing key from a sealed backup, put back into the keys folder when this PC does not have it (a
+    new PC after the old one died); an existing key file is never replaced."""
+    written = []
+    for name, pem in keys.items():
+        target = paths.keys_dir() / Path(name).name
+        if not target.exists():
+            sync.write_key_file(target, pem)
+            written.append(target)
+    return written
 
 
 def _replaced_state(db_path: Path) -> sync.ReplacedState | None:
@@ -250,10 +294,17 @@ def _with_warnings(preview: BackupPreview, db_path: Path | None) -> BackupPrevie
     return replace(preview, warnings=tuple(warnings))
 
 
-def preview_backup(file: Path, *, db_path: Path | None = None, job: JobContext | None = None) -> BackupPreview:
+def _private_temp(prefix: str) -> tempfile.TemporaryDirectory:
+    """A scratch folder inside the data folder: an opened sealed backup never lands in the shared temp folder."""
+    private_folder(paths.data_dir())
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=paths.data_dir())
+
+
+def preview_backup(file: Path, *, db_path: Path | None = None, job: JobContext | None = None,
+                   passphrase: str | None = None) -> BackupPreview:
     """What `file` holds, after the same checks a restore makes; `db_path` (the current database) adds warnings."""
-    with tempfile.TemporaryDirectory(prefix="adultschool-preview-") as folder:
-        _staged, preview = _stage(Path(file), Path(folder), job or NullJob(), thorough=False)
+    with _private_temp(".adultschool-preview-") as folder:
+        _staged, preview = _stage(Path(file), Path(folder), job or NullJob(), thorough=False, passphrase=passphrase)
     return _with_warnings(preview, db_path)
 
 
@@ -263,10 +314,24 @@ def _file_name_part(text: str) -> str:
     return "".join("_" if c in '\\/:*?"<>|' or c.isspace() else c for c in text).strip("._") or "adultschool"
 
 
+def _signing_key_file(db_path: Path) -> Path | None:
+    """The school's sync signing key beside this database (None: a district, or no key made yet)."""
+    engine = make_engine(paths.database_url(db_path))
+    try:
+        with read_session(engine) as session:
+            return sync.signing_key_file(session) if site.is_initialised(session) else None
+    finally:
+        engine.dispose()
+
+
 def back_up_now(db_path: Path | None, out_dir: Path, *, actor: str | None, job: JobContext | None = None,
-                now: datetime | None = None) -> BackupMade:
-    """A consistent copy of the database now, into `out_dir` (a USB stick…), named `<school code>-<date>-<time>.sqlite3`."""
+                now: datetime | None = None, passphrase: str | None = None) -> BackupMade:
+    """A consistent copy of the database now, into `out_dir` (a USB stick…), named `<school code>-<date>-<time>.sqlite3`;
+    with `passphrase`, sealed (`<…>.asbackup`, with the school's signing key inside): a file that leaves the data
+    folder holds every ID number, so only the passphrase opens it."""
     job = job or NullJob()
+    if passphrase is not None:
+        sealed.check_passphrase(passphrase)
     db_path = require_file(db_path)
     if not db_path.exists():
         raise AdultSchoolError(f"找不到数据库文件 {db_path}，没有可备份的内容。")
@@ -278,11 +343,14 @@ def back_up_now(db_path: Path | None, out_dir: Path, *, actor: str | None, job: 
         raise AdultSchoolError(f"不能在 {out_dir} 建立文件夹（{exc.strerror}）：请检查 U 盘是否插好、是否写保护。") from None
     code = _file_name_part(_site_code(db_path) or db_path.stem)
     stamp = (now or clock.local_now()).strftime("%Y%m%d-%H%M%S")
-    target = out_dir / f"{code}-{stamp}.sqlite3"
+    suffix = sealed.SUFFIX if passphrase is not None else ".sqlite3"
+    target = out_dir / f"{code}-{stamp}{suffix}"
     number = 1
     while target.exists():
         number += 1
-        target = out_dir / f"{code}-{stamp}-{number}.sqlite3"
+        target = out_dir / f"{code}-{stamp}-{number}{suffix}"
+    if passphrase is not None:
+        return _sealed_backup(db_path, target, passphrase, job)
     try:
         backups.copy_database(db_path, target, progress=lambda done, total: job.report(done, total, "正在备份……"))
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
@@ -297,6 +365,37 @@ def back_up_now(db_path: Path | None, out_dir: Path, *, actor: str | None, job: 
     preview = _describe(target, target)
     log.info("backup written to %s", target)
     return BackupMade(path=target, size_bytes=target.stat().st_size, preview=preview)
+
+
+def _sealed_backup(db_path: Path, target: Path, passphrase: str, job: JobContext) -> BackupMade:
+    """The plain copy is made and checked in a private folder beside the database (never on the stick), then sealed."""
+    with tempfile.TemporaryDirectory(prefix=".adultschool-seal-", dir=db_path.parent) as folder:
+        copy = Path(folder) / "database.sqlite3"
+        try:
+            backups.copy_database(db_path, copy, progress=lambda done, total: job.report(done, total, "正在备份……"))
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise AdultSchoolError(f"数据库 {db_path} 读不出来（{exc}），不能备份：请联系技术支持。") from None
+        problem = backups.quick_check(copy)
+        if problem is not None:
+            raise AdultSchoolError(f"备份出来的文件没有通过检查（{problem}），没有写出。数据库可能已损坏：请联系技术支持。")
+        preview = _describe(copy, copy)
+        members = {DATABASE_MEMBER: copy}
+        key = _signing_key_file(db_path)
+        if key is not None and key.exists():
+            members[KEY_MEMBER_PREFIX + key.name] = key
+        job.report(0, None, "正在加密备份……")
+        try:
+            sealed.seal(members, target, passphrase, readable={"site_code": preview.site_code,
+                                                              "taken_at": clock.local_now().isoformat(timespec="seconds")})
+        except OSError as exc:
+            raise AdultSchoolError(f"不能写入 {target}（{exc.strerror}）：请检查 U 盘是否插好、空间是否足够、是否写保护。") from None
+    log.info("sealed backup written to %s", target)
+    return BackupMade(path=target, size_bytes=target.stat().st_size, preview=replace(preview, file=target,
+                                                                                        size_bytes=target.stat().st_size))
+
+
+DATABASE_MEMBER = "database.sqlite3"
+KEY_MEMBER_PREFIX = "keys/"
 
 
 def back_up_on_exit(db_path: Path | None) -> Path | None:
@@ -360,7 +459,8 @@ def _write_into(db_path: Path, staged: Path, job: JobContext) -> None:
         os.replace(staged, db_path)
 
 
-def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobContext | None = None) -> RestoreResult:
+def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobContext | None = None,
+                   passphrase: str | None = None) -> RestoreResult:
     """Replaces the database with the backup `file` (checked first), keeping the current one in the backup folder.
 
     Refused while another program holds the database lock (a window of this process that holds it may restore), and
@@ -379,12 +479,14 @@ def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobCont
             _require(db_path, actor, accounts.Permission.RESTORE)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".adultschool-restore-", dir=db_path.parent) as folder:
-            staged, preview = _stage(file, Path(folder), job, thorough=True)
+            keys: dict[str, bytes] = {}
+            staged, preview = _stage(file, Path(folder), job, thorough=True, passphrase=passphrase, keys_out=keys)
             preview = _with_warnings(preview, db_path)
             replaced = _replaced_state(db_path) if db_path.exists() else None
             safety = _safety_copy(db_path, damaged, job) if db_path.exists() else None
             job.report(0, None, "正在恢复……")
             _write_into(db_path, staged, job)
+        keys_restored = _put_back_keys(keys)
         engine = make_engine(paths.database_url(db_path))
         try:
             upgraded_from = None
@@ -394,6 +496,7 @@ def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobCont
                 migrate.upgrade(engine)
             with unit_of_work(engine) as session:
                 sync_note = sync.begin_epoch(session, replaced, actor=actor) if site.is_initialised(session) else None
+                session.info[audit.NEW_CHAIN] = True  # the chain is the backup's now: so is this PC's anchor
                 audit.record(
                     session, actor=actor, action="database.restore", entity="database",
                     summary=f"从备份恢复数据库：{file.name}"
@@ -409,8 +512,46 @@ def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobCont
         if held is None:
             lock.release()
     log.info("database %s restored from %s (saved before as %s)", db_path, file, safety)
-    return RestoreResult(preview=preview, safety_copy=safety, upgraded_from=upgraded_from, sync_note=sync_note)
+    return RestoreResult(preview=preview, safety_copy=safety, upgraded_from=upgraded_from, sync_note=sync_note,
+                         keys_restored=tuple(keys_restored))
 
+
+# --- the audit chain against its anchors -----------------------------------------------------------------------
+
+def backup_anchor(file: Path) -> audit.Anchor | None:
+    """The chain head inside a backup file, as an anchor (None: not a readable backup of ours)."""
+    found = backups.audit_head_of(Path(file))
+    if found is None:
+        return None
+    entries, last_id, last_hash, _code = found
+    named = backups.parse_backup_name(Path(file))
+    at = named.taken_at.astimezone(timezone.utc) if named else None
+    return audit.Anchor(f"备份 {Path(file).name} ", audit.AuditHead(entries, last_id, last_hash or audit.GENESIS), at)
+
+
+def verify_audit(session: Session, db_path: Path | None, *, backup_files: Sequence[Path] = ()) -> audit.AuditReport:
+    """`audit verify`: the chain, and the anchors that show whether its tail was cut: this PC's anchor file, this
+    database's backups in the backup folder taken since the last restore (a restore replaces the chain), and the
+    backup files named (a copy on a USB stick)."""
+    extra: list[audit.Anchor] = []
+    for file in backup_files:
+        anchor = backup_anchor(Path(file))
+        if anchor is None:
+            raise AdultSchoolError(f"{file} 不是本程序的备份文件（读不出审计记录）。")
+        extra.append(anchor)
+    if db_path is not None:
+        code = site.get_site(session).code if site.is_initialised(session) else None
+        reset_at = audit.local_reset_at(session)
+        for found in backups.list_backups(paths.backup_dir(), db_path.stem):
+            head = backups.audit_head_of(found.path)
+            if head is None or (code and head[3] != code):
+                continue
+            taken = found.taken_at.astimezone(timezone.utc)
+            if reset_at is not None and taken <= reset_at:
+                continue  # taken before the last restore: its chain was replaced on purpose, and audited
+            extra.append(audit.Anchor(f"备份 {found.path.name} ",
+                                      audit.AuditHead(head[0], head[1], head[2] or audit.GENESIS), taken))
+    return audit.check_chain(session, extra)
 
 
 def set_backup_folder(session: Session, folder: Path | None, *, actor: str | None) -> Path:

@@ -31,6 +31,7 @@ from adultschool.db.bulk import bulk_insert
 from adultschool.models.base import new_uuid
 from adultschool.services import accounts, audit, changes
 from adultschool.services.journal import Journal
+from adultschool.services.privacy import NOTICE_VERSION
 from adultschool.services.site import require_school
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, normalise_phone
@@ -83,6 +84,9 @@ class RegistrationInput:
     township: str | None = None
     learning_mode: str | None = None
     is_migrant: bool | None = None
+    # PIPL consent given at the desk (the registration dialog's two boxes); None: not asked here (imports)
+    consent_id_number: bool | None = None
+    consent_photo: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -511,7 +515,14 @@ def _person_values(row: CheckedRegistration, townships: dict[str, int], own: dic
         "household_location": detail("household_location"),
         "is_migrant": source.is_migrant,
         "township_id": townships.get(township_of(row, own)),
+        **_consent_values(source),
     }
+
+
+def _consent_values(source: RegistrationInput) -> dict:
+    asked = source.consent_id_number is not None or source.consent_photo is not None
+    return {"consent_notice": NOTICE_VERSION if asked else None, "consent_on": source.registered_on if asked else None,
+            "consent_id_number": source.consent_id_number, "consent_photo": source.consent_photo}
 
 
 def register_one(session: Session, data: RegistrationInput, rules: Rules, *, actor: str,

@@ -14,7 +14,9 @@ from adultschool import clock, synonyms
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, School
-from adultschool.services import accounts, registration
+from adultschool.services import accounts, disclosure, registration
+from adultschool.services.disclosure import Exported, Protection, shown_id
+from adultschool.services.learners import mask_phone
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CheckedRegistration, RegistrationInput
 from adultschool.services.rules import load_rules
@@ -147,8 +149,10 @@ def _row_input(cells: tuple[object, ...], header: HeaderMatch, sheet: str, row_n
 CURRENT_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.READY, EnrolmentStatus.EXAM_APPLIED, EnrolmentStatus.PASSED)
 
 
-def summary_rows(session: Session, level: Level | None = None) -> list[SummaryRow]:
-    """R13 rows of current learners (not withdrawn, not yet graduated), in student-number order."""
+def summary_rows(session: Session, level: Level | None = None, *,
+                 protection: Protection = Protection.PLAIN) -> list[SummaryRow]:
+    """R13 rows of current learners (not withdrawn, not yet graduated), in student-number order; ID numbers and
+    phones masked for a masked list."""
     query = (
         select(Learner.name, Learner.gender, Learner.education, Learner.id_number, Learner.address, Learner.employer,
                Learner.phone, Enrolment.level)
@@ -158,22 +162,25 @@ def summary_rows(session: Session, level: Level | None = None) -> list[SummaryRo
     )
     if level is not None:
         query = query.where(Enrolment.level == level)
+    full = protection.full_ids
     return [
         SummaryRow(
-            name=name, gender=gender.label, education=education or "", id_number=id_number,
-            employer_or_address=address or employer or "", phone=phone or "", level=lvl.label,
+            name=name, gender=gender.label, education=education or "", id_number=shown_id(id_number, protection),
+            employer_or_address=address or employer or "", phone=(phone or "") if full else (mask_phone(phone) or ""),
+            level=lvl.label,
         )
         for name, gender, education, id_number, address, employer, phone, lvl in session.execute(query)
     ]
 
 
 def export_roster(session: Session, path: Path, *, level: Level | None = None, job: JobContext | None = None,
-                  actor: str | None = None) -> int:
-    """Writes the R13 registration summary form (full ID numbers and phones); returns the number of learners on it."""
-    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)
+                  actor: str | None = None, protection: Protection = Protection.PLAIN) -> Exported:
+    """Writes the R13 registration summary form (full ID numbers and phones, unless masked; with a password when
+    protected); the result says how many learners are on it and the password, if any."""
+    password = disclosure.start(session, actor, protection)
     site = require_school(session)
     school_name = session.execute(select(School.name).where(School.id == site.school_id)).scalar_one()
-    rows = summary_rows(session, level)
-    write_summary_form(path, unit=school_name, rows=rows, job=job)
-    return len(rows)
-
+    rows = summary_rows(session, level, protection=protection)
+    write_summary_form(path, unit=school_name, rows=rows, job=job, password=password)
+    return disclosure.finish(session, actor, what="报名汇总表" + (f"（{Level(level).label}）" if level else ""), path=path,
+                             count=len(rows), protection=protection, password=password)

@@ -88,6 +88,19 @@ def _key_file(session: Session) -> Path:
     return legacy if not path.exists() and legacy.exists() else path
 
 
+def signing_key_file(session: Session) -> Path | None:
+    """This school's signing key file, when it has one (sealed backups carry it)."""
+    if _get(session, FINGERPRINT) is None and not _legacy_key_file(_get(session, SITE_ID) or "-").exists():
+        return None
+    path = _key_file(session)
+    return path if path.exists() else None
+
+
+def write_key_file(path: Path, pem: bytes) -> None:
+    """A signing key put back from a sealed backup: owner-only, never over an existing file."""
+    _write_private(path, pem)
+
+
 def _write_private(path: Path, pem: bytes) -> None:
     """Writes a new key file, owner-only; an existing file is never replaced."""
     private_folder(path.parent)
@@ -395,6 +408,8 @@ def export_package(session: Session, out: Path, *, district_key_file: bytes | No
         "site": {"certificate_secret": _get(session, CERTIFICATE_SECRET)},
         # The key the district encrypts its packages to this school with (derived from the signing key).
         "box_key": base64.b64encode(sync.school_box_public(pem)).decode(),
+        # The audit chain's head: the district keeps it and returns it in the receipt, an anchor out of our reach.
+        "audit_head": audit.head(session).as_json(),
     }
     data = sync.write_package(school_code=info.code, sequence=sequence, created_at=created_at, manifest=manifest,
                               members=members, signing_key_pem=pem, district=district)
@@ -470,6 +485,11 @@ def apply_receipt_body(session: Session, body: dict[str, Any], *, district_code:
         if not (dry_run and s in newly)]
     if not dry_run:
         _put(session, "sync.last_receipt", json.dumps(body, ensure_ascii=False))
+        anchored = [(int(p["sequence"]), audit.AuditHead.from_json(p.get("audit_head"))) for p in arrived.values()]
+        anchored = [(sequence, head) for sequence, head in anchored if head is not None]
+        if anchored:
+            sequence, head = max(anchored, key=lambda pair: pair[1].entries)
+            audit.save_district_anchor(session, head, district=district_code, sequence=sequence)
         audit.record(session, actor=actor, action="sync.confirm", entity="sync_exports",
                      summary=f"导入分中心回执：确认第 {', '.join(map(str, newly)) or '（无新确认）'} 号",
                      after={"confirmed": newly, "unconfirmed": unconfirmed})

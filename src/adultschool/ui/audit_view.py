@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from adultschool import clock
+from adultschool import clock, paths
 from adultschool.db import read_session
-from adultschool.services import audit, audit_log
+from adultschool.services import audit, audit_log, maintenance
 from adultschool.services.audit_log import AuditFilter, AuditRow
 from adultschool.ui import ops
 from adultschool.ui.common import ERROR_COLOUR, HINT_COLOUR, actor, to_date, to_qdate
@@ -268,20 +268,28 @@ class AuditDialog(QDialog):
     def verify(self) -> ops.Op:
         self.verify_button.setEnabled(False)
         self.verify_label.setText("正在检查……")
-        self.verify_op = ops.run_read(self, self._engine, lambda session, _job: audit.verify(session),
+        db_path = paths.sqlite_path(self._engine.url.render_as_string(hide_password=False))
+        self.verify_op = ops.run_read(self, self._engine,
+                                      lambda session, _job: maintenance.verify_audit(session, db_path),
                                       label="正在检查审计记录……", title="检查完整性", cancellable=False,
                                       on_success=self._verified, on_failure=self._verify_failed)
         self.verify_op.done.connect(lambda: self.verify_button.setEnabled(True))
         return self.verify_op
 
-    def _verified(self, result: audit.AuditVerification) -> None:
-        if result.intact:
+    def _verified(self, report: audit.AuditReport) -> None:
+        result = report.verification
+        if report.intact:
             self.verify_label.setStyleSheet("")
-            self.verify_label.setText(f"审计记录完整：共 {result.entries} 条，没有被改动或删除。")
-        else:
+            self.verify_label.setText(f"审计记录完整：共 {result.entries} 条，没有被改动或删除；"
+                                      f"已对照 {len(report.anchors)} 处留底（本机记录、备份），没有被截短。")
+        elif not result.intact:
             self.verify_label.setStyleSheet(f"color: {ERROR_COLOUR};")
             self.verify_label.setText(f"审计记录被改动或删除：第 {result.broken_at} 条（序号）起对不上。"
                                       "请保留这个数据库文件，并告诉管理员。")
+        else:
+            self.verify_label.setStyleSheet(f"color: {ERROR_COLOUR};")
+            self.verify_label.setText("审计记录被截短或改写：" + " ".join(report.cut_short)
+                                      + "请保留这个数据库文件和备份，并告诉管理员。")
 
     def _verify_failed(self, exc: BaseException) -> None:
         self.verify_label.setStyleSheet(f"color: {ERROR_COLOUR};")

@@ -8,10 +8,13 @@ from typing import Any, Callable, Protocol
 
 from PySide6.QtCore import QEventLoop, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -24,10 +27,11 @@ from adultschool.db import Database, DatabaseDamaged
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.services import maintenance
+from adultschool.sync import sealed
 from adultschool.ui import ops
 from adultschool.ui.common import MessageLabel, actor, documents_folder, open_dialog, report_failure, show_error, show_info
 
-BACKUP_FILE_FILTER = "数据库备份 (*.sqlite3 *.sqlite *.db);;所有文件 (*)"
+BACKUP_FILE_FILTER = "数据库备份 (*.asbackup *.sqlite3 *.sqlite *.db);;所有文件 (*)"
 
 
 class Window(Protocol):
@@ -49,8 +53,62 @@ def choose_backup_folder(parent: QWidget | None) -> Path | None:
     return Path(folder) if folder else None
 
 
-def back_up_now(window: Window, folder: Path | None = None) -> ops.Op | None:
-    """Asks for a folder (unless given), copies the database there in the background, then says where it went."""
+class BackupPassphraseDialog(QDialog):
+    """The passphrase that seals a backup leaving this PC (typed twice), or 不加密 for a copy that stays here."""
+
+    def __init__(self, folder: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("备份密码")
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("0") * 70)
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"备份到：{folder}\n备份里有全部学员的身份证号码：带出本机（U 盘）的备份请加密。"
+                       "请把备份密码记在安全的地方，不要和 U 盘放在一起；没有它，这份备份谁也打不开。")
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.passphrase_edit = QLineEdit()
+        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again_edit = QLineEdit()
+        self.again_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("备份密码", self.passphrase_edit)
+        form.addRow("再输入一次", self.again_edit)
+        layout.addLayout(form)
+        self.plain_check = QCheckBox("不加密（只用于留在本机的备份）")
+        self.plain_check.toggled.connect(lambda plain: (self.passphrase_edit.setEnabled(not plain),
+                                                        self.again_edit.setEnabled(not plain)))
+        layout.addWidget(self.plain_check)
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("备份")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.passphrase: str | None = None
+
+    def accept(self) -> None:
+        if self.plain_check.isChecked():
+            self.passphrase = None
+            super().accept()
+            return
+        first = self.passphrase_edit.text()
+        if first != self.again_edit.text():
+            self.message.show_message("两次输入的备份密码不一致。")
+            return
+        try:
+            sealed.check_passphrase(first)
+        except AdultSchoolError as exc:
+            self.message.show_message(str(exc))
+            return
+        self.passphrase = first
+        super().accept()
+
+
+def back_up_now(window: Window, folder: Path | None = None) -> BackupPassphraseDialog | None:
+    """Asks for a folder (unless given), then the passphrase (or 不加密), copies the database there in the background,
+    then says where it went. Returns the passphrase dialog (the backup starts when it is accepted)."""
     db_path = window.database.path
     if db_path is None:
         window.dialog = show_error(window, "不能备份", maintenance.SERVER_DATABASE_MESSAGE)  # type: ignore[arg-type]
@@ -61,12 +119,24 @@ def back_up_now(window: Window, folder: Path | None = None) -> ops.Op | None:
 
     def done(made: maintenance.BackupMade) -> None:
         window.show_status(f"已备份到：{made.path}")
+        sealed_note = ("\n\n备份已加密：恢复时要输入备份密码。" if made.path.suffix == sealed.SUFFIX
+                       else "\n\n注意：这份备份没有加密，里面有全部学员的身份证号码，请不要带出学校。")
         window.dialog = show_info(window, "备份完成",  # type: ignore[arg-type]
-                                  f"数据库已备份到：\n{made.path}\n\n" + "\n".join(made.preview.facts()[2:]))
+                                  f"数据库已备份到：\n{made.path}\n\n" + "\n".join(made.preview.facts()[2:]) + sealed_note)
 
     who = actor()
-    return ops.run_op(window, lambda job: maintenance.back_up_now(db_path, folder, actor=who, job=job),  # type: ignore[arg-type]
-                      label="正在备份数据库……", title="立即备份", cancellable=False, on_success=done)
+    dialog = BackupPassphraseDialog(folder, window)  # type: ignore[arg-type]
+
+    def start() -> None:
+        secret = dialog.passphrase
+        window.backup_op = ops.run_op(  # type: ignore[attr-defined]
+            window, lambda job: maintenance.back_up_now(db_path, folder, actor=who, job=job, passphrase=secret),
+            label="正在备份数据库……", title="立即备份", cancellable=False, on_success=done)
+
+    dialog.accepted.connect(start)
+    window.dialog = dialog
+    open_dialog(dialog)
+    return dialog
 
 
 # --- 从备份恢复 -------------------------------------------------------------------------------------------------
@@ -100,6 +170,18 @@ class RestoreDialog(QDialog):
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.explanation)
+        self.passphrase_row = QWidget()
+        row = QFormLayout(self.passphrase_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.passphrase_edit = QLineEdit()
+        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.open_button = QPushButton("打开")
+        self.open_button.clicked.connect(self.open_sealed)
+        row.addRow("备份密码", self.passphrase_edit)
+        row.addRow("", self.open_button)
+        self.passphrase_row.setVisible(False)
+        layout.addWidget(self.passphrase_row)
+        self.passphrase: str | None = None
         self.message = MessageLabel()
         layout.addWidget(self.message)
         self.buttons = QDialogButtonBox()
@@ -112,11 +194,28 @@ class RestoreDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.restore_op: ops.Op | None = None
+        self.preview_op: ops.Op | None = None
+        if sealed.is_sealed(backup_file):
+            self.preview_label.setText(f"备份文件 {backup_file} 已加密：请输入备份时设定的备份密码，再点“打开”。")
+            self.passphrase_row.setVisible(True)
+            self.passphrase_edit.setFocus()
+        else:
+            self._start_preview()
+
+    def _start_preview(self) -> None:
+        db_path, backup_file, secret = self.db_path, self.backup_file, self.passphrase
         self.preview_op = ops.run_op(
-            self, lambda job: maintenance.preview_backup(backup_file, db_path=db_path, job=job),
+            self, lambda job: maintenance.preview_backup(backup_file, db_path=db_path, job=job, passphrase=secret),
             label="正在检查备份文件……", title="从备份恢复", cancellable=False,
             on_success=self._show_preview, on_failure=self._preview_failed,
         )
+
+    def open_sealed(self) -> None:
+        if self.busy:
+            return
+        self.passphrase = self.passphrase_edit.text()
+        self.message.show_message(None)
+        self._start_preview()
 
     @property
     def busy(self) -> bool:
@@ -124,6 +223,7 @@ class RestoreDialog(QDialog):
 
     def _show_preview(self, preview: maintenance.BackupPreview) -> None:
         self.preview = preview
+        self.passphrase_row.setVisible(False)
         self.preview_label.setText("这份备份里有：\n" + "\n".join(preview.facts()))
         self.warning_label.show_message("\n".join(preview.warnings) or None)
         self.restore_button.setEnabled(True)
@@ -142,9 +242,9 @@ class RestoreDialog(QDialog):
         self.restore_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
         self.message.show_message("正在恢复，请稍候……", "hint")
-        db_path, backup_file, who = self.db_path, self.backup_file, actor()
+        db_path, backup_file, who, secret = self.db_path, self.backup_file, actor(), self.passphrase
         self.restore_op = ops.run_op(
-            self, lambda job: maintenance.restore_backup(db_path, backup_file, actor=who, job=job),
+            self, lambda job: maintenance.restore_backup(db_path, backup_file, actor=who, job=job, passphrase=secret),
             label="正在恢复数据库……", title="从备份恢复", cancellable=False,
             on_success=self._restored, on_failure=self._restore_failed,
         )

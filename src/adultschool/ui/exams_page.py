@@ -31,6 +31,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.db import read_session
 from adultschool.services import exam_rounds, exams, readiness, site
 from adultschool.services.readiness import ReadinessRow
+from adultschool.services.disclosure import Exported
 from adultschool.textnorm import clean_text
 from adultschool.ui import ops
 from adultschool.ui.applicants_model import COLUMNS, ApplicantsModel
@@ -295,20 +296,21 @@ class ExamsPage(Page):
             rows = exams.apply_for_exam(session, as_of, round_name=round_name, actor=who, student_numbers=numbers)
             if not rows:
                 raise AdultSchoolError("所选学员的课程都已考试通过，不需要再申请考试：请用“毕业…”。")
-            exams.write_application_list(path, rows, school_name=site.get_site(session).name, round_name=round_name)
-            return rows
+            exported = exams.write_application_list(session, path, rows, school_name=site.get_site(session).name,
+                                                    round_name=round_name, actor=who)
+            return rows, exported
 
         self.apply_message.show_message(None)
         self.apply_button.setEnabled(False)
         self.write_op = ops.run_write(self, self._engine, work, label="正在申请考试并导出名单……", title="考前申请", cancellable=False,
-                                      on_success=lambda rows: self._applied(rows, path), on_failure=self._apply_failed)
+                                      on_success=lambda done: self._applied(*done, path), on_failure=self._apply_failed)
         return self.write_op
 
-    def _applied(self, rows: list[exams.ApplicationRow], path: Path) -> None:
+    def _applied(self, rows: list[exams.ApplicationRow], exported: Exported, path: Path) -> None:
         self._show_counts()
         text = f"已申请 {len(rows)} 人，名单已保存"
         self.status_message.emit(f"{text}：{path}")
-        self.result_box = show_info(self, "考前申请", f"{text}：\n{path}")
+        self.result_box = show_info(self, "考前申请", f"{text}：\n{path}\n\n" + "\n".join(exported.lines()))
         self.changed.emit()
         self.refresh()
 
@@ -360,14 +362,16 @@ class ExamsPage(Page):
             if path is None:
                 return None
         target, who = path, actor()
-        self.write_op = ops.run_read(self, self._engine, lambda session, _job: write(session, target, actor=who),
-                                     label=f"正在导出{what}……", title=f"导出{what}",
-                                     on_success=lambda count: self._exported(what, count, unit, target))
+        # A write: the export of full ID numbers is recorded in the audit log (id.reveal).
+        self.write_op = ops.run_write(self, self._engine, lambda session, _job: write(session, target, actor=who),
+                                      label=f"正在导出{what}……", title=f"导出{what}",
+                                      on_success=lambda exported: self._exported(what, exported, unit, target))
         return self.write_op
 
-    def _exported(self, what: str, count: int, unit: str, path: Path) -> None:
-        self.status_message.emit(f"已导出{what}（{count} {unit}）：{path}")
-        self.result_box = show_info(self, f"导出{what}", f"已导出{what}，共 {count} {unit}：\n{path}")
+    def _exported(self, what: str, exported: Exported, unit: str, path: Path) -> None:
+        self.status_message.emit(f"已导出{what}（{exported.count} {unit}）：{path}")
+        self.result_box = show_info(self, f"导出{what}", f"已导出{what}，共 {exported.count} {unit}：\n{path}\n\n"
+                                    + "\n".join(exported.lines()))
 
     def export_credit_bank(self, path: Path | None = None) -> ops.Op | None:
         return self._export("学分银行成绩清单", "学分银行成绩清单", exams.write_credit_bank, "条成绩", path)

@@ -24,6 +24,7 @@ from adultschool import clock
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import Level
 from adultschool.services import roster
+from adultschool.services.disclosure import Exported, Protection, parse_protection
 from adultschool.ui import ops
 from adultschool.ui.common import MessageLabel, actor, report_failure, show_info
 
@@ -73,6 +74,11 @@ class ExportDialog(QDialog):
         level_row.addWidget(self.level_combo)
         level_row.addStretch(1)
         form.addRow("学历提升层次", level_row)
+        self.protection_combo = QComboBox()
+        self.protection_combo.addItem("不加密（在本机打印）", Protection.PLAIN)
+        self.protection_combo.addItem("加密（发邮件用，程序给出密码）", Protection.PASSWORD)
+        self.protection_combo.addItem("身份证号码遮挡", Protection.MASKED)
+        form.addRow("保护方式", self.protection_combo)
         self.error_label = MessageLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -111,17 +117,21 @@ class ExportDialog(QDialog):
         self.error_label.show_message(None)
         self.ok_button.setEnabled(False)
         who = actor()
-        self.op = ops.run_read(
-            self, self._engine, lambda session, job: roster.export_roster(session, path, level=level, job=job, actor=who),
+        protection = parse_protection(self.protection_combo.currentData())
+        # A write: the export of full ID numbers is recorded in the audit log (id.reveal).
+        self.op = ops.run_write(
+            self, self._engine, lambda session, job: roster.export_roster(session, path, level=level, job=job, actor=who,
+                                                                          protection=protection),
             label="正在导出报名汇总表……", title="导出报名汇总表",
-            on_success=lambda count: self._exported(count, path), on_failure=self._failed,
+            on_success=lambda exported: self._exported(exported, path), on_failure=self._failed,
         )
 
-    def _exported(self, count: int, path: Path) -> None:
+    def _exported(self, exported: Exported, path: Path) -> None:
         self.ok_button.setEnabled(True)
         super().accept()
-        self.exported.emit(count, str(path))
-        self.result_box = show_info(self.parentWidget(), "导出完成", f"已导出 {count} 人的报名汇总表：\n{path}")
+        self.exported.emit(exported.count, str(path))
+        self.result_box = show_info(self.parentWidget(), "导出完成",
+                                    f"已导出 {exported.count} 人的报名汇总表：\n{path}\n\n" + "\n".join(exported.lines()))
 
     def _failed(self, exc: BaseException) -> None:
         self.ok_button.setEnabled(True)

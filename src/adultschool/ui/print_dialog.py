@@ -74,14 +74,14 @@ class _Kind:
     key: str
     title: str
     file_stem: str
-    writes: bool  # certificates: the printing is recorded, so the op is a write
+    writes: bool  # certificates: the printing is recorded; forms with full ID numbers: the id.reveal entry
 
 
 KINDS = {
     "certificates": _Kind("certificates", "打印证书", "毕业证书", True),
     "reprint": _Kind("reprint", "补发证书", "补发证书", True),
-    "registration": _Kind("registration", "打印报名登记表", "报名登记表", False),
-    "summary": _Kind("summary", "打印报名汇总表", "报名汇总表", False),
+    "registration": _Kind("registration", "打印报名登记表", "报名登记表", True),
+    "summary": _Kind("summary", "打印报名汇总表", "报名汇总表", True),
     "signin": _Kind("signin", "打印签到表", "签到表", False),
 }
 

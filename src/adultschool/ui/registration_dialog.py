@@ -12,6 +12,7 @@ from typing import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -159,6 +160,11 @@ class RegistrationDialog(QDialog):
         other_form.addRow("户籍所在地", self.household_edit)
         other_form.addRow("职业", self.job_edit)
         other_form.addRow("流动人口", self.migrant_combo)
+        # PIPL Art. 29: separate consent to the sensitive ID number, and to the photo (also ticked on the signed form)
+        self.consent_id_check = QCheckBox("本人同意使用身份证号码（学籍注册、考试、学分银行）")
+        self.consent_photo_check = QCheckBox("本人同意使用照片（登记表、证书）")
+        other_form.addRow("个人信息同意", self.consent_id_check)
+        other_form.addRow("", self.consent_photo_check)
 
         columns = QHBoxLayout()
         columns.addWidget(main, 3)
@@ -311,6 +317,8 @@ class RegistrationDialog(QDialog):
             township=self.township_combo.currentData(),
             learning_mode=self.mode_combo.currentData(),
             is_migrant=self.migrant_combo.currentData(),
+            consent_id_number=self.consent_id_check.isChecked(),
+            consent_photo=self.consent_photo_check.isChecked(),
         )
 
     # --- live validation -----------------------------------------------------------------------------------

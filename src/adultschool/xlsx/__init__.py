@@ -6,6 +6,7 @@ from adultschool.xlsx.books import lock_file_message, read_workbook
 from adultschool.xlsx.csvfile import decode_csv_bytes, read_csv, read_table
 from adultschool.xlsx.cells import cell_text, date_value, id_text
 from adultschool.xlsx.headers import Column, HeaderMatch, find_header, normalise_header
+from adultschool.xlsx.protect import encrypt_workbook, new_password
 from adultschool.xlsx.reading import Sheet, check_zip_safety, read_sheets
 from adultschool.xlsx.writing import (
     SUMMARY_HEADERS,
@@ -36,9 +37,11 @@ __all__ = [
     "check_zip_safety",
     "date_value",
     "decode_csv_bytes",
+    "encrypt_workbook",
     "find_header",
     "id_text",
     "lock_file_message",
+    "new_password",
     "normalise_header",
     "read_csv",
     "read_sheets",

@@ -4,6 +4,7 @@ Every text cell goes through set_text, so nothing we write can run as a formula 
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from adultschool.outfiles import SPREADSHEET_PROGRAMS, atomic_output
 from adultschool.jobs import JobContext, NullJob
+from adultschool.xlsx.protect import encrypt_workbook
 
 PROGRESS_EVERY_ROWS = 1000
 
@@ -69,10 +71,16 @@ def set_text(cell: Cell, value: object) -> None:
         cell.quotePrefix = True
 
 
-def save_atomic(workbook: Workbook, path: str | os.PathLike[str]) -> None:
-    """Write to '<path>.part', flush to disk, then rename over `path`; a failure leaves no .part behind."""
+def save_atomic(workbook: Workbook, path: str | os.PathLike[str], *, password: str | None = None) -> None:
+    """Write to '<path>.part', flush to disk, then rename over `path`; a failure leaves no .part behind. With
+    `password` the file is a password-protected workbook (`protect`): the plain bytes never touch the disk."""
     with atomic_output(path, opened_in=SPREADSHEET_PROGRAMS) as part, open(part, "wb") as handle:
-        workbook.save(handle)
+        if password is None:
+            workbook.save(handle)
+            return
+        plain = io.BytesIO()
+        workbook.save(plain)
+        handle.write(encrypt_workbook(plain.getvalue(), password))
 
 
 @dataclass(frozen=True)
@@ -95,8 +103,9 @@ def write_summary_form(
     rows: Sequence[SummaryRow],
     title: str = "成人“双证制”学历提升报名汇总表",
     job: JobContext | None = None,
+    password: str | None = None,
 ) -> None:
-    """The R13 registration summary (报名汇总表), ready to print on A4 landscape."""
+    """The R13 registration summary (报名汇总表), ready to print on A4 landscape (password-protected with `password`)."""
     job = job or NullJob()
     workbook = Workbook()
     sheet = workbook.active
@@ -154,7 +163,7 @@ def write_summary_form(
     sheet.freeze_panes = sheet.cell(row=_SUMMARY_HEADER_ROW + 1, column=1)
     _set_up_printing(sheet, title_rows=f"{_SUMMARY_HEADER_ROW}:{_SUMMARY_HEADER_ROW}")
     job.report(total, total, "正在保存报名汇总表")
-    save_atomic(workbook, path)
+    save_atomic(workbook, path, password=password)
 
 
 def _set_up_printing(sheet: Worksheet, *, title_rows: str) -> None:
@@ -263,13 +272,15 @@ def write_table(
     text_columns: Sequence[str] = (),
     widths: Sequence[int] | None = None,
     job: JobContext | None = None,
+    password: str | None = None,
 ) -> None:
     """A titled list for the outside world (exam applications, credit bank, household office): title row, header
     row repeated on every printed page, every cell inert; `text_columns` (by header) stay text so IDs keep 18 digits."""
-    write_tables(path, [TableSheet(title, headers, rows, text_columns, widths)], job=job)
+    write_tables(path, [TableSheet(title, headers, rows, text_columns, widths)], job=job, password=password)
 
 
-def write_tables(path: str | os.PathLike[str], sheets: Sequence[TableSheet], *, job: JobContext | None = None) -> None:
+def write_tables(path: str | os.PathLike[str], sheets: Sequence[TableSheet], *, job: JobContext | None = None,
+                 password: str | None = None) -> None:
     """Several titled tables, one sheet each, written as `write_table` writes one."""
     job = job or NullJob()
     workbook = Workbook()
@@ -278,7 +289,7 @@ def write_tables(path: str | os.PathLike[str], sheets: Sequence[TableSheet], *, 
     workbook.remove(first)
     for table in sheets:
         _write_sheet(workbook.create_sheet(_safe_sheet_title(table.sheet_name or table.title)), table, job)
-    save_atomic(workbook, path)
+    save_atomic(workbook, path, password=password)
 
 
 def _write_sheet(sheet: Worksheet, table: TableSheet, job: JobContext) -> None:
