@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NoReturn
 
-from stdnum import numdb
-from stdnum.cn import ric
-
 from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.textnorm import to_halfwidth
@@ -101,6 +98,8 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
         _fail(f"身份证号码中的出生日期 {birth_date:%Y年%m月%d日} 早于1900年：请对照身份证核对第7–14位。")
     # ISO 7064 MOD 11-2 catches every single mistyped digit and most swapped neighbours; naming the
     # "right" check character would invite fixing the wrong position.
+    from stdnum.cn import ric  # at first use: stdnum's package imports pydoc and ssl, ~30 ms of every start-up
+
     if number[17] != ric.calc_check_digit(number):
         _fail("身份证号码校验不通过，说明其中某一位打错了（或相邻两位顺序颠倒）：请对照身份证逐位核对。")
     return ResidentId(
@@ -150,6 +149,8 @@ def mask(number: str) -> str:
 @functools.lru_cache(maxsize=8192)  # stdnum's table lookup costs ~0.2 ms; a roster repeats a few counties
 def _county_warnings(county_code: str) -> tuple[str, ...]:
     """A warning when stdnum's county list knows the province but never had this county code."""
+    from stdnum import numdb
+
     found = dict(numdb.get("cn/loc").info(county_code))
     province_known = county_code[:2] in found
     county_known = bool(found.get(county_code[2:]))

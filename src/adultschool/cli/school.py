@@ -15,8 +15,8 @@ from adultschool.cli.common import (
     EXIT_OK, EXIT_SOME_REJECTED, Adder, actor, add_list_output, date_arg, emit, level_arg, need, open_db, print_table,
     time_arg,
 )
-from adultschool.cli import users as users_commands
-from adultschool.cli import sync as sync_commands
+from adultschool.cli import audit_log as audit_log_commands
+from adultschool.cli import quotas as quota_commands
 from adultschool.cli import learners_edit
 from adultschool.cli import classes as class_commands
 from adultschool.cli import enrolments as enrolment_commands
@@ -28,7 +28,6 @@ from adultschool.services import (
     audit,
     classes,
     demo,
-    documents,
     exams,
     learners,
     readiness,
@@ -410,6 +409,8 @@ def cmd_report_household(args: argparse.Namespace) -> int:
 
 
 def cmd_print_certificates(args: argparse.Namespace) -> int:
+    from adultschool.services import documents  # reportlab and the QR encoder: only for the commands that print
+
     if args.reason and not args.reprint:
         raise AdultSchoolError("--reason 只用于补发（--reprint）。")
     db = open_db(args)
@@ -424,6 +425,8 @@ def cmd_print_certificates(args: argparse.Namespace) -> int:
 
 
 def cmd_print_forms(args: argparse.Namespace) -> int:
+    from adultschool.services import documents
+
     db = open_db(args)
     job = ConsoleJob()
     with read_session(db.engine) as session:
@@ -445,6 +448,8 @@ def cmd_print_forms(args: argparse.Namespace) -> int:
 
 
 def cmd_config_font(args: argparse.Namespace) -> int:
+    from adultschool.services import documents
+
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         if args.path or args.default:
@@ -525,11 +530,11 @@ def register(commands, add: Adder) -> None:
     p.add_argument("quota", type=int)
     p.add_argument("--year", type=int, help="年份（默认今年）")
     add(group, "list", cmd_township_list, "街道/镇列表")
-    sync_commands.add_township_count(group, add)
+    quota_commands.add_township_count(group, add)
 
     group = commands.add_parser("audit", help="审计记录").add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
     add(group, "verify", cmd_audit_verify, "检查审计链是否完整")
-    users_commands.add_audit_list(group, add)
+    audit_log_commands.add_audit_list(group, add)
 
     group = commands.add_parser("class", help="班级（村班、厂班、夜校班、重修班）").add_subparsers(
         dest="class_command", metavar="COMMAND", required=True)
@@ -606,7 +611,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--out", type=Path, required=True)
     p = add(group, "household", cmd_report_household, "毕业学员名单，供户籍学历变更（R11）")
     p.add_argument("--out", type=Path, required=True)
-    sync_commands.add_quota_report(group, add)
+    quota_commands.add_quota_report(group, add)
 
     group = commands.add_parser("print", help="打印（PDF）").add_subparsers(dest="print_command", metavar="COMMAND", required=True)
     p = add(group, "certificates", cmd_print_certificates, "毕业证书：未打印过的（或指定学籍号的）；再次打印为补发")
