@@ -147,3 +147,13 @@ def test_an_older_database_still_migrates_through_alembic(tmp_path):
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == migrate.HEAD_REVISION
     assert migrate.current_revision(database.engine) == migrate.HEAD_REVISION
     database.close()
+
+
+def test_the_window_starts_without_the_spreadsheet_pdf_crypto_and_migration_libraries():
+    probe = ("import sys; import adultschool.ui.app, adultschool.ui.main_window; "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[1:])))")
+    libraries = ["alembic", "openpyxl", "reportlab", "cryptography", "PIL", "zxingcpp", "pypdfium2", "psycopg"]
+    result = subprocess.run([sys.executable, "-c", probe, *libraries], capture_output=True, text=True,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -11,10 +11,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
-
+# The database layer, the models and the services the window starts with come before Qt: once PySide6 is imported it
+# sees every later import (its __feature__ hook), which makes SQLAlchemy's few hundred modules load ~15 % slower.
 from adultschool import paths
 from adultschool.db import Database, DatabaseBusy, DatabaseDamaged, open_database
 from adultschool.db.lock import DatabaseLock, network_warning
@@ -22,7 +20,14 @@ from adultschool.errors import AdultSchoolError
 from adultschool.logs import set_up_logging
 from adultschool.outfiles import clean_interrupted
 from adultschool.services import maintenance
-from adultschool.ui import ops
+from adultschool import models  # noqa: F401 - see above
+from adultschool.services import learners, readiness, site, study  # noqa: F401 - see above
+
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator  # noqa: E402 - after the database layer, see above
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox  # noqa: E402
+
+from adultschool.ui import ops  # noqa: E402
 from adultschool.ui.accounts_dialogs import sign_in
 from adultschool.ui.backup_dialogs import offer_restore_of_damaged
 from adultschool.ui.common import show_bug_report, show_error, signed_in
