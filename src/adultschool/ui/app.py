@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 # The database layer, the models and the services the window starts with come before Qt: once PySide6 is imported it
 # sees every later import (its __feature__ hook), which makes SQLAlchemy's few hundred modules load ~15 % slower.
-from adultschool import paths
+from adultschool import paths, system
 from adultschool.db import Database, DatabaseBusy, DatabaseDamaged, open_database
 from adultschool.db.lock import DatabaseLock, network_warning
 from adultschool.errors import AdultSchoolError
@@ -168,6 +168,13 @@ def back_up_on_exit(database: Database) -> None:
         log.exception("exit backup of %s failed", database.describe())
 
 
+def log_window_shown(window: MainWindow) -> None:
+    """When the window appeared, counted from the process's start, and what its learner list shows (for support)."""
+    age = system.seconds_since_start()
+    log.info("window shown %s after the program started: %s; 学员：%s", "?" if age is None else f"{age:.2f} s",
+             window.windowTitle(), window.learners_page.count_label.text())
+
+
 def warn_about_network_drive(window: MainWindow, database: Database) -> None:
     warning = network_warning(database.path) if database.path is not None else None
     if warning:
@@ -202,9 +209,10 @@ def run(db: str | None = None) -> int:
         # the administrator, whose password was just typed twice.
         if signed_in().single_user and not sign_in(database):
             return 0
-        log.info("GUI started on %s", database.describe())
+        log.info("GUI started on %s (%s)", database.describe(), system.os_description())
         window = MainWindow(database)
         window.show()
+        log_window_shown(window)
         warn_about_network_drive(window, database)
         code = app.exec()
         clean_exit = True
