@@ -100,7 +100,12 @@ def _windows_process_age() -> float | None:
     import ctypes
     from ctypes import wintypes
 
-    kernel32 = ctypes.windll.kernel32
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.GetCurrentProcess.restype = wintypes.HANDLE  # the pseudo-handle -1, all 64 bits of it
+    times = ctypes.POINTER(wintypes.FILETIME)
+    kernel32.GetProcessTimes.argtypes = [wintypes.HANDLE, times, times, times, times]
+    kernel32.GetProcessTimes.restype = wintypes.BOOL
+    kernel32.GetSystemTimeAsFileTime.argtypes = [times]
     created, exited, in_kernel, in_user, now = (wintypes.FILETIME() for _ in range(5))
     if not kernel32.GetProcessTimes(kernel32.GetCurrentProcess(), ctypes.byref(created), ctypes.byref(exited),
                                     ctypes.byref(in_kernel), ctypes.byref(in_user)):
