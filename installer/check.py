@@ -62,9 +62,11 @@ WINDOWS_VERSION_KEY = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion"
 REFUSED_BUILD, OLDEST_BUILD, WINE_WINDOWS_10_BUILD = 17134, 17763, 18362  # 1803, 1809, what Wine's "win10" says
 FIRST_WINDOW_SECONDS = 180  # generous: a cold Wine, two cores shared with other work
 NATIVE_PROBE = r"""
-import zxingcpp, _rl_accel, PIL._imaging, psycopg, pypdfium2
+import zxingcpp, _rl_accel, PIL._imaging, psycopg, pypdfium2, python_calamine
 from adultschool import paths, system
-print("resources", paths.resources_dir())
+print("resources", paths.resources_dir(), "synonyms", (paths.resources_dir() / "synonyms.json").is_file())
+from adultschool.xlsx import read_workbook  # python-calamine's Rust extension reads a real workbook
+print("calamine rows", len(read_workbook(r"C:\adtest\roster.xlsx")[0].rows))
 print("psycopg", psycopg.pq.__impl__, "libpq", psycopg.pq.version())
 document = pypdfium2.PdfDocument(r"C:\adtest\forms.pdf")
 print("pdfium pages", len(document))
@@ -669,7 +671,8 @@ def check_command_line(wine: Wine, folder: Path, launcher: str, data_dir: Path, 
     for line in (out + err).strip().splitlines():
         print(f"        {line}")
     expect(probe.returncode == 0 and f"pdfium pages {len(names)}" in out,
-           "the native wheels load under Wine (zxing-cpp, rl_accel, Pillow, pypdfium2, psycopg's libpq)")
+           "the native wheels load under Wine (zxing-cpp, rl_accel, Pillow, pypdfium2, psycopg's libpq, "
+           "python-calamine)")
     expect(f"10.0.{WINE_WINDOWS_10_BUILD}" in out and "Wine" in out,
            "adultschool.system names the Windows Wine plays, and Wine", out)
     expect((data_dir / "keys").is_dir(), "the school's signing key lives in %LOCALAPPDATA%\\adultschool (platformdirs)")

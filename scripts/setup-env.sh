@@ -4,6 +4,8 @@
 QT_SYSTEM_PACKAGES=(libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libglib2.0-0 libfontconfig1 libfreetype6
   libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0
   fonts-wqy-microhei)
+# Only for the tests: LibreOffice writes the real .xls and .ods files the readers are tested on (tests skip without it).
+TEST_SYSTEM_PACKAGES=(libreoffice-calc-nogui)
 
 say() { printf '%s\n' "$*" >&2; }
 

@@ -1,11 +1,13 @@
 """Small factories for tests: valid ID numbers, birth dates of a given age, roster workbooks as townships send them."""
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Sequence
 
 import openpyxl
+from PIL import Image
 from stdnum.cn import ric
 
 SCHOOL_CODE = "330206-01"
@@ -51,3 +53,10 @@ def write_roster(path: Path, rows: Sequence[Sequence[object]], *, headers: Seque
 def r13_row(number: int, name: str, id_number: object, level: str = "高中", *, gender: str = "男",
             phone: object = "13857412345", education: str = "初中", address: str = "宁波富邦精业铝业有限公司") -> list:
     return [number, name, gender, education, id_number, address, phone, level]
+
+
+def jpeg(size: tuple[int, int] = (600, 800), colour: tuple[int, int, int] = (180, 40, 40)) -> bytes:
+    """A plain JPEG as a camera or a scanner would give it: a learner's ID photo for the tests."""
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="JPEG")
+    return out.getvalue()

@@ -11,11 +11,11 @@ from sqlalchemy import func, select, update
 
 from adultschool.db import open_database, read_session, unit_of_work
 from adultschool.models import Enrolment, Learner, SiteKind, SyncPackage
-from adultschool.services import demo, district, district_schools, exams, registration, rules, site, study, sync
+from adultschool.services import demo, district, district_schools, exams, photos, registration, rules, site, study, sync
 from adultschool.services.registration import RegistrationInput
 from adultschool.services.sync import _select_rows
 from adultschool.services.travel import SPECS
-from factories import make_id
+from factories import jpeg, make_id
 
 PASSPHRASE = "correct-horse-battery"
 SENIOR = ["成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础"]
@@ -77,6 +77,8 @@ def graduate_one(db, tmp_path, *, serial: int) -> str:
             rules.load_rules(session),
             actor="clerk")
     number = registered.student_number
+    with unit_of_work(db.engine) as session:
+        photos.set_photo(session, number, jpeg(), source="照片.jpg", actor="clerk")
     book = openpyxl.Workbook()
     book.active.append(["身份证号码", "课程", "视频", "已学时长(分钟)"])
     for i in range(20):

@@ -47,6 +47,8 @@ def graduated(capsys, tmp_path, fresh_db):
     assert run(capsys, "exam", "results", "import", tmp_path / "scores.xlsx", "--db", db, "--allow-unapplied")[0] == 0
     code, out, _ = run(capsys, "graduate", "--db", db, "--as-of", "2026-07-10")
     assert code == 0 and "graduated 2" in out
+    assert run(capsys, "config", "certificate", "--db", db, "--level", "高中",
+               "--issuer", "北仑区成人“双证制”教育培训领导小组办公室")[0] == 0
     return db
 
 

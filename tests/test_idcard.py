@@ -149,9 +149,17 @@ def test_empty_input_asks_for_the_number(typed):
     assert "为空" in rejection(typed)
 
 
-def test_old_fifteen_digit_number_asks_for_the_eighteen_digit_one():
-    message = rejection("330205900101123")
-    assert "这是旧的15位身份证号码，请向本人索取18位号码" in message
+def test_old_fifteen_digit_number_becomes_its_eighteen_digit_form_with_a_warning():
+    # GB 11643-1999: '19' before the two-digit year, then the MOD 11-2 check character.
+    resident = parse("330205900101123")
+    assert resident.number == "330205199001011239"
+    assert resident.birth_date == date(1990, 1, 1) and resident.gender == "male"
+    assert any("15位" in w and "330205********1239" in w for w in resident.warnings)
+    assert "330205199001011239" not in " ".join(resident.warnings)  # masked, never in full
+
+
+def test_fifteen_digit_number_with_an_impossible_birth_date_is_still_refused():
+    assert "出生日期" in rejection("330205901301123")
 
 
 @pytest.mark.parametrize(

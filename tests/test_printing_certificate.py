@@ -1,6 +1,7 @@
 """Certificates as a person sees them: real PDFs read back with pypdf, pages rendered and their QR codes scanned."""
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from dataclasses import replace
@@ -15,22 +16,26 @@ from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import RecordingJob
 from adultschool.printing import (
     CertificateData,
+    Layout,
     chinese_date,
     find_font,
     load_template,
     qr_matrix,
     qr_payload,
+    write_calibration_page,
     write_certificates,
 )
 
 SCHOOL = "大碶街道成人文化技术学校"
+MM = 72 / 25.4
 
 
 def make_certificate(number: int = 1, **changes: object) -> CertificateData:
     cert = CertificateData(
         school_name=SCHOOL, learner_name="陈伟", gender="男", birth_date=date(1985, 3, 12), level="senior",
         study_from=date(2025, 3, 1), study_to=date(2025, 9, 30), certificate_number=f"2026330206{number:06d}",
-        issued_on=date(2026, 7, 10), check_code=f"K7Q{number:03d}", skill_certificate=None)
+        issued_on=date(2026, 7, 10), check_code=f"K7Q{number:03d}", skill_certificate=None,
+        issuer="宁波市成人“双证制”教育培训领导小组办公室")
     return replace(cert, **changes)  # type: ignore[arg-type]
 
 
@@ -101,14 +106,94 @@ def test_metadata_names_the_document_and_the_school(tmp_path: Path, font) -> Non
     assert meta.author == SCHOOL
 
 
-def test_junior_certificates_are_issued_in_the_county_name(tmp_path: Path, font) -> None:
+def test_junior_certificates_are_graduation_certificates_in_the_issuer_given(tmp_path: Path, font) -> None:
     out = tmp_path / "证书.pdf"
-    write_certificates(out, [make_certificate(level="junior")], font=font)
+    write_certificates(out, [make_certificate(level="junior", issuer="江北区成人“双证制”教育培训领导小组办公室")], font=font)
     text = page_texts(out)[0]
-    assert "结业证书" in text
-    assert "初中学历教育" in text
-    assert "北仑区成人“双证制”教育培训领导小组办公室" in text
-    assert "宁波市" not in text
+    assert "毕业证书" in text and "结业" not in text  # seed 002: both levels get 毕业证书
+    assert "初中学历教育" in text and "准予毕业" in text
+    assert "江北区成人“双证制”教育培训领导小组办公室" in text
+    assert "北仑区" not in text and "宁波市" not in text
+
+
+def test_without_an_issuer_nothing_is_written_and_the_settings_are_named(tmp_path: Path, font) -> None:
+    out = tmp_path / "证书.pdf"
+    with pytest.raises(AdultSchoolError, match="还没有设置高中证书的发证机关：请在“设置 → 证书”里填写"):
+        write_certificates(out, [make_certificate(issuer=None)], font=font)
+    assert not out.exists()
+
+
+def test_the_title_wording_and_seal_text_come_with_the_certificate(tmp_path: Path, font) -> None:
+    out = tmp_path / "证书.pdf"
+    write_certificates(out, [make_certificate(title="毕业证明书", seal_text="宁波市教育局印",
+                                              body_text="{name}同志于{study_from}至{study_to}在{school}学习期满，准予毕业。")],
+                       font=font)
+    text = page_texts(out)[0]
+    assert "毕业证明书" in text and "宁波市教育局印" in text and "陈伟同志于2025年3月至2025年9月" in text
+    with pytest.raises(AdultSchoolError, match="不认识的占位符“{名字}”"):
+        write_certificates(out, [make_certificate(body_text="{名字}准予毕业")], font=font)
+
+
+def test_viewers_are_told_to_print_at_full_size(tmp_path: Path, font) -> None:
+    out = tmp_path / "证书.pdf"
+    write_certificates(out, [make_certificate()], font=font)
+    preferences = pypdf.PdfReader(out).trailer["/Root"]["/ViewerPreferences"]
+    assert preferences["/PrintScaling"] == "/None"
+
+
+def text_positions(path: Path, needle: str) -> list[tuple[float, float]]:
+    """Where the PDF draws text containing `needle` (points, from the page's lower left)."""
+    found: list[tuple[float, float]] = []
+
+    def visit(text, cm, tm, _font, _size):  # noqa: ANN001
+        if needle in text:
+            matrix = pypdf.mult(tm, cm)
+            found.append((matrix[4], matrix[5]))
+
+    pypdf.PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    return found
+
+
+def test_a_printer_calibration_moves_every_field_by_the_millimetres_set(tmp_path: Path, font) -> None:
+    plain, moved = tmp_path / "plain.pdf", tmp_path / "moved.pdf"
+    write_certificates(plain, [make_certificate()], font=font)
+    write_certificates(moved, [make_certificate()], font=font, layout=Layout(offset_x_mm=3.5, offset_y_mm=-2.0))
+    (x0, y0), (x1, y1) = text_positions(plain, "证书编号")[0], text_positions(moved, "证书编号")[0]
+    assert round((x1 - x0) / MM, 2) == 3.5 and round((y1 - y0) / MM, 2) == -2.0
+    scaled = tmp_path / "scaled.pdf"
+    write_certificates(scaled, [make_certificate()], font=font, layout=Layout(scale=0.99))
+    (xs, ys) = text_positions(scaled, "证书编号")[0]
+    assert round(xs / x0, 4) == 0.99 and round(ys / y0, 4) == 0.99
+    with pytest.raises(AdultSchoolError, match="套打偏移"):
+        write_certificates(tmp_path / "x.pdf", [make_certificate()], font=font, layout=Layout(offset_x_mm=80))
+
+
+def test_text_only_prints_the_contents_without_what_the_stock_already_has(tmp_path: Path, font) -> None:
+    out = tmp_path / "套打.pdf"
+    write_certificates(out, [make_certificate()], font=font, layout=Layout(text_only=True))
+    text = page_texts(out)[0]
+    assert "陈伟" in text and "证书编号" in text and "宁波市成人" in text
+    assert "毕业证书" not in text and "盖章" not in text and "照片" not in text
+
+
+def test_a_photo_is_drawn_in_the_photo_box(tmp_path: Path, font) -> None:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (358, 441), (200, 30, 30)).save(buffer, format="JPEG")
+    out = tmp_path / "证书.pdf"
+    write_certificates(out, [make_certificate(photo_jpeg=buffer.getvalue())], font=font)
+    page = pypdf.PdfReader(out).pages[0]
+    images = list(page.images)
+    assert len(images) == 1 and images[0].image.size == (358, 441)
+    assert "照片" not in page.extract_text()  # the guide's label makes room for the photo
+
+
+def test_the_calibration_page_has_a_grid_and_crosshairs_where_the_template_puts_things(tmp_path: Path, font) -> None:
+    out = tmp_path / "校准.pdf"
+    write_calibration_page(out, font=font, layout=Layout(offset_x_mm=2))
+    text = page_texts(out)[0]
+    assert "套打校准页" in text and "照片左下角（30, 83 mm）" in text and "当前偏移 右 2 mm" in text
 
 
 def test_an_issuer_given_with_the_certificate_replaces_the_template_default(tmp_path: Path, font) -> None:
@@ -319,10 +404,10 @@ def test_a_district_can_change_the_wording(resources: Path, font, tmp_path: Path
         data["body"]["text"] = "兹证明{name}同志于{study_from}至{study_to}在{school}学习期满，成绩合格。"
     _edit_template(resources, edit)
     out = tmp_path / "x.pdf"
-    write_certificates(out, [make_certificate(learner_name="赵赟")], font=font, resources=resources)
+    write_certificates(out, [make_certificate(learner_name="赵赟", issuer=None)], font=font, resources=resources)
     text = page_texts(out)[0].replace("\n", "")
     assert "兹证明赵赟同志于2025年3月至2025年9月在" in text
-    assert "宁波市教育局" in text
+    assert "宁波市教育局" in text  # the template's issuer stands in where the settings give none
 
 
 @pytest.mark.parametrize(("day", "written"), [

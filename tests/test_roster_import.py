@@ -55,23 +55,29 @@ def test_bad_rows_are_rejected_with_sheet_row_column_and_reason(school_db, tmp_p
         r13_row(3, "错号", good[:-1] + ("0" if good[-1] != "0" else "1")),  # row 6: check character
         r13_row(4, "太老", make_id(date(1950, 1, 5), serial=3)),         # row 7: age
         r13_row(5, "层次", make_id(date(1992, 1, 5), serial=4), "大专"),  # row 8: level
-        r13_row(6, "电话", make_id(date(1993, 1, 5), serial=5), phone="12345"),  # row 9: phone
+        r13_row(6, "电话", make_id(date(1993, 1, 5), serial=5), phone="12345"),  # row 9: phone, optional: a warning
         r13_row(7, "重复", good),                                        # row 10: duplicate in file
         [None] * 8,                                                     # row 11: blank, skipped silently
-        r13_row(8, "旧号", "330206900105123"),                           # row 12: 15 digits
+        r13_row(8, "旧号", "330206900105123"),                           # row 12: 15 digits, converted with a warning
     ])
     report = run_import(school_db, path)
-    assert report.imported == 1
-    assert report.rejected_rows == [5, 6, 7, 8, 9, 10, 12]
+    assert report.imported == 3
+    assert report.rejected_rows == [5, 6, 7, 8, 10]
     by_row = {p.row: p for p in report.rejected}
     assert by_row[5].column == "姓名" and "姓名为空" in by_row[5].reason
     assert by_row[6].column == "身份证号码" and "校验" in by_row[6].reason
     assert "76 周岁" in by_row[7].reason
     assert by_row[8].column == "学历提升层次（初中/高中）" and "大专" in by_row[8].reason
-    assert by_row[9].column == "联系电话"
     assert "与第 4 行的身份证号码重复" in by_row[10].reason
-    assert "15位" in by_row[12].reason
-    assert report.summary_line() == "imported 1, rejected 7"
+    warned = {p.row: p for p in report.warnings}
+    assert warned[9].column == "联系电话" and "没有保存" in warned[9].reason
+    assert warned[12].column == "身份证号码" and "15位" in warned[12].reason and "330206********1237" in warned[12].reason
+    with read_session(school_db.engine) as session:
+        people = dict(session.execute(select(Learner.name, Learner.phone)).all())
+        converted = session.execute(select(Learner.id_number).where(Learner.name == "旧号")).scalar_one()
+    assert people["电话"] is None  # the bad phone is not stored, never guessed
+    assert converted == "330206199001051237"  # GB 11643: 19 before the year, the check character after
+    assert report.summary_line() == "imported 3, rejected 5"
 
 
 def test_id_that_excel_stored_as_a_number_is_rejected_with_how_to_fix(school_db, tmp_path):

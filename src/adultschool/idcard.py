@@ -53,6 +53,8 @@ class ResidentId:
 
 def normalise(text: str) -> str:
     """Half-width, every blank removed (also inside), 'x' → 'X'; other characters are kept."""
+    if len(text) == 18 and text.isascii() and text.isalnum():  # as most cells hold it: nothing to undo
+        return text if text[17] != "x" else text[:17] + "X"
     return _BLANKS.sub("", to_halfwidth(text)).replace("x", "X")
 
 
@@ -66,8 +68,11 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
     number = normalise(text or "")
     if not number:
         _fail("身份证号码为空：请填写18位身份证号码。")
+    converted = ()
     if len(number) == 15 and number.isascii() and number.isdigit():
-        _fail("这是旧的15位身份证号码，请向本人索取18位号码（第二代身份证上的号码）后重新填写。")
+        number = upgrade_15(number)
+        converted = (f"这是旧的15位身份证号码，已按国家标准（GB 11643）换算为18位号码 {mask(number)}"
+                     "（出生年份前加“19”，末位补校验码）：请与本人的第二代身份证核对。",)
     if _EXCEL_NUMBER.fullmatch(number):
         # The digits Excel dropped cannot be recovered: report, never guess.
         _fail(
@@ -76,7 +81,7 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
         )
     if len(number) != 18:
         _fail(f"身份证号码应为18位，现在有 {len(number)} 个字符：请对照身份证逐位核对，看是否多打或漏打。")
-    for position, char in enumerate(number[:17], start=1):
+    for position, char in ([] if number[:17].isascii() and number[:17].isdigit() else enumerate(number[:17], start=1)):
         if char not in _DIGITS:
             _fail(
                 f"身份证号码第 {position} 位是“{char}”：前17位只能是数字，请对照身份证核对。"
@@ -107,8 +112,17 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
         birth_date=birth_date,
         gender="male" if int(number[16]) % 2 else "female",
         province=PROVINCE_CODES[province_code],
-        warnings=_county_warnings(number[:6]),
+        warnings=converted + _county_warnings(number[:6]),
     )
+
+
+def upgrade_15(number: str) -> str:
+    """GB 11643-1999: an old 15-digit number (birth year in two digits, all born in the 1900s) in its 18-digit form:
+    '19' before the year, and the MOD 11-2 check character after the sequence number."""
+    from stdnum.cn import ric  # at first use, as in parse()
+
+    body = number[:6] + "19" + number[6:]
+    return body + ric.calc_check_digit(body + "0")  # stdnum reads the first 17 characters
 
 
 def is_valid(text: str | None) -> bool:

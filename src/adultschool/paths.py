@@ -57,12 +57,22 @@ def backup_dir() -> Path:
 
 
 def set_backup_dir(folder: Path | None) -> None:
-    """Stores this PC's backup folder (None: back to the default), replacing the settings file in one rename."""
+    """Stores this PC's backup folder (None: back to the default)."""
+    set_local_setting("backup_dir", None if folder is None else str(Path(folder).resolve()))
+
+
+def local_setting(key: str) -> object:
+    """One of this PC's settings (None when not set)."""
+    return _local_settings().get(key)
+
+
+def set_local_setting(key: str, value: object) -> None:
+    """Stores one of this PC's settings (None removes it), replacing the settings file in one rename."""
     settings = _local_settings()
-    if folder is None:
-        settings.pop("backup_dir", None)
+    if value is None:
+        settings.pop(key, None)
     else:
-        settings["backup_dir"] = str(Path(folder).resolve())
+        settings[key] = value
     target = local_settings_file()
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")

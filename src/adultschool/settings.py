@@ -161,6 +161,12 @@ class Rules:
 
     def enrolment_deadline(self, year: int) -> date:
         """R7: the last day a registration of `year` counts toward that year's quota."""
+        cache = self.__dict__.setdefault("_deadlines", {})  # a roster asks once per row, for one or two years
+        if year not in cache:
+            cache[year] = self._enrolment_deadline(year)
+        return cache[year]
+
+    def _enrolment_deadline(self, year: int) -> date:
         explicit = self.values["enrolment_deadlines"].get(str(year))
         if explicit:
             return date.fromisoformat(explicit)

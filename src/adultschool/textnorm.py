@@ -83,6 +83,8 @@ def normalise_phone(value: str | None) -> str | None:
     Raises AdultSchoolError(field="phone") with a fix hint for anything else.
     """
     shown = clean_token(value)
+    if shown is not None and shown[:1] in ("'", "‘", "’", "`"):  # Excel's text prefix, arrived in a CSV
+        shown = clean_token(shown[1:])
     if shown is None:
         return None
     compact = shown.replace(" ", "")

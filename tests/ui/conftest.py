@@ -22,6 +22,7 @@ from adultschool.models.enums import SiteKind  # noqa: E402
 from adultschool.services import demo, site  # noqa: E402
 
 SCHOOL_CODE = "330206-01"
+ISSUER = "北仑区成人“双证制”教育培训领导小组办公室"
 SCHOOL_NAME = "北仑区测试成人文化技术学校"
 TOWNSHIPS = ["大碶街道", "新碶街道"]
 DEMO_LEARNERS = 3000
@@ -288,7 +289,8 @@ def ready_school(school_db, tmp_path: Path) -> dict[str, str]:  # noqa: ANN001
 @pytest.fixture
 def graduates(school_db, ready_school, tmp_path: Path) -> dict[str, str]:  # noqa: ANN001
     """The three ready learners applied, passed every course and graduated (student number -> name)."""
-    from adultschool.services import exams
+    from adultschool.models import Level
+    from adultschool.services import certificate_settings, exams
 
     with unit_of_work(school_db.engine) as session:
         exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
@@ -299,4 +301,6 @@ def graduates(school_db, ready_school, tmp_path: Path) -> dict[str, str]:  # noq
         exams.import_results(session, results, actor="test")
     with unit_of_work(school_db.engine) as session:
         exams.graduate(session, TODAY, actor="test")
+        for level in Level:  # what 设置 → 证书 holds at a school that prints certificates
+            certificate_settings.set_wording(session, level, issuer=ISSUER, actor="test")
     return ready_school

@@ -30,7 +30,7 @@ def menu(window: MainWindow, title: str) -> list[str]:
 
 def test_exams_and_certificates_follow_the_ready_list_with_their_menus(window):
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
-    assert titles[titles.index("可报考") + 1:] == ["考试", "证书", "数据上报"]
+    assert titles[titles.index("可报考") + 1:] == ["考试", "证书", "证书查验", "数据上报"]
     assert menu(window, "考试(&E)") == ["考前申请", "导入成绩…", "毕业…", "登记职业技能证书…", "导出学分银行成绩清单…",
                                       "导出户籍学历变更名单…"]
     assert menu(window, "打印(&P)") == ["打印证书…", "补发证书…", "打印表格"]

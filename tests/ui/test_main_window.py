@@ -30,7 +30,7 @@ def test_the_window_names_the_school_and_the_database(window, demo_db, demo_size
     assert window.windowTitle().startswith("北仑区大碶街道成人文化技术学校")
     assert window.db_label.text() == f"数据库：{demo_db.path}"
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["学员", "排摸", "班级", "考勤", "可报考", "考试",
-                                                                                 "证书", "数据上报"]
+                                                                                 "证书", "证书查验", "数据上报"]
     assert [a.text() for a in window.toolbar.actions()] == ["登记学员", "导入名单", "导出报名汇总表", "导入排摸表",
                                                             "导入考勤表", "导入学习记录"]
     assert [a.text() for a in window.menuBar().actions()] == ["文件(&F)", "学员(&L)", "排摸(&S)", "教学(&T)", "考试(&E)",

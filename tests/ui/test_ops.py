@@ -108,3 +108,23 @@ def test_a_bug_gets_a_copyable_report_without_full_id_numbers(qtbot, parent, mak
     qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
     assert QApplication.clipboard().text() == report
     assert dialog.copy_button.text() == "已复制"
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_garbage_is_collected_on_the_ui_thread_only(qtbot):
+    """Automatic collection is off (a worker thread must never delete Qt objects); the UI thread's timer collects."""
+    import gc
+    import weakref
+
+    assert not gc.isenabled()
+    garbage = _Cycle()
+    gone = weakref.ref(garbage)
+    del garbage
+    kept = [[] for _ in range(gc.get_threshold()[0] + 100)]  # tracked containers: past the first generation's threshold
+    assert gone() is not None  # nothing collected it on allocation
+    qtbot.waitUntil(lambda: gone() is None, timeout=5000)
+    assert kept

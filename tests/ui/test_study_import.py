@@ -70,7 +70,7 @@ def test_study_records_from_a_workbook_are_checked_then_imported_and_readiness_f
     dialog = show(qtbot, ImportDialog(school_db.engine, "study"))
     assert dialog.windowTitle() == "导入学习记录"
     assert dialog.date_edit.isHidden() and dialog.township_combo.isHidden()  # nothing to choose for study records
-    assert dialog.file_edit.placeholderText() == "选择学习记录（.xlsx 或 .csv）"
+    assert dialog.file_edit.placeholderText() == "选择学习记录（.xlsx、.xls、.et、.ods 或 .csv）"
     dialog.set_file(path)
     run(qtbot, dialog, dialog.check_button)
     assert "将导入学习记录 20 行（1 名学员的学时有变化），未通过 2 行" in dialog.summary_label.text()

@@ -51,6 +51,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("imports", "导入记录（可撤销）", "imports"),
     ("certificates", "毕业证书", "certificates"),
     ("verify", "查验证书：扫描二维码得到的内容，或“证书编号 查验码”", "certificates"),
+    ("photos", "学员照片", "photos"),
     ("backup", "立即备份数据库到指定文件夹（如 U 盘）", "maintenance"),
     ("restore", "从备份文件恢复数据库（当前数据库先另存到备份文件夹）", "maintenance"),
     ("sync", "数据包（学校 → 分中心）", "sync"),

@@ -1,11 +1,13 @@
-"""`adultschool certificates list|revoke` and `adultschool verify TEXT`: a revoked certificate lists, prints and verifies
-as revoked; a check answers genuine (exit 0) or anything else (exit 1), and is audited."""
+"""Certificates from the command line: `certificates list|revoke` and `verify TEXT` (exit 0 only for a genuine one;
+every check audited). Their wording, layouts and calibration page are `config`/`print` subcommands, in
+cli/certificate_config.py (the school module adds them to its groups)."""
 from __future__ import annotations
 
 import argparse
 
 from adultschool.cli.common import EXIT_OK, EXIT_SOME_REJECTED, Adder, actor, open_db, print_table
 from adultschool.db import read_session, unit_of_work
+from adultschool.errors import AdultSchoolError
 from adultschool.models import Level
 from adultschool.services import certificates, exams
 

@@ -6,7 +6,7 @@ import argparse
 
 from adultschool.cli.common import EXIT_OK, Adder, actor, add_list_output, emit, open_db
 from adultschool.db import read_session, unit_of_work
-from adultschool.services import imports
+from adultschool.services import imports, mappings
 
 
 def cmd_imports_list(args: argparse.Namespace) -> int:
@@ -34,6 +34,16 @@ def cmd_imports_undo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_imports_mappings(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    with read_session(db.engine) as session:
+        found = mappings.list_mappings(session)
+    records = [{"name": m.name, "kind": imports.KIND_LABELS.get(m.kind, m.kind), "signature": m.signature,
+                "fields": "、".join(f"{field}={header}" for field, header in m.fields.items())} for m in found]
+    emit(args.format, ["名称", "类别", "表头签名", "对应"], ["name", "kind", "signature", "fields"], records)
+    return EXIT_OK
+
+
 def register(commands: argparse._SubParsersAction, add: Adder) -> None:
     group = commands.add_parser("imports", help="导入记录（可撤销）").add_subparsers(
         dest="imports_command", metavar="COMMAND", required=True)
@@ -42,3 +52,5 @@ def register(commands: argparse._SubParsersAction, add: Adder) -> None:
     p = add(group, "undo", cmd_imports_undo, "撤销一次导入：删去它新增的、恢复它改动的（之后有依赖的会拒绝并说明原因）")
     p.add_argument("id", type=int, metavar="ID", help="导入编号（imports list 里的编号）")
     p.add_argument("--reason", required=True, help="原因（记入审计记录）")
+    p = add(group, "mappings", cmd_imports_mappings, "保存过的列对应（导入时用 --mapping 名称）")
+    p.add_argument("--format", choices=("table", "json"), default="table")

@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from adultschool import clock
 from adultschool.cli.common import (
-    EXIT_OK, EXIT_SOME_REJECTED, Adder, actor, add_list_output, date_arg, emit, level_arg, need, open_db, print_table,
+    EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, actor, add_list_output, date_arg, emit, level_arg, need, open_db,
+    print_table,
     time_arg,
 )
 from adultschool.cli import audit_log as audit_log_commands
 from adultschool.cli import quotas as quota_commands
 from adultschool.cli import learners_edit
+from adultschool.cli import certificate_config as certificate_commands
 from adultschool.cli import classes as class_commands
 from adultschool.cli import enrolments as enrolment_commands
 from adultschool.db import read_session, unit_of_work
@@ -38,7 +40,8 @@ from adultschool.services import (
     survey,
 )
 from adultschool.services.accounts import Permission
-from adultschool.services.sheet_import import ImportReport, save_rejected
+from adultschool.services import mappings
+from adultschool.services.sheet_import import ColumnsNotFound, ImportReport, save_rejected
 from adultschool.services import sync as sync_service
 
 log = logging.getLogger(__name__)
@@ -106,24 +109,54 @@ def _run_import(args: argparse.Namespace, run: Callable[[Session, ConsoleJob], I
     told so), never a committed import reported as failed."""
     db = open_db(args)
     job = ConsoleJob()
-    with unit_of_work(db.engine) as session:
-        report = run(session, job)
-        if args.errors is not None and report.rejected:
-            try:
-                save_rejected(report, args.errors)
-            except AdultSchoolError as exc:
-                raise AdultSchoolError(f"{exc.message} 因此这次什么也没有导入：请换一个能写入的位置（--errors）再导入。") from None
-            except OSError as exc:
-                raise AdultSchoolError(f"未导入行的文件 {args.errors} 写不进去（{exc.strerror or exc}）。"
-                                       "因此这次什么也没有导入：请换一个能写入的位置（--errors）再导入。") from None
+    try:
+        with unit_of_work(db.engine) as session:
+            report = run(session, job)
+            if args.errors is not None and report.rejected:
+                try:
+                    save_rejected(report, args.errors)
+                except AdultSchoolError as exc:
+                    raise AdultSchoolError(f"{exc.message} 因此这次什么也没有导入：请换一个能写入的位置（--errors）再导入。") from None
+                except OSError as exc:
+                    raise AdultSchoolError(f"未导入行的文件 {args.errors} 写不进去（{exc.strerror or exc}）。"
+                                           "因此这次什么也没有导入：请换一个能写入的位置（--errors）再导入。") from None
+    except ColumnsNotFound as exc:  # the header lacks columns: show it, and what --map would say
+        job.finish()
+        print(f"错误：{exc}", file=sys.stderr)
+        print(columns_help(exc), file=sys.stderr)
+        return EXIT_UNUSABLE
     job.finish()
     return _finish_import(report, args.errors)
+
+
+def _mapping(session: Session, args: argparse.Namespace, kind: str, columns) -> dict[str, str] | None:  # noqa: ANN001
+    """--mapping NAME and --map 身份证号码=证件号码 … as field → header (None: the names, or a kept mapping, decide)."""
+    if not args.map and not args.mapping:
+        return None
+    return mappings.resolve(session, kind, columns, pairs=args.map or (), name=args.mapping)
+
+
+def columns_help(exc: ColumnsNotFound) -> str:
+    """The sheet's header row and, for each column the import needs, the best guess: what --map would say."""
+    proposal = exc.proposal
+    lines = [f"工作表“{exc.sheet_name}”第 {proposal.row} 行的表头：" + "、".join(
+        f"{chr(65 + i) if i < 26 else i + 1}“{h}”" for i, h in enumerate(proposal.headers) if h)]
+    wanted = [c for c in exc.columns if c.required]
+    pairs = [f"{c.label}={proposal.headers[proposal.guesses[c.field]]}" for c in wanted
+             if proposal.guesses.get(c.field) is not None]
+    missing = [c.label for c in wanted if proposal.guesses.get(c.field) is None]
+    if pairs:
+        lines.append("可以这样指定（请核对）：" + " ".join(f"--map {p}" for p in pairs))
+    if missing:
+        lines.append("找不到像" + "、".join(f"“{m}”" for m in missing) + "的列：请用 --map 列名=表里的列名 指定。")
+    return "\n".join(lines)
 
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: roster.import_roster(
         session, args.file, registered_on=args.registered_on or clock.today(), township=args.township,
-        actor=actor(args), dry_run=args.dry_run, job=job))
+        actor=actor(args), dry_run=args.dry_run, job=job,
+        mapping=_mapping(session, args, "roster", roster.ROSTER_COLUMNS), mapping_name=args.save_mapping))
 
 
 def cmd_roster_export(args: argparse.Namespace) -> int:
@@ -137,7 +170,8 @@ def cmd_roster_export(args: argparse.Namespace) -> int:
 def cmd_survey_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: survey.import_survey(
         session, args.file, actor=actor(args), surveyed_on=args.surveyed_on or clock.today(),
-        township=args.township, dry_run=args.dry_run, job=job))
+        township=args.township, dry_run=args.dry_run, job=job,
+        mapping=_mapping(session, args, "survey", survey.SURVEY_COLUMNS), mapping_name=args.save_mapping))
 
 
 def cmd_survey_list(args: argparse.Namespace) -> int:
@@ -296,12 +330,15 @@ def cmd_class_session(args: argparse.Namespace) -> int:
 
 def cmd_attendance_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: classes.import_attendance(
-        session, args.file, actor=actor(args), dry_run=args.dry_run, job=job))
+        session, args.file, actor=actor(args), dry_run=args.dry_run, job=job, class_name=args.class_name,
+        hours=args.hours, mapping=_mapping(session, args, "attendance", classes.ATTENDANCE_COLUMNS),
+        mapping_name=args.save_mapping))
 
 
 def cmd_study_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: study.import_study(
-        session, args.file, actor=actor(args), dry_run=args.dry_run, job=job))
+        session, args.file, actor=actor(args), dry_run=args.dry_run, job=job,
+        mapping=_mapping(session, args, "study", study.STUDY_COLUMNS), mapping_name=args.save_mapping))
 
 
 def cmd_readiness(args: argparse.Namespace) -> int:
@@ -368,7 +405,8 @@ def cmd_exam_apply(args: argparse.Namespace) -> int:
 
 def cmd_exam_results_import(args: argparse.Namespace) -> int:
     return _run_import(args, lambda session, job: exams.import_results(
-        session, args.file, actor=actor(args), dry_run=args.dry_run, allow_unapplied=args.allow_unapplied, job=job))
+        session, args.file, actor=actor(args), dry_run=args.dry_run, allow_unapplied=args.allow_unapplied, job=job,
+        mapping=_mapping(session, args, "results", exams.RESULT_COLUMNS), mapping_name=args.save_mapping))
 
 
 def cmd_graduate(args: argparse.Namespace) -> int:
@@ -416,9 +454,10 @@ def cmd_print_certificates(args: argparse.Namespace) -> int:
     db = open_db(args)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
+        layout = certificate_commands.layout_from(args)
         printed = documents.print_certificates(session, args.out, actor=actor(args),
                                                student_numbers=args.student_number or None, reprint=args.reprint,
-                                               reason=args.reason, font=args.font, job=job)
+                                               reason=args.reason, font=args.font, layout=layout, job=job)
     job.finish()
     print(f"{'reprinted' if args.reprint else 'printed'} {printed.pages} certificates to {args.out}")
     return EXIT_OK
@@ -468,6 +507,13 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 
+def add_mapping_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--map", action="append", metavar="本软件列名=表里列名",
+                   help="表头认不出时指定对应关系，如 --map 身份证号码=证件号码（可重复）")
+    p.add_argument("--mapping", metavar="NAME", help="使用以前保存的列对应")
+    p.add_argument("--save-mapping", metavar="NAME", help="这次用 --map 的对应关系保存成这个名字（默认用文件名）")
+
+
 def register(commands, add: Adder) -> None:
     """Adds this module's subcommands to the top-level parser."""
     p = add(commands, "init", cmd_init, "建立学校（或区级分中心）数据库")
@@ -481,6 +527,7 @@ def register(commands, add: Adder) -> None:
 
     group = commands.add_parser("roster", help="报名名单").add_subparsers(dest="roster_command", metavar="COMMAND", required=True)
     p = add(group, "import", cmd_roster_import, "从 Excel 名单登记学员")
+    add_mapping_options(p)
     p.add_argument("file", type=Path)
     p.add_argument("--registered-on", type=date_arg, help="报名日期（默认今天；名单里有“报名日期”列时以该列为准）")
     p.add_argument("--township", help="名单所属街道/镇（名单里有该列时以该列为准）")
@@ -492,6 +539,7 @@ def register(commands, add: Adder) -> None:
 
     group = commands.add_parser("survey", help="排摸").add_subparsers(dest="survey_command", metavar="COMMAND", required=True)
     p = add(group, "import", cmd_survey_import, "导入排摸表（意向学员，不登记学籍）")
+    add_mapping_options(p)
     p.add_argument("file", type=Path)
     p.add_argument("--surveyed-on", type=date_arg, help="排摸日期（默认今天；表里有“排摸日期”列时以该列为准）")
     p.add_argument("--township")
@@ -560,13 +608,18 @@ def register(commands, add: Adder) -> None:
     class_commands.add_subcommands(group, add)
 
     group = commands.add_parser("attendance", help="考勤").add_subparsers(dest="attendance_command", metavar="COMMAND", required=True)
-    p = add(group, "import", cmd_attendance_import, "导入考勤表（班级、日期、课时、身份证号码或学籍号、考勤）")
+    p = add(group, "import", cmd_attendance_import,
+            "导入考勤表：逐行（班级、日期、课时、身份证号码或学籍号、考勤），或按日期排列（每行一人、每列一次课）")
+    p.add_argument("--class", dest="class_name", help="按日期排列的考勤表属于哪个班（表里没写时）")
+    p.add_argument("--hours", type=float, help="按日期排列的考勤表里新出现的课，每节的课时（表里没有“课时”行时）")
+    add_mapping_options(p)
     p.add_argument("file", type=Path)
     p.add_argument("--errors", type=Path)
     p.add_argument("--dry-run", action="store_true")
 
     group = commands.add_parser("study", help="线上学习记录").add_subparsers(dest="study_command", metavar="COMMAND", required=True)
     p = add(group, "import", cmd_study_import, "导入线上学习记录（xlsx 或 csv）")
+    add_mapping_options(p)
     p.add_argument("file", type=Path)
     p.add_argument("--errors", type=Path)
     p.add_argument("--dry-run", action="store_true")
@@ -591,6 +644,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--student-number", action="append", help="只为这些学籍号申请（可重复）；不写则为全部可报考的学员")
     results = group.add_parser("results", help="考试成绩").add_subparsers(dest="results_command", metavar="COMMAND", required=True)
     p = add(results, "import", cmd_exam_results_import, "导入区里返回的成绩")
+    add_mapping_options(p)
     p.add_argument("file", type=Path)
     p.add_argument("--errors", type=Path)
     p.add_argument("--dry-run", action="store_true")
@@ -620,6 +674,8 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--reprint", action="store_true", help="补发（需要 --reason）")
     p.add_argument("--reason")
     p.add_argument("--font", help="这次用的字体文件（.ttf/.ttc）")
+    certificate_commands.add_layout_arguments(p)
+    certificate_commands.add_print_subcommands(group, add)
     p = add(group, "forms", cmd_print_forms, "报名登记表、报名汇总表或签到表")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--kind", choices=("registration", "summary", "signin"), default="summary")
@@ -633,5 +689,6 @@ def register(commands, add: Adder) -> None:
     p = add(group, "font", cmd_config_font, "打印字体：不带参数查看，给出路径则设定，--default 恢复默认")
     p.add_argument("path", nargs="?")
     p.add_argument("--default", action="store_true")
+    certificate_commands.add_config_subcommands(group, add)
 
     add(commands, "gui", cmd_gui, "打开图形界面")

@@ -101,7 +101,7 @@ def register(commands, add: Adder) -> None:
     group = commands.add_parser("users", help="账户").add_subparsers(dest="users_command", metavar="COMMAND", required=True)
     p = add(group, "add", cmd_users_add, "新建账户（第一个必须是管理员）；密码取自环境变量 ADULTSCHOOL_NEW_PASSWORD 或按提示输入")
     p.add_argument("name")
-    p.add_argument("--role", required=True, choices=ROLE_CHOICES, help="admin 管理员、clerk 教务员、teacher 任课教师")
+    p.add_argument("--role", required=True, choices=ROLE_CHOICES, help="admin 管理员、clerk 教务员、teacher 任课教师、verifier 查验员")
     p.add_argument("--display-name", help="显示名称；任课教师的须与班级的“任课教师”一致")
     add(group, "list", cmd_users_list, "账户列表")
     p = add(group, "passwd", cmd_users_passwd, "修改自己的密码，或（管理员）重设别人的密码")

@@ -25,7 +25,7 @@ from adultschool.models.exams import (
     SkillCertificate,
 )
 from adultschool.models.imports import ImportBatch, ImportBatchItem
-from adultschool.models.learner import Enrolment, Learner, StudentNumberCounter
+from adultschool.models.learner import Enrolment, Learner, LearnerPhoto, StudentNumberCounter, SurveyContact
 from adultschool.models.school import Rule, School, SiteSetting, Township, TownshipQuota
 from adultschool.models.sync import (
     DeletedRow,
@@ -74,6 +74,8 @@ __all__ = [
     "ImportBatch",
     "ImportBatchItem",
     "Learner",
+    "LearnerPhoto",
+    "SurveyContact",
     "LearningMode",
     "Level",
     "Role",

@@ -17,10 +17,11 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
     CLERK = "clerk"
     TEACHER = "teacher"
+    VERIFIER = "verifier"  # 查验员: at a counter (an employer, the household office), checks certificates and no more
 
     @property
     def label(self) -> str:
-        return {"admin": "管理员", "clerk": "教务员", "teacher": "任课教师"}[self.value]
+        return {"admin": "管理员", "clerk": "教务员", "teacher": "任课教师", "verifier": "查验员"}[self.value]
 
 
 class Account(Base):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from adultschool.models.base import Base, Travelling, enum_column
+from adultschool.models.base import Base, Travelling, enum_column, new_uuid
 from adultschool.models.enums import EnrolmentStatus, Gender, LearningMode, Level, Willingness
 from adultschool.models.school import School, Township
 
@@ -89,3 +89,46 @@ class StudentNumberCounter(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     year: Mapped[int] = mapped_column(Integer)
     last_serial: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LearnerPhoto(Travelling, Base):
+    """A learner's ID photo (small JPEG, cropped to the ID-photo ratio), printed on the registration form and the
+    certificate. Travels with the learner; sensitive personal data like the ID number (PIPL)."""
+
+    __tablename__ = "learner_photos"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), unique=True)
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(200))  # the file it came from, or 读卡器 / 手工设置
+
+
+class SurveyContact(Base):
+    """A surveyed resident (R9) whose sheet gave no ID number: known by name, phone and township until the ID arrives.
+
+    When a registration (or a survey row with an ID) of the same name and phone in the same township comes, the contact
+    is matched to that learner (`learner_id`) and its answers go to the learner. Kept at the school: it does not travel.
+    """
+
+    __tablename__ = "survey_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    phone: Mapped[str | None] = mapped_column(String(30), index=True)
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"), index=True)
+    gender: Mapped[Gender | None] = mapped_column(enum_column(Gender))
+    age: Mapped[int | None] = mapped_column(Integer)
+    education: Mapped[str | None] = mapped_column(String(50))
+    household_location: Mapped[str | None] = mapped_column(String(200))
+    employer: Mapped[str | None] = mapped_column(String(200))
+    job: Mapped[str | None] = mapped_column(String(100))
+    willingness: Mapped[Willingness | None] = mapped_column(enum_column(Willingness))
+    preferred_learning: Mapped[str | None] = mapped_column(String(100))
+    surveyed_on: Mapped[date] = mapped_column(Date)
+    is_migrant: Mapped[bool | None] = mapped_column(Boolean)
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id"), index=True)
+    matched_on: Mapped[date | None] = mapped_column(Date)
+
+    township: Mapped[Township | None] = relationship()

@@ -3,9 +3,12 @@ the R13 summary form and class sign-in sheets. Pure: no database, no Qt; fonts a
 
 Typical use: `font = find_font(settings.font_path)`, then `write_certificates(path, certs, font=font, job=job)`.
 """
+from adultschool.printing.calibration import write_calibration_page
 from adultschool.printing.certificate import (
     CertificateData,
+    Layout,
     PLACEHOLDERS,
+    check_wording,
     chinese_date,
     load_template,
     qr_payload,
@@ -23,7 +26,9 @@ from adultschool.printing.qr import draw_qr, qr_matrix
 
 __all__ = [
     "CertificateData",
+    "Layout",
     "PLACEHOLDERS",
+    "check_wording",
     "PdfFont",
     "RegistrationFormData",
     "SigninRow",
@@ -35,6 +40,7 @@ __all__ = [
     "qr_matrix",
     "qr_payload",
     "register_font",
+    "write_calibration_page",
     "write_certificates",
     "write_registration_forms",
     "write_signin_sheet",

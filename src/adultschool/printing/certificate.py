@@ -1,16 +1,19 @@
-"""Certificates (毕业证书/结业证书, R11): one A4 page per graduate, laid out by a JSON template per level.
+"""Certificates (毕业证书, R11): one page per graduate, laid out by a JSON template per level.
 
-Every wording and position lives in resources/templates/certificate-<level>.json, so a district changes its
-issuer, title or layout without code; this module checks the template, fills it in and draws it.
+Positions, sizes and the default wording live in resources/templates/certificate-<level>.json; the issuing body,
+the title, the seal text and the wording a district uses come with each certificate (the database's settings), so
+one install serves every district. A `Layout` moves and scales the page for one printer (pre-printed stock, 套打)
+and can print only the contents, without the frame, title and guides the stock already has.
 """
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 import re
 import string
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -49,7 +52,7 @@ PLACEHOLDERS = {
     "check_code": "查验码",
     "issued_on": "发证日期，如 2026年7月10日",
     "issued_on_chinese": "发证日期的中文写法，如 二〇二六年七月十日",
-    "issuer": "发证单位（证书数据里指定的，否则是模板里的 issuer）",
+    "issuer": "发证机关（设置 → 证书里填写的）",
     "skill_certificate": "职业技能证书名称",
 }
 
@@ -76,6 +79,30 @@ class CertificateData:
     skill_certificate: str | None = None
     reprint: bool = False
     issuer: str | None = None
+    title: str | None = None  # replaces the template's title (毕业证书)
+    body_text: str | None = None  # replaces the template's wording (placeholders as in PLACEHOLDERS)
+    seal_text: str | None = None  # replaces the label in the seal guide (e.g. the issuing body's seal)
+    photo_jpeg: bytes | None = None  # the learner's photo, drawn in the template's photo box
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one printer puts the page on paper: measured with the calibration page (`write_calibration_page`).
+
+    Offsets move everything right/up in millimetres; `scale` corrects a printer that shrinks or stretches;
+    `text_only` leaves out what pre-printed stock already has (frame, title, guides for photo and seal)."""
+
+    offset_x_mm: float = 0.0
+    offset_y_mm: float = 0.0
+    scale: float = 1.0
+    text_only: bool = False
+
+    def check(self) -> "Layout":
+        if not (-50 <= self.offset_x_mm <= 50 and -50 <= self.offset_y_mm <= 50):
+            raise AdultSchoolError("套打偏移应在 -50 到 50 毫米之间：请用校准页重新量一次。")
+        if not 0.8 <= self.scale <= 1.2:
+            raise AdultSchoolError("套打缩放应在 0.8 到 1.2 之间（1 表示不缩放）：请用校准页重新量一次。")
+        return self
 
 
 def qr_payload(cert: CertificateData) -> str:
@@ -193,7 +220,7 @@ def load_template(level: str, resources: Path | None = None) -> dict[str, Any]:
 def _validate(reader: _TemplateReader) -> None:
     data = reader.data
     reader.value(data, "level_label", "label")
-    reader.value(data, "issuer", "label")
+    reader.value(data, "issuer", "label", "")  # the settings' issuer; a template may give a fallback
     page = reader.section("page")
     assert page is not None
     size = reader.value(page, "page.size", "label", "A4", choices=tuple(_PAGE_SIZES))
@@ -423,6 +450,34 @@ class _Page:
     template: dict[str, Any]
     values: dict[str, str]
     body: _Body
+    photo: Path | None = None  # the photo as a .jpg file: reportlab then embeds the JPEG as it is
+
+
+def check_wording(text: str, what: str) -> str:
+    """A certificate wording typed in the settings: placeholders only from PLACEHOLDERS, braces in pairs."""
+    try:
+        fields = [field for _, field, spec, conversion in string.Formatter().parse(text) if field is not None]
+    except ValueError:
+        raise AdultSchoolError(f"{what}里的花括号 {{ }} 不成对（要印出花括号本身请写成 {{{{ 或 }}}}）。") from None
+    unknown = [f for f in fields if f not in PLACEHOLDERS]
+    if unknown:
+        known = "、".join("{" + name + "}" for name in PLACEHOLDERS)
+        raise AdultSchoolError(f"{what}里有不认识的占位符“{{{unknown[0]}}}”，可用的有：{known}")
+    return text
+
+
+def _with_wording(template: dict[str, Any], cert: CertificateData) -> dict[str, Any]:
+    """The template with this certificate's title, wording and seal text (a shallow copy per distinct wording)."""
+    if not (cert.title or cert.body_text or cert.seal_text):
+        return template
+    data = dict(template)
+    if cert.title:
+        data["title"] = {**template["title"], "text": cert.title}
+    if cert.body_text:
+        data["body"] = {**template["body"], "text": cert.body_text}
+    if cert.seal_text and template.get("seal"):
+        data["seal"] = {**template["seal"], "label": cert.seal_text}
+    return data
 
 
 def _values(cert: CertificateData, template: dict[str, Any]) -> dict[str, str]:
@@ -464,6 +519,9 @@ def _check_data(cert: CertificateData, index: int) -> None:
             raise AdultSchoolError(f"{label}没有{what}，不能打印。")
     if cert.study_to < cert.study_from:
         raise AdultSchoolError(f"{label}的学习结束日期早于开始日期，请核对后再打印。")
+    for text, what in ((cert.title, "证书标题"), (cert.body_text, "证书正文"), (cert.seal_text, "印章文字")):
+        if text is not None:
+            check_wording(text, what)
 
 
 def _printable_items(cert: CertificateData, values: dict[str, str]) -> Iterator[tuple[str, str]]:
@@ -489,7 +547,16 @@ def _draw_text(canvas: Canvas, text: str, x: float, y: float, font: str, size: f
     canvas.drawString(x, y, text, charSpace=char_space)
 
 
-def _draw_page(canvas: Canvas, page: _Page, font: PdfFont, widths: _Widths) -> None:
+def _draw_page(canvas: Canvas, page: _Page, font: PdfFont, widths: _Widths, layout: Layout) -> None:
+    canvas.saveState()
+    canvas.translate(layout.offset_x_mm * mm, layout.offset_y_mm * mm)
+    if layout.scale != 1.0:
+        canvas.scale(layout.scale, layout.scale)
+    _draw_contents(canvas, page, font, widths, layout.text_only)
+    canvas.restoreState()
+
+
+def _draw_contents(canvas: Canvas, page: _Page, font: PdfFont, widths: _Widths, text_only: bool) -> None:
     template, values, cert = page.template, page.values, page.cert
     width, height = template["_page_size"]
     colors = template["colors"]
@@ -498,7 +565,7 @@ def _draw_page(canvas: Canvas, page: _Page, font: PdfFont, widths: _Widths) -> N
     name = font.name
 
     frame = template["frame"]
-    if frame["draw"]:
+    if frame["draw"] and not text_only:
         canvas.setStrokeColor(HexColor(colors["frame"]))
         for inset, line_width in ((frame["outer_inset_mm"], frame["outer_width_pt"]),
                                   (frame["inner_inset_mm"], frame["inner_width_pt"])):
@@ -509,7 +576,7 @@ def _draw_page(canvas: Canvas, page: _Page, font: PdfFont, widths: _Widths) -> N
 
     # The seal guide goes under the issuer and date: the stamp is pressed over them.
     seal = template["seal"]
-    if seal:
+    if seal and not text_only:
         canvas.setStrokeColor(guide_color)
         canvas.setLineWidth(0.6)
         canvas.setDash(3, 3)
@@ -520,7 +587,10 @@ def _draw_page(canvas: Canvas, page: _Page, font: PdfFont, widths: _Widths) -> N
                    "center")
 
     photo = template["photo"]
-    if photo:
+    if photo and page.photo is not None:
+        canvas.drawImage(str(page.photo), photo["x_mm"] * mm, photo["y_mm"] * mm,
+                         photo["width_mm"] * mm, photo["height_mm"] * mm, preserveAspectRatio=True, anchor="c")
+    elif photo and not text_only:
         canvas.setStrokeColor(guide_color)
         canvas.setLineWidth(0.6)
         canvas.setDash(3, 3)
@@ -530,8 +600,8 @@ def _draw_page(canvas: Canvas, page: _Page, font: PdfFont, widths: _Widths) -> N
         _draw_text(canvas, photo["label"], (photo["x_mm"] + photo["width_mm"] / 2) * mm,
                    (photo["y_mm"] + photo["height_mm"] / 2) * mm - 4, name, 12, "center")
 
-    title = template["title"]
-    _draw_title(canvas, title, HexColor(colors["title"]), name, widths, cert.reprint)
+    if not text_only:
+        _draw_title(canvas, template["title"], HexColor(colors["title"]), name, widths, cert.reprint)
 
     canvas.setFillColor(text_color)
     canvas.setStrokeColor(text_color)
@@ -651,11 +721,12 @@ def _draw_reprint_mark(canvas: Canvas, mark: dict[str, Any], color: Any, font: s
 # ---------------------------------------------------------------------------------------------- writing
 
 def write_certificates(
-    path: str | os.PathLike[str],
+    path_out: str | os.PathLike[str],
     certificates: Sequence[CertificateData],
     *,
     font: PdfFont,
     resources: Path | None = None,
+    layout: Layout | None = None,
     job: JobContext | None = None,
 ) -> int:
     """Write one page per certificate into one PDF; returns the number of pages.
@@ -673,20 +744,46 @@ def write_certificates(
     for level, template in templates.items():
         check_printable(font, ((f"证书模板“certificate-{level}.json”的文字", text) for text in _template_texts(template)))
 
+    layout = (layout or Layout()).check()
     widths = _Widths(font)
     pages = []
+    worded: dict[tuple[str, str | None, str | None, str | None], dict[str, Any]] = {}
     for cert in certificates:
-        template = templates[cert.level]
+        key = (cert.level, cert.title, cert.body_text, cert.seal_text)
+        template = worded.get(key)
+        if template is None:
+            template = worded[key] = _with_wording(templates[cert.level], cert)
+            check_printable(font, ((f"证书“{template['title']['text']}”的文字", text) for text in _template_texts(template)))
         values = _values(cert, template)
+        if not values["issuer"]:
+            raise AdultSchoolError(f"还没有设置{template['level_label']}证书的发证机关：请在“设置 → 证书”里填写"
+                                   "（如“北仑区成人‘双证制’教育培训领导小组办公室”）后再打印。")
         check_printable(font, _printable_items(cert, values))
         who = f"学员“{cert.learner_name}”（证书编号 {cert.certificate_number}）"
         pages.append(_Page(cert, template, values, _layout_body(template, values, widths, who)))
     job.check_cancelled()
 
+    with tempfile.TemporaryDirectory(prefix="adultschool-photos-") as folder:
+        # Given as .jpg files, the photos go into the PDF as the JPEGs they are (DCTDecode); given as images, reportlab
+        # would decode each one and compress it again (measured: twice the time, 1.5× the file).
+        for index, page in enumerate(pages):
+            if page.cert.photo_jpeg:
+                if not page.cert.photo_jpeg.startswith(b"\xff\xd8\xff"):
+                    raise AdultSchoolError(f"学员“{page.cert.learner_name}”的照片不是 JPEG 图片，请重新设置照片。")
+                path = Path(folder) / f"photo-{index}.jpg"
+                path.write_bytes(page.cert.photo_jpeg)
+                pages[index] = replace(page, photo=path)
+        return _write_pages(path_out=path_out, pages=pages, certificates=certificates, templates=templates, font=font,
+                            widths=widths, layout=layout, job=job)
+
+
+def _write_pages(*, path_out: str | os.PathLike[str], pages: list[_Page], certificates: Sequence[CertificateData],
+                 templates: dict[str, dict[str, Any]], font: PdfFont, widths: _Widths, layout: Layout,
+                 job: JobContext) -> int:
     total = len(pages)
     schools = list(dict.fromkeys(cert.school_name for cert in certificates))
     titles = "、".join(dict.fromkeys(t["title"]["text"] for t in templates.values()))
-    with atomic_output(path, opened_in=PDF_PROGRAMS) as part:
+    with atomic_output(path_out, opened_in=PDF_PROGRAMS) as part:
         first_size = pages[0].template["_page_size"]
         canvas = Canvas(str(part), pagesize=first_size, pageCompression=1, initialFontName=font.name,
                         initialFontSize=12, lang="zh-CN")
@@ -694,10 +791,12 @@ def write_certificates(
         canvas.setAuthor("、".join(schools[:3]) + ("等" if len(schools) > 3 else ""))
         canvas.setSubject("成人“双证制”学历提升证书")
         canvas.setCreator("adultschool")
+        # Printed at 100 %: a viewer's "fit to page" would move the fields off pre-printed stock.
+        canvas.setViewerPreference("PrintScaling", "None")
         for done, page in enumerate(pages, start=1):
             job.check_cancelled()
             canvas.setPageSize(page.template["_page_size"])
-            _draw_page(canvas, page, font, widths)
+            _draw_page(canvas, page, font, widths, layout)
             canvas.showPage()
             if done % PROGRESS_EVERY_PAGES == 0 or done == total:
                 job.report(done, total, f"已排好 {done}/{total} 张证书")

@@ -5,6 +5,7 @@ every page; table headers repeat on each page. Text is checked against the font 
 """
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
@@ -54,6 +55,7 @@ class RegistrationFormData:
     registered_on: date
     learning_mode_label: str
     township: str
+    photo_jpeg: bytes | None = None  # printed in the photo box when the school has it
 
 
 @dataclass(frozen=True)
@@ -187,9 +189,12 @@ def _registration_page(form: RegistrationFormData, styles: _Styles, width: float
 
     c = (28 * mm, 50 * mm, 26 * mm, 40 * mm)
     photo_width = width - sum(c)
+    if form.photo_jpeg:  # one-inch photo (25 × 35 mm), in the box that spans the first four rows
+        photo: Any = Image(io.BytesIO(form.photo_jpeg), width=25 * mm, height=35 * mm, kind="proportional")
+    else:
+        photo = p("照片\n（一寸）", ParagraphStyle("photo", parent=label, textColor=_MUTED))
     rows = [
-        [p("姓名", label), p(form.name, cell), p("性别", label), p(form.gender, cell_centre),
-         p("照片\n（一寸）", ParagraphStyle("photo", parent=label, textColor=_MUTED))],
+        [p("姓名", label), p(form.name, cell), p("性别", label), p(form.gender, cell_centre), photo],
         [p("出生日期", label), p(_ymd(form.birth_date), cell), p("文化程度", label), p(form.education, cell_centre), ""],
         [p("身份证号码", label), p(form.id_number, cell), "", "", ""],
         [p("学历提升层次", label), p(form.level_label, cell), p("学习方式", label), p(form.learning_mode_label, cell_centre), ""],

@@ -89,6 +89,7 @@ class Permission(str, enum.Enum):
     VIEW_FULL_ID = "view_full_id"  # full ID numbers and phones on screen, in exports and printed forms
     MANAGE_CLASSES = "manage_classes"  # classes, rosters, sessions and attendance of every class
     TAKE_ATTENDANCE = "take_attendance"  # sessions and roll calls of one's own classes
+    VERIFY_CERTIFICATES = "verify_certificates"  # 证书查验: the holder's name and masked ID, nothing else
 
     @property
     def label(self) -> str:
@@ -111,19 +112,22 @@ _PERMISSION_LABELS = {
     Permission.VIEW_FULL_ID: "查看完整身份证号码",
     Permission.MANAGE_CLASSES: "管理班级",
     Permission.TAKE_ATTENDANCE: "考勤",
+    Permission.VERIFY_CERTIFICATES: "查验证书",
 }
 
 SYNC = Permission.SYNC  # for services.sync: `accounts.require(session, actor, accounts.SYNC)`
 
 _TEACHER = frozenset({Permission.TAKE_ATTENDANCE})
+_VERIFIER = frozenset({Permission.VERIFY_CERTIFICATES})
 _CLERK = frozenset({
     Permission.VIEW_LEARNERS, Permission.REGISTER, Permission.IMPORT, Permission.EXAMS, Permission.PRINT,
     Permission.SYNC, Permission.VIEW_FULL_ID, Permission.MANAGE_CLASSES, Permission.TAKE_ATTENDANCE, Permission.BACKUP,
+    Permission.VERIFY_CERTIFICATES,
 })
 _ADMIN = _CLERK | {Permission.MANAGE_SETTINGS, Permission.MANAGE_ACCOUNTS, Permission.EDIT_RULES, Permission.RESTORE,
                    Permission.VIEW_AUDIT}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {Role.ADMIN: frozenset(_ADMIN), Role.CLERK: _CLERK,
-                                                       Role.TEACHER: _TEACHER}
+                                                       Role.TEACHER: _TEACHER, Role.VERIFIER: _VERIFIER}
 ALL_PERMISSIONS = frozenset(Permission)
 
 

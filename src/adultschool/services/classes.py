@@ -12,7 +12,7 @@ from typing import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adultschool import idcard
+from adultschool import idcard, synonyms
 from adultschool.db.bulk import bulk_insert
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
@@ -30,7 +30,8 @@ from adultschool.models import (
 from adultschool.services import accounts, audit
 from adultschool.services.registration import mask_name
 from adultschool.services.rules import load_rules
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
+from adultschool.services.sheet_import import (ColumnsNotFound, ImportReport, RowSink, cell, keep_mapping, open_report,
+                                               rows_with_progress)
 from adultschool.services.site import require_school
 from adultschool.services.study import match_course, refresh_totals
 from adultschool.services.journal import Journal
@@ -64,9 +65,13 @@ def parse_class_type(text: str | None) -> ClassType:
 
 
 def parse_status(text: str | None) -> AttendanceStatus:
-    value = clean_text(text) or ""
+    """STATUS_WORDS, and the words of resources/synonyms.json (values → attendance: 病假, 事假, 迟 …)."""
+    value = "".join((clean_text(text) or "").split())
     if value in STATUS_WORDS:
         return STATUS_WORDS[value]
+    meaning = synonyms.word_map("attendance").get(value)
+    if meaning is not None:
+        return AttendanceStatus(meaning)
     raise AdultSchoolError(f"考勤“{value}”无法识别：请填写出勤、迟到、早退、缺勤或请假。", field="status")
 
 
@@ -536,7 +541,7 @@ def save_roll_call(session: Session, session_id: int, marks: Sequence[Mark], *, 
     return len(changes)
 
 
-ATTENDANCE_COLUMNS: tuple[Column, ...] = (
+ATTENDANCE_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("attendance", (
     Column("class", "班级", ("班级名称", "班名"), required=True),
     Column("date", "日期", ("上课日期", "时间"), required=True),
     Column("hours", "课时", ("本节课时", "学时", "课时数"), required=True),
@@ -548,7 +553,7 @@ ATTENDANCE_COLUMNS: tuple[Column, ...] = (
     Column("course", "课程", ("课程名称",)),
     Column("topic", "内容", ("教学内容", "课题", "主题")),
     Column("starts_at", "开始时间", ("上课时间",)),
-)
+))
 ATTENDANCE_LABELS = {c.field: c.label for c in ATTENDANCE_COLUMNS}
 
 
@@ -575,14 +580,31 @@ def _time(value: object, where: Where) -> time | None:
 
 
 def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool = False,
-                      job: JobContext | None = None) -> ImportReport:
-    """Sheets teachers filled on paper or in Excel: class, date, hours, ID or student number, status."""
+                      job: JobContext | None = None, class_name: str | None = None, hours: float | None = None,
+                      mapping: dict[str, str] | None = None, mapping_name: str | None = None,
+                      today: date | None = None) -> ImportReport:
+    """Sheets teachers filled on paper or in Excel: a row per mark (class, date, hours, ID or student number, status),
+    or a grid (a row per learner, a column per date or session: services.attendance_grid), for `class_name` or the
+    class the sheet names; `hours` are those of sessions the grid is the first to mention."""
+    from adultschool.services import attendance_grid
+
     job = job or NullJob()
     accounts.require(session, actor, accounts.Permission.IMPORT)
     require_school(session)
     rules = load_rules(session)
     sheets = read_table(path, job=job)
-    report, sheet, header = start_report(sheets, ATTENDANCE_COLUMNS, path, dry_run=dry_run)
+    try:
+        report, sheet, header = open_report(session, "attendance", sheets, ATTENDANCE_COLUMNS, path, dry_run=dry_run,
+                                            mapping=mapping)
+    except ColumnsNotFound:
+        grid = None if mapping else next((g for g in map(attendance_grid.find_grid, sheets) if g is not None), None)
+        if grid is None:
+            raise
+        report = ImportReport(file=Path(path).name, sheet=grid.sheet.name, header_row=grid.header_row, dry_run=dry_run)
+        report.headers = tuple("" if v is None else str(v) for v in grid.sheet.rows[grid.header_row - 1])
+        classes_by_name = {c.name: c for c in session.execute(select(SchoolClass)).scalars()}
+        return attendance_grid.import_grid(session, grid, report, classes=classes_by_name, class_name=class_name,
+                                           hours=hours, actor=actor, job=job, dry_run=dry_run, today=today)
     if "id_number" not in header.columns and "student_number" not in header.columns:
         raise AdultSchoolError(f"“{report.file}”缺少“身份证号码”或“学籍号”列，无法知道是哪位学员。")
     sink = RowSink(report, header, ATTENDANCE_LABELS)
@@ -634,6 +656,7 @@ def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool
         savepoint.rollback()
     else:
         report.batch_id = journal.finish(session, actor=actor, summary=f"{report.imported} 条考勤")
+        keep_mapping(session, "attendance", report, name=mapping_name, actor=actor)
     return report
 
 

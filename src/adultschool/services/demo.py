@@ -34,11 +34,13 @@ from adultschool.models import (
     Video,
     Willingness,
 )
-from adultschool.services import registration, site, study, sync
+from adultschool.services import certificate_settings, registration, site, study, sync
 from adultschool.services.rules import load_rules
 
 DEMO_SCHOOL_CODE = "330206-01"
 DEMO_SCHOOL_NAME = "北仑区大碶街道成人文化技术学校"
+DEMO_ISSUERS = {Level.JUNIOR: "（演示）区成人“双证制”教育培训领导小组办公室",
+                Level.SENIOR: "（演示）市成人“双证制”教育培训领导小组办公室"}
 DEMO_TOWNSHIPS = {"大碶街道": 320, "新碶街道": 280, "小港街道": 240, "霞浦街道": 160}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -110,6 +112,9 @@ def fill_demo(session: Session, *, learners: int = 300, actor: str, seed: int = 
     refuse_real_data(session)
     if session.get(SiteSetting, DEMO_MARK) is None:
         session.add(SiteSetting(key=DEMO_MARK, value=clock.now().isoformat()))
+    for level, issuer in DEMO_ISSUERS.items():  # a demo's certificates print, and say they are a demo's
+        if not certificate_settings.wording(session, level).issuer:
+            certificate_settings.set_wording(session, level, issuer=issuer, actor=actor)
     existing = {t.name for t in site.list_townships(session)}
     for name, quota in DEMO_TOWNSHIPS.items():
         if name not in existing:

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any, Iterable
 
-from sqlalchemy import Date, DateTime, Float, Integer, String, Text, Time, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Date, DateTime, Float, Integer, LargeBinary, String, Text, Time, bindparam, delete, func, insert, select, update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,6 +63,7 @@ for _spec in SPECS:
         CHILDREN[_target.name].append((_spec, _column))
 
 MAX_TEXT_CHARS = 10_000
+MAX_PHOTO_BYTES = 300 * 1024  # our photos are ~20–40 KB JPEGs; a far larger one is not ours
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2200, 12, 31)
 LARGEST_INT = 2**62  # well inside SQLite's and PostgreSQL's 64-bit integers
 # Refused rows kept with their reason for the report (the count per table stays exact).
@@ -149,6 +152,8 @@ def _column_checks(spec: TableSpec) -> tuple[_ColumnCheck, ...]:
             checks.append(_ColumnCheck(name, column.nullable, "datetime"))
         elif isinstance(kind, Time):
             checks.append(_ColumnCheck(name, column.nullable, "time"))
+        elif isinstance(kind, LargeBinary):
+            checks.append(_ColumnCheck(name, column.nullable, "bytes", MAX_PHOTO_BYTES))
         else:
             checks.append(_ColumnCheck(name, column.nullable, ""))
     return tuple(checks)
@@ -182,6 +187,8 @@ def check_row(spec: TableSpec, row: dict[str, Any], sender: str) -> str | None:
                 return f"“{check.name}”的时间不合理"
         elif kind == "time" and not isinstance(value, time):
             return f"“{check.name}”不是时间"
+        elif kind == "bytes" and len(value) > check.limit:
+            return f"“{check.name}”太大（{len(value) // 1024} KB，最多 {check.limit // 1024} KB）"
     return _check_table(spec.name, row, sender)
 
 
@@ -206,6 +213,9 @@ def _check_table(table: str, row: dict[str, Any], sender: str) -> str | None:
     elif table == "certificates":
         if not row["number"].startswith(f"{sender}-"):
             return f"证书编号 {row['number']} 不是本校（{sender}）的编号"
+    elif table == "learner_photos":
+        if not row["jpeg"].startswith(b"\xff\xd8\xff"):
+            return "照片不是 JPEG 图片"
     elif table == "deleted_rows":
         if row["table_name"] not in SPEC_BY_NAME or row["table_name"] == "deleted_rows":
             return f"删除记录指向不认识的表“{row['table_name'][:60]}”"

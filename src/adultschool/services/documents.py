@@ -19,18 +19,21 @@ from adultschool.jobs import JobContext
 from adultschool.models import CLOSED_STATUSES, ClassMember, ClassSession, Enrolment, Learner, Level, School, SchoolClass, SiteSetting
 from adultschool.printing import (
     CertificateData,
+    Layout,
     PdfFont,
     RegistrationFormData,
     SigninRow,
     find_font,
+    write_calibration_page,
     write_certificates,
     write_registration_forms,
     write_signin_sheet,
 )
 from adultschool.printing import write_summary_form as write_summary_pdf
-from adultschool.services import accounts, audit, exams, roster
+from adultschool.services import accounts, audit, certificate_settings, exams, roster
+from adultschool.services.photos import photos_of
 from adultschool.services.classes import find_class
-from adultschool.services.site import require_school
+from adultschool.services.site import get_site, require_school
 
 FONT_SETTING = "print.font"
 
@@ -73,23 +76,49 @@ class Printed:
 
 def print_certificates(session: Session, out: Path, *, actor: str, student_numbers: Sequence[str] | None = None,
                        reprint: bool = False, reason: str | None = None, font: str | Path | None = None,
-                       job: JobContext | None = None) -> Printed:
-    """New certificates (all not yet printed, or those named), or a reprint (补发) with a reason."""
+                       layout: Layout | None = None, job: JobContext | None = None) -> Printed:
+    """New certificates (all not yet printed, or those named), or a reprint (补发) with a reason; with the issuer and
+    wording of the settings, the learners' photos, and a printer's `layout` for pre-printed stock."""
     pdf_font = font_for(session, font)
     certificates = exams.certificates_to_print(session, actor=actor, student_numbers=student_numbers, reprint=reprint,
                                                reason=reason)
     if not certificates:
         raise AdultSchoolError("没有要打印的新证书：已毕业学员的证书都打印过了（再次打印请用补发）。")
-    data = [
-        CertificateData(
+    wordings = {level: certificate_settings.wording(session, level) for level in Level}
+    photos = photos_of(session, sorted({c.learner_id for c in certificates}))
+    data = []
+    for c in certificates:
+        wording = wordings[Level(c.level)]
+        data.append(CertificateData(
             school_name=c.school_name, learner_name=c.learner_name, gender=c.gender, birth_date=c.birth_date,
             level=c.level, study_from=c.study_from, study_to=c.study_to, certificate_number=c.certificate_number,
             issued_on=c.issued_on, check_code=c.check_code, skill_certificate=c.skill_certificate, reprint=c.reprint,
-        )
-        for c in certificates
-    ]
-    pages = write_certificates(out, data, font=pdf_font, resources=paths.resources_dir(), job=job)
+            issuer=wording.issuer or None, title=wording.title, seal_text=wording.seal_text, body_text=wording.body_text,
+            photo_jpeg=photos.get(c.learner_id),
+        ))
+    pages = write_certificates(out, data, font=pdf_font, resources=paths.resources_dir(), layout=layout, job=job)
     return Printed(pages, tuple(c.learner_name for c in certificates))
+
+
+def print_sample_certificate(session: Session, out: Path, wording: certificate_settings.Wording, *,
+                             font: str | Path | None = None) -> Path:
+    """A certificate of a made-up learner in this wording (not yet saved), for the settings' preview."""
+    sample = CertificateData(
+        school_name=get_site(session).name or "某某街道成人文化技术学校",
+        learner_name="张三", gender="男", birth_date=date(1985, 3, 12), level=wording.level.value,
+        study_from=date(2026, 3, 1), study_to=date(2026, 9, 30), certificate_number="330206-01-BY2026-0001",
+        issued_on=date(2026, 10, 10), check_code="ABCD2345", issuer=wording.issuer or "（请填写发证机关）",
+        title=wording.title, seal_text=wording.seal_text, body_text=wording.body_text)
+    write_certificates(out, [sample], font=font_for(session, font), resources=paths.resources_dir())
+    return Path(out)
+
+
+def print_calibration_page(session: Session, out: Path, *, level: Level = Level.SENIOR, layout: Layout | None = None,
+                           font: str | Path | None = None, actor: str) -> Path:
+    """The calibration page for pre-printed stock, through the same layout as the certificates."""
+    accounts.require(session, actor, accounts.Permission.PRINT)
+    write_calibration_page(out, font=font_for(session, font), level=level.value, layout=layout)
+    return Path(out)
 
 
 def _school_name(session: Session) -> str:
@@ -110,6 +139,7 @@ def registration_forms(session: Session, student_numbers: Sequence[str] | None =
     if student_numbers and len(rows) != len(set(student_numbers)):
         missing = set(student_numbers) - {e.student_number for e, _ in rows}
         raise AdultSchoolError(f"找不到这些学籍号：{'、'.join(sorted(missing))}。")
+    photos = photos_of(session, sorted({l.id for _, l in rows}))
     return [
         RegistrationFormData(
             school_name=school_name, student_number=e.student_number, name=l.name, gender=l.gender.label,
@@ -117,7 +147,7 @@ def registration_forms(session: Session, student_numbers: Sequence[str] | None =
             household_location=l.household_location or "", employer=l.employer or "", address=l.address or "",
             phone=l.phone or "", registered_on=e.registered_on,
             learning_mode_label=e.learning_mode.label if e.learning_mode else "",
-            township=e.township.name if e.township else "",
+            township=e.township.name if e.township else "", photo_jpeg=photos.get(l.id),
         )
         for e, l in rows
     ]

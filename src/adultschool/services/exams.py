@@ -5,9 +5,6 @@ A course counts as passed when any attempt reached the rules' pass mark; graduat
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -18,7 +15,7 @@ from typing import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from adultschool import clock, idcard
+from adultschool import clock, idcard, synonyms
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
@@ -42,7 +39,7 @@ from adultschool.services import accounts, audit, certificates, readiness
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress
 from adultschool.services.site import require_school
 from adultschool.services.study import match_course
 from adultschool.settings import Rules
@@ -159,14 +156,14 @@ def write_application_list(path: Path, rows: Sequence[ApplicationRow], *, school
                 widths=(6, 22, 10, 6, 22, 6, 12, 12, 10, 60))
 
 
-RESULT_COLUMNS: tuple[Column, ...] = (
+RESULT_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("results", (
     Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证")),
     Column("student_number", "学籍号", ("学号",)),
     Column("name", "姓名", ("学员姓名", "考生姓名")),
     Column("course", "课程", ("科目", "考试科目", "课程名称"), required=True),
     Column("score", "成绩", ("分数", "考试成绩", "得分"), required=True),
     Column("exam_date", "考试日期", ("日期",)),
-)
+))
 RESULT_LABELS = {c.field: c.label for c in RESULT_COLUMNS}
 SCORE_MARKS = {"缺考": ExamMark.ABSENT, "缺": ExamMark.ABSENT, "作弊": ExamMark.CHEATING, "违纪": ExamMark.CHEATING}
 
@@ -177,8 +174,10 @@ def parse_score(value: object, where: Where) -> tuple[ExamMark, float | None]:
         raise AdultSchoolError("成绩为空：请填写 0–100 的分数，或“缺考”“作弊”。", where, field="score")
     if text in SCORE_MARKS:
         return SCORE_MARKS[text], None
+    # '75分' as marked by hand: the unit is dropped, the number kept (nothing else is taken off).
+    number = text[:-1].strip() if text.endswith("分") else text
     try:
-        score = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float(text)
+        score = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float(number)
     except ValueError:
         raise AdultSchoolError(f"成绩“{text}”无法识别：请填写 0–100 的分数，或“缺考”“作弊”。", where, field="score") from None
     if not 0 <= score <= 100:
@@ -198,7 +197,8 @@ class _Result:
 
 
 def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = False, allow_unapplied: bool = False,
-                   job: JobContext | None = None, today: date | None = None) -> ImportReport:
+                   job: JobContext | None = None, today: date | None = None, mapping: dict[str, str] | None = None,
+                   mapping_name: str | None = None) -> ImportReport:
     """Scores per learner and course returned by the district. Re-importing a file changes nothing; a new date is a retake.
 
     Exam dates cannot be after today. A result for a learner who never applied for the exam is refused (with
@@ -210,7 +210,7 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     rules = load_rules(session)
     today = today or clock.today()
     sheets = read_table(path, job=job)
-    report, sheet, header = start_report(sheets, RESULT_COLUMNS, path, dry_run=dry_run)
+    report, sheet, header = open_report(session, "results", sheets, RESULT_COLUMNS, path, dry_run=dry_run, mapping=mapping)
     if "id_number" not in header.columns and "student_number" not in header.columns:
         raise AdultSchoolError(f"“{report.file}”缺少“身份证号码”或“学籍号”列，无法知道是哪位学员。")
     sink = RowSink(report, header, RESULT_LABELS)
@@ -336,6 +336,7 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
         savepoint.rollback()
     else:
         report.batch_id = journal.finish(session, actor=actor, summary=f"{report.updated} 条成绩")
+        keep_mapping(session, "results", report, name=mapping_name, actor=actor)
     return report
 
 
@@ -392,12 +393,6 @@ def _certificate_secret(session: Session) -> bytes:
         session.add(row)
         session.flush()
     return bytes.fromhex(row.value)
-
-
-def check_code(secret: bytes, number: str, id_number: str, issued_on: date) -> str:
-    """A short code printed (and in the QR) beside the number; the district recomputes it from the synced data."""
-    digest = hmac.new(secret, f"{number}|{id_number}|{issued_on.isoformat()}".encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest).decode()[:8]
 
 
 def graduate(session: Session, as_of: date, *, actor: str, today: date | None = None) -> GraduationReport:
@@ -462,7 +457,7 @@ def graduate(session: Session, as_of: date, *, actor: str, today: date | None = 
         counter.last_serial += 1
         number = certificate_number(site.code, as_of.year, counter.last_serial)
         session.add(Certificate(enrolment_id=enrolment.id, number=number, year=as_of.year, serial=counter.last_serial,
-                                issued_on=as_of, check_code=check_code(secret, number, learner.id_number, as_of)))
+                                issued_on=as_of, check_code=certificates.check_code(secret, number, learner.id_number, as_of)))
         enrolment.status = EnrolmentStatus.GRADUATED
         report.graduated.append((enrolment.student_number, learner.name, number))
     session.flush()
@@ -511,6 +506,7 @@ class CertificateToPrint:
     skill_certificate: str | None
     reprint: bool
     student_number: str
+    learner_id: int = 0
 
 
 def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequence[str] | None = None,
@@ -565,6 +561,7 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
             level=enrolment.level.value, study_from=enrolment.registered_on, study_to=certificate.issued_on,
             certificate_number=certificate.number, issued_on=certificate.issued_on, check_code=certificate.check_code,
             skill_certificate=skills.get(learner.id), reprint=reprint, student_number=enrolment.student_number,
+            learner_id=learner.id,
         ))
     if out:
         session.flush()

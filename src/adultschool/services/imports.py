@@ -29,12 +29,15 @@ from adultschool.models import (
     ImportBatch,
     ImportBatchItem,
     Learner,
+    LearnerPhoto,
     StudyRecord,
     StudyTotal,
+    SurveyContact,
     SyncSent,
     Video,
 )
 from adultschool.services import accounts, audit, exams
+from adultschool.services.contacts import unmatch
 from adultschool.services.journal import decode_values, plain
 from adultschool.services.rules import load_rules
 from adultschool.services.study import refresh_totals
@@ -43,7 +46,8 @@ from adultschool.services.travel import SPEC_BY_NAME
 from adultschool.textnorm import clean_text
 
 CHUNK = 500
-KIND_LABELS = {"roster": "报名名单", "survey": "排摸表", "attendance": "考勤表", "study": "学习记录", "results": "考试成绩"}
+KIND_LABELS = {"roster": "报名名单", "survey": "排摸表", "attendance": "考勤表", "study": "学习记录", "results": "考试成绩",
+               "photos": "照片"}
 
 
 # --- listing ------------------------------------------------------------------------------------------------------
@@ -179,7 +183,7 @@ def undo(session: Session, batch_id: int, *, reason: str, actor: str, today: dat
         else:
             changed.append(item)
     undo_kind = {"roster": _undo_roster, "survey": _undo_survey, "attendance": _undo_attendance, "study": _undo_study,
-                 "results": _undo_results}[batch.kind]
+                 "results": _undo_results, "photos": _undo_photos}[batch.kind]
     undo_kind(session, batch, inserted, changed, report, why=why, actor=actor, today=today or clock.today())
     batch.undone_at, batch.undone_by, batch.undo_reason = clock.now(), actor, reason
     session.flush()
@@ -255,6 +259,7 @@ def _drop_new_people(session: Session, uuids: list[str], report: UndoReport, *, 
     holding = set(_present(session, Enrolment.learner_id, list(ids.values())))
     sent = _sent(session, list(ids))
     gone = [i for u, i in ids.items() if i not in holding and u not in sent]
+    unmatch(session, gone)
     report.removed["删除学员"] = remove_rows(session, Learner.__table__, gone, reason=why)
 
 
@@ -265,7 +270,11 @@ def _undo_survey(session: Session, batch: ImportBatch, inserted: dict[str, list[
     if registered:
         names = sorted(session.execute(select(Learner.name).where(Learner.id.in_(registered[:50]))).scalars())
         raise AdultSchoolError(f"不能撤销第 {batch.id} 次导入：{_some(names)} 已经报名登记。请先处理这些学籍（退学或作废）。")
+    unmatch(session, list(ids.values()))
     report.removed["删除排摸对象"] = remove_rows(session, Learner.__table__, list(ids.values()), reason=why)
+    contacts = _ids(session, SurveyContact.__table__, inserted.get("survey_contacts", []))
+    report.removed["删除排摸对象（无身份证号）"] = remove_rows(session, SurveyContact.__table__, list(contacts.values()),
+                                                     reason=why)
     for item in changed:
         _restore(session, item, report)
 
@@ -328,3 +337,11 @@ def _undo_results(session: Session, batch: ImportBatch, inserted: dict[str, list
         _restore(session, item, report)
     session.flush()
     exams.settle_statuses(session, ids, load_rules(session), actor=actor, why=why, today=today)
+
+
+def _undo_photos(session: Session, batch: ImportBatch, inserted: dict[str, list[str]], changed: list[ImportBatchItem],
+                 report: UndoReport, *, why: str, actor: str, today: date) -> None:
+    photos = _ids(session, LearnerPhoto.__table__, inserted.get("learner_photos", []))
+    report.removed["删除照片"] = remove_rows(session, LearnerPhoto.__table__, list(photos.values()), reason=why)
+    for item in changed:
+        _restore(session, item, report)

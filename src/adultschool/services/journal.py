@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, literal, select
 from sqlalchemy.orm import Session
 
 from adultschool.db.bulk import bulk_insert
@@ -59,21 +59,37 @@ class Journal:
 
     def finish(self, session: Session, *, actor: str, summary: str) -> int | None:
         """Stores the batch (nothing when the import added and changed nothing); returns its number."""
-        inserted: list[tuple[str, str]] = []
-        for table in self.tables:
-            inserted += [(table.name, u) for u in session.execute(
-                select(table.c.uuid).where(table.c.id > self.since[table.name]).order_by(table.c.id)).scalars()]
-        new = set(inserted)
+        counts = {table.name: session.execute(select(func.count()).select_from(table)
+                                              .where(table.c.id > self.since[table.name])).scalar_one()
+                  for table in self.tables}
+        inserted_total = sum(counts.values())
+        changed_keys = list(self.changes)
+        new: set[tuple[str, str]] = set()
+        for table_name in {t for t, _ in changed_keys}:
+            table = next((t for t in self.tables if t.name == table_name), None)
+            if table is not None and counts.get(table_name):
+                wanted = [u for t, u in changed_keys if t == table_name]
+                for start in range(0, len(wanted), 500):
+                    new.update((table_name, u) for u in session.execute(
+                        select(table.c.uuid).where(table.c.id > self.since[table_name],
+                                                   table.c.uuid.in_(wanted[start:start + 500]))).scalars())
         changed = [(t, u, b, a) for (t, u), (b, a) in self.changes.items()
                    if (t, u) not in new and {k: plain(v) for k, v in b.items()} != {k: plain(v) for k, v in a.items()}]
-        if not inserted and not changed:
+        if not inserted_total and not changed:
             return None
-        batch = ImportBatch(kind=self.kind, file=self.file[:300], rows=len(inserted) + len(changed), actor=actor,
+        batch = ImportBatch(kind=self.kind, file=self.file[:300], rows=inserted_total + len(changed), actor=actor,
                             summary=summary)
         session.add(batch)
         session.flush()
-        items = [{"batch_id": batch.id, "table_name": t, "row_uuid": u, "before": None, "after": None} for t, u in inserted]
-        items += [{"batch_id": batch.id, "table_name": t, "row_uuid": u, "before": encode_values(t, b), "after": encode_values(t, a)}
-                  for t, u, b, a in changed]
-        bulk_insert(session, ImportBatchItem.__table__, items)
+        items_table = ImportBatchItem.__table__
+        for table in self.tables:  # the rows the import added, copied over in the database: set-based, in id order
+            if counts[table.name]:
+                session.execute(items_table.insert().from_select(
+                    ["batch_id", "table_name", "row_uuid"],
+                    select(literal(batch.id), literal(table.name), table.c.uuid)
+                    .where(table.c.id > self.since[table.name]).order_by(table.c.id)))
+        items = [{"batch_id": batch.id, "table_name": t, "row_uuid": u, "before": encode_values(t, b), "after": encode_values(t, a)}
+                 for t, u, b, a in changed]
+        if items:
+            bulk_insert(session, items_table, items)
         return batch.id

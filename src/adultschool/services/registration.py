@@ -4,15 +4,16 @@
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from adultschool import clock
-from adultschool import idcard
+from adultschool import idcard, synonyms
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
@@ -106,6 +107,7 @@ class CheckedRegistration:
     phone: str | None = None
     learning_mode: LearningMode | None = None
     quota_year: int | None = None
+    dropped: tuple[str, ...] = ()  # optional fields whose value was not usable: warned about, stored as empty
 
     @property
     def ok(self) -> bool:
@@ -115,12 +117,15 @@ class CheckedRegistration:
         return "；".join(p.message for p in self.errors)
 
 
+@functools.lru_cache(maxsize=256)  # a roster repeats a handful of spellings ten thousand times
 def parse_level(text: str | None) -> Level:
-    """Anything naming 初中 is junior, 高中 senior ("成人高中" too); nothing else is guessed."""
+    """Anything naming 初中 is junior, 高中 senior ("成人高中", "高 中" too; the words are in resources/synonyms.json);
+    nothing else is guessed."""
     value = clean_text(text) or ""
-    lowered = value.lower()
-    is_junior = "初中" in value or lowered == Level.JUNIOR.value
-    is_senior = "高中" in value or lowered == Level.SENIOR.value
+    compact = "".join(value.split()).lower()
+    words = synonyms.value_words("level")
+    is_junior = any(w.lower() in compact for w in words.get("junior", ("初中",))) or compact == Level.JUNIOR.value
+    is_senior = any(w.lower() in compact for w in words.get("senior", ("高中",))) or compact == Level.SENIOR.value
     if is_junior != is_senior:
         return Level.JUNIOR if is_junior else Level.SENIOR
     if not value:
@@ -128,6 +133,7 @@ def parse_level(text: str | None) -> Level:
     raise AdultSchoolError(f"学历提升层次“{value}”无法识别：请填写“初中”或“高中”。", field="level")
 
 
+@functools.lru_cache(maxsize=256)
 def parse_gender(text: str | None) -> Gender | None:
     value = (clean_text(text) or "").lower()
     if value in ("男", "male", "m", "男性"):
@@ -148,8 +154,12 @@ def parse_learning_mode(text: str | None) -> LearningMode | None:
     raise AdultSchoolError(f"学习方式“{value}”无法识别：请填写“线上”或“线下”。", field="learning_mode")
 
 
-def check(data: RegistrationInput, rules: Rules, *, today: date | None = None) -> CheckedRegistration:
-    """Every rule a registration must meet that needs no database: R1 age, ID number, level, phone, dates."""
+def check(data: RegistrationInput, rules: Rules, *, today: date | None = None,
+          optional_as_warnings: bool = False) -> CheckedRegistration:
+    """Every rule a registration must meet that needs no database: R1 age, ID number, level, phone, dates.
+
+    With `optional_as_warnings` (a roster row, which nobody can correct on the spot), an unusable phone or detail is a
+    warning and is not stored; at the keyboard it is refused beside its field, to be corrected there."""
     today = today or clock.today()
     errors: list[Problem] = []
     warnings: list[Problem] = []
@@ -191,17 +201,37 @@ def check(data: RegistrationInput, rules: Rules, *, today: date | None = None) -
     except AdultSchoolError as exc:
         errors.append(Problem("level", exc.message))
 
-    try:
-        values["phone"] = normalise_phone(data.phone)
-    except AdultSchoolError as exc:
-        errors.append(Problem("phone", exc.message))
+    # The phone and the details are optional: a value that cannot be used is a warning and is not stored (never a
+    # guess), and the registration is still made.
+    dropped: list[str] = []
+    optional_problems = warnings if optional_as_warnings else errors
+    phone_text = clean_text(data.phone)
+    if phone_text is not None and phone_text in synonyms.no_value_words() and optional_as_warnings:
+        warnings.append(Problem("phone", f"联系电话写的是“{phone_text}”，没有电话号码：登记时电话留空。"))
+        dropped.append("phone")
+        values["phone"] = None
+    else:
+        try:
+            values["phone"] = normalise_phone(data.phone)
+        except AdultSchoolError as exc:
+            if optional_as_warnings:
+                warnings.append(Problem("phone", f"{exc.message}（电话没有保存，报名照常登记；核实后可在学员信息里补上。）"))
+            else:
+                errors.append(Problem("phone", exc.message))
+            dropped.append("phone")
+            values["phone"] = None
 
     try:
         values["learning_mode"] = parse_learning_mode(data.learning_mode)
     except AdultSchoolError as exc:
         errors.append(Problem("learning_mode", exc.message))
 
-    errors += length_problems({"name": name, **{f: clean_text(getattr(data, f)) for f in DETAIL_TEXT_FIELDS}})
+    errors += length_problems({"name": name})
+    for problem in length_problems({f: clean_text(getattr(data, f)) for f in DETAIL_TEXT_FIELDS}):
+        optional_problems.append(Problem(problem.field, f"{problem.message}这一项没有保存，报名照常登记。")
+                                 if optional_as_warnings else problem)
+        dropped.append(problem.field)
+    values["dropped"] = tuple(dropped)
 
     quota_year = rules.quota_year(data.registered_on)
     values["quota_year"] = quota_year
@@ -388,11 +418,16 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     known = [(i, r) for i, r in accepted if r.id_number in people]
     # db.bulk: the ORM's unit of work, or even Core's per-row parameter building, costs more than SQLite here.
     person_values = [_person_values(r, townships, own) for _, r in new_people]
+    # The write lock keeps other writers out: what lies above today's largest id after the insert is this batch.
+    since = session.execute(select(func.coalesce(func.max(Learner.id), 0))).scalar_one() if new_people else 0
     for start in range(0, len(person_values), 2000):
         chunk = person_values[start:start + 2000]
         bulk_insert(session, Learner.__table__, chunk)
         job.report(start + len(chunk), len(accepted) * 2, "写入学员")
-    people.update(_existing_people(session, [r.id_number for _, r in new_people]))
+    if new_people:  # the rows just inserted, found by id rather than by 10,000 ID numbers
+        for learner_id, id_number, name, uuid in session.execute(
+                select(Learner.id, Learner.id_number, Learner.name, Learner.uuid).where(Learner.id > since)):
+            people[id_number] = _Person(learner_id, name, uuid)
     details_before = changes.learner_details(session, [people[r.id_number].id for _, r in known])
     changed_before: dict[str, dict] = {}
     changed_after: dict[str, dict] = {}
@@ -438,6 +473,9 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
         for v, (_, row) in zip(enrolment_values, (item for _, items in sorted(by_year.items()) for item in items))
     ]
 
+    from adultschool.services.contacts import match_contacts  # survey contacts whose ID has now arrived
+
+    match_contacts(session, [people[row.id_number].id for _, row in accepted])
     audit.record(
         session, actor=actor, action="learner.register", entity="enrolments",
         entity_uuid=batch.registered[0].enrolment_uuid if len(batch.registered) == 1 else None,
@@ -452,17 +490,21 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
 
 def _person_values(row: CheckedRegistration, townships: dict[str, int], own: dict[str, int]) -> dict:
     source = row.source
+
+    def detail(field_name: str) -> str | None:
+        return None if field_name in row.dropped else clean_text(getattr(source, field_name))
+
     return {
         "name": row.name,
         "id_number": row.id_number,
         "gender": row.gender,
         "birth_date": row.birth_date,
         "phone": row.phone,
-        "education": clean_text(source.education),
-        "employer": clean_text(source.employer),
-        "address": clean_text(source.address),
-        "job": clean_text(source.job),
-        "household_location": clean_text(source.household_location),
+        "education": detail("education"),
+        "employer": detail("employer"),
+        "address": detail("address"),
+        "job": detail("job"),
+        "household_location": detail("household_location"),
         "is_migrant": source.is_migrant,
         "township_id": townships.get(township_of(row, own)),
     }

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adultschool import clock, synonyms
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, School
@@ -18,10 +19,10 @@ from adultschool.services.journal import Journal
 from adultschool.services.registration import CheckedRegistration, RegistrationInput
 from adultschool.services.rules import load_rules
 from adultschool.services.site import find_township, require_school
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report, yes_no
-from adultschool.xlsx import Column, HeaderMatch, SummaryRow, cell_text, date_value, id_text, read_sheets, write_summary_form
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress, yes_no
+from adultschool.xlsx import Column, HeaderMatch, SummaryRow, cell_text, date_value, id_text, read_table, write_summary_form
 
-ROSTER_COLUMNS: tuple[Column, ...] = (
+ROSTER_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("roster", (
     Column("name", "姓名", ("学员姓名",), required=True),
     Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "身份证件号码"), required=True),
     Column("level", "学历提升层次", ("层次", "报读层次", "学历层次", "提升层次", "报名层次"), required=True),
@@ -36,7 +37,7 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("registered_on", "报名日期", ("注册日期", "登记日期")),
     Column("learning_mode", "学习方式", ("学习形式",)),
     Column("is_migrant", "是否流动人口", ("流动人口",)),
-)
+))
 
 
 def import_roster(
@@ -49,16 +50,19 @@ def import_roster(
     dry_run: bool = False,
     job: JobContext | None = None,
     today: date | None = None,
+    mapping: dict[str, str] | None = None,
+    mapping_name: str | None = None,
 ) -> ImportReport:
     """Reads the workbook, checks every row, registers the good ones. With dry_run the same work is rolled back."""
     job = job or NullJob()
+    today = today or clock.today()
     accounts.require(session, actor, accounts.Permission.IMPORT)
     require_school(session)
     rules = load_rules(session)
     if township:
         township = find_township(session, township).name
-    sheets = read_sheets(path, job=job)
-    report, sheet, header = start_report(sheets, ROSTER_COLUMNS, path, dry_run=dry_run)
+    sheets = read_table(path, job=job)
+    report, sheet, header = open_report(session, "roster", sheets, ROSTER_COLUMNS, path, dry_run=dry_run, mapping=mapping)
     sink = RowSink(report, header, registration.FIELD_LABELS)
     checked: list[CheckedRegistration] = []
     row_numbers: list[int] = []
@@ -72,7 +76,7 @@ def import_roster(
         except AdultSchoolError as exc:
             sink.reject_error(row_number, cells, exc)
             continue
-        one = registration.check(data, rules, today=today)
+        one = registration.check(data, rules, today=today, optional_as_warnings=True)
         if one.id_number and one.id_number in first_row_of_id:
             sink.reject(row_number, cells, "id_number", f"与第 {first_row_of_id[one.id_number]} 行的身份证号码重复（保留第一行）。")
             continue
@@ -104,6 +108,7 @@ def import_roster(
         savepoint.rollback()
     else:
         report.batch_id = journal.finish(session, actor=actor, summary=f"登记 {report.imported} 人")
+        keep_mapping(session, "roster", report, name=mapping_name, actor=actor)
     return report
 
 
@@ -112,11 +117,14 @@ def _row_input(cells: tuple[object, ...], header: HeaderMatch, sheet: str, row_n
     def where(name: str) -> Where:
         return Where(sheet, row_number, header.labels.get(name))
 
-    def text(name: str) -> str | None:
-        return cell_text(cell(cells, header, name))
+    # Only the columns the sheet has are read (a roster has 8 of the 14 known ones), each once.
+    width = len(cells)
+    texts = {name: cell_text(cells[index]) for name, index in header.columns.items()
+             if index < width and name not in ("id_number", "registered_on")}
+    text = texts.get
 
     row_date = date_value(cell(cells, header, "registered_on"), where("registered_on")) if "registered_on" in header.columns else None
-    is_migrant = yes_no(text("is_migrant"), where("is_migrant"), "is_migrant")
+    is_migrant = yes_no(text("is_migrant"), where("is_migrant"), "is_migrant") if "is_migrant" in texts else None
     id_value = id_text(cell(cells, header, "id_number"), where("id_number"))
     return RegistrationInput(
         name=text("name"),

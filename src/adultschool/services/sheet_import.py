@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Mapping
 
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext
+from adultschool import synonyms
+from adultschool.textnorm import clean_token
 from adultschool.xlsx import Column, HeaderMatch, RejectedRow, Sheet, find_header, write_rejected_rows
+from adultschool.xlsx.headers import MappingProposal, header_signature, header_text, suggest_mapping
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class ImportReport:
     rejected_cells: dict[int, tuple[object, ...]] = field(default_factory=dict)
     registered: list = field(default_factory=list)  # roster import: services.registration.Registered
     batch_id: int | None = None  # the import batch (services.imports) that can undo this import
+    mapping: dict[str, str] = field(default_factory=dict)  # field → header as written, when columns were mapped
+    mapping_signature: str = ""  # the header row's signature (xlsx.headers.header_signature)
+    mapping_saved: str | None = None  # the name a saved mapping was used or kept under
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -75,19 +81,51 @@ class RowSink:
         return next((name for name, text in self.header.labels.items() if text == where.column), None)
 
 
-def start_report(sheets: list[Sheet], columns: tuple[Column, ...], file: Path, *, dry_run: bool
+class ColumnsNotFound(AdultSchoolError):
+    """A sheet's header lacks required columns: the clerk may map them (`proposal` has the header row and guesses)."""
+
+    def __init__(self, error: AdultSchoolError, sheet: Sheet, proposal: MappingProposal, columns: tuple[Column, ...]):
+        super().__init__(error.message, error.where, field=error.field)
+        self.sheet_name = sheet.name
+        self.proposal = proposal
+        self.columns = columns
+
+
+def start_report(sheets: list[Sheet], columns: tuple[Column, ...], file: Path, *, dry_run: bool,
+                 mapping: Mapping[str, str] | None = None,
+                 saved: Callable[[str], tuple[str, dict[str, str]] | None] | None = None,
                  ) -> tuple[ImportReport, Sheet, HeaderMatch]:
-    """The first sheet whose header is recognisable; if none, the first sheet's reason is raised."""
+    """The first sheet whose header is recognisable; if none, the first sheet's reason is raised (as ColumnsNotFound,
+    with the header row and best guesses, so the clerk can map the columns).
+
+    `mapping` (field → header as written) is the clerk's; without one, `saved(signature)` may give the (name, mapping)
+    kept from an earlier import of a sheet with the same header row, which is then used and named in the warnings."""
     first_error: AdultSchoolError | None = None
+    first_sheet: Sheet | None = None
     for sheet in sheets:
+        proposal = suggest_mapping(sheet, columns)
+        signature = header_signature(proposal.headers)
+        used, name = dict(mapping or {}), None
+        if not used and saved is not None:
+            kept = saved(signature)
+            if kept is not None:
+                name, used = kept[0], dict(kept[1])
         try:
-            header = find_header(sheet, columns)
+            header = find_header(sheet, columns, mapping=used or None)
         except AdultSchoolError as exc:
-            first_error = first_error or exc
+            if first_error is None:
+                first_error, first_sheet = exc, sheet
             continue
         report = ImportReport(file=Path(file).name, sheet=sheet.name, header_row=header.row, dry_run=dry_run)
-        report.headers = tuple("" if v is None else str(v) for v in sheet.rows[header.row - 1])
+        report.headers = tuple("" if v is None else (header_text(v) if isinstance(v, str) else str(v))
+                               for v in sheet.rows[header.row - 1])
+        report.mapping, report.mapping_signature, report.mapping_saved = used, signature, name
+        if name:
+            shown = "、".join(f"{header.labels.get(f, f)}" for f in used)
+            report.warnings.append(RowProblem(header.row, None, f"按保存的列对应“{name}”读取：{shown}。"))
         return report, sheet, header
+    if first_error is not None and first_sheet is not None and first_error.where is not None:
+        raise ColumnsNotFound(first_error, first_sheet, suggest_mapping(first_sheet, columns), columns)
     raise first_error or AdultSchoolError(f"“{Path(file).name}”里没有工作表。")
 
 
@@ -126,12 +164,31 @@ def rows_with_progress(sheet: Sheet, header: HeaderMatch, report: ImportReport, 
     """The data rows (counted into the report; merged ranges filled in, see `fill_merged`), with progress every `every`
     rows and at the end; cancel between rows."""
     rows = list(data_rows(fill_merged(sheet, header, report), header))
+    while rows and is_footer(rows[-1][1]):
+        number, cells = rows.pop()
+        text = " ".join(str(v) for v in cells if v is not None and str(v).strip())
+        report.warnings.append(RowProblem(number, None, f"表格下方的落款行（{text[:40]}）不是学员，已跳过。"))
     report.rows_read = len(rows)
     for done, row in enumerate(rows, start=1):
         if done % every == 0:
             job.report(done, len(rows), text)
         yield row
     job.report(len(rows), len(rows), text)
+
+
+def is_footer(cells: tuple[object, ...]) -> bool:
+    """A line under the table: its first filled cell starts with 填表人, 审核人, 日期 … (resources/synonyms.json,
+    values → footer) followed by a colon, or is that word alone; no other cell holds a long number."""
+    filled = [v for v in cells if v is not None and not (isinstance(v, str) and not v.strip())]
+    if not filled or not isinstance(filled[0], str):
+        return False
+    first = "".join((clean_token(filled[0]) or "").split())
+    if any(isinstance(v, str) and sum(ch.isdigit() for ch in v) >= 15 for v in filled):
+        return False  # an ID number: a learner's row, whatever its first cell says
+    for word in synonyms.footer_words():
+        if first == word or first.startswith(word + ":"):
+            return True
+    return False
 
 
 def cell(cells: tuple[object, ...], header: HeaderMatch, name: str) -> object:
@@ -160,3 +217,21 @@ def save_rejected(report: ImportReport, path: Path) -> Path:
     rows = [RejectedRow(row=n, reason="；".join(reasons[n]), cells=report.rejected_cells.get(n, ())) for n in sorted(reasons)]
     write_rejected_rows(path, sheet_title="未导入的行", headers=report.headers, rejected=rows)
     return path
+
+
+def open_report(session, kind: str, sheets: list[Sheet], columns: tuple[Column, ...], file: Path, *,  # noqa: ANN001
+                dry_run: bool, mapping: Mapping[str, str] | None = None) -> tuple[ImportReport, Sheet, HeaderMatch]:
+    """`start_report` with the clerk's mapping, or else the one kept for a sheet with this header row."""
+    from adultschool.services import mappings
+
+    return start_report(sheets, columns, file, dry_run=dry_run, mapping=mapping, saved=mappings.saved_for(session, kind))
+
+
+def keep_mapping(session, kind: str, report: ImportReport, *, name: str | None, actor: str) -> None:  # noqa: ANN001
+    """After a real import that used the clerk's own mapping: keep it for the next file with the same header row."""
+    from adultschool.services import mappings
+
+    if report.dry_run or not report.mapping or report.mapping_saved:
+        return
+    report.mapping_saved = mappings.remember(session, kind, report.mapping_signature, report.mapping,
+                                             name=name or Path(report.file).stem, actor=actor)

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from adultschool import idcard
+from adultschool import idcard, synonyms
 from adultschool.db.bulk import bulk_insert
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
@@ -22,19 +22,19 @@ from adultschool.services import accounts, audit
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
 from adultschool.xlsx import Column, cell_text, id_text, read_table
 
-STUDY_COLUMNS: tuple[Column, ...] = (
+STUDY_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("study", (
     Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "证件号码"), required=True),
     Column("name", "姓名", ("学员姓名",)),
     Column("course", "课程", ("课程名称",), required=True),
     Column("video", "视频", ("视频名称", "视频标题", "视频编号", "视频ID", "课件", "课件名称"), required=True),
     Column("minutes", "已学时长(分钟)", ("已学时长", "学习时长(分钟)", "学习时长", "观看时长(分钟)", "观看时长"), required=True),
     Column("length", "视频时长(分钟)", ("视频时长", "视频总时长(分钟)", "总时长(分钟)")),
-)
+))
 LABELS = {c.field: c.label for c in STUDY_COLUMNS}
 OPEN_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.READY, EnrolmentStatus.EXAM_APPLIED)
 _DURATION = re.compile(r"^(\d{1,3}):([0-5]\d):([0-5]\d)$")
@@ -63,6 +63,14 @@ def parse_minutes(value: object, where: Where, field_name: str) -> float | None:
     if minutes < 0 or minutes > 24 * 60:
         raise AdultSchoolError(f"时长 {minutes:g} 分钟不合理（应在 0 到 1440 之间）。", where, field=field_name)
     return round(minutes, 2)
+
+
+def _plain_minutes(value: object) -> float | None:
+    """The common case without building a place for an error: a number of minutes in range; else None (then
+    `parse_minutes` reads it, or says why not)."""
+    if type(value) in (int, float) and 0 <= value <= 24 * 60:  # type: ignore[operator]
+        return round(float(value), 2)  # type: ignore[arg-type]
+    return None
 
 
 def match_course(text: str | None, rules: Rules) -> tuple[str, str]:
@@ -94,37 +102,63 @@ class _Row:
 
 
 def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = False, job: JobContext | None = None,
-                 today: date | None = None) -> ImportReport:
+                 today: date | None = None, mapping: dict[str, str] | None = None,
+                 mapping_name: str | None = None) -> ImportReport:
     """Reads the export, keeps the largest minutes per enrolment and video, and updates the kept totals."""
     job = job or NullJob()
     accounts.require(session, actor, accounts.Permission.IMPORT)
     rules = load_rules(session)
     sheets = read_table(path, job=job)
-    report, sheet, header = start_report(sheets, STUDY_COLUMNS, path, dry_run=dry_run)
+    report, sheet, header = open_report(session, "study", sheets, STUDY_COLUMNS, path, dry_run=dry_run, mapping=mapping)
     sink = RowSink(report, header, LABELS)
     parsed: list[_Row] = []
+    # An export repeats each learner's ID on every video row and a few course names on all: each distinct value is
+    # checked once (a refusal is not kept, so every row that holds it is refused with its own row number).
+    id_numbers: dict[object, str] = {}
+    courses: dict[str | None, tuple[str, str]] = {}
+    names: dict[str, str | None] = {}
+    id_column, course_column = header.columns.get("id_number"), header.columns.get("course")
     for number, cells in rows_with_progress(sheet, header, report, job, "检查学习记录", every=5000):
 
         def where(name: str) -> Where:
             return Where(sheet.name, number, header.labels.get(name))
 
         try:
-            resident = idcard.parse(id_text(cell(cells, header, "id_number"), where("id_number")), today=today)
-            course, kind = match_course(cell_text(cell(cells, header, "course")), rules)
+            raw_id = cells[id_column] if id_column is not None and id_column < len(cells) else None
+            id_number = id_numbers.get(raw_id) if isinstance(raw_id, str) else None
+            if id_number is None:
+                id_number = idcard.parse(id_text(raw_id, where("id_number")), today=today).number
+                if isinstance(raw_id, str):
+                    id_numbers[raw_id] = id_number
+            raw_course = cells[course_column] if course_column is not None and course_column < len(cells) else None
+            known_course = courses.get(raw_course) if isinstance(raw_course, str) else None
+            if known_course is None:
+                known_course = match_course(cell_text(raw_course), rules)
+                if isinstance(raw_course, str):
+                    courses[raw_course] = known_course
+            course, kind = known_course
             if kind == "skills":
                 raise AdultSchoolError(f"“{course}”是技能培训课程，不计入学历课程视频学时。", field="course")
-            video = clean_text(cell_text(cell(cells, header, "video")))
+            video = cell_text(cell(cells, header, "video"))
             if not video:
                 raise AdultSchoolError("视频为空：请填写视频名称或编号。", field="video")
-            minutes = parse_minutes(cell(cells, header, "minutes"), where("minutes"), "minutes")
+            raw_minutes = cell(cells, header, "minutes")
+            minutes = (_plain_minutes(raw_minutes) if _plain_minutes(raw_minutes) is not None
+                       else parse_minutes(raw_minutes, where("minutes"), "minutes"))
             if minutes is None:
                 raise AdultSchoolError("已学时长为空。", field="minutes")
-            length = parse_minutes(cell(cells, header, "length"), where("length"), "length")
+            raw_length = cell(cells, header, "length")
+            length = None if raw_length is None else parse_minutes(raw_length, where("length"), "length")
         except AdultSchoolError as exc:
             sink.reject_error(number, cells, exc)
             continue
-        parsed.append(_Row(number, cells, resident.number, clean_name(cell_text(cell(cells, header, "name"))), course,
-                           Level(kind), video[:200], minutes, length))
+        raw_name = cell(cells, header, "name")
+        name = names.get(raw_name) if isinstance(raw_name, str) else None
+        if name is None:
+            name = clean_name(cell_text(raw_name))
+            if isinstance(raw_name, str):
+                names[raw_name] = name
+        parsed.append(_Row(number, cells, id_number, name, course, Level(kind), video[:200], minutes, length))
 
     savepoint = session.begin_nested() if dry_run else None
     journal = Journal(session, "study", report.file, [Video.__table__, StudyRecord.__table__])
@@ -158,6 +192,7 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
         savepoint.rollback()
     else:
         report.batch_id = journal.finish(session, actor=actor, summary=f"{report.imported} 行学习记录")
+        keep_mapping(session, "study", report, name=mapping_name, actor=actor)
     return report
 
 

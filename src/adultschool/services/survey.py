@@ -11,22 +11,23 @@ from pathlib import Path
 from sqlalchemy import case, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from adultschool import clock
+from adultschool import clock, synonyms
 from adultschool import idcard
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
-from adultschool.models import Enrolment, Gender, Learner, Township, Willingness
+from adultschool.models import Enrolment, Gender, Learner, SurveyContact, Township, Willingness
 from adultschool.services import accounts, audit, changes
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, RegistrationInput, mask_name
-from adultschool.services.sheet_import import ImportReport, RowSink, cell, rows_with_progress, start_report, yes_no
+from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress, yes_no
 from adultschool.services.site import find_township
-from adultschool.textnorm import clean_name, clean_text, normalise_phone
-from adultschool.xlsx import Column, cell_text, date_value, id_text, read_sheets
+from adultschool.textnorm import clean_name, clean_text, clean_token, normalise_phone
+from adultschool.xlsx import Column, cell_text, date_value, id_text, read_table
 
-SURVEY_COLUMNS: tuple[Column, ...] = (
+SURVEY_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("survey", (
     Column("name", "姓名", ("居民姓名",), required=True),
-    Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "身份证件号码"), required=True),
+    # Not required: a survey of residents often has no ID numbers yet; such rows become contacts (services.contacts).
+    Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "身份证件号码")),
     Column("willingness", "是否愿意提升学历", ("学历提升意愿", "提升意愿", "是否愿意参加学历提升", "意愿"), required=True),
     Column("gender", "性别"),
     Column("age", "年龄"),
@@ -39,36 +40,38 @@ SURVEY_COLUMNS: tuple[Column, ...] = (
     Column("township", "街道/镇", ("街道", "乡镇", "镇街", "所属街道", "所属乡镇")),
     Column("surveyed_on", "排摸日期", ("调查日期", "登记日期")),
     Column("is_migrant", "是否流动人口", ("流动人口",)),
-)
+))
 
 LABELS = {c.field: c.label for c in SURVEY_COLUMNS}
 
 
 def parse_willingness(text: str | None, where: Where) -> Willingness:
-    value = clean_text(text) or ""
-    if value in ("是", "愿意", "有", "有意愿", "Y", "y", "yes"):
-        return Willingness.YES
-    if value in ("否", "不愿意", "无", "没有", "N", "n", "no"):
-        return Willingness.NO
-    if value in ("待定", "考虑", "考虑中", "不确定", "再说"):
-        return Willingness.UNDECIDED
+    """The words of resources/synonyms.json (values → willingness): 愿意, 有意向, 否, 待定 …"""
+    value = "".join((clean_token(text) or "").split())
+    meaning = synonyms.word_map("willingness").get(value)
+    if meaning is not None:
+        return Willingness(meaning)
     raise AdultSchoolError(f"意愿“{value}”无法识别：请填写“愿意”“不愿意”或“待定”。", where, field="willingness")
 
 
 def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date, township: str | None = None,
-                  dry_run: bool = False, job: JobContext | None = None, today: date | None = None) -> ImportReport:
+                  dry_run: bool = False, job: JobContext | None = None, today: date | None = None,
+                  mapping: dict[str, str] | None = None, mapping_name: str | None = None) -> ImportReport:
     """New residents become prospects; residents already known get their survey answers updated."""
     job = job or NullJob()
     accounts.require(session, actor, accounts.Permission.IMPORT)
     today = today or clock.today()
     default_township = find_township(session, township).name if township else None
-    sheets = read_sheets(path, job=job)
-    report, sheet, header = start_report(sheets, SURVEY_COLUMNS, path, dry_run=dry_run)
+    sheets = read_table(path, job=job)
+    report, sheet, header = open_report(session, "survey", sheets, SURVEY_COLUMNS, path, dry_run=dry_run, mapping=mapping)
     sink = RowSink(report, header, LABELS)
     township_ids = dict(session.execute(select(Township.name, Township.id)).all())
 
     rows: list[dict] = []
+    contact_rows: list[dict] = []
     first_row_of_id: dict[str, int] = {}
+    first_row_of_contact: dict[tuple[str, str | None, int | None], int] = {}
+    first_row_of_name: dict[tuple[str, int | None], int] = {}
     for number, cells in rows_with_progress(sheet, header, report, job, "检查排摸表"):
 
         def where(name: str) -> Where:
@@ -81,7 +84,24 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
             name = clean_name(text("name"))
             if not name:
                 raise AdultSchoolError("姓名为空。", where("name"), field="name")
-            resident = idcard.parse(id_text(cell(cells, header, "id_number"), where("id_number")), today=today)
+            raw_id = id_text(cell(cells, header, "id_number"), where("id_number"))
+            if raw_id is None:
+                contact = _contact_row(text, cells, header, where, name, default_township, township_ids, surveyed_on,
+                                       sink, number)
+                key = (name, contact["phone"], contact["township_id"])
+                if key in first_row_of_contact:
+                    raise AdultSchoolError(f"与第 {first_row_of_contact[key]} 行是同一街道/镇的同一人（姓名、电话相同，保留第一行）。",
+                                           field="name")
+                first_row_of_contact[key] = number
+                same_name = first_row_of_name.get((name, contact["township_id"]))
+                if same_name is not None:
+                    sink.warn(number, "name", f"与第 {same_name} 行同名、在同一街道/镇，电话不同或没填：请核对是不是同一人。")
+                first_row_of_name.setdefault((name, contact["township_id"]), number)
+                contact_rows.append({"_row": number, "_cells": cells, **contact})
+                continue
+            resident = idcard.parse(raw_id, today=today)
+            for note in resident.warnings:
+                sink.warn(number, "id_number", note)
             if resident.number in first_row_of_id:
                 raise AdultSchoolError(f"与第 {first_row_of_id[resident.number]} 行的身份证号码重复（保留第一行）。", field="id_number")
             township_name = text("township") or default_township
@@ -98,7 +118,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
                 "employer": text("employer"),
                 "job": text("job"),
                 "preferred_learning": text("preferred_learning"),
-                "phone": normalise_phone(text("phone")),
+                "phone": _optional_phone(text("phone"), sink, number),
                 "township_id": township_ids.get(township_name) if township_name else None,
                 "surveyed_on": date_value(cell(cells, header, "surveyed_on"), where("surveyed_on")) or surveyed_on,
                 "is_migrant": yes_no(text("is_migrant"), where("is_migrant"), "is_migrant"),
@@ -114,7 +134,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
         rows.append({"_row": number, "_cells": cells, **row})
 
     savepoint = session.begin_nested() if dry_run else None
-    journal = Journal(session, "survey", report.file, [Learner.__table__])
+    journal = Journal(session, "survey", report.file, [Learner.__table__, SurveyContact.__table__])
     known: dict[str, tuple[int, str]] = {}
     ids = [r["id_number"] for r in rows]
     for start in range(0, len(ids), CHUNK):
@@ -149,6 +169,13 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
     for start in range(0, len(new_rows), 2000):
         session.execute(insert(Learner), new_rows[start:start + 2000])
     report.imported = len(new_rows)
+    report.imported += _write_contacts(session, contact_rows, sink, report)
+    if new_rows:
+        from adultschool.services.contacts import match_contacts
+
+        new_ids = [i for i, in session.execute(select(Learner.id).where(
+            Learner.id_number.in_([r["id_number"] for r in new_rows][:CHUNK * 20])))]
+        match_contacts(session, new_ids)
     report.rejected.sort(key=lambda p: p.row)
     audit.record(session, actor=actor, action="survey.import", entity="learners",
                  summary=f"排摸导入（{report.file}）：新增 {report.imported} 人，更新 {report.updated} 人",
@@ -159,16 +186,93 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
     else:
         report.batch_id = journal.finish(session, actor=actor,
                                          summary=f"新增 {report.imported} 人，更新 {report.updated} 人")
+        keep_mapping(session, "survey", report, name=mapping_name, actor=actor)
     return report
+
+
+def _optional_phone(text: str | None, sink: RowSink, number: int) -> str | None:
+    """The phone is optional: a value that is no phone is a warning, and is not kept (never guessed)."""
+    if text is None:
+        return None
+    if text in synonyms.no_value_words():
+        return None
+    try:
+        return normalise_phone(text)
+    except AdultSchoolError as exc:
+        sink.warn(number, "phone", f"{exc.message}（电话没有保存）")
+        return None
+
+
+def _contact_row(text, cells, header, where, name: str, default_township: str | None,  # noqa: ANN001
+                 township_ids: dict[str, int], surveyed_on: date, sink: RowSink, number: int) -> dict:
+    """A survey row without an ID number: the resident is known by name, phone and township until the ID arrives."""
+    township_name = text("township") or default_township
+    if township_name and township_name not in township_ids:
+        raise AdultSchoolError(f"没有名为“{township_name}”的街道/镇，请先在设置里添加。", field="township")
+    phone = _optional_phone(text("phone"), sink, number)
+    if phone is None and not township_name:
+        raise AdultSchoolError("没有身份证号码时，至少要有联系电话或街道/镇，才能在身份证号码补来时认出这个人。",
+                               field="phone")
+    age_text = text("age")
+    age = int(age_text) if age_text and age_text.isdigit() and 0 < int(age_text) < 130 else None
+    from adultschool.services.registration import parse_gender
+
+    return {
+        "name": name,
+        "phone": phone,
+        "township_id": township_ids.get(township_name) if township_name else None,
+        "gender": parse_gender(text("gender")),
+        "age": age,
+        "willingness": parse_willingness(text("willingness"), where("willingness")),
+        "household_location": text("household_location"),
+        "education": text("education"),
+        "employer": text("employer"),
+        "job": text("job"),
+        "preferred_learning": text("preferred_learning"),
+        "surveyed_on": date_value(cell(cells, header, "surveyed_on"), where("surveyed_on")) or surveyed_on,
+        "is_migrant": yes_no(text("is_migrant"), where("is_migrant"), "is_migrant"),
+    }
+
+
+def _write_contacts(session: Session, rows: list[dict], sink: RowSink, report: ImportReport) -> int:
+    """New contacts are added; one already kept with the same name, phone and township gets its answers refreshed."""
+    if not rows:
+        return 0
+    names = sorted({r["name"] for r in rows})
+    known: dict[tuple[str, str | None, int | None], int] = {}
+    for start in range(0, len(names), CHUNK):
+        for contact_id, name, phone, township_id in session.execute(
+            select(SurveyContact.id, SurveyContact.name, SurveyContact.phone, SurveyContact.township_id)
+            .where(SurveyContact.name.in_(names[start:start + CHUNK]))
+        ):
+            known[(name, phone, township_id)] = contact_id
+    new = []
+    for row in rows:
+        number, cells = row.pop("_row"), row.pop("_cells")
+        contact_id = known.get((row["name"], row["phone"], row["township_id"]))
+        if contact_id is None:
+            new.append(row)
+            continue
+        given = {k: v for k, v in row.items() if v is not None and k not in ("name", "phone", "township_id")}
+        session.execute(update(SurveyContact).where(SurveyContact.id == contact_id).values(**given),
+                        execution_options={"synchronize_session": False})
+        sink.warn(number, "name", "这个人（同名、同电话、同街道/镇）以前排摸过：已按这次的回答更新。")
+        report.updated += 1
+    for start in range(0, len(new), 2000):
+        session.execute(insert(SurveyContact), new[start:start + 2000])
+    return len(new)
 
 
 @dataclass(frozen=True)
 class ProspectRow:
+    """A surveyed resident. One without an ID number yet (a survey contact) has learner_id = -contact id, id_number ""
+    and the age the sheet gave (None if none)."""
+
     learner_id: int
     name: str
     gender: str
     id_number: str  # masked
-    age: int
+    age: int | None
     township: str | None
     education: str | None
     employer: str | None
@@ -210,7 +314,22 @@ def list_prospects(session: Session, *, township: str | None = None, include_reg
             preferred_learning=r[9], surveyed_on=r[10], registered=bool(r[11]),
         )
         for r in session.execute(query)
-    ]
+    ] + _contact_prospects(session, township=township, include_registered=include_registered)
+
+
+def _contact_prospects(session: Session, *, township: str | None, include_registered: bool) -> list[ProspectRow]:
+    query = (select(SurveyContact, Township.name).outerjoin(Township, SurveyContact.township_id == Township.id)
+             .order_by(Township.name, SurveyContact.name))
+    if not include_registered:
+        query = query.where(SurveyContact.learner_id.is_(None))
+    if township:
+        query = query.where(Township.name == township)
+    return [ProspectRow(learner_id=-c.id, name=c.name, gender=c.gender.value if c.gender else "", id_number="", age=c.age,
+                        township=t, education=c.education, employer=c.employer,
+                        willingness=c.willingness.value if c.willingness else None,
+                        preferred_learning=c.preferred_learning, surveyed_on=c.surveyed_on,
+                        registered=c.learner_id is not None)
+            for c, t in session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -236,12 +355,35 @@ def survey_progress(session: Session) -> list[SurveyProgress]:
         .group_by(Township.name)
         .order_by(Township.name)
     )
-    return [SurveyProgress(t, s, int(w or 0), int(r or 0)) for t, s, w, r in session.execute(query)]
+    found = {t: [s, int(w or 0), int(r or 0)] for t, s, w, r in session.execute(query)}
+    contacts = (
+        select(func.coalesce(Township.name, "（未指定）"), func.count(SurveyContact.id),
+               func.sum(case((SurveyContact.willingness == Willingness.YES, 1), else_=0)),
+               func.sum(case((SurveyContact.learner_id.is_not(None), 1), else_=0)))
+        .outerjoin(Township, SurveyContact.township_id == Township.id).group_by(Township.name)
+    )
+    for t, s, w, r in session.execute(contacts):  # residents without an ID yet count where they were surveyed
+        entry = found.setdefault(t, [0, 0, 0])
+        entry[0] += s
+        entry[1] += int(w or 0)
+        entry[2] += int(r or 0)
+    return [SurveyProgress(t, *found[t]) for t in sorted(found)]
 
 
 def registration_from_prospect(session: Session, learner_id: int, *, level: str | None = None, registered_on: date,
                                phone: str | None = None) -> RegistrationInput:
-    """A registration form filled from what the survey knows about the person; the clerk confirms it."""
+    """A registration form filled from what the survey knows about the person; the clerk confirms it.
+
+    A negative id is a survey contact (no ID number yet: the clerk types it)."""
+    if learner_id < 0:
+        contact = session.get(SurveyContact, -learner_id)
+        if contact is None:
+            raise AdultSchoolError("找不到这位居民，可能已被删除。")
+        return RegistrationInput(
+            name=contact.name, id_number=None, level=level, registered_on=registered_on, phone=phone or contact.phone,
+            education=contact.education, employer=contact.employer, job=contact.job,
+            household_location=contact.household_location,
+            township=contact.township.name if contact.township else None, is_migrant=contact.is_migrant)
     learner = session.get(Learner, learner_id)
     if learner is None:
         raise AdultSchoolError("找不到这位居民，可能已被删除。")

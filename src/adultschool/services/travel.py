@@ -8,12 +8,13 @@ the program does delete (an undone import, a class or session removed before any
 """
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Enum, Float, Integer, Table, Time
+from sqlalchemy import Boolean, Column, Date, DateTime, Enum, Float, Integer, LargeBinary, Table, Time
 
 from adultschool.errors import AdultSchoolError
 from adultschool.models import (
@@ -28,6 +29,7 @@ from adultschool.models import (
     ExamApplication,
     ExamResult,
     Learner,
+    LearnerPhoto,
     School,
     SchoolClass,
     SkillCertificate,
@@ -39,8 +41,8 @@ from adultschool.models import (
 )
 
 TRAVELLING_MODELS = (
-    School, Township, TownshipQuota, Learner, Enrolment, SchoolClass, ClassMember, ClassSession, Attendance, Video,
-    StudyRecord, ExamApplication, ExamResult, Certificate, CertificatePrint, SkillCertificate, TownshipCount,
+    School, Township, TownshipQuota, Learner, LearnerPhoto, Enrolment, SchoolClass, ClassMember, ClassSession,
+    Attendance, Video, StudyRecord, ExamApplication, ExamResult, Certificate, CertificatePrint, SkillCertificate, TownshipCount,
     DeletedRow,
 )
 
@@ -76,6 +78,14 @@ def _iso(value: Any) -> Any:
     return value.isoformat()
 
 
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def _unb64(value: str) -> bytes:
+    return base64.b64decode(value, validate=True)
+
+
 def _enum_value(value: Any) -> Any:
     return getattr(value, "value", value)
 
@@ -103,6 +113,8 @@ def _codec(column: Column, is_reference: bool) -> ColumnCodec:
         return ColumnCodec(name, str, _enum_value, _one_of(frozenset(kind.enums)))
     if isinstance(kind, Boolean):
         return ColumnCodec(name, bool, None, None)
+    if isinstance(kind, LargeBinary):  # a photo: base64 text in the JSON line
+        return ColumnCodec(name, str, _b64, _unb64)
     if isinstance(kind, Integer):
         return ColumnCodec(name, int, None, None)
     if isinstance(kind, Float):

@@ -146,7 +146,7 @@ class NewAccountDialog(_FormDialog):
         self.display_edit = QLineEdit()
         self.display_edit.setPlaceholderText("如“王老师”；任课教师的须与班级的“任课教师”一致")
         self.role_combo = QComboBox()
-        for role in ([Role.ADMIN] if first else [Role.CLERK, Role.TEACHER, Role.ADMIN]):
+        for role in ([Role.ADMIN] if first else [Role.CLERK, Role.TEACHER, Role.VERIFIER, Role.ADMIN]):
             self.role_combo.addItem(role.label, role)
         self.password_edit, self.again_edit = _password_edit(), _password_edit()
         self.form.addRow("账户名", self.name_edit)
@@ -201,7 +201,7 @@ class EditAccountDialog(_FormDialog):
         self.name = info.name
         self.display_edit = QLineEdit(info.display_name)
         self.role_combo = QComboBox()
-        for role in (Role.CLERK, Role.TEACHER, Role.ADMIN):
+        for role in (Role.CLERK, Role.TEACHER, Role.VERIFIER, Role.ADMIN):
             self.role_combo.addItem(role.label, role)
         self.role_combo.setCurrentIndex(self.role_combo.findData(info.role))
         self.form.addRow("显示名称", self.display_edit)

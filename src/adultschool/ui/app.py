@@ -86,6 +86,7 @@ def prepare_application(app: QApplication) -> QApplication:
     app.setOrganizationName("adultschool")
     install_chinese_translations(app)
     set_cjk_font(app)
+    ops.collect_garbage_on_ui_thread(app)
     return app
 
 

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,7 +38,7 @@ from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.services import classes, exams, roster, site, study, survey
-from adultschool.services.sheet_import import ImportReport, RowProblem, save_rejected
+from adultschool.services.sheet_import import ColumnsNotFound, ImportReport, RowProblem, save_rejected
 from adultschool.ui import ops
 from adultschool.ui.common import MessageLabel, actor, report_failure, to_date, to_qdate
 
@@ -65,12 +67,24 @@ def grouped(problems: list[RowProblem]) -> list[tuple[str, str | None, str]]:
     return [(rows_text(numbers), column, reason) for numbers, column, reason in lines]
 
 
+def column_letter(index: int) -> str:
+    """0 → 'A', 25 → 'Z', 26 → 'AA': the column as Excel names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def one_per_row(problems: list[RowProblem]) -> list[tuple[str, str | None, str]]:
     return [(str(p.row), p.column, p.reason) for p in problems]
 
 
-XLSX_FILTER = "Excel 工作簿 (*.xlsx);;所有文件 (*)"
-TABLE_FILTER = "Excel 工作簿或 CSV 文件 (*.xlsx *.csv);;Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv);;所有文件 (*)"
+XLSX_FILTER = ("表格文件 (*.xlsx *.xlsm *.xls *.et *.ods *.csv);;Excel 工作簿 (*.xlsx *.xlsm *.xls);;WPS 表格 (*.et);;"
+               "OpenDocument 表格 (*.ods);;CSV 文件 (*.csv);;所有文件 (*)")
+TABLE_FILTER = XLSX_FILTER
+NOT_MAPPED = "（不导入）"
 
 
 @dataclass(frozen=True)
@@ -84,7 +98,7 @@ class _Kind:
     checking: str
     importing: str
     asks_date_and_township: bool = True
-    placeholder: str = "选择 Excel 文件（.xlsx）"
+    placeholder: str = "选择表格文件（.xlsx、.xls、WPS .et、.ods 或 .csv）"
     file_filter: str = XLSX_FILTER
 
 
@@ -95,9 +109,10 @@ KINDS = {
                     "正在检查排摸表……", "正在导入排摸表……"),
     # Attendance sheets name class, date and hours on every row; study exports name the ID number and the course.
     "attendance": _Kind("attendance", "导入考勤表", "", "", "正在检查考勤表……", "正在导入考勤表……",
-                        asks_date_and_township=False, placeholder="选择考勤表（.xlsx 或 .csv）", file_filter=TABLE_FILTER),
+                        asks_date_and_township=False, placeholder="选择考勤表（逐行或按日期排列；.xlsx、.xls、.et、.ods 或 .csv）",
+                        file_filter=TABLE_FILTER),
     "study": _Kind("study", "导入学习记录", "", "", "正在检查学习记录……", "正在导入学习记录……",
-                   asks_date_and_township=False, placeholder="选择学习记录（.xlsx 或 .csv）", file_filter=TABLE_FILTER),
+                   asks_date_and_township=False, placeholder="选择学习记录（.xlsx、.xls、.et、.ods 或 .csv）", file_filter=TABLE_FILTER),
     # Results returned by the district office (R4): 学籍号 or 身份证号码, 课程, 成绩 and the exam date on every row.
     "results": _Kind("results", "导入成绩", "", "", "正在检查成绩……", "正在导入成绩……",
                      asks_date_and_township=False, placeholder="选择分中心返回的成绩表（.xlsx 或 .csv）",
@@ -148,6 +163,9 @@ class ImportDialog(QDialog):
         self.resize(980, 620)
         with read_session(engine) as session:
             townships = site.list_townships(session)
+            class_names = [c.name for c in classes.list_classes(session)] if kind == "attendance" else []
+        self.mapping_combos: dict[str, QComboBox] = {}
+        self._mapping_headers: tuple[str, ...] = ()
 
         self.file_edit = QLineEdit()
         self.file_edit.setPlaceholderText(self.kind.placeholder)
@@ -179,12 +197,53 @@ class ImportDialog(QDialog):
         township_hint.setStyleSheet("color: #666666;")
         township_row.addWidget(township_hint, 1)
 
+        # Grid attendance sheets (a column per date): which class, and the hours of sessions not yet recorded.
+        self.class_combo = QComboBox()
+        self.class_combo.addItem(BY_SHEET, None)
+        for name in class_names:
+            self.class_combo.addItem(name, name)
+        self.hours_spin = QDoubleSpinBox()
+        self.hours_spin.setRange(0, 12)
+        self.hours_spin.setDecimals(1)
+        self.hours_spin.setSingleStep(0.5)
+        self.hours_spin.setSpecialValueText("（表中所填）")
+        grid_row = QHBoxLayout()
+        grid_row.addWidget(self.class_combo)
+        grid_row.addWidget(QLabel("每节课时"))
+        grid_row.addWidget(self.hours_spin)
+        grid_hint = QLabel("按日期排列的考勤表（每行一人、每列一次课）用：表里没写班级或课时时填这里。")
+        grid_hint.setStyleSheet("color: #666666;")
+        grid_hint.setWordWrap(True)
+        grid_row.addWidget(grid_hint, 1)
+
         form = QFormLayout()
         form.addRow("文件", file_row)
         form.addRow(self.kind.date_label, date_row)
         form.addRow("街道/镇", township_row)
+        form.addRow("班级", grid_row)
         for row in (1, 2):
             form.setRowVisible(row, self.kind.asks_date_and_township)
+        form.setRowVisible(3, self.kind.key == "attendance")
+
+        # Column mapping: shown when the header lacks a needed column; the clerk picks the column for each field.
+        self.mapping_box = QGroupBox("列对应：表头里找不到下面这些列，请为每一项选择表里对应的列")
+        self.mapping_header_label = QLabel()
+        self.mapping_header_label.setWordWrap(True)
+        self.mapping_header_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.mapping_form = QFormLayout()
+        self.mapping_name_edit = QLineEdit()
+        self.mapping_name_edit.setPlaceholderText("保存为（下次同样的表头自动使用）")
+        mapping_layout = QVBoxLayout(self.mapping_box)
+        mapping_layout.addWidget(self.mapping_header_label)
+        mapping_layout.addLayout(self.mapping_form)
+        name_row = QHBoxLayout()
+        name_row.addWidget(QLabel("保存为"))
+        name_row.addWidget(self.mapping_name_edit, 1)
+        mapping_layout.addLayout(name_row)
+        mapping_hint = QLabel("选好后点“检查”；导入成功后这套对应会保存，下次同一种表自动使用。")
+        mapping_hint.setStyleSheet("color: #666666;")
+        mapping_layout.addWidget(mapping_hint)
+        self.mapping_box.hide()
 
         self.check_button = QPushButton("检查")
         self.check_button.setToolTip("只检查，不写入数据库")
@@ -229,13 +288,16 @@ class ImportDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.mapping_box)
         layout.addLayout(check_row)
         layout.addWidget(self.error_label)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
 
-        for signal in (self.file_edit.textChanged, self.date_edit.dateChanged, self.township_combo.currentIndexChanged):
+        for signal in (self.file_edit.textChanged, self.date_edit.dateChanged, self.township_combo.currentIndexChanged,
+                       self.class_combo.currentIndexChanged, self.hours_spin.valueChanged):
             signal.connect(lambda *_args: self._invalidate())
+        self.file_edit.textChanged.connect(lambda *_args: self.clear_mapping())
         order = [self.file_edit, self.browse_button, self.date_edit, self.township_combo, self.check_button,
                  self.tabs, self.save_rejected_button, self.confirm_button, self.close_button]
         for first, second in zip(order, order[1:]):
@@ -285,6 +347,43 @@ class ImportDialog(QDialog):
 
     def set_file(self, path: str | Path) -> None:
         self.file_edit.setText(str(path))
+
+    # --- column mapping ------------------------------------------------------------------------------------
+
+    def show_mapping(self, exc: ColumnsNotFound) -> None:
+        """The sheet's header row, and a choice of column for each field, best guesses preselected."""
+        proposal = exc.proposal
+        self.clear_mapping()
+        self._mapping_headers = proposal.headers
+        shown = "、".join(f"{column_letter(i)}“{h}”" for i, h in enumerate(proposal.headers) if h)
+        self.mapping_header_label.setText(f"工作表“{exc.sheet_name}”第 {proposal.row} 行的表头：{shown}")
+        for column in exc.columns:
+            combo = QComboBox()
+            combo.addItem(NOT_MAPPED, None)
+            for index, text in enumerate(proposal.headers):
+                if text:
+                    combo.addItem(f"{column_letter(index)}：{text}", text)
+            guess = proposal.guesses.get(column.field)
+            if guess is not None and proposal.headers[guess]:
+                combo.setCurrentIndex(combo.findData(proposal.headers[guess]))
+            combo.currentIndexChanged.connect(lambda *_args: self._invalidate())
+            self.mapping_combos[column.field] = combo
+            self.mapping_form.addRow(f"{column.label}{'（必填）' if column.required else ''}", combo)
+        if not self.mapping_name_edit.text():
+            self.mapping_name_edit.setText(Path(self.file_edit.text().strip()).stem)
+        self.mapping_box.show()
+
+    def clear_mapping(self) -> None:
+        while self.mapping_form.rowCount():
+            self.mapping_form.removeRow(0)
+        self.mapping_combos = {}
+        self.mapping_box.hide()
+
+    def mapping(self) -> dict[str, str] | None:
+        """field → header as written, for the fields the clerk mapped (None when the mapping panel is not shown)."""
+        if not self.mapping_combos:
+            return None
+        return {field: combo.currentData() for field, combo in self.mapping_combos.items() if combo.currentData()}
 
     # --- state ---------------------------------------------------------------------------------------------
 
@@ -343,17 +442,25 @@ class ImportDialog(QDialog):
         township = self.township_combo.currentData()
         who = actor()
         today = self._today()
+        mapped = {"mapping": self.mapping(), "mapping_name": self.mapping_name_edit.text().strip() or None}
         if self.kind.key == "attendance":
-            return lambda session, job: classes.import_attendance(session, path, actor=who, dry_run=dry_run, job=job)
+            class_name, hours = self.class_combo.currentData(), self.hours_spin.value() or None
+            return lambda session, job: classes.import_attendance(session, path, actor=who, dry_run=dry_run, job=job,
+                                                                  class_name=class_name, hours=hours, today=today,
+                                                                  **mapped)
         if self.kind.key == "results":
-            return lambda session, job: exams.import_results(session, path, actor=who, dry_run=dry_run, job=job)
+            return lambda session, job: exams.import_results(session, path, actor=who, dry_run=dry_run, job=job,
+                                                             **mapped)
         if self.kind.key == "study":
-            return lambda session, job: study.import_study(session, path, actor=who, dry_run=dry_run, job=job, today=today)
+            return lambda session, job: study.import_study(session, path, actor=who, dry_run=dry_run, job=job, today=today,
+                                                           **mapped)
         if self.kind.key == "survey":
             return lambda session, job: survey.import_survey(
-                session, path, actor=who, surveyed_on=day, township=township, dry_run=dry_run, job=job, today=today)
+                session, path, actor=who, surveyed_on=day, township=township, dry_run=dry_run, job=job, today=today,
+                **mapped)
         return lambda session, job: roster.import_roster(
-            session, path, registered_on=day, actor=who, township=township, dry_run=dry_run, job=job, today=today)
+            session, path, registered_on=day, actor=who, township=township, dry_run=dry_run, job=job, today=today,
+            **mapped)
 
     def run_preview(self) -> None:
         if self.busy:
@@ -389,6 +496,10 @@ class ImportDialog(QDialog):
         self._set_busy(False)
         if isinstance(exc, Cancelled):
             self.summary_label.setText("已取消检查。数据库没有任何改动。")
+        elif isinstance(exc, ColumnsNotFound):
+            self.summary_label.setText("表头里找不到需要的列：请在下面为每一项选择表里对应的列，再点“检查”。")
+            self.error_label.show_message(str(exc))
+            self.show_mapping(exc)
         elif isinstance(exc, AdultSchoolError):
             self.summary_label.setText("这个文件不能导入：")
             self.error_label.show_message(str(exc))

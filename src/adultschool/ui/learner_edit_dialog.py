@@ -6,10 +6,14 @@ current details, and the clerk makes the change again.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -22,7 +26,7 @@ from sqlalchemy import Engine
 
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError
-from adultschool.services import learner_edit, site
+from adultschool.services import learner_edit, photos, site
 from adultschool.services.learner_edit import KEEP, LearnerChanges, LearnerEdited, LearnerForEdit, StaleLearner
 from adultschool.ui import ops
 from adultschool.ui.common import MessageLabel, actor, ok_cancel_buttons, report_failure, with_message
@@ -70,6 +74,20 @@ class LearnerEditDialog(QDialog):
                        self.address_edit, self.household_edit, self.job_edit, self.migrant_combo):
             widget.setMinimumWidth(em * 22)
 
+        # The ID photo printed on the registration form and the certificate: set at once from an image file.
+        self.photo_label = QLabel("（没有照片）")
+        self.photo_label.setFixedSize(72, 88)
+        self.photo_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo_label.setStyleSheet("border: 1px dashed #a0a0a0; color: #888888;")
+        self.photo_button = QPushButton("选择照片…")
+        self.photo_button.setAutoDefault(False)
+        self.photo_button.setToolTip("jpg、png 或 bmp；自动裁成证件照的比例，立即保存（记入审计记录）")
+        self.photo_button.clicked.connect(lambda: self.choose_photo())
+        photo_row = QHBoxLayout()
+        photo_row.addWidget(self.photo_label)
+        photo_row.addWidget(self.photo_button)
+        photo_row.addStretch(1)
+
         self.messages: dict[str, MessageLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -81,6 +99,7 @@ class LearnerEditDialog(QDialog):
                                      ("户籍所在地", "household_location", self.household_edit),
                                      ("职业", "job", self.job_edit), ("流动人口", "is_migrant", self.migrant_combo)):
             form.addRow(label, with_message(self.messages, field, widget))
+        form.addRow("照片", with_message(self.messages, "photo", photo_row))
 
         self.general_message = MessageLabel()
         self.reload_button = QPushButton("重新载入")
@@ -108,6 +127,47 @@ class LearnerEditDialog(QDialog):
         self.reload()
         self.name_edit.setFocus()
 
+    def _show_photo(self, jpeg: bytes | None) -> None:
+        if jpeg is None:
+            self.photo_label.setText("（没有照片）")
+            return
+        image = QPixmap()
+        image.loadFromData(jpeg, "JPEG")
+        self.photo_label.setPixmap(image.scaled(self.photo_label.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.SmoothTransformation))
+
+    def choose_photo(self, path: Path | None = None) -> ops.Op | None:
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, "选择照片", "", "图片 (*.jpg *.jpeg *.png *.bmp)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        if self.loaded is None or not self.loaded.student_numbers:
+            return None
+        number, who = self.loaded.student_numbers[0], actor()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.messages["photo"].show_message(f"读不出 {path.name}（{exc.strerror or exc}）。", "error")
+            return None
+        self.messages["photo"].show_message(None)
+
+        def saved(_result: object) -> None:
+            with read_session(self._engine) as session:
+                self._show_photo(photos.photos_of(session, [self.learner_id]).get(self.learner_id))
+            self.messages["photo"].show_message("照片已保存。", "hint")
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, AdultSchoolError):
+                self.messages["photo"].show_message(exc.message, "error")
+            else:
+                report_failure(self, exc)
+
+        self.op = ops.run_write(self, self._engine, lambda session, _job: photos.set_photo(
+            session, number, data, source=path.name, actor=who), label="正在保存照片……", title="照片",
+            cancellable=False, on_success=saved, on_failure=refused)
+        return self.op
+
     @classmethod
     def for_student_number(cls, engine: Engine, student_number: str, parent: QWidget | None = None
                            ) -> "LearnerEditDialog":
@@ -123,7 +183,10 @@ class LearnerEditDialog(QDialog):
         with read_session(self._engine) as session:
             loaded = learner_edit.load_for_edit(session, self.learner_id, actor=actor())
             townships = [t.name for t in site.list_townships(session)]
+            photo = photos.photos_of(session, [self.learner_id]).get(self.learner_id)
         self.loaded = loaded
+        self._show_photo(photo)
+        self.photo_button.setEnabled(bool(loaded.student_numbers))
         numbers = "、".join(loaded.student_numbers) or "（未报名）"
         self.who_label.setText(f"{loaded.id_number}　{loaded.gender}　{loaded.birth_date:%Y-%m-%d} 生　学籍号 {numbers}")
         self.name_edit.setText(loaded.name)

@@ -6,11 +6,13 @@ Dialogs open with `open()` (modal, no nested event loop); when one changes data,
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QApplication,
     QHBoxLayout,
     QLabel,
@@ -26,8 +28,9 @@ from PySide6.QtWidgets import (
 from adultschool import clock
 from adultschool.db import Database, read_session
 from adultschool.models.enums import SiteKind
-from adultschool.services import site, study
+from adultschool.services import photos, site, study
 from adultschool.ui import backup_dialogs, ops, roles
+from adultschool.ui.common import actor, show_info
 from adultschool.ui.about_dialog import AboutDialog
 from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
@@ -40,6 +43,7 @@ from adultschool.ui.registration_dialog import RegistrationDialog
 from adultschool.ui.rollcall_page import RollCallPage
 from adultschool.ui.survey_page import SurveyPage
 from adultschool.ui.sync_page import SyncPage
+from adultschool.ui.verify_page import VerifyPage
 from adultschool.ui.ways_back_dialogs import ImportsDialog
 
 if TYPE_CHECKING:  # imported when first opened: printing brings reportlab, the settings the first-run wizard's parts
@@ -83,6 +87,7 @@ class MainWindow(QMainWindow):
         self.certificates_page.changed.connect(self.data_changed)
         self.certificates_page.status_message.connect(self.show_status)
         self._create_sync_pages(today)
+        self.verify_page = VerifyPage(self.engine)
 
         self.pages = QStackedWidget()
         self.nav = QListWidget()
@@ -151,6 +156,10 @@ class MainWindow(QMainWindow):
                                                      "导入老师填好的考勤表（Excel 或 CSV）")
         self.import_study_action = self._action("导入学习记录", self.open_study_import, None,
                                                 QStyle.StandardPixmap.SP_ArrowDown, "导入省学习平台导出的线上学习记录（Excel 或 CSV）")
+        self.photos_folder_action = self._action("导入照片（文件夹）…", lambda: self.choose_photos(folder=True), None, None,
+                                                 "文件夹里按身份证号码或学籍号命名的照片（jpg、png、bmp），可有子文件夹")
+        self.photos_zip_action = self._action("导入照片（zip 压缩包）…", lambda: self.choose_photos(folder=False), None, None,
+                                              "zip 压缩包里按身份证号码或学籍号命名的照片")
         self.imports_action = self._action("导入记录与撤销…", self.open_imports, None, None,
                                            "每次导入的记录；导错了可以撤销一次导入（名单、排摸表、考勤、学习记录、成绩）")
         self.rebuild_totals_action = self._action("重算累计学时", self.rebuild_totals, None, None,
@@ -201,6 +210,8 @@ class MainWindow(QMainWindow):
         menu.addAction(self.register_action)
         menu.addAction(self.import_roster_action)
         menu.addAction(self.export_action)
+        menu.addAction(self.photos_folder_action)
+        menu.addAction(self.photos_zip_action)
         menu.addSeparator()
         menu.addAction(self.imports_action)
         menu = self.menuBar().addMenu("排摸(&S)")
@@ -266,10 +277,17 @@ class MainWindow(QMainWindow):
             page.status_message.connect(self.show_status)
 
     def _navigation(self, *school_pages: tuple[str, QWidget, QStyle.StandardPixmap]) -> list[tuple]:
-        """A school's pages then 数据上报; at a district its own pages, then the merged learner list (the school's
-        registration, classes, roll calls, exams and certificates are the schools' work, not the district's)."""
+        """A school's pages (证书查验 next to 证书) then 数据上报; at a district its own pages, then the merged learner
+        list and 证书查验 (the school's registration, classes, roll calls, exams and certificates are the schools' work,
+        not the district's)."""
+        verify = ("证书查验", self.verify_page, QStyle.StandardPixmap.SP_DialogApplyButton)
         if not self.is_district:
-            return [*school_pages, ("数据上报", self.sync_page, QStyle.StandardPixmap.SP_ArrowUp)]
+            pages: list[tuple] = []
+            for entry in school_pages:
+                pages.append(entry)
+                if entry[0] == "证书":
+                    pages.append(verify)
+            return [*pages, ("数据上报", self.sync_page, QStyle.StandardPixmap.SP_ArrowUp)]
         kept = [entry for entry in school_pages if entry[0] == "学员"]
         for title, page, _icon in school_pages:
             if title != "学员":
@@ -277,7 +295,7 @@ class MainWindow(QMainWindow):
                 page.hide()
         return [("数据包汇总", self.packages_page, QStyle.StandardPixmap.SP_DriveNetIcon),
                 ("冲突", self.conflicts_page, QStyle.StandardPixmap.SP_MessageBoxWarning),
-                ("任务进度", self.progress_page, QStyle.StandardPixmap.SP_FileDialogListView), *kept]
+                ("任务进度", self.progress_page, QStyle.StandardPixmap.SP_FileDialogListView), *kept, verify]
 
     def _adapt_actions_to_site(self) -> None:
         """文件 → 数据上报 at a school; at a district the school's own work leaves the menus and the toolbar."""
@@ -298,7 +316,7 @@ class MainWindow(QMainWindow):
         file_menu.insertAction(first, self.progress_export_action)
         file_menu.insertSeparator(first)
         school_work = (self.register_action, self.import_roster_action, self.export_action, self.import_survey_action,
-                       self.imports_action, self.new_class_action, self.import_attendance_action, self.import_study_action,
+                       self.imports_action, self.photos_folder_action, self.photos_zip_action, self.new_class_action, self.import_attendance_action, self.import_study_action,
                        self.apply_action, self.import_results_action, self.graduate_action, self.skill_action,
                        self.credit_bank_action, self.household_action, self.print_certificates_action,
                        self.reprint_action, self.print_registration_action, self.print_summary_action,
@@ -364,6 +382,31 @@ class MainWindow(QMainWindow):
         dialog = ImportDialog(self.engine, "study", self, today=self._today)
         dialog.imported.connect(lambda report: self._imported("学习记录", "study", report))
         return self._open(dialog)
+
+    def choose_photos(self, *, folder: bool) -> ops.Op | None:
+        if folder:
+            chosen = QFileDialog.getExistingDirectory(self, "选择放照片的文件夹")
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(self, "选择照片压缩包", "", "zip 压缩包 (*.zip)")
+        return self.import_photos(Path(chosen)) if chosen else None
+
+    def import_photos(self, source: Path) -> ops.Op:
+        who = actor()
+        self.photos_op = ops.run_write(self, self.engine, lambda session, job: photos.import_photos(
+            session, source, actor=who, job=job), label="正在导入照片……", title="导入照片",
+            on_success=self._photos_imported)
+        return self.photos_op
+
+    def _photos_imported(self, report: object) -> None:
+        lines = [f"共 {report.files} 个文件：新增照片 {len(report.added)} 张，替换 {len(report.replaced)} 张。"]  # type: ignore[attr-defined]
+        for kind, problems in (("未匹配", report.unmatched), ("有问题", report.bad), ("重复", report.duplicates)):  # type: ignore[attr-defined]
+            lines += [f"{kind}：{p.file}（{p.reason}）" for p in problems[:20]]
+            if len(problems) > 20:
+                lines.append(f"……另有 {len(problems) - 20} 个{kind}的文件")
+        if report.batch_id is not None:  # type: ignore[attr-defined]
+            lines.append("导错了可以在“学员 → 导入记录与撤销”里撤销这次导入。")
+        self.dialog = show_info(self, "导入照片", "\n".join(lines))
+        self.data_changed.emit()
 
     def open_imports(self) -> ImportsDialog:
         dialog = ImportsDialog(self.engine, self)

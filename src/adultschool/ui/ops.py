@@ -6,6 +6,7 @@ next job.report() raises Cancelled and the transaction rolls back. Tests wait on
 """
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any, Callable, TypeVar
 
@@ -46,6 +47,36 @@ def active_ops() -> list["Op"]:
 def wait_for_workers(timeout_ms: int = 30_000) -> bool:
     """Blocks until the worker thread is idle; results still arrive through the event loop afterwards."""
     return thread_pool().waitForDone(timeout_ms)
+
+
+class MainThreadCollector(QObject):
+    """Python's cycle collector runs in whichever thread happens to allocate; if that is the worker thread and the
+    garbage holds Qt objects, Qt deletes widgets off the UI thread and the program crashes (seen as a segfault
+    inside a query). So automatic collection is off while the application runs, and this timer collects on the UI
+    thread, generation by generation when the counts pass the usual thresholds (the Qt programs' known remedy)."""
+
+    INTERVAL_MS = 1000
+
+    def __init__(self, parent: QObject):
+        super().__init__(parent)
+        self._threshold = gc.get_threshold()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.check)
+        self._timer.start(self.INTERVAL_MS)
+
+    def check(self) -> None:
+        counts = gc.get_count()
+        for generation in range(3):
+            if counts[generation] <= self._threshold[generation]:
+                break
+            gc.collect(generation)
+
+
+def collect_garbage_on_ui_thread(app: QObject) -> None:
+    """Once per application: garbage is collected on the UI thread only (MainThreadCollector)."""
+    if app.findChild(MainThreadCollector) is None:
+        MainThreadCollector(app)
 
 
 class _Bridge(QObject):

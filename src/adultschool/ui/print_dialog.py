@@ -7,7 +7,7 @@ own pages (see pdf_pages), so what is printed is exactly the file that was recor
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
@@ -16,6 +16,7 @@ from PySide6.QtCore import QRect, QSize, QSizeF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QPageLayout, QPageSize, QPainter, QPixmap, QResizeEvent
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -38,7 +39,8 @@ from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.models.enums import Level
-from adultschool.services import classes, documents
+from adultschool.printing import Layout
+from adultschool.services import certificate_settings, classes, documents
 from adultschool.services.documents import Printed
 from adultschool.textnorm import clean_text
 from adultschool.ui import ops
@@ -50,6 +52,7 @@ from adultschool.ui.common import (
     ask_save_path,
     documents_folder,
     file_name_part,
+    open_dialog,
     report_failure,
     show_error,
     to_date,
@@ -57,6 +60,7 @@ from adultschool.ui.common import (
     unused_path,
     with_suffix,
 )
+from adultschool.ui.layout_dialog import LayoutDialog
 from adultschool.ui.pdf_pages import PdfPages, fit, open_pages
 
 PDF_FILTER = "PDF 文件 (*.pdf)"
@@ -254,6 +258,20 @@ class PrintDialog(QDialog):
                 text += "\n补发的证书沿用原编号，并印有“补发”字样。"
             self.what_label.setText(text)
             form.addRow("证书", self.what_label)
+            self.layout_combo = QComboBox()
+            self.text_only_check = QCheckBox("只印内容")
+            self.text_only_check.setToolTip("不印边框、标题和照片/盖章虚线框：印在已有这些的证书纸上")
+            self.calibrate_button = QPushButton("套打校准…")
+            self.calibrate_button.setAutoDefault(False)
+            self.calibrate_button.clicked.connect(lambda: self.open_calibration())
+            self._fill_layouts()
+            self.layout_combo.currentIndexChanged.connect(lambda _i: self._layout_chosen())
+            row = QHBoxLayout()
+            row.addWidget(self.layout_combo)
+            row.addWidget(self.text_only_check)
+            row.addWidget(self.calibrate_button)
+            row.addStretch(1)
+            form.addRow("套打", row)
             if key == "reprint":
                 reason = QWidget()
                 column = QVBoxLayout(reason)
@@ -290,6 +308,31 @@ class PrintDialog(QDialog):
             self.date_edit.dateChanged.connect(lambda _d: self._suggest_path())
             form.addRow(required_label("班级"), self._left(self.class_combo))
             form.addRow(required_label("日期"), self._left(self.date_edit))
+
+    def _fill_layouts(self, chosen: str | None = None) -> None:
+        self.layout_combo.blockSignals(True)
+        self.layout_combo.clear()
+        self.layout_combo.addItem("白纸打印（不套打）", None)
+        for name in certificate_settings.print_layouts():
+            self.layout_combo.addItem(name, name)
+        self.layout_combo.setCurrentIndex(max(self.layout_combo.findData(chosen), 0) if chosen else 0)
+        self.layout_combo.blockSignals(False)
+        self._layout_chosen()
+
+    def _layout_chosen(self) -> None:
+        name = self.layout_combo.currentData()
+        self.text_only_check.setChecked(bool(name) and certificate_settings.layout_named(name).text_only)
+
+    def chosen_layout(self) -> Layout:
+        layout = certificate_settings.layout_named(self.layout_combo.currentData())
+        return replace(layout, text_only=self.text_only_check.isChecked())
+
+    def open_calibration(self) -> LayoutDialog:
+        dialog = LayoutDialog(self._engine, self, name=self.layout_combo.currentData(), folder=self._folder)
+        dialog.saved.connect(self._fill_layouts)
+        self.dialog = dialog
+        open_dialog(dialog)
+        return dialog
 
     @staticmethod
     def _left(widget: QWidget) -> QHBoxLayout:
@@ -348,8 +391,10 @@ class PrintDialog(QDialog):
         who = actor()
         if key in ("certificates", "reprint"):
             reason = clean_text(self.reason_edit.text()) if key == "reprint" else None
+            layout = self.chosen_layout()
             return lambda session, job: documents.print_certificates(
-                session, out, actor=who, student_numbers=numbers, reprint=key == "reprint", reason=reason, job=job)
+                session, out, actor=who, student_numbers=numbers, reprint=key == "reprint", reason=reason,
+                layout=layout, job=job)
         if key == "registration":
             chosen = numbers if self.scope_combo.currentData() == "selected" else None
             return lambda session, job: documents.print_registration_forms(session, out, student_numbers=chosen, job=job,

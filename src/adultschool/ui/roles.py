@@ -32,6 +32,8 @@ ACTION_PERMISSIONS: dict[str, Permission] = {
     "import_study_action": Permission.IMPORT,
     "rebuild_totals_action": Permission.IMPORT,
     "imports_action": Permission.IMPORT,
+    "photos_folder_action": Permission.IMPORT,
+    "photos_zip_action": Permission.IMPORT,
     "apply_action": Permission.EXAMS,
     "import_results_action": Permission.EXAMS,
     "graduate_action": Permission.EXAMS,
@@ -64,6 +66,7 @@ PAGE_PERMISSIONS: dict[str, Permission] = {
     "数据上报": Permission.SYNC,  # the school's sync page
     "数据包汇总": Permission.SYNC,  # the district's pages
     "冲突": Permission.SYNC,
+    "证书查验": Permission.VERIFY_CERTIFICATES,
 }
 
 

@@ -43,6 +43,7 @@ from adultschool.services.site import SiteInfo, TownshipInfo
 from adultschool.settings import RULE_SPECS, SPECS_BY_KEY, RuleSpec, Rules
 from adultschool.ui import ops
 from adultschool.ui.about_dialog import open_folder
+from adultschool.ui.certificate_settings_tab import CertificateTab
 from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, documents_folder, report_failure
 from adultschool.ui.font_dialog import FontDialog
 from adultschool.ui.quota_table import QuotaRow, QuotaTable
@@ -434,6 +435,9 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.font_tab, "打印字体(&F)")
         self.tabs.addTab(self.backup_tab, "备份(&B)")
         self.tabs.addTab(self.key_tab, "分中心密钥(&K)" if site_info.kind is SiteKind.DISTRICT else "分中心公钥(&K)")
+        self.certificate_tab = CertificateTab(self._engine)
+        self.certificate_tab.saved.connect(lambda _wording: self.changed.emit())
+        self.tabs.addTab(self.certificate_tab, "证书(&C)")
 
         self.message = MessageLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

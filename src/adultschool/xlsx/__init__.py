@@ -2,6 +2,7 @@
 
 Pure: plain values in, plain values out; no database and no Qt. Every problem a clerk can fix is an AdultSchoolError.
 """
+from adultschool.xlsx.books import lock_file_message, read_workbook
 from adultschool.xlsx.csvfile import decode_csv_bytes, read_csv, read_table
 from adultschool.xlsx.cells import cell_text, date_value, id_text
 from adultschool.xlsx.headers import Column, HeaderMatch, find_header, normalise_header
@@ -33,10 +34,12 @@ __all__ = [
     "decode_csv_bytes",
     "find_header",
     "id_text",
+    "lock_file_message",
     "normalise_header",
     "read_csv",
     "read_sheets",
     "read_table",
+    "read_workbook",
     "save_atomic",
     "set_text",
     "write_rejected_rows",

@@ -16,6 +16,7 @@ _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d*)?e[+-]?\d+", re.IGNORECASE)
 _DATE_TEXT = re.compile(r"(\d{4})\s*(?:([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日)")
 
 _LONG_DIGITS = re.compile(r"\d{10,}")
+_TEXT_PREFIXES = ("'", "‘", "’", "`", "＇")
 
 _ID_LOST_DIGITS = (
     "Excel 把身份证号码存成了数字，号码的最后几位已经丢失，无法从表格中恢复。"
@@ -54,6 +55,9 @@ def id_text(value: object, where: Where) -> str | None:
         return None
     if isinstance(value, str):
         text = value.strip()
+        # "'330206…": the apostrophe Excel takes as "keep this as text"; in a CSV it arrives as a character.
+        if text[:1] in _TEXT_PREFIXES:
+            text = text[1:].strip()
         if not text:
             return None
         if _SCIENTIFIC.fullmatch(to_halfwidth(text).replace(" ", "")):

@@ -1,4 +1,5 @@
-"""CSV files from the provincial learning site, in whatever encoding Windows wrote them (UTF-8, UTF-8 with BOM, GB18030).
+"""CSV files from the provincial learning site, in whatever encoding Windows wrote them (UTF-8, UTF-8 with BOM, GB18030,
+and UTF-16 as Excel's "Unicode text" writes it).
 
 They come back as a `Sheet`, so the same header matching and cell hygiene serve CSV and Excel alike. A file is read
 as a stream, never held whole in memory, and refused with a clear message past MAX_ROWS rows or MAX_CELLS cells
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
-from adultschool.xlsx.reading import MAX_CELLS, Sheet, read_sheets
+from adultschool.xlsx.books import read_workbook
+from adultschool.xlsx.reading import MAX_CELLS, Sheet
 
 MAX_CSV_BYTES = 200 * 1024 * 1024
 # Rows of one CSV file or of one workbook's sheets together: 1,000,000 is about a year of online study records of a
@@ -30,7 +32,13 @@ SHARED_VALUE_CHARS = 64
 
 
 def decode_csv_bytes(data: bytes) -> str:
-    """UTF-8 (with or without BOM) when it decodes cleanly, else GB18030 (a superset of GBK and GB2312)."""
+    """UTF-16 when it starts with a byte-order mark (or is mostly zero bytes every other byte), UTF-8 (with or without
+    BOM) when it decodes cleanly, else GB18030 (a superset of GBK and GB2312)."""
+    if utf16 := _utf16(data):
+        try:
+            return data.decode(utf16)
+        except UnicodeDecodeError:
+            raise AdultSchoolError("CSV 文件的编码无法识别：请在 Excel/WPS 里另存为“CSV UTF-8”或 .xlsx 后再导入。") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -39,6 +47,20 @@ def decode_csv_bytes(data: bytes) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError:
         raise AdultSchoolError("CSV 文件的编码无法识别：请在 Excel/WPS 里另存为“CSV UTF-8”或 .xlsx 后再导入。") from None
+
+
+def _utf16(data: bytes) -> str | None:
+    """'utf-16' (a BOM says which end first), 'utf-16-le'/'utf-16-be' for BOM-less text whose every other byte is zero."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    sample = data[:4000]
+    if len(sample) >= 4 and len(sample) % 2 == 0:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if odd > len(sample) * 0.3 and even == 0:
+            return "utf-16-le"
+        if even > len(sample) * 0.3 and odd == 0:
+            return "utf-16-be"
+    return None
 
 
 def _decodes_as(path: str | os.PathLike[str], encoding: str) -> bool:
@@ -55,7 +77,10 @@ def _decodes_as(path: str | os.PathLike[str], encoding: str) -> bool:
 
 def _encoding(path: str | os.PathLike[str]) -> str:
     """The file's encoding, found by decoding it chunk by chunk (UTF-8 first, as decode_csv_bytes does)."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    with open(path, "rb") as handle:
+        utf16 = _utf16(handle.read(4000))
+    candidates = (utf16,) if utf16 else ("utf-8-sig", "gb18030")
+    for encoding in candidates:
         if _decodes_as(path, encoding):
             return encoding
     raise AdultSchoolError("CSV 文件的编码无法识别：请在 Excel/WPS 里另存为“CSV UTF-8”或 .xlsx 后再导入。")
@@ -130,12 +155,17 @@ def _read_rows(text: io.TextIOBase, delimiter: str, name: str, job: JobContext) 
     return rows
 
 
+def _rows_with_content(sheets: list[Sheet]) -> int:
+    return sum(1 for sheet in sheets for row in sheet.rows if any(cell not in (None, "") for cell in row))
+
+
 def read_table(path: str | os.PathLike[str], *, job: JobContext | None = None) -> list[Sheet]:
-    """An .xlsx workbook's sheets, or a .csv file as one sheet; refused past MAX_ROWS rows (the cells of a workbook
-    are bounded while it is read, by reading.MAX_CELLS)."""
+    """A workbook's sheets (.xlsx, .xls, .et, .ods: see `books`), or a .csv file as one sheet; refused past MAX_ROWS
+    rows with content (the cells of a workbook are bounded while it is read; a stray cell far below the table
+    makes blank rows up to it, which do not count)."""
     if str(path).lower().endswith(".csv"):
         return [read_csv(path, job=job)]
-    sheets = read_sheets(path, job=job)
-    if sum(len(sheet.rows) for sheet in sheets) > MAX_ROWS:
+    sheets = read_workbook(path, job=job)
+    if sum(len(sheet.rows) for sheet in sheets) > MAX_ROWS and _rows_with_content(sheets) > MAX_ROWS:
         raise _too_many(Path(path).name, f"超过 {MAX_ROWS // 10_000} 万行")
     return sheets

@@ -1,0 +1,126 @@
+"""What a certificate says that differs between districts — per level, the issuing body, the title, the seal text and
+the wording — kept in the database (not in the install folder), changed in 设置 → 证书 or `config certificate`, audited.
+
+And how each printer of this PC puts a certificate on pre-printed stock (套打): named layouts in the PC's local
+settings, measured with the calibration page.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from adultschool import paths
+from adultschool.errors import AdultSchoolError
+from adultschool.models import Level, SiteSetting
+from adultschool.services import accounts, audit
+from adultschool.textnorm import clean_text
+
+if TYPE_CHECKING:  # printing brings reportlab and the QR encoder: imported where a layout or a wording is checked
+    from adultschool.printing import Layout
+
+DEFAULT_TITLE = "毕业证书"  # seed 002: both levels graduate with a 毕业证书
+KEY = "certificate.wording.{level}"
+LAYOUTS = "print_layouts"
+
+
+@dataclass(frozen=True)
+class Wording:
+    level: Level
+    issuer: str  # "" until someone fills it in: printing is refused until then
+    title: str = DEFAULT_TITLE
+    seal_text: str | None = None  # None: the template's guide label
+    body_text: str | None = None  # None: the template's wording
+
+    def as_json(self) -> dict[str, object]:
+        return {"level": self.level.value, "issuer": self.issuer, "title": self.title, "seal_text": self.seal_text,
+                "body_text": self.body_text}
+
+
+def wording(session: Session, level: Level) -> Wording:
+    row = session.get(SiteSetting, KEY.format(level=level.value))
+    if row is None:
+        return Wording(level, "")
+    stored = json.loads(row.value)
+    return Wording(level, stored.get("issuer") or "", stored.get("title") or DEFAULT_TITLE, stored.get("seal_text"),
+                   stored.get("body_text"))
+
+
+def set_wording(session: Session, level: Level, *, issuer: str | None, title: str | None = None,
+                seal_text: str | None = None, body_text: str | None = None, actor: str) -> Wording:
+    """Stores the level's wording; empty title, seal text or wording go back to the defaults."""
+    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    issuer = clean_text(issuer) or ""
+    if not issuer:
+        raise AdultSchoolError("请填写发证机关（如“北仑区成人‘双证制’教育培训领导小组办公室”）。", field="issuer")
+    new = Wording(level, issuer, clean_text(title) or DEFAULT_TITLE, clean_text(seal_text) or None,
+                  (body_text or "").strip() or None)
+    from adultschool.printing import check_wording
+
+    for text, what in ((new.issuer, "发证机关"), (new.title, "证书标题"), (new.seal_text, "印章文字"), (new.body_text, "证书正文")):
+        if text is not None:
+            check_wording(text, what)
+    if len(new.title) > 12:
+        raise AdultSchoolError("证书标题太长：最多 12 个字。", field="title")
+    old = wording(session, level)
+    if new == old:
+        return old
+    key = KEY.format(level=level.value)
+    row = session.get(SiteSetting, key)
+    value = json.dumps(new.as_json(), ensure_ascii=False)
+    if row is None:
+        session.add(SiteSetting(key=key, value=value))
+    else:
+        row.value = value
+    audit.record(session, actor=actor, action="settings.certificate", entity="site_settings",
+                 summary=f"修改{level.label}证书的发证机关与措辞", before=old.as_json(), after=new.as_json())
+    return new
+
+
+# --- this PC's printers ------------------------------------------------------------------------------------------
+
+
+def print_layouts() -> dict[str, Layout]:
+    """The layouts saved on this PC, by name (usually the printer's)."""
+    from adultschool.printing import Layout
+
+    stored = paths.local_setting(LAYOUTS) or {}
+    found: dict[str, Layout] = {}
+    for name, values in stored.items() if isinstance(stored, dict) else ():
+        try:
+            found[name] = Layout(**values).check()
+        except (TypeError, AdultSchoolError):
+            continue  # a hand-edited entry that does not fit is left out, not guessed at
+    return found
+
+
+def layout_named(name: str | None) -> Layout:
+    """The saved layout of that name (no name: print as the template says, with nothing moved)."""
+    if not name:
+        from adultschool.printing import Layout
+
+        return Layout()
+    layouts = print_layouts()
+    if name not in layouts:
+        known = "、".join(layouts) or "（还没有）"
+        raise AdultSchoolError(f"这台电脑上没有名为“{name}”的套打设置。已有：{known}。")
+    return layouts[name]
+
+
+def save_print_layout(session: Session, name: str, layout: Layout, *, actor: str) -> Layout:
+    """Stores a printer's calibration on this PC (audited in the database it was made for)."""
+    accounts.require(session, actor, accounts.Permission.PRINT)
+    name = clean_text(name) or ""
+    if not name:
+        raise AdultSchoolError("请给这个套打设置起个名字（通常用打印机的名字）。", field="name")
+    layout.check()
+    stored = paths.local_setting(LAYOUTS) or {}
+    before = stored.get(name)
+    stored[name] = asdict(layout)
+    paths.set_local_setting(LAYOUTS, stored)
+    audit.record(session, actor=actor, action="settings.print_layout", entity="local_settings",
+                 summary=f"保存套打设置“{name}”", before=before, after=asdict(layout))
+    return layout
