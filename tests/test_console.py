@@ -76,6 +76,28 @@ def test_a_command_that_committed_is_never_reported_as_failed_for_its_output(sch
         assert session.query(Enrolment.status).scalar() is EnrolmentStatus.WITHDRAWN
 
 
+def test_graduating_a_rare_name_on_a_gbk_console_succeeds_and_names_the_certificate(school_db, tmp_path, gbk_console):
+    """The issue's case: `graduate > g.txt` from a GBK console ended 程序出错（UnicodeEncodeError）, exit 2, after the
+    graduation had committed."""
+    import openpyxl
+
+    number = enrol_rare(school_db)
+    scores = openpyxl.Workbook()
+    scores.active.append(["身份证号码", "课程", "成绩", "考试日期"])
+    for course in ("成人高中语文", "成人高中数学", "成人高中社会科学", "成人高中自然科学", "成人高中公民道德与法律基础"):
+        scores.active.append([make_id(date(1988, 6, 1)), course, 88, "2026-06-10"])
+    scores.save(tmp_path / "scores.xlsx")
+    assert cli_main(["exam", "results", "import", str(tmp_path / "scores.xlsx"), "--allow-unapplied",
+                     "--db", school_db.url]) == 0
+    with gbk_console:
+        assert cli_main(["graduate", "--as-of", "2026-07-10", "--db", school_db.url]) == 0
+    out, err = gbk_console.read()
+    assert f"毕业 {number} 褚?堃 证书编号 " in out and "graduated 1, held back 0" in out
+    assert "程序出错" not in err and "有 1 个字符" in err
+    with read_session(school_db.engine) as session:
+        assert session.query(Enrolment.status).scalar() is EnrolmentStatus.GRADUATED
+
+
 def test_lists_written_with_out_are_utf8_csv_with_a_bom_and_keep_every_character(school_db, tmp_path, gbk_console):
     enrol_rare(school_db)
     target = tmp_path / "名单.csv"
