@@ -124,7 +124,26 @@ def test_the_version_is_the_installed_distributions_as_importlib_metadata_reads_
 
 
 def test_the_head_revision_known_without_alembic_is_alembics_own_head():
-    assert migrate.HEAD_REVISION == migrate.script_head()
+    assert migrate.plain_chain_head(migrate.MIGRATIONS_DIR / "versions") == migrate.head_revision() == migrate.script_head()
+
+
+def write_scripts(folder: Path, *chain: tuple[str, str]) -> Path:
+    folder.mkdir()
+    for revision, down in chain:
+        (folder / f"{revision}_x.py").write_text(f'"""x\n\nRevision ID: {revision}\n"""\nfrom alembic import op\n\n'
+                                                  f"revision = '{revision}'\ndown_revision = {down}\n"
+                                                  "branch_labels = None\n", encoding="utf-8")
+    return folder
+
+
+def test_the_head_is_read_from_a_rechained_set_of_scripts_and_left_to_alembic_when_not_one_chain(tmp_path):
+    # As the lead rechains the reserved numbers at a merge: 0011 and 0013 after 0010, 0012 after 0011.
+    chain = [("0010", "None"), ("0011", "'0010'"), ("0012", "'0011'"), ("0013", "'0012'")]
+    assert migrate.plain_chain_head(write_scripts(tmp_path / "chain", *chain)) == "0013"
+    two_heads = [("0010", "None"), ("0011", "'0010'"), ("0012", "'0010'")]
+    assert migrate.plain_chain_head(write_scripts(tmp_path / "heads", *two_heads)) is None
+    merged = [("0010", "None"), ("0011", "'0010'"), ("0012", "'0010'"), ("0013", "('0011', '0012')")]
+    assert migrate.plain_chain_head(write_scripts(tmp_path / "merge", *merged)) is None
 
 
 def test_a_database_at_this_programs_schema_opens_without_importing_alembic(school_db):
@@ -144,8 +163,8 @@ def test_an_older_database_still_migrates_through_alembic(tmp_path):
     old.write_bytes((TESTS / "fixtures" / "db-0001.sqlite3").read_bytes())
     database = open_database(old)
     with database.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == migrate.HEAD_REVISION
-    assert migrate.current_revision(database.engine) == migrate.HEAD_REVISION
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == migrate.head_revision()
+    assert migrate.current_revision(database.engine) == migrate.head_revision()
     database.close()
 
 
