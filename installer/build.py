@@ -78,7 +78,12 @@ PYSIDE_BASE_MODULES = {"QtCore", "QtGui", "QtWidgets"}
 
 LAUNCHERS = {
     # The command line: `adultschool …` in a console (UTF-8 mode, like on Linux; the exit status passes through).
-    "adultschool.cmd": '@"%~dp0python\\python.exe" -X utf8 -m adultschool %*\r\n@exit /b %ERRORLEVEL%\r\n',
+    # Settings another Python left in the environment are dropped, so output behaves as cli/console.py says: Unicode to
+    # the console, its code page (936) when redirected, '?' and a note for what that lacks, --out files in UTF-8.
+    "adultschool.cmd": "@setlocal\r\n"
+                       "@rem Our own Python settings, whatever another Python left in the environment.\r\n"
+                       "@set PYTHONIOENCODING=\r\n@set PYTHONLEGACYWINDOWSSTDIO=\r\n@set PYTHONUTF8=\r\n"
+                       '@"%~dp0python\\python.exe" -X utf8 -m adultschool %*\r\n@exit /b %ERRORLEVEL%\r\n',
     # Start menu's console: a cmd window where `adultschool` works.
     # (ASCII only: cmd.exe reads a batch file in the console's code page; Python itself prints Chinese fine.)
     "adultschool-shell.cmd": '@set "PATH=%~dp0;%PATH%"\r\n@cd /d "%USERPROFILE%"\r\n'

@@ -1,41 +1,69 @@
 """Proves the Windows installer (run through `installer/check`, with the project's .venv Python).
 
 1. Its contents (7-Zip reads NSIS installers): the app, its migrations and resources, Python, PySide6's
-   Windows binaries, the launchers; and no test-only stand-in DLL.
-2. Under Wine 8 (Debian's wine64, a fresh prefix in a temporary folder, HOME pointed there too so nothing
-   lands in the real home): a silent install (`/S`), the shortcuts and the uninstall entry, then the installed
-   command line: `--version`, `init`, `roster import` of a small roster, `learners list --format json`, and
-   `sync export` to a district key made on this Linux side, whose district then imports the package (so the
-   package made on "Windows" is verified and decrypted for real). Last a silent uninstall, which must leave the
-   user's data folder alone.
-Wine 8 lacks bcryptprimitives.dll (cryptography needs ProcessPrng): installer/test/bcryptprimitives.c is built
-with mingw-w64 into the throwaway prefix only. Qt needs icuuc.dll, which Wine 8 lacks: the GUI is a manual
-check on real Windows (installer/README.md).
+   Windows binaries, the launchers; and none of the test-only stand-in DLLs.
+2. Under Wine 8 (Debian's wine64, a fresh prefix in a temporary folder, HOME pointed there too so nothing lands in
+   the real home) on a virtual screen (Xvfb 1366×768, openbox for window frames):
+   - Windows 10 1803 (build 17134) is refused, silently with exit status 2 and with its Chinese message box
+     otherwise; 1809 (build 17763) installs (`/S`): files, shortcuts, the uninstall entry;
+   - the installed command line: `--version`, `init`, `roster import` of a small roster, `learners list --format
+     json`, `sync export` to a district key made on this Linux side, whose district then imports the package (so
+     the package made on "Windows" is verified and decrypted for real), `print forms`, the native wheels; in Wine's
+     console set to code page 936, a command that prints a rare name (褚𬌗堃) exits 0 with the note after committing,
+     and `learners list --format csv --out 名单.csv` writes the whole list in UTF-8 with a BOM;
+   - the GUI, started as its desktop shortcut says: the first-run wizard, the demo school made through it by
+     keyboard, the main window with its title and learner list, the About box with the Windows version; a clean exit
+     (the exit backup), a second start on that database (no wizard), an upgrade (the same setup over the installed
+     one) and a start on the same data; screenshots go to installer/dist/check/, and the app's log must hold no
+     traceback;
+   - start-up under Wine, reported (no gate): `python -c pass`, `--version`, `--help`, a read-only command on the
+     demo, the GUI's first window;
+   - a silent uninstall, which must leave the user's data folder alone.
+Wine 8 lacks three things Windows 10 has, which the prefix gets as test-only stand-ins built with mingw-w64 from
+installer/test/: bcryptprimitives.dll (cryptography's ProcessPrng), icuuc.dll (Qt6Core.dll imports it) and
+mscms.dll (Wine's own aborts when qwindows.dll asks for a colour profile). They never enter the installer, and the
+check refuses an installer that holds one.
 """
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
+import re
+import select
+import shlex
 import shutil
+import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+ARTEFACTS = HERE / "dist" / "check"  # screenshots and the timings: CI keeps them
 WINE = Path(os.environ.get("ADULTSCHOOL_WINE", "/usr/lib/wine/wine64"))
 WINESERVER = WINE.with_name("wineserver")
 MINGW_GCC = "x86_64-w64-mingw32-gcc-win32"
+MINGW_OBJDUMP = "x86_64-w64-mingw32-objdump"
 SCHOOL = ("330206-01", "测试学校")
 PASSPHRASE = "installer-check-passphrase-1"
 TITLE = "成人“双证制”学历提升教务"
+RARE_NAME = "褚𬌗堃"  # 𬌗 is not in GBK (code page 936)
+SCREEN = "1366x768x24"  # an old office monitor
+WINDOWS_VERSION_KEY = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion"
+REFUSED_BUILD, OLDEST_BUILD, WINE_WINDOWS_10_BUILD = 17134, 17763, 18362  # 1803, 1809, what Wine's "win10" says
+FIRST_WINDOW_SECONDS = 180  # generous: a cold Wine, two cores shared with other work
 NATIVE_PROBE = r"""
 import zxingcpp, _rl_accel, PIL._imaging, psycopg, pypdfium2, python_calamine, msoffcrypto
-from adultschool import paths
+from adultschool import paths, system
 print("resources", paths.resources_dir(), "synonyms", (paths.resources_dir() / "synonyms.json").is_file())
 from adultschool.xlsx import read_workbook  # python-calamine's Rust extension reads a real workbook
 print("calamine rows", len(read_workbook(r"C:\adtest\roster.xlsx")[0].rows))
@@ -43,7 +71,14 @@ print("psycopg", psycopg.pq.__impl__, "libpq", psycopg.pq.version())
 document = pypdfium2.PdfDocument(r"C:\adtest\forms.pdf")
 print("pdfium pages", len(document))
 document.close()
+print("system", system.os_description())
 """
+# The stand-ins Wine 8 needs, and which installed file imports each (None: no import table to compare with).
+STAND_INS = {
+    "bcryptprimitives.dll": None,
+    "icuuc.dll": "python/Lib/site-packages/PySide6/Qt6Core.dll",
+    "mscms.dll": "python/Lib/site-packages/PySide6/plugins/platforms/qwindows.dll",
+}
 
 REQUIRED_ENTRIES = (
     "adultschool.cmd",
@@ -80,6 +115,7 @@ class CheckFailed(Exception):
 
 
 checks: list[str] = []
+timings: list[tuple[str, str]] = []  # (what, figure) measured under Wine, reported at the end
 
 
 def ok(what: str) -> None:
@@ -96,6 +132,10 @@ def expect(condition: bool, what: str, detail: str = "") -> None:
 def step(title: str) -> float:
     print(f"[check] {title}", flush=True)
     return time.monotonic()
+
+
+def finished(title: str, started: float) -> None:
+    print(f"[check] {title}: {time.monotonic() - started:.1f} s", flush=True)
 
 
 # --- 1. contents ------------------------------------------------------------------------------------------
@@ -116,10 +156,10 @@ def check_contents(setup: Path) -> None:
            f"missing {missing}")
     for prefix in REQUIRED_PREFIXES:
         expect(any(e.startswith(prefix) for e in entries), f"the installer holds {prefix}…")
-    stand_ins = [e for e in entries if e.lower().endswith("bcryptprimitives.dll")]
-    expect(not stand_ins, "no test-only bcryptprimitives.dll stand-in in the installer", str(stand_ins))
+    stand_ins = [e for e in entries if e.rsplit("/", 1)[-1].lower() in STAND_INS]
+    expect(not stand_ins, f"no test-only stand-in ({', '.join(STAND_INS)}) in the installer", str(stand_ins))
     check_signature_guard()
-    print(f"[check] contents: {time.monotonic() - started:.1f} s", flush=True)
+    finished("contents", started)
 
 
 def check_signature_guard() -> None:
@@ -151,19 +191,157 @@ def check_signature_guard() -> None:
 
 # --- 2. under Wine ----------------------------------------------------------------------------------------
 
-class Wine:
+class Display:
+    """A virtual screen (Xvfb) with a window manager (openbox: frames, focus, Alt+F4), and what is on it (xdotool)."""
+
     def __init__(self, folder: Path):
+        self.folder = folder
+        self.name = ""
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self) -> None:
+        for tool, package in (("Xvfb", "xvfb"), ("openbox", "openbox"), ("xdotool", "xdotool"),
+                              ("xdpyinfo", "x11-utils")):
+            if not shutil.which(tool):
+                raise CheckFailed(f"{tool} is missing (Debian package {package})")
+        read_end, write_end = os.pipe()
+        log = open(self.folder / "xvfb.log", "wb")
+        # -displayfd: Xvfb takes the first free display and says which, so two checks on one machine never collide.
+        self.processes.append(subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", SCREEN,
+                                                "-nolisten", "tcp", "-noreset"], pass_fds=(write_end,),
+                                               stdin=subprocess.DEVNULL, stdout=log, stderr=log))
+        os.close(write_end)
+        number = b""
+        deadline = time.monotonic() + 30
+        while not number.endswith(b"\n") and time.monotonic() < deadline:
+            if select.select([read_end], [], [], 1)[0]:
+                chunk = os.read(read_end, 16)
+                if not chunk:
+                    break
+                number += chunk
+        os.close(read_end)
+        if not number.strip().isdigit():
+            raise CheckFailed(f"Xvfb did not start: {(self.folder / 'xvfb.log').read_text(errors='replace')[-400:]}")
+        self.name = f":{number.decode().strip()}"
+        # Wine must not be started before the X server answers: its windows would stay invisible.
+        self._wait(lambda: subprocess.run(["xdpyinfo", "-display", self.name], capture_output=True).returncode == 0,
+                   30, "Xvfb answers")
+        self.processes.append(subprocess.Popen(["openbox", "--sm-disable"], env=self.env(), stdin=subprocess.DEVNULL,
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self._wait(lambda: b"_NET_SUPPORTING_WM_CHECK(WINDOW)" in subprocess.run(
+            ["xprop", "-display", self.name, "-root", "_NET_SUPPORTING_WM_CHECK"], capture_output=True).stdout,
+                   30, "openbox manages the screen")
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DISPLAY": self.name}
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+    @staticmethod
+    def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                raise CheckFailed(f"timed out waiting until {what}")
+            time.sleep(0.2)
+
+    def xdotool(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["xdotool", *args], env=self.env(), capture_output=True, text=True, encoding="utf-8",
+                              errors="replace", timeout=30)
+
+    def windows(self) -> list[tuple[str, str]]:
+        """(id, title) of every visible top-level window."""
+        ids = self.xdotool("search", "--onlyvisible", "--name", ".").stdout.split()
+        shown = []
+        for window in ids:
+            title = self.xdotool("getwindowname", window).stdout.rstrip("\n")
+            if title:
+                shown.append((window, title))
+        return shown
+
+    def wait_for(self, wanted: Callable[[str], bool], what: str, *, seconds: float = FIRST_WINDOW_SECONDS,
+                 process: subprocess.Popen | None = None, refused: Callable[[str], bool] | None = None,
+                 started: float | None = None) -> tuple[str, str, float]:
+        """The first visible window whose title is `wanted`: (id, title, seconds since `started` or now)."""
+        started = time.monotonic() if started is None else started
+        deadline = time.monotonic() + seconds
+        while True:
+            for window, title in self.windows():
+                if refused is not None and refused(title):
+                    self.screenshot(f"failed-{time.strftime('%H%M%S')}.png")
+                    raise CheckFailed(f"instead of {what}, a window “{title}” appeared")
+                if wanted(title):
+                    return window, title, time.monotonic() - started
+            if process is not None and process.poll() is not None:
+                raise CheckFailed(f"the program ended (exit {process.returncode}) before {what} appeared")
+            if time.monotonic() > deadline:
+                self.screenshot(f"failed-{time.strftime('%H%M%S')}.png")
+                raise CheckFailed(f"{what} did not appear within {seconds:.0f} s; on the screen: {self.windows()}")
+            time.sleep(0.2)
+
+    def wait_painted(self, window: str, what: str, seconds: float = 60, started: float | None = None) -> float:
+        """Waits until the window shows content (a mapped window is black until its program first paints it), and
+        returns the seconds since `started`: what a clerk sees as "the window is there"."""
+        from PIL import ImageGrab
+
+        deadline = time.monotonic() + seconds
+        while True:
+            geometry = dict(line.split("=", 1) for line in
+                            self.xdotool("getwindowgeometry", "--shell", window).stdout.split() if "=" in line)
+            try:
+                x, y, width, height = (int(geometry[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
+                area = ImageGrab.grab(xdisplay=self.name).crop((x, y, x + width, y + height))
+                colours = area.getcolors(maxcolors=32)
+            except (KeyError, ValueError):
+                colours = []
+            if colours is None:  # more than 32 colours: antialiased text, icons (a blank window has one or two)
+                return time.monotonic() - (started if started is not None else time.monotonic())
+            if time.monotonic() > deadline:
+                self.screenshot(f"failed-{time.strftime('%H%M%S')}.png")
+                raise CheckFailed(f"{what} stayed blank for {seconds:.0f} s")
+            time.sleep(0.2)
+
+    def wait_gone(self, window: str, what: str, seconds: float = 30) -> None:
+        self._wait(lambda: window not in {w for w, _t in self.windows()}, seconds, f"{what} closed")
+
+    def keys(self, window: str, *keys: str) -> None:
+        """Keys typed into `window` (raised and focused first), as a clerk's keyboard would."""
+        self.xdotool("windowactivate", "--sync", window)
+        time.sleep(0.3)
+        self.xdotool("key", "--clearmodifiers", *keys)
+
+    def screenshot(self, name: str) -> Path:
+        from PIL import ImageGrab  # the project's .venv has Pillow (reportlab's), built with XCB
+
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTEFACTS / name
+        ImageGrab.grab(xdisplay=self.name).save(path)
+        return path
+
+
+class Wine:
+    def __init__(self, folder: Path, display: Display):
         self.folder = folder
         self.prefix = folder / "prefix"
         self.home = folder / "home"
-        self.home.mkdir()
+        self.home.mkdir(exist_ok=True)
+        self.display = display
         self.env = {**os.environ, "WINEPREFIX": str(self.prefix), "WINEARCH": "win64", "WINEDEBUG": "-all",
                     "HOME": str(self.home), "XDG_CONFIG_HOME": str(self.home / ".config"),
                     "XDG_DATA_HOME": str(self.home / ".local/share"), "XDG_DESKTOP_DIR": str(self.home / "Desktop"),
-                    # no Mono/Gecko install prompts, no menu entries or desktop files on this host
-                    "WINEDLLOVERRIDES": "mscoree,mshtml=;winemenubuilder.exe=d"}
-        for name in ("DISPLAY", "WAYLAND_DISPLAY", "PYTHONPATH", "PYTHONHOME"):
+                    # no Mono/Gecko install prompts, no menu entries or desktop files on this host; mscms=n makes
+                    # Wine load the test-only stand-in (in system32) instead of its own mscms.dll
+                    "WINEDLLOVERRIDES": "mscoree,mshtml=;winemenubuilder.exe=d;mscms=n"}
+        for name in ("WAYLAND_DISPLAY", "PYTHONPATH", "PYTHONHOME", "PYTHONIOENCODING", "PYTHONUTF8"):
             self.env.pop(name, None)
+        self.env["DISPLAY"] = display.name  # from the start: a wineserver begun without one never shows a window
 
     def start(self) -> None:
         """A new prefix that says Windows 10, and a wineserver that stays up until stop().
@@ -181,18 +359,44 @@ class Wine:
         subprocess.run([str(WINESERVER), "-k"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=60)
 
-    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    def run(self, *args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         # Pipes, not files: Wine 8 hands a Windows program a regular Unix file as a standard handle that
         # Python cannot open ("init_sys_streams: Invalid handle"). On Windows any redirection works.
-        return subprocess.run([str(WINE), *args], env=self.env, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=timeout)
+        return subprocess.run([str(WINE), *args], env={**self.env, **(env or {})}, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=timeout)
 
     def run_quiet(self, *args: str, timeout: float = 600) -> int:
         return subprocess.run([str(WINE), *args], env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, timeout=timeout).returncode
 
+    def start_program(self, *args: str, cwd: Path | None = None, log: Path | None = None) -> subprocess.Popen:
+        """A program left running; its output goes through a pipe (a plain file as its stdout kills even pythonw.exe
+        under Wine) into `log`."""
+        process = subprocess.Popen([str(WINE), *args], env=self.env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE if log else subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        if log is not None:
+            def copy() -> None:
+                with open(log, "ab") as sink:
+                    for chunk in iter(lambda: process.stdout.read1(4096), b""):  # type: ignore[union-attr]
+                        sink.write(chunk)
+                        sink.flush()
+            threading.Thread(target=copy, daemon=True).start()
+        return process
+
+    def set_windows_build(self, build: int) -> None:
+        for value in ("CurrentBuildNumber", "CurrentBuild"):
+            status = self.run_quiet("reg", "add", WINDOWS_VERSION_KEY, "/v", value, "/d", str(build), "/f")
+            if status != 0:
+                raise CheckFailed(f"could not set {value} to {build} (exit {status})")
+
     def c_drive(self) -> Path:
         return self.prefix / "drive_c"
+
+    def unix(self, windows_path: str) -> Path:
+        drive, _, rest = windows_path.partition(":\\")
+        if drive.upper() != "C":
+            raise CheckFailed(f"not on C: {windows_path}")
+        return self.c_drive().joinpath(*rest.rstrip("\0").split("\\"))
 
     def user_folder(self) -> Path:
         users = [p for p in (self.c_drive() / "users").iterdir() if p.name not in ("Public", "Default")]
@@ -206,7 +410,7 @@ def text(result: subprocess.CompletedProcess) -> tuple[str, str]:
 
 
 def make_roster(path: Path) -> list[str]:
-    """A small R13 roster as a township sends it (title, unit line, header, three learners)."""
+    """A small R13 roster as a township sends it (title, unit line, header, four learners, one with a rare name)."""
     import openpyxl
     from stdnum.cn import ric
 
@@ -216,7 +420,8 @@ def make_roster(path: Path) -> list[str]:
 
     learners = [("陈堃", "男", make_id(date(1990, 1, 5), 1, True), "高中"),
                 ("林喆", "女", make_id(date(1985, 6, 5), 2, False), "初中"),
-                ("王赟", "男", make_id(date(1979, 11, 23), 3, True), "高中")]
+                ("王赟", "男", make_id(date(1979, 11, 23), 3, True), "高中"),
+                (RARE_NAME, "男", make_id(date(1988, 6, 1), 4, True), "高中")]
     headers = ["序号", "姓名", "性别", "文化程度", "身份证号码", "工作单位或家庭地址", "联系电话", "学历提升层次（初中/高中）"]
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -239,33 +444,121 @@ def host_adultschool(*args: str, env: dict[str, str]) -> subprocess.CompletedPro
     return result
 
 
+def pe_imported_functions(path: Path, dll: str) -> set[str]:
+    """The functions `path` imports from `dll` (mingw-w64's objdump reads the import table)."""
+    output = subprocess.run([MINGW_OBJDUMP, "-p", str(path)], capture_output=True, text=True, check=True).stdout
+    names: set[str] = set()
+    inside = False
+    for line in output.splitlines():
+        if line.strip().lower() == f"dll name: {dll}":
+            inside = True
+        elif inside and line.strip().lower().startswith("dll name:"):
+            break
+        elif inside:
+            found = re.match(r"^\s*[0-9a-f]+\s+\d+\s+(\S+)\s*$", line)
+            if found:
+                names.add(found.group(1))
+            elif names and not line.strip():
+                break
+    return names
+
+
+def pe_exported_functions(path: Path) -> set[str]:
+    output = subprocess.run([MINGW_OBJDUMP, "-p", str(path)], capture_output=True, text=True, check=True).stdout
+    table = output.split("[Ordinal/Name Pointer] Table", 1)[-1]
+    return set(re.findall(r"^\s*\[\s*\d+\]\s+(\S+)\s*$", table, re.MULTILINE))
+
+
+def build_stand_ins(folder: Path, system32: Path) -> dict[str, Path]:
+    """The test-only DLLs, compiled from installer/test/*.c into the prefix's system32 (and nowhere else)."""
+    built = {}
+    for name in STAND_INS:
+        source, target = HERE / "test" / f"{Path(name).stem}.c", folder / name
+        command = [MINGW_GCC, "-shared", "-O2", "-s", "-o", str(target), str(source)]
+        if name == "bcryptprimitives.dll":
+            command.append("-ladvapi32")
+        else:  # no C runtime at all
+            command += ["-nostdlib", "-Wl,-e,DllMainCRTStartup"]
+        subprocess.run(command, check=True)
+        shutil.copy2(target, system32 / name)
+        built[name] = target
+    return built
+
+
+def read_shortcut(path: Path) -> tuple[str, str, str]:
+    """(target, arguments, working folder) of a .lnk file (MS-SHLLINK: header, ID list, LinkInfo, string data)."""
+    data = path.read_bytes()
+    if data[:4] != b"\x4c\0\0\0":
+        raise CheckFailed(f"{path.name} is not a shortcut")
+    flags = struct.unpack_from("<I", data, 20)[0]
+    position = 76
+    if flags & 0x01:  # HasLinkTargetIDList
+        position += 2 + struct.unpack_from("<H", data, position)[0]
+    target = ""
+    if flags & 0x02:  # HasLinkInfo
+        size = struct.unpack_from("<I", data, position)[0]
+        info = data[position:position + size]
+        header_size, info_flags, _volume, base = struct.unpack_from("<IIII", info, 4)
+        if info_flags & 0x01:
+            if header_size >= 0x24:
+                start = struct.unpack_from("<I", info, 28)[0]
+                end = start
+                while info[end:end + 2] != b"\0\0":
+                    end += 2
+                target = info[start:end].decode("utf-16-le")
+            else:
+                target = info[base:info.index(b"\0", base)].decode("latin-1")
+        position += size
+    strings = {}
+    width = 2 if flags & 0x80 else 1  # IsUnicode
+    for bit, name in ((0x04, "name"), (0x08, "relative_path"), (0x10, "working_dir"), (0x20, "arguments"),
+                      (0x40, "icon")):
+        if flags & bit:
+            count = struct.unpack_from("<H", data, position)[0]
+            raw = data[position + 2:position + 2 + count * width]
+            strings[name] = raw.decode("utf-16-le" if width == 2 else "latin-1").rstrip("\0")
+            position += 2 + count * width
+    return target, strings.get("arguments", ""), strings.get("working_dir", "")
+
+
 def check_under_wine(setup: Path, version: str, keep: bool) -> None:
     for tool in (WINE, WINESERVER):
         if not tool.exists():
             raise CheckFailed(f"{tool} is missing (Debian package wine64)")
-    if not shutil.which(MINGW_GCC):
-        raise CheckFailed(f"{MINGW_GCC} is missing (Debian package gcc-mingw-w64-x86-64-win32)")
+    for tool in (MINGW_GCC, MINGW_OBJDUMP):
+        if not shutil.which(tool):
+            raise CheckFailed(f"{tool} is missing (Debian package gcc-mingw-w64-x86-64-win32)")
+    shutil.rmtree(ARTEFACTS, ignore_errors=True)
+    ARTEFACTS.mkdir(parents=True)
     folder = Path(tempfile.mkdtemp(prefix="adultschool-wine-"))
-    wine = Wine(folder)
+    display = Display(folder)
+    wine: Wine | None = None
     try:
-        started = step("a fresh Wine prefix (Windows 10) with the test-only bcryptprimitives.dll stand-in")
+        started = step("a virtual screen and a fresh Wine prefix (Windows 10) with the test-only stand-in DLLs")
+        display.start()
+        wine = Wine(folder, display)
         wine.start()
         version_text = text(wine.run("cmd", "/c", "ver"))[0].strip()
-        expect("10.0" in version_text, f"Wine says {version_text}")
-        stand_in = folder / "bcryptprimitives.dll"
-        subprocess.run([MINGW_GCC, "-shared", "-O2", "-s", "-o", str(stand_in), str(HERE / "test" / "bcryptprimitives.c"),
-                        "-ladvapi32"], check=True)
-        shutil.copy2(stand_in, wine.c_drive() / "windows" / "system32" / "bcryptprimitives.dll")
-        print(f"[check] prefix: {time.monotonic() - started:.1f} s", flush=True)
+        expect("10.0" in version_text, f"Wine says {version_text} (screen {display.name}, {SCREEN})")
+        system32 = wine.c_drive() / "windows" / "system32"
+        stand_ins = build_stand_ins(folder, system32)
+        # Wine's own fonts have no Chinese: the installer's message box borrows the host's CJK font (test-only;
+        # Windows has its own Chinese UI fonts).
+        for face in ("Tahoma", "MS Shell Dlg", "MS Shell Dlg 2", "Microsoft Sans Serif", "Segoe UI"):
+            wine.run_quiet("reg", "add", r"HKCU\Software\Wine\Fonts\Replacements", "/v", face, "/d",
+                           "WenQuanYi Micro Hei", "/f")
+        finished("prefix", started)
 
-        started = step(f"silent install: {setup.name} /S")
-        status = wine.run_quiet(str(setup), "/S")
-        expect(status == 0, "the silent install exits 0", f"exit {status}")
         user = wine.user_folder()
         install = user / "AppData" / "Local" / "Programs" / "adultschool"
+        check_refused_windows(wine, display, setup, install)
+
+        started = step(f"silent install on Windows 10 1809 (build {OLDEST_BUILD}): {setup.name} /S")
+        status = wine.run_quiet(str(setup), "/S")
+        expect(status == 0, f"the silent install exits 0 on build {OLDEST_BUILD}, the oldest it takes", f"exit {status}")
+        wine.set_windows_build(WINE_WINDOWS_10_BUILD)  # back to what Wine's "Windows 10" says, for the rest
         for name in ("adultschool.cmd", "uninstall.exe", "python/python.exe", "python/pythonw.exe",
-                     "adultschool.ico",
-    "python/Lib/site-packages/adultschool/__init__.py",
+                     "adultschool.ico", "python/Lib/site-packages/adultschool/__init__.py",
                      "python/Lib/site-packages/PySide6/Qt6Core.dll"):
             if not (install / name).exists():
                 raise CheckFailed(f"not installed: {install / name}")
@@ -279,75 +572,24 @@ def check_under_wine(setup: Path, version: str, keep: bool) -> None:
         registry = text(wine.run("reg", "query", key))[0]
         expect("DisplayVersion" in registry and version in registry and "uninstall.exe" in registry,
                f"uninstall entry under {key}, DisplayVersion {version}", registry)
-        print(f"[check] install: {time.monotonic() - started:.1f} s", flush=True)
+        for name, importer in STAND_INS.items():
+            if importer is None:
+                continue
+            needed = pe_imported_functions(install / importer, name)
+            missing = needed - pe_exported_functions(stand_ins[name])
+            expect(bool(needed) and not missing,
+                   f"the {name} stand-in exports all {len(needed)} functions the installed {Path(importer).name} "
+                   "imports", f"missing {sorted(missing)}")
+        finished("install", started)
 
-        started = step("the installed command line under Wine")
-        work = wine.c_drive() / "adtest"
-        work.mkdir()
-        names = make_roster(work / "roster.xlsx")
-        host = folder / "host"
-        host_env = {**os.environ, "ADULTSCHOOL_DATA_DIR": str(host / "data"), "ADULTSCHOOL_PASSPHRASE": PASSPHRASE}
-        host.mkdir()
-        host_adultschool("init", "--district", "330206", "--db", str(host / "d.sqlite3"), env=host_env)
-        host_adultschool("sync", "keygen", "--db", str(host / "d.sqlite3"), "--out", str(host / "keys"), env=host_env)
-        shutil.copy2(host / "keys" / "district.pub", work / "district.pub")
-        launcher = "C:\\users\\" + user.name + "\\AppData\\Local\\Programs\\adultschool\\adultschool.cmd"
-        db = r"C:\adtest\t.sqlite3"
-
-        def cli(*args: str, expect_exit: int = 0) -> tuple[str, str]:
-            began = time.monotonic()
-            result = wine.run(launcher, *args)
-            out, err = text(result)
-            shown = " ".join(a if " " not in a else f'"{a}"' for a in args)
-            print(f"      > adultschool {shown}   ({time.monotonic() - began:.1f} s, exit {result.returncode})")
-            for line in (out + err).strip().splitlines():
-                print(f"        {line}")
-            if result.returncode != expect_exit:
-                raise CheckFailed(f"`adultschool {shown}` exited {result.returncode}, expected {expect_exit}")
-            return out, err
-
-        output = cli("--version")[0]
-        expect(output.strip() == f"adultschool {version}", f"`adultschool --version` says {version}")
-        output = "".join(cli("init", "--school-code", SCHOOL[0], "--school-name", SCHOOL[1], "--db", db))
-        expect(f"initialised school {SCHOOL[0]} {SCHOOL[1]}" in output, "`init` made the school database")
-        expect((work / "t.sqlite3").exists(), "the database file is where --db said")
-        output = cli("roster", "import", r"C:\adtest\roster.xlsx", "--db", db)[0]
-        expect(output.strip().splitlines()[-1] == f"imported {len(names)}, rejected 0",
-               f"`roster import` registered {len(names)} learners")
-        listed = json.loads(cli("learners", "list", "--format", "json", "--db", db)[0])
-        expect(sorted(row["name"] for row in listed) == sorted(names),
-               "`learners list --format json` gives back the Chinese names (UTF-8 end to end)")
-        exported = output = "".join(cli("sync", "export", "--to", r"C:\adtest\district.pub", "--out", r"C:\adtest\p.aspkg",
-                                        "--db", db))
-        expect((work / "p.aspkg").is_file() and "exported package 1" in output,
-               "`sync export` wrote an encrypted, signed package (cryptography under Wine)")
-        output = "".join(cli("print", "forms", "--kind", "registration", "--out", r"C:\adtest\forms.pdf", "--db", db))
-        expect((work / "forms.pdf").is_file() and f"{len(names)} pages" in output,
-               "`print forms` wrote the registration forms (reportlab, the font from the installed resources)")
-        python = launcher.replace("adultschool.cmd", "python\\python.exe")
-        probe = wine.run(python, "-X", "utf8", "-c", NATIVE_PROBE)
-        out, err = text(probe)
-        print(f"      > python.exe -c <native modules probe>   (exit {probe.returncode})")
-        for line in (out + err).strip().splitlines():
-            print(f"        {line}")
-        expect(probe.returncode == 0 and f"pdfium pages {len(names)}" in out,
-               "the native wheels load under Wine (zxing-cpp, rl_accel, Pillow, pypdfium2, psycopg's libpq, python-calamine)")
         data_dir = user / "AppData" / "Local" / "adultschool"
-        expect((data_dir / "keys").is_dir(), "the school's signing key lives in %LOCALAPPDATA%\\adultschool (platformdirs)")
-        print(f"[check] command line: {time.monotonic() - started:.1f} s", flush=True)
+        launcher = "C:\\users\\" + user.name + "\\AppData\\Local\\Programs\\adultschool\\adultschool.cmd"
+        check_command_line(wine, folder, launcher, data_dir, version)
+        check_gbk_console(wine, launcher)
 
-        # The district takes packages only from schools on its roster, signed by the key read out on the phone.
-        fingerprint = next((line.split("：", 1)[1].strip() for line in exported.splitlines()
-                            if line.startswith("本校签名密钥指纹：")), None)
-        expect(fingerprint is not None, "`sync export` names the school's key fingerprint", exported)
-        enlisted = host_adultschool("sync", "schools", "add", SCHOOL[0], "--name", SCHOOL[1], "--fingerprint", fingerprint,
-                                    "--db", str(host / "d.sqlite3"), env=host_env)
-        expect(enlisted.returncode == 0, "the district puts the school on its roster with its key's fingerprint",
-               enlisted.stdout + enlisted.stderr)
-        imported = host_adultschool("sync", "import", str(work / "p.aspkg"), "--db", str(host / "d.sqlite3"),
-                                    env=host_env)
-        expect(imported.returncode == 0, "the district (Linux) verifies, decrypts and merges the package made under Wine",
-               imported.stdout)
+        shortcut = desktop / f"{TITLE}.lnk"
+        check_gui(wine, display, shortcut, setup, data_dir)
+        measure_start_up(wine, launcher, data_dir)
 
         started = step("silent uninstall")
         status = wine.run_quiet(str(install / "uninstall.exe"), "/S")
@@ -361,15 +603,327 @@ def check_under_wine(setup: Path, version: str, keep: bool) -> None:
                "the shortcuts are gone")
         registry = wine.run("reg", "query", key)
         expect(registry.returncode != 0, "the uninstall entry is gone")
-        expect((data_dir / "keys").is_dir() and any((data_dir / "keys").iterdir()) and (work / "t.sqlite3").exists(),
-               "the user's data (keys, logs, database) are still there")
-        print(f"[check] uninstall: {time.monotonic() - started:.1f} s", flush=True)
+        expect((data_dir / "keys").is_dir() and any((data_dir / "keys").iterdir())
+               and (wine.c_drive() / "adtest" / "t.sqlite3").exists() and (data_dir / "adultschool.sqlite3").exists(),
+               "the user's data (keys, logs, databases) are still there")
+        finished("uninstall", started)
     finally:
-        wine.stop()
+        if wine is not None:
+            wine.stop()
+        display.stop()
         if keep:
             print(f"[check] kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
+        if timings:
+            report_timings()
+
+
+def check_refused_windows(wine: Wine, display: Display, setup: Path, install: Path) -> None:
+    """The installer refuses Windows 10 older than 1809, silently with exit 2 and with a Chinese message otherwise."""
+    started = step(f"Windows 10 1803 (build {REFUSED_BUILD}) is refused")
+    wine.set_windows_build(REFUSED_BUILD)
+    expect(str(REFUSED_BUILD) in text(wine.run("cmd", "/c", "ver"))[0], f"Wine now says build {REFUSED_BUILD}")
+    status = wine.run_quiet(str(setup), "/S")
+    expect(status == 2 and not install.exists(), "`setup.exe /S` exits 2 and installs nothing", f"exit {status}")
+    process = wine.start_program(str(setup))
+    try:
+        box, title, _seconds = display.wait_for(lambda t: t.startswith(TITLE), "the installer's message box",
+                                                seconds=120, process=process)
+        display.wait_painted(box, "the installer's message box")
+        shot = display.screenshot("1-refused-windows-10-1803.png")
+        display.keys(box, "Return")
+        status = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    expect(status == 2 and not install.exists(),
+           f"without /S it shows “{title}” (the Chinese message: {shot.name}); 确定 ends it with exit 2",
+           f"exit {status}")
+    wine.set_windows_build(OLDEST_BUILD)
+    finished("refusal", started)
+
+
+def check_command_line(wine: Wine, folder: Path, launcher: str, data_dir: Path, version: str) -> None:
+    started = step("the installed command line under Wine")
+    work = wine.c_drive() / "adtest"
+    work.mkdir()
+    names = make_roster(work / "roster.xlsx")
+    host = folder / "host"
+    host_env = {**os.environ, "ADULTSCHOOL_DATA_DIR": str(host / "data"), "ADULTSCHOOL_PASSPHRASE": PASSPHRASE}
+    host.mkdir()
+    host_adultschool("init", "--district", "330206", "--db", str(host / "d.sqlite3"), env=host_env)
+    host_adultschool("sync", "keygen", "--db", str(host / "d.sqlite3"), "--out", str(host / "keys"), env=host_env)
+    shutil.copy2(host / "keys" / "district.pub", work / "district.pub")
+    db = r"C:\adtest\t.sqlite3"
+
+    def cli(*args: str, expect_exit: int = 0) -> tuple[str, str]:
+        began = time.monotonic()
+        result = wine.run(launcher, *args)
+        out, err = text(result)
+        shown = " ".join(a if " " not in a else f'"{a}"' for a in args)
+        print(f"      > adultschool {shown}   ({time.monotonic() - began:.1f} s, exit {result.returncode})")
+        for line in (out + err).strip().splitlines():
+            print(f"        {line}")
+        if result.returncode != expect_exit:
+            raise CheckFailed(f"`adultschool {shown}` exited {result.returncode}, expected {expect_exit}")
+        return out, err
+
+    output = cli("--version")[0]
+    expect(output.strip() == f"adultschool {version}", f"`adultschool --version` says {version}")
+    output = "".join(cli("init", "--school-code", SCHOOL[0], "--school-name", SCHOOL[1], "--db", db))
+    expect(f"initialised school {SCHOOL[0]} {SCHOOL[1]}" in output, "`init` made the school database")
+    expect((work / "t.sqlite3").exists(), "the database file is where --db said")
+    output = cli("roster", "import", r"C:\adtest\roster.xlsx", "--db", db)[0]
+    expect(output.strip().splitlines()[-1] == f"imported {len(names)}, rejected 0",
+           f"`roster import` registered {len(names)} learners")
+    listed = json.loads(cli("learners", "list", "--format", "json", "--db", db)[0])
+    expect(sorted(row["name"] for row in listed) == sorted(names),
+           f"`learners list --format json` gives back the Chinese names, {RARE_NAME} too (UTF-8 through a pipe)")
+    exported = "".join(cli("sync", "export", "--to", r"C:\adtest\district.pub", "--out", r"C:\adtest\p.aspkg",
+                           "--db", db))
+    expect((work / "p.aspkg").is_file() and "exported package 1" in exported,
+           "`sync export` wrote an encrypted, signed package (cryptography under Wine)")
+    output = "".join(cli("print", "forms", "--kind", "registration", "--out", r"C:\adtest\forms.pdf", "--db", db))
+    expect((work / "forms.pdf").is_file() and f"{len(names)} pages" in output,
+           "`print forms` wrote the registration forms (reportlab, the font from the installed resources)")
+    python = launcher.replace("adultschool.cmd", "python\\python.exe")
+    probe = wine.run(python, "-X", "utf8", "-c", NATIVE_PROBE)
+    out, err = text(probe)
+    print(f"      > python.exe -c <native modules probe>   (exit {probe.returncode})")
+    for line in (out + err).strip().splitlines():
+        print(f"        {line}")
+    expect(probe.returncode == 0 and f"pdfium pages {len(names)}" in out,
+           "the native wheels load under Wine (zxing-cpp, rl_accel, Pillow, pypdfium2, psycopg's libpq, "
+           "python-calamine)")
+    expect(f"10.0.{WINE_WINDOWS_10_BUILD}" in out and "Wine" in out,
+           "adultschool.system names the Windows Wine plays, and Wine", out)
+    expect((data_dir / "keys").is_dir(), "the school's signing key lives in %LOCALAPPDATA%\\adultschool (platformdirs)")
+    finished("command line", started)
+
+    # The district takes packages only from schools on its roster, signed by the key read out on the phone.
+    fingerprint = next((line.split("：", 1)[1].strip() for line in exported.splitlines()
+                        if line.startswith("本校签名密钥指纹：")), None)
+    expect(fingerprint is not None, "`sync export` names the school's key fingerprint", exported)
+    enlisted = host_adultschool("sync", "schools", "add", SCHOOL[0], "--name", SCHOOL[1], "--fingerprint", fingerprint,
+                                "--db", str(host / "d.sqlite3"), env=host_env)
+    expect(enlisted.returncode == 0, "the district puts the school on its roster with its key's fingerprint",
+           enlisted.stdout + enlisted.stderr)
+    imported = host_adultschool("sync", "import", str(work / "p.aspkg"), "--db", str(host / "d.sqlite3"), env=host_env)
+    expect(imported.returncode == 0, "the district (Linux) verifies, decrypts and merges the package made under Wine",
+           imported.stdout)
+
+
+def check_gbk_console(wine: Wine, launcher: str) -> None:
+    """In Wine's console set to code page 936 (a Chinese Windows' own), with output redirected to files: a command
+    that prints 褚𬌗堃 after committing exits 0, writes GBK with '?' for 𬌗 and the note; --out writes UTF-8 with a BOM.
+    PYTHONIOENCODING=utf-8 is set first, as another Python might leave it: the launcher drops it."""
+    started = step("Wine's console in code page 936 (GBK), output redirected")
+    work = wine.c_drive() / "adtest"
+    db = r"C:\adtest\t.sqlite3"
+    listed = json.loads(text(wine.run(launcher, "learners", "list", "--format", "json", "--db", db))[0])
+    number = next(row["student_number"] for row in listed if row["name"] == RARE_NAME)
+    # The Chinese words come through the environment: Wine's cmd reads a batch file in its starting code page (437),
+    # not in the one `chcp` sets, so a GBK batch file would garble them; typed at a console they arrive as Unicode.
+    script = "\r\n".join([
+        "@chcp 936 >nul",
+        "@set PYTHONIOENCODING=utf-8",
+        f'@call "{launcher}" learners withdraw {number} --reason %ADTEST_REASON% --db {db} '
+        r"> C:\adtest\gbk-out.txt 2> C:\adtest\gbk-err.txt",
+        "@if errorlevel 1 exit /b %ERRORLEVEL%",
+        f'@call "{launcher}" learners list --format csv --out "%ADTEST_CSV%" --db {db} '
+        r"> C:\adtest\gbk-csv-out.txt 2>&1",
+        "@exit /b %ERRORLEVEL%", ""])
+    (work / "gbk.cmd").write_text(script, encoding="ascii", newline="")
+    began = time.monotonic()
+    result = wine.run("wineconsole", "cmd", "/c", r"C:\adtest\gbk.cmd", timeout=300,
+                      env={"ADTEST_REASON": "外出务工", "ADTEST_CSV": r"C:\adtest\名单.csv"})
+    out = (work / "gbk-out.txt").read_bytes().decode("gbk", "replace") if (work / "gbk-out.txt").exists() else ""
+    err = (work / "gbk-err.txt").read_bytes().decode("gbk", "replace") if (work / "gbk-err.txt").exists() else ""
+    print(f"      > (wineconsole, chcp 936) adultschool learners withdraw {number} --reason 外出务工 > gbk-out.txt "
+          f"2> gbk-err.txt   ({time.monotonic() - began:.1f} s, exit {result.returncode})")
+    for line in (out + err).strip().splitlines():
+        print(f"        {line}")
+    expect(result.returncode == 0, "the command exits 0 in a GBK console with its output redirected",
+           f"exit {result.returncode}")
+    expect(f"withdrawn {number}: withdrawn" in out and "褚?堃" in out,
+           f"its output is GBK, {RARE_NAME} printed as 褚?堃 (the console's code page, not the inherited UTF-8)", out)
+    expect("有 1 个字符" in err and "--out" in err, "the note says a character was replaced and how to get it all", err)
+    status = json.loads(text(wine.run(launcher, "learners", "list", "--format", "json", "--status", "withdrawn",
+                                      "--db", db))[0])
+    expect([row["name"] for row in status] == [RARE_NAME], "the withdrawal was committed (the database says so)")
+    raw = (work / "名单.csv").read_bytes() if (work / "名单.csv").exists() else b""
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig", "replace"))))
+    said = (work / "gbk-csv-out.txt").read_bytes().decode("gbk", "replace").strip()
+    print(f"      > (same console) adultschool learners list --format csv --out 名单.csv   ({said})")
+    expect(raw.startswith(b"\xef\xbb\xbf") and rows[0][:2] == ["student_number", "name"]
+           and sorted(r[1] for r in rows[1:]) == sorted(row["name"] for row in listed) and "（4 条）" in said,
+           f"`learners list --format csv --out 名单.csv` wrote all {len(rows) - 1} learners in UTF-8 with a BOM, "
+           f"{RARE_NAME} whole", repr(raw[:200]))
+    finished("GBK console", started)
+
+
+def newest_exit_backup(data_dir: Path) -> float:
+    copies = list((data_dir / "backups").glob("adultschool-exit-*.sqlite3"))
+    return max((p.stat().st_mtime for p in copies), default=0.0)
+
+
+def check_gui(wine: Wine, display: Display, shortcut: Path, setup: Path, data_dir: Path) -> None:
+    started = step("the GUI, started as its desktop shortcut says")
+    target, arguments, working = read_shortcut(shortcut)
+    expect(target.lower().endswith("\\python\\pythonw.exe") and arguments == "-X utf8 -m adultschool.ui.app",
+           f"the shortcut runs {target} {arguments} in {working}")
+    command = [target, *shlex.split(arguments, posix=False)]
+    cwd = wine.unix(working)
+    main_title = re.compile(r".+ — " + re.escape(TITLE) + "$")
+    logs: list[Path] = []
+
+    def start_gui(n: int) -> tuple[subprocess.Popen, float]:
+        log = ARTEFACTS / f"gui-output-{n}.txt"
+        logs.append(log)
+        began = time.monotonic()
+        return wine.start_program(*command, cwd=cwd, log=log), began
+
+    def close_cleanly(process: subprocess.Popen, window: str, launched_at: float, what: str) -> None:
+        display.keys(window, "alt+F4")
+        try:
+            status = process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            raise CheckFailed(f"{what}: the program did not end within 120 s of Alt+F4") from None
+        expect(status == 0, f"{what}: Alt+F4 ends the program with exit 0", f"exit {status}")
+        expect(newest_exit_backup(data_dir) >= launched_at - 2,
+               f"{what}: the exit backup is in %LOCALAPPDATA%\\adultschool\\backups")
+
+    def waited_log_line(pattern: str, seconds: float = 60) -> str:
+        log = data_dir / "Logs" / "adultschool.log"
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.exists() else []
+            found = [line for line in lines if re.search(pattern, line)]
+            if found:
+                return found[-1]
+            time.sleep(0.5)
+        raise CheckFailed(f"the log never said {pattern!r}")
+
+    launched_at = time.time()
+    process, began = start_gui(1)
+    try:
+        wizard, title, _mapped = display.wait_for(lambda t: t.startswith("欢迎使用"), "the first-run wizard",
+                                                  process=process, started=began, refused=error_window)
+        seconds = display.wait_painted(wizard, "the first-run wizard", started=began)
+        timings.append(("GUI, first start: launch → first-run wizard shown", f"{seconds:.1f} s"))
+        expect(True, f"the first-run wizard “{title}” appears ({seconds:.1f} s after launch): "
+                     f"{display.screenshot('2-first-run-wizard.png').name}")
+        display.keys(wizard, "alt+m")  # 创建演示学校(&M)
+        main, title, _mapped = display.wait_for(main_title.match, "the main window", process=process,
+                                                refused=error_window)
+        display.wait_painted(main, "the main window")
+        shown = waited_log_line(r"window shown .* 学员：共 \d+ 人")
+        expect("学员：共 300 人" in shown,
+               f"Alt+M made the demo school; the main window “{title}” lists its learners (log: …{shown[-40:]}): "
+               f"{display.screenshot('3-main-window-demo.png').name}")
+        display.keys(main, "alt+h")  # 帮助(&H), then 关于, its first item
+        time.sleep(0.8)
+        display.xdotool("key", "--clearmodifiers", "Return")
+        about, _title, _seconds = display.wait_for(lambda t: t == "关于", "the About box", seconds=60, process=process,
+                                                   refused=error_window)
+        display.wait_painted(about, "the About box")
+        started_line = waited_log_line(r"GUI started on ")
+        expect(f"10.0.{WINE_WINDOWS_10_BUILD}" in started_line and "Wine" in started_line,
+               "关于 names the Windows it runs on as Windows reports it (the log's line too): "
+               f"{display.screenshot('4-about.png').name}", started_line)
+        display.keys(about, "Escape")
+        display.wait_gone(about, "the About box")
+        close_cleanly(process, main, launched_at, "first start")
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    launched_at = time.time()
+    process, began = start_gui(2)
+    try:
+        main, title, _mapped = display.wait_for(main_title.match, "the main window", process=process, started=began,
+                                                refused=lambda t: t.startswith("欢迎使用") or error_window(t))
+        seconds = display.wait_painted(main, "the main window", started=began)
+        timings.append(("GUI, second start: launch → main window shown (demo, 300 learners)", f"{seconds:.1f} s"))
+        internal = waited_log_line(r"window shown [\d.]+ s after the program started")
+        own = re.search(r"window shown ([\d.]+) s", internal)
+        if own:
+            timings.append(("GUI, second start: the program's own measure (process start → window shown)",
+                            f"{own.group(1)} s"))
+        expect(True, f"a second start on that database opens the main window directly ({seconds:.1f} s): "
+                     f"{display.screenshot('5-second-start.png').name}")
+        close_cleanly(process, main, launched_at, "second start")
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    status = wine.run_quiet(str(setup), "/S")
+    expect(status == 0 and (data_dir / "adultschool.sqlite3").exists(),
+           "the same setup installed over the installed one (an upgrade) exits 0 and leaves the data", f"exit {status}")
+    launched_at = time.time()
+    process, began = start_gui(3)
+    try:
+        main, title, _mapped = display.wait_for(main_title.match, "the main window", process=process, started=began,
+                                                refused=lambda t: t.startswith("欢迎使用") or error_window(t))
+        seconds = display.wait_painted(main, "the main window", started=began)
+        shown = waited_log_line(r"window shown .* 学员：共 \d+ 人")
+        expect("学员：共 300 人" in shown, f"after the upgrade the program opens the same school and learners "
+                                          f"({seconds:.1f} s): {display.screenshot('6-after-upgrade.png').name}")
+        close_cleanly(process, main, launched_at, "after the upgrade")
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    log_files = sorted((data_dir / "Logs").glob("adultschool.log*")) + logs
+    tracebacks = [f"{path.name}: {line}" for path in log_files
+                  for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if "Traceback" in line]
+    expect(not tracebacks, f"no traceback in the app's log or output ({', '.join(p.name for p in log_files)})",
+           "; ".join(tracebacks[:3]))
+    finished("GUI", started)
+
+
+def error_window(title: str) -> bool:
+    """A window that means something went wrong: the program's bug report, Wine's crash dialog, a refusal to open."""
+    return title in ("程序出错", "Program Error", "无法打开数据库", "数据库正被占用") or title.startswith("Wine ")
+
+
+def measure_start_up(wine: Wine, launcher: str, data_dir: Path, repeat: int = 3) -> None:
+    """What a clerk waits for under Wine (reported, no gate): each a fresh process, alternated, median of `repeat`."""
+    started = step("start-up under Wine")
+    python = launcher.replace("adultschool.cmd", "python\\python.exe")
+    demo = str(data_dir / "adultschool.sqlite3").replace(str(wine.c_drive()), "C:").replace("/", "\\")
+    workloads = {
+        "python.exe -c pass (baseline)": [python, "-c", "pass"],
+        "adultschool --version": [launcher, "--version"],
+        "adultschool --help": [launcher, "--help"],
+        "adultschool learners list (the demo, 300)": [launcher, "learners", "list", "--db", demo],
+    }
+    times: dict[str, list[float]] = {name: [] for name in workloads}
+    for _ in range(repeat):
+        for name, command in workloads.items():
+            began = time.monotonic()
+            result = wine.run(*command)
+            times[name].append(time.monotonic() - began)
+            if result.returncode != 0:
+                raise CheckFailed(f"{name} exited {result.returncode}: {text(result)[1][-300:]}")
+    bare = statistics.median(times["python.exe -c pass (baseline)"])
+    for name, values in times.items():
+        median = statistics.median(values)
+        figure = f"{median:.1f} s (best {min(values):.1f} s)"
+        if not name.startswith("python.exe"):
+            figure += f", {median - bare:+.1f} s over bare python.exe"
+        timings.append((name, figure))
+    finished("start-up", started)
+
+
+def report_timings() -> None:
+    lines = ["| under Wine 8 (no gate) | time |", "| --- | --- |", *[f"| {what} | {figure} |" for what, figure in timings]]
+    print("[check] start-up under Wine:")
+    for line in lines:
+        print(f"      {line}")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTEFACTS / "wine-timings.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,7 +942,8 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckFailed, subprocess.CalledProcessError, subprocess.TimeoutExpired) as failure:
         print(f"[check] FAILED: {failure}", file=sys.stderr)
         return 1
-    print(f"[check] installer OK: {len(checks)} checks in {time.monotonic() - started:.0f} s", flush=True)
+    print(f"[check] installer OK: {len(checks)} checks in {time.monotonic() - started:.0f} s "
+          f"(screenshots and timings in {ARTEFACTS.relative_to(ROOT)})", flush=True)
     return 0
 
 

@@ -5,6 +5,7 @@ during or after the operation. Module level imports only the standard library: a
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import random
@@ -85,9 +86,11 @@ def fork_server_main() -> None:
     import testclock
 
     testclock.freeze()  # the forked children inherit the tests' day
-    import adultschool.cli  # noqa: F401 - preload
-    import adultschool.cli.school  # noqa: F401
-    import adultschool.db.migrate  # noqa: F401
+    import adultschool.cli  # preload: every command module (a command line imports its own lazily), Alembic, openpyxl
+
+    for module in adultschool.cli.command_modules():
+        importlib.import_module(f"adultschool.cli.{module}")
+    import alembic.command  # noqa: F401
     import openpyxl  # noqa: F401
     import sqlalchemy.orm  # noqa: F401
 

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NoReturn
 
-from stdnum import numdb
-from stdnum.cn import ric
-
 from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.textnorm import to_halfwidth
@@ -113,6 +110,8 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
         _fail(f"身份证号码中的出生日期 {birth_date:%Y年%m月%d日} 早于1900年：请对照身份证核对第7–14位。")
     # ISO 7064 MOD 11-2 catches every single mistyped digit and most swapped neighbours; naming the
     # "right" check character would invite fixing the wrong position.
+    from stdnum.cn import ric  # at first use: stdnum's package imports pydoc and ssl, ~30 ms of every start-up
+
     if number[17] != ric.calc_check_digit(number):
         _fail("身份证号码校验不通过，说明其中某一位打错了（或相邻两位顺序颠倒）：请对照身份证逐位核对。")
     kind = "foreign_permanent" if foreign else "hmt_permit" if province_code in ("81", "82", "83") else "resident"
@@ -129,6 +128,8 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
 def upgrade_15(number: str) -> str:
     """GB 11643-1999: an old 15-digit number (birth year in two digits, all born in the 1900s) in its 18-digit form:
     '19' before the year, and the MOD 11-2 check character after the sequence number."""
+    from stdnum.cn import ric  # at first use, as in parse()
+
     body = number[:6] + "19" + number[6:]
     return body + ric.calc_check_digit(body + "0")  # stdnum reads the first 17 characters
 
@@ -184,6 +185,8 @@ def mask(number: str) -> str:
 @functools.lru_cache(maxsize=8192)  # stdnum's table lookup costs ~0.2 ms; a roster repeats a few counties
 def _county_warnings(county_code: str) -> tuple[str, ...]:
     """A warning when stdnum's county list knows the province but never had this county code."""
+    from stdnum import numdb
+
     found = dict(numdb.get("cn/loc").info(county_code))
     province_known = county_code[:2] in found
     county_known = bool(found.get(county_code[2:]))

@@ -7,10 +7,12 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import replace
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from adultschool.paths import resources_dir
-from adultschool.xlsx.headers import Column
+
+if TYPE_CHECKING:  # the xlsx package (workbook readers and writers) is not needed to look up a synonym
+    from adultschool.xlsx.headers import Column
 
 FILE_NAME = "synonyms.json"
 

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from adultschool import __version__, logs, paths
+from adultschool import __version__, logs, paths, system
 from adultschool.db import open_database, unit_of_work
 from adultschool.models import SiteKind
 from adultschool.services import site
@@ -40,6 +40,7 @@ def test_the_about_box_shows_version_and_every_folder(window, school_db, private
     assert values["备份文件夹"] == str(private_data_dir / "backups")
     assert values["学校"] == "北仑区测试成人文化技术学校（330206-01）"
     assert values["Python"] and values["Qt"].count(".") >= 2
+    assert values["操作系统"] == system.os_description() != ""  # on Windows as Windows names itself (tests/test_system.py)
     assert set(about.open_buttons) == {"数据库", "数据文件夹", "日志文件夹", "备份文件夹"}
 
 

@@ -2,6 +2,7 @@
 offer of the newest good backup when the database is damaged."""
 from __future__ import annotations
 
+import logging
 import sqlite3
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from adultschool import system
 from adultschool.db import backup as backups
 from adultschool.db import lock as db_lock
 from adultschool.db import open_database, read_session, unit_of_work
@@ -170,6 +172,17 @@ def quiet_run(monkeypatch):  # noqa: ANN001, ANN201
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(gui_app.QMessageBox, "critical", lambda _parent, title, text: shown.append((title, text)))
     return shown
+
+
+def test_the_log_says_which_windows_the_window_started_on_how_soon_it_appeared_and_what_it_listed(
+        qtbot, school_db, monkeypatch, quiet_run, caplog):
+    monkeypatch.setattr(gui_app, "create_application", lambda: FakeApplication())
+    with caplog.at_level(logging.INFO, logger=gui_app.log.name):
+        assert gui_app.run(str(school_db.path)) == 0
+    assert f"GUI started on {school_db.path} ({system.os_description()})" in caplog.text
+    shown = [r.getMessage() for r in caplog.records if r.getMessage().startswith("window shown ")]
+    assert len(shown) == 1 and shown[0].endswith("— 成人“双证制”学历提升教务; 学员：共 0 人")
+    assert " s after the program started: " in shown[0]
 
 
 def test_the_window_holds_the_lock_and_a_clean_exit_leaves_a_rotated_backup(qtbot, school_db, monkeypatch, quiet_run,

@@ -30,6 +30,15 @@ def date_arg(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，应为 YYYY-MM-DD") from None
 
 
+def month_arg(text: str) -> date:
+    """YYYY-MM as the first day of that month."""
+    try:
+        year, month = text.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"月份“{text}”格式不对，应为 YYYY-MM") from None
+
+
 def level_arg(text: str) -> Level:
     try:
         return registration.parse_level(text)

@@ -16,10 +16,10 @@ from adultschool.cli.common import (
     print_table,
     time_arg,
 )
-from adultschool.cli import users as users_commands
-from adultschool.cli import sync as sync_commands
+from adultschool.cli import audit_log as audit_log_commands
+from adultschool.cli import quotas as quota_commands
 from adultschool.cli import learners_edit
-from adultschool.cli import certificates as certificate_commands
+from adultschool.cli import certificate_config as certificate_commands
 from adultschool.cli import classes as class_commands
 from adultschool.cli import enrolments as enrolment_commands
 from adultschool.db import read_session, unit_of_work
@@ -33,7 +33,6 @@ from adultschool.services import (
     classes,
     demo,
     district_results,
-    documents,
     exam_rounds,
     exams,
     learners,
@@ -543,6 +542,8 @@ def cmd_report_statistics(args: argparse.Namespace) -> int:
 
 
 def cmd_print_certificates(args: argparse.Namespace) -> int:
+    from adultschool.services import documents  # reportlab and the QR encoder: only for the commands that print
+
     if args.reason and not args.reprint:
         raise AdultSchoolError("--reason 只用于补发（--reprint）。")
     db = open_db(args)
@@ -571,6 +572,8 @@ def cmd_audit_access_log(args: argparse.Namespace) -> int:
 
 
 def cmd_print_forms(args: argparse.Namespace) -> int:
+    from adultschool.services import documents
+
     db = open_db(args)
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:  # full ID numbers on paper are audited
@@ -593,6 +596,8 @@ def cmd_print_forms(args: argparse.Namespace) -> int:
 
 
 def cmd_config_font(args: argparse.Namespace) -> int:
+    from adultschool.services import documents
+
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         if args.path or args.default:
@@ -688,7 +693,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("quota", type=int)
     p.add_argument("--year", type=int, help="年份（默认今年）")
     add(group, "list", cmd_township_list, "街道/镇列表")
-    sync_commands.add_township_count(group, add)
+    quota_commands.add_township_count(group, add)
 
     group = commands.add_parser("audit", help="审计记录").add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
     p = add(group, "verify", cmd_audit_verify, "检查审计链是否完整，且没有被截短（对照本机记录、备份和区里的回执）")
@@ -697,7 +702,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--since", type=date_arg)
     p.add_argument("--until", type=date_arg)
-    users_commands.add_audit_list(group, add)
+    audit_log_commands.add_audit_list(group, add)
 
     group = commands.add_parser("class", help="班级（村班、厂班、夜校班、重修班）").add_subparsers(
         dest="class_command", metavar="COMMAND", required=True)
@@ -802,7 +807,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--protect", choices=("password", "plain", "masked"),
                    help="password：加密（程序给出密码）；plain：不加密；masked：身份证号码只显示前 6 位和后 4 位（默认 password）")
-    sync_commands.add_quota_report(group, add)
+    quota_commands.add_quota_report(group, add)
     p = add(group, "statistics", cmd_report_statistics, "年度统计：按层次、性别、年龄段、流动人口、街道/镇，历年毕业人数，附图表")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--year", type=int, help="年份（默认今年）")

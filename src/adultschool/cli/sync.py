@@ -1,21 +1,21 @@
 """Sync packages: the school makes them and reads receipts; the district makes its keys, merges packages, settles
-conflicts, writes receipts and the quota report."""
+conflicts, writes receipts (the quota report and the township counts are cli/quotas.py's)."""
 from __future__ import annotations
 
 import argparse
 import getpass
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 from adultschool import clock
-from adultschool.cli.common import EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, actor, emit, open_db, print_table
+from adultschool.cli.common import (
+    EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, actor, emit, month_arg, open_db, print_table,
+)
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
-from adultschool.models import CountKind
-from adultschool.services import district, district_inbox, district_outbox, district_schools, package_imports, quotas, sync
+from adultschool.services import district, district_inbox, district_outbox, district_schools, package_imports, sync
 
 PASSPHRASE_ENV = "ADULTSCHOOL_PASSPHRASE"
 
@@ -330,53 +330,6 @@ def cmd_schools_retire(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _month(text: str) -> date:
-    try:
-        year, month = text.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"月份“{text}”格式不对，应为 YYYY-MM") from None
-
-
-def cmd_report_quotas(args: argparse.Namespace) -> int:
-    db = open_db(args)
-    month = args.month or clock.today().replace(day=1)
-    job = ConsoleJob()
-    with read_session(db.engine) as session:
-        report = quotas.write_quota_report(session, args.out, year=month.year, month=month.month, job=job)
-    job.finish()
-    total = report.totals()
-    print(f"已写入 {args.out}（截至 {report.as_of.isoformat()}）")
-    print(f"quotas {month.year}-{month.month:02d}: townships {len(report.townships)}, registered {total.registered}, "
-          f"quota {total.quota if total.quota is not None else '-'}")
-    return EXIT_OK
-
-
-def cmd_township_count(args: argparse.Namespace) -> int:
-    db = open_db(args)
-    with unit_of_work(db.engine) as session:
-        quotas.record_count(session, township=args.township, year=args.month.year, month=args.month.month,
-                            kind=CountKind(args.kind), count=args.count, note=args.note, actor=actor(args))
-    print(f"recorded {args.township} {args.month:%Y-%m} {args.kind} {args.count}")
-    return EXIT_OK
-
-
-def add_quota_report(group, add: Adder) -> None:
-    """`report quotas`, added to the report group the school's module makes."""
-    p = add(group, "quotas", cmd_report_quotas, "各街道/镇任务完成情况（R8、R14、排摸进度；分中心另附各校报送情况）")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--month", type=_month, help="YYYY-MM（默认本月）")
-
-
-def add_township_count(group, add: Adder) -> None:
-    p = add(group, "count", cmd_township_count, "登记某月推荐大专及以上人数或职业技能培训人次（R14）")
-    p.add_argument("township")
-    p.add_argument("--month", type=_month, required=True, help="YYYY-MM")
-    p.add_argument("--kind", choices=[k.value for k in CountKind], required=True)
-    p.add_argument("--count", type=int, required=True)
-    p.add_argument("--note")
-
-
 def register(commands, add: Adder) -> None:
     group = commands.add_parser("sync", help="数据包（学校 → 分中心）").add_subparsers(
         dest="sync_command", metavar="COMMAND", required=True)
@@ -408,7 +361,7 @@ def register(commands, add: Adder) -> None:
     p = add(group, "confirm", cmd_confirm, "（学校）导入分中心回执")
     p.add_argument("file", type=Path)
     p = add(group, "status", cmd_status, "学校：已生成的数据包及确认情况；分中心：各校报送情况")
-    p.add_argument("--month", type=_month, help="（分中心）看哪个月是否报送，YYYY-MM")
+    p.add_argument("--month", type=month_arg, help="（分中心）看哪个月是否报送，YYYY-MM")
     p = add(group, "conflicts", cmd_conflicts, "（分中心）同一人在两所学校登记的冲突")
     p.add_argument("--all", action="store_true", help="包括已处理的")
     p.add_argument("--unmasked", action="store_true")

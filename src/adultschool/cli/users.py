@@ -1,4 +1,4 @@
-"""Accounts on the command line (`users add|list|passwd|disable|enable|unlock|set`) and `audit list`.
+"""Accounts on the command line (`users add|list|passwd|disable|enable|unlock|set`).
 
 New passwords come from ADULTSCHOOL_NEW_PASSWORD or a prompt asked twice; they are never taken as arguments,
 which would leave them in the shell's history.
@@ -9,13 +9,12 @@ import argparse
 import os
 
 from adultschool.cli.common import (
-    EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Adder, actor, add_list_output, date_arg, emit, open_db, print_table,
-    prompt_password,
+    EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Adder, actor, open_db, print_table, prompt_password,
 )
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Role
-from adultschool.services import accounts, audit_log
+from adultschool.services import accounts
 
 ROLE_CHOICES = [r.value for r in Role]
 
@@ -95,42 +94,6 @@ def cmd_users_set(args: argparse.Namespace) -> int:
                                        role=args.role)
     print(f"updated account {info.name}: {info.role.value}, {info.display_name}")
     return EXIT_OK
-
-
-def cmd_audit_list(args: argparse.Namespace) -> int:
-    db = open_db(args)
-    flt = audit_log.AuditFilter(actor=args.actor, action=args.action, since=args.since, until=args.until,
-                                text=args.search)
-    with read_session(db.engine) as session:
-        rows = audit_log.list_entries(session, flt, actor=actor(args), limit=args.limit)
-    if args.format == "json":
-        emit("json", [], [], [r.as_json() for r in rows], out=args.out)
-        return EXIT_OK
-    records = [{"id": r.id, "at": r.local_time, "actor": r.actor, "action": r.action, "action_label": r.action_label,
-                "summary": r.summary, "before": r.before or "", "after": r.after or ""} for r in rows]
-    if args.format == "csv":
-        emit("csv", [], ["id", "at", "actor", "action", "summary", "before", "after"], records, out=args.out)
-        return EXIT_OK
-
-    def short(text: str) -> str:
-        return text if len(text) <= 60 else text[:57] + "…"
-
-    for record in records:
-        record["before"], record["after"] = short(record["before"]), short(record["after"])
-    emit("table", ["序号", "时间", "账户", "操作", "内容", "改动前", "改动后"],
-         ["id", "at", "actor", "action_label", "summary", "before", "after"], records, out=args.out)
-    return EXIT_OK
-
-
-def add_audit_list(group, add: Adder) -> None:  # noqa: ANN001 - the `audit` subcommand group of cli.school
-    p = add(group, "list", cmd_audit_list, "列出审计记录（新的在前；管理员）")
-    p.add_argument("--actor", help="只看这个账户的")
-    p.add_argument("--action", help="只看这种操作，如 learner.register；以“.”结尾表示一类，如 account.")
-    p.add_argument("--since", type=date_arg, help="从这天起（含）")
-    p.add_argument("--until", type=date_arg, help="到这天止（含）")
-    p.add_argument("--search", help="内容或改动里含有的文字")
-    p.add_argument("--limit", type=int, default=500, help="最多列出多少条（默认 500）")
-    add_list_output(p)
 
 
 def register(commands, add: Adder) -> None:

@@ -16,8 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from alembic.script import ScriptDirectory
-
 from adultschool import clock
 from adultschool import paths
 from adultschool.db import engine as engine_setup
@@ -277,6 +275,8 @@ def backup_on_exit(db_path: Path, *, now: datetime | None = None) -> Path:
 
 def known_revisions() -> set[str]:
     """Every schema revision this program can migrate from (a backup with another one comes from a newer program)."""
+    from alembic.script import ScriptDirectory  # only when a database or backup is not at this program's head
+
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     return {revision.revision for revision in script.walk_revisions()}
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from adultschool import paths
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Level, SiteSetting
-from adultschool.printing import Layout, check_wording
 from adultschool.services import accounts, audit
 from adultschool.textnorm import clean_text
+
+if TYPE_CHECKING:  # printing brings reportlab and the QR encoder: imported where a layout or a wording is checked
+    from adultschool.printing import Layout
 
 DEFAULT_TITLE = "毕业证书"  # seed 002: both levels graduate with a 毕业证书
 KEY = "certificate.wording.{level}"
@@ -65,6 +69,8 @@ def _checked(level: Level, issuer: str | None, title: str | None, seal_text: str
         raise AdultSchoolError("请填写发证机关（如“北仑区成人‘双证制’教育培训领导小组办公室”）。", field="issuer")
     new = Wording(level, issuer, clean_text(title) or DEFAULT_TITLE, clean_text(seal_text) or None,
                   (body_text or "").strip() or None)
+    from adultschool.printing import check_wording
+
     for text, what in ((new.issuer, "发证机关"), (new.title, "证书标题"), (new.seal_text, "印章文字"), (new.body_text, "证书正文")):
         if text is not None:
             check_wording(text, what)
@@ -139,6 +145,8 @@ def _text(value: object) -> str | None:
 
 def print_layouts() -> dict[str, Layout]:
     """The layouts saved on this PC, by name (usually the printer's)."""
+    from adultschool.printing import Layout
+
     stored = paths.local_setting(LAYOUTS) or {}
     found: dict[str, Layout] = {}
     for name, values in stored.items() if isinstance(stored, dict) else ():
@@ -152,6 +160,8 @@ def print_layouts() -> dict[str, Layout]:
 def layout_named(name: str | None) -> Layout:
     """The saved layout of that name (no name: print as the template says, with nothing moved)."""
     if not name:
+        from adultschool.printing import Layout
+
         return Layout()
     layouts = print_layouts()
     if name not in layouts:

@@ -10,7 +10,6 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
-from stdnum.cn import ric
 
 from adultschool import clock
 from adultschool.db.bulk import bulk_insert
@@ -88,6 +87,8 @@ class DemoSummary:
 
 
 def _id_number(rng: random.Random, birth: date, used: set[str]) -> str:
+    from stdnum.cn import ric  # when a demo is made, not at every start-up of the school commands
+
     while True:
         body = f"{rng.choice(COUNTIES)}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
         number = body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check character

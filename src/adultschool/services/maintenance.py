@@ -23,7 +23,6 @@ from adultschool import clock
 from adultschool import paths
 from adultschool.db import backup as backups
 from adultschool.outfiles import private_folder
-from adultschool.sync import sealed
 from adultschool.db import lock as db_lock
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
@@ -38,6 +37,26 @@ from adultschool.services.travel import SPECS
 log = logging.getLogger(__name__)
 
 SERVER_DATABASE_MESSAGE = "这是服务器数据库（不是本机的数据库文件）：请用数据库服务器自己的备份工具（如 pg_dump / pg_restore）备份和恢复。"
+
+
+def _sealed():  # noqa: ANN202 - the module
+    """adultschool.sync.sealed, imported when a backup is sealed or opened (it needs cryptography, which starting the
+    window does not)."""
+    from adultschool.sync import sealed  # noqa: PLC0415
+
+    return sealed
+
+
+SEALED_SUFFIX = ".asbackup"  # as sync.sealed names it (checked by the tests), without importing cryptography
+
+
+def is_sealed_backup(file: Path) -> bool:
+    return _sealed().is_sealed(file)
+
+
+def check_backup_passphrase(passphrase: str) -> None:
+    """Refuses (AdultSchoolError) a passphrase too weak to seal a backup with."""
+    _sealed().check_passphrase(passphrase)
 
 
 @dataclass(frozen=True)
@@ -185,11 +204,11 @@ def _stage(file: Path, folder: Path, job: JobContext, *, thorough: bool,
     if not file.is_file():
         raise AdultSchoolError(f"找不到备份文件 {file}：请检查路径，或 U 盘是否插好。")
     shown = file
-    if sealed.is_sealed(file):
+    if _sealed().is_sealed(file):
         if not passphrase:
             raise BackupNeedsPassphrase(f"备份文件 {file.name} 已加密：请输入备份时设定的备份密码。")
         job.report(0, None, "正在解密备份文件……")
-        opened = sealed.unseal(file, folder, passphrase)
+        opened = _sealed().unseal(file, folder, passphrase)
         if DATABASE_MEMBER not in opened:
             raise _not_ours(file)
         if keys_out is not None:
@@ -217,7 +236,7 @@ def _stage(file: Path, folder: Path, job: JobContext, *, thorough: bool,
 
 def _sealed_time(file: Path) -> datetime | None:
     try:
-        return datetime.fromisoformat(str(sealed.readable_header(file).get("taken_at")))
+        return datetime.fromisoformat(str(_sealed().readable_header(file).get("taken_at")))
     except (ValueError, AdultSchoolError):
         return datetime.fromtimestamp(file.stat().st_mtime)
 
@@ -331,7 +350,7 @@ def back_up_now(db_path: Path | None, out_dir: Path, *, actor: str | None, job: 
     folder holds every ID number, so only the passphrase opens it."""
     job = job or NullJob()
     if passphrase is not None:
-        sealed.check_passphrase(passphrase)
+        _sealed().check_passphrase(passphrase)
     db_path = require_file(db_path)
     if not db_path.exists():
         raise AdultSchoolError(f"找不到数据库文件 {db_path}，没有可备份的内容。")
@@ -343,7 +362,7 @@ def back_up_now(db_path: Path | None, out_dir: Path, *, actor: str | None, job: 
         raise AdultSchoolError(f"不能在 {out_dir} 建立文件夹（{exc.strerror}）：请检查 U 盘是否插好、是否写保护。") from None
     code = _file_name_part(_site_code(db_path) or db_path.stem)
     stamp = (now or clock.local_now()).strftime("%Y%m%d-%H%M%S")
-    suffix = sealed.SUFFIX if passphrase is not None else ".sqlite3"
+    suffix = _sealed().SUFFIX if passphrase is not None else ".sqlite3"
     target = out_dir / f"{code}-{stamp}{suffix}"
     number = 1
     while target.exists():
@@ -385,7 +404,7 @@ def _sealed_backup(db_path: Path, target: Path, passphrase: str, job: JobContext
             members[KEY_MEMBER_PREFIX + key.name] = key
         job.report(0, None, "正在加密备份……")
         try:
-            sealed.seal(members, target, passphrase, readable={"site_code": preview.site_code,
+            _sealed().seal(members, target, passphrase, readable={"site_code": preview.site_code,
                                                               "taken_at": clock.local_now().isoformat(timespec="seconds")})
         except OSError as exc:
             raise AdultSchoolError(f"不能写入 {target}（{exc.strerror}）：请检查 U 盘是否插好、空间是否足够、是否写保护。") from None

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -42,6 +41,8 @@ _IGNORED = ("__MACOSX/", "Thumbs.db", ".DS_Store", "desktop.ini")
 
 def prepare(data: bytes, name: str) -> tuple[bytes, int, int]:
     """The photo as we keep it: upright, cropped to the ID-photo ratio around the centre, 358 × 441, JPEG."""
+    from PIL import Image, ImageOps, UnidentifiedImageError  # at first use: the window and the CLI start without it
+
     if len(data) > MAX_FILE_BYTES:
         raise AdultSchoolError(f"“{name}”太大（{len(data) // 1024 // 1024} MB）：证件照一般不到 1 MB。")
     try:

@@ -1,61 +1,70 @@
-"""The sync formats: school packages (.aspkg) encrypted to a district and signed, the district's packages back to a
-school (.asdist) encrypted to the school and signed by the district, district receipts, and keys.
+"""The .aspkg sync format: school packages encrypted to a district and signed, district receipts, and keys.
 
 Pure: bytes and plain values in, plain values out; no database, no files (the caller reads and writes
 them), no Qt. Every problem with bytes from outside is one AdultSchoolError in Chinese.
 """
-from adultschool.sync.codec import FORMAT_VERSION
-from adultschool.sync.gaps import Gaps, find_gaps
-from adultschool.sync.keys import (
-    KEY_BYTES,
-    DistrictKeyPair,
-    DistrictPublicKey,
-    dump_district_private,
-    dump_district_public,
-    fingerprint,
-    generate_district_keys,
-    load_district_private,
-    load_district_public,
-    new_signing_key,
-    school_box_private,
-    school_box_public,
-    signing_public_key,
-)
-from adultschool.sync.package import (
-    OpenedPackage,
-    PackageHeader,
-    open_district_package,
-    open_package,
-    read_header,
-    write_district_package,
-    write_package,
-)
-from adultschool.sync.receipt import read_receipt, write_receipt
+from __future__ import annotations
 
-__all__ = [
-    "FORMAT_VERSION",
-    "KEY_BYTES",
-    "DistrictKeyPair",
-    "DistrictPublicKey",
-    "Gaps",
-    "OpenedPackage",
-    "PackageHeader",
-    "dump_district_private",
-    "dump_district_public",
-    "find_gaps",
-    "fingerprint",
-    "generate_district_keys",
-    "load_district_private",
-    "load_district_public",
-    "new_signing_key",
-    "open_district_package",
-    "open_package",
-    "read_header",
-    "read_receipt",
-    "school_box_private",
-    "school_box_public",
-    "signing_public_key",
-    "write_district_package",
-    "write_package",
-    "write_receipt",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Each name and the module that holds it. They are imported at first use (PEP 562): the keys, packages and receipts
+# need cryptography, which the window and most commands never touch, so importing this package costs nothing.
+_EXPORTS = {
+    "FORMAT_VERSION": "codec",
+    "Gaps": "gaps", "find_gaps": "gaps",
+    "DistrictKeyPair": "keys", "DistrictPublicKey": "keys", "MIN_PASSPHRASE_CHARS": "keys", "KEY_BYTES": "keys",
+    "school_box_private": "keys", "school_box_public": "keys",
+    "dump_district_private": "keys", "dump_district_public": "keys", "fingerprint": "keys",
+    "generate_district_keys": "keys", "load_district_private": "keys", "load_district_public": "keys",
+    "new_signing_key": "keys", "signing_public_key": "keys",
+    "OpenedPackage": "package", "PackageHeader": "package", "open_package": "package", "read_header": "package",
+    "write_package": "package", "open_district_package": "package", "write_district_package": "package",
+    "read_receipt": "receipt", "write_receipt": "receipt",
+}
+
+if TYPE_CHECKING:
+    from adultschool.sync.codec import FORMAT_VERSION
+    from adultschool.sync.gaps import Gaps, find_gaps
+    from adultschool.sync.keys import (
+        KEY_BYTES,
+        MIN_PASSPHRASE_CHARS,
+        DistrictKeyPair,
+        DistrictPublicKey,
+        dump_district_private,
+        dump_district_public,
+        fingerprint,
+        generate_district_keys,
+        load_district_private,
+        load_district_public,
+        new_signing_key,
+        school_box_private,
+        school_box_public,
+        signing_public_key,
+    )
+    from adultschool.sync.package import (
+        OpenedPackage,
+        PackageHeader,
+        open_district_package,
+        open_package,
+        read_header,
+        write_district_package,
+        write_package,
+    )
+    from adultschool.sync.receipt import read_receipt, write_receipt
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+__all__ = sorted(_EXPORTS)

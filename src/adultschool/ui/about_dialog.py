@@ -1,5 +1,5 @@
-"""帮助 → 关于: the version, where this database and the program's folders are, Python and Qt, with 复制 for support
-and buttons that open the folders in the file manager.
+"""帮助 → 关于: the version, where this database and the program's folders are, Python, Qt and the Windows it runs on
+(as Windows reports it, Wine included), with 复制 for support and buttons that open the folders in the file manager.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from adultschool import __version__, paths
+from adultschool import __version__, paths, system
 from adultschool.db import Database
 from adultschool.models.enums import SiteKind
 from adultschool.services.site import SiteInfo
@@ -56,7 +56,7 @@ def about_facts(title: str, database: Database, site: SiteInfo | None) -> list[t
          paths.backup_dir()),
         ("Python", f"{platform.python_version()}（{platform.architecture()[0]}）", None),
         ("Qt", f"{qVersion()}，PySide6 {PySide6.__version__}", None),
-        ("操作系统", platform.platform(), None),
+        ("操作系统", system.os_description(), None),
     ]
     return facts
 

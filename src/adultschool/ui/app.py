@@ -11,18 +11,23 @@ from pathlib import Path
 from types import TracebackType
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
-
-from adultschool import paths
+# The database layer, the models and the services the window starts with come before Qt: once PySide6 is imported it
+# sees every later import (its __feature__ hook), which makes SQLAlchemy's few hundred modules load ~15 % slower.
+from adultschool import paths, system
 from adultschool.db import Database, DatabaseBusy, DatabaseDamaged, open_database
 from adultschool.db.lock import DatabaseLock, network_warning
 from adultschool.errors import AdultSchoolError
 from adultschool.logs import set_up_logging
 from adultschool.outfiles import clean_interrupted
 from adultschool.services import maintenance
-from adultschool.ui import ops
+from adultschool import models  # noqa: F401 - see above
+from adultschool.services import learners, readiness, site, study  # noqa: F401 - see above
+
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator  # noqa: E402 - after the database layer, see above
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox  # noqa: E402
+
+from adultschool.ui import ops  # noqa: E402
 from adultschool.ui.accounts_dialogs import sign_in
 from adultschool.ui.backup_dialogs import offer_restore_of_damaged
 from adultschool.ui.common import show_bug_report, show_error, signed_in
@@ -164,6 +169,13 @@ def back_up_on_exit(database: Database) -> None:
         log.exception("exit backup of %s failed", database.describe())
 
 
+def log_window_shown(window: MainWindow) -> None:
+    """When the window appeared, counted from the process's start, and what its learner list shows (for support)."""
+    age = system.seconds_since_start()
+    log.info("window shown %s after the program started: %s; 学员：%s", "?" if age is None else f"{age:.2f} s",
+             window.windowTitle(), window.learners_page.count_label.text())
+
+
 def warn_about_network_drive(window: MainWindow, database: Database) -> None:
     warning = network_warning(database.path) if database.path is not None else None
     if warning:
@@ -198,9 +210,10 @@ def run(db: str | None = None) -> int:
         # the administrator, whose password was just typed twice.
         if signed_in().single_user and not sign_in(database):
             return 0
-        log.info("GUI started on %s", database.describe())
+        log.info("GUI started on %s (%s)", database.describe(), system.os_description())
         window = MainWindow(database)
         window.show()
+        log_window_shown(window)
         warn_about_network_drive(window, database)
         code = app.exec()
         clean_exit = True

@@ -27,7 +27,6 @@ from adultschool.db import Database, DatabaseDamaged
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.services import maintenance
-from adultschool.sync import sealed
 from adultschool.ui import ops
 from adultschool.ui.common import MessageLabel, actor, documents_folder, open_dialog, report_failure, show_error, show_info
 
@@ -98,7 +97,7 @@ class BackupPassphraseDialog(QDialog):
             self.message.show_message("两次输入的备份密码不一致。")
             return
         try:
-            sealed.check_passphrase(first)
+            maintenance.check_backup_passphrase(first)
         except AdultSchoolError as exc:
             self.message.show_message(str(exc))
             return
@@ -119,7 +118,7 @@ def back_up_now(window: Window, folder: Path | None = None) -> BackupPassphraseD
 
     def done(made: maintenance.BackupMade) -> None:
         window.show_status(f"已备份到：{made.path}")
-        sealed_note = ("\n\n备份已加密：恢复时要输入备份密码。" if made.path.suffix == sealed.SUFFIX
+        sealed_note = ("\n\n备份已加密：恢复时要输入备份密码。" if made.path.suffix == maintenance.SEALED_SUFFIX
                        else "\n\n注意：这份备份没有加密，里面有全部学员的身份证号码，请不要带出学校。")
         window.dialog = show_info(window, "备份完成",  # type: ignore[arg-type]
                                   f"数据库已备份到：\n{made.path}\n\n" + "\n".join(made.preview.facts()[2:]) + sealed_note)
@@ -195,7 +194,7 @@ class RestoreDialog(QDialog):
 
         self.restore_op: ops.Op | None = None
         self.preview_op: ops.Op | None = None
-        if sealed.is_sealed(backup_file):
+        if maintenance.is_sealed_backup(backup_file):
             self.preview_label.setText(f"备份文件 {backup_file} 已加密：请输入备份时设定的备份密码，再点“打开”。")
             self.passphrase_row.setVisible(True)
             self.passphrase_edit.setFocus()

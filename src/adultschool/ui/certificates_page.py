@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -31,8 +31,10 @@ from adultschool.models.enums import Level
 from adultschool.services import exams
 from adultschool.services.exams import CertificateRow
 from adultschool.ui.common import HINT_COLOUR, Page, open_dialog, show_info
-from adultschool.ui.print_dialog import PrintDialog
 from adultschool.ui.ways_back_dialogs import RevokeCertificateDialog
+
+if TYPE_CHECKING:
+    from adultschool.ui.print_dialog import PrintDialog  # imported when first opened (it brings reportlab)
 
 HEADERS = ("学籍号", "姓名", "层次", "证书编号", "发证日期", "已打印次数", "状态")
 _SAMPLES = ("330206-01-2026-00000", "欧阳小红红", "层次", "330206-01-BY2026-0000", "2026-00-00", "已打印次数",
@@ -215,6 +217,8 @@ class CertificatesPage(Page):
         return dialog
 
     def _print_dialog(self, kind: str, rows: list[CertificateRow] | None, note: str) -> PrintDialog:
+        from adultschool.ui.print_dialog import PrintDialog
+
         dialog = PrintDialog(self._engine, kind, self, today=self._today, folder=self._folder,
                              student_numbers=[r.student_number for r in rows] if rows else None,
                              names=[r.name for r in rows] if rows else (), note=note)

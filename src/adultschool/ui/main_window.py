@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -34,22 +34,22 @@ from adultschool.ui.common import actor, show_info
 from adultschool.ui.about_dialog import AboutDialog
 from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
-from adultschool.ui.district_exams_page import DistrictExamsPage
-from adultschool.ui.district_pages import ConflictsPage, DistrictPackagesPage, ProgressPage
 from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.export_dialog import ExportDialog
-from adultschool.ui.font_dialog import FontDialog
 from adultschool.ui.import_dialog import ImportDialog, preview_line
 from adultschool.ui.learners_page import LearnersPage
-from adultschool.ui.print_dialog import PrintDialog
 from adultschool.ui.readiness_page import ReadinessPage
 from adultschool.ui.registration_dialog import RegistrationDialog
 from adultschool.ui.rollcall_page import RollCallPage
-from adultschool.ui.settings_dialog import SettingsDialog
 from adultschool.ui.survey_page import SurveyPage
 from adultschool.ui.sync_page import SyncPage
 from adultschool.ui.verify_page import VerifyPage
 from adultschool.ui.ways_back_dialogs import ImportsDialog
+
+if TYPE_CHECKING:  # imported when first opened: printing brings reportlab, the settings the first-run wizard's parts
+    from adultschool.ui.font_dialog import FontDialog
+    from adultschool.ui.print_dialog import PrintDialog
+    from adultschool.ui.settings_dialog import SettingsDialog
 
 APP_TITLE = "成人“双证制”学历提升教务"
 
@@ -262,6 +262,9 @@ class MainWindow(QMainWindow):
 
     def _create_sync_pages(self, today: Callable[[], date]) -> None:
         if self.is_district:
+            from adultschool.ui.district_exams_page import DistrictExamsPage
+            from adultschool.ui.district_pages import ConflictsPage, DistrictPackagesPage, ProgressPage
+
             self.packages_page = DistrictPackagesPage(self.engine, today=today)
             self.conflicts_page = ConflictsPage(self.engine)
             self.progress_page = ProgressPage(self.engine, today=today)
@@ -464,11 +467,15 @@ class MainWindow(QMainWindow):
         return self.open_form_printing("registration", self.learners_page.selected_student_numbers())
 
     def open_form_printing(self, kind: str, student_numbers: list[str] | None = None) -> PrintDialog:
+        from adultschool.ui.print_dialog import PrintDialog
+
         dialog = PrintDialog(self.engine, kind, self, today=self._today, student_numbers=student_numbers)
         dialog.printed.connect(lambda printed, path: self.show_status(f"已生成 PDF（{printed.pages} 页）：{path}"))
         return self._open(dialog)
 
     def open_font_settings(self) -> FontDialog:
+        from adultschool.ui.font_dialog import FontDialog
+
         dialog = FontDialog(self.engine, self)
         dialog.changed.connect(lambda path: self.show_status(f"打印字体：{path or '默认'}"))
         return self._open(dialog)
@@ -486,6 +493,8 @@ class MainWindow(QMainWindow):
         return self._open(dialog)
 
     def open_settings(self) -> SettingsDialog:
+        from adultschool.ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.database, self.site, self)
         dialog.changed.connect(self.data_changed)
         return self._open(dialog)

@@ -39,7 +39,6 @@ from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import SiteKind
 from adultschool.services import accounts, demo, first_run, site
 from adultschool.services.first_run import AdminPlan, SiteCreated, SitePlan, TownshipPlan
-from adultschool.sync.keys import MIN_PASSPHRASE_CHARS
 from adultschool.services.package_imports import read_file
 from adultschool.ui import ops
 from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, documents_folder, report_failure, set_signed_in
@@ -358,7 +357,7 @@ class DistrictKeysPage(_Page):
         layout.addWidget(self.make_check)
         layout.addLayout(form)
         layout.addWidget(hint_label(
-            f"口令至少 {MIN_PASSPHRASE_CHARS} 个字符。忘记口令就再也打不开私钥，请记在安全的地方，并把 district.key 另存一份到 U 盘。"
+            f"口令至少 {package_format.MIN_PASSPHRASE_CHARS} 个字符。忘记口令就再也打不开私钥，请记在安全的地方，并把 district.key 另存一份到 U 盘。"
             "也可以以后在“数据包汇总”页点“生成密钥…”。"))
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -385,8 +384,8 @@ class DistrictKeysPage(_Page):
             self.message.show_message(None)
             return True
         secret = self.passphrase_edit.text()
-        if len(secret) < MIN_PASSPHRASE_CHARS:
-            return self.refuse(f"口令太短：至少要 {MIN_PASSPHRASE_CHARS} 个字符。", self.passphrase_edit)
+        if len(secret) < package_format.MIN_PASSPHRASE_CHARS:
+            return self.refuse(f"口令太短：至少要 {package_format.MIN_PASSPHRASE_CHARS} 个字符。", self.passphrase_edit)
         if self.again_edit.text() != secret:
             self.again_edit.clear()
             return self.refuse("两次输入的口令不一致，请再输一次。", self.again_edit)

@@ -15,7 +15,6 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-import python_calamine
 from defusedxml import ElementTree as SafeTree
 
 from adultschool.errors import AdultSchoolError
@@ -274,6 +273,8 @@ def _ods_extent(path: str | os.PathLike[str], archive: zipfile.ZipFile) -> dict[
 def _read_with_calamine(path: str | os.PathLike[str], job: JobContext,
                         *, merged_from_xml: dict[int, tuple[tuple[int, int, int, int], ...]],
                         errors_from_xml: dict[int, dict[tuple[int, int], str]]) -> list[Sheet]:
+    import python_calamine  # at first use: every command that registers a learner imports this package, few read a file
+
     name = _name(path)
     sheets: list[Sheet] = []
     try:

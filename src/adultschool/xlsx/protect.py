@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 import secrets
 
-from msoffcrypto.format.ooxml import OOXMLFile
-
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: read out on the phone and typed from a note, these get mixed up.
 PASSWORD_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 PASSWORD_GROUPS = 3
@@ -25,6 +23,8 @@ def new_password() -> str:
 
 def encrypt_workbook(plain: bytes, password: str) -> bytes:
     """The .xlsx bytes `plain` as a password-protected workbook (an OLE2 file holding the encrypted package)."""
+    from msoffcrypto.format.ooxml import OOXMLFile  # noqa: PLC0415 - cryptography, only when a list is protected
+
     out = io.BytesIO()
     OOXMLFile(io.BytesIO(plain)).encrypt(password, out)
     return out.getvalue()

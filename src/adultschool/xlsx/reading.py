@@ -11,11 +11,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
-from defusedxml import DefusedXmlException
-from openpyxl.utils import column_index_from_string
-from openpyxl.utils.exceptions import InvalidFileException
-
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 
@@ -37,6 +32,8 @@ _ZIP_MAGIC = b"PK"
 
 # What openpyxl and the stdlib raise on a damaged or hostile package. XML ParseError is a SyntaxError;
 # defusedxml's refusals are ValueErrors; an unsupported zip method is a NotImplementedError (RuntimeError).
+# read_sheets adds openpyxl's InvalidFileException and defusedxml's DefusedXmlException: openpyxl is imported when a
+# workbook is read, not with this module.
 _BROKEN_WORKBOOK_ERRORS: tuple[type[BaseException], ...] = (
     zipfile.BadZipFile,
     zlib.error,
@@ -49,8 +46,6 @@ _BROKEN_WORKBOOK_ERRORS: tuple[type[BaseException], ...] = (
     ArithmeticError,
     RuntimeError,
     SyntaxError,
-    InvalidFileException,
-    DefusedXmlException,
 )
 
 
@@ -137,6 +132,11 @@ def check_zip_safety(path: str | os.PathLike[str]) -> None:
 
 def read_sheets(path: str | os.PathLike[str], *, job: JobContext | None = None) -> list[Sheet]:
     """Every worksheet's cell values (cached results, not formulas), in workbook order."""
+    import openpyxl
+    from defusedxml import DefusedXmlException
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    broken = (*_BROKEN_WORKBOOK_ERRORS, InvalidFileException, DefusedXmlException)
     job = job or NullJob()
     check_zip_safety(path)
     sheets: list[Sheet] = []
@@ -173,7 +173,7 @@ def read_sheets(path: str | os.PathLike[str], *, job: JobContext | None = None) 
                 workbook.close()
     except AdultSchoolError:
         raise
-    except _BROKEN_WORKBOOK_ERRORS as exc:
+    except broken as exc:
         raise _not_readable(
             path,
             "文件已损坏或不是 Excel 工作簿。请用 Excel 或 WPS 打开它，确认内容正常后“另存为”一个新的 .xlsx 再导入。",
@@ -188,6 +188,8 @@ _MAX_MERGES = 100_000
 def _merged_ranges(worksheet) -> tuple[tuple[int, int, int, int], ...]:  # noqa: ANN001 - a read-only worksheet
     """The sheet's <mergeCell ref="B4:B8"/> ranges. openpyxl's read-only mode does not report them, so the part is
     scanned once more, in chunks (it already passed the zip checks)."""
+    from openpyxl.utils import column_index_from_string
+
     found: list[tuple[int, int, int, int]] = []
     tail = b""
     with worksheet._get_source() as source:

@@ -1,24 +1,27 @@
 """Write the workbooks the software hands out: the R13 registration summary and the rows an import rejected.
 
-Every text cell goes through set_text, so nothing we write can run as a formula in Excel or WPS.
+Every text cell goes through set_text, so nothing we write can run as a formula in Excel or WPS. openpyxl is imported
+when a workbook is written, not with this module (its constants and row types are wanted at every start-up).
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from adultschool.outfiles import SPREADSHEET_PROGRAMS, atomic_output
 from adultschool.jobs import JobContext, NullJob
 from adultschool.xlsx.protect import encrypt_workbook
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
+    from openpyxl.styles import Alignment, Border
+    from openpyxl.worksheet.worksheet import Worksheet
 
 PROGRESS_EVERY_ROWS = 1000
 
@@ -27,10 +30,18 @@ PROGRESS_EVERY_ROWS = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 TEXT_FORMAT = "@"
 
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+
+@functools.cache
+def _styles() -> tuple[Border, Alignment, Alignment]:
+    """(thin border all round, centred, left-aligned), both wrapping."""
+    from openpyxl.styles import Alignment, Border, Side
+
+    thin = Side(style="thin")
+    return (Border(left=thin, right=thin, top=thin, bottom=thin),
+            Alignment(horizontal="center", vertical="center", wrap_text=True),
+            Alignment(horizontal="left", vertical="center", wrap_text=True))
+
 
 # R13 (DOMAIN.md): the registration summary form's columns, in this order.
 SUMMARY_HEADERS = (
@@ -106,7 +117,12 @@ def write_summary_form(
     password: str | None = None,
 ) -> None:
     """The R13 registration summary (报名汇总表), ready to print on A4 landscape (password-protected with `password`)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     job = job or NullJob()
+    border, centred, left = _styles()
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -129,8 +145,8 @@ def write_summary_form(
         cell = sheet.cell(row=_SUMMARY_HEADER_ROW, column=index)
         set_text(cell, header)
         cell.font = Font(bold=True)
-        cell.alignment = _CENTRED
-        cell.border = _BORDER
+        cell.alignment = centred
+        cell.border = border
     sheet.row_dimensions[_SUMMARY_HEADER_ROW].height = 32
 
     total = len(rows)
@@ -149,8 +165,8 @@ def write_summary_form(
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=sheet_row, column=column)
             set_text(cell, value)
-            cell.border = _BORDER
-            cell.alignment = _LEFT if column == 6 else _CENTRED
+            cell.border = border
+            cell.alignment = left if column == 6 else centred
             if column in _SUMMARY_TEXT_FORMAT_COLUMNS:
                 # Text format: Excel and WPS show all 18 digits instead of 3.30205E+17.
                 cell.number_format = TEXT_FORMAT
@@ -196,6 +212,11 @@ def write_rejected_rows(
     rejected: Sequence[RejectedRow],
 ) -> None:
     """One sheet '行号, 原因, <original headers…>' with the refused rows, for a clerk to fix and re-import."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    border, centred, _left = _styles()
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -209,8 +230,8 @@ def write_rejected_rows(
         cell = sheet.cell(row=1, column=index)
         set_text(cell, header)
         cell.font = Font(bold=True)
-        cell.alignment = _CENTRED
-        cell.border = _BORDER
+        cell.alignment = centred
+        cell.border = border
 
     for sheet_row, item in enumerate(rejected, start=2):
         sheet.cell(row=sheet_row, column=1, value=item.row)
@@ -282,6 +303,8 @@ def write_table(
 def write_tables(path: str | os.PathLike[str], sheets: Sequence[TableSheet], *, job: JobContext | None = None,
                  password: str | None = None) -> None:
     """Several titled tables, one sheet each, written as `write_table` writes one."""
+    from openpyxl import Workbook
+
     job = job or NullJob()
     workbook = Workbook()
     first = workbook.active
@@ -293,18 +316,22 @@ def write_tables(path: str | os.PathLike[str], sheets: Sequence[TableSheet], *, 
 
 
 def _write_sheet(sheet: Worksheet, table: TableSheet, job: JobContext) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    border, centred, _left = _styles()
     title, headers, rows, widths = table.title, table.headers, table.rows, table.widths
     set_text(sheet.cell(row=1, column=1), title)
     sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
-    sheet.cell(row=1, column=1).alignment = _CENTRED
+    sheet.cell(row=1, column=1).alignment = centred
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(len(headers), 1))
     text_indexes = {index for index, header in enumerate(headers) if header in table.text_columns}
     for index, header in enumerate(headers, start=1):
         cell = sheet.cell(row=2, column=index)
         set_text(cell, header)
         cell.font = Font(bold=True)
-        cell.alignment = _CENTRED
-        cell.border = _BORDER
+        cell.alignment = centred
+        cell.border = border
     for number, row in enumerate(rows, start=1):
         for index, value in enumerate(row):
             cell = sheet.cell(row=2 + number, column=index + 1)
@@ -313,7 +340,7 @@ def _write_sheet(sheet: Worksheet, table: TableSheet, job: JobContext) -> None:
                 cell.number_format = TEXT_FORMAT
             else:
                 set_text(cell, value)
-            cell.border = _BORDER
+            cell.border = border
         if number % PROGRESS_EVERY_ROWS == 0:
             job.report(number, len(rows), "写入表格")
     for index, header in enumerate(headers):
@@ -340,6 +367,7 @@ class ChartSheet:
 def write_tables_with_charts(path: str | os.PathLike[str], sheets: Sequence[TableSheet], charts: Sequence[ChartSheet],
                              *, job: JobContext | None = None) -> None:
     """`write_tables`, then a chart sheet per `charts`, after the tables (a chart of an empty table is left out)."""
+    from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference  # noqa: PLC0415 - only the statistics need charts
 
     job = job or NullJob()
