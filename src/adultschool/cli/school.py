@@ -454,10 +454,14 @@ def cmd_print_certificates(args: argparse.Namespace) -> int:
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
         layout = certificate_commands.layout_from(args)
-        printed = documents.print_certificates(session, args.out, actor=actor(args),
-                                               student_numbers=args.student_number or None, reprint=args.reprint,
-                                               reason=args.reason, font=args.font, layout=layout, job=job)
+        write = documents.preview_certificates if args.preview else documents.print_certificates
+        printed = write(session, args.out, actor=actor(args), student_numbers=args.student_number or None,
+                        reprint=args.reprint, reason=args.reason, font=args.font, layout=layout, job=job)
     job.finish()
+    if args.preview:
+        print(f"previewed {printed.pages} certificates to {args.out}")
+        print(f"预览 {printed.pages} 张证书，没有记为已打印")
+        return EXIT_OK
     print(f"{'reprinted' if args.reprint else 'printed'} {printed.pages} certificates to {args.out}")
     return EXIT_OK
 
@@ -668,6 +672,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--student-number", nargs="+")
     p.add_argument("--reprint", action="store_true", help="补发（需要 --reason）")
     p.add_argument("--reason")
+    p.add_argument("--preview", action="store_true", help="只生成预览，不记为已打印")
     p.add_argument("--font", help="这次用的字体文件（.ttf/.ttc）")
     certificate_commands.add_layout_arguments(p)
     certificate_commands.add_print_subcommands(group, add)

@@ -510,9 +510,11 @@ class CertificateToPrint:
 
 
 def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequence[str] | None = None,
-                          reprint: bool = False, reason: str | None = None) -> list[CertificateToPrint]:
-    """Records the printing and returns what to print. A first printing is of certificates never printed (all, or
-    those named); printing one again is a reprint (补发): it needs the numbers and a reason, and keeps the number."""
+                          reprint: bool = False, reason: str | None = None,
+                          record: bool = True) -> list[CertificateToPrint]:
+    """Returns what to print and, with `record`, records the printing. A first printing is of certificates never
+    printed (all, or those named); printing one again is a reprint (补发): it needs the numbers and a reason, and keeps
+    the number. Without `record` (a preview) the same checks run and nothing is written."""
     accounts.require(session, actor, accounts.Permission.PRINT)
     reason = clean_text(reason)
     if reprint and not reason:
@@ -554,8 +556,9 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
         skills[learner_id] = f"{name}（编号 {number}，{issued_on:%Y年%m月%d日}）"
     out = []
     for certificate, enrolment, learner in found:
-        session.add(CertificatePrint(certificate_id=certificate.id, printed_by=actor, reprint=reprint,
-                                     reason=reason if reprint else None))
+        if record:
+            session.add(CertificatePrint(certificate_id=certificate.id, printed_by=actor, reprint=reprint,
+                                         reason=reason if reprint else None))
         out.append(CertificateToPrint(
             school_name=school_name, learner_name=learner.name, gender=learner.gender.label, birth_date=learner.birth_date,
             level=enrolment.level.value, study_from=enrolment.registered_on, study_to=certificate.issued_on,
@@ -563,7 +566,7 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
             skill_certificate=skills.get(learner.id), reprint=reprint, student_number=enrolment.student_number,
             learner_id=learner.id,
         ))
-    if out:
+    if out and record:
         session.flush()
         audit.record(session, actor=actor, action="certificate.reprint" if reprint else "certificate.print",
                      entity="certificate_prints", summary=f"{'补发' if reprint else '打印'}证书 {len(out)} 张" + (f"：{reason}" if reprint else ""),
