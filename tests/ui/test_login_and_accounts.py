@@ -276,3 +276,54 @@ def test_a_teacher_saves_the_roll_call_of_their_own_class(qtbot, school_db, enro
     with read_session(with_accounts.engine) as session:
         actor = session.execute(select(AuditEntry.actor).where(AuditEntry.action == "attendance.save")).scalar_one()
     assert actor == "wang"
+
+
+# --- the form dialogs: focus, Tab order, Enter (issue 14) -------------------------------------------------------
+
+def _tab_chain(dialog, count: int) -> list:
+    seen = []
+    for _ in range(count):
+        seen.append(dialog.focusWidget())
+        dialog.focusNextChild()
+    return seen
+
+
+def test_new_account_opens_in_the_name_field_tabs_through_the_form_and_enter_in_the_last_field_creates(qtbot, with_accounts):
+    as_account(with_accounts, "boss")
+    dialog = AccountsDialog(with_accounts.engine)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    new = dialog.open_new()
+    qtbot.waitExposed(new)
+    assert new.focusWidget() is new.name_edit  # typed text goes into the form, not onto a button
+    chain = _tab_chain(new, 7)
+    assert chain == [new.name_edit, new.display_edit, new.role_combo, new.password_edit, new.again_edit,
+                     new.ok_button, new.cancel_button]
+    qtbot.keyClicks(new.name_edit, "zhao")
+    new.password_edit.setText("zhao-pass")
+    new.again_edit.setText("zhao-pass")
+    # Tab past 取消 and back, then Enter in 再输一次: the account is made, not the dialog cancelled.
+    new.cancel_button.setFocus()
+    new.again_edit.setFocus()
+    qtbot.keyClick(new.again_edit, Qt.Key.Key_Return)
+    assert new.result() == QDialog.DialogCode.Accepted
+    assert "zhao" in [a.name for a in dialog.accounts]
+
+
+def test_enter_in_a_field_of_the_password_form_moves_on_and_enter_on_cancel_cancels(qtbot, with_accounts):
+    as_account(with_accounts, "boss")
+    reset = PasswordDialog(with_accounts.engine, "wang")
+    qtbot.addWidget(reset)
+    reset.show()
+    qtbot.waitExposed(reset)
+    assert reset.focusWidget() is reset.password_edit
+    assert _tab_chain(reset, 4) == [reset.password_edit, reset.again_edit, reset.ok_button, reset.cancel_button]
+    qtbot.keyClicks(reset.password_edit, "wang-new-1")
+    qtbot.keyClick(reset.password_edit, Qt.Key.Key_Return)  # not the last field: on to 再输一次
+    assert reset.isVisible() and reset.focusWidget() is reset.again_edit
+    qtbot.keyClicks(reset.again_edit, "wang-new-1")
+    reset.cancel_button.setFocus()
+    qtbot.keyClick(reset.cancel_button, Qt.Key.Key_Return)  # Enter on a focused 取消 cancels, as it says
+    assert reset.result() == QDialog.DialogCode.Rejected
+    with unit_of_work(with_accounts.engine) as session:
+        assert accounts.authenticate(session, "wang", "wang-pass").ok
