@@ -413,11 +413,16 @@ def cmd_exam_results_import(args: argparse.Namespace) -> int:
 def cmd_graduate(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        report = exams.graduate(session, args.as_of or clock.today(), actor=actor(args))
+        report = exams.graduate(session, args.as_of or clock.today(), actor=actor(args), dry_run=args.dry_run)
+    verb = "将毕业" if args.dry_run else "毕业"
     for number, name, certificate in report.graduated:
-        print(f"毕业 {number} {name} 证书编号 {certificate}")
+        print(f"{verb} {number} {name} 证书编号 {certificate}")
     for number, name, reason in report.held_back:
         print(f"暂不毕业 {number} {name}：{reason}")
+    if args.dry_run:
+        print(f"would graduate {len(report.graduated)}, held back {len(report.held_back)}")
+        print("（预览：没有办理毕业）")
+        return EXIT_OK
     print(f"graduated {len(report.graduated)}, held back {len(report.held_back)}")
     return EXIT_OK
 
@@ -651,6 +656,7 @@ def register(commands, add: Adder) -> None:
 
     p = add(commands, "graduate", cmd_graduate, "全部课程合格的学员毕业，发放证书编号")
     p.add_argument("--as-of", type=date_arg)
+    p.add_argument("--dry-run", action="store_true", help="只列出谁将毕业、取得哪个证书编号，不办理")
 
     group = commands.add_parser("skill", help="职业技能证书").add_subparsers(dest="skill_command", metavar="COMMAND", required=True)
     p = add(group, "add", cmd_skill_add, "登记学员的职业技能证书（双证之一）")

@@ -395,10 +395,14 @@ def _certificate_secret(session: Session) -> bytes:
     return bytes.fromhex(row.value)
 
 
-def graduate(session: Session, as_of: date, *, actor: str, today: date | None = None) -> GraduationReport:
+def graduate(session: Session, as_of: date, *, actor: str, today: date | None = None, dry_run: bool = False,
+             only: Sequence[str] | None = None) -> GraduationReport:
     """Every enrolment that passed all required courses by `as_of` graduates on that day; numbers are given in
     student-number order. A course passed at an exam after `as_of` does not count yet, and after a revoked
-    certificate only courses passed again after the revocation do."""
+    certificate only courses passed again after the revocation do.
+
+    `dry_run` writes nothing and reports who would graduate with the numbers they would get (the preview the clerk
+    confirms); `only` limits the graduation to those student numbers (exactly whom the preview showed)."""
     accounts.require(session, actor, accounts.Permission.EXAMS)
     site = require_school(session)
     rules = load_rules(session)
@@ -444,10 +448,19 @@ def graduate(session: Session, as_of: date, *, actor: str, today: date | None = 
             report.held_back.append((enrolment.student_number, learner.name, "还没有登记职业技能证书（本区规定毕业须有）"))
             continue
         ready.append((enrolment, learner))
+    if only is not None:
+        wanted = {clean_text(n) or "" for n in only}
+        ready = [(e, l) for e, l in ready if e.student_number in wanted]
     if not ready:
         return report
     counter = session.execute(select(CertificateCounter).where(
         CertificateCounter.school_id == site.school_id, CertificateCounter.year == as_of.year)).scalar()
+    if dry_run:
+        serial = counter.last_serial if counter is not None else 0
+        for offset, (enrolment, learner) in enumerate(ready, start=1):
+            report.graduated.append((enrolment.student_number, learner.name,
+                                     certificate_number(site.code, as_of.year, serial + offset)))
+        return report
     if counter is None:
         counter = CertificateCounter(school_id=site.school_id, year=as_of.year, last_serial=0)
         session.add(counter)
