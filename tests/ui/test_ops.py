@@ -124,7 +124,7 @@ def test_garbage_is_collected_on_the_ui_thread_only(qtbot):
     garbage = _Cycle()
     gone = weakref.ref(garbage)
     del garbage
-    kept = [object() for _ in range(gc.get_threshold()[0] + 100)]  # past the first generation's threshold
+    kept = [[] for _ in range(gc.get_threshold()[0] + 100)]  # tracked containers: past the first generation's threshold
     assert gone() is not None  # nothing collected it on allocation
     qtbot.waitUntil(lambda: gone() is None, timeout=5000)
     assert kept

@@ -155,12 +155,17 @@ def _read_rows(text: io.TextIOBase, delimiter: str, name: str, job: JobContext) 
     return rows
 
 
+def _rows_with_content(sheets: list[Sheet]) -> int:
+    return sum(1 for sheet in sheets for row in sheet.rows if any(cell not in (None, "") for cell in row))
+
+
 def read_table(path: str | os.PathLike[str], *, job: JobContext | None = None) -> list[Sheet]:
     """A workbook's sheets (.xlsx, .xls, .et, .ods: see `books`), or a .csv file as one sheet; refused past MAX_ROWS
-    rows (the cells of a workbook are bounded while it is read)."""
+    rows with content (the cells of a workbook are bounded while it is read; a stray cell far below the table
+    makes blank rows up to it, which do not count)."""
     if str(path).lower().endswith(".csv"):
         return [read_csv(path, job=job)]
     sheets = read_workbook(path, job=job)
-    if sum(len(sheet.rows) for sheet in sheets) > MAX_ROWS:
+    if sum(len(sheet.rows) for sheet in sheets) > MAX_ROWS and _rows_with_content(sheets) > MAX_ROWS:
         raise _too_many(Path(path).name, f"超过 {MAX_ROWS // 10_000} 万行")
     return sheets
