@@ -103,7 +103,7 @@ def test_a_file_that_is_not_a_backup_is_explained_and_cannot_be_restored(window,
     assert dialog.restore_op is None
 
 
-def test_a_backup_of_another_school_is_flagged_before_restoring(window, school_db, tmp_path, wait_ops):
+def test_a_backup_of_another_school_is_flagged_before_restoring(qtbot, window, school_db, tmp_path, wait_ops):
     other = tmp_path / "other.sqlite3"
     database = open_database(other, create=True)
     with unit_of_work(database.engine) as session:
@@ -113,6 +113,29 @@ def test_a_backup_of_another_school_is_flagged_before_restoring(window, school_d
     wait_ops()
     assert dialog.warning_label.isVisible() and "请确认没有拿错备份" in dialog.warning_label.text()
     assert "“霞浦街道成人文化技术学校”（330206-05）" in dialog.warning_label.text()
+    # 恢复 waits for a tick, is never the default button, and Enter in the dialog does not restore
+    assert dialog.confirm_check.isVisible() and "霞浦街道成人文化技术学校" in dialog.confirm_check.text()
+    assert not dialog.restore_button.isEnabled() and not dialog.restore_button.isDefault()
+    assert dialog.cancel_button.isDefault() and dialog.cancel_button.hasFocus()
+    dialog.restore()
+    assert dialog.restore_op is None
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert dialog.restore_op is None and not dialog.isVisible()  # Enter took 取消
+    dialog.open()
+    dialog.confirm_check.setChecked(True)
+    assert dialog.restore_button.isEnabled() and not dialog.restore_button.isDefault()
+    dialog.reject()
+
+
+def test_a_backup_of_the_same_school_asks_for_no_tick_but_enter_still_cancels(qtbot, window, school_db, tmp_path,
+                                                                           wait_ops):
+    made = maintenance.back_up_now(school_db.path, tmp_path / "usb", actor="tester")
+    dialog = backup_dialogs.open_restore(window, made.path)
+    wait_ops()
+    assert not dialog.confirm_check.isVisible() and dialog.restore_button.isEnabled()
+    assert dialog.cancel_button.isDefault() and not dialog.restore_button.isDefault()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert dialog.restore_op is None and dialog.result() == 0
 
 
 # --- start-up and exit --------------------------------------------------------------------------------------------
