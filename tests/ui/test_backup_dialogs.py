@@ -44,7 +44,7 @@ def township_names(database) -> list[str]:  # noqa: ANN001
 def test_the_file_menu_offers_backup_and_restore(window):
     file_menu = window.menuBar().actions()[0].menu()
     assert [a.text() for a in file_menu.actions() if not a.isSeparator()] == ["数据上报…", "立即备份…", "从备份恢复…",
-                                                                              "退出"]
+                                                                              "新建数据库…", "打开数据库…", "退出"]
 
 
 def test_back_up_now_writes_the_file_to_the_chosen_folder_and_says_where(window, tmp_path, monkeypatch, wait_ops):
@@ -171,6 +171,33 @@ def test_the_window_holds_the_lock_and_a_clean_exit_leaves_a_rotated_backup(qtbo
     assert db_lock.holder(school_db.path) is None  # and released after
     exits = backups.list_backups(private_data_dir / "backups", "school", reasons=[backups.REASON_EXIT])
     assert len(exits) == 1 and backups.quick_check(exits[0].path) is None
+    assert quiet_run == []
+
+
+def test_open_database_in_the_file_menu_runs_the_program_again_on_the_chosen_school(
+        qtbot, school_db, tmp_path, monkeypatch, quiet_run):
+    other = tmp_path / "other.sqlite3"
+    database = open_database(other, create=True)
+    with unit_of_work(database.engine) as session:
+        site.initialise(session, kind=SiteKind.SCHOOL, code="330206-05", name="霞浦街道成人文化技术学校", actor="test")
+    database.close()
+    titles: list[str] = []
+
+    def during() -> None:
+        window = next(w for w in gui_app.QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        titles.append(window.windowTitle())
+        if len(titles) == 1:
+            monkeypatch.setattr(backup_dialogs.QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
+            from adultschool.ui import main_window
+            monkeypatch.setattr(main_window.QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
+            window.open_database_action.trigger()
+        else:
+            window.close()
+
+    monkeypatch.setattr(gui_app, "create_application", lambda: FakeApplication(during=during))
+    assert gui_app.run(str(school_db.path)) == 0
+    assert titles[0].startswith("北仑区测试成人文化技术学校") and titles[1].startswith("霞浦街道成人文化技术学校")
+    assert db_lock.holder(other) is None and db_lock.holder(school_db.path) is None
     assert quiet_run == []
 
 

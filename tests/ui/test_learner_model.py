@@ -146,8 +146,8 @@ def test_level_and_township_filters(qtbot, page, demo_db):
     assert page.count_label.text() == f"共 {juniors} 人"
     assert set(column_texts(page.model, "层次")) == {"初中"}
 
-    page.township_combo.setCurrentIndex(page.township_combo.findText("小港街道"))
-    assert set(column_texts(page.model, "街道/镇")) == {"小港街道"}
+    page.township_combo.setCurrentIndex(page.township_combo.findText("演示南街道"))
+    assert set(column_texts(page.model, "街道/镇")) == {"演示南街道"}
     assert set(column_texts(page.model, "层次")) == {"初中"}
 
     page.status_combo.setCurrentIndex(page.status_combo.findText("已毕业"))
