@@ -30,7 +30,7 @@ from adultschool import clock, paths
 from adultschool.db import Database, read_session
 from adultschool.models.enums import SiteKind
 from adultschool.services import photos, site, study
-from adultschool.ui import backup_dialogs, ops, roles
+from adultschool.ui import backup_dialogs, ops, roles, table_copy
 from adultschool.ui.common import actor, show_error, show_info
 from adultschool.ui.about_dialog import AboutDialog
 from adultschool.ui.certificates_page import CertificatesPage
@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.engine = database.engine
         self._today = today
         self.dialog: QWidget | None = None  # the dialog opened last (tests look at it)
+        table_copy.install()  # Ctrl+C in every list copies the selected rows for Excel/WPS
         with read_session(self.engine) as session:
             self.site = site.get_site(session)
             self.is_demo = site.is_demo_school(session)
