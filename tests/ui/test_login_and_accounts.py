@@ -128,7 +128,7 @@ def test_a_teachers_window_has_classes_and_roll_call_only(qtbot, with_accounts):
 def test_a_clerks_window_has_the_clerk_actions_but_no_accounts_rules_or_audit(qtbot, with_accounts):
     as_account(with_accounts, "li")
     window = open_window(qtbot, with_accounts)
-    assert visible_pages(window) == ["学员", "排摸", "班级", "考勤", "可报考", "考试", "证书", "证书查验", "数据上报"]
+    assert visible_pages(window) == ["首页", "学员", "排摸", "班级", "考勤", "可报考", "考试", "证书", "证书查验", "数据上报"]
     assert window.register_action.isVisible() and window.import_roster_action.isVisible()
     assert window.learners_page.reveal_button.isVisible()
     assert not window.accounts_action.isVisible() and not window.audit_action.isVisible()

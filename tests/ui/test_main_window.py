@@ -29,7 +29,7 @@ def window(qtbot, demo_db):
 def test_the_window_names_the_school_and_the_database(window, demo_db, demo_size):
     assert window.windowTitle().startswith("演示成人文化技术学校（虚构数据）")
     assert window.db_label.text() == f"数据库：{demo_db.path}"
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["学员", "排摸", "班级", "考勤", "可报考", "考试",
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["首页", "学员", "排摸", "班级", "考勤", "可报考", "考试",
                                                                                  "证书", "证书查验", "数据上报"]
     assert [a.text() for a in window.toolbar.actions()] == ["登记学员", "导入名单", "导出报名汇总表", "导入排摸表",
                                                             "导入考勤表", "导入学习记录"]
@@ -43,7 +43,7 @@ def test_the_window_names_the_school_and_the_database(window, demo_db, demo_size
 
 
 def test_the_navigation_switches_pages(qtbot, window):
-    window.nav.setCurrentRow(1)
+    window.nav.setCurrentRow(2)
     assert window.survey_page.isVisible()
     assert not window.learners_page.isVisible()
     assert window.survey_page.count_label.text().startswith("共 ")

@@ -210,6 +210,7 @@ def _run_one(app: Any, db: str | None) -> tuple[int, str | None]:
             return 0, None
         log.info("GUI started on %s", database.describe())
         window = MainWindow(database)
+        window.show_home()  # the day's work first
         window.show()
         warn_about_network_drive(window, database)
         code = app.exec()

@@ -39,6 +39,7 @@ from adultschool.ui.district_pages import ConflictsPage, DistrictPackagesPage, P
 from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.export_dialog import ExportDialog
 from adultschool.ui.font_dialog import FontDialog
+from adultschool.ui.home_page import HomePage
 from adultschool.ui.import_dialog import ImportDialog, preview_line
 from adultschool.ui.learners_page import LearnersPage
 from adultschool.ui.print_dialog import PrintDialog
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
         self.certificates_page.status_message.connect(self.show_status)
         self._create_sync_pages(today)
         self.verify_page = VerifyPage(self.engine)
+        self.home_page = HomePage(self.engine, database.path, today=today)
+        self.home_page.open_requested.connect(self.open_home_line)
 
         self.pages = QStackedWidget()
         self.nav = QListWidget()
@@ -110,7 +113,9 @@ class MainWindow(QMainWindow):
                                    for i in range(self.nav.count())) + 64)
         self._stale: set[QWidget] = set()
         self.nav.currentRowChanged.connect(self._show_page_at)
-        self.nav.setCurrentRow(0)
+        # The program opens on 首页 (app.run); a window made on its own starts on the learner list.
+        self.nav.setCurrentRow(0 if self.is_district else
+                               next(i for i in range(self.nav.count()) if self.nav.item(i).text() == "学员"))
 
         central = QWidget()
         column = QVBoxLayout(central)
@@ -300,12 +305,14 @@ class MainWindow(QMainWindow):
         not the district's)."""
         verify = ("证书查验", self.verify_page, QStyle.StandardPixmap.SP_DialogApplyButton)
         if not self.is_district:
-            pages: list[tuple] = []
+            pages: list[tuple] = [("首页", self.home_page, QStyle.StandardPixmap.SP_DirHomeIcon)]
             for entry in school_pages:
                 pages.append(entry)
                 if entry[0] == "证书":
                     pages.append(verify)
             return [*pages, ("数据上报", self.sync_page, QStyle.StandardPixmap.SP_ArrowUp)]
+        self.home_page.setParent(self)  # a school's day; owned by the window, never shown at a district
+        self.home_page.hide()
         kept = [entry for entry in school_pages if entry[0] == "学员"]
         for title, page, _icon in school_pages:
             if title != "学员":
@@ -537,6 +544,25 @@ class MainWindow(QMainWindow):
             self._stale.discard(page)
             page.refresh()
         self.pages.setCurrentIndex(row)
+
+    def show_home(self) -> bool:
+        """首页, where the school has it and the signed-in role may see it."""
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            if item.text() == "首页" and not item.isHidden():
+                self.nav.setCurrentRow(row)
+                return True
+        return False
+
+    def open_home_line(self, line) -> None:  # noqa: ANN001 - services.home.HomeLine
+        """A line of 首页 opens the page that acts on it (a session today: its roll call)."""
+        if line.target == "backup":
+            backup_dialogs.back_up_now(self)
+        elif line.session_id is not None and line.class_id is not None:
+            self.open_roll_call(line.class_id, line.session_id)
+            self.rollcall_page.focus_table()
+        else:
+            self.show_page(line.target)
 
     def choose_new_database(self) -> Path | None:
         """Asks where the new database file goes (a file that does not exist yet), then closes this one; the
