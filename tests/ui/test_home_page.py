@@ -58,3 +58,18 @@ def test_the_package_line_opens_the_sync_page(qtbot, window):
     item = page.list.item(row_with(window, "数据包还没有报送"))
     page.list.itemActivated.emit(item)
     assert window.sync_page.isVisible()
+
+
+def test_f1_opens_the_manual_at_the_section_of_the_page_in_view(qtbot, window):
+    from adultschool.ui.help_dialog import HelpDialog
+
+    window.show_page("考勤")
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    dialog = window.dialog
+    assert isinstance(dialog, HelpDialog) and dialog.isVisible() and dialog.section == "考勤"
+    text = dialog.browser.toPlainText()
+    assert "1 出勤、2 迟到" in text and "按 F2 或双击姓名" in text
+    assert dialog.browser.verticalScrollBar().value() > 0  # scrolled down to 考勤, past the first sections
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "帮助(&H)")
+    assert [a.text() for a in help_menu.actions()] == ["使用说明", "关于"]
+    dialog.reject()

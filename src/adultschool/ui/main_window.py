@@ -39,6 +39,7 @@ from adultschool.ui.district_pages import ConflictsPage, DistrictPackagesPage, P
 from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.export_dialog import ExportDialog
 from adultschool.ui.font_dialog import FontDialog
+from adultschool.ui.help_dialog import HelpDialog
 from adultschool.ui.home_page import HomePage
 from adultschool.ui.import_dialog import ImportDialog, preview_line
 from adultschool.ui.learners_page import LearnersPage
@@ -222,6 +223,8 @@ class MainWindow(QMainWindow):
                                                  "关闭这个数据库，打开另一个数据库文件")
         self.quit_action = self._action("退出", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("关于", self.show_about)
+        self.help_action = self._action("使用说明", self.show_help, QKeySequence.StandardKey.HelpContents, None,
+                                        "一天里常做的事怎么做（F1 打开当前页面的那一节）")
 
         menu = self.menuBar().addMenu("文件(&F)")
         menu.addAction(self.backup_action)
@@ -267,6 +270,7 @@ class MainWindow(QMainWindow):
         for action in (self.accounts_action, self.password_action, self.audit_action):
             menu.addAction(action)
         menu = self.menuBar().addMenu("帮助(&H)")
+        menu.addAction(self.help_action)
         menu.addAction(self.about_action)
 
         toolbar = QToolBar("常用操作")
@@ -544,6 +548,13 @@ class MainWindow(QMainWindow):
             self._stale.discard(page)
             page.refresh()
         self.pages.setCurrentIndex(row)
+
+    def show_help(self) -> QWidget:
+        """The manual, at the section of the page in view."""
+        current = self.nav.currentItem()
+        self.dialog = HelpDialog(current.text() if current is not None else None, self)
+        self.dialog.show()
+        return self.dialog
 
     def show_home(self) -> bool:
         """首页, where the school has it and the signed-in role may see it."""
