@@ -65,6 +65,27 @@ def test_login_with_the_right_password(qtbot, with_accounts):
     assert dialog.principal.name == "li" and dialog.principal.role is Role.CLERK
 
 
+def test_the_last_login_name_on_this_pc_is_filled_in_and_the_cursor_waits_in_the_password(qtbot, with_accounts):
+    first = LoginDialog(with_accounts.engine)
+    qtbot.addWidget(first)
+    first.show()
+    assert first.name_edit.text() == "" and first.focusWidget() is first.name_edit
+    fill_login(qtbot, first, "li", "nope")  # a failed login remembers nothing
+    again = LoginDialog(with_accounts.engine)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.name_edit.text() == ""
+    fill_login(qtbot, first, "li", "li-pass-1")
+    later = LoginDialog(with_accounts.engine)
+    qtbot.addWidget(later)
+    later.show()
+    qtbot.waitExposed(later)
+    assert later.name_edit.text() == "li" and later.focusWidget() is later.password_edit
+    qtbot.keyClicks(later.password_edit, "li-pass-1")
+    qtbot.keyClick(later.password_edit, Qt.Key.Key_Return)
+    assert later.principal is not None and later.principal.name == "li"
+
+
 def test_a_wrong_password_is_said_and_the_dialog_stays_until_the_account_locks(qtbot, with_accounts):
     dialog = LoginDialog(with_accounts.engine)
     qtbot.addWidget(dialog)

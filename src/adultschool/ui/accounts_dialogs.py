@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import paths
 from adultschool.db import Database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Role
@@ -38,6 +39,9 @@ def _password_edit() -> QLineEdit:
     edit = QLineEdit()
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     return edit
+
+
+LAST_LOGIN_SETTING = "last_login_name"
 
 
 class LoginDialog(QDialog):
@@ -67,7 +71,12 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.name_edit.setFocus()
+        last = paths.local_setting(LAST_LOGIN_SETTING)  # this PC's last login name: only the password to type
+        if isinstance(last, str) and last:
+            self.name_edit.setText(last)
+            self.password_edit.setFocus()
+        else:
+            self.name_edit.setFocus()
 
     def submit(self) -> None:
         name, password = self.name_edit.text().strip(), self.password_edit.text()
@@ -83,6 +92,10 @@ class LoginDialog(QDialog):
             self.password_edit.setFocus()
             return
         self.principal = result.principal
+        try:
+            paths.set_local_setting(LAST_LOGIN_SETTING, name)
+        except OSError:
+            pass  # a read-only data folder only costs typing the name next time
         self.accept()
 
 
