@@ -151,7 +151,7 @@ def test_level_and_township_filters(qtbot, page, demo_db):
     assert set(column_texts(page.model, "层次")) == {"初中"}
 
     page.status_combo.setCurrentIndex(page.status_combo.findText("已毕业"))
-    assert page.count_label.text() == "共 0 人"
+    assert page.count_label.text() == "共 0 人：没有符合条件的学员（可改搜索内容，或把层次、状态、街道/镇改回“全部”）"
     assert page.model.rowCount() == 0
     assert not page.empty_hint.isVisible()  # no learners *match*; the school is not empty
 

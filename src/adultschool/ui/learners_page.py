@@ -293,7 +293,8 @@ class LearnersPage(QWidget):
         self.search_edit.selectAll()
 
     def _show_total(self, total: int) -> None:
-        self.count_label.setText(f"共 {total} 人")
         flt = self.model.learner_filter
         unfiltered = flt == LearnerFilter()
+        self.count_label.setText(f"共 {total} 人" if total or unfiltered else
+                                 "共 0 人：没有符合条件的学员（可改搜索内容，或把层次、状态、街道/镇改回“全部”）")
         self.empty_hint.setVisible(total == 0 and unfiltered)
