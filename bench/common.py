@@ -98,13 +98,14 @@ def demo_database(folder: Path, learners: int, today: date):
 
     Returns (database, a line saying which, reused or not)."""
     from adultschool.db import open_database, unit_of_work
-    from adultschool.services import demo
+    from adultschool.services import demo, sync
 
     reuse = os.environ.get("BENCH_DB")
     if reuse:
         return open_database(reuse), f"reused {reuse}", True
     start = time.perf_counter()
     db = open_database(folder / "big.sqlite3", create=True)
-    with unit_of_work(db.engine) as session:
+    with unit_of_work(db.engine) as session:  # a named school, not the demo's own: bench/sync sends its packages
+        sync.initialise_school(session, code="330206-01", name="北仑区大碶街道成人文化技术学校", actor="bench")
         demo.fill_demo(session, learners=learners, actor="bench", today=today)
     return db, f"built in {time.perf_counter() - start:.0f} s", False

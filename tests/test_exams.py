@@ -91,8 +91,13 @@ def test_all_passed_graduates_in_order_with_numbers_that_never_change(school_db,
     assert report.rejected == []
     assert status_of(school_db, numbers[0]) is EnrolmentStatus.ACTIVE  # free to retake
     assert status_of(school_db, numbers[1]) is EnrolmentStatus.PASSED
-    with unit_of_work(school_db.engine) as session:
-        first = exams.graduate(session, date(2026, 6, 1), actor="t")
+    with unit_of_work(school_db.engine) as session:  # the preview the window shows before it asks: writes nothing
+        preview = exams.graduate(session, date(2026, 6, 1), actor="t", dry_run=True)
+    assert [(g[0], g[2]) for g in preview.graduated] == [
+        (numbers[1], "330206-01-BY2026-0001"), (numbers[2], "330206-01-BY2026-0002")]
+    assert status_of(school_db, numbers[1]) is EnrolmentStatus.PASSED
+    with unit_of_work(school_db.engine) as session:  # `only`: exactly whom the preview showed
+        first = exams.graduate(session, date(2026, 6, 1), actor="t", only=[g[0] for g in preview.graduated])
     assert [(g[0], g[2]) for g in first.graduated] == [
         (numbers[1], "330206-01-BY2026-0001"), (numbers[2], "330206-01-BY2026-0002")]
     with unit_of_work(school_db.engine) as session:

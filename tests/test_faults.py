@@ -182,7 +182,8 @@ def test_killed_package_import_merges_the_whole_package_or_nothing(tmp_path: Pat
 
     passphrase = "kill-test-passphrase"
     school = open_database(tmp_path / "school.sqlite3", create=True)
-    with unit_of_work(school.engine) as session:
+    with unit_of_work(school.engine) as session:  # a named school: the demo's own school may not send packages
+        sync.initialise_school(session, code="330206-01", name="大碶街道成人文化技术学校", actor="tester")
         demo.fill_demo(session, learners=300, actor="tester", today=TODAY)
         info, fingerprint = site.get_site(session), sync.own_fingerprint(session)
     office = open_database(tmp_path / "district.sqlite3", create=True)

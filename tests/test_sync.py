@@ -420,3 +420,23 @@ def test_only_those_allowed_make_and_merge_packages(tmp_path, district_db, keys,
             district.trust_school(session, data, school_code="330206-01", fingerprint="x", keys=keys, actor="clerk")
     with unit_of_work(district_db.engine) as session:
         assert district.import_package(session, data, file_name="c.aspkg", keys=keys, actor="clerk").total("inserted") > 0
+
+
+def test_a_demo_school_is_marked_as_one_and_its_package_is_refused(tmp_path, public_key, fresh_db):
+    from adultschool.services import demo
+
+    from adultschool.db import open_database
+
+    db = open_database(fresh_db("demo"), create=True)
+    with unit_of_work(db.engine) as session:
+        demo.fill_demo(session, learners=5, actor="test")
+    with read_session(db.engine) as session:
+        info = site.get_site(session)
+        townships = [t.name for t in site.list_townships(session)]
+        assert site.is_demo_school(session)
+    assert "演示" in info.name and info.code == "DEMO-01" and all("演示" in name for name in townships)
+    with unit_of_work(db.engine) as session:
+        with pytest.raises(AdultSchoolError, match="是演示学校，学员都是虚构的，不能报送到分中心"):
+            sync.export_package(session, tmp_path / "demo.aspkg", district_key_file=public_key, actor="test")
+    assert not (tmp_path / "demo.aspkg").exists()
+    db.close()

@@ -46,7 +46,7 @@ def township_names(database) -> list[str]:  # noqa: ANN001
 def test_the_file_menu_offers_backup_and_restore(window):
     file_menu = window.menuBar().actions()[0].menu()
     assert [a.text() for a in file_menu.actions() if not a.isSeparator()] == ["数据上报…", "立即备份…", "从备份恢复…",
-                                                                              "退出"]
+                                                                              "新建数据库…", "打开数据库…", "退出"]
 
 
 def test_back_up_now_writes_the_file_to_the_chosen_folder_and_says_where(window, tmp_path, monkeypatch, wait_ops):
@@ -138,7 +138,7 @@ def test_a_file_that_is_not_a_backup_is_explained_and_cannot_be_restored(window,
     assert dialog.restore_op is None
 
 
-def test_a_backup_of_another_school_is_flagged_before_restoring(window, school_db, tmp_path, wait_ops):
+def test_a_backup_of_another_school_is_flagged_before_restoring(qtbot, window, school_db, tmp_path, wait_ops):
     other = tmp_path / "other.sqlite3"
     database = open_database(other, create=True)
     with unit_of_work(database.engine) as session:
@@ -148,6 +148,29 @@ def test_a_backup_of_another_school_is_flagged_before_restoring(window, school_d
     wait_ops()
     assert dialog.warning_label.isVisible() and "请确认没有拿错备份" in dialog.warning_label.text()
     assert "“霞浦街道成人文化技术学校”（330206-05）" in dialog.warning_label.text()
+    # 恢复 waits for a tick, is never the default button, and Enter in the dialog does not restore
+    assert dialog.confirm_check.isVisible() and "霞浦街道成人文化技术学校" in dialog.confirm_check.text()
+    assert not dialog.restore_button.isEnabled() and not dialog.restore_button.isDefault()
+    assert dialog.cancel_button.isDefault() and dialog.cancel_button.hasFocus()
+    dialog.restore()
+    assert dialog.restore_op is None
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert dialog.restore_op is None and not dialog.isVisible()  # Enter took 取消
+    dialog.open()
+    dialog.confirm_check.setChecked(True)
+    assert dialog.restore_button.isEnabled() and not dialog.restore_button.isDefault()
+    dialog.reject()
+
+
+def test_a_backup_of_the_same_school_asks_for_no_tick_but_enter_still_cancels(qtbot, window, school_db, tmp_path,
+                                                                           wait_ops):
+    made = maintenance.back_up_now(school_db.path, tmp_path / "usb", actor="tester")
+    dialog = backup_dialogs.open_restore(window, made.path)
+    wait_ops()
+    assert not dialog.confirm_check.isVisible() and dialog.restore_button.isEnabled()
+    assert dialog.cancel_button.isDefault() and not dialog.restore_button.isDefault()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert dialog.restore_op is None and dialog.result() == 0
 
 
 # --- start-up and exit --------------------------------------------------------------------------------------------
@@ -194,6 +217,33 @@ def test_the_window_holds_the_lock_and_a_clean_exit_leaves_a_rotated_backup(qtbo
     assert db_lock.holder(school_db.path) is None  # and released after
     exits = backups.list_backups(private_data_dir / "backups", "school", reasons=[backups.REASON_EXIT])
     assert len(exits) == 1 and backups.quick_check(exits[0].path) is None
+    assert quiet_run == []
+
+
+def test_open_database_in_the_file_menu_runs_the_program_again_on_the_chosen_school(
+        qtbot, school_db, tmp_path, monkeypatch, quiet_run):
+    other = tmp_path / "other.sqlite3"
+    database = open_database(other, create=True)
+    with unit_of_work(database.engine) as session:
+        site.initialise(session, kind=SiteKind.SCHOOL, code="330206-05", name="霞浦街道成人文化技术学校", actor="test")
+    database.close()
+    titles: list[str] = []
+
+    def during() -> None:
+        window = next(w for w in gui_app.QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        titles.append(window.windowTitle())
+        if len(titles) == 1:
+            monkeypatch.setattr(backup_dialogs.QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
+            from adultschool.ui import main_window
+            monkeypatch.setattr(main_window.QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
+            window.open_database_action.trigger()
+        else:
+            window.close()
+
+    monkeypatch.setattr(gui_app, "create_application", lambda: FakeApplication(during=during))
+    assert gui_app.run(str(school_db.path)) == 0
+    assert titles[0].startswith("北仑区测试成人文化技术学校") and titles[1].startswith("霞浦街道成人文化技术学校")
+    assert db_lock.holder(other) is None and db_lock.holder(school_db.path) is None
     assert quiet_run == []
 
 

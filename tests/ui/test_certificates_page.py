@@ -46,6 +46,12 @@ def generate(qtbot, dialog: PrintDialog, wait_ops) -> None:  # noqa: ANN001
     wait_ops()
 
 
+def print_all(dialog: PrintDialog, wait_ops) -> None:  # noqa: ANN001
+    """Preview made: save the final PDF next to the suggestion, which records the printing."""
+    dialog.save_as(Path(dialog.path_edit.text()))
+    wait_ops()
+
+
 def pdf_text(path: Path) -> str:
     return "".join(page.extract_text() for page in PdfReader(path).pages)
 
@@ -59,26 +65,41 @@ def test_graduates_certificates_are_listed_not_yet_printed(page, graduates):
     assert page.print_button.isEnabled() and not page.reprint_button.isEnabled()
 
 
-def test_printing_the_selected_certificates_writes_the_pdf_and_counts_the_printing(qtbot, page, graduates, tmp_path,
-                                                                                  wait_ops):
+def test_printing_the_selected_certificates_previews_free_and_saving_the_pdf_counts_the_printing(qtbot, page, graduates,
+                                                                                              tmp_path, wait_ops):
     first, second, third = sorted(graduates)
     page.select_numbers([first, second])
     assert page.print_button.text() == "打印所选证书（2 张）…"
     dialog = page.open_print()
     assert dialog.windowTitle() == "打印证书"
     assert f"打印 2 张证书：{graduates[first]}、{graduates[second]}" in dialog.what_label.text()
-    assert Path(dialog.path_edit.text()) == tmp_path / f"毕业证书-{TODAY.isoformat()}.pdf"
-    with qtbot.waitSignal(dialog.printed, timeout=60_000):
-        qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
-    wait_ops()
+    assert "预览不算打印" in dialog.what_label.text()
+    assert dialog.generate_button.text() == "生成预览"
+    generate(qtbot, dialog, wait_ops)
 
-    pdf = Path(dialog.path_edit.text())
-    assert len(PdfReader(pdf).pages) == 2
-    assert dialog.summary_label.text() == f"已生成 2 张，已记为已打印：{pdf.name}"
+    # The preview is a PDF in a scratch folder, and nothing is recorded.
+    assert len(PdfReader(dialog.pdf_path).pages) == 2
+    assert dialog.pdf_path.parent.parent == paths.data_dir() / "previews"
+    assert dialog.summary_label.text().startswith("预览 2 张，还没有记为已打印")
+    page.refresh()
+    assert [row[5] for row in table(page)] == ["0", "0", "0"]
+
+    final = tmp_path / f"毕业证书-{TODAY.isoformat()}.pdf"
+    assert Path(dialog.path_edit.text()) == final
+    with qtbot.waitSignal(dialog.printed, timeout=60_000):
+        dialog.save_as(final)
+    wait_ops()
+    assert final.read_bytes() == dialog.pdf_path.read_bytes()
+    assert dialog.summary_label.text().startswith("已记为已打印：2 张")
     assert [row[5] for row in table(page)] == ["1", "1", "0"]
-    assert not dialog.generate_button.isEnabled() and dialog.open_button.isEnabled() and dialog.save_as_button.isEnabled()
-    assert dialog.save_as(tmp_path / "copy.pdf") == tmp_path / "copy.pdf"
-    assert (tmp_path / "copy.pdf").read_bytes() == pdf.read_bytes()
+    assert not dialog.generate_button.isEnabled() and not dialog.record_button.isEnabled()
+    assert dialog.save_as(tmp_path / "copy.pdf") == tmp_path / "copy.pdf"  # a second copy records nothing more
+    assert (tmp_path / "copy.pdf").read_bytes() == final.read_bytes()
+    page.refresh()
+    assert [row[5] for row in table(page)] == ["1", "1", "0"]
+    preview_folder = dialog.pdf_path.parent
+    dialog.reject()
+    assert not preview_folder.exists()  # the scratch copy goes when the dialog closes
 
     # Nothing selected: the one certificate still unprinted.
     page.table.clearSelection()
@@ -86,6 +107,7 @@ def test_printing_the_selected_certificates_writes_the_pdf_and_counts_the_printi
     assert "打印全部未打印过的证书" in rest.what_label.text() and "共 1 张" in rest.what_label.text()
     assert Path(rest.path_edit.text()).name == f"毕业证书-{TODAY.isoformat()}-2.pdf"  # never overwrites
     generate(qtbot, rest, wait_ops)
+    print_all(rest, wait_ops)
     assert len(PdfReader(rest.path_edit.text()).pages) == 1
     assert [row[5] for row in table(page)] == ["1", "1", "1"]
     assert graduates[third] in pdf_text(Path(rest.path_edit.text()))
@@ -107,6 +129,7 @@ def test_cancelling_the_certificate_pdf_records_no_printing(qtbot, page, tmp_pat
     wait_ops()
     assert dialog.summary_label.text() == "已取消，没有生成 PDF，也没有记为已打印。"
     assert not Path(dialog.path_edit.text()).exists() and not list(tmp_path.glob("*.part"))
+    assert not list((paths.data_dir() / "previews").rglob("*.pdf"))
     page.refresh()
     assert [row[5] for row in table(page)] == ["0", "0", "0"]
     assert dialog.generate_button.isEnabled()
@@ -129,11 +152,14 @@ def test_the_preview_shows_the_pages_and_prints_them_to_a_printer(qtbot, page, g
     chooser.reject()
     assert dialog.print_op is None  # 取消 prints nothing
 
-    printer = dialog.new_printer()
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    printer.setResolution(150)
-    dialog.print_to(printer)
+    def printer_to(name: str) -> QPrinter:
+        printer = dialog.new_printer()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp_path / name))
+        printer.setResolution(150)
+        return printer
+
+    dialog.print_to(printer_to("printed.pdf"))
     wait_ops()
     assert dialog.saved_label.text() == "已送往打印机：3 页"
     printed = PdfReader(tmp_path / "printed.pdf")
@@ -141,6 +167,44 @@ def test_the_preview_shows_the_pages_and_prints_them_to_a_printer(qtbot, page, g
     source = PdfReader(dialog.pdf_path).pages[0].mediabox
     paper = printed.pages[0].mediabox
     assert (paper.width > paper.height) == (source.width > source.height)  # the certificate's orientation
+
+    # The printer misfed: 没打好 (the default button) records nothing, and the pages go again without a 补发.
+    question = dialog.dialog
+    assert question.windowTitle() == "证书打印好了吗？" and question.defaultButton().text() == "没打好，不记"
+    question.defaultButton().click()
+    page.refresh()
+    assert [row[5] for row in table(page)] == ["0", "0", "0"]
+    dialog.print_to(printer_to("again.pdf"))
+    wait_ops()
+    [yes] = [b for b in dialog.dialog.buttons() if b.text() == "都打好了，记为已打印"]
+    with qtbot.waitSignal(dialog.printed, timeout=20_000):
+        yes.click()
+    wait_ops()
+    assert [row[5] for row in table(page)] == ["1", "1", "1"]
+    # A page found crumpled later goes again from the same dialog: not a 补发, no second record.
+    dialog.print_to(printer_to("third.pdf"))
+    wait_ops()
+    assert len(PdfReader(tmp_path / "third.pdf").pages) == 3
+    page.refresh()
+    assert [row[5] for row in table(page)] == ["1", "1", "1"]
+
+
+def test_printing_from_the_pdf_viewer_is_recorded_only_when_confirmed(qtbot, page, wait_ops, monkeypatch):
+    monkeypatch.setattr("adultschool.ui.print_dialog.QDesktopServices.openUrl", lambda url: True)
+    dialog = page.open_print()
+    generate(qtbot, dialog, wait_ops)
+    dialog.open_button.click()
+    question = dialog.confirm_printed(outside=True)
+    assert "在 PDF 阅读器里3 张证书都打好了吗" in question.text()
+    qtbot.keyClick(question, Qt.Key.Key_Return)  # Enter takes the default: 没打好, nothing recorded
+    page.refresh()
+    assert [row[5] for row in table(page)] == ["0", "0", "0"]
+    dialog.confirm_printed(outside=True)
+    [yes] = [b for b in dialog.dialog.buttons() if b.text() == "都打好了，记为已打印"]
+    yes.click()
+    wait_ops()
+    assert [row[5] for row in table(page)] == ["1", "1", "1"]
+    assert dialog.confirm_printed() is None  # once only
 
 
 def test_without_a_renderer_the_dialog_says_so_and_offers_the_pdf_viewer(qtbot, page, monkeypatch, wait_ops):
@@ -158,30 +222,37 @@ def test_without_a_renderer_the_dialog_says_so_and_offers_the_pdf_viewer(qtbot, 
 
 def test_a_reprint_needs_a_reason_and_says_so_on_the_certificate(qtbot, page, graduates, tmp_path, wait_ops):
     first = sorted(graduates)[0]
-    generate(qtbot, page.open_print(), wait_ops)  # all three printed once
+    everyone = page.open_print()
+    generate(qtbot, everyone, wait_ops)
+    print_all(everyone, wait_ops)  # all three printed once
     page.select_numbers([first])
     assert page.reprint_button.isEnabled()
     dialog = page.open_reprint()
     assert dialog.windowTitle() == "补发证书"
-    assert Path(dialog.path_edit.text()).name == f"补发证书-{TODAY.isoformat()}.pdf"
     qtbot.waitExposed(dialog)
     qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
     assert dialog.op is None  # refused in the dialog, before any work
     assert dialog.reason_message.text() == "补发证书必须写明原因（如“原证书遗失”）。" and dialog.reason_message.isVisible()
-    assert not Path(dialog.path_edit.text()).exists()
+    assert dialog.pdf_path is None
     assert [row[5] for row in table(page)] == ["1", "1", "1"]
 
     dialog.reason_edit.setText("原证书遗失")
     generate(qtbot, dialog, wait_ops)
-    pdf = Path(dialog.path_edit.text())
+    pdf = dialog.pdf_path
     assert len(PdfReader(pdf).pages) == 1
     assert "补发" in pdf_text(pdf) and graduates[first] in pdf_text(pdf)
-    assert dialog.summary_label.text().startswith("已生成 1 张，已记为补发")
+    assert dialog.summary_label.text().startswith("预览 1 张，还没有记为补发")
+    page.refresh()
+    assert [row[5] for row in table(page)] == ["1", "1", "1"]  # the preview of a reprint is free too
+    print_all(dialog, wait_ops)
+    assert dialog.summary_label.text().startswith("已记为补发：1 张")
     assert [row[5] for row in table(page)] == ["2", "1", "1"]
 
 
 def test_printing_only_printed_certificates_points_to_reprint(qtbot, page, graduates, wait_ops):
-    generate(qtbot, page.open_print(), wait_ops)
+    dialog = page.open_print()
+    generate(qtbot, dialog, wait_ops)
+    print_all(dialog, wait_ops)
     page.select_numbers(sorted(graduates)[:1])
     assert not page.print_button.isEnabled()
     assert page.open_print() is None and "补发" in page.dialog.text()
@@ -228,8 +299,11 @@ def test_the_forms_print_as_pdf(qtbot, school_db, graduates, ready_school, enrol
     assert len(PdfReader(forms.pdf_path).pages) == 2
 
 
-def test_an_existing_pdf_is_not_overwritten_unless_confirmed(qtbot, page, tmp_path, monkeypatch, wait_ops):
-    dialog = page.open_print()
+def test_an_existing_pdf_is_not_overwritten_unless_confirmed(qtbot, school_db, enrol, tmp_path, monkeypatch, wait_ops):
+    enrol(school_db, "赵初中", level="初中", serial=9)
+    dialog = PrintDialog(school_db.engine, "summary", folder=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
     taken = tmp_path / "已有.pdf"
     taken.write_bytes(b"%PDF-1.4 earlier printing")
     dialog.path_edit.setText(str(taken))
@@ -238,7 +312,22 @@ def test_an_existing_pdf_is_not_overwritten_unless_confirmed(qtbot, page, tmp_pa
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(taken), ""))  # the system dialog asked
     dialog.browse_button.click()
     generate(qtbot, dialog, wait_ops)
-    assert len(PdfReader(taken).pages) == 3
+    assert len(PdfReader(taken).pages) == 1
+
+
+def test_saving_the_final_certificates_pdf_goes_through_the_save_dialog(qtbot, page, tmp_path, monkeypatch, wait_ops):
+    dialog = page.open_print()
+    generate(qtbot, dialog, wait_ops)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: ("", ""))  # 取消 in the system dialog
+    assert dialog.save_as() is None
+    page.refresh()
+    assert [row[5] for row in table(page)] == ["0", "0", "0"]
+    chosen = tmp_path / "证书终稿"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(chosen), ""))
+    dialog.save_as_button.click()
+    wait_ops()
+    assert len(PdfReader(tmp_path / "证书终稿.pdf").pages) == 3
+    assert [row[5] for row in table(page)] == ["1", "1", "1"]
 
 
 def test_a_signin_sheet_needs_a_class(qtbot, school_db, tmp_path):

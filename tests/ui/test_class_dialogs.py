@@ -79,7 +79,7 @@ def test_add_members_lists_learners_of_the_class_level_and_adds_the_ticked_and_p
     shown = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
     assert night_class["junior"] not in shown  # a junior learner cannot join a senior class
     assert set(extra) <= set(shown)
-    assert dialog.count_label.text() == "高中学员 6 人"
+    assert dialog.count_label.text() == "列出高中学员 6 人"
     assert [dialog.table.horizontalHeaderItem(c).text() for c in range(4)] == ["学籍号", "姓名", "身份证号码", "状态"]
     assert "********" in dialog.table.item(0, 2).text()  # ID numbers masked
 
@@ -93,6 +93,21 @@ def test_add_members_lists_learners_of_the_class_level_and_adds_the_ticked_and_p
     assert blocker.args == [2, 3]  # one of the three was in the class already
     with read_session(school_db.engine) as session:
         assert classes.class_info(session, night_class["class"].id).members == 6
+
+
+def test_add_members_filters_by_township_and_no_class_yet_and_ticks_all_listed(qtbot, school_db, night_class, enrol):
+    extra = [enrol(school_db, name, serial=20 + i) for i, name in enumerate(["钱一", "孙二"])]
+    dialog = show(qtbot, AddMembersDialog(school_db.engine, night_class["class"]))
+    dialog.no_class_check.setChecked(True)  # the four of the night class are on a roster already
+    assert sorted(dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())) == sorted(extra)
+    qtbot.mouseClick(dialog.select_all_button, Qt.MouseButton.LeftButton)
+    assert dialog.chosen_numbers() == extra and dialog.selected_label.text() == "已选 2 人"
+    dialog.township_combo.setCurrentIndex(dialog.township_combo.findText("新碶街道"))
+    assert dialog.table.rowCount() == 0 and dialog.count_label.text() == "没有符合条件的学员"
+    assert dialog.selected_label.text() == "已选 2 人"  # ticks hidden by a filter are kept
+    dialog.township_combo.setCurrentIndex(0)
+    qtbot.mouseClick(dialog.select_none_button, Qt.MouseButton.LeftButton)
+    assert dialog.chosen_numbers() == []
 
 
 def test_add_members_refuses_a_learner_of_another_level_and_adds_none(qtbot, school_db, night_class, enrol):

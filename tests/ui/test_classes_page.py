@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from adultschool.ui.class_dialogs import AddMembersDialog, NewClassDialog, NewSessionDialog
 from adultschool.ui.classes_page import CLASS_HEADERS, ClassesPage
@@ -70,3 +71,10 @@ def test_double_clicking_a_session_opens_its_roll_call(qtbot, school_db, night_c
     assert window.rollcall_page.isVisible()
     assert window.rollcall_page.session_combo.currentData() == night_class["session"].id
     assert window.rollcall_page.model.rowCount() == 4
+    # the keyboard is in the list, on the first learner: a key marks at once and moves down
+    page = window.rollcall_page
+    assert QApplication.focusWidget() is page.table and page.selected_rows() == [0]
+    first = page.model.index(0, 1).data()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_1)
+    assert page.model.index(0, 2).data().startswith("出勤")  # marked, not yet saved
+    assert page.model.index(0, 1).data() == first and page.selected_rows() == [1]

@@ -447,6 +447,14 @@ def test_the_progress_table_shows_what_quota_progress_computes_and_the_chart_dra
         with qtbot.waitSignal(page.computed, timeout=30_000):
             page.set_month(today.year - 1, 6)
         assert page.chart.title().startswith(f"{today.year - 1}年6月")
+        # the month picker picks a month: no day calendar, the arrows step the month
+        assert not page.month_edit.calendarPopup() and page.month_edit.displayFormat() == "yyyy年M月"
+        with qtbot.waitSignal(page.computed, timeout=30_000):
+            page.month_edit.stepUp()
+        assert page.month() == (today.year - 1, 7)
+        with qtbot.waitSignal(page.computed, timeout=30_000):
+            page.set_month(today.year + 1, 1)  # nothing counts toward next year yet: the page says why
+        assert page.message.isVisible() and f"{today.year + 1} 年还没有任务数" in page.message.text()
 
 
 def test_the_progress_report_is_exported_to_excel(qtbot, merged_office, tmp_path, monkeypatch, wait_ops):

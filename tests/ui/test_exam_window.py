@@ -90,7 +90,10 @@ def test_a_graduation_shows_on_the_certificates_page_unprinted(qtbot, window, sc
 
     window.graduate_action.trigger()
     dialog = window.dialog
+    wait_ops()
     qtbot.mouseClick(dialog.graduate_button, Qt.MouseButton.LeftButton)
+    [yes] = [b for b in dialog.dialog.buttons() if b.text().startswith("办理")]
+    yes.click()
     wait_ops()
     dialog.reject()
     window.show_page("证书")

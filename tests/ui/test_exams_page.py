@@ -84,6 +84,15 @@ def test_applying_the_ticked_learners_writes_their_list_and_marks_only_them(qtbo
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
     click(qtbot, page.apply_button)
+    # First the question: how many, who, which round; Enter (the default, 取消) applies nobody.
+    question = page.dialog
+    assert "“2026年11月结业考试”：2 人" in question.text() and ready_school[first] in question.text()
+    assert ready_school[second] not in question.text()
+    qtbot.keyClick(question, Qt.Key.Key_Return)
+    assert asked == {} and set(statuses(school_db).values()) == {EnrolmentStatus.ACTIVE}
+    click(qtbot, page.apply_button)
+    [yes] = [b for b in page.dialog.buttons() if b.text() == "申请 2 人并保存名单…"]
+    yes.click()
     wait_ops()
 
     assert asked["title"] == "保存考前申请名单"
@@ -102,7 +111,9 @@ def test_applying_the_ticked_learners_writes_their_list_and_marks_only_them(qtbo
 
 
 def test_a_list_that_cannot_be_written_marks_nobody_applied(qtbot, page, school_db, tmp_path, wait_ops):
-    page.apply_checked(tmp_path / "没有这个文件夹" / "名单.xlsx")
+    question = page.apply_checked(tmp_path / "没有这个文件夹" / "名单.xlsx")
+    [yes] = [b for b in question.buttons() if b.text().startswith("申请")]
+    yes.click()
     wait_ops()
     assert "没有学员被记为已申请" in page.apply_message.text() and page.apply_message.isVisible()
     assert set(statuses(school_db).values()) == {EnrolmentStatus.ACTIVE}
@@ -139,6 +150,15 @@ def test_results_are_checked_then_imported_through_the_import_dialog(qtbot, page
     assert found[second] is EnrolmentStatus.ACTIVE  # failed one course: studies on for the retake
 
 
+def confirm(qtbot, dialog: GraduationDialog, wait_ops) -> None:  # noqa: ANN001
+    """The preview has loaded: 确认 N 人毕业… then the yes button of the question."""
+    wait_ops()
+    click(qtbot, dialog.graduate_button)
+    [yes] = [b for b in dialog.dialog.buttons() if b.text().startswith("办理")]
+    yes.click()
+    wait_ops()
+
+
 def test_graduation_shows_who_graduated_with_the_certificate_number(qtbot, page, school_db, ready_school, tmp_path,
                                                                     wait_ops):
     with unit_of_work(school_db.engine) as session:
@@ -152,10 +172,21 @@ def test_graduation_shows_who_graduated_with_the_certificate_number(qtbot, page,
     dialog = page.open_graduation()
     assert isinstance(dialog, GraduationDialog)
     qtbot.waitExposed(dialog)
-    with qtbot.waitSignal(dialog.graduated, timeout=30_000):
-        click(qtbot, dialog.graduate_button)
     wait_ops()
+    # First the preview: who, with the numbers they would get; nothing is written yet.
     year = TODAY.year
+    assert dialog.graduated_box.title() == "将毕业（2 人）"
+    assert dialog.graduated_table.item(1, 2).text() == f"330206-01-BY{year}-0002"
+    assert dialog.graduate_button.text() == "确认 2 人毕业…"
+    assert statuses(school_db)[first] is EnrolmentStatus.PASSED
+    click(qtbot, dialog.graduate_button)
+    question = dialog.dialog
+    assert "毕业 2 人" in question.text() and ready_school[first] in question.text()
+    assert question.defaultButton().text() == "取消"
+    qtbot.keyClick(question, Qt.Key.Key_Return)  # Enter takes 取消: nobody graduates
+    assert statuses(school_db)[first] is EnrolmentStatus.PASSED and dialog.report is None
+    with qtbot.waitSignal(dialog.graduated, timeout=30_000):
+        confirm(qtbot, dialog, wait_ops)
     assert dialog.summary_label.text() == "已毕业 2 人。"
     table = dialog.graduated_table
     assert [[table.item(r, c).text() for c in range(3)] for r in range(table.rowCount())] == [
@@ -179,8 +210,7 @@ def test_where_the_district_requires_a_skill_certificate_graduation_holds_back_t
     dialog = GraduationDialog(school_db.engine)
     qtbot.addWidget(dialog)
     dialog.show()
-    click(qtbot, dialog.graduate_button)
-    wait_ops()
+    confirm(qtbot, dialog, wait_ops)
     assert dialog.summary_label.text() == "已毕业 1 人，暂不能毕业 2 人。"
     assert dialog.graduated_table.item(0, 0).text() == with_skill
     held = dialog.held_back_table
@@ -193,9 +223,9 @@ def test_graduation_with_nobody_to_graduate_says_why(qtbot, school_db, wait_ops)
     dialog = GraduationDialog(school_db.engine)
     qtbot.addWidget(dialog)
     dialog.show()
-    click(qtbot, dialog.graduate_button)
     wait_ops()
     assert dialog.summary_label.text() == "没有可以毕业的学员：学员须全部课程考试通过才能毕业。"
+    assert not dialog.graduate_button.isEnabled()
 
 
 def test_the_skill_certificate_form_names_the_learner_and_records_the_certificate(qtbot, school_db, ready_school,

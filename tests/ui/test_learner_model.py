@@ -146,11 +146,40 @@ def test_level_and_township_filters(qtbot, page, demo_db):
     assert page.count_label.text() == f"共 {juniors} 人"
     assert set(column_texts(page.model, "层次")) == {"初中"}
 
-    page.township_combo.setCurrentIndex(page.township_combo.findText("小港街道"))
-    assert set(column_texts(page.model, "街道/镇")) == {"小港街道"}
+    page.township_combo.setCurrentIndex(page.township_combo.findText("演示南街道"))
+    assert set(column_texts(page.model, "街道/镇")) == {"演示南街道"}
     assert set(column_texts(page.model, "层次")) == {"初中"}
 
     page.status_combo.setCurrentIndex(page.status_combo.findText("已毕业"))
-    assert page.count_label.text() == "共 0 人"
+    assert page.count_label.text() == "共 0 人：没有符合条件的学员（可改搜索内容，或把层次、状态、街道/镇改回“全部”）"
     assert page.model.rowCount() == 0
     assert not page.empty_hint.isVisible()  # no learners *match*; the school is not empty
+
+
+def test_ctrl_end_reaches_the_last_learner_and_enter_opens_the_current_one(qtbot, page):
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    qtbot.keyClick(page.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert page.model.rowCount() == DEMO_LEARNERS and page.table.currentIndex().row() == DEMO_LEARNERS - 1
+    last = page.model.row_at(DEMO_LEARNERS - 1).student_number
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert page.edit_dialog.isVisible() and last in page.edit_dialog.loaded.student_numbers
+    page.edit_dialog.reject()
+
+
+def test_ctrl_c_copies_the_selected_rows_for_excel_with_id_numbers_kept_as_text(qtbot, page):
+    from PySide6.QtGui import QGuiApplication
+    from adultschool.ui import table_copy
+
+    table_copy.install()
+    page.table.setFocus()
+    page.table.selectRow(0)
+    page.table.selectionModel().select(page.model.index(2, 0), page.table.selectionModel().SelectionFlag.Select
+                                       | page.table.selectionModel().SelectionFlag.Rows)
+    qtbot.keyClick(page.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    mime = QGuiApplication.clipboard().mimeData()
+    lines = mime.text().splitlines()
+    expected = [[page.model.index(row, c).data() or "" for c in range(page.model.columnCount())] for row in (0, 2)]
+    assert [line.split("\t") for line in lines] == expected
+    assert mime.html().count("<tr>") == 2 and "mso-number-format:'\\@'" in mime.html()
+    assert page.model.index(0, HEADERS.index("学籍号")).data() in mime.html()

@@ -65,6 +65,27 @@ def test_login_with_the_right_password(qtbot, with_accounts):
     assert dialog.principal.name == "li" and dialog.principal.role is Role.CLERK
 
 
+def test_the_last_login_name_on_this_pc_is_filled_in_and_the_cursor_waits_in_the_password(qtbot, with_accounts):
+    first = LoginDialog(with_accounts.engine)
+    qtbot.addWidget(first)
+    first.show()
+    assert first.name_edit.text() == "" and first.focusWidget() is first.name_edit
+    fill_login(qtbot, first, "li", "nope")  # a failed login remembers nothing
+    again = LoginDialog(with_accounts.engine)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.name_edit.text() == ""
+    fill_login(qtbot, first, "li", "li-pass-1")
+    later = LoginDialog(with_accounts.engine)
+    qtbot.addWidget(later)
+    later.show()
+    qtbot.waitExposed(later)
+    assert later.name_edit.text() == "li" and later.focusWidget() is later.password_edit
+    qtbot.keyClicks(later.password_edit, "li-pass-1")
+    qtbot.keyClick(later.password_edit, Qt.Key.Key_Return)
+    assert later.principal is not None and later.principal.name == "li"
+
+
 def test_a_wrong_password_is_said_and_the_dialog_stays_until_the_account_locks(qtbot, with_accounts):
     dialog = LoginDialog(with_accounts.engine)
     qtbot.addWidget(dialog)
@@ -128,7 +149,7 @@ def test_a_teachers_window_has_classes_and_roll_call_only(qtbot, with_accounts):
 def test_a_clerks_window_has_the_clerk_actions_but_no_accounts_rules_or_audit(qtbot, with_accounts):
     as_account(with_accounts, "li")
     window = open_window(qtbot, with_accounts)
-    assert visible_pages(window) == ["学员", "排摸", "班级", "考勤", "可报考", "考试", "证书", "证书查验", "数据上报"]
+    assert visible_pages(window) == ["首页", "学员", "排摸", "班级", "考勤", "可报考", "考试", "证书", "证书查验", "数据上报"]
     assert window.register_action.isVisible() and window.import_roster_action.isVisible()
     assert window.learners_page.reveal_button.isVisible()
     assert not window.accounts_action.isVisible() and not window.audit_action.isVisible()
@@ -276,3 +297,54 @@ def test_a_teacher_saves_the_roll_call_of_their_own_class(qtbot, school_db, enro
     with read_session(with_accounts.engine) as session:
         actor = session.execute(select(AuditEntry.actor).where(AuditEntry.action == "attendance.save")).scalar_one()
     assert actor == "wang"
+
+
+# --- the form dialogs: focus, Tab order, Enter (issue 14) -------------------------------------------------------
+
+def _tab_chain(dialog, count: int) -> list:
+    seen = []
+    for _ in range(count):
+        seen.append(dialog.focusWidget())
+        dialog.focusNextChild()
+    return seen
+
+
+def test_new_account_opens_in_the_name_field_tabs_through_the_form_and_enter_in_the_last_field_creates(qtbot, with_accounts):
+    as_account(with_accounts, "boss")
+    dialog = AccountsDialog(with_accounts.engine)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    new = dialog.open_new()
+    qtbot.waitExposed(new)
+    assert new.focusWidget() is new.name_edit  # typed text goes into the form, not onto a button
+    chain = _tab_chain(new, 7)
+    assert chain == [new.name_edit, new.display_edit, new.role_combo, new.password_edit, new.again_edit,
+                     new.ok_button, new.cancel_button]
+    qtbot.keyClicks(new.name_edit, "zhao")
+    new.password_edit.setText("zhao-pass")
+    new.again_edit.setText("zhao-pass")
+    # Tab past 取消 and back, then Enter in 再输一次: the account is made, not the dialog cancelled.
+    new.cancel_button.setFocus()
+    new.again_edit.setFocus()
+    qtbot.keyClick(new.again_edit, Qt.Key.Key_Return)
+    assert new.result() == QDialog.DialogCode.Accepted
+    assert "zhao" in [a.name for a in dialog.accounts]
+
+
+def test_enter_in_a_field_of_the_password_form_moves_on_and_enter_on_cancel_cancels(qtbot, with_accounts):
+    as_account(with_accounts, "boss")
+    reset = PasswordDialog(with_accounts.engine, "wang")
+    qtbot.addWidget(reset)
+    reset.show()
+    qtbot.waitExposed(reset)
+    assert reset.focusWidget() is reset.password_edit
+    assert _tab_chain(reset, 4) == [reset.password_edit, reset.again_edit, reset.ok_button, reset.cancel_button]
+    qtbot.keyClicks(reset.password_edit, "wang-new-1")
+    qtbot.keyClick(reset.password_edit, Qt.Key.Key_Return)  # not the last field: on to 再输一次
+    assert reset.isVisible() and reset.focusWidget() is reset.again_edit
+    qtbot.keyClicks(reset.again_edit, "wang-new-1")
+    reset.cancel_button.setFocus()
+    qtbot.keyClick(reset.cancel_button, Qt.Key.Key_Return)  # Enter on a focused 取消 cancels, as it says
+    assert reset.result() == QDialog.DialogCode.Rejected
+    with unit_of_work(with_accounts.engine) as session:
+        assert accounts.authenticate(session, "wang", "wang-pass").ok

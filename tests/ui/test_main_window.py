@@ -27,9 +27,9 @@ def window(qtbot, demo_db):
 
 
 def test_the_window_names_the_school_and_the_database(window, demo_db, demo_size):
-    assert window.windowTitle().startswith("北仑区大碶街道成人文化技术学校")
+    assert window.windowTitle().startswith("演示成人文化技术学校（虚构数据）")
     assert window.db_label.text() == f"数据库：{demo_db.path}"
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["学员", "排摸", "班级", "考勤", "可报考", "考试",
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["首页", "学员", "排摸", "班级", "考勤", "可报考", "考试",
                                                                                  "证书", "证书查验", "数据上报"]
     assert [a.text() for a in window.toolbar.actions()] == ["登记学员", "导入名单", "导出报名汇总表", "导入排摸表",
                                                             "导入考勤表", "导入学习记录"]
@@ -43,7 +43,7 @@ def test_the_window_names_the_school_and_the_database(window, demo_db, demo_size
 
 
 def test_the_navigation_switches_pages(qtbot, window):
-    window.nav.setCurrentRow(1)
+    window.nav.setCurrentRow(2)
     assert window.survey_page.isVisible()
     assert not window.learners_page.isVisible()
     assert window.survey_page.count_label.text().startswith("共 ")
@@ -119,8 +119,8 @@ def test_a_registration_shows_up_in_the_learners_page_at_once(qtbot, type_text, 
 def test_export_writes_the_summary_form_of_the_chosen_level(qtbot, window, tmp_path):
     window.export_action.trigger()
     dialog = window.dialog
-    assert dialog.path_edit.text().endswith(default_file_name("北仑区大碶街道成人文化技术学校", TODAY))
-    assert dialog.path_edit.text().endswith(f"报名汇总表-北仑区大碶街道成人文化技术学校-{TODAY.isoformat()}.xlsx")
+    assert dialog.path_edit.text().endswith(default_file_name("演示成人文化技术学校（虚构数据）", TODAY))
+    assert dialog.path_edit.text().endswith(f"报名汇总表-演示成人文化技术学校（虚构数据）-{TODAY.isoformat()}.xlsx")
     target = tmp_path / "汇总表.xlsx"
     dialog.path_edit.setText(str(target))
     dialog.level_combo.setCurrentIndex(dialog.level_combo.findText("初中"))
@@ -134,3 +134,32 @@ def test_export_writes_the_summary_form_of_the_chosen_level(qtbot, window, tmp_p
     values = [v for row in workbook.active.iter_rows(values_only=True) for v in row if v is not None]
     workbook.close()
     assert "初中" in values and "高中" not in values
+
+
+def test_a_demo_school_says_so_in_the_title_and_a_banner_and_a_real_school_does_not(qtbot, window, school_db):
+    assert "【演示，不能上报】" in window.windowTitle()
+    assert window.demo_banner.isVisible() and "学员都是虚构的" in window.demo_banner.text()
+    real = MainWindow(school_db)
+    qtbot.addWidget(real)
+    real.show()
+    assert not real.demo_banner.isVisible() and "演示" not in real.windowTitle()
+
+
+def test_new_database_closes_the_window_and_leaves_the_new_file_for_the_program(qtbot, window, tmp_path, monkeypatch):
+    from adultschool.ui import main_window
+
+    target = tmp_path / "本校"
+    monkeypatch.setattr(main_window.QFileDialog, "getSaveFileName", lambda *_args: (str(target), ""))
+    window.new_database_action.trigger()
+    assert window.next_database == tmp_path / "本校.sqlite3" and not window.isVisible()
+
+
+def test_new_database_refuses_a_file_that_exists(qtbot, window, tmp_path, monkeypatch):
+    from adultschool.ui import main_window
+
+    existing = tmp_path / "旧.sqlite3"
+    existing.write_bytes(b"")
+    monkeypatch.setattr(main_window.QFileDialog, "getSaveFileName", lambda *_args: (str(existing), ""))
+    window.new_database_action.trigger()
+    assert window.next_database is None and window.isVisible()
+    assert window.dialog.windowTitle() == "不能新建" and "已经存在" in window.dialog.text()

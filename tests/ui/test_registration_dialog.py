@@ -158,6 +158,15 @@ def test_enter_submits_and_escape_cancels(qtbot, type_text, school_db, make_id):
     other.show()
     type_text(other.name_edit, "钱多多")
     qtbot.keyClick(other.name_edit, Qt.Key.Key_Escape)
+    box = other.discard_box  # a filled form asks before it is thrown away; Enter or Esc keeps it
+    assert box is not None and box.isVisible() and "“钱多多”的登记表已填写但还没有保存" in box.text()
+    assert box.defaultButton().text() == "继续填写"
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert other.isVisible() and other.name_edit.text() == "钱多多"
+    qtbot.keyClick(other.name_edit, Qt.Key.Key_Escape)
+    box = other.discard_box
+    discard = next(b for b in box.buttons() if b.text() == "放弃并关闭")
+    qtbot.mouseClick(discard, Qt.MouseButton.LeftButton)
     assert not other.isVisible()
     with read_session(school_db.engine) as session:
         assert learners.count_learners(session, LearnerFilter(search="钱多多")) == 0
@@ -251,3 +260,8 @@ def test_a_school_with_one_township_chooses_it(qtbot, tmp_path):
     assert (one.township_combo.count(), one.township_combo.currentText()) == (1, "柴桥街道")
     one.close()
     database.close()
+
+
+def test_escape_on_an_untouched_form_closes_it_without_asking(qtbot, dialog):
+    qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and dialog.discard_box is None

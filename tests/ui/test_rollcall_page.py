@@ -263,3 +263,26 @@ def test_today_button_makes_todays_session_through_the_new_session_form(qtbot, s
     assert page.session_combo.currentData() == lesson.id
     assert page.session_combo.currentText().startswith(f"{TODAY.isoformat()} 08:30 成人高中语文 1.5 课时")
     assert set(statuses(page).values()) == {"未点名"}
+
+
+def test_f2_or_a_double_click_anywhere_on_a_late_row_edits_its_hours(qtbot, school_db, night_class):
+    page = make_page(qtbot, school_db)
+    row = row_of(page, "陈堃")
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(row, HEADERS.index("姓名")))
+    qtbot.keyClick(page.table, Qt.Key.Key_F2)  # not late yet: nothing to type
+    assert page.table.indexWidget(page.model.index(row, HOURS_COLUMN)) is None
+    page.table.selectRow(row)
+    qtbot.keyClick(page.table, Qt.Key.Key_2)  # 迟到; the cursor moved to the next learner
+    page.table.setCurrentIndex(page.model.index(row, HEADERS.index("学籍号")))
+    qtbot.keyClick(page.table, Qt.Key.Key_F2)
+    editor = page.table.indexWidget(page.model.index(row, HOURS_COLUMN))
+    assert isinstance(editor, QLineEdit)
+    qtbot.keyClicks(editor, "0.5")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.table.indexWidget(page.model.index(row, HOURS_COLUMN)) is None)
+    assert cell(page, row, "计入课时") == "0.5"
+
+    rect = page.table.visualRect(page.model.index(row, HEADERS.index("姓名")))
+    qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert isinstance(page.table.indexWidget(page.model.index(row, HOURS_COLUMN)), QLineEdit)

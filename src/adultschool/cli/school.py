@@ -491,11 +491,16 @@ def cmd_exam_results_import(args: argparse.Namespace) -> int:
 def cmd_graduate(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        report = exams.graduate(session, args.as_of or clock.today(), actor=actor(args))
+        report = exams.graduate(session, args.as_of or clock.today(), actor=actor(args), dry_run=args.dry_run)
+    verb = "将毕业" if args.dry_run else "毕业"
     for number, name, certificate in report.graduated:
-        print(f"毕业 {number} {name} 证书编号 {certificate}")
+        print(f"{verb} {number} {name} 证书编号 {certificate}")
     for number, name, reason in report.held_back:
         print(f"暂不毕业 {number} {name}：{reason}")
+    if args.dry_run:
+        print(f"would graduate {len(report.graduated)}, held back {len(report.held_back)}")
+        print("（预览：没有办理毕业）")
+        return EXIT_OK
     print(f"graduated {len(report.graduated)}, held back {len(report.held_back)}")
     return EXIT_OK
 
@@ -550,10 +555,14 @@ def cmd_print_certificates(args: argparse.Namespace) -> int:
     job = ConsoleJob()
     with unit_of_work(db.engine) as session:
         layout = certificate_commands.layout_from(args)
-        printed = documents.print_certificates(session, args.out, actor=actor(args),
-                                               student_numbers=args.student_number or None, reprint=args.reprint,
-                                               reason=args.reason, font=args.font, layout=layout, job=job)
+        write = documents.preview_certificates if args.preview else documents.print_certificates
+        printed = write(session, args.out, actor=actor(args), student_numbers=args.student_number or None,
+                        reprint=args.reprint, reason=args.reason, font=args.font, layout=layout, job=job)
     job.finish()
+    if args.preview:
+        print(f"previewed {printed.pages} certificates to {args.out}")
+        print(f"预览 {printed.pages} 张证书，没有记为已打印")
+        return EXIT_OK
     print(f"{'reprinted' if args.reprint else 'printed'} {printed.pages} certificates to {args.out}")
     return EXIT_OK
 
@@ -790,6 +799,7 @@ def register(commands, add: Adder) -> None:
 
     p = add(commands, "graduate", cmd_graduate, "全部课程合格的学员毕业，发放证书编号")
     p.add_argument("--as-of", type=date_arg)
+    p.add_argument("--dry-run", action="store_true", help="只列出谁将毕业、取得哪个证书编号，不办理")
 
     group = commands.add_parser("skill", help="职业技能证书").add_subparsers(dest="skill_command", metavar="COMMAND", required=True)
     p = add(group, "add", cmd_skill_add, "登记学员的职业技能证书（双证之一）")
@@ -818,6 +828,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--student-number", nargs="+")
     p.add_argument("--reprint", action="store_true", help="补发（需要 --reason）")
     p.add_argument("--reason")
+    p.add_argument("--preview", action="store_true", help="只生成预览，不记为已打印")
     p.add_argument("--font", help="这次用的字体文件（.ttf/.ttc）")
     certificate_commands.add_layout_arguments(p)
     certificate_commands.add_print_subcommands(group, add)

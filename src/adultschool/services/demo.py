@@ -36,11 +36,15 @@ from adultschool.models import (
 from adultschool.services import certificate_settings, registration, site, study, sync
 from adultschool.services.rules import load_rules
 
-DEMO_SCHOOL_CODE = "330206-01"
-DEMO_SCHOOL_NAME = "北仑区大碶街道成人文化技术学校"
+# A code and names no real school or township has, and 演示 in each, so a demo is never taken for a real school.
+DEMO_SCHOOL_CODE = "DEMO-01"
+DEMO_SCHOOL_NAME = "演示成人文化技术学校（虚构数据）"
 DEMO_ISSUERS = {Level.JUNIOR: "（演示）区成人“双证制”教育培训领导小组办公室",
                 Level.SENIOR: "（演示）市成人“双证制”教育培训领导小组办公室"}
-DEMO_TOWNSHIPS = {"大碶街道": 320, "新碶街道": 280, "小港街道": 240, "霞浦街道": 160}
+DEMO_TOWNSHIPS = {"演示东街道": 320, "演示南街道": 280, "演示北街道": 240, "演示西镇": 160}  # sorting as the earlier names did: the seeded demo stays the same
+# Demo learners put into a school someone initialised by name (benchmarks, test scaffolds) live in its region's
+# townships; such a school is not the demo's own, and `refuse_real_data` keeps demo people out of one with real data.
+NAMED_SCHOOL_TOWNSHIPS = {"大碶街道": 320, "新碶街道": 280, "小港街道": 240, "霞浦街道": 160}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国红梅玉兰志强海燕春梅小红晓东佳怡子涵浩然"
@@ -109,6 +113,7 @@ def fill_demo(session: Session, *, learners: int = 300, actor: str, seed: int = 
     rng = random.Random(seed)
     if not site.is_initialised(session):
         sync.initialise_school(session, code=DEMO_SCHOOL_CODE, name=DEMO_SCHOOL_NAME, actor=actor)
+        session.add(SiteSetting(key=site.DEMO_SCHOOL_MARK, value=clock.now().isoformat()))
     info = site.require_school(session)
     refuse_real_data(session)
     if session.get(SiteSetting, DEMO_MARK) is None:
@@ -117,11 +122,12 @@ def fill_demo(session: Session, *, learners: int = 300, actor: str, seed: int = 
         if not certificate_settings.wording(session, level).issuer:
             certificate_settings.set_wording(session, level, issuer=issuer, actor=actor)
     existing = {t.name for t in site.list_townships(session)}
-    for name, quota in DEMO_TOWNSHIPS.items():
+    chosen = DEMO_TOWNSHIPS if site.is_demo_school(session) else NAMED_SCHOOL_TOWNSHIPS
+    for name, quota in chosen.items():
         if name not in existing:
             site.add_township(session, name, school_code=info.code, actor=actor)
             site.set_quota(session, name, today.year, quota, actor=actor)
-    townships = list(DEMO_TOWNSHIPS)
+    townships = list(chosen)
     rules = load_rules(session)
     used: set[str] = set()
     inputs = []

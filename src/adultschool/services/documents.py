@@ -1,11 +1,13 @@
 """Printed documents from the database: certificates (R11), registration forms, the summary form (R13) and class
 sign-in sheets. Gathers plain values, checks them, and hands them to the `printing` package.
 
-A certificate printing is recorded in the same transaction that writes the PDF: no file, no record.
+A certificate printing is recorded in the same transaction that writes the final PDF (no file, no record), or when
+the clerk confirms that the previewed pages came out of the printer; a preview records nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from adultschool import paths
+from adultschool.outfiles import PDF_PROGRAMS, atomic_output
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext
 from adultschool.models import CLOSED_STATUSES, ClassMember, ClassSession, Enrolment, Learner, Level, School, SchoolClass, SiteSetting
@@ -74,16 +77,16 @@ def font_for(session: Session, override: str | Path | None = None) -> PdfFont:
 class Printed:
     pages: int
     names: tuple[str, ...]
+    student_numbers: tuple[str, ...] = ()  # certificates: whose certificates the PDF holds, in page order
+    recorded: bool = False  # certificates: the printing was recorded
 
 
-def print_certificates(session: Session, out: Path, *, actor: str, student_numbers: Sequence[str] | None = None,
-                       reprint: bool = False, reason: str | None = None, font: str | Path | None = None,
-                       layout: Layout | None = None, job: JobContext | None = None) -> Printed:
-    """New certificates (all not yet printed, or those named), or a reprint (补发) with a reason; with the issuer and
-    wording of the settings, the learners' photos, and a printer's `layout` for pre-printed stock."""
+def _write_certificates(session: Session, out: Path, *, actor: str, student_numbers: Sequence[str] | None,
+                        reprint: bool, reason: str | None, font: str | Path | None, layout: Layout | None,
+                        job: JobContext | None, record: bool) -> Printed:
     pdf_font = font_for(session, font)
     certificates = exams.certificates_to_print(session, actor=actor, student_numbers=student_numbers, reprint=reprint,
-                                               reason=reason)
+                                               reason=reason, record=record)
     if not certificates:
         raise AdultSchoolError("没有要打印的新证书：已毕业学员的证书都打印过了（再次打印请用补发）。")
     wordings = {level: certificate_settings.wording(session, level) for level in Level}
@@ -99,7 +102,42 @@ def print_certificates(session: Session, out: Path, *, actor: str, student_numbe
             photo_jpeg=photos.get(c.learner_id),
         ))
     pages = write_certificates(out, data, font=pdf_font, resources=paths.resources_dir(), layout=layout, job=job)
-    return Printed(pages, tuple(c.learner_name for c in certificates))
+    return Printed(pages, tuple(c.learner_name for c in certificates), tuple(c.student_number for c in certificates),
+                   recorded=record)
+
+
+def print_certificates(session: Session, out: Path, *, actor: str, student_numbers: Sequence[str] | None = None,
+                       reprint: bool = False, reason: str | None = None, font: str | Path | None = None,
+                       layout: Layout | None = None, job: JobContext | None = None) -> Printed:
+    """The final certificates PDF, and the printing recorded with it (no file, no record): new certificates (all not
+    yet printed, or those named), or a reprint (补发) with a reason; with the issuer and wording of the settings, the
+    learners' photos, and a printer's `layout` for pre-printed stock."""
+    return _write_certificates(session, out, actor=actor, student_numbers=student_numbers, reprint=reprint,
+                               reason=reason, font=font, layout=layout, job=job, record=True)
+
+
+def preview_certificates(session: Session, out: Path, *, actor: str, student_numbers: Sequence[str] | None = None,
+                         reprint: bool = False, reason: str | None = None, font: str | Path | None = None,
+                         layout: Layout | None = None, job: JobContext | None = None) -> Printed:
+    """The same PDF as `print_certificates`, checked the same way, but nothing is recorded: a preview is free. The
+    printing is recorded later by `record_certificate_printing`, for exactly `Printed.student_numbers`."""
+    return _write_certificates(session, out, actor=actor, student_numbers=student_numbers, reprint=reprint,
+                               reason=reason, font=font, layout=layout, job=job, record=False)
+
+
+def record_certificate_printing(session: Session, preview: Printed, *, actor: str, reprint: bool = False,
+                                reason: str | None = None, preview_file: Path | None = None,
+                                out: Path | None = None) -> Printed:
+    """The clerk confirmed that the previewed certificates came out of the printer, or saved the final PDF (`out`, a
+    copy of `preview_file`, written in the same transaction that records: no file, no record). Refused, as a print
+    would be, when another clerk printed one of them since the preview."""
+    certificates = exams.certificates_to_print(session, actor=actor, student_numbers=list(preview.student_numbers),
+                                               reprint=reprint, reason=reason, record=True)
+    if out is not None and preview_file is not None:
+        with atomic_output(out, opened_in=PDF_PROGRAMS) as part:
+            shutil.copyfile(preview_file, part)
+    return replace(preview, names=tuple(c.learner_name for c in certificates),
+                   student_numbers=tuple(c.student_number for c in certificates), recorded=True)
 
 
 def print_sample_certificate(session: Session, out: Path, wording: certificate_settings.Wording, *,

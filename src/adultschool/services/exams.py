@@ -445,10 +445,14 @@ def _certificate_secret(session: Session) -> bytes:
     return bytes.fromhex(row.value)
 
 
-def graduate(session: Session, as_of: date, *, actor: str, today: date | None = None) -> GraduationReport:
+def graduate(session: Session, as_of: date, *, actor: str, today: date | None = None, dry_run: bool = False,
+             only: Sequence[str] | None = None) -> GraduationReport:
     """Every enrolment that passed all required courses by `as_of` graduates on that day; numbers are given in
     student-number order. A course passed at an exam after `as_of` does not count yet, and after a revoked
-    certificate only courses passed again after the revocation do."""
+    certificate only courses passed again after the revocation do.
+
+    `dry_run` writes nothing and reports who would graduate with the numbers they would get (the preview the clerk
+    confirms); `only` limits the graduation to those student numbers (exactly whom the preview showed)."""
     accounts.require(session, actor, accounts.Permission.EXAMS)
     site = require_school(session)
     rules = load_rules(session)
@@ -494,10 +498,19 @@ def graduate(session: Session, as_of: date, *, actor: str, today: date | None = 
             report.held_back.append((enrolment.student_number, learner.name, "还没有登记职业技能证书（本区规定毕业须有）"))
             continue
         ready.append((enrolment, learner))
+    if only is not None:
+        wanted = {clean_text(n) or "" for n in only}
+        ready = [(e, l) for e, l in ready if e.student_number in wanted]
     if not ready:
         return report
     counter = session.execute(select(CertificateCounter).where(
         CertificateCounter.school_id == site.school_id, CertificateCounter.year == as_of.year)).scalar()
+    if dry_run:
+        serial = counter.last_serial if counter is not None else 0
+        for offset, (enrolment, learner) in enumerate(ready, start=1):
+            report.graduated.append((enrolment.student_number, learner.name,
+                                     certificate_number(site.code, as_of.year, serial + offset)))
+        return report
     if counter is None:
         counter = CertificateCounter(school_id=site.school_id, year=as_of.year, last_serial=0)
         session.add(counter)
@@ -560,9 +573,11 @@ class CertificateToPrint:
 
 
 def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequence[str] | None = None,
-                          reprint: bool = False, reason: str | None = None) -> list[CertificateToPrint]:
-    """Records the printing and returns what to print. A first printing is of certificates never printed (all, or
-    those named); printing one again is a reprint (补发): it needs the numbers and a reason, and keeps the number."""
+                          reprint: bool = False, reason: str | None = None,
+                          record: bool = True) -> list[CertificateToPrint]:
+    """Returns what to print and, with `record`, records the printing. A first printing is of certificates never
+    printed (all, or those named); printing one again is a reprint (补发): it needs the numbers and a reason, and keeps
+    the number. Without `record` (a preview) the same checks run and nothing is written."""
     accounts.require(session, actor, accounts.Permission.PRINT)
     reason = clean_text(reason)
     if reprint and not reason:
@@ -604,8 +619,9 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
         skills[learner_id] = f"{name}（编号 {number}，{issued_on:%Y年%m月%d日}）"
     out = []
     for certificate, enrolment, learner in found:
-        session.add(CertificatePrint(certificate_id=certificate.id, printed_by=actor, reprint=reprint,
-                                     reason=reason if reprint else None))
+        if record:
+            session.add(CertificatePrint(certificate_id=certificate.id, printed_by=actor, reprint=reprint,
+                                         reason=reason if reprint else None))
         out.append(CertificateToPrint(
             school_name=school_name, learner_name=learner.name, gender=learner.gender.label, birth_date=learner.birth_date,
             level=enrolment.level.value, study_from=enrolment.registered_on, study_to=certificate.issued_on,
@@ -613,7 +629,7 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
             skill_certificate=skills.get(learner.id), reprint=reprint, student_number=enrolment.student_number,
             learner_id=learner.id,
         ))
-    if out:
+    if out and record:
         session.flush()
         audit.record(session, actor=actor, action="certificate.reprint" if reprint else "certificate.print",
                      entity="certificate_prints", summary=f"{'补发' if reprint else '打印'}证书 {len(out)} 张" + (f"：{reason}" if reprint else ""),

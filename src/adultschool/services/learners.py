@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from adultschool import idcard
-from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, Township
+from adultschool.models import ClassMember, Enrolment, EnrolmentStatus, Learner, Level, Township
 from adultschool.services import accounts
 from adultschool.textnorm import clean_text
 
@@ -23,6 +23,7 @@ class LearnerFilter:
     level: Level | None = None
     status: EnrolmentStatus | None = None
     township_id: int | None = None
+    in_no_class: bool = False  # only enrolments on no class roster yet (加入学员)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ def _filtered(query: Select, flt: LearnerFilter) -> Select:
         query = query.where(Enrolment.status != EnrolmentStatus.VOIDED)
     if flt.township_id is not None:
         query = query.where(Enrolment.township_id == flt.township_id)
+    if flt.in_no_class:
+        query = query.where(Enrolment.id.not_in(select(ClassMember.enrolment_id)))
     text = clean_text(flt.search)
     if text:
         needle = idcard.normalise(text) if any(c.isdigit() for c in text) else text

@@ -51,7 +51,7 @@ class TownshipProgress:
     studying: int
     ready: int
     applied: int
-    passed: int
+    passed: int  # passed the exam, graduated or not
     graduated: int
     college_referrals: int  # R14
     training_person_times: int  # R14
@@ -146,7 +146,9 @@ def quota_progress(session: Session, *, year: int, month: int, today: date | Non
         rows.append(TownshipProgress(
             name, school_code or "", school_name or "", quotas.get(township_id), registered[township_id],
             this_month[township_id], studying, ready[township_id], by_status[(township_id, EnrolmentStatus.EXAM_APPLIED)],
-            by_status[(township_id, EnrolmentStatus.PASSED)], by_status[(township_id, EnrolmentStatus.GRADUATED)],
+            # 考试通过 counts everyone who passed, those since graduated too (a graduate passed first)
+            by_status[(township_id, EnrolmentStatus.PASSED)] + by_status[(township_id, EnrolmentStatus.GRADUATED)],
+            by_status[(township_id, EnrolmentStatus.GRADUATED)],
             counts[(township_id, CountKind.COLLEGE_REFERRAL)], counts[(township_id, CountKind.SKILLS_TRAINING)],
             surveyed, willing, surveyed_registered,
         ))

@@ -39,6 +39,14 @@ def _setting(session: Session, key: str) -> str | None:
     return row.value if row else None
 
 
+# Set when the demo made this database's school itself: its learners are made up, so nothing of it goes to the district.
+DEMO_SCHOOL_MARK = "site.demo_school"
+
+
+def is_demo_school(session: Session) -> bool:
+    return _setting(session, DEMO_SCHOOL_MARK) is not None
+
+
 def is_initialised(session: Session) -> bool:
     return _setting(session, "site.kind") is not None
 

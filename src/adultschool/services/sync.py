@@ -386,6 +386,9 @@ def export_package(session: Session, out: Path, *, district_key_file: bytes | No
     job = job or NullJob()
     accounts.require(session, actor, accounts.SYNC)
     info = site.require_school(session)
+    if site.is_demo_school(session):
+        raise AdultSchoolError(f"“{info.name}”是演示学校，学员都是虚构的，不能报送到分中心。"
+                               "要报送本校的数据，请新建或打开本校的数据库（菜单 文件 → 新建或打开数据库…）。")
     district = _recipient(session, district_key_file, actor=actor)
     fingerprint = ensure_signing_key(session, actor=actor)
     pem = signing_key(session)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import paths
 from adultschool.db import Database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Role
@@ -38,6 +39,9 @@ def _password_edit() -> QLineEdit:
     edit = QLineEdit()
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     return edit
+
+
+LAST_LOGIN_SETTING = "last_login_name"
 
 
 class LoginDialog(QDialog):
@@ -67,7 +71,12 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.name_edit.setFocus()
+        last = paths.local_setting(LAST_LOGIN_SETTING)  # this PC's last login name: only the password to type
+        if isinstance(last, str) and last:
+            self.name_edit.setText(last)
+            self.password_edit.setFocus()
+        else:
+            self.name_edit.setFocus()
 
     def submit(self) -> None:
         name, password = self.name_edit.text().strip(), self.password_edit.text()
@@ -83,6 +92,10 @@ class LoginDialog(QDialog):
             self.password_edit.setFocus()
             return
         self.principal = result.principal
+        try:
+            paths.set_local_setting(LAST_LOGIN_SETTING, name)
+        except OSError:
+            pass  # a read-only data folder only costs typing the name next time
         self.accept()
 
 
@@ -102,20 +115,60 @@ def sign_in(database: Database, parent: QWidget | None = None) -> bool:
 
 
 class _FormDialog(QDialog):
+    """The base of 新建账户, 修改账户 and 修改/重设密码: the form's fields in the order shown, then the buttons.
+
+    It opens with the cursor in the first field; Tab runs through the fields, then 确定 and 取消; Enter in a field
+    goes on to the next one and, in the last one (再输一次), submits. There is no default button, so a 取消 that once
+    had the focus cannot catch an Enter meant for the form; Enter on a focused button presses that button."""
+
     def __init__(self, engine: Engine, parent: QWidget | None, title: str, ok_text: str = "确定"):
         super().__init__(parent)
         self._engine = engine
+        self._arranged = False
         self.setWindowTitle(title)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("中") * 30)
         self.form = QFormLayout()
         self.message = MessageLabel()
         self.buttons, self.ok_button, self.cancel_button = ok_cancel_buttons(ok_text)
+        self.ok_button.setDefault(False)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+
+    def fields(self) -> list[QWidget]:
+        """The form's input widgets, top to bottom."""
+        found = []
+        for row in range(self.form.rowCount()):
+            item = self.form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            widget = item.widget() if item is not None else None
+            if widget is not None and widget.focusPolicy() != Qt.FocusPolicy.NoFocus and not isinstance(widget, QLabel):
+                found.append(widget)
+        return found
+
+    def showEvent(self, event) -> None:  # noqa: ANN001 - QShowEvent
+        super().showEvent(event)
+        if self._arranged:
+            return
+        self._arranged = True
+        fields = self.fields()
+        chain = [*fields, self.ok_button, self.cancel_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+        for index, widget in enumerate(fields):
+            if isinstance(widget, QLineEdit):
+                following = fields[index + 1] if index + 1 < len(fields) else None
+                widget.returnPressed.connect(lambda following=following: self._enter(following))
+        if fields:
+            fields[0].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _enter(self, following: QWidget | None) -> None:
+        if following is None:
+            self.submit()
+        else:
+            following.setFocus(Qt.FocusReason.TabFocusReason)
 
     def submit(self) -> None:
         try:

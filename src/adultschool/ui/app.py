@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 # The database layer, the models and the services the window starts with come before Qt: once PySide6 is imported it
 # sees every later import (its __feature__ hook), which makes SQLAlchemy's few hundred modules load ~15 % slower.
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox  # noqa: E402
 from adultschool.ui import ops  # noqa: E402
 from adultschool.ui.accounts_dialogs import sign_in
 from adultschool.ui.backup_dialogs import offer_restore_of_damaged
-from adultschool.ui.common import show_bug_report, show_error, signed_in
+from adultschool.ui.common import set_signed_in, show_bug_report, show_error, signed_in
 from adultschool.ui.main_window import APP_TITLE, MainWindow
 from adultschool.ui.welcome_dialog import WelcomeDialog, is_initialised
 
@@ -187,6 +187,16 @@ def run(db: str | None = None) -> int:
     clean_interrupted()  # .part files a killed run left behind (they may hold full ID numbers)
     app = create_application()
     install_excepthook()
+    target: str | None = db
+    while True:  # 文件 → 新建数据库… / 打开数据库… close the window and come round again with the chosen file
+        code, target = _run_one(app, target)
+        if target is None:
+            return code
+        set_signed_in(None)  # the next database has its own accounts: its login is asked for again
+
+
+def _run_one(app: Any, db: str | None) -> tuple[int, str | None]:
+    """One database from opening to closing: (exit code, the database the clerk chose next or None)."""
     database: Database | None = None
     database_lock: DatabaseLock | None = None
     clean_exit = False
@@ -197,27 +207,29 @@ def run(db: str | None = None) -> int:
                 database = open_or_welcome(db)
             except DatabaseDamaged as damaged:
                 if not offer_restore_of_damaged(damaged):
-                    return 2
+                    return 2, None
                 database = open_or_welcome(db)
             if database is None:
-                return 0
+                return 0, None
             # The first-start dialog may have opened another file than --db named.
             database_lock = lock_database(database.path, database_lock)
         except AdultSchoolError as exc:
             QMessageBox.critical(None, "无法打开数据库", str(exc))
-            return 2
+            return 2, None
         # The login dialog, once the database has accounts (退出 ends here); not right after the first-run wizard made
         # the administrator, whose password was just typed twice.
         if signed_in().single_user and not sign_in(database):
-            return 0
+            return 0, None
         log.info("GUI started on %s (%s)", database.describe(), system.os_description())
         window = MainWindow(database)
+        window.show_home()  # the day's work first
         window.show()
         log_window_shown(window)
         warn_about_network_drive(window, database)
         code = app.exec()
         clean_exit = True
-        return code
+        following = getattr(window, "next_database", None)
+        return code, (str(following) if following is not None else None)
     finally:
         ops.wait_for_workers()
         if database is not None:

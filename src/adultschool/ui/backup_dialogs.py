@@ -181,13 +181,19 @@ class RestoreDialog(QDialog):
         self.passphrase_row.setVisible(False)
         layout.addWidget(self.passphrase_row)
         self.passphrase: str | None = None
+        self.confirm_check = QCheckBox()
+        self.confirm_check.hide()
+        self.confirm_check.toggled.connect(lambda _on: self._enable())
+        layout.addWidget(self.confirm_check)
         self.message = MessageLabel()
         layout.addWidget(self.message)
         self.buttons = QDialogButtonBox()
         self.restore_button = QPushButton("恢复")
         self.restore_button.setEnabled(False)
+        self.restore_button.setAutoDefault(False)  # replacing the database is never what Enter does
         self.buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setText("取消")
         self.restore_button.clicked.connect(self.restore)
         self.cancel_button.clicked.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -225,8 +231,16 @@ class RestoreDialog(QDialog):
         self.passphrase_row.setVisible(False)
         self.preview_label.setText("这份备份里有：\n" + "\n".join(preview.facts()))
         self.warning_label.show_message("\n".join(preview.warnings) or None)
-        self.restore_button.setEnabled(True)
-        self.restore_button.setDefault(True)
+        if preview.warnings:  # another school's backup, or one without a school: a tick before 恢复 can be pressed
+            self.confirm_check.setText(f"我已核对：要用“{preview.site_name or '这份备份'}”的备份替换当前数据库")
+            self.confirm_check.show()
+        self._enable()
+        self.cancel_button.setDefault(True)
+        self.cancel_button.setFocus()
+
+    def _enable(self) -> None:
+        self.restore_button.setEnabled(self.preview is not None and not self.busy
+                                       and (self.confirm_check.isHidden() or self.confirm_check.isChecked()))
 
     def _preview_failed(self, exc: BaseException) -> None:
         if isinstance(exc, AdultSchoolError):
@@ -236,7 +250,7 @@ class RestoreDialog(QDialog):
             report_failure(self, exc)
 
     def restore(self) -> None:
-        if self.preview is None or self.busy:
+        if self.preview is None or self.busy or not self.restore_button.isEnabled():
             return
         self.restore_button.setEnabled(False)
         self.cancel_button.setEnabled(False)

@@ -1,7 +1,8 @@
 """The 证书 page (R11): every graduation certificate with how often it was printed; 打印证书 and 补发 open the print dialog.
 
 打印证书 prints the selected certificates not printed yet, or all not printed yet when none is selected; printing one
-again is a 补发 and needs a reason (the services refuse otherwise, and so does the dialog).
+again is a 补发 and needs a reason (the services refuse otherwise, and so does the dialog). The preview is free: a
+certificate counts as printed once the clerk confirms the print or saves the final PDF.
 """
 from __future__ import annotations
 
@@ -271,5 +272,5 @@ class CertificatesPage(Page):
 
     def _printed(self, printed: object, path: str) -> None:
         self.refresh()
-        self.status_message.emit(f"已生成证书 PDF（{printed.pages} 张）：{path}")
+        self.status_message.emit(f"已记录打印：{printed.pages} 张证书")
         self.changed.emit()

@@ -34,7 +34,7 @@ from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import ClassType, EnrolmentStatus, Level
-from adultschool.services import classes, learners
+from adultschool.services import classes, learners, site
 from adultschool.services.classes import ClassChanges, ClassInfo, SessionChanges, SessionInfo
 from adultschool.services.learners import LearnerFilter
 from adultschool.services.rules import load_rules
@@ -46,7 +46,6 @@ from adultschool.ui.common import (
 
 NO_COURSE = "（不填）"
 SEARCH_DELAY_MS = 250
-SEARCH_LIMIT = 300  # learners listed at once in 加入学员; more are reached by searching
 _NUMBER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
@@ -365,9 +364,27 @@ class AddMembersDialog(FormDialog):
         self.search_edit.setClearButtonEnabled(True)
         self.count_label = QLabel()
         self.count_label.setStyleSheet(f"color: {HINT_COLOUR};")
+        self.township_combo = QComboBox()
+        self.township_combo.addItem("全部街道/镇", None)
+        with read_session(engine) as session:
+            for township in site.list_townships(session):
+                self.township_combo.addItem(township.name, township.id)
+        self.township_combo.currentIndexChanged.connect(lambda _index: self.search())
+        self.no_class_check = QCheckBox("只列还没有进班的")
+        self.no_class_check.toggled.connect(lambda _on: self.search())
+        self.select_all_button = QPushButton("全选")
+        self.select_all_button.setToolTip("勾选下面列出的全部学员")
+        self.select_all_button.clicked.connect(lambda: self.check_all(True))
+        self.select_none_button = QPushButton("全不选")
+        self.select_none_button.clicked.connect(lambda: self.check_all(False))
         search_row = QHBoxLayout()
         search_row.addWidget(self.search_edit, 1)
-        search_row.addWidget(self.count_label)
+        search_row.addWidget(self.township_combo)
+        search_row.addWidget(self.no_class_check)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.count_label, 1)
+        filter_row.addWidget(self.select_all_button)
+        filter_row.addWidget(self.select_none_button)
 
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["学籍号", "姓名", "身份证号码", "状态"])
@@ -391,6 +408,7 @@ class AddMembersDialog(FormDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(search_row)
+        layout.addLayout(filter_row)
         layout.addWidget(self.table, 1)
         layout.addWidget(with_message(self.messages, "student_numbers", self.paste_edit))
         layout.addWidget(self.general_message)
@@ -414,10 +432,11 @@ class AddMembersDialog(FormDialog):
 
     def search(self) -> None:
         self._search_timer.stop()
-        flt = LearnerFilter(search=self.search_edit.text().strip() or None, level=self._level)
+        flt = LearnerFilter(search=self.search_edit.text().strip() or None, level=self._level,
+                            township_id=self.township_combo.currentData(), in_no_class=self.no_class_check.isChecked())
         with read_session(self._engine) as session:
-            total = learners.count_learners(session, flt)
-            rows = learners.list_learners(session, flt, limit=SEARCH_LIMIT)
+            rows = learners.list_learners(session, flt, limit=None)  # every match: 全选 ticks what the filters found
+            total = len(rows)
         self._filling = True
         self.table.setUpdatesEnabled(False)
         self.table.setRowCount(len(rows))
@@ -430,8 +449,7 @@ class AddMembersDialog(FormDialog):
                 self.table.setItem(index, column, QTableWidgetItem(text))
         self.table.setUpdatesEnabled(True)
         self._filling = False
-        shown = f"{self._level.label}学员 {total} 人"
-        self.count_label.setText(shown if total <= len(rows) else f"{shown}，显示前 {len(rows)} 人，请搜索缩小范围")
+        self.count_label.setText(f"列出{self._level.label}学员 {total} 人" if total else "没有符合条件的学员")
         self._show_selected()
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
@@ -448,6 +466,14 @@ class AddMembersDialog(FormDialog):
         """Enter or double-click on a row ticks or unticks it."""
         box = self.table.item(item.row(), 0)
         box.setCheckState(Qt.CheckState.Unchecked if box.checkState() == Qt.CheckState.Checked else Qt.CheckState.Checked)
+
+    def check_all(self, checked: bool) -> None:
+        """全选 / 全不选: every row listed now (rows hidden by the filters keep their ticks)."""
+        state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+        self.table.setUpdatesEnabled(False)
+        for row in range(self.table.rowCount()):
+            self.table.item(row, 0).setCheckState(state)
+        self.table.setUpdatesEnabled(True)
 
     def check_number(self, student_number: str, checked: bool = True) -> None:
         for row in range(self.table.rowCount()):

@@ -255,14 +255,15 @@ def with_message(messages: dict[str, "MessageLabel"], field: str, widget: QWidge
 
 
 def ask_to_confirm(parent: QWidget | None, title: str, text: str, yes_text: str,
-                   on_yes: Callable[[], None], *, detailed: str | None = None) -> QMessageBox:
-    """A step that changes records: says what will happen (`detailed`: the long version under 显示详细信息); 取消 is
-    the default button, so Enter or Esc changes nothing."""
+                   on_yes: Callable[[], None], *, cancel_text: str = "取消",
+                   details: str | None = None) -> QMessageBox:
+    """A step that changes records: says what will happen (and, in `details`, whom it touches); 取消 is the default
+    button, so Enter or Esc changes nothing."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
-    if detailed:
-        box.setDetailedText(detailed)
+    if details:
+        box.setDetailedText(details)
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+    cancel = box.addButton(cancel_text, QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
     box.buttonClicked.connect(lambda button: on_yes() if button is yes else None)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDateEdit,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -771,6 +772,15 @@ def chart_bars(report: QuotaReport) -> list[Bar]:
     return [Bar(t.township, t.registered, t.quota) for t in ranked]
 
 
+def empty_year_hint(report: QuotaReport) -> str | None:
+    """Early in a year nothing counts yet: says why the table and chart are empty and where to look instead."""
+    total = report.totals()
+    if total.registered or total.quota:
+        return None
+    return (f"{report.year} 年还没有任务数，也还没有计入 {report.year} 年的报名，所以表和图是空的。"
+            f"任务数在“设置 → 街道/镇”里填写；要看上一年全年的完成情况，请选 {report.year - 1}年12月。")
+
+
 class ProgressPage(Page):
     """任务进度: the monthly progress table (每月统计晾晒), a bar chart of registered vs quota, 导出 Excel."""
 
@@ -787,11 +797,12 @@ class ProgressPage(Page):
         self._pending = False
 
         self.month_edit = QDateEdit()
-        self.month_edit.setDisplayFormat("yyyy年M月")
-        self.month_edit.setCalendarPopup(True)
+        self.month_edit.setDisplayFormat("yyyy年M月")  # a month: the arrows and the keyboard step month or year
+        self.month_edit.setCalendarPopup(False)  # a day calendar would ask for a day the report does not use
         first = today().replace(day=1)
         self.month_edit.setDate(QDate(first.year, first.month, 1))
         self.month_edit.setMaximumDate(QDate(first.year + 1, 12, 31))
+        self.month_edit.setCurrentSection(QDateTimeEdit.Section.MonthSection)  # the arrows step months
         self.month_edit.setToolTip("统计到这个月底（本月则到今天）")
         self.as_of_label = QLabel()
         self.as_of_label.setStyleSheet(f"color: {HINT_COLOUR};")
@@ -851,6 +862,7 @@ class ProgressPage(Page):
 
     def set_month(self, year: int, month: int) -> None:
         self.month_edit.setDate(QDate(year, month, 1))
+        self.month_edit.setCurrentSection(QDateTimeEdit.Section.MonthSection)
 
     @property
     def busy(self) -> bool:
@@ -892,6 +904,7 @@ class ProgressPage(Page):
         self.as_of_label.setText(f"统计截至 {report.as_of.isoformat()}；报名按学籍所计入的任务年度（R7）")
         self.chart.set_title(f"{report.year}年{report.month}月 各街道/镇累计报名与任务数")
         self.chart.set_bars(chart_bars(report))
+        self.message.show_message(empty_year_hint(report), "hint")
         self.computed.emit()
 
     def _fit_table_height(self) -> None:

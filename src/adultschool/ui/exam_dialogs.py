@@ -1,6 +1,7 @@
 """毕业 and 登记职业技能证书: the two forms of the 考试 page after the results are in (R5, R11).
 
-毕业 runs `exams.graduate` for a day and then shows who graduated (with the certificate number) and who is held back.
+毕业 first lists who would graduate on the day (`exams.graduate(dry_run=True)`, with the numbers they would get) and who
+is held back; after a confirmation naming them it graduates exactly those, then shows the result.
 """
 from __future__ import annotations
 
@@ -34,7 +35,16 @@ from adultschool.services.learners import LearnerFilter
 from adultschool.textnorm import clean_text
 from adultschool.ui import ops
 from adultschool.ui.class_dialogs import FormDialog, required_label
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, report_failure, to_date, to_qdate, with_message
+from adultschool.ui.common import (
+    HINT_COLOUR,
+    MessageLabel,
+    actor,
+    ask_to_confirm,
+    report_failure,
+    to_date,
+    to_qdate,
+    with_message,
+)
 
 LOOKUP_DELAY_MS = 250
 
@@ -63,7 +73,8 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
 
 
 class GraduationDialog(QDialog):
-    """毕业: the day, then 确认毕业; the lists stay on screen afterwards. `graduated` carries the GraduationReport."""
+    """毕业: the day; the dialog lists at once who would graduate (with the certificate number each would get) and who
+    is held back; 确认 N 人毕业… asks once more, then graduates exactly those. `graduated` carries the GraduationReport."""
 
     graduated = Signal(object)
 
@@ -71,13 +82,16 @@ class GraduationDialog(QDialog):
         super().__init__(parent)
         self._engine = engine
         self.op: ops.Op | None = None
+        self.preview_op: ops.Op | None = None
+        self.preview: GraduationReport | None = None
         self.report: GraduationReport | None = None
+        self.dialog: QWidget | None = None
         self.setWindowTitle("毕业")
         metrics = self.fontMetrics()
         self.resize(metrics.horizontalAdvance("中") * 52, metrics.height() * 30)
 
         intro = QLabel("全部课程考试通过的学员毕业，并按学籍号顺序取得毕业证书编号（编号一经给出不再改变）。"
-                       "毕业后请到“证书”页打印证书。")
+                       "下面先列出将毕业的学员，确认后才办理。毕业后请到“证书”页打印证书。")
         intro.setWordWrap(True)
         self.date_edit = QDateEdit()
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
@@ -85,9 +99,11 @@ class GraduationDialog(QDialog):
         self.date_edit.setMaximumDate(to_qdate(today()))
         self.date_edit.setDate(to_qdate(today()))
         self.date_edit.setToolTip("毕业日期，也是证书上的发证日期")
-        self.graduate_button = QPushButton("确认毕业")
-        self.graduate_button.setDefault(True)
-        self.graduate_button.clicked.connect(self.run_graduation)
+        self.date_edit.dateChanged.connect(lambda _d: self.load_preview())
+        self.graduate_button = QPushButton("确认毕业…")
+        self.graduate_button.setEnabled(False)
+        self.graduate_button.setAutoDefault(False)
+        self.graduate_button.clicked.connect(self.confirm_graduation)
         date_row = QHBoxLayout()
         date_label = QLabel("毕业日期")
         date_label.setBuddy(self.date_edit)
@@ -131,44 +147,98 @@ class GraduationDialog(QDialog):
         layout.addWidget(self.held_back_box, 2)
         layout.addStretch(0)
         layout.addLayout(bottom)
+        self.load_preview()
 
     @property
     def busy(self) -> bool:
-        return self.op is not None and self.op.running
+        return any(op is not None and op.running for op in (self.op, self.preview_op))
+
+    def _show(self, report: GraduationReport, *, done: bool) -> None:
+        _fill(self.graduated_table, [tuple(row) for row in report.graduated])
+        _fill(self.held_back_table, [tuple(row) for row in report.held_back])
+        self.graduated_box.setTitle(f"{'已毕业' if done else '将毕业'}（{len(report.graduated)} 人）")
+        self.held_back_box.setTitle(f"暂不能毕业（{len(report.held_back)} 人）")
+        self.graduated_box.setVisible(bool(report.graduated))
+        self.held_back_box.setVisible(bool(report.held_back))
+
+    # --- the preview ----------------------------------------------------------------------------------------
+
+    def load_preview(self) -> ops.Op | None:
+        """Who would graduate on the chosen day (a read: nothing is written)."""
+        if self.report is not None or self.op is not None and self.op.running:
+            return None
+        self.preview = None
+        self.graduate_button.setEnabled(False)
+        self.graduate_button.setText("确认毕业…")
+        self.error_label.show_message(None)
+        self.summary_label.setText("正在查看谁能毕业……")
+        as_of = to_date(self.date_edit.date())
+        who = actor()
+        self.preview_op = ops.run_read(self, self._engine, lambda session, _job: exams.graduate(
+            session, as_of, actor=who, dry_run=True), label="正在查看谁能毕业……", title="毕业",
+            on_success=lambda report: self._previewed(report, as_of), on_failure=self._failed)
+        return self.preview_op
+
+    def _previewed(self, report: GraduationReport, as_of: date) -> None:
+        if as_of != to_date(self.date_edit.date()) or self.report is not None:
+            return  # the day changed meanwhile: its own preview follows
+        self.preview = report
+        self._show(report, done=False)
+        if not report.graduated:
+            self.summary_label.setText("没有可以毕业的学员：学员须全部课程考试通过才能毕业。" if not report.held_back
+                                       else f"没有可以毕业的学员；暂不能毕业 {len(report.held_back)} 人（原因见下）。")
+            return
+        held = f"，暂不能毕业 {len(report.held_back)} 人" if report.held_back else ""
+        self.summary_label.setText(f"{as_of} 将毕业 {len(report.graduated)} 人{held}。请核对名单，再点“确认 {len(report.graduated)} 人毕业…”。")
+        self.graduate_button.setText(f"确认 {len(report.graduated)} 人毕业…")
+        self.graduate_button.setEnabled(True)
+
+    def confirm_graduation(self) -> QWidget | None:
+        """Asks once more, naming how many and who; 取消 is the default button."""
+        if self.busy or self.preview is None or not self.preview.graduated or self.report is not None:
+            return None
+        count = len(self.preview.graduated)
+        names = "、".join(name for _, name, _ in self.preview.graduated[:10]) + (f" 等 {count} 人" if count > 10 else "")
+        first, last = self.preview.graduated[0][2], self.preview.graduated[-1][2]
+        numbers = first if count == 1 else f"{first} 至 {last}"
+        text = (f"{to_date(self.date_edit.date())} 毕业 {count} 人：{names}。\n\n他们将取得证书编号 {numbers}，"
+                "编号一经给出不再改变（错了只能撤销证书）。确定办理毕业吗？")
+        self.dialog = ask_to_confirm(self, "确认毕业", text, f"办理 {count} 人毕业", self.run_graduation,
+                                     details="\n".join(f"{n}  {name}  {number}" for n, name, number in self.preview.graduated))
+        return self.dialog
 
     def run_graduation(self) -> None:
-        if self.busy or self.report is not None:
+        if self.busy or self.report is not None or self.preview is None:
             return
         as_of = to_date(self.date_edit.date())
         who = actor()
+        only = [number for number, _, _ in self.preview.graduated]
         self.error_label.show_message(None)
         self.graduate_button.setEnabled(False)
+        self.date_edit.setEnabled(False)
         self.close_button.setEnabled(False)
         self.summary_label.setText("正在办理毕业……")
-        self.op = ops.run_write(self, self._engine, lambda session, _job: exams.graduate(session, as_of, actor=who),
+        self.op = ops.run_write(self, self._engine, lambda session, _job: exams.graduate(session, as_of, actor=who,
+                                                                                        only=only),
                                 label="正在办理毕业……", title="毕业", cancellable=False,
                                 on_success=self._done, on_failure=self._failed)
 
     def _done(self, report: GraduationReport) -> None:
         self.report = report
         self.close_button.setEnabled(True)
-        self.date_edit.setEnabled(False)
         self.close_button.setDefault(True)
         if not report.graduated and not report.held_back:
             self.summary_label.setText("没有可以毕业的学员：学员须全部课程考试通过才能毕业。")
         else:
             held = f"，暂不能毕业 {len(report.held_back)} 人" if report.held_back else ""
             self.summary_label.setText(f"已毕业 {len(report.graduated)} 人{held}。")
-        _fill(self.graduated_table, [tuple(row) for row in report.graduated])
-        _fill(self.held_back_table, [tuple(row) for row in report.held_back])
-        self.graduated_box.setTitle(f"已毕业（{len(report.graduated)} 人）")
-        self.held_back_box.setTitle(f"暂不能毕业（{len(report.held_back)} 人）")
-        self.graduated_box.setVisible(bool(report.graduated))
-        self.held_back_box.setVisible(bool(report.held_back))
+        self.graduate_button.setText("确认毕业…")
+        self._show(report, done=True)
         self.graduated.emit(report)
 
     def _failed(self, exc: BaseException) -> None:
-        self.graduate_button.setEnabled(True)
+        self.graduate_button.setEnabled(self.preview is not None and bool(self.preview.graduated))
+        self.date_edit.setEnabled(True)
         self.close_button.setEnabled(True)
         self.summary_label.setText("")
         if isinstance(exc, AdultSchoolError) and not isinstance(exc, Cancelled):

@@ -41,6 +41,7 @@ from adultschool.ui.common import (
     MessageLabel,
     actor,
     ask_save_path,
+    ask_to_confirm,
     documents_folder,
     file_name_part,
     open_dialog,
@@ -268,8 +269,9 @@ class ExamsPage(Page):
     def folder(self) -> Path:
         return self._folder or documents_folder()
 
-    def apply_checked(self, path: Path | None = None) -> ops.Op | None:
-        """Applies the ticked learners and writes the list, in one write: a list that cannot be written marks nobody."""
+    def apply_checked(self, path: Path | None = None) -> QWidget | None:
+        """Asks first (how many, who, which round; 取消 is the default), then where to save the list; applying and
+        writing the list are one write: a list that cannot be written marks nobody. Returns the question."""
         if self.writing:
             return None
         if self.busy:
@@ -284,10 +286,22 @@ class ExamsPage(Page):
             self.apply_message.show_message("请填写考试批次名称（如“2026年12月结业考试”）。")
             self.round_edit.setFocus()
             return None
+        wanted = set(numbers)
+        chosen = [row for row in self.model.rows if row.student_number in wanted]
+        names = "、".join(row.name for row in chosen[:10]) + (f" 等 {len(chosen)} 人" if len(chosen) > 10 else "")
+        text = (f"向分中心申请“{round_name}”：{len(numbers)} 人（{names}）。\n\n他们将记为“已申请考试”，离开可报考名单；"
+                "成绩表导入时按这份申请核对。接着选择考前申请名单（Excel）的保存位置。")
+        self.dialog = ask_to_confirm(self, "考前申请", text, f"申请 {len(numbers)} 人并保存名单…",
+                                     lambda: self._apply(numbers, round_name, path),
+                                     details="\n".join(f"{row.student_number}  {row.name}" for row in chosen))
+        return self.dialog
+
+    def _apply(self, numbers: list[str], round_name: str, path: Path | None) -> ops.Op | None:
         if path is None:
             path = ask_save_path(self, "保存考前申请名单", unused_path(self.folder() / application_file_name(round_name)),
                                  XLSX_FILTER, ".xlsx")
             if path is None:
+                self.apply_message.show_message("没有保存名单，也没有学员被记为已申请。", "hint")
                 return None
         as_of = to_date(self.date_edit.date())
         who = actor()

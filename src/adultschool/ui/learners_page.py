@@ -4,8 +4,8 @@ Every filter becomes a `LearnerFilter`; the model asks the service for counts an
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,6 +46,23 @@ _SAMPLE_TEXT = {
     "township": "大碶街道街道",
     "phone": "138****0000",
 }
+
+
+class LearnerTable(QTableView):
+    """The learner list: Enter opens the current learner; Ctrl+End loads the rest of the list and goes to its last row
+    (the list loads page by page as it scrolls)."""
+
+    open_requested = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit(self.currentIndex().row())
+            return
+        if event.key() == Qt.Key.Key_End and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            model = self.model()
+            while model is not None and model.canFetchMore(QModelIndex()):
+                model.fetchMore(QModelIndex())
+        super().keyPressEvent(event)
 
 
 class LearnersPage(QWidget):
@@ -120,7 +137,7 @@ class LearnersPage(QWidget):
         self.empty_hint.setStyleSheet(f"color: {HINT_COLOUR};")
         self.empty_hint.hide()
 
-        self.table = QTableView()
+        self.table = LearnerTable()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -142,6 +159,7 @@ class LearnersPage(QWidget):
         # Clicking a header re-queries in SQL through model.sort(); no proxy model, nothing loaded in full.
         header.sortIndicatorChanged.connect(self.model.sort)
         self.table.doubleClicked.connect(lambda index: self.edit_selected(index.row()))
+        self.table.open_requested.connect(self.edit_selected)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(
             lambda point: self.records_menu.popup(self.table.viewport().mapToGlobal(point)))
@@ -275,7 +293,8 @@ class LearnersPage(QWidget):
         self.search_edit.selectAll()
 
     def _show_total(self, total: int) -> None:
-        self.count_label.setText(f"共 {total} 人")
         flt = self.model.learner_filter
         unfiltered = flt == LearnerFilter()
+        self.count_label.setText(f"共 {total} 人" if total or unfiltered else
+                                 "共 0 人：没有符合条件的学员（可改搜索内容，或把层次、状态、街道/镇改回“全部”）")
         self.empty_hint.setVisible(total == 0 and unfiltered)

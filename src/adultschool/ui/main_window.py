@@ -22,20 +22,23 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStyle,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
-from adultschool import clock
+from adultschool import clock, paths
 from adultschool.db import Database, read_session
 from adultschool.models.enums import SiteKind
 from adultschool.services import photos, site, study
-from adultschool.ui import backup_dialogs, ops, roles
-from adultschool.ui.common import actor, show_info
+from adultschool.ui import backup_dialogs, ops, roles, table_copy
+from adultschool.ui.common import actor, show_error, show_info
 from adultschool.ui.about_dialog import AboutDialog
 from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
 from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.export_dialog import ExportDialog
+from adultschool.ui.help_dialog import HelpDialog
+from adultschool.ui.home_page import HomePage
 from adultschool.ui.import_dialog import ImportDialog, preview_line
 from adultschool.ui.learners_page import LearnersPage
 from adultschool.ui.readiness_page import ReadinessPage
@@ -63,9 +66,12 @@ class MainWindow(QMainWindow):
         self.engine = database.engine
         self._today = today
         self.dialog: QWidget | None = None  # the dialog opened last (tests look at it)
+        table_copy.install()  # Ctrl+C in every list copies the selected rows for Excel/WPS
         with read_session(self.engine) as session:
             self.site = site.get_site(session)
-        self.setWindowTitle(f"{self.site.name} — {APP_TITLE}")
+            self.is_demo = site.is_demo_school(session)
+        self.next_database: Path | None = None  # chosen by 新建数据库… / 打开数据库…: the program opens it after closing
+        self.setWindowTitle(f"{self.site.name}{'【演示，不能上报】' if self.is_demo else ''} — {APP_TITLE}")
 
         self.learners_page = LearnersPage(self.engine)
         self.learners_page.changed.connect(self.data_changed)
@@ -88,6 +94,8 @@ class MainWindow(QMainWindow):
         self.certificates_page.status_message.connect(self.show_status)
         self._create_sync_pages(today)
         self.verify_page = VerifyPage(self.engine)
+        self.home_page = HomePage(self.engine, database.path, today=today)
+        self.home_page.open_requested.connect(self.open_home_line)
 
         self.pages = QStackedWidget()
         self.nav = QListWidget()
@@ -107,13 +115,25 @@ class MainWindow(QMainWindow):
                                    for i in range(self.nav.count())) + 64)
         self._stale: set[QWidget] = set()
         self.nav.currentRowChanged.connect(self._show_page_at)
-        self.nav.setCurrentRow(0)
+        # The program opens on 首页 (app.run); a window made on its own starts on the learner list.
+        self.nav.setCurrentRow(0 if self.is_district else
+                               next(i for i in range(self.nav.count()) if self.nav.item(i).text() == "学员"))
 
         central = QWidget()
-        row = QHBoxLayout(central)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.demo_banner = QLabel(
+            "这是演示学校：学员都是虚构的，不计入任何任务，也不能报送到分中心。"
+            "要建立或打开本校的数据库，请用菜单 文件 → 新建数据库… 或 打开数据库…。")
+        self.demo_banner.setWordWrap(True)
+        self.demo_banner.setStyleSheet("background: #fff3cd; color: #7a4b00; padding: 6px; font-weight: bold;")
+        self.demo_banner.setVisible(self.is_demo)
+        column.addWidget(self.demo_banner)
+        row = QHBoxLayout()
         row.setContentsMargins(6, 6, 6, 0)
         row.addWidget(self.nav)
         row.addWidget(self.pages, 1)
+        column.addLayout(row, 1)
         self.setCentralWidget(central)
 
         self._build_actions()
@@ -198,12 +218,21 @@ class MainWindow(QMainWindow):
                                           "把数据库备份到选定的文件夹（如 U 盘）")
         self.restore_action = self._action("从备份恢复…", lambda: backup_dialogs.open_restore(self), None, None,
                                            "查看备份文件里有什么，确认后用它替换当前数据库（当前数据库先另存）")
+        self.new_database_action = self._action("新建数据库…", self.choose_new_database, None, None,
+                                                "关闭这个数据库，在新文件里建立学校或分中心（例如从演示学校转到本校）")
+        self.open_database_action = self._action("打开数据库…", self.choose_other_database, None, None,
+                                                 "关闭这个数据库，打开另一个数据库文件")
         self.quit_action = self._action("退出", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("关于", self.show_about)
+        self.help_action = self._action("使用说明", self.show_help, QKeySequence.StandardKey.HelpContents, None,
+                                        "一天里常做的事怎么做（F1 打开当前页面的那一节）")
 
         menu = self.menuBar().addMenu("文件(&F)")
         menu.addAction(self.backup_action)
         menu.addAction(self.restore_action)
+        menu.addSeparator()
+        menu.addAction(self.new_database_action)
+        menu.addAction(self.open_database_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
         menu = self.menuBar().addMenu("学员(&L)")
@@ -242,6 +271,7 @@ class MainWindow(QMainWindow):
         for action in (self.accounts_action, self.password_action, self.audit_action):
             menu.addAction(action)
         menu = self.menuBar().addMenu("帮助(&H)")
+        menu.addAction(self.help_action)
         menu.addAction(self.about_action)
 
         toolbar = QToolBar("常用操作")
@@ -284,12 +314,14 @@ class MainWindow(QMainWindow):
         not the district's)."""
         verify = ("证书查验", self.verify_page, QStyle.StandardPixmap.SP_DialogApplyButton)
         if not self.is_district:
-            pages: list[tuple] = []
+            pages: list[tuple] = [("首页", self.home_page, QStyle.StandardPixmap.SP_DirHomeIcon)]
             for entry in school_pages:
                 pages.append(entry)
                 if entry[0] == "证书":
                     pages.append(verify)
             return [*pages, ("数据上报", self.sync_page, QStyle.StandardPixmap.SP_ArrowUp)]
+        self.home_page.setParent(self)  # a school's day; owned by the window, never shown at a district
+        self.home_page.hide()
         kept = [entry for entry in school_pages if entry[0] == "学员"]
         for title, page, _icon in school_pages:
             if title != "学员":
@@ -528,6 +560,62 @@ class MainWindow(QMainWindow):
             self._stale.discard(page)
             page.refresh()
         self.pages.setCurrentIndex(row)
+
+    def show_help(self) -> QWidget:
+        """The manual, at the section of the page in view."""
+        current = self.nav.currentItem()
+        self.dialog = HelpDialog(current.text() if current is not None else None, self)
+        self.dialog.show()
+        return self.dialog
+
+    def show_home(self) -> bool:
+        """首页, where the school has it and the signed-in role may see it."""
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            if item.text() == "首页" and not item.isHidden():
+                self.nav.setCurrentRow(row)
+                return True
+        return False
+
+    def open_home_line(self, line) -> None:  # noqa: ANN001 - services.home.HomeLine
+        """A line of 首页 opens the page that acts on it (a session today: its roll call)."""
+        if line.target == "backup":
+            backup_dialogs.back_up_now(self)
+        elif line.session_id is not None and line.class_id is not None:
+            self.open_roll_call(line.class_id, line.session_id)
+            self.rollcall_page.focus_table()
+        else:
+            self.show_page(line.target)
+
+    def choose_new_database(self) -> Path | None:
+        """Asks where the new database file goes (a file that does not exist yet), then closes this one; the
+        first-start wizard then makes the school there."""
+        chosen, _ = QFileDialog.getSaveFileName(self, "新数据库文件保存到", str(paths.data_dir() / "本校.sqlite3"),
+                                                "数据库文件 (*.sqlite3)")
+        if not chosen:
+            return None
+        path = Path(chosen) if Path(chosen).suffix else Path(chosen + ".sqlite3")
+        if path.exists():
+            self.dialog = show_error(self, "不能新建", f"文件 {path} 已经存在。要用它，请选“打开数据库…”；"
+                                                      "要新建，请换一个文件名。")
+            return None
+        return self.switch_to(path)
+
+    def choose_other_database(self) -> Path | None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "打开数据库", str(paths.data_dir()),
+                                                "数据库文件 (*.sqlite3 *.sqlite *.db);;所有文件 (*)")
+        return self.switch_to(Path(chosen)) if chosen else None
+
+    def switch_to(self, path: Path) -> Path | None:
+        """Closes this window (asking about unsaved marks as 退出 does) and leaves `path` for the program to open."""
+        if self.database.path is not None and path.resolve() == self.database.path.resolve():
+            self.show_status("这个数据库已经打开。")
+            return None
+        self.next_database = path
+        if not self.close():
+            self.next_database = None
+            return None
+        return path
 
     def show_page(self, title: str) -> None:
         for row in range(self.nav.count()):

@@ -1,12 +1,15 @@
 """打印证书 / 补发证书 / 打印表格: what to print, where the PDF goes, then 生成 PDF, a preview, and 打印… / 打开 PDF / 另存为.
 
-Certificates are written by `documents.print_certificates` in a background write: the printing is recorded in the same
-transaction that writes the PDF (no file, no record). Forms are read-only. The preview and the printer get the PDF's
-own pages (see pdf_pages), so what is printed is exactly the file that was recorded.
+A certificate preview is free: `documents.preview_certificates` writes it to a private scratch folder and records
+nothing. The printing is recorded (`documents.record_certificate_printing`) only when the clerk says the pages came out
+of the printer, or saves the final PDF; pages that misfed can be sent again from the same dialog without a 补发. Forms
+are read-only. The preview and the printer get the PDF's own pages (see pdf_pages), so what is printed is exactly the
+file that was recorded.
 """
 from __future__ import annotations
 
 import shutil
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -34,11 +37,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from adultschool import clock
+from adultschool import clock, paths
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.models.enums import Level
+from adultschool.outfiles import private_folder
 from adultschool.printing import Layout
 from adultschool.services import certificate_settings, classes, documents
 from adultschool.services.documents import Printed
@@ -50,6 +54,7 @@ from adultschool.ui.common import (
     MessageLabel,
     actor,
     ask_save_path,
+    ask_to_confirm,
     documents_folder,
     file_name_part,
     open_dialog,
@@ -74,15 +79,16 @@ class _Kind:
     key: str
     title: str
     file_stem: str
-    writes: bool  # certificates: the printing is recorded; forms with full ID numbers: the id.reveal entry
+    records: bool  # certificates: the preview is free, the printing is recorded when confirmed or saved
+    writes: bool  # forms with full ID numbers: making the PDF writes the id.reveal entry
 
 
 KINDS = {
-    "certificates": _Kind("certificates", "打印证书", "毕业证书", True),
-    "reprint": _Kind("reprint", "补发证书", "补发证书", True),
-    "registration": _Kind("registration", "打印报名登记表", "报名登记表", True),
-    "summary": _Kind("summary", "打印报名汇总表", "报名汇总表", True),
-    "signin": _Kind("signin", "打印签到表", "签到表", False),
+    "certificates": _Kind("certificates", "打印证书", "毕业证书", True, False),
+    "reprint": _Kind("reprint", "补发证书", "补发证书", True, False),
+    "registration": _Kind("registration", "打印报名登记表", "报名登记表", False, True),
+    "summary": _Kind("summary", "打印报名汇总表", "报名汇总表", False, True),
+    "signin": _Kind("signin", "打印签到表", "签到表", False, False),
 }
 
 
@@ -92,7 +98,7 @@ def names_text(names: Sequence[str]) -> str:
 
 
 class PrintDialog(QDialog):
-    """`printed(Printed, path)` once the PDF is written (for certificates: and the printing recorded)."""
+    """`printed(Printed, path)` once a form's PDF is written, or once a certificate printing is recorded."""
 
     printed = Signal(object, str)
 
@@ -108,6 +114,9 @@ class PrintDialog(QDialog):
         self.op: ops.Op | None = None
         self.print_op: ops.Op | None = None
         self.result: Printed | None = None
+        self.recorded: Printed | None = None  # certificates: the printing as recorded
+        self.record_op: ops.Op | None = None
+        self._preview_dir: Path | None = None
         self.pdf_path: Path | None = None
         self.pages: PdfPages | None = None
         self.page = 0
@@ -147,11 +156,12 @@ class PrintDialog(QDialog):
         path_row = QHBoxLayout()
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(self.browse_button)
-        form.addRow("PDF 保存到", path_row)
+        if not self.kind.records:  # certificates: the final PDF is saved (and recorded) after the preview
+            form.addRow("PDF 保存到", path_row)
         self._suggest_path()
 
         self.error_label = MessageLabel()
-        self.generate_button = QPushButton("生成 PDF")
+        self.generate_button = QPushButton("生成预览" if self.kind.records else "生成 PDF")
         self.generate_button.setDefault(True)
         self.generate_button.clicked.connect(lambda: self.generate())
         self.summary_label = QLabel()
@@ -190,7 +200,7 @@ class PrintDialog(QDialog):
         viewer_layout.setContentsMargins(0, 0, 0, 0)
         viewer_layout.addWidget(self.scroll, 1)
         viewer_layout.addLayout(nav)
-        self.preview_hint = QLabel("点“生成 PDF”后，在这里预览。")
+        self.preview_hint = QLabel(f"点“{self.generate_button.text()}”后，在这里预览。")
         self.preview_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview_hint.setWordWrap(True)
         self.preview_hint.setStyleSheet(f"color: {HINT_COLOUR};")
@@ -208,12 +218,20 @@ class PrintDialog(QDialog):
         self.open_button.clicked.connect(lambda: self.open_pdf())
         self.save_as_button = QPushButton("另存为…")
         self.save_as_button.clicked.connect(lambda: self.save_as())
+        self.record_button = QPushButton("记为已打印…")
+        self.record_button.setToolTip("用 PDF 阅读器打印好以后，在这里记为已打印")
+        self.record_button.clicked.connect(lambda: self.confirm_printed(outside=True))
+        self.record_button.setVisible(self.kind.records)
+        if self.kind.records:
+            self.open_button.setToolTip("用电脑上的 PDF 阅读器打开预览（不记为已打印）")
+            self.save_as_button.setText("保存 PDF…")
+            self.save_as_button.setToolTip("保存最终的证书 PDF，并记为" + ("补发" if self.kind.key == "reprint" else "已打印"))
         self.close_button = QPushButton("关闭")
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.reject)
         self.saved_label = MessageLabel(kind="hint")
         bottom = QHBoxLayout()
-        for button in (self.print_button, self.open_button, self.save_as_button):
+        for button in (self.print_button, self.open_button, self.save_as_button, self.record_button):
             button.setAutoDefault(False)
             bottom.addWidget(button)
         bottom.addWidget(self.saved_label, 1)
@@ -252,10 +270,10 @@ class PrintDialog(QDialog):
                 text = "打印全部未打印过的证书"
             if note:
                 text += f"\n{note}"
-            if key == "certificates":
-                text += "\n生成 PDF 即记为已打印；以后再打印同一张证书须走“补发”，并写明原因。"
-            else:
+            if key == "reprint":
                 text += "\n补发的证书沿用原编号，并印有“补发”字样。"
+            text += ("\n预览不算打印：打印完确认“都打好了”（或保存最终 PDF）时才记为" + ("补发" if key == "reprint" else "已打印")
+                     + "；卡纸、打歪的可以在这个窗口里再印，不算补发。")
             self.what_label.setText(text)
             form.addRow("证书", self.what_label)
             self.layout_combo = QComboBox()
@@ -366,7 +384,7 @@ class PrintDialog(QDialog):
 
     @property
     def busy(self) -> bool:
-        return any(op is not None and op.running for op in (self.op, self.print_op))
+        return any(op is not None and op.running for op in (self.op, self.print_op, self.record_op))
 
     def _set_state(self) -> None:
         done = self.result is not None
@@ -378,6 +396,7 @@ class PrintDialog(QDialog):
         self.print_button.setEnabled(done and not busy and self.pages is not None)
         self.open_button.setEnabled(done and not busy)
         self.save_as_button.setEnabled(done and not busy)
+        self.record_button.setEnabled(done and not busy and self.recorded is None)
         count = self.pages.page_count() if self.pages is not None else 0
         self.previous_button.setEnabled(count > 0 and self.page > 0)
         self.next_button.setEnabled(count > 0 and self.page < count - 1)
@@ -392,7 +411,7 @@ class PrintDialog(QDialog):
         if key in ("certificates", "reprint"):
             reason = clean_text(self.reason_edit.text()) if key == "reprint" else None
             layout = self.chosen_layout()
-            return lambda session, job: documents.print_certificates(
+            return lambda session, job: documents.preview_certificates(
                 session, out, actor=who, student_numbers=numbers, reprint=key == "reprint", reason=reason,
                 layout=layout, job=job)
         if key == "registration":
@@ -418,6 +437,20 @@ class PrintDialog(QDialog):
         if self.kind.key == "signin" and self.class_combo.currentData() is None:
             self.error_label.show_message("请先选择班级（在“班级”页新建）。")
             return None
+        out = self._preview_file() if self.kind.records else self._checked_target()
+        if out is None:
+            return None
+        self.summary_label.setText("正在生成 PDF……")
+        run = ops.run_write if self.kind.writes else ops.run_read  # full ID numbers on paper are audited
+        self.op = run(self, self._engine, self._work(out), label=f"正在生成 {self.kind.file_stem} PDF……",
+                      title=self.kind.title, on_success=lambda printed: self._generated(printed, out),
+                      on_failure=self._failed)
+        self._set_state()
+        self.op.done.connect(self._set_state)
+        return self.op
+
+    def _checked_target(self) -> Path | None:
+        """The PDF 保存到 path, or None with the reason said under the fields."""
         text = self.path_edit.text().strip()
         if not text:
             self.error_label.show_message("请填写 PDF 的保存位置。")
@@ -429,31 +462,77 @@ class PrintDialog(QDialog):
         if out.exists() and out != self._overwrite:
             self.error_label.show_message(f"“{out.name}”已经有了：请换一个文件名，或点“选择位置…”确认覆盖。")
             return None
-        self.summary_label.setText("正在生成 PDF……")
-        run = ops.run_write if self.kind.writes else ops.run_read
-        self.op = run(self, self._engine, self._work(out), label=f"正在生成 {self.kind.file_stem} PDF……",
-                      title=self.kind.title, on_success=lambda printed: self._generated(printed, out),
-                      on_failure=self._failed)
-        self._set_state()
-        self.op.done.connect(self._set_state)
-        return self.op
+        return out
+
+    def _preview_file(self) -> Path:
+        """A certificate preview goes to a private scratch folder of the data folder, removed when the dialog closes."""
+        if self._preview_dir is None:
+            scratch = private_folder(paths.data_dir() / "previews")
+            self._preview_dir = Path(tempfile.mkdtemp(prefix="preview-", dir=scratch))
+        return self._preview_dir / self.default_file_name()
+
+    @property
+    def _record_word(self) -> str:
+        return "补发" if self.kind.key == "reprint" else "已打印"
 
     def _generated(self, printed: Printed, out: Path) -> None:
         self.result = printed
         self.pdf_path = out
-        self.path_edit.setText(str(out))
-        pages = "页" if self.kind.key not in ("certificates", "reprint") else "张"
-        recorded = "，已记为已打印" if self.kind.key == "certificates" else ("，已记为补发" if self.kind.key == "reprint" else "")
-        self.summary_label.setText(f"已生成 {printed.pages} {pages}{recorded}：{out.name}")
+        if self.kind.records:
+            self.summary_label.setText(f"预览 {printed.pages} 张，还没有记为{self._record_word}。"
+                                       "打印后确认“都打好了”，或点“保存 PDF…”，才记为" + self._record_word + "。")
+        else:
+            self.path_edit.setText(str(out))
+            self.summary_label.setText(f"已生成 {printed.pages} 页：{out.name}")
         self._load_pages(out)
         self._set_state()
         self.print_button.setDefault(self.pages is not None)
         self.open_button.setDefault(self.pages is None)
-        self.printed.emit(printed, str(out))
+        if not self.kind.records:
+            self.printed.emit(printed, str(out))
+
+    # --- recording a certificate printing ------------------------------------------------------------------
+
+    def confirm_printed(self, *, outside: bool = False) -> QWidget | None:
+        """Asks whether the certificates came out right; only 都打好了 records the printing (取消 is the default)."""
+        if self.result is None or self.recorded is not None or self.busy:
+            return None
+        where = "在 PDF 阅读器里" if outside else "刚才送往打印机的"
+        text = (f"{where}{self.result.pages} 张证书都打好了吗？\n\n都打好了：记为{self._record_word}"
+                f"（以后再打印同一张证书须补发）。\n卡纸、打歪或没打出来：点“没打好”，什么也不记，可以再打印。")
+        self.dialog = ask_to_confirm(self, "证书打印好了吗？", text, f"都打好了，记为{self._record_word}",
+                                     lambda: self.record(), cancel_text="没打好，不记",
+                                     details="\n".join(self.result.names))
+        return self.dialog
+
+    def record(self, out: Path | None = None) -> ops.Op | None:
+        """Records the printing of exactly the previewed certificates; with `out`, saves the final PDF there too."""
+        if self.result is None or self.recorded is not None or self.busy:
+            return None
+        preview, preview_file, who = self.result, self.pdf_path, actor()
+        reprint = self.kind.key == "reprint"
+        reason = clean_text(self.reason_edit.text()) if reprint else None
+        self.record_op = ops.run_write(
+            self, self._engine, lambda session, _job: documents.record_certificate_printing(
+                session, preview, actor=who, reprint=reprint, reason=reason, preview_file=preview_file, out=out),
+            label=f"正在记为{self._record_word}……", title=self.kind.title, cancellable=False,
+            on_success=lambda printed: self._recorded(printed, out),
+            on_failure=lambda exc: setattr(self, "dialog", report_failure(self, exc, title=f"没有记为{self._record_word}")))
+        self._set_state()
+        self.record_op.done.connect(self._set_state)
+        return self.record_op
+
+    def _recorded(self, printed: Printed, out: Path | None) -> None:
+        self.recorded = printed
+        self.summary_label.setText(f"已记为{self._record_word}：{printed.pages} 张。卡纸等没打好的，可以再点“打印…”重印，不算补发。")
+        if out is not None:
+            self.saved_label.show_message(f"已保存：{out}")
+        self._set_state()
+        self.printed.emit(printed, str(out or self.pdf_path))
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
-            self.summary_label.setText("已取消，没有生成 PDF" + ("，也没有记为已打印。" if self.kind.writes else "。"))
+            self.summary_label.setText("已取消，没有生成 PDF" + ("，也没有记为已打印。" if self.kind.records else "。"))
         elif isinstance(exc, AdultSchoolError):
             self.summary_label.setText("")
             if self.kind.key == "reprint" and "原因" in exc.message:
@@ -509,6 +588,9 @@ class PrintDialog(QDialog):
         if self.pages is not None and not self.busy:
             self.pages.close()
             self.pages = None
+        if self._preview_dir is not None and not self.busy:
+            shutil.rmtree(self._preview_dir, ignore_errors=True)
+            self._preview_dir = None
 
     # --- 打印… / 打开 PDF / 另存为 ----------------------------------------------------------------------------
 
@@ -559,6 +641,8 @@ class PrintDialog(QDialog):
 
     def _sent(self, pages: int) -> None:
         self.saved_label.show_message(f"已送往打印机：{pages} 页")
+        if self.kind.records and self.recorded is None:
+            self.confirm_printed()
 
     def _print_failed(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
@@ -574,13 +658,17 @@ class PrintDialog(QDialog):
             self.dialog = show_error(self, "打开 PDF", f"没能打开 PDF 阅读器。文件在：\n{self.pdf_path}")
         return opened
 
-    def save_as(self, target: Path | None = None) -> Path | None:
+    def save_as(self, target: Path | None = None) -> Path | ops.Op | None:
+        """Forms: a copy of the PDF. Certificates: the final PDF, and the printing recorded with it (once)."""
         if self.pdf_path is None:
             return None
         if target is None:
-            target = ask_save_path(self, "另存为", self.pdf_path, PDF_FILTER, ".pdf")
+            suggested = Path(self.path_edit.text()) if self.kind.records else self.pdf_path
+            target = ask_save_path(self, "保存 PDF" if self.kind.records else "另存为", suggested, PDF_FILTER, ".pdf")
             if target is None:
                 return None
+        if self.kind.records and self.recorded is None:
+            return self.record(target)
         if target.resolve() == self.pdf_path.resolve():
             return target
         try:

@@ -37,7 +37,7 @@ from adultschool.services.registration import CheckedRegistration, Problem, Regi
 from adultschool.services.rules import load_rules
 from adultschool.ui import ops
 from adultschool.ui.common import (
-    ERROR_COLOUR, MessageLabel, actor, ok_cancel_buttons, report_failure, show_info, to_date, to_qdate, with_message,
+    ERROR_COLOUR, MessageLabel, actor, ask_to_confirm, ok_cancel_buttons, report_failure, show_info, to_date, to_qdate, with_message,
 )
 
 NO_CHOICE = "（未填）"
@@ -70,6 +70,8 @@ class RegistrationDialog(QDialog):
         self._refusals: dict[str, str] = {}
         self._conflict_cache: dict[tuple, tuple[Problem, ...]] = {}
         self._filling = False
+        self._edited = False  # the clerk typed or chose something (a survey's filling does not count)
+        self.discard_box: QWidget | None = None
         with read_session(engine) as session:
             self._rules = load_rules(session)
             townships = site.list_townships(session)
@@ -236,6 +238,7 @@ class RegistrationDialog(QDialog):
         def changed(*_args: object) -> None:
             if self._filling:
                 return
+            self._edited = True
             if field is not None:
                 self._touched.add(field)
             self._refusals.clear()
@@ -505,6 +508,26 @@ class RegistrationDialog(QDialog):
         self.submit()
 
     def reject(self) -> None:
+        """Esc, 取消 and the title bar's close: a form the clerk has typed into is discarded only after asking."""
         if self.busy:
             return
+        if self._edited and self.result_registered is None:
+            name = self.name_edit.text().strip()
+            self.discard_box = ask_to_confirm(
+                self, "放弃登记？",
+                f"{'“' + name + '”的' if name else ''}登记表已填写但还没有保存，关闭后填写的内容会丢失。",
+                "放弃并关闭", self._discard, cancel_text="继续填写",
+            )
+            return
         super().reject()
+
+    def _discard(self) -> None:
+        self._edited = False
+        super().reject()
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - the title bar's ✕ asks like Esc does
+        if self.busy or (self._edited and self.result_registered is None):
+            event.ignore()
+            self.reject()
+            return
+        super().closeEvent(event)

@@ -55,6 +55,7 @@ ACTION_PERMISSIONS: dict[str, Permission] = {
 }
 # Navigation titles → permission; a page not listed needs VIEW_LEARNERS (clerk's work).
 PAGE_PERMISSIONS: dict[str, Permission] = {
+    "首页": Permission.VIEW_LEARNERS,  # names learners
     "学员": Permission.VIEW_LEARNERS,
     "排摸": Permission.VIEW_LEARNERS,
     "班级": Permission.TAKE_ATTENDANCE,

@@ -106,7 +106,26 @@ class RollCallTable(QTableView):
         if text in _DIGITS and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
             self.status_key.emit(STATUSES[_DIGITS[text]])
             return
+        if event.key() == Qt.Key.Key_F2 and self.currentIndex().isValid() and self.state() != self.State.EditingState:
+            self.edit_hours(self.currentIndex().row())  # F2 anywhere on the row, as the hint says
+            return
         super().keyPressEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: ANN001, N802 - a double-click on the row edits its hours
+        index = self.indexAt(event.position().toPoint())
+        if index.isValid() and index.column() < FIRST_CHOICE_COLUMN:
+            self.edit_hours(index.row())
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def edit_hours(self, row: int) -> bool:
+        """Opens the 计入课时 editor of the row when its mark (迟到, 早退) takes hours; says False otherwise."""
+        hours = self.model().index(row, HOURS_COLUMN)
+        if not self.model().flags(hours) & Qt.ItemFlag.ItemIsEditable:
+            return False
+        self.setCurrentIndex(hours)
+        self.edit(hours)
+        return True
 
 
 class RollCallPage(QWidget):
@@ -347,7 +366,16 @@ class RollCallPage(QWidget):
     def show_roll_call(self, class_id: int, session_id: int) -> None:
         """Opens a given session (from the 班级 page), asking first if marks are unsaved."""
         if (class_id, session_id) != (self.class_id, self.session_id):
-            self.leave_then(lambda: self._show_class(class_id, session_id=session_id))
+            self.leave_then(lambda: (self._show_class(class_id, session_id=session_id), self.focus_table()))
+        else:
+            self.focus_table()
+
+    def focus_table(self) -> None:
+        """Puts the keyboard in the list, on the first row, so keys 1–5 mark at once."""
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self.model.rowCount() and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.model.index(0, NAME_COLUMN))
+            self.table.selectRow(0)
 
     def leave_then(self, action: Callable[[], None]) -> bool:
         """Runs `action` now when nothing is unsaved (True); else asks 保存/放弃/取消 and runs it after 保存 or 放弃."""

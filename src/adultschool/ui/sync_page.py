@@ -514,4 +514,4 @@ def confirm_district_package(parent: QWidget, lines: list[str], then: Callable[[
     shown = lines[:PREVIEW_LINES] + ([f"……另有 {len(lines) - PREVIEW_LINES} 行，见“显示详细信息”"]
                                      if len(lines) > PREVIEW_LINES else [])
     return ask_to_confirm(parent, "导入分中心数据包", "\n".join(shown), "导入", lambda: then(),
-                          detailed="\n".join(lines) if len(lines) > PREVIEW_LINES else None)
+                          details="\n".join(lines) if len(lines) > PREVIEW_LINES else None)

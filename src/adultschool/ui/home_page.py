@@ -1,0 +1,81 @@
+"""首页: the day's work as services/home lists it; double-click or Enter on a line opens the page that acts on it."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from sqlalchemy import Engine
+
+from adultschool import clock
+from adultschool.db import read_session
+from adultschool.services import home
+from adultschool.ui.common import HINT_COLOUR, WARNING_COLOUR, Page
+
+LINE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class HomePage(Page):
+    """`open_requested(HomeLine)` when the clerk activates a line."""
+
+    open_requested = Signal(object)
+
+    def __init__(self, engine: Engine, db_path: Path | None, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = clock.today):
+        super().__init__(engine, parent, today=today)
+        self._db_path = db_path
+        self.lines: list[home.HomeLine] = []
+        self.title = QLabel()
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.hint = QLabel("双击或按回车打开处理这一项的页面。")
+        self.hint.setStyleSheet(f"color: {HINT_COLOUR};")
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.itemActivated.connect(self._activated)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.list, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        today = self._today()
+        with read_session(self._engine) as session:
+            self.lines = home.home_lines(session, today=today, db_path=self._db_path)
+        self.title.setText(f"今天是 {today.year}年{today.month}月{today.day}日")
+        self.list.clear()
+        section = None
+        bold = QFont(self.list.font())
+        bold.setBold(True)
+        for line in self.lines:
+            if line.section != section:
+                section = line.section
+                header = QListWidgetItem(section)
+                header.setFont(bold)
+                header.setFlags(Qt.ItemFlag.NoItemFlags)
+                header.setForeground(QBrush(QColor("#1a4f8b")))
+                self.list.addItem(header)
+            item = QListWidgetItem(f"　{line.text}")
+            item.setData(LINE_ROLE, line)
+            item.setToolTip(f"打开“{'立即备份' if line.target == 'backup' else line.target}”")
+            if line.warning:
+                item.setForeground(QBrush(QColor(WARNING_COLOUR)))
+            self.list.addItem(item)
+        first = next((i for i in range(self.list.count()) if self.list.item(i).data(LINE_ROLE) is not None), None)
+        if first is not None:
+            self.list.setCurrentRow(first)
+
+    def texts(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        line = item.data(LINE_ROLE)
+        if line is not None:
+            self.open_requested.emit(line)
