@@ -8,7 +8,7 @@ import logging
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -31,6 +31,9 @@ from adultschool import clock, idcard
 from adultschool import __version__
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import accounts, audit
+
+if TYPE_CHECKING:
+    from adultschool.ui import ops
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +228,24 @@ class Page(QWidget):
         self._engine = engine
         self._today = today
         self._folder = folder
+        self.op: ops.Op | None = None  # the page's background operation, one at a time
+
+    @property
+    def busy(self) -> bool:
+        return self.op is not None and self.op.running
+
+    def _enable(self) -> None:
+        """Enables what the page's state allows (pages override it); called when an operation starts and ends."""
+
+    def _start(self, factory: Callable[[], ops.Op]) -> ops.Op:
+        """Starts the operation `factory` makes, clearing the page's message line: the page is busy until it ends."""
+        message = getattr(self, "message", None)
+        if message is not None:
+            message.show_message(None)
+        self.op = factory()
+        self._enable()
+        self.op.done.connect(self._enable)
+        return self.op
 
 
 def ok_cancel_buttons(ok_text: str, cancel_text: str = "取消") -> tuple[QDialogButtonBox, QPushButton, QPushButton]:

@@ -173,10 +173,6 @@ class DistrictExamsPage(Page):
                                         for s in self.sources], right={1, 2})
         self._enable()
 
-    @property
-    def busy(self) -> bool:
-        return self.op is not None and self.op.running
-
     def _selected(self, table, items: list):  # noqa: ANN001, ANN202
         rows = table.selectionModel().selectedRows() if table.selectionModel() else []
         return items[rows[0].row()] if rows and rows[0].row() < len(items) else None
@@ -187,13 +183,6 @@ class DistrictExamsPage(Page):
         self.import_button.setEnabled(idle)
         self.remove_button.setEnabled(idle and self._selected(self.rounds_table, self.rounds) is not None)
         self.withdraw_button.setEnabled(idle and self._selected(self.sources_table, self.sources) is not None)
-
-    def _start(self, factory: Callable[[], ops.Op]) -> ops.Op:
-        self.message.show_message(None)
-        self.op = factory()
-        self._enable()
-        self.op.done.connect(self._enable)
-        return self.op
 
     def _failed(self, exc: BaseException, what: str) -> None:
         if isinstance(exc, AdultSchoolError):

@@ -244,10 +244,6 @@ class DistrictPackagesPage(Page):
                 return
         raise KeyError(code)
 
-    @property
-    def busy(self) -> bool:
-        return self.op is not None and self.op.running
-
     def _enable(self) -> None:
         idle, keys = not self.busy, self.has_keys
         self.keygen_button.setEnabled(idle)
@@ -296,13 +292,6 @@ class DistrictPackagesPage(Page):
         """In the worker: the open pair, or the pair opened with the passphrase just typed."""
         keys = self.keys
         return keys if keys is not None else open_keys(self._engine, passphrase or "")
-
-    def _start(self, factory: Callable[[], ops.Op]) -> ops.Op:
-        self.message.show_message(None)
-        self.op = factory()
-        self._enable()
-        self.op.done.connect(self._enable)
-        return self.op
 
     def _failed(self, exc: BaseException, what: str) -> None:
         if isinstance(exc, Cancelled):
@@ -688,10 +677,6 @@ class ConflictsPage(Page):
                 return
         raise KeyError(conflict_id)
 
-    @property
-    def busy(self) -> bool:
-        return self.op is not None and self.op.running
-
     def _selection_changed(self) -> None:
         chosen = self.selected()
         if chosen is None:
@@ -863,10 +848,6 @@ class ProgressPage(Page):
     def set_month(self, year: int, month: int) -> None:
         self.month_edit.setDate(QDate(year, month, 1))
         self.month_edit.setCurrentSection(QDateTimeEdit.Section.MonthSection)
-
-    @property
-    def busy(self) -> bool:
-        return self.op is not None and self.op.running
 
     def recompute(self) -> None:
         self._timer.stop()

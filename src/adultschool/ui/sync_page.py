@@ -322,10 +322,6 @@ class SyncPage(Page):
                 item.setForeground(QBrush(QColor(WARNING_COLOUR)))
             self.history_table.item(row, 4).setToolTip(counts_text(export.counts))
 
-    @property
-    def busy(self) -> bool:
-        return self.op is not None and self.op.running
-
     def _enable(self) -> None:
         idle = not self.busy
         self.district_key_button.setEnabled(idle)
@@ -359,13 +355,6 @@ class SyncPage(Page):
         return Path(chosen) if chosen else None
 
     # --- actions -------------------------------------------------------------------------------------------
-
-    def _start(self, op_factory: Callable[[], ops.Op]) -> ops.Op:
-        self.message.show_message(None)
-        self.op = op_factory()
-        self._enable()
-        self.op.done.connect(self._enable)
-        return self.op
 
     def _failed(self, exc: BaseException, what: str) -> None:
         if isinstance(exc, Cancelled):
