@@ -822,8 +822,10 @@ def check_gui(wine: Wine, display: Display, shortcut: Path, setup: Path, data_di
         expect("学员：共 300 人" in shown,
                f"Alt+M made the demo school; the main window “{title}” lists its learners (log: …{shown[-40:]}): "
                f"{display.screenshot('3-main-window-demo.png').name}")
-        display.keys(main, "alt+h")  # 帮助(&H), then 关于, its first item
+        display.keys(main, "alt+h")  # 帮助(&H): 使用说明, then 关于
         time.sleep(0.8)
+        display.xdotool("key", "--clearmodifiers", "Down")
+        time.sleep(0.3)
         display.xdotool("key", "--clearmodifiers", "Return")
         about, _title, _seconds = display.wait_for(lambda t: t == "关于", "the About box", seconds=60, process=process,
                                                    refused=error_window)
