@@ -131,9 +131,12 @@ class ReadinessPage(QWidget):
         summary_row.addStretch(1)
         summary_row.addWidget(self.ready_legend)
         summary_row.addWidget(self.soon_legend)
-        # 导出 Excel… / 打印…: the rows the table shows (day, class, level, state), with 还差.
+        # 导出 Excel… / 打印…: the rows the table shows (day, class, level, state), with 还差. Below the table, so the
+        # summary keeps the width of the row above it.
         self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "可报考名单", has_ids=True)
-        summary_row.addLayout(self.list_output.layout())
+        output_row = QHBoxLayout()
+        output_row.addStretch(1)
+        output_row.addLayout(self.list_output.layout())
         self._name_soon_state()
 
         self.model = ReadinessModel(self)
@@ -163,6 +166,7 @@ class ReadinessPage(QWidget):
         layout.addLayout(top)
         layout.addLayout(summary_row)
         layout.addWidget(self.table, 1)
+        layout.addLayout(output_row)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
