@@ -94,11 +94,15 @@ def write_list(
     portrait_usable = A4[0] - 30 * mm
     pagesize = A4 if sum(natural) <= portrait_usable else landscape(A4)
     widths = _fitted(natural, pagesize[0] - 30 * mm)
+    # A column as wide as its longest text holds plain strings (one line each, drawn quickly); only a column that had
+    # to give way gets paragraphs, which wrap.
+    wraps = [width < need - 0.5 for width, need in zip(widths, natural)]
     data: list[list[Any]] = [[_p(text, label) for text in all_headers]]
     for number, row in enumerate(numbered, start=1):
         if number % CANCEL_EVERY_ROWS == 0:
             job.check_cancelled()
-        data.append([_p(text, centre if natural[i] <= WIDE_COLUMN else cell) for i, text in enumerate(row)])
+        data.append([_p(text, centre if natural[i] <= WIDE_COLUMN else cell) if wraps[i] else text.replace("\n", " ")
+                     for i, text in enumerate(row)])
     if not rows:
         data.append([_p("（没有符合条件的记录）", centre), *([""] * len(headers))])
     table = Table(data, colWidths=widths, repeatRows=1)
@@ -107,9 +111,12 @@ def write_list(
         ("BOX", (0, 0), (-1, -1), 1.2, _GRID),
         ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE), ("LEADING", (0, 1), (-1, -1), CELL_SIZE * 1.3),
         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
+    for index, need in enumerate(natural):
+        commands.append(("ALIGN", (index, 1), (index, -1), "CENTER" if need <= WIDE_COLUMN else "LEFT"))
     if not rows:
         commands.append(("SPAN", (0, 1), (-1, 1)))
     table.setStyle(_table_style(font, commands))
