@@ -7,10 +7,10 @@ The file's suffix picks the format: `.xlsx` or `.pdf`.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Sequence, Union
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,7 +60,7 @@ def certificate_shown(row: exams.CertificateRow, search: str | None, state: str)
 class LearnerList:
     """The 学员 page: its filter and sort (every row that matches, not only the rows scrolled into view)."""
 
-    filter: LearnerFilter = LearnerFilter()
+    filter: LearnerFilter = field(default_factory=LearnerFilter)
     sort: str = "student_number"
     descending: bool = False
 
@@ -100,7 +100,7 @@ class CertificateList:
     state: str = ALL
 
 
-ListSpec = Union[LearnerList, ReadinessList, RosterList, ApplicantList, CertificateList]
+ListSpec = LearnerList | ReadinessList | RosterList | ApplicantList | CertificateList
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,6 @@ class ListTable:
     headers: tuple[str, ...]
     rows: list[list[object]]
     widths: tuple[int, ...]
-    student_numbers: list[str] = field(default_factory=list)
     text_columns: tuple[str, ...] = ("学籍号", ID_HEADER, PHONE_HEADER, "证书编号")
 
     @property
@@ -194,7 +193,7 @@ def _learners(session: Session, spec: LearnerList, full: bool) -> ListTable:
                       EnrolmentStatus(r.status).label, r.registered_on.isoformat(), r.township or "", phone or ""])
     return ListTable("学员名单", _school_name(session), _learner_scope(session, spec.filter), clock.today(),
                      ("学籍号", "姓名", "性别", ID_HEADER, "层次", "状态", "报名日期", "街道/镇", PHONE_HEADER), lines,
-                     (22, 10, 5, 21, 6, 10, 11, 12, 14), [r.student_number for r in rows])
+                     (22, 10, 5, 21, 6, 10, 11, 12, 14))
 
 
 def _hours(value: float) -> str:
@@ -232,8 +231,7 @@ def _readiness(session: Session, spec: ReadinessList, full: bool) -> ListTable:
     scope.append(f"{state}（{spec.days} 天内）" if spec.state == SOON else state)
     return ListTable("可报考名单", _school_name(session), "，".join(scope), clock.today(),
                      ("学籍号", "姓名", ID_HEADER, "层次", "注册日期", "已学月数", "视频学时", "面授课时", "可报考",
-                      "可报考日期", "还差"), lines, (20, 9, 19, 5, 10, 6, 6, 6, 5, 10, 36),
-                     [r.student_number for r in rows])
+                      "可报考日期", "还差"), lines, (20, 9, 19, 5, 10, 6, 6, 6, 5, 10, 36))
 
 
 def _roster(session: Session, spec: RosterList) -> ListTable:
@@ -243,7 +241,7 @@ def _roster(session: Session, spec: RosterList) -> ListTable:
               "是" if r.ready else "否"] for r in rows]
     return ListTable(f"班级学员名单（{name}）", _school_name(session), f"班级“{name}”在读学员，截至 {spec.as_of.isoformat()}",
                      clock.today(), ("学籍号", "姓名", "已学月数", "视频学时", "面授课时", "可报考"), lines,
-                     (22, 12, 8, 8, 8, 7), [r.student_number for r in rows])
+                     (22, 12, 8, 8, 8, 7))
 
 
 def _applicants(session: Session, spec: ApplicantList, full: bool) -> ListTable:
@@ -255,7 +253,7 @@ def _applicants(session: Session, spec: ApplicantList, full: bool) -> ListTable:
     scope = (f"考试批次“{batch}”，" if batch else "") + f"{spec.as_of.isoformat()} 可报考的学员"
     return ListTable("考前申请名单（可报考学员）", _school_name(session), scope, clock.today(),
                      ("学籍号", "姓名", ID_HEADER, "层次", "注册日期", "已学月数", "视频学时", "面授课时"), lines,
-                     (22, 10, 21, 6, 11, 8, 8, 8), [r.student_number for r in rows])
+                     (22, 10, 21, 6, 11, 8, 8, 8))
 
 
 def _certificates(session: Session, spec: CertificateList) -> ListTable:
@@ -267,7 +265,7 @@ def _certificates(session: Session, spec: CertificateList) -> ListTable:
         scope.insert(0, f"搜索“{spec.search.strip()}”")
     return ListTable("毕业证书名单", _school_name(session), "，".join(scope), clock.today(),
                      ("学籍号", "姓名", "层次", "证书编号", "发证日期", "已打印次数", "状态"), lines,
-                     (22, 10, 6, 24, 11, 8, 16), [r.student_number for r in rows])
+                     (22, 10, 6, 24, 11, 8, 16))
 
 
 def gather(session: Session, spec: ListSpec, *, protection: Protection = Protection.MASKED) -> ListTable:
@@ -320,7 +318,7 @@ def write_list(session: Session, out: Path, spec: ListSpec, *, actor: str | None
         password = None  # nothing sensitive to protect; the workbook opens as any other
     pages: int | None = None
     if kind == ".xlsx":
-        write_table(out, title=f"{table.title}（{table.subtitle(protection)}）", headers=table.headers,
+        write_table(out, title=f"{table.title}　{table.subtitle(protection)}", headers=table.headers,
                     rows=table.rows, text_columns=table.text_columns, widths=table.widths, job=job, password=password)
     else:
         from adultschool.printing.lists import write_list as write_pdf  # reportlab: not at the window's start

@@ -7,8 +7,9 @@ menu (an encrypted or a plain workbook, or a plain printout), and that file writ
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QWidget
@@ -150,7 +151,7 @@ class ListOutput(QObject):
 
     # --- 打印… ---------------------------------------------------------------------------------------------
 
-    def open_print(self, *, protection: Protection = Protection.MASKED) -> "PrintDialog | None":
+    def open_print(self, *, protection: Protection = Protection.MASKED) -> PrintDialog | None:
         """The print preview of the list, made at once; nothing is recorded unless full ID numbers were chosen."""
         spec = self._current()
         if spec is None:
@@ -160,7 +161,7 @@ class ListOutput(QObject):
 
         who = actor()
 
-        def work(session, job, out):  # noqa: ANN001, ANN202 - (Session, JobContext, Path) → Printed
+        def work(session, job, out):
             written = lists.write_list(session, out, spec, actor=who, protection=protection, job=job)
             return Printed(written.pages or 0, ())
 
