@@ -192,3 +192,28 @@ def test_libreoffice_opens_an_exported_list_with_all_digits(school_db, tmp_path)
                    timeout=180)
     text = (converted / "学员名单.csv").read_bytes().decode("utf-8", errors="replace")
     assert all(i in text for i in ids)  # 18 digits, not 3.30206E+17
+
+
+def test_cli_class_roster_prints_and_writes_the_members_still_studying(school_db, tmp_path, capsys, db_arg):
+    from adultschool.models import ClassType
+    from adultschool.services import classes
+
+    enrol_many(school_db, tmp_path, 3)
+    with read_session(school_db.engine) as session:
+        numbers = [row[0] for row in lists.gather(session, lists.LearnerList()).rows]
+    with unit_of_work(school_db.engine) as session:
+        info = classes.create_class(session, name="大碶夜校班", class_type=ClassType.NIGHT, level=Level.SENIOR,
+                                    starts_on=clock.today() - timedelta(days=20), actor="tester")
+        classes.add_members(session, info.id, numbers[:2], joined_on=clock.today() - timedelta(days=20), actor="tester")
+
+    code, text, _ = run(capsys, "class", "roster", "大碶夜校班", "--db", db_arg)
+    assert code == 0 and "roster 大碶夜校班: 2 learners" in text and numbers[0] in text and numbers[2] not in text
+
+    pdf = tmp_path / "班级.pdf"
+    code, text, _ = run(capsys, "class", "roster", "大碶夜校班", "--db", db_arg, "--out", str(pdf))
+    assert code == 0 and text.splitlines()[0] == f"wrote 2 rows to {pdf}"
+    page = PdfReader(pdf).pages[0].extract_text()
+    assert "班级学员名单（大碶夜校班）" in page and numbers[1] in page
+
+    code, _, err = run(capsys, "class", "roster", "没有这个班", "--db", db_arg, "--out", str(tmp_path / "x.xlsx"))
+    assert code == 2 and "没有这个班" in err and not (tmp_path / "x.xlsx").exists()

@@ -242,3 +242,23 @@ def test_certificate_list_exports_the_search_and_prints_without_counting_a_print
             assert session.execute(select(func.count(CertificatePrint.id))).scalar_one() == 0
         assert all(row.prints == 0 for row in page.rows)
         dialog.reject()
+
+
+@needs_renderer
+def test_printing_with_full_ids_is_the_second_choice_and_writes_one_reveal(qtbot, school_db, night_class, wait_ops):
+    page = ReadinessPage(school_db.engine)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.computed, timeout=30_000):
+        page.show()
+    output = page.list_output
+    qtbot.mouseClick(output.print_button, Qt.MouseButton.LeftButton)
+    assert output.print_menu.isVisible()  # a clerk allowed full ID numbers chooses; the first entry stays masked
+    output.print_menu.actions()[1].trigger()
+    output.print_menu.hide()
+    dialog = output.dialog
+    qtbot.waitExposed(dialog)
+    wait_ops()
+    text = PdfReader(dialog.pdf_path).pages[0].extract_text()
+    assert "含完整身份证号码" in text and "********" not in text
+    assert reveal_count(school_db) == 1
+    dialog.reject()
