@@ -1,14 +1,20 @@
-"""Correcting classes from the command line: `class edit|delete|remove-learners|session-edit|session-delete`.
+"""Correcting classes from the command line: `class edit|delete|remove-learners|session-edit|session-delete`, and a
+class's roster (`class roster NAME [--out F.xlsx|F.pdf]`).
 
 Added to the `class` group of cli/school.py by `add_subcommands`; each command calls one service of services.classes.
 """
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from adultschool.cli.common import EXIT_OK, Adder, actor, date_arg, level_arg, open_db, time_arg
-from adultschool.db import unit_of_work
-from adultschool.services import classes
+from adultschool import clock
+from adultschool.cli.common import (
+    EXIT_OK, Adder, actor, date_arg, is_list_file, level_arg, open_db, print_table, time_arg, write_list_file,
+)
+from adultschool.db import read_session, unit_of_work
+from adultschool.errors import AdultSchoolError
+from adultschool.services import accounts, classes
 from adultschool.services.classes import ClassChanges, SessionChanges
 
 
@@ -64,7 +70,33 @@ def cmd_session_delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_class_roster(args: argparse.Namespace) -> int:
+    """A class's roster as the 班级 page shows it: on screen, or with --out as .xlsx or .pdf."""
+    from adultschool.services import lists, readiness
+
+    as_of = args.as_of or clock.today()
+    if is_list_file(args.out):
+        return write_list_file(args, lambda session: lists.RosterList(classes.find_class(session, args.name).id, as_of))
+    if args.out is not None:
+        raise AdultSchoolError(f"“{args.out.name}”：班级名单只能保存为 Excel（.xlsx）或 PDF（.pdf）文件。")
+    db = open_db(args)
+    with read_session(db.engine) as session:
+        school_class = classes.find_class(session, args.name)
+        accounts.require_class(session, actor(args), school_class.id)
+        rows = readiness.readiness(session, as_of, class_id=school_class.id)
+    print_table(["学籍号", "姓名", "已学月数", "视频学时", "面授课时", "可报考"],
+                [[r.student_number, r.name, r.months_done, f"{r.video_hours:g}", f"{r.class_hours:g}",
+                  "是" if r.ready else "否"] for r in rows])
+    print(f"roster {args.name}: {len(rows)} learners")
+    print(f"班级“{args.name}”在读学员 {len(rows)} 人（{as_of}）。")
+    return EXIT_OK
+
+
 def add_subcommands(group: argparse._SubParsersAction, add: Adder) -> None:
+    p = add(group, "roster", cmd_class_roster, "班级学员名单（在读学员和学时；--out 写 .xlsx 或 .pdf）")
+    p.add_argument("name")
+    p.add_argument("--as-of", type=date_arg, help="学时和可报考算到哪一天（默认今天）")
+    p.add_argument("--out", type=Path, metavar="FILE", help="写入 .xlsx 或 .pdf 文件")
     p = add(group, "edit", cmd_class_edit, "修改班级（名称、类型、层次、开班日期、教学点、任课教师）")
     p.add_argument("name")
     p.add_argument("--name", dest="new_name", metavar="NEW_NAME", help="新名称")

@@ -165,6 +165,42 @@ def add_list_output(parser: argparse.ArgumentParser, formats: Sequence[str] = ("
 
 
 
+LIST_FILE_SUFFIXES = (".xlsx", ".pdf")  # `--out` with these writes the list as the window's 导出 Excel / 打印 do
+
+
+def is_list_file(out: Path | None) -> bool:
+    return out is not None and Path(out).suffix.lower() in LIST_FILE_SUFFIXES
+
+
+def add_list_file_options(parser: argparse.ArgumentParser) -> None:
+    """--protect for a list command whose --out may be a workbook or a PDF (the suffix picks which)."""
+    parser.add_argument("--protect", choices=("masked", "plain", "password"),
+                        help="--out 为 .xlsx 或 .pdf 时：masked 身份证号码遮挡（默认）；plain 完整号码、不加密（记入日志）；"
+                             "password 完整号码、加密（只用于 .xlsx，程序给出密码）")
+
+
+def write_list_file(args: argparse.Namespace, spec: object) -> int:
+    """`--out F.xlsx|F.pdf`: the list `spec` (services.lists) written as the window writes it; full ID numbers only
+    with --protect plain|password (or --unmasked), audited."""
+    from adultschool.services import lists
+    from adultschool.services.disclosure import parse_protection
+
+    if getattr(args, "format", "table") not in ("table", None):
+        raise AdultSchoolError(f"写 .xlsx 或 .pdf 文件时不用 --format {args.format}：文件格式由 --out 的扩展名决定。")
+    if getattr(args, "limit", None) is not None:
+        raise AdultSchoolError("--limit 只用于屏幕显示；写 .xlsx 或 .pdf 文件时总是写出全部符合条件的学员。")
+    choice = getattr(args, "protect", None) or ("plain" if getattr(args, "unmasked", False) else "masked")
+    db = open_db(args)
+    with unit_of_work(db.engine) as session:  # a list with full ID numbers writes its id.reveal entry
+        if callable(spec):
+            spec = spec(session)
+        written = lists.write_list(session, args.out, spec, actor=actor(args), protection=parse_protection(choice))
+    print(f"wrote {written.count} rows to {args.out}")
+    for line in written.lines():
+        print(line)
+    return EXIT_OK
+
+
 def time_arg(text: str) -> time:
     try:
         return datetime.strptime(text, "%H:%M").time()

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from adultschool import clock
 from adultschool.cli.common import (
-    EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, actor, add_list_output, date_arg, emit, level_arg, need, open_db,
-    print_table,
-    time_arg,
+    EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, actor, add_list_file_options, add_list_output, date_arg, emit,
+    is_list_file, level_arg, need, open_db, print_table, time_arg, write_list_file,
 )
 from adultschool.cli import audit_log as audit_log_commands
 from adultschool.cli import quotas as quota_commands
@@ -36,6 +35,7 @@ from adultschool.services import (
     exam_rounds,
     exams,
     learners,
+    lists,
     readiness,
     roster,
     rules,
@@ -206,9 +206,11 @@ def cmd_survey_list(args: argparse.Namespace) -> int:
 
 
 def cmd_learners_list(args: argparse.Namespace) -> int:
-    db = open_db(args)
     flt = learners.LearnerFilter(search=args.search, level=args.level,
                                  status=EnrolmentStatus(args.status) if args.status else None)
+    if is_list_file(args.out):
+        return write_list_file(args, lists.LearnerList(flt))
+    db = open_db(args)
     need(args, Permission.VIEW_LEARNERS)
     # Showing full ID numbers is audited, so that listing runs in a write transaction.
     with (unit_of_work if args.unmasked else read_session)(db.engine) as session:
@@ -418,8 +420,12 @@ def cmd_study_import(args: argparse.Namespace) -> int:
 
 
 def cmd_readiness(args: argparse.Namespace) -> int:
-    db = open_db(args)
     as_of = args.as_of or clock.today()
+    if is_list_file(args.out):
+        return write_list_file(args, lambda session: lists.ReadinessList(
+            as_of, level=args.level, class_id=classes.find_class(session, args.class_name).id if args.class_name else None,
+            state=lists.READY if args.ready_only else lists.ALL))
+    db = open_db(args)
     need(args, Permission.VIEW_LEARNERS)
     with (unit_of_work if args.unmasked else read_session)(db.engine) as session:  # unmasking is audited
         class_id = classes.find_class(session, args.class_name).id if args.class_name else None
@@ -679,6 +685,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--status", choices=[s.value for s in EnrolmentStatus])
     p.add_argument("--limit", type=int)
     p.add_argument("--unmasked", action="store_true", help="显示完整身份证号码和电话（会记入日志）")
+    add_list_file_options(p)
     learners_edit.add_subcommand(group, add)
     enrolment_commands.add_subcommands(group, add)
 
@@ -760,6 +767,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--class", dest="class_name", help="只看这个班")
     p.add_argument("--ready-only", action="store_true")
     p.add_argument("--unmasked", action="store_true")
+    add_list_file_options(p)
 
     group = commands.add_parser("totals", help="累计学时").add_subparsers(dest="totals_command", metavar="COMMAND", required=True)
     p = add(group, "rebuild", cmd_totals_rebuild, "按原始记录重算每个学籍的累计学时")

@@ -29,9 +29,10 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.db import read_session
 from adultschool.models.enums import Level
-from adultschool.services import exams
+from adultschool.services import exams, lists
 from adultschool.services.exams import CertificateRow
 from adultschool.ui.common import HINT_COLOUR, Page, open_dialog, show_info
+from adultschool.ui.list_output import ListOutput
 from adultschool.ui.ways_back_dialogs import RevokeCertificateDialog
 
 if TYPE_CHECKING:
@@ -120,7 +121,13 @@ class CertificatesPage(Page):
         layout.addLayout(top)
         layout.addWidget(self.empty_hint)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.selection_label)
+        # 导出 Excel… / 打印名单…: the certificates the table shows (search and state), as a list on paper.
+        self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "毕业证书名单", has_ids=False,
+                                      folder=folder, print_text="打印名单…")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.selection_label, 1)
+        bottom.addLayout(self.list_output.layout())
+        layout.addLayout(bottom)
 
         self.search_edit.textChanged.connect(lambda _text: self.apply_filter())
         self.state_combo.currentIndexChanged.connect(lambda _index: self.apply_filter())
@@ -167,14 +174,16 @@ class CertificatesPage(Page):
     def _row(self, table_row: int) -> CertificateRow:
         return self.table.item(table_row, 0).data(RowRole)
 
+    def list_spec(self) -> lists.CertificateList:
+        return lists.CertificateList(self.search_edit.text().strip(), self.state_combo.currentData())
+
     def apply_filter(self) -> None:
         needle = self.search_edit.text().strip()
         state = self.state_combo.currentData()
         shown = 0
         for r in range(self.table.rowCount()):
             row = self._row(r)
-            visible = ((state == ALL or (state == PRINTED) == (row.prints > 0))
-                       and (not needle or needle in row.name or needle in row.student_number or needle in row.number))
+            visible = lists.certificate_shown(row, needle, state)
             self.table.setRowHidden(r, not visible)
             shown += visible
         not_printed = sum(1 for row in self.rows if _fresh(row))

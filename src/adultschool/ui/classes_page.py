@@ -27,10 +27,11 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.db import read_session
 from adultschool.models.enums import ClassType, Level
-from adultschool.services import classes, readiness
+from adultschool.services import classes, lists, readiness
 from adultschool.services.classes import ClassInfo, SessionInfo
 from adultschool.services.readiness import ReadinessRow
 from adultschool.ui import ops
+from adultschool.ui.list_output import ListOutput
 from adultschool.ui.class_dialogs import (
     AddMembersDialog,
     EditClassDialog,
@@ -142,7 +143,14 @@ class ClassesPage(QWidget):
         self.sessions_table.setToolTip("双击一节课，打开它的考勤")
         self.sessions_table.itemActivated.connect(lambda _item: self.open_selected_rollcall())
         self.members_box = QGroupBox("学员")
-        QVBoxLayout(self.members_box).addWidget(self.members_table)
+        # 导出 Excel… / 打印…: the selected class's roster as shown here (names and hours; no ID numbers).
+        self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=self._roster_stem, has_ids=False,
+                                      why_not=lambda: "请先在上面的班级列表里选一个班。")
+        members_layout = QVBoxLayout(self.members_box)
+        members_buttons = self.list_output.layout()
+        members_buttons.addStretch(1)
+        members_layout.addLayout(members_buttons)
+        members_layout.addWidget(self.members_table)
         self.sessions_box = QGroupBox("课次")
         QVBoxLayout(self.sessions_box).addWidget(self.sessions_table)
         below = QSplitter(Qt.Orientation.Horizontal)
@@ -191,6 +199,14 @@ class ClassesPage(QWidget):
             return None
         return self.classes[rows[0].row()]
 
+    def list_spec(self) -> lists.RosterList | None:
+        info = self.selected_class()
+        return lists.RosterList(info.id, self._today()) if info is not None else None
+
+    def _roster_stem(self) -> str:
+        info = self.selected_class()
+        return f"班级学员名单-{info.name}" if info is not None else "班级学员名单"
+
     def select_class(self, class_id: int) -> None:
         for row, info in enumerate(self.classes):
             if info.id == class_id:
@@ -203,6 +219,7 @@ class ClassesPage(QWidget):
         info = self.selected_class()
         for button in (self.add_members_button, self.new_session_button, self.correct_button):
             button.setEnabled(info is not None)
+        self.list_output.set_enabled(info is not None)
         self._detail_generation += 1
         generation = self._detail_generation
         if info is None:

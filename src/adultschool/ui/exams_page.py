@@ -29,12 +29,13 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.db import read_session
-from adultschool.services import exam_rounds, exams, readiness, site
+from adultschool.services import exam_rounds, exams, lists, readiness, site
 from adultschool.services.readiness import ReadinessRow
 from adultschool.services.disclosure import Exported
 from adultschool.textnorm import clean_text
 from adultschool.ui import ops
 from adultschool.ui.applicants_model import COLUMNS, ApplicantsModel
+from adultschool.ui.list_output import ListOutput
 from adultschool.ui.common import (
     Page,
     HINT_COLOUR,
@@ -152,6 +153,11 @@ class ExamsPage(Page):
         apply_row = QHBoxLayout()
         apply_row.addWidget(self.count_label)
         apply_row.addStretch(1)
+        # 导出 Excel… / 打印…: the ready learners this table shows for the day and batch (applying records nothing here).
+        self.list_output = ListOutput(self, engine, spec=self.list_spec,
+                                      file_stem=lambda: f"可报考学员-{clean_text(self.round_edit.text()) or '考试'}",
+                                      has_ids=True)
+        apply_row.addLayout(self.list_output.layout())
         apply_row.addWidget(self.apply_button)
 
         self.apply_box = QGroupBox("考前申请")
@@ -221,6 +227,9 @@ class ExamsPage(Page):
     @property
     def writing(self) -> bool:
         return self.write_op is not None and self.write_op.running
+
+    def list_spec(self) -> lists.ApplicantList:
+        return lists.ApplicantList(to_date(self.date_edit.date()), clean_text(self.round_edit.text()) or "")
 
     def _date_changed(self) -> None:
         if not self._round_edited:

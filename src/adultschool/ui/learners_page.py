@@ -25,8 +25,10 @@ from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import EnrolmentStatus, Level
 from adultschool.services import learners, site
+from adultschool.services import lists
 from adultschool.services.learners import LearnerFilter
 from adultschool.ui import ops
+from adultschool.ui.list_output import ListOutput
 from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
 from adultschool.ui.learner_edit_dialog import LearnerEditDialog
 from adultschool.ui.learner_model import COLUMNS, LearnerTableModel
@@ -117,6 +119,8 @@ class LearnersPage(QWidget):
         self.records_button.setMenu(self.records_menu)
         self.way_back_dialog: QWidget | None = None
         self.last_result = ""
+        # 导出 Excel… / 打印…: every learner the filter finds (not only the rows loaded so far), in the table's order.
+        self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "学员名单", has_ids=True)
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_edit, 1)
@@ -132,6 +136,7 @@ class LearnersPage(QWidget):
         actions.addWidget(self.reveal_button)
         actions.addWidget(self.edit_button)
         actions.addWidget(self.records_button)
+        actions.addLayout(self.list_output.layout())
 
         self.empty_hint = QLabel("还没有学员。请点工具栏上的“登记学员”，或用“导入名单”从 Excel 报名表登记。")
         self.empty_hint.setStyleSheet(f"color: {HINT_COLOUR};")
@@ -210,6 +215,9 @@ class LearnersPage(QWidget):
             status=self.status_combo.currentData(),
             township_id=self.township_combo.currentData(),
         )
+
+    def list_spec(self) -> lists.LearnerList:
+        return lists.LearnerList(self.model.learner_filter, self.model.sort_key, self.model.descending)
 
     def apply_filter(self) -> None:
         self._search_timer.stop()

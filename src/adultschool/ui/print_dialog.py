@@ -1,10 +1,12 @@
-"""打印证书 / 补发证书 / 打印表格: what to print, where the PDF goes, then 生成 PDF, a preview, and 打印… / 打开 PDF / 另存为.
+"""打印证书 / 补发证书 / 打印表格 / 打印名单: what to print, where the PDF goes, then 生成 PDF, a preview, and 打印… /
+打开 PDF / 另存为.
 
 A certificate preview is free: `documents.preview_certificates` writes it to a private scratch folder and records
 nothing. The printing is recorded (`documents.record_certificate_printing`) only when the clerk says the pages came out
 of the printer, or saves the final PDF; pages that misfed can be sent again from the same dialog without a 补发. Forms
 are read-only. The preview and the printer get the PDF's own pages (see pdf_pages), so what is printed is exactly the
-file that was recorded.
+file that was recorded. A list of a page (`kind="list"`, see list_output) is made at once into the scratch folder and
+records nothing unless it carries full ID numbers (then its making is the audited disclosure).
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from adultschool import clock, paths
 from adultschool.db import read_session
@@ -81,15 +84,20 @@ class _Kind:
     file_stem: str
     records: bool  # certificates: the preview is free, the printing is recorded when confirmed or saved
     writes: bool  # forms with full ID numbers: making the PDF writes the id.reveal entry
+    scratch: bool = False  # made into a private scratch folder (a preview); saved elsewhere only by 另存为/保存 PDF
 
 
 KINDS = {
-    "certificates": _Kind("certificates", "打印证书", "毕业证书", True, False),
-    "reprint": _Kind("reprint", "补发证书", "补发证书", True, False),
+    "certificates": _Kind("certificates", "打印证书", "毕业证书", True, False, True),
+    "reprint": _Kind("reprint", "补发证书", "补发证书", True, False, True),
     "registration": _Kind("registration", "打印报名登记表", "报名登记表", False, True),
     "summary": _Kind("summary", "打印报名汇总表", "报名汇总表", False, True),
     "signin": _Kind("signin", "打印签到表", "签到表", False, False),
+    "list": _Kind("list", "打印名单", "名单", False, False, True),  # title, stem and writes given by the page
 }
+
+# A page's list (kind "list"): (session, job, out) → Printed.
+ListWork = Callable[[Session, JobContext, Path], Printed]
 
 
 def names_text(names: Sequence[str]) -> str:
@@ -104,10 +112,18 @@ class PrintDialog(QDialog):
 
     def __init__(self, engine: Engine, kind: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today, folder: Path | None = None,
-                 student_numbers: Sequence[str] | None = None, names: Sequence[str] = (), note: str = ""):
+                 student_numbers: Sequence[str] | None = None, names: Sequence[str] = (), note: str = "",
+                 list_work: ListWork | None = None, title: str | None = None, file_stem: str | None = None,
+                 writes: bool = False):
         super().__init__(parent)
         self._engine = engine
         self.kind = KINDS[kind]
+        self._list_work = list_work
+        if kind == "list":
+            if list_work is None:
+                raise ValueError("a list needs its list_work")
+            self.kind = replace(self.kind, title=title or self.kind.title, file_stem=file_stem or self.kind.file_stem,
+                                writes=writes)
         self._today = today
         self._folder = folder or documents_folder()
         self.student_numbers = tuple(student_numbers) if student_numbers else None
@@ -156,12 +172,12 @@ class PrintDialog(QDialog):
         path_row = QHBoxLayout()
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(self.browse_button)
-        if not self.kind.records:  # certificates: the final PDF is saved (and recorded) after the preview
+        if not self.kind.scratch:  # certificates: the final PDF is saved (and recorded) after the preview
             form.addRow("PDF 保存到", path_row)
         self._suggest_path()
 
         self.error_label = MessageLabel()
-        self.generate_button = QPushButton("生成预览" if self.kind.records else "生成 PDF")
+        self.generate_button = QPushButton("生成预览" if self.kind.scratch else "生成 PDF")
         self.generate_button.setDefault(True)
         self.generate_button.clicked.connect(lambda: self.generate())
         self.summary_label = QLabel()
@@ -308,6 +324,10 @@ class PrintDialog(QDialog):
             self.what_label.setText(hint)
             self.what_label.setStyleSheet(f"color: {HINT_COLOUR};")
             form.addRow("", self.what_label)
+        elif key == "list":
+            self.what_label.setText(note)
+            self.what_label.setStyleSheet(f"color: {HINT_COLOUR};")
+            form.addRow("名单", self.what_label)
         elif key == "summary":
             self.level_combo.addItem("全部", None)
             for level in Level:
@@ -414,6 +434,10 @@ class PrintDialog(QDialog):
             return lambda session, job: documents.preview_certificates(
                 session, out, actor=who, student_numbers=numbers, reprint=key == "reprint", reason=reason,
                 layout=layout, job=job)
+        if key == "list":
+            assert self._list_work is not None
+            list_work = self._list_work
+            return lambda session, job: list_work(session, job, out)
         if key == "registration":
             chosen = numbers if self.scope_combo.currentData() == "selected" else None
             return lambda session, job: documents.print_registration_forms(session, out, student_numbers=chosen, job=job,
@@ -437,7 +461,7 @@ class PrintDialog(QDialog):
         if self.kind.key == "signin" and self.class_combo.currentData() is None:
             self.error_label.show_message("请先选择班级（在“班级”页新建）。")
             return None
-        out = self._preview_file() if self.kind.records else self._checked_target()
+        out = self._preview_file() if self.kind.scratch else self._checked_target()
         if out is None:
             return None
         self.summary_label.setText("正在生成 PDF……")
@@ -465,7 +489,7 @@ class PrintDialog(QDialog):
         return out
 
     def _preview_file(self) -> Path:
-        """A certificate preview goes to a private scratch folder of the data folder, removed when the dialog closes."""
+        """A certificate preview (or a page's list) goes to a private scratch folder of the data folder, removed when the dialog closes."""
         if self._preview_dir is None:
             scratch = private_folder(paths.data_dir() / "previews")
             self._preview_dir = Path(tempfile.mkdtemp(prefix="preview-", dir=scratch))
@@ -481,6 +505,8 @@ class PrintDialog(QDialog):
         if self.kind.records:
             self.summary_label.setText(f"预览 {printed.pages} 张，还没有记为{self._record_word}。"
                                        "打印后确认“都打好了”，或点“保存 PDF…”，才记为" + self._record_word + "。")
+        elif self.kind.scratch:
+            self.summary_label.setText(f"已生成 {printed.pages} 页，没有另存为文件。可以打印，或“另存为…”保存 PDF。")
         else:
             self.path_edit.setText(str(out))
             self.summary_label.setText(f"已生成 {printed.pages} 页：{out.name}")
@@ -663,7 +689,7 @@ class PrintDialog(QDialog):
         if self.pdf_path is None:
             return None
         if target is None:
-            suggested = Path(self.path_edit.text()) if self.kind.records else self.pdf_path
+            suggested = Path(self.path_edit.text()) if self.kind.scratch else self.pdf_path
             target = ask_save_path(self, "保存 PDF" if self.kind.records else "另存为", suggested, PDF_FILTER, ".pdf")
             if target is None:
                 return None

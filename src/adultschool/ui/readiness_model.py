@@ -13,6 +13,7 @@ from PySide6.QtGui import QBrush, QColor
 from adultschool import clock
 from adultschool.ui.table_model import AnyIndex, RowsTableModel
 from adultschool.models.enums import Level
+from adultschool.services.lists import ALL, NOT_YET, READY, SOON, standing  # noqa: F401 - the page's filter states
 from adultschool.services.readiness import ReadinessRow
 
 
@@ -34,19 +35,10 @@ KEYS = tuple(key for _, key in COLUMNS)
 FIELD_INDEX = {key: ReadinessRow._fields.index(key) for key in KEYS}
 NUMERIC = {"months_done", "video_hours", "class_hours"}
 
-# What the state filter offers; SOON means not ready yet but ready within the chosen number of days.
-ALL, READY, SOON, NOT_YET = "all", "ready", "soon", "not_yet"
+# What the state filter offers (services.lists has the rule, so a printed list shows what the page shows).
 READY_BACKGROUND = QColor("#cdeccd")  # green
 SOON_BACKGROUND = QColor("#ffe4a8")  # amber
 LEVEL_LABELS = {level.value: level.label for level in Level}
-
-
-def standing(row: ReadinessRow, as_of: date, days: int) -> str:
-    """READY, SOON (within `days`) or NOT_YET, from the row's own `days_to_ready`."""
-    if row.ready:
-        return READY
-    left = row.days_to_ready(as_of)
-    return SOON if left is not None and left <= days else NOT_YET
 
 
 def _text(row: ReadinessRow, key: str) -> str:

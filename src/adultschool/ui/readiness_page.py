@@ -26,9 +26,10 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.db import read_session
 from adultschool.models.enums import Level
-from adultschool.services import classes, readiness
+from adultschool.services import classes, lists, readiness
 from adultschool.services.readiness import ReadinessRow
 from adultschool.ui import ops
+from adultschool.ui.list_output import ListOutput
 from adultschool.ui.common import HINT_COLOUR, open_dialog, to_date, to_qdate
 from adultschool.ui.readiness_model import (
     ALL,
@@ -130,6 +131,12 @@ class ReadinessPage(QWidget):
         summary_row.addStretch(1)
         summary_row.addWidget(self.ready_legend)
         summary_row.addWidget(self.soon_legend)
+        # 导出 Excel… / 打印…: the rows the table shows (day, class, level, state), with 还差. Below the table, so the
+        # summary keeps the width of the row above it.
+        self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "可报考名单", has_ids=True)
+        output_row = QHBoxLayout()
+        output_row.addStretch(1)
+        output_row.addLayout(self.list_output.layout())
         self._name_soon_state()
 
         self.model = ReadinessModel(self)
@@ -159,6 +166,7 @@ class ReadinessPage(QWidget):
         layout.addLayout(top)
         layout.addLayout(summary_row)
         layout.addWidget(self.table, 1)
+        layout.addLayout(output_row)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -238,6 +246,12 @@ class ReadinessPage(QWidget):
         days = self.days_spin.value()
         self.state_combo.setItemText(2, f"即将可报考（{days} 天内）")
         self.soon_legend.setText(f" {days} 天内可报考 ")
+
+    def list_spec(self) -> lists.ReadinessList:
+        return lists.ReadinessList(to_date(self.date_edit.date()),
+                                   level=Level(self.level_combo.currentData()) if self.level_combo.currentData() else None,
+                                   class_id=self.class_combo.currentData(), state=self.state_combo.currentData(),
+                                   days=self.days_spin.value())
 
     def apply_filter(self) -> None:
         self._name_soon_state()
