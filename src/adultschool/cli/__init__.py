@@ -16,7 +16,7 @@ import sys
 from typing import Callable, Sequence
 
 from adultschool import __version__
-from adultschool.cli import console
+from adultschool.cli import argparse_zh, console
 from adultschool.errors import AdultSchoolError
 from adultschool.logs import set_up_logging
 from adultschool.outfiles import clean_interrupted
@@ -112,6 +112,7 @@ class _LazyCommands(argparse._SubParsersAction):
 def build_parser(*, load_all: bool = False) -> argparse.ArgumentParser:
     """The whole command line; a command's own parser is made when parsing reaches it (or here, with `load_all`)."""
     # --db may stand before or after the subcommand; the subcommand's copy must not reset the top-level one.
+    argparse_zh.install()
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
     common.add_argument("--user", default=argparse.SUPPRESS, help=USER_HELP)
