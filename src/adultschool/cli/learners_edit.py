@@ -44,11 +44,11 @@ def cmd_learners_edit(args: argparse.Namespace) -> int:
             expected = learner_edit.load_for_edit(session, learner_id, actor=actor(args)).version
         edited = learner_edit.update_learner(session, learner_id, expected, changes, actor(args))
     if edited.changed:
-        print(f"learner {args.student_number} updated: {', '.join(edited.changed)} (version {edited.version})")
         print(f"已保存学员 {args.student_number} 的修改：{'、'.join(edited.changed)}。")
+        print(f"learner {args.student_number} updated: {', '.join(edited.changed)} (version {edited.version})")
     else:
-        print(f"learner {args.student_number} unchanged (version {edited.version})")
         print(f"学员 {args.student_number} 没有改动。")
+        print(f"learner {args.student_number} unchanged (version {edited.version})")
     return EXIT_OK
 
 

@@ -36,9 +36,9 @@ def cmd_privacy_consent(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         consent = privacy.record_consent(session, args.student_number, id_number=args.id_number, photo=args.photo,
                                          on=args.on, notice=args.notice or privacy.NOTICE_VERSION, actor=actor(args))
+    print(f"已登记 {consent.student_number} 的个人信息同意（告知书 {consent.notice}，{consent.on}）。")
     print(f"consent of {consent.student_number}: notice {consent.notice}, {consent.on}, "
           f"id number {'yes' if consent.id_number else 'no'}, photo {'yes' if consent.photo else 'no'}")
-    print(f"已登记 {consent.student_number} 的个人信息同意（告知书 {consent.notice}，{consent.on}）。")
     return EXIT_OK
 
 
@@ -57,8 +57,8 @@ def cmd_privacy_erase(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         erased = privacy.erase(session, args.student_number, reason=args.reason, actor=actor(args))
-    print(f"erased the personal data of {'、'.join(erased.student_numbers)} ({erased.masked_name})")
     print(f"已删除 {'、'.join(erased.student_numbers)} 的个人信息，统计数字保留。")
+    print(f"erased the personal data of {'、'.join(erased.student_numbers)} ({erased.masked_name})")
     return EXIT_OK
 
 

@@ -33,8 +33,8 @@ def cmd_township_count(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         quotas.record_count(session, township=args.township, year=args.month.year, month=args.month.month,
                             kind=CountKind(args.kind), count=args.count, note=args.note, actor=actor(args))
-    print(f"recorded {args.township} {args.month:%Y-%m} {args.kind} {args.count}")
     print(f"已登记 {args.township} {args.month.year}年{args.month.month}月 {CountKind(args.kind).label} {args.count}。")
+    print(f"recorded {args.township} {args.month:%Y-%m} {args.kind} {args.count}")
     return EXIT_OK
 
 

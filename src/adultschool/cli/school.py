@@ -312,8 +312,8 @@ def cmd_rules_set(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         rules.set_rule(session, args.key, value, actor=actor(args))
-    print(f"rule {args.key} set to {json.dumps(value, ensure_ascii=False)}")
     print(f"规则 {args.key} 已改为 {json.dumps(value, ensure_ascii=False)}。")
+    print(f"rule {args.key} set to {json.dumps(value, ensure_ascii=False)}")
     return EXIT_OK
 
 
@@ -325,8 +325,8 @@ def cmd_township_add(args: argparse.Namespace) -> int:
                           actor=actor(args))
         if args.quota is not None:
             site.set_quota(session, args.name, args.year or clock.today().year, args.quota, actor=actor(args))
-    print(f"added township {args.name}")
     print(f"已添加街道/镇“{args.name}”。")
+    print(f"added township {args.name}")
     return EXIT_OK
 
 
@@ -335,8 +335,8 @@ def cmd_township_quota(args: argparse.Namespace) -> int:
     year = args.year or clock.today().year
     with unit_of_work(db.engine) as session:
         site.set_quota(session, args.name, year, args.quota, actor=actor(args))
-    print(f"quota {args.name} {year} set to {args.quota}")
     print(f"{args.name} {year} 年任务数已设为 {args.quota}。")
+    print(f"quota {args.name} {year} set to {args.quota}")
     return EXIT_OK
 
 
@@ -363,8 +363,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         return EXIT_SOME_REJECTED
     for anchor in report.anchors:
         print(f"anchor {anchor.source.strip()}: {anchor.head.entries} entries")
-    print(f"audit chain intact, {result.entries} entries, checked against {len(report.anchors)} anchors")
     print(f"审计记录完整：共 {result.entries} 条，已与 {len(report.anchors)} 个锚点核对。")
+    print(f"audit chain intact, {result.entries} entries, checked against {len(report.anchors)} anchors")
     return EXIT_OK
 
 
@@ -374,8 +374,8 @@ def cmd_class_create(args: argparse.Namespace) -> int:
         info = classes.create_class(session, name=args.name, class_type=classes.parse_class_type(args.type), level=args.level,
                                     starts_on=args.starts_on or clock.today(), teaching_site=args.site, teacher=args.teacher,
                                     actor=actor(args))
-    print(f"created class {info.name}")
     print(f"已建立班级“{info.name}”。")
+    print(f"created class {info.name}")
     return EXIT_OK
 
 
@@ -396,8 +396,8 @@ def cmd_class_add_learners(args: argparse.Namespace) -> int:
         school_class = classes.find_class(session, args.name)
         added = classes.add_members(session, school_class.id, args.student_numbers, joined_on=args.joined_on or clock.today(),
                                     actor=actor(args))
-    print(f"added {added} to {args.name}")
     print(f"已把 {added} 名学员加入“{args.name}”。")
+    print(f"added {added} to {args.name}")
     return EXIT_OK
 
 
@@ -407,8 +407,8 @@ def cmd_class_session(args: argparse.Namespace) -> int:
         school_class = classes.find_class(session, args.name)
         info = classes.create_session(session, school_class.id, held_on=args.date, hours=args.hours, course=args.course,
                                       topic=args.topic, starts_at=args.start, actor=actor(args))
-    print(f"created session {args.name} {info.held_on} {info.hours:g} h")
     print(f"已添加“{args.name}” {info.held_on} 的课（{info.hours:g} 课时）。")
+    print(f"created session {args.name} {info.held_on} {info.hours:g} h")
     return EXIT_OK
 
 
@@ -465,13 +465,13 @@ def cmd_totals_rebuild(args: argparse.Namespace) -> int:
             print(f"{len(differing)} 个学籍的累计学时与原始记录不符（例如学籍内部编号 {differing[:5]}）：请运行 adultschool totals rebuild。",
                   file=sys.stderr)
             return EXIT_SOME_REJECTED
-        print(f"totals match the records for {len(computed)} enrolments")
         print(f"{len(computed)} 个学籍的累计学时与原始记录一致。")
+        print(f"totals match the records for {len(computed)} enrolments")
         return EXIT_OK
     with unit_of_work(db.engine) as session:
         count = study.rebuild_totals(session, actor=actor(args))
-    print(f"rebuilt totals for {count} enrolments")
     print(f"已按原始记录重算 {count} 个学籍的累计学时。")
+    print(f"rebuilt totals for {count} enrolments")
     return EXIT_OK
 
 
@@ -520,8 +520,8 @@ def cmd_skill_add(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         exams.record_skill_certificate(session, student_number=args.student_number, name=args.name, number=args.number,
                                        issued_on=args.issued_on, actor=actor(args))
-    print(f"recorded skill certificate {args.number}")
     print(f"已登记职业技能证书 {args.number}。")
+    print(f"recorded skill certificate {args.number}")
     return EXIT_OK
 
 
@@ -587,8 +587,8 @@ def cmd_audit_access_log(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         exported = disclosure.export_access_log(session, args.out, actor=actor(args), since=args.since, until=args.until)
-    print(f"exported {exported.count} access entries to {args.out}")
     print(f"已导出 {exported.count} 条查看记录到 {args.out}。")
+    print(f"exported {exported.count} access entries to {args.out}")
     return EXIT_OK
 
 
@@ -612,8 +612,8 @@ def cmd_print_forms(args: argparse.Namespace) -> int:
                                                    held_on=args.date or clock.today(), font=args.font, job=job,
                                                    actor=actor(args))
     job.finish()
-    print(f"printed {args.kind} form: {printed.pages} pages, {len(printed.names)} learners, to {args.out}")
     print(f"已生成{FORM_KINDS[args.kind]}：{printed.pages} 页，{len(printed.names)} 名学员，文件 {args.out}。")
+    print(f"printed {args.kind} form: {printed.pages} pages, {len(printed.names)} learners, to {args.out}")
     return EXIT_OK
 
 

@@ -71,8 +71,8 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     password = new_password()
     with unit_of_work(db.engine) as session:
         accounts.change_password(session, args.name, password, actor=actor(args), old_password=old)
-    print(f"password changed for {accounts.clean_login(args.name)}")
     print(f"已修改 {accounts.clean_login(args.name)} 的密码。")
+    print(f"password changed for {accounts.clean_login(args.name)}")
     return EXIT_OK
 
 
@@ -94,8 +94,8 @@ def cmd_users_set(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         info = accounts.update_account(session, args.name, actor=actor(args), display_name=args.display_name,
                                        role=args.role)
-    print(f"updated account {info.name}: {info.role.value}, {info.display_name}")
     print(f"已修改账户 {info.name}：{info.role.label}，{info.display_name}。")
+    print(f"updated account {info.name}: {info.role.value}, {info.display_name}")
     return EXIT_OK
 
 
