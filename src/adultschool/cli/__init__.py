@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from adultschool import __version__
 from adultschool.cli import argparse_zh, console
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.logs import set_up_logging
 from adultschool.outfiles import clean_interrupted
 
@@ -165,6 +165,11 @@ def _run(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:  # output piped into `head` and cut short: not an error
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # a file or folder the command was given (or needed) could not be used
+        log.exception("file error in %s", args.command)
+        where = f"“{exc.filename}”" if exc.filename else "文件"
+        print(f"错误：{where}无法使用：{os_error_text(exc)}。请检查路径后重试。", file=sys.stderr)
+        return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("已中断，数据库没有改动。", file=sys.stderr)
         return EXIT_UNUSABLE

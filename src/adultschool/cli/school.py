@@ -24,7 +24,7 @@ from adultschool.cli import certificate_config as certificate_commands
 from adultschool.cli import classes as class_commands
 from adultschool.cli import enrolments as enrolment_commands
 from adultschool.db import read_session, unit_of_work
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import ConsoleJob
 from adultschool.models import ClassType, EnrolmentStatus, Level, SiteKind
 from adultschool.services import (
@@ -124,7 +124,7 @@ def _run_import(args: argparse.Namespace, run: Callable[[Session, ConsoleJob], I
                 except AdultSchoolError as exc:
                     raise AdultSchoolError(f"{exc.message} 因此这次什么也没有导入：请换一个能写入的位置（--errors）再导入。") from None
                 except OSError as exc:
-                    raise AdultSchoolError(f"未导入行的文件 {args.errors} 写不进去（{exc.strerror or exc}）。"
+                    raise AdultSchoolError(f"未导入行的文件 {args.errors} 写不进去（{os_error_text(exc)}）。"
                                            "因此这次什么也没有导入：请换一个能写入的位置（--errors）再导入。") from None
     except ColumnsNotFound as exc:  # the header lacks columns: show it, and what --map would say
         job.finish()

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from adultschool import clock, idcard, paths
 from adultschool import __version__
-from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.errors import AdultSchoolError, Cancelled, os_error_text
 from adultschool.services import accounts, audit
 
 if TYPE_CHECKING:
@@ -234,6 +234,10 @@ def report_failure(parent: QWidget | None, exc: BaseException, *, title: str = "
         return show_info(parent, "已取消", exc.message)
     if isinstance(exc, AdultSchoolError):
         return show_error(parent, title, str(exc))
+    if isinstance(exc, OSError):  # a file or folder: the clerk can act on it (close Excel, plug the USB stick in)
+        log.warning("file error", exc_info=exc)
+        where = f"“{exc.filename}”" if exc.filename else "文件"
+        return show_error(parent, title, f"{where}无法使用：{os_error_text(exc)}。")
     return show_bug_report(parent, exc)
 
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from adultschool.db import read_session
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.services import learner_edit, photos, site
 from adultschool.services.learner_edit import KEEP, LearnerChanges, LearnerEdited, LearnerForEdit, StaleLearner
 from adultschool.ui import ops
@@ -146,7 +146,7 @@ class LearnerEditDialog(QDialog):
         try:
             data = path.read_bytes()
         except OSError as exc:
-            self.messages["photo"].show_message(f"读不出 {path.name}（{exc.strerror or exc}）。", "error")
+            self.messages["photo"].show_message(f"读不出 {path.name}（{os_error_text(exc)}）。", "error")
             return None
         self.messages["photo"].show_message(None)
 
