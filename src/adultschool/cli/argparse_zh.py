@@ -52,6 +52,9 @@ MESSAGES: dict[str, str] = {
     "invalid conflict_resolution value: %r": "无效的 conflict_resolution 值：%r",
     "mutually exclusive arguments must be optional": "互斥的参数必须是选项",
     "'required' is an invalid argument for positionals": "位置参数不能用 required",
+    'argument "-" with mode %r': "参数“-”不能用模式 %r",
+    "invalid option string %(option)r: must start with a character %(prefix_chars)r":
+        "无效的选项 %(option)r：必须以 %(prefix_chars)r 中的字符开头",
 }
 
 PLURALS: dict[str, str] = {
