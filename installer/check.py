@@ -585,6 +585,7 @@ def check_under_wine(setup: Path, version: str, keep: bool) -> None:
         data_dir = user / "AppData" / "Local" / "adultschool"
         launcher = "C:\\users\\" + user.name + "\\AppData\\Local\\Programs\\adultschool\\adultschool.cmd"
         check_command_line(wine, folder, launcher, data_dir, version)
+        check_card_reader(wine, launcher)
         check_gbk_console(wine, launcher)
 
         shortcut = desktop / f"{TITLE}.lnk"
@@ -712,6 +713,69 @@ def check_command_line(wine: Wine, folder: Path, launcher: str, data_dir: Path, 
     imported = host_adultschool("sync", "import", str(work / "p.aspkg"), "--db", str(host / "d.sqlite3"), env=host_env)
     expect(imported.returncode == 0, "the district (Linux) verifies, decrypts and merges the package made under Wine",
            imported.stdout)
+
+
+READER_SOURCE = ROOT / "tests" / "standin" / "idreader_standin.c"
+READER_FILES = {"sdt": "sdtapi.dll", "cvr": "termb.dll", "syn": "SynIDCardAPI.dll"}  # as the vendors name them
+CARD_NAME, CARD_ADDRESS, CARD_ISSUER = "葛晓燕", "浙江省宁波市北仑区大碶街道灵峰路88号", "宁波市公安局北仑分局"
+
+
+def reader_state(card: str = "present") -> str:
+    """The stand-in reader's state file (tests/standinlib.py writes the same fields): a reader on USB port 1002."""
+    from stdnum.cn import ric
+
+    body = "33020619910709012"
+    number = body + ric.calc_check_digit(body + "0")
+
+    def gbk(text: str) -> str:
+        return "hex:" + text.encode("gbk").hex()
+
+    fields = {"reader": "present", "port": "1002", "card": card, "name": CARD_NAME, "sex": "2", "nation": "01",
+              "birth": "19910709", "address": CARD_ADDRESS, "id": number, "issuer": CARD_ISSUER, "from": "20200101",
+              "to": "20400101", "gbk_name": gbk(CARD_NAME), "gbk_sex": gbk("女"), "gbk_nation": gbk("汉"),
+              "gbk_address": gbk(CARD_ADDRESS), "gbk_issuer": gbk(CARD_ISSUER)}
+    return "".join(f"{key}={value}\n" for key, value in fields.items())
+
+
+def check_card_reader(wine: Wine, launcher: str) -> None:
+    """The ID card reader adapter in the installed (Windows, 64-bit) Python: each vendor family's DLL, a test-only
+    stand-in built with mingw-w64 from the tests' C source (never in the installer), found by the port scan."""
+    started = step("the ID card reader under Wine (stand-in vendor DLLs)")
+    work = wine.c_drive() / "adtest" / "reader"
+    work.mkdir(parents=True)
+    for name in READER_FILES.values():
+        subprocess.run([MINGW_GCC, "-shared", "-O1", "-o", str(work / name), str(READER_SOURCE)], check=True)
+    (work / "state.txt").write_text(reader_state(), encoding="utf-8")
+    env = {"IDREADER_STANDIN_STATE": r"C:\adtest\reader\state.txt",
+           "IDREADER_STANDIN_LOG": r"C:\adtest\reader\calls.txt"}
+    db = r"C:\adtest\t.sqlite3"
+
+    def cli(*args: str) -> tuple[int, str]:
+        began = time.monotonic()
+        result = wine.run(launcher, *args, env=env)
+        out, err = text(result)
+        print(f"      > adultschool {' '.join(args)}   ({time.monotonic() - began:.1f} s, exit {result.returncode})")
+        for line in (out + err).strip().splitlines()[:6]:
+            print(f"        {line}")
+        return result.returncode, out + err
+
+    for family, name in READER_FILES.items():
+        status, output = cli("card", "setup", "--library", f"C:\\adtest\\reader\\{name}", "--family", family,
+                             "--db", db)
+        expect(status == 0, f"`card setup --family {family}` takes {name} (a 64-bit DLL, loaded directly)", output)
+        status, output = cli("card", "read", "--format", "json")
+        card = json.loads(output.strip().splitlines()[0]) if status == 0 else {}
+        expect(card.get("name") == CARD_NAME and card.get("address") == CARD_ADDRESS
+               and str(card.get("id_number", "")).startswith("330206********") and card.get("port") == 1002,
+               f"{name} ({family}): the card read through ctypes under Windows — name, address, masked number, "
+               "the port the scan found", output)
+    calls = (work / "calls.txt").read_text(encoding="ascii", errors="replace").split()
+    expect("1001" in calls and "1002" in calls, "the scan tried USB port 1001 before finding the reader on 1002")
+    (work / "state.txt").write_text(reader_state(card="absent"), encoding="utf-8")
+    status, output = cli("card", "read")
+    expect(status == 2 and "请把身份证放在读卡器上" in output, "no card on the reader: the Chinese request to place it",
+           output)
+    finished("card reader", started)
 
 
 def check_gbk_console(wine: Wine, launcher: str) -> None:

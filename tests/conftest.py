@@ -29,6 +29,9 @@ from adultschool.services import site  # noqa: E402
 
 from factories import SCHOOL_CODE  # noqa: E402
 from pgtest import PgDatabases, server_url  # noqa: E402
+import versionguard  # noqa: E402
+
+versionguard.install()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -440,3 +440,20 @@ def test_a_demo_school_is_marked_as_one_and_its_package_is_refused(tmp_path, pub
             sync.export_package(session, tmp_path / "demo.aspkg", district_key_file=public_key, actor="test")
     assert not (tmp_path / "demo.aspkg").exists()
     db.close()
+
+
+def test_a_core_update_that_forgets_the_row_version_fails_in_the_tests(school_db):
+    """tests/versionguard.py: an UPDATE of a travelling table must raise `version`, or the row never leaves."""
+    from versionguard import VersionNotRaised
+    from adultschool.models import Township
+    from adultschool.services.travel import update_travelling
+
+    with unit_of_work(school_db.engine) as session:
+        name = session.scalars(select(Township.name)).first()
+        with pytest.raises(VersionNotRaised, match="townships"):
+            session.execute(update(Township).where(Township.name == name).values(name="改名街道"))
+    with unit_of_work(school_db.engine) as session:
+        before = session.scalars(select(Township.version).where(Township.name == name)).one()
+        session.execute(update_travelling(Township).where(Township.name == name).values(name="改名街道"))
+    with unit_of_work(school_db.engine) as session:
+        assert session.scalars(select(Township.version).where(Township.name == "改名街道")).one() == before + 1

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from adultschool import paths
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,6 @@ def atomic_output(path: str | os.PathLike[str], *, opened_in: str) -> Iterator[P
             ) from exc
         if isinstance(exc, OSError):
             raise AdultSchoolError(
-                f"无法保存“{target.name}”：{exc.strerror or exc}。请检查磁盘空间和保存位置后重试。"
+                f"无法保存“{target.name}”：{os_error_text(exc)}。请检查磁盘空间和保存位置后重试。"
             ) from exc
         raise

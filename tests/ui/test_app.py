@@ -5,6 +5,7 @@ import sys
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontInfo, QFontMetrics
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QWizard
 
 from adultschool.db import read_session
@@ -23,6 +24,18 @@ def test_standard_buttons_are_in_chinese_and_the_font_has_cjk_glyphs(qapp):
     font = qapp.font()
     assert "WenQuanYi Micro Hei" in font.families()
     assert font.pointSizeF() >= gui_app.MIN_POINT_SIZE
+
+
+def test_the_shipped_font_backs_the_pc_font_for_rare_name_characters(qapp):
+    families = qapp.font().families()
+    # the PC's UI font first, the shipped font next: Qt takes a character the first lacks from the second
+    assert families[:2] == ["WenQuanYi Micro Hei", gui_app.SHIPPED_FONT]
+    shipped = QFont()
+    shipped.setFamilies([gui_app.SHIPPED_FONT])
+    shipped.setStyleStrategy(QFont.StyleStrategy.NoFontMerging)
+    metrics = QFontMetrics(shipped)
+    assert QFontInfo(shipped).family() == gui_app.SHIPPED_FONT  # loaded from resources/, not found on the PC
+    assert all(metrics.inFontUcs4(ord(ch)) for ch in "褚𬌗堃喆赟")
 
 
 @pytest.fixture

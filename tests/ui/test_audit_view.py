@@ -58,10 +58,21 @@ def test_newest_first_with_time_who_action_what_before_and_after(qtbot, logged):
         ["时间", "账户", "操作", "内容", "改动前", "改动后"]
     assert shown(dialog)[0] == ("zhang", "rule.set")
     first = [model.data(model.index(0, c)) for c in range(6)]
-    assert first[1:] == ["zhang", "修改规则", "修改规则“及格分数”", '{"pass_mark": 60}', '{"pass_mark": 70}']
+    assert first[1:] == ["zhang", "修改规则", "修改规则“及格分数”", "合格分数：60", "合格分数：70"]
     assert dialog.count_label.text() == f"共 {model.total} 条"
     dialog.table.selectRow(0)
-    assert "改动前：" in dialog.detail.toPlainText() and '"pass_mark": 70' in dialog.detail.toPlainText()
+    detail = dialog.detail.toPlainText()
+    assert "对象：规则" in detail and "合格分数：60 → 70" in detail and "pass_mark" not in detail
+
+
+def test_the_detail_names_what_changed_in_chinese_not_table_names_or_codes(qtbot, logged):
+    dialog = open_view(qtbot, logged)
+    row = next(i for i, r in enumerate(dialog.model.loaded_rows()) if r.action == "attendance.save")
+    dialog.table.selectRow(row)
+    detail = dialog.detail.toPlainText()
+    assert "对象：考勤" in detail and "缺勤，0 → 出勤，2" in detail
+    assert "attendance" not in detail and "absent" not in detail
+    assert dialog.model.data(dialog.model.index(row, 5)) == "7：出勤，2"
 
 
 def test_filters_by_who_action_text_and_dates(qtbot, logged):

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from adultschool import system
 from adultschool.db import backup as backups
@@ -51,7 +51,7 @@ def test_the_file_menu_offers_backup_and_restore(window):
 
 def test_back_up_now_writes_the_file_to_the_chosen_folder_and_says_where(window, tmp_path, monkeypatch, wait_ops):
     usb = tmp_path / "U盘"
-    monkeypatch.setattr(backup_dialogs.QFileDialog, "getExistingDirectory", lambda *_args: str(usb))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_args: str(usb))
     window.backup_action.trigger()
     asked = window.dialog
     assert isinstance(asked, backup_dialogs.BackupPassphraseDialog)
@@ -95,7 +95,7 @@ def test_a_backup_to_a_usb_stick_is_sealed_and_restores_with_its_passphrase(qtbo
 
 
 def test_choosing_no_folder_backs_up_nothing(window, monkeypatch):
-    monkeypatch.setattr(backup_dialogs.QFileDialog, "getExistingDirectory", lambda *_args: "")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_args: "")
     assert backup_dialogs.back_up_now(window) is None
 
 
@@ -108,7 +108,7 @@ def test_the_restore_dialog_shows_what_the_backup_holds_and_restores_it(qtbot, w
     wait_ops()
     assert window.learners_page.count_label.text() == "共 20 人"
 
-    monkeypatch.setattr(backup_dialogs.QFileDialog, "getOpenFileName", lambda *_args: (str(made.path), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(made.path), ""))
     window.restore_action.trigger()
     dialog = window.dialog
     assert isinstance(dialog, RestoreDialog)
@@ -233,9 +233,9 @@ def test_open_database_in_the_file_menu_runs_the_program_again_on_the_chosen_sch
         window = next(w for w in gui_app.QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
         titles.append(window.windowTitle())
         if len(titles) == 1:
-            monkeypatch.setattr(backup_dialogs.QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
+            monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
             from adultschool.ui import main_window
-            monkeypatch.setattr(main_window.QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
+            monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
             window.open_database_action.trigger()
         else:
             window.close()

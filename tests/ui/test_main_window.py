@@ -6,6 +6,7 @@ from datetime import date
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
 
 from adultschool.ui.class_dialogs import NewClassDialog
 from adultschool.ui.export_dialog import ExportDialog, default_file_name
@@ -149,7 +150,7 @@ def test_new_database_closes_the_window_and_leaves_the_new_file_for_the_program(
     from adultschool.ui import main_window
 
     target = tmp_path / "本校"
-    monkeypatch.setattr(main_window.QFileDialog, "getSaveFileName", lambda *_args: (str(target), ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(target), ""))
     window.new_database_action.trigger()
     assert window.next_database == tmp_path / "本校.sqlite3" and not window.isVisible()
 
@@ -159,7 +160,7 @@ def test_new_database_refuses_a_file_that_exists(qtbot, window, tmp_path, monkey
 
     existing = tmp_path / "旧.sqlite3"
     existing.write_bytes(b"")
-    monkeypatch.setattr(main_window.QFileDialog, "getSaveFileName", lambda *_args: (str(existing), ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(existing), ""))
     window.new_database_action.trigger()
     assert window.next_database is None and window.isVisible()
     assert window.dialog.windowTitle() == "不能新建" and "已经存在" in window.dialog.text()

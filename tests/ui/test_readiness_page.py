@@ -45,7 +45,7 @@ def test_the_summary_counts_what_readiness_says_for_today(page, small_demo_db):
     rows = service_rows(small_demo_db, TODAY)
     ready = [r for r in rows if r.ready]
     assert ready and soon(rows, TODAY)  # the demo school has both kinds
-    assert page.summary_label.text() == (
+    assert page.shown_summary() == (
         f"共 {len(rows)} 个学籍：可报考 {len(ready)}，30 天内可报考 {len(soon(rows, TODAY))}")
     assert page.model.rowCount() == len(rows)
     assert column(page, "学籍号") == [r.student_number for r in rows]
@@ -69,7 +69,7 @@ def test_the_almost_ready_filter_follows_the_number_of_days(page, small_demo_db)
     page.days_spin.setValue(60)
     assert page.state_combo.currentText() == "即将可报考（60 天内）"
     assert page.model.rowCount() == len(soon(rows, TODAY, 60))
-    assert "60 天内可报考" in page.summary_label.text()
+    assert "60 天内可报考" in page.shown_summary()
     assert all(text.startswith("学习时限不足") for text in column(page, "还差"))
     page.select_state(NOT_YET)
     assert page.model.rowCount() == len(rows) - len([r for r in rows if r.ready]) - len(soon(rows, TODAY, 60))
@@ -99,7 +99,7 @@ def test_date_class_and_level_recompute_in_the_background(qtbot, page, small_dem
     with qtbot.waitSignal(page.computed, timeout=30_000):
         page.date_edit.setDate(later)
     rows = service_rows(small_demo_db, later)
-    assert page.summary_label.text().startswith(f"共 {len(rows)} 个学籍：可报考 {len([r for r in rows if r.ready])}，")
+    assert page.shown_summary().startswith(f"共 {len(rows)} 个学籍：可报考 {len([r for r in rows if r.ready])}，")
 
     with read_session(small_demo_db.engine) as session:
         first = classes.list_classes(session)[0]
@@ -139,3 +139,23 @@ def test_double_click_opens_the_study_detail_with_every_session_and_video(qtbot,
     class_hours = sum(s.hours for s in detail.sessions)
     assert class_hours == pytest.approx(learner.class_hours)
     assert dialog.summary_label.text().startswith(f"面授：{len(detail.sessions)} 节课，计入 {class_hours:g} 课时；")
+
+
+def test_what_is_missing_shows_at_1024_wide_and_in_full_for_the_selected_row(page, small_demo_db):
+    page.resize(1024 - 130, 700)  # the page beside the navigation list of a 1024-wide window
+    page.table.viewport().update()
+    header = page.table.horizontalHeader()
+    missing = HEADERS.index("还差")
+    assert header.sectionViewportPosition(missing) + header.sectionSize(missing) <= page.table.viewport().width()
+    assert header.sectionViewportPosition(HEADERS.index("可报考")) < header.sectionViewportPosition(missing)
+    short = next(i for i, text in enumerate(column(page, "还差")) if text)
+    page.table.selectRow(short)
+    row = page.model.row_at(short)
+    assert page.missing_label.text() == f"{row.name} 还差：" + "；".join(row.missing)
+
+
+def test_the_summary_breaks_only_between_its_phrases(page):
+    text = page.summary_label.text()
+    assert text.count('white-space:nowrap') == 3 and "可报考" in text
+    page.resize(420, 700)  # narrower than the summary: it wraps, each phrase whole
+    assert page.shown_summary().startswith("共 ")

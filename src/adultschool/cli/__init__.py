@@ -16,8 +16,8 @@ import sys
 from typing import Callable, Sequence
 
 from adultschool import __version__
-from adultschool.cli import console
-from adultschool.errors import AdultSchoolError
+from adultschool.cli import argparse_zh, console
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.logs import set_up_logging
 from adultschool.outfiles import clean_interrupted
 
@@ -112,6 +112,7 @@ class _LazyCommands(argparse._SubParsersAction):
 def build_parser(*, load_all: bool = False) -> argparse.ArgumentParser:
     """The whole command line; a command's own parser is made when parsing reaches it (or here, with `load_all`)."""
     # --db may stand before or after the subcommand; the subcommand's copy must not reset the top-level one.
+    argparse_zh.install()
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
     common.add_argument("--user", default=argparse.SUPPRESS, help=USER_HELP)
@@ -164,6 +165,11 @@ def _run(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:  # output piped into `head` and cut short: not an error
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # a file or folder the command was given (or needed) could not be used
+        log.exception("file error in %s", args.command)
+        where = f"“{exc.filename}”" if exc.filename else "文件"
+        print(f"错误：{where}无法使用：{os_error_text(exc)}。请检查路径后重试。", file=sys.stderr)
+        return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("已中断，数据库没有改动。", file=sys.stderr)
         return EXIT_UNUSABLE

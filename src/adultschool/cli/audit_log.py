@@ -26,8 +26,8 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     def short(text: str) -> str:
         return text if len(text) <= 60 else text[:57] + "…"
 
-    for record in records:
-        record["before"], record["after"] = short(record["before"]), short(record["after"])
+    for record, row in zip(records, rows):  # the table in Chinese words; CSV and JSON keep the entry as written
+        record["before"], record["after"] = short(row.before_text), short(row.after_text)
     emit("table", ["序号", "时间", "账户", "操作", "内容", "改动前", "改动后"],
          ["id", "at", "actor", "action_label", "summary", "before", "after"], records, out=args.out)
     return EXIT_OK

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from adultschool.cli.common import EXIT_OK, Adder, actor, open_db
+from adultschool.services.audit_text import field_label
 from adultschool.db import unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.services import learner_edit
@@ -44,8 +45,10 @@ def cmd_learners_edit(args: argparse.Namespace) -> int:
             expected = learner_edit.load_for_edit(session, learner_id, actor=actor(args)).version
         edited = learner_edit.update_learner(session, learner_id, expected, changes, actor(args))
     if edited.changed:
+        print(f"已保存学员 {args.student_number} 的修改：{'、'.join(field_label(f, 'learners') for f in edited.changed)}。")
         print(f"learner {args.student_number} updated: {', '.join(edited.changed)} (version {edited.version})")
     else:
+        print(f"学员 {args.student_number} 没有改动。")
         print(f"learner {args.student_number} unchanged (version {edited.version})")
     return EXIT_OK
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from adultschool.cli.choices import PROTECTION_WORDS, PROTECTIONS, choice_arg, choice_metavar
 from adultschool.cli.common import EXIT_OK, Adder, actor, date_arg, open_db
 from adultschool.db import unit_of_work
 from adultschool.services import disclosure, privacy
@@ -35,6 +36,7 @@ def cmd_privacy_consent(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         consent = privacy.record_consent(session, args.student_number, id_number=args.id_number, photo=args.photo,
                                          on=args.on, notice=args.notice or privacy.NOTICE_VERSION, actor=actor(args))
+    print(f"已登记 {consent.student_number} 的个人信息同意（告知书 {consent.notice}，{consent.on}）。")
     print(f"consent of {consent.student_number}: notice {consent.notice}, {consent.on}, "
           f"id number {'yes' if consent.id_number else 'no'}, photo {'yes' if consent.photo else 'no'}")
     return EXIT_OK
@@ -55,6 +57,7 @@ def cmd_privacy_erase(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         erased = privacy.erase(session, args.student_number, reason=args.reason, actor=actor(args))
+    print(f"已删除 {'、'.join(erased.student_numbers)} 的个人信息，统计数字保留。")
     print(f"erased the personal data of {'、'.join(erased.student_numbers)} ({erased.masked_name})")
     return EXIT_OK
 
@@ -65,7 +68,7 @@ def register(commands: argparse._SubParsersAction, add: Adder) -> None:
     p = add(group, "export", cmd_privacy_export, "本人的全部个人信息副本（本人查阅、复制的请求）")
     p.add_argument("student_number")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--protect", choices=("password", "plain", "masked"), default="password",
+    p.add_argument("--protect", type=choice_arg(PROTECTIONS, PROTECTION_WORDS), metavar=choice_metavar(PROTECTIONS), default="password",
                    help="默认 password：加密，程序给出密码")
     p = add(group, "consent", cmd_privacy_consent, "登记报名登记表上签字的个人信息同意")
     p.add_argument("student_number")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from adultschool import clock
+from adultschool.cli.choices import add_choice
 from adultschool.cli.common import EXIT_OK, Adder, actor, month_arg, open_db
 from adultschool.db import read_session, unit_of_work
 from adultschool.jobs import ConsoleJob
@@ -32,6 +33,7 @@ def cmd_township_count(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         quotas.record_count(session, township=args.township, year=args.month.year, month=args.month.month,
                             kind=CountKind(args.kind), count=args.count, note=args.note, actor=actor(args))
+    print(f"已登记 {args.township} {args.month.year}年{args.month.month}月 {CountKind(args.kind).label} {args.count}。")
     print(f"recorded {args.township} {args.month:%Y-%m} {args.kind} {args.count}")
     return EXIT_OK
 
@@ -47,6 +49,6 @@ def add_township_count(group, add: Adder) -> None:
     p = add(group, "count", cmd_township_count, "登记某月推荐大专及以上人数或职业技能培训人次（R14）")
     p.add_argument("township")
     p.add_argument("--month", type=month_arg, required=True, help="YYYY-MM")
-    p.add_argument("--kind", choices=[k.value for k in CountKind], required=True)
+    add_choice(p, "--kind", CountKind, required=True, other_words={"skills_training": ("技能培训", "培训人次"), "college_referral": ("推荐大专", "大专")})
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--note")

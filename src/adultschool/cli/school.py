@@ -16,13 +16,14 @@ from adultschool.cli.common import (
     is_list_file, level_arg, need, open_db, print_table, time_arg, write_list_file,
 )
 from adultschool.cli import audit_log as audit_log_commands
+from adultschool.cli.choices import FORM_KINDS, PROTECTION_WORDS, PROTECTIONS, add_choice, choice_arg, choice_metavar
 from adultschool.cli import quotas as quota_commands
 from adultschool.cli import learners_edit
 from adultschool.cli import certificate_config as certificate_commands
 from adultschool.cli import classes as class_commands
 from adultschool.cli import enrolments as enrolment_commands
 from adultschool.db import read_session, unit_of_work
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import ConsoleJob
 from adultschool.models import ClassType, EnrolmentStatus, Level, SiteKind
 from adultschool.services import (
@@ -123,7 +124,7 @@ def _run_import(args: argparse.Namespace, run: Callable[[Session, ConsoleJob], I
                 except AdultSchoolError as exc:
                     raise AdultSchoolError(f"{exc.message} 因此这次什么也没有导入：请换一个能写入的位置（--errors）再导入。") from None
                 except OSError as exc:
-                    raise AdultSchoolError(f"未导入行的文件 {args.errors} 写不进去（{exc.strerror or exc}）。"
+                    raise AdultSchoolError(f"未导入行的文件 {args.errors} 写不进去（{os_error_text(exc)}）。"
                                            "因此这次什么也没有导入：请换一个能写入的位置（--errors）再导入。") from None
     except ColumnsNotFound as exc:  # the header lacks columns: show it, and what --map would say
         job.finish()
@@ -313,6 +314,7 @@ def cmd_rules_set(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         rules.set_rule(session, args.key, value, actor=actor(args))
+    print(f"规则 {args.key} 已改为 {json.dumps(value, ensure_ascii=False)}。")
     print(f"rule {args.key} set to {json.dumps(value, ensure_ascii=False)}")
     return EXIT_OK
 
@@ -325,6 +327,7 @@ def cmd_township_add(args: argparse.Namespace) -> int:
                           actor=actor(args))
         if args.quota is not None:
             site.set_quota(session, args.name, args.year or clock.today().year, args.quota, actor=actor(args))
+    print(f"已添加街道/镇“{args.name}”。")
     print(f"added township {args.name}")
     return EXIT_OK
 
@@ -334,6 +337,7 @@ def cmd_township_quota(args: argparse.Namespace) -> int:
     year = args.year or clock.today().year
     with unit_of_work(db.engine) as session:
         site.set_quota(session, args.name, year, args.quota, actor=actor(args))
+    print(f"{args.name} {year} 年任务数已设为 {args.quota}。")
     print(f"quota {args.name} {year} set to {args.quota}")
     return EXIT_OK
 
@@ -361,6 +365,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         return EXIT_SOME_REJECTED
     for anchor in report.anchors:
         print(f"anchor {anchor.source.strip()}: {anchor.head.entries} entries")
+    print(f"审计记录完整：共 {result.entries} 条，已与 {len(report.anchors)} 个锚点核对。")
     print(f"audit chain intact, {result.entries} entries, checked against {len(report.anchors)} anchors")
     return EXIT_OK
 
@@ -371,6 +376,7 @@ def cmd_class_create(args: argparse.Namespace) -> int:
         info = classes.create_class(session, name=args.name, class_type=classes.parse_class_type(args.type), level=args.level,
                                     starts_on=args.starts_on or clock.today(), teaching_site=args.site, teacher=args.teacher,
                                     actor=actor(args))
+    print(f"已建立班级“{info.name}”。")
     print(f"created class {info.name}")
     return EXIT_OK
 
@@ -392,6 +398,7 @@ def cmd_class_add_learners(args: argparse.Namespace) -> int:
         school_class = classes.find_class(session, args.name)
         added = classes.add_members(session, school_class.id, args.student_numbers, joined_on=args.joined_on or clock.today(),
                                     actor=actor(args))
+    print(f"已把 {added} 名学员加入“{args.name}”。")
     print(f"added {added} to {args.name}")
     return EXIT_OK
 
@@ -402,6 +409,7 @@ def cmd_class_session(args: argparse.Namespace) -> int:
         school_class = classes.find_class(session, args.name)
         info = classes.create_session(session, school_class.id, held_on=args.date, hours=args.hours, course=args.course,
                                       topic=args.topic, starts_at=args.start, actor=actor(args))
+    print(f"已添加“{args.name}” {info.held_on} 的课（{info.hours:g} 课时）。")
     print(f"created session {args.name} {info.held_on} {info.hours:g} h")
     return EXIT_OK
 
@@ -463,10 +471,12 @@ def cmd_totals_rebuild(args: argparse.Namespace) -> int:
             print(f"{len(differing)} 个学籍的累计学时与原始记录不符（例如学籍内部编号 {differing[:5]}）：请运行 adultschool totals rebuild。",
                   file=sys.stderr)
             return EXIT_SOME_REJECTED
+        print(f"{len(computed)} 个学籍的累计学时与原始记录一致。")
         print(f"totals match the records for {len(computed)} enrolments")
         return EXIT_OK
     with unit_of_work(db.engine) as session:
         count = study.rebuild_totals(session, actor=actor(args))
+    print(f"已按原始记录重算 {count} 个学籍的累计学时。")
     print(f"rebuilt totals for {count} enrolments")
     return EXIT_OK
 
@@ -516,6 +526,7 @@ def cmd_skill_add(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         exams.record_skill_certificate(session, student_number=args.student_number, name=args.name, number=args.number,
                                        issued_on=args.issued_on, actor=actor(args))
+    print(f"已登记职业技能证书 {args.number}。")
     print(f"recorded skill certificate {args.number}")
     return EXIT_OK
 
@@ -582,6 +593,7 @@ def cmd_audit_access_log(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         exported = disclosure.export_access_log(session, args.out, actor=actor(args), since=args.since, until=args.until)
+    print(f"已导出 {exported.count} 条查看记录到 {args.out}。")
     print(f"exported {exported.count} access entries to {args.out}")
     return EXIT_OK
 
@@ -606,6 +618,7 @@ def cmd_print_forms(args: argparse.Namespace) -> int:
                                                    held_on=args.date or clock.today(), font=args.font, job=job,
                                                    actor=actor(args))
     job.finish()
+    print(f"已生成{FORM_KINDS[args.kind]}：{printed.pages} 页，{len(printed.names)} 名学员，文件 {args.out}。")
     print(f"printed {args.kind} form: {printed.pages} pages, {len(printed.names)} learners, to {args.out}")
     return EXIT_OK
 
@@ -660,7 +673,7 @@ def register(commands, add: Adder) -> None:
     p = add(group, "export", cmd_roster_export, "导出报名汇总表（R13）")
     p.add_argument("out", type=Path)
     p.add_argument("--level", type=level_arg)
-    p.add_argument("--protect", choices=("password", "plain", "masked"),
+    p.add_argument("--protect", type=choice_arg(PROTECTIONS, PROTECTION_WORDS), metavar=choice_metavar(PROTECTIONS),
                    help="password：加密（程序给出密码，发邮件用这个）；plain：不加密（默认，在本机打印）；masked：身份证号码遮挡")
 
     group = commands.add_parser("survey", help="排摸").add_subparsers(dest="survey_command", metavar="COMMAND", required=True)
@@ -682,7 +695,7 @@ def register(commands, add: Adder) -> None:
     add_list_output(p)
     p.add_argument("--search")
     p.add_argument("--level", type=level_arg)
-    p.add_argument("--status", choices=[s.value for s in EnrolmentStatus])
+    add_choice(p, "--status", EnrolmentStatus)
     p.add_argument("--limit", type=int)
     p.add_argument("--unmasked", action="store_true", help="显示完整身份证号码和电话（会记入日志）")
     add_list_file_options(p)
@@ -779,7 +792,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--round", help="考试批次名称（默认“YYYY年M月结业考试”）")
     p.add_argument("--student-number", action="append", help="只为这些学籍号申请（可重复）；不写则为全部可报考的学员")
-    p.add_argument("--protect", choices=("password", "plain", "masked"),
+    p.add_argument("--protect", type=choice_arg(PROTECTIONS, PROTECTION_WORDS), metavar=choice_metavar(PROTECTIONS),
                    help="password：加密（程序给出密码）；plain：不加密；masked：身份证号码只显示前 6 位和后 4 位（默认 password）")
     results = group.add_parser("results", help="考试成绩").add_subparsers(dest="results_command", metavar="COMMAND", required=True)
     p = add(results, "import", cmd_exam_results_import, "导入区里返回的成绩")
@@ -797,7 +810,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("name", help="如“2027年5月结业考试”")
     p.add_argument("--date", type=date_arg, required=True, help="考试日期")
     p.add_argument("--site", required=True, help="考点")
-    p.add_argument("--level", choices=[level.value for level in Level])
+    add_choice(p, "--level", Level)
     p.add_argument("--course", action="append", help="考试科目（可重复；不写为该层次全部课程）")
     p.add_argument("--apply-by", type=date_arg, help="考前申请截止日")
     p.add_argument("--note")
@@ -819,11 +832,11 @@ def register(commands, add: Adder) -> None:
     group = commands.add_parser("report", help="报表").add_subparsers(dest="report_command", metavar="COMMAND", required=True)
     p = add(group, "credit-bank", cmd_report_credit_bank, "学分银行成绩清单（R12）")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--protect", choices=("password", "plain", "masked"),
+    p.add_argument("--protect", type=choice_arg(PROTECTIONS, PROTECTION_WORDS), metavar=choice_metavar(PROTECTIONS),
                    help="password：加密（程序给出密码）；plain：不加密；masked：身份证号码只显示前 6 位和后 4 位（默认 password）")
     p = add(group, "household", cmd_report_household, "毕业学员名单，供户籍学历变更（R11）")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--protect", choices=("password", "plain", "masked"),
+    p.add_argument("--protect", type=choice_arg(PROTECTIONS, PROTECTION_WORDS), metavar=choice_metavar(PROTECTIONS),
                    help="password：加密（程序给出密码）；plain：不加密；masked：身份证号码只显示前 6 位和后 4 位（默认 password）")
     quota_commands.add_quota_report(group, add)
     p = add(group, "statistics", cmd_report_statistics, "年度统计：按层次、性别、年龄段、流动人口、街道/镇，历年毕业人数，附图表")
@@ -842,7 +855,7 @@ def register(commands, add: Adder) -> None:
     certificate_commands.add_print_subcommands(group, add)
     p = add(group, "forms", cmd_print_forms, "报名登记表、报名汇总表或签到表")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--kind", choices=("registration", "summary", "signin"), default="summary")
+    add_choice(p, "--kind", FORM_KINDS, default="summary")
     p.add_argument("--student-number", nargs="+", help="登记表：只打这些学籍号")
     p.add_argument("--level", type=level_arg, help="汇总表：只打这一层次")
     p.add_argument("--class", dest="class_name", help="签到表：班级")

@@ -160,6 +160,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         else:
             print(outcome.report.summary_line())
     if failed:
+        print(f"导入 {len(outcomes) - failed} 个数据包，{failed} 个未导入（原因见上）。")
         print(f"imported {len(outcomes) - failed}, rejected {failed}")
         return EXIT_UNUSABLE if failed == len(outcomes) else EXIT_SOME_REJECTED
     return EXIT_OK
@@ -219,6 +220,7 @@ def cmd_receipt(args: argparse.Namespace) -> int:
     keys = _keys(args, db)
     with read_session(db.engine) as session:
         body = district.save_receipt(session, args.school, keys, args.out)
+    print(f"已为 {args.school} 生成回执：数据包 {len(body['packages'])} 个，缺号 {body['gaps']['count']} 个，冲突 {len(body['conflicts'])} 条。")
     print(f"receipt {args.school}: packages {len(body['packages'])}, missing {body['gaps']['count']}, "
           f"conflicts {len(body['conflicts'])}")
     return EXIT_OK

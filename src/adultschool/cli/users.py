@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from adultschool.cli.choices import add_choice
 from adultschool.cli.common import (
     EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Adder, actor, open_db, print_table, prompt_password,
 )
@@ -16,7 +17,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.models import Role
 from adultschool.services import accounts
 
-ROLE_CHOICES = [r.value for r in Role]
+ROLE_WORDS = {"teacher": ("老师", "教师"), "clerk": ("教务",), "admin": ("管理",)}
 
 
 def new_password() -> str:
@@ -70,6 +71,7 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     password = new_password()
     with unit_of_work(db.engine) as session:
         accounts.change_password(session, args.name, password, actor=actor(args), old_password=old)
+    print(f"已修改 {accounts.clean_login(args.name)} 的密码。")
     print(f"password changed for {accounts.clean_login(args.name)}")
     return EXIT_OK
 
@@ -92,6 +94,7 @@ def cmd_users_set(args: argparse.Namespace) -> int:
     with unit_of_work(db.engine) as session:
         info = accounts.update_account(session, args.name, actor=actor(args), display_name=args.display_name,
                                        role=args.role)
+    print(f"已修改账户 {info.name}：{info.role.label}，{info.display_name}。")
     print(f"updated account {info.name}: {info.role.value}, {info.display_name}")
     return EXIT_OK
 
@@ -101,7 +104,7 @@ def register(commands, add: Adder) -> None:
     group = commands.add_parser("users", help="账户").add_subparsers(dest="users_command", metavar="COMMAND", required=True)
     p = add(group, "add", cmd_users_add, "新建账户（第一个必须是管理员）；密码取自环境变量 ADULTSCHOOL_NEW_PASSWORD 或按提示输入")
     p.add_argument("name")
-    p.add_argument("--role", required=True, choices=ROLE_CHOICES, help="admin 管理员、clerk 教务员、teacher 任课教师、verifier 查验员")
+    add_choice(p, "--role", Role, required=True, other_words=ROLE_WORDS)
     p.add_argument("--display-name", help="显示名称；任课教师的须与班级的“任课教师”一致")
     add(group, "list", cmd_users_list, "账户列表")
     p = add(group, "passwd", cmd_users_passwd, "修改自己的密码，或（管理员）重设别人的密码")
@@ -113,7 +116,7 @@ def register(commands, add: Adder) -> None:
         p.add_argument("name")
     p = add(group, "set", cmd_users_set, "修改账户的角色或显示名称")
     p.add_argument("name")
-    p.add_argument("--role", choices=ROLE_CHOICES)
+    add_choice(p, "--role", Role, other_words=ROLE_WORDS)
     p.add_argument("--display-name")
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from adultschool import clock
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class DatabaseLock:
             file = open(path, "a+b")  # noqa: SIM115 - kept open while the lock is held
         except OSError as exc:
             raise AdultSchoolError(
-                f"不能在 {path.parent} 建立锁文件 {path.name}（{exc.strerror}）：数据库所在的文件夹必须可以写入，"
+                f"不能在 {path.parent} 建立锁文件 {path.name}（{os_error_text(exc)}）：数据库所在的文件夹必须可以写入，"
                 "请把数据库放到本机可写的文件夹里（U 盘写保护、只读光盘上的数据库不能直接使用）。"
             ) from None
         try:

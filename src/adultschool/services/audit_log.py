@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from adultschool.models import AuditEntry
-from adultschool.services import accounts
+from adultschool.services import accounts, audit_text
 
 ACTION_LABELS = {
     "site.init": "初始化数据库",
@@ -53,6 +53,45 @@ ACTION_LABELS = {
     "sync.trust": "登记学校密钥",
     "sync.settle": "处理冲突",
     "township.count": "登记街道/镇人次",
+    "learner.edit": "修改学员信息",
+    "enrolment.withdraw": "退学/转学",
+    "enrolment.void": "作废学籍",
+    "enrolment.reinstate": "恢复学籍",
+    "enrolment.correct": "更正学籍",
+    "import.undo": "撤销导入",
+    "mapping.save": "保存列对应关系",
+    "photos.import": "导入照片",
+    "photos.set": "设置照片",
+    "class.edit": "修改班级",
+    "class.delete": "删除班级",
+    "class.remove_members": "班级移出学员",
+    "session.edit": "修改课次",
+    "session.delete": "删除课次",
+    "exam.round.add": "新增考试批次",
+    "exam.round.remove": "删除考试批次",
+    "exam.district_results": "登记分中心阅卷成绩",
+    "exam.district_results.remove": "撤回分中心阅卷成绩",
+    "certificate.revoke": "撤销证书",
+    "certificate.verify": "查验证书",
+    "audit.access_log": "导出查看记录",
+    "privacy.consent": "登记个人信息同意",
+    "privacy.erase": "删除个人信息",
+    "privacy.purge": "按保存年限清除个人信息",
+    "privacy.export": "导出本人信息",
+    "rule.district": "分中心规则",
+    "rule.school_may_change": "设定学校可改的规则",
+    "settings.backup_dir": "修改备份文件夹",
+    "settings.card_reader": "设置读卡器",
+    "settings.certificate": "修改证书设置",
+    "settings.print_layout": "修改打印位置",
+    "sync.conflict_closed": "关闭冲突",
+    "sync.decide": "裁定冲突",
+    "sync.district_export": "生成给学校的数据包",
+    "sync.district_import": "导入分中心数据包",
+    "sync.epoch": "数据包重新编号",
+    "sync.key_seen": "记下学校密钥",
+    "sync.school_add": "登记学校",
+    "sync.school_retire": "停用学校",
 }
 
 
@@ -84,6 +123,24 @@ class AuditRow:
     @property
     def action_label(self) -> str:
         return action_label(self.action)
+
+    @property
+    def entity_label(self) -> str:
+        return audit_text.entity_label(self.entity)
+
+    @property
+    def before_text(self) -> str:
+        """改动前 on one line, in Chinese field names and values."""
+        return audit_text.side_text(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return audit_text.side_text(self.after)
+
+    @property
+    def detail_text(self) -> str:
+        """Field by field, before → after."""
+        return audit_text.detail_text(self.before, self.after, self.entity)
 
     @property
     def local_time(self) -> str:

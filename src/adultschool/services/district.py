@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from adultschool import sync
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
     ConflictStatus,
@@ -410,7 +410,7 @@ def save_receipt(session: Session, school_code: str, keys: sync.DistrictKeyPair,
         with atomic_output(out, opened_in="其他程序") as part:
             part.write_bytes(data)
     except OSError as exc:
-        raise AdultSchoolError(f"无法保存回执“{Path(out).name}”：{exc.strerror or exc}") from None
+        raise AdultSchoolError(f"无法保存回执“{Path(out).name}”：{os_error_text(exc)}") from None
     return body
 
 

@@ -48,6 +48,7 @@ from adultschool.models import (
     Township,
 )
 from adultschool.services import study
+from adultschool.services.audit_text import entity_label
 from adultschool.services.travel import SPEC_BY_NAME, SPECS, TableSpec, encode_line
 
 CHUNK = 500
@@ -279,7 +280,7 @@ class Merger:
                         f"学校 {self.school_code} 数据包里表 {spec.name} 的记录与本库已有的记录重复（同一编号或同一组合），"
                         "整个数据包没有导入。请把这个数据包交技术支持查看。"
                     ) from None
-            self.job.report(number, len(specs), f"合并 {spec.name}")
+            self.job.report(number, len(specs), f"合并{entity_label(spec.name)}")
         self.finish()
         return self.result
 

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adultschool import clock, idcard, synonyms
@@ -47,6 +47,7 @@ from adultschool.services.study import match_course
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
 from adultschool.xlsx import Column, HeaderMatch, Sheet, cell_text, date_value, id_text, read_table, write_table
+from adultschool.services.travel import update_travelling
 
 APPLICATION_HEADERS = ("序号", "学籍号", "姓名", "性别", "身份证号码", "层次", "注册日期", "学习时限(月)", "视频学时", "课程")
 
@@ -141,8 +142,8 @@ def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str
                                    level.label, row.registered_on, row.months_done, row.video_hours, courses))
     for start in range(0, len(applied_ids), CHUNK):
         session.execute(
-            update(Enrolment).where(Enrolment.id.in_(applied_ids[start:start + CHUNK]))
-            .values(status=EnrolmentStatus.EXAM_APPLIED, version=Enrolment.version + 1),
+            update_travelling(Enrolment).where(Enrolment.id.in_(applied_ids[start:start + CHUNK]))
+            .values(status=EnrolmentStatus.EXAM_APPLIED),
             execution_options={"synchronize_session": False},
         )
     if rows:

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from adultschool import clock
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.models import Role, SiteKind
 from adultschool.services import accounts, district, site, sync
 from adultschool.services.district import KeygenResult
@@ -105,7 +105,7 @@ def create_site(session: Session, plan: SitePlan, *, actor: str) -> SiteCreated:
             # keygen never overwrites, so whatever of the pair is there now was written by this failed attempt
             for name in ("district.pub", "district.key"):
                 (Path(plan.key_folder) / name).unlink(missing_ok=True)
-            raise AdultSchoolError(f"不能在 {plan.key_folder} 写入密钥文件（{exc.strerror or exc}）："
+            raise AdultSchoolError(f"不能在 {plan.key_folder} 写入密钥文件（{os_error_text(exc)}）："
                                    "请换一个文件夹，或检查 U 盘是否插好、是否写保护。", field="key_folder") from None
     return SiteCreated(site=info, townships=len(plan.townships), quotas=quotas, district_key=district_key,
                        signing_fingerprint=signing, keys=keys, admin=admin)

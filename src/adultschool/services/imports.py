@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from adultschool import clock
@@ -42,7 +42,7 @@ from adultschool.services.journal import decode_values, plain
 from adultschool.services.rules import load_rules
 from adultschool.services.study import refresh_totals
 from adultschool.services.tombstones import remove_rows
-from adultschool.services.travel import SPEC_BY_NAME
+from adultschool.services.travel import SPEC_BY_NAME, update_travelling, update_travelling
 from adultschool.textnorm import clean_text
 
 CHUNK = 500
@@ -145,7 +145,7 @@ def _restore(session: Session, item: ImportBatchItem, report: UndoReport) -> boo
     if [plain(v) for v in current] != [plain(after[k]) for k in after]:
         report.kept.append(f"{item.table_name} 的一条记录此后又被修改过，保留现在的值")
         return False
-    session.execute(update(table).where(table.c.uuid == item.row_uuid).values(**before, version=table.c.version + 1),
+    session.execute(update_travelling(table).where(table.c.uuid == item.row_uuid).values(**before),
                     execution_options={"synchronize_session": False})
     report.restored += 1
     return True
@@ -239,10 +239,10 @@ def _undo_roster(session: Session, batch: ImportBatch, inserted: dict[str, list[
     void_ids = [by_uuid[u] for u in enrolment_uuids if u in sent and u in by_uuid]
     drop_ids = [by_uuid[u] for u in enrolment_uuids if u not in sent and u in by_uuid]
     for start in range(0, len(void_ids), CHUNK):
-        session.execute(update(Enrolment).where(Enrolment.id.in_(void_ids[start:start + CHUNK]),
-                                                Enrolment.status.not_in((EnrolmentStatus.VOIDED,)))
-                        .values(status=EnrolmentStatus.VOIDED, status_changed_on=today, status_reason=why[:2000],
-                                version=Enrolment.version + 1), execution_options={"synchronize_session": False})
+        session.execute(update_travelling(Enrolment).where(Enrolment.id.in_(void_ids[start:start + CHUNK]),
+                                                           Enrolment.status.not_in((EnrolmentStatus.VOIDED,)))
+                        .values(status=EnrolmentStatus.VOIDED, status_changed_on=today, status_reason=why[:2000]),
+                        execution_options={"synchronize_session": False})
     for start in range(0, len(drop_ids), CHUNK):
         session.execute(delete(StudyTotal).where(StudyTotal.enrolment_id.in_(drop_ids[start:start + CHUNK])))
     removed = remove_rows(session, Enrolment.__table__, drop_ids, reason=why)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adultschool import idcard
@@ -21,6 +21,7 @@ from adultschool.services import accounts, audit, changes, site
 from adultschool.services.learners import mask_phone
 from adultschool.services.registration import DETAIL_TEXT_FIELDS, FIELD_LABELS, MAX_LENGTHS, length_problems
 from adultschool.textnorm import clean_name, clean_text, normalise_phone
+from adultschool.services.travel import update_travelling
 
 STALE_MESSAGE = "这个学员的信息刚被别人（或另一个窗口）修改过，您的修改没有保存。请重新打开后再改。"
 
@@ -189,8 +190,8 @@ def update_learner(session: Session, learner_id: int, expected_version: int, cha
     # The version test is in the UPDATE itself: a save that lost a race finds no row, whatever the isolation level
     # (and the write lock of engine.py makes the second writer wait for the first one's commit).
     result = session.execute(
-        update(Learner).where(Learner.id == learner_id, Learner.version == expected_version)
-        .values(**changed, version=Learner.version + 1),
+        update_travelling(Learner).where(Learner.id == learner_id, Learner.version == expected_version)
+        .values(**changed),
         execution_options={"synchronize_session": False},
     )
     if result.rowcount != 1:

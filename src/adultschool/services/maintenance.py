@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from adultschool.db import migrate, read_session, unit_of_work
 from adultschool.db.engine import make_engine
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import JobContext, NullJob
 from adultschool.services import accounts, audit, site, sync
 from adultschool.services.travel import SPECS
@@ -359,7 +359,7 @@ def back_up_now(db_path: Path | None, out_dir: Path, *, actor: str | None, job: 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise AdultSchoolError(f"不能在 {out_dir} 建立文件夹（{exc.strerror}）：请检查 U 盘是否插好、是否写保护。") from None
+        raise AdultSchoolError(f"不能在 {out_dir} 建立文件夹（{os_error_text(exc)}）：请检查 U 盘是否插好、是否写保护。") from None
     code = _file_name_part(_site_code(db_path) or db_path.stem)
     stamp = (now or clock.local_now()).strftime("%Y%m%d-%H%M%S")
     suffix = _sealed().SUFFIX if passphrase is not None else ".sqlite3"
@@ -375,7 +375,7 @@ def back_up_now(db_path: Path | None, out_dir: Path, *, actor: str | None, job: 
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise AdultSchoolError(f"数据库 {db_path} 读不出来（{exc}），不能备份：请联系技术支持。") from None
     except OSError as exc:
-        raise AdultSchoolError(f"不能写入 {target}（{exc.strerror}）：请检查 U 盘是否插好、空间是否足够、是否写保护。") from None
+        raise AdultSchoolError(f"不能写入 {target}（{os_error_text(exc)}）：请检查 U 盘是否插好、空间是否足够、是否写保护。") from None
     job.report(0, None, "正在检查备份是否完好……")
     problem = backups.quick_check(target)
     if problem is not None:
@@ -407,7 +407,7 @@ def _sealed_backup(db_path: Path, target: Path, passphrase: str, job: JobContext
             _sealed().seal(members, target, passphrase, readable={"site_code": preview.site_code,
                                                               "taken_at": clock.local_now().isoformat(timespec="seconds")})
         except OSError as exc:
-            raise AdultSchoolError(f"不能写入 {target}（{exc.strerror}）：请检查 U 盘是否插好、空间是否足够、是否写保护。") from None
+            raise AdultSchoolError(f"不能写入 {target}（{os_error_text(exc)}）：请检查 U 盘是否插好、空间是否足够、是否写保护。") from None
     log.info("sealed backup written to %s", target)
     return BackupMade(path=target, size_bytes=target.stat().st_size, preview=replace(preview, file=target,
                                                                                         size_bytes=target.stat().st_size))
@@ -584,7 +584,7 @@ def set_backup_folder(session: Session, folder: Path | None, *, actor: str | Non
         with tempfile.NamedTemporaryFile(dir=target, prefix=".adultschool-probe-"):
             pass
     except OSError as exc:
-        raise AdultSchoolError(f"无法在文件夹 {target} 里写入文件（{exc.strerror or exc}）。请换一个文件夹。") from None
+        raise AdultSchoolError(f"无法在文件夹 {target} 里写入文件（{os_error_text(exc)}）。请换一个文件夹。") from None
     audit.record(session, actor=who.name, action="settings.backup_dir",
                  entity="local-settings", summary=f"自动备份文件夹：{target}", before={"folder": str(before)},
                  after={"folder": str(target)})

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from adultschool import sync as package_format
 from adultschool.db import unit_of_work
-from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.errors import AdultSchoolError, Cancelled, os_error_text
 from adultschool.jobs import JobContext
 from adultschool.services import district
 from adultschool.services.district import PackageReport
@@ -54,7 +54,7 @@ def read_file(path: Path, what: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise AdultSchoolError(f"无法读取{what}“{Path(path).name}”：{exc.strerror or exc}") from None
+        raise AdultSchoolError(f"无法读取{what}“{Path(path).name}”：{os_error_text(exc)}") from None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adultschool import clock
@@ -35,6 +35,7 @@ from adultschool.services.privacy import NOTICE_VERSION
 from adultschool.services.site import require_school
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, normalise_phone
+from adultschool.services.travel import update_travelling
 
 FIELD_LABELS = {
     "name": "姓名",
@@ -448,8 +449,8 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
         if journal is not None:
             journal.change("learners", person.uuid, {k: details_before.get(person.id, {}).get(k) for k in given}, given)
         session.execute(
-            update(Learner).where(Learner.id == people[row.id_number].id)
-            .values(**given, version=Learner.version + 1), execution_options={"synchronize_session": False}
+            update_travelling(Learner).where(Learner.id == people[row.id_number].id)
+            .values(**given), execution_options={"synchronize_session": False}
         )
 
     by_year: dict[int, list[tuple[int, CheckedRegistration]]] = {}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from adultschool import idcard, synonyms
@@ -26,6 +26,7 @@ from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
 from adultschool.xlsx import Column, cell_text, id_text, read_table
+from adultschool.services.travel import update_travelling
 
 STUDY_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("study", (
     Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "证件号码"), required=True),
@@ -231,7 +232,7 @@ def _videos(session: Session, rows: list[_Row], journal: Journal) -> tuple[dict[
         if (c, k) in existing and length is not None and existing[(c, k)][1] != length:
             video_id = existing[(c, k)][0]
             journal.change("videos", existing[(c, k)][2], {"length_minutes": existing[(c, k)][1]}, {"length_minutes": length})
-            session.execute(update(Video).where(Video.id == video_id).values(length_minutes=length, version=Video.version + 1),
+            session.execute(update_travelling(Video).where(Video.id == video_id).values(length_minutes=length),
                             execution_options={"synchronize_session": False})
             relengthened.add(video_id)
     return {(c, k): i for i, c, k in session.execute(select(Video.id, Video.course, Video.key))}, relengthened
@@ -272,8 +273,7 @@ def _merge_records(session: Session, best: dict[tuple[int, int], float], journal
     if raised:
         table = StudyRecord.__table__
         session.execute(
-            table.update().where(table.c.id == bindparam("record_id"))
-            .values(minutes=bindparam("minutes"), version=table.c.version + 1),
+            update_travelling(table).where(table.c.id == bindparam("record_id")).values(minutes=bindparam("minutes")),
             raised,
         )
     return changed

@@ -21,8 +21,9 @@ from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, RegistrationInput, mask_name
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress, yes_no
 from adultschool.services.site import find_township
-from adultschool.textnorm import clean_name, clean_text, clean_token, normalise_phone
+from adultschool.textnorm import clean_name, clean_token, normalise_phone
 from adultschool.xlsx import Column, cell_text, date_value, id_text, read_table
+from adultschool.services.travel import update_travelling
 
 SURVEY_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("survey", (
     Column("name", "姓名", ("居民姓名",), required=True),
@@ -163,7 +164,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
             key = details_before[learner_id]["uuid"]
             changed_before[key], changed_after[key] = old, new
             journal.change("learners", key, {k: details_before[learner_id].get(k) for k in given}, given)
-        session.execute(update(Learner).where(Learner.id == learner_id).values(**given, version=Learner.version + 1),
+        session.execute(update_travelling(Learner).where(Learner.id == learner_id).values(**given),
                         execution_options={"synchronize_session": False})
         report.updated += 1
     for start in range(0, len(new_rows), 2000):

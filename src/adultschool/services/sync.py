@@ -26,6 +26,7 @@ from adultschool.models import SiteKind, SiteSetting, SyncExport, SyncSent
 from adultschool.models.base import new_uuid, utcnow
 from adultschool.outfiles import atomic_output, private_folder
 from adultschool.services import accounts, audit, site
+from adultschool.services.audit_text import entity_label
 from adultschool.services.travel import SPECS, TableSpec, encode_line
 
 SITE_ID = "sync.site_id"
@@ -331,7 +332,7 @@ def _collect(session: Session, *, full: bool, job: JobContext) -> dict[str, list
     for number, spec in enumerate(SPECS, start=1):
         job.check_cancelled()
         rows[spec.name] = _fetch(session, _select_rows(spec, changed_only=not full))
-        job.report(number, len(SPECS) * 2, f"读取 {spec.name}")
+        job.report(number, len(SPECS) * 2, f"读取{entity_label(spec.name)}")
     needed: dict[str, set[str]] = {spec.name: set() for spec in SPECS}
     for spec in reversed(SPECS):
         have = {r["uuid"] for r in rows[spec.name]}
@@ -403,7 +404,7 @@ def export_package(session: Session, out: Path, *, district_key_file: bytes | No
         job.check_cancelled()
         members[spec.member] = b"".join(encode_line(spec, row) for row in rows[spec.name])
         counts[spec.name] = len(rows[spec.name])
-        job.report(len(SPECS) + number, len(SPECS) * 2, f"写入 {spec.name}")
+        job.report(len(SPECS) + number, len(SPECS) * 2, f"写入{entity_label(spec.name)}")
     created_at = utcnow().isoformat()
     manifest = {
         "school_name": info.name, "previous": previous, "full": full, "counts": counts, "epoch": epoch(session),

@@ -68,10 +68,35 @@ def install_chinese_translations(app: QApplication) -> bool:
     return False
 
 
+SHIPPED_FONT = "LXGW WenKai"  # resources/fonts: covers the rare name characters (𬌗 喆 赟) the PDFs print
+SHIPPED_FONT_FILE = "LXGWWenKai-Regular.ttf"
+
+
+def load_shipped_font() -> str | None:
+    """Loads the font the program ships into this application (about 10 ms); its family, None if the file is missing
+    or unreadable (the window then relies on the PC's fonts)."""
+    path = paths.resources_dir() / "fonts" / SHIPPED_FONT_FILE
+    if not path.is_file():
+        log.warning("shipped font %s not found", path)
+        return None
+    font_id = QFontDatabase.addApplicationFont(str(path))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if not families:
+        log.warning("shipped font %s could not be loaded", path)
+        return None
+    return families[0]
+
+
 def set_cjk_font(app: QApplication) -> QFont:
+    """The PC's own Chinese UI font first (it reads best on that screen), then the shipped font for every character
+    the first lacks, so a name shows on screen exactly as the PDF prints it; then the rest of CJK_FAMILIES."""
     font = app.font()
+    shipped = load_shipped_font()
     available = set(QFontDatabase.families())
     chosen = [family for family in CJK_FAMILIES if family in available]
+    if shipped:
+        chosen = [family for family in chosen if family != shipped]
+        chosen.insert(1 if chosen else 0, shipped)
     if chosen:
         font.setFamilies(chosen + [font.family()])
     if 0 < font.pointSizeF() < MIN_POINT_SIZE:

@@ -5,7 +5,6 @@ The table loads PAGE_SIZE entries at a time as it is scrolled (a log of 100,000 
 """
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any, Callable
 
@@ -39,24 +38,6 @@ from adultschool.ui.table_model import AnyIndex, RowsTableModel
 
 PAGE_SIZE = 200
 SEARCH_DELAY_MS = 300
-
-
-def _compact(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        return json.dumps(json.loads(text), ensure_ascii=False, separators=(", ", ": "))
-    except ValueError:
-        return text
-
-
-def _pretty(text: str | None) -> str:
-    if not text:
-        return "（无）"
-    try:
-        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
-    except ValueError:
-        return text
 
 
 class AuditTableModel(RowsTableModel):
@@ -116,7 +97,7 @@ class AuditTableModel(RowsTableModel):
         if role == self.RowRole:
             return row
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            values = (row.local_time, row.actor, row.action_label, row.summary, _compact(row.before), _compact(row.after))
+            values = (row.local_time, row.actor, row.action_label, row.summary, row.before_text, row.after_text)
             text = values[index.column()]
             if role == Qt.ItemDataRole.ToolTipRole:
                 return text if index.column() >= 3 and text else None
@@ -261,9 +242,9 @@ class AuditDialog(QDialog):
             self.detail.clear()
             return
         entry = self.model.row_at(row)
-        where = f"\n对象：{entry.entity}" + (f"（{entry.entity_uuid}）" if entry.entity_uuid else "")
-        self.detail.setPlainText(f"{entry.local_time}  {entry.actor}  {entry.action_label}\n{entry.summary}{where}\n\n"
-                                 f"改动前：\n{_pretty(entry.before)}\n\n改动后：\n{_pretty(entry.after)}")
+        inner = f"\n\n内部编号（供技术支持查询）：{entry.entity_uuid}" if entry.entity_uuid else ""
+        self.detail.setPlainText(f"{entry.local_time}  {entry.actor}  {entry.action_label}\n{entry.summary}\n"
+                                 f"对象：{entry.entity_label}\n\n改动（改动前 → 改动后）：\n{entry.detail_text}{inner}")
 
     def verify(self) -> ops.Op:
         self.verify_button.setEnabled(False)

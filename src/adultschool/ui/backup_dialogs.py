@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -28,7 +27,7 @@ from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.services import maintenance
 from adultschool.ui import ops
-from adultschool.ui.common import MessageLabel, actor, documents_folder, open_dialog, report_failure, show_error, show_info
+from adultschool.ui.common import actor, ask_folder, ask_open_path, MessageLabel, open_dialog, report_failure, show_error, show_info
 
 BACKUP_FILE_FILTER = "数据库备份 (*.asbackup *.sqlite3 *.sqlite *.db);;所有文件 (*)"
 
@@ -48,8 +47,7 @@ class Window(Protocol):
 # --- 立即备份 ---------------------------------------------------------------------------------------------------
 
 def choose_backup_folder(parent: QWidget | None) -> Path | None:
-    folder = QFileDialog.getExistingDirectory(parent, "备份到哪个文件夹（可以选 U 盘）", str(documents_folder()))
-    return Path(folder) if folder else None
+    return ask_folder(parent, "备份到哪个文件夹（可以选 U 盘）")
 
 
 class BackupPassphraseDialog(QDialog):
@@ -283,8 +281,7 @@ class RestoreDialog(QDialog):
 
 
 def choose_backup_file(parent: QWidget | None) -> Path | None:
-    chosen, _ = QFileDialog.getOpenFileName(parent, "选择备份文件", str(paths.backup_dir()), BACKUP_FILE_FILTER)
-    return Path(chosen) if chosen else None
+    return ask_open_path(parent, "选择备份文件", BACKUP_FILE_FILTER, default=paths.backup_dir())
 
 
 def restored_text(result: maintenance.RestoreResult) -> str:

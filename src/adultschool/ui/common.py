@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from sqlalchemy import Engine
 
-from adultschool import clock, idcard
+from adultschool import clock, idcard, paths
 from adultschool import __version__
-from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.errors import AdultSchoolError, Cancelled, os_error_text
 from adultschool.services import accounts, audit
 
 if TYPE_CHECKING:
@@ -102,10 +102,77 @@ def with_suffix(path: Path, suffix: str) -> Path:
     return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
 
 
-def ask_save_path(parent: QWidget | None, title: str, suggested: Path, file_filter: str, suffix: str) -> Path | None:
-    """The system's 另存为 dialog (it asks before overwriting); None when the clerk cancels."""
-    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), file_filter)
-    return with_suffix(Path(chosen), suffix) if chosen else None
+# Each file dialog remembers, on this PC, the folder last used in it (`key`, by default its title): the roster import
+# opens where the townships' files were last time, the package export where the USB stick was.
+FOLDERS_SETTING = "last_folders"
+
+
+def remembered_folder(key: str, default: Path | None = None) -> Path:
+    """The folder last used in the dialog `key` when it still exists, else `default` (else 文档)."""
+    folders = paths.local_setting(FOLDERS_SETTING)
+    remembered = folders.get(key) if isinstance(folders, dict) else None
+    if isinstance(remembered, str) and Path(remembered).is_dir():
+        return Path(remembered)
+    return default if default is not None else documents_folder()
+
+
+def remember_folder(key: str, chosen: Path) -> None:
+    """Keeps the folder of what was chosen (the folder itself for a folder dialog) for the next time."""
+    folder = chosen if chosen.is_dir() else chosen.parent
+    folders = paths.local_setting(FOLDERS_SETTING)
+    folders = dict(folders) if isinstance(folders, dict) else {}
+    if folders.get(key) == str(folder):
+        return
+    folders[key] = str(folder)
+    try:
+        paths.set_local_setting(FOLDERS_SETTING, folders)
+    except OSError:  # a read-only data folder costs the convenience, never the file the clerk chose
+        log.warning("could not remember the folder of %s", key, exc_info=True)
+
+
+def ask_save_path(parent: QWidget | None, title: str, suggested: Path, file_filter: str, suffix: str, *,
+                  key: str | None = None) -> Path | None:
+    """The system's 另存为 dialog (it asks before overwriting), in the folder last used for this dialog with the
+    suggested name; None when the clerk cancels."""
+    key = key or title
+    start = remembered_folder(key, suggested.parent) / suggested.name
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(start), file_filter)
+    if not chosen:
+        return None
+    path = with_suffix(Path(chosen), suffix)
+    remember_folder(key, path)
+    return path
+
+
+def ask_open_path(parent: QWidget | None, title: str, file_filter: str, *, default: Path | None = None,
+                  key: str | None = None) -> Path | None:
+    """The system's 打开 dialog in the folder last used for it; None when the clerk cancels."""
+    key = key or title
+    chosen, _ = QFileDialog.getOpenFileName(parent, title, str(remembered_folder(key, default)), file_filter)
+    if not chosen:
+        return None
+    remember_folder(key, Path(chosen))
+    return Path(chosen)
+
+
+def ask_open_paths(parent: QWidget | None, title: str, file_filter: str, *, default: Path | None = None,
+                   key: str | None = None) -> list[Path]:
+    """Several files at once (packages from several schools); empty when the clerk cancels."""
+    key = key or title
+    chosen, _ = QFileDialog.getOpenFileNames(parent, title, str(remembered_folder(key, default)), file_filter)
+    if chosen:
+        remember_folder(key, Path(chosen[0]))
+    return [Path(c) for c in chosen]
+
+
+def ask_folder(parent: QWidget | None, title: str, *, default: Path | None = None,
+               key: str | None = None) -> Path | None:
+    key = key or title
+    chosen = QFileDialog.getExistingDirectory(parent, title, str(remembered_folder(key, default)))
+    if not chosen:
+        return None
+    remember_folder(key, Path(chosen))
+    return Path(chosen)
 
 
 def mask_ids(text: str) -> str:
@@ -167,6 +234,10 @@ def report_failure(parent: QWidget | None, exc: BaseException, *, title: str = "
         return show_info(parent, "已取消", exc.message)
     if isinstance(exc, AdultSchoolError):
         return show_error(parent, title, str(exc))
+    if isinstance(exc, OSError):  # a file or folder: the clerk can act on it (close Excel, plug the USB stick in)
+        log.warning("file error", exc_info=exc)
+        where = f"“{exc.filename}”" if exc.filename else "文件"
+        return show_error(parent, title, f"{where}无法使用：{os_error_text(exc)}。")
     return show_bug_report(parent, exc)
 
 

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
@@ -30,11 +29,11 @@ from adultschool.services.sheet_import import ImportReport
 from adultschool.ui import ops
 from adultschool.ui.class_dialogs import FormDialog
 from adultschool.ui.common import (
+    ask_open_path,
     MessageLabel,
     Page,
     actor,
     ask_to_confirm,
-    documents_folder,
     open_dialog,
     report_failure,
     show_info,
@@ -222,9 +221,7 @@ class DistrictExamsPage(Page):
     # --- results -------------------------------------------------------------------------------------------------
 
     def choose_results_file(self) -> Path | None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择分中心阅卷的成绩表", str(self._folder or documents_folder()),
-                                                RESULT_FILTER)
-        return Path(chosen) if chosen else None
+        return ask_open_path(self, "选择分中心阅卷的成绩表", RESULT_FILTER, default=self._folder)
 
     def import_results(self, path: Path | None = None) -> ops.Op | None:
         if self.busy:

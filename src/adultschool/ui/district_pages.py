@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -51,6 +50,9 @@ from adultschool.ui import ops
 from adultschool.ui.bar_chart import Bar, BarChart
 from adultschool.ui.district_dialogs import AddSchoolDialog, DecideDialog, RetireSchoolDialog, TrustDialog
 from adultschool.ui.common import (
+    ask_open_paths,
+    ask_save_path,
+    ask_folder,
     Page,
     ERROR_COLOUR,
     HINT_COLOUR,
@@ -63,7 +65,6 @@ from adultschool.ui.common import (
     show_error,
     show_info,
     unused_path,
-    with_suffix,
 )
 from adultschool.ui.import_dialog import XLSX_FILTER
 from adultschool.ui.passphrase_dialog import PassphraseDialog
@@ -261,16 +262,13 @@ class DistrictPackagesPage(Page):
     # --- choices (tests replace these) ---------------------------------------------------------------------
 
     def choose_package_files(self) -> list[Path]:
-        chosen, _ = QFileDialog.getOpenFileNames(self, "选择学校发来的数据包", str(self.folder()), PACKAGE_FILTER)
-        return [Path(p) for p in chosen]
+        return ask_open_paths(self, "选择学校发来的数据包", PACKAGE_FILTER, default=self.folder())
 
     def choose_receipt_path(self, suggested: Path) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(self, "保存回执", str(suggested), "回执 (*.json)")
-        return with_suffix(Path(chosen), ".json") if chosen else None
+        return ask_save_path(self, "保存回执", suggested, "回执 (*.json)", ".json")
 
     def choose_key_folder(self) -> Path | None:
-        chosen = QFileDialog.getExistingDirectory(self, "密钥文件保存到哪个文件夹", str(self.folder()))
-        return Path(chosen) if chosen else None
+        return ask_folder(self, "密钥文件保存到哪个文件夹", default=self.folder())
 
     def ask_passphrase(self, then: Callable[[str], None], *, new_key: bool = False) -> PassphraseDialog:
         dialog = PassphraseDialog(self, new_key=new_key)
@@ -476,8 +474,7 @@ class DistrictPackagesPage(Page):
         self.result_box = show_info(self, "生成回执", "\n".join(lines))
 
     def choose_outbox_folder(self) -> Path | None:
-        chosen = QFileDialog.getExistingDirectory(self, "分中心数据包保存到哪个文件夹", str(self.folder()))
-        return Path(chosen) if chosen else None
+        return ask_folder(self, "分中心数据包保存到哪个文件夹", default=self.folder())
 
     def make_school_packages(self, folder: Path | None = None) -> None:
         """A district package for every school on the roster that can have one, into one folder (in the worker)."""
@@ -913,8 +910,7 @@ class ProgressPage(Page):
                 for r in range(self.table.rowCount())]
 
     def choose_export_path(self, suggested: Path) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(self, "导出任务完成情况", str(suggested), XLSX_FILTER)
-        return with_suffix(Path(chosen), ".xlsx") if chosen else None
+        return ask_save_path(self, "导出任务完成情况", suggested, XLSX_FILTER, ".xlsx")
 
     def export(self, path: Path | None = None) -> ops.Op | None:
         if self.export_op is not None and self.export_op.running:

@@ -7,14 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.services import documents
 from adultschool.ui import ops
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, report_failure
+from adultschool.ui.common import actor, ask_open_path, HINT_COLOUR, MessageLabel, report_failure
 
 FONT_FILTER = "TrueType 字体 (*.ttf *.ttc);;所有文件 (*)"
 
@@ -86,9 +86,9 @@ class FontDialog(QDialog):
         return self.op is not None and self.op.running
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择打印字体", "", FONT_FILTER)
+        path = ask_open_path(self, "选择打印字体", FONT_FILTER)
         if path:
-            self.set_font(Path(path))
+            self.set_font(path)
 
     def set_font(self, path: Path | None) -> ops.Op | None:
         if self.busy:

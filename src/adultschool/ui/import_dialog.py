@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -40,7 +39,7 @@ from adultschool.jobs import JobContext
 from adultschool.services import classes, exams, roster, site, study, survey
 from adultschool.services.sheet_import import ColumnsNotFound, ImportReport, RowProblem, save_rejected
 from adultschool.ui import ops
-from adultschool.ui.common import MessageLabel, actor, report_failure, to_date, to_qdate
+from adultschool.ui.common import actor, ask_open_path, ask_save_path, MessageLabel, report_failure, to_date, to_qdate
 
 BY_SHEET = "（以表中所填为准）"
 WRAP_ROWS_UP_TO = 300  # beyond this, reasons stay on one line (full text in the tooltip) to keep the table quick
@@ -340,10 +339,11 @@ class ImportDialog(QDialog):
         table.setUpdatesEnabled(True)
 
     def choose_file(self) -> None:
-        start = str(Path(self.file_edit.text()).parent) if self.file_edit.text() else ""
-        path, _ = QFileDialog.getOpenFileName(self, f"{self.kind.title}：选择文件", start, self.kind.file_filter)
+        typed = Path(self.file_edit.text()).parent if self.file_edit.text() else None
+        path = ask_open_path(self, f"{self.kind.title}：选择文件", self.kind.file_filter, default=typed,
+                             key=f"import.{self.kind.title}")
         if path:
-            self.file_edit.setText(path)
+            self.file_edit.setText(str(path))
 
     def set_file(self, path: str | Path) -> None:
         self.file_edit.setText(str(path))
@@ -544,13 +544,9 @@ class ImportDialog(QDialog):
         report = self._shown_report()
         if report is None or not report.rejected:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "保存未通过的行", str(self.default_rejected_path()),
-                                              "Excel 工作簿 (*.xlsx)")
-        if not path:
+        target = ask_save_path(self, "保存未通过的行", self.default_rejected_path(), "Excel 工作簿 (*.xlsx)", ".xlsx")
+        if target is None:
             return
-        target = Path(path)
-        if target.suffix.lower() != ".xlsx":
-            target = target.with_name(target.name + ".xlsx")
         self.op = ops.run_op(self, lambda _job: save_rejected(report, target), label="正在保存未通过的行……",
                              title="保存未通过的行", cancellable=False, on_success=self._saved)
 

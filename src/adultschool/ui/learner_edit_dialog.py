@@ -13,7 +13,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -25,11 +24,11 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from adultschool.db import read_session
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.services import learner_edit, photos, site
 from adultschool.services.learner_edit import KEEP, LearnerChanges, LearnerEdited, LearnerForEdit, StaleLearner
 from adultschool.ui import ops
-from adultschool.ui.common import MessageLabel, actor, ok_cancel_buttons, report_failure, with_message
+from adultschool.ui.common import actor, ask_open_path, MessageLabel, ok_cancel_buttons, report_failure, with_message
 from adultschool.ui.registration_dialog import EDUCATION_CHOICES, MIGRANT_CHOICES, NO_CHOICE
 
 
@@ -138,17 +137,16 @@ class LearnerEditDialog(QDialog):
 
     def choose_photo(self, path: Path | None = None) -> ops.Op | None:
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "选择照片", "", "图片 (*.jpg *.jpeg *.png *.bmp)")
-            if not chosen:
+            path = ask_open_path(self, "选择照片", "图片 (*.jpg *.jpeg *.png *.bmp)", key="photos")
+            if path is None:
                 return None
-            path = Path(chosen)
         if self.loaded is None or not self.loaded.student_numbers:
             return None
         number, who = self.loaded.student_numbers[0], actor()
         try:
             data = path.read_bytes()
         except OSError as exc:
-            self.messages["photo"].show_message(f"读不出 {path.name}（{exc.strerror or exc}）。", "error")
+            self.messages["photo"].show_message(f"读不出 {path.name}（{os_error_text(exc)}）。", "error")
             return None
         self.messages["photo"].show_message(None)
 

@@ -31,7 +31,7 @@ from adultschool.db import Database, read_session
 from adultschool.models.enums import SiteKind
 from adultschool.services import photos, site, study
 from adultschool.ui import backup_dialogs, ops, roles, table_copy
-from adultschool.ui.common import actor, show_error, show_info
+from adultschool.ui.common import actor, ask_folder, ask_open_path, show_error, show_info
 from adultschool.ui.about_dialog import AboutDialog
 from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
@@ -420,10 +420,10 @@ class MainWindow(QMainWindow):
 
     def choose_photos(self, *, folder: bool) -> ops.Op | None:
         if folder:
-            chosen = QFileDialog.getExistingDirectory(self, "选择放照片的文件夹")
+            chosen = ask_folder(self, "选择放照片的文件夹", key="photos")
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self, "选择照片压缩包", "", "zip 压缩包 (*.zip)")
-        return self.import_photos(Path(chosen)) if chosen else None
+            chosen = ask_open_path(self, "选择照片压缩包", "zip 压缩包 (*.zip)", key="photos")
+        return self.import_photos(chosen) if chosen else None
 
     def import_photos(self, source: Path) -> ops.Op:
         who = actor()
@@ -602,9 +602,8 @@ class MainWindow(QMainWindow):
         return self.switch_to(path)
 
     def choose_other_database(self) -> Path | None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "打开数据库", str(paths.data_dir()),
-                                                "数据库文件 (*.sqlite3 *.sqlite *.db);;所有文件 (*)")
-        return self.switch_to(Path(chosen)) if chosen else None
+        chosen = ask_open_path(self, "打开数据库", "数据库文件 (*.sqlite3 *.sqlite *.db);;所有文件 (*)", default=paths.data_dir(), key="database")
+        return self.switch_to(chosen) if chosen else None
 
     def switch_to(self, path: Path) -> Path | None:
         """Closes this window (asking about unsaved marks as 退出 does) and leaves `path` for the program to open."""

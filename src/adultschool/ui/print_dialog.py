@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from adultschool import clock, paths
 from adultschool.db import read_session
-from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.errors import AdultSchoolError, Cancelled, os_error_text
 from adultschool.jobs import JobContext
 from adultschool.models.enums import Level
 from adultschool.outfiles import private_folder
@@ -700,7 +700,7 @@ class PrintDialog(QDialog):
         try:
             shutil.copyfile(self.pdf_path, target)
         except OSError as exc:
-            self.dialog = show_error(self, "另存为", f"没能保存到“{target}”：{exc.strerror or exc}")
+            self.dialog = show_error(self, "另存为", f"没能保存到“{target}”：{os_error_text(exc)}")
             return None
         self.saved_label.show_message(f"已另存为：{target}")
         return target

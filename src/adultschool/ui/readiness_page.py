@@ -4,11 +4,13 @@ Date, class and level recompute `readiness` in a background op; the state filter
 """
 from __future__ import annotations
 
+import html
+
 from datetime import date
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QShowEvent, QTextDocumentFragment
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,6 +36,7 @@ from adultschool.ui.common import HINT_COLOUR, open_dialog, to_date, to_qdate
 from adultschool.ui.readiness_model import (
     ALL,
     COLUMNS,
+    KEYS,
     NOT_YET,
     READY,
     READY_BACKGROUND,
@@ -62,6 +65,22 @@ _SAMPLE_TEXT = {
 
 def summary_text(counts: dict[str, int], days: int) -> str:
     return f"共 {counts[ALL]} 个学籍：可报考 {counts[READY]}，{days} 天内可报考 {counts[SOON]}"
+
+
+def summary_html(counts: dict[str, int], days: int) -> str:
+    """The summary for the label: a narrow window breaks it only between its phrases, never inside one (Qt breaks
+    Chinese between any two characters)."""
+    phrases = (f"共 {counts[ALL]} 个学籍：", f"可报考 {counts[READY]}，", f"{days} 天内可报考 {counts[SOON]}")
+    return "".join(f'<span style="white-space:nowrap">{html.escape(p)}</span>' for p in phrases)
+
+
+def missing_text(row: ReadinessRow | None) -> str:
+    """What the selected learner still lacks, in full (the 还差 column is cut short where the window is narrow)."""
+    if row is None:
+        return ""
+    if not row.missing:
+        return f"{row.name}：已满足报考条件。"
+    return f"{row.name} 还差：" + "；".join(row.missing)
 
 
 class ReadinessPage(QWidget):
@@ -125,17 +144,16 @@ class ReadinessPage(QWidget):
         self.soon_legend.setStyleSheet(f"background: {SOON_BACKGROUND.name()}; color: #1a1a1a;")
         for label in (self.summary_label, self.shown_label):
             label.setWordWrap(True)  # a narrow window wraps the summary instead of growing wider than the screen
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         summary_row = QHBoxLayout()
-        summary_row.addWidget(self.summary_label)
+        summary_row.addWidget(self.summary_label, 1)
         summary_row.addWidget(self.shown_label)
-        summary_row.addStretch(1)
         summary_row.addWidget(self.ready_legend)
         summary_row.addWidget(self.soon_legend)
         # 导出 Excel… / 打印…: the rows the table shows (day, class, level, state), with 还差. Below the table, so the
         # summary keeps the width of the row above it.
         self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "可报考名单", has_ids=True)
         output_row = QHBoxLayout()
-        output_row.addStretch(1)
         output_row.addLayout(self.list_output.layout())
         self._name_soon_state()
 
@@ -156,8 +174,17 @@ class ReadinessPage(QWidget):
         for column, (title, key) in enumerate(COLUMNS):
             text = max(_SAMPLE_TEXT.get(key, title), title, key=metrics.horizontalAdvance)
             self.table.setColumnWidth(column, metrics.horizontalAdvance(text) + 28)
+        # what decides the exam first: 可报考 and 还差 next to the name, so they show on a 1024-wide screen too
+        for visual, key in ((2, "ready"), (3, "missing")):
+            header.moveSection(header.visualIndex(KEYS.index(key)), visual)
+        self.table.setColumnWidth(KEYS.index("missing"), metrics.horizontalAdvance("学习时限不足：还差 90 天（高中至少") + 28)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.missing_label = QLabel()  # the selected learner's 还差 in full, wrapped
+        self.missing_label.setWordWrap(True)
+        self.missing_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._show_missing(current.row()))
         self.table.setToolTip("双击一行查看学习明细")
         self.table.activated.connect(lambda index: self.open_detail(index.row()))  # double-click or Enter
 
@@ -166,6 +193,7 @@ class ReadinessPage(QWidget):
         layout.addLayout(top)
         layout.addLayout(summary_row)
         layout.addWidget(self.table, 1)
+        output_row.insertWidget(0, self.missing_label, 1)  # the selected learner's 还差 beside the list buttons
         layout.addLayout(output_row)
 
         self._timer = QTimer(self)
@@ -261,9 +289,16 @@ class ReadinessPage(QWidget):
     def select_state(self, state: str) -> None:
         self.state_combo.setCurrentIndex(self.state_combo.findData(state))
 
+    def shown_summary(self) -> str:
+        """The summary line as the clerk reads it (the label holds it as rich text)."""
+        return QTextDocumentFragment.fromHtml(self.summary_label.text()).toPlainText()
+
+    def _show_missing(self, row: int) -> None:
+        self.missing_label.setText(missing_text(self.model.row_at(row) if 0 <= row < self.model.rowCount() else None))
+
     def _show_summary(self) -> None:
         counts = self.model.summary()
-        self.summary_label.setText(summary_text(counts, self.model.days))
+        self.summary_label.setText(summary_html(counts, self.model.days))
         shown = self.model.rowCount()
         self.shown_label.setText(f"显示 {shown} 行" if shown != counts[ALL] else "")
 

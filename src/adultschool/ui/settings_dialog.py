@@ -45,7 +45,7 @@ from adultschool.ui import ops
 from adultschool.ui.about_dialog import open_folder
 from adultschool.ui.card_reader_tab import CardReaderTab
 from adultschool.ui.certificate_settings_tab import CertificateTab
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, documents_folder, report_failure
+from adultschool.ui.common import actor, ask_open_path, HINT_COLOUR, MessageLabel, report_failure
 from adultschool.ui.font_dialog import FontDialog
 from adultschool.ui.quota_table import QuotaRow, QuotaTable
 from adultschool.ui.sync_page import confirm_district_key_change
@@ -610,8 +610,7 @@ class SettingsDialog(QDialog):
                                                  cancellable=False, on_success=added, on_failure=refused))
 
     def choose_key_file(self) -> Path | None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择分中心公钥文件", str(documents_folder()), KEY_FILE_FILTER)
-        return Path(chosen) if chosen else None
+        return ask_open_path(self, "选择分中心公钥文件", KEY_FILE_FILTER)
 
     def register_district_key(self, path: Path | None = None) -> ops.Op | None:
         if self.busy:

@@ -12,7 +12,6 @@ from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -35,6 +34,8 @@ from adultschool.services.sync import ConfirmSummary, ExportInfo, ExportSummary
 from adultschool.sync import Gaps
 from adultschool.ui import ops
 from adultschool.ui.common import (
+    ask_open_path,
+    ask_save_path,
     Page,
     ask_to_confirm,
     HINT_COLOUR,
@@ -47,7 +48,6 @@ from adultschool.ui.common import (
     show_error,
     show_info,
     unused_path,
-    with_suffix,
 )
 
 PACKAGE_FILTER = "数据包 (*.aspkg)"
@@ -338,21 +338,16 @@ class SyncPage(Page):
     # --- file choices (tests replace these) ----------------------------------------------------------------
 
     def choose_district_key_file(self) -> Path | None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择分中心公钥文件", str(self.folder()), KEY_FILTER)
-        return Path(chosen) if chosen else None
+        return ask_open_path(self, "选择分中心公钥文件", KEY_FILTER, default=self.folder())
 
     def choose_package_path(self, suggested: Path) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(self, "保存数据包", str(suggested), PACKAGE_FILTER)
-        return with_suffix(Path(chosen), ".aspkg") if chosen else None
+        return ask_save_path(self, "保存数据包", suggested, PACKAGE_FILTER, ".aspkg")
 
     def choose_district_package(self) -> Path | None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择分中心发来的数据包", str(self.folder()),
-                                                DISTRICT_PACKAGE_FILTER)
-        return Path(chosen) if chosen else None
+        return ask_open_path(self, "选择分中心发来的数据包", DISTRICT_PACKAGE_FILTER, default=self.folder())
 
     def choose_receipt_file(self) -> Path | None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择分中心的回执文件", str(self.folder()), RECEIPT_FILTER)
-        return Path(chosen) if chosen else None
+        return ask_open_path(self, "选择分中心的回执文件", RECEIPT_FILTER, default=self.folder())
 
     # --- actions -------------------------------------------------------------------------------------------
 

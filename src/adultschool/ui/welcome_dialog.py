@@ -16,7 +16,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QCommandLinkButton,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -41,7 +40,7 @@ from adultschool.services import accounts, demo, first_run, site
 from adultschool.services.first_run import AdminPlan, SiteCreated, SitePlan, TownshipPlan
 from adultschool.services.package_imports import read_file
 from adultschool.ui import ops
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, documents_folder, report_failure, set_signed_in
+from adultschool.ui.common import actor, ask_folder, ask_open_path, documents_folder, HINT_COLOUR, MessageLabel, report_failure, set_signed_in
 from adultschool.ui.quota_table import QuotaTable
 
 DEMO_LEARNERS = 300
@@ -306,9 +305,9 @@ class DistrictPublicPage(_Page):
         self.message.show_message(None)
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择分中心公钥文件", str(documents_folder()), KEY_FILE_FILTER)
+        path = ask_open_path(self, "选择分中心公钥文件", KEY_FILE_FILTER)
         if path:
-            self.path_edit.setText(path)
+            self.path_edit.setText(str(path))
             self.load()
 
     def load(self) -> bool:
@@ -372,9 +371,9 @@ class DistrictKeysPage(_Page):
         self.message.show_message(None)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "密钥文件保存到哪个文件夹", str(documents_folder()))
+        folder = ask_folder(self, "密钥文件保存到哪个文件夹")
         if folder:
-            self.folder_edit.setText(folder)
+            self.folder_edit.setText(str(folder))
 
     def folder(self) -> Path | None:
         return Path(self.folder_edit.text().strip()).expanduser() if self.make_check.isChecked() else None
@@ -700,11 +699,10 @@ class FirstRunWizard(QWizard):
         self.accept()
 
     def choose_existing(self) -> None:
-        start = str(paths.data_dir())
-        path, _ = QFileDialog.getOpenFileName(self, "打开已有数据库", start,
-                                              "数据库文件 (*.sqlite3 *.sqlite *.db);;所有文件 (*)")
+        path = ask_open_path(self, "打开已有数据库", "数据库文件 (*.sqlite3 *.sqlite *.db);;所有文件 (*)",
+                             default=paths.data_dir(), key="database")
         if path:
-            self.open_existing(Path(path))
+            self.open_existing(path)
 
     def open_existing(self, path: Path) -> bool:
         try:

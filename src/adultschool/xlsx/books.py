@@ -17,7 +17,7 @@ from typing import Iterator
 
 from defusedxml import ElementTree as SafeTree
 
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import JobContext, NullJob
 from adultschool.xlsx import reading
 from adultschool.xlsx.reading import Sheet, check_zip_safety
@@ -88,7 +88,7 @@ def read_workbook(path: str | os.PathLike[str], *, job: JobContext | None = None
     except PermissionError:
         raise AdultSchoolError(f"无法打开“{name}”：没有读取权限，或文件正被其他程序独占。请关闭后重试。") from None
     except OSError as exc:
-        raise AdultSchoolError(f"无法读取“{name}”：打开文件时出错（{exc.strerror or exc}）。") from exc
+        raise AdultSchoolError(f"无法读取“{name}”：打开文件时出错（{os_error_text(exc)}）。") from exc
     if name.startswith("~$") and not magic.startswith((_OLE2_MAGIC, _ZIP_MAGIC)):
         raise AdultSchoolError(lock_file_message(path))
     if magic.startswith(_OLE2_MAGIC):

@@ -14,7 +14,7 @@ import itertools
 import os
 from pathlib import Path
 
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import JobContext, NullJob
 from adultschool.xlsx.books import read_workbook
 from adultschool.xlsx.reading import MAX_CELLS, Sheet
@@ -128,7 +128,7 @@ def read_csv(path: str | os.PathLike[str], *, job: JobContext | None = None) -> 
     except csv.Error as exc:
         raise AdultSchoolError(f"无法读取“{name}”：CSV 格式有误（{exc}）。") from None
     except OSError as exc:
-        raise AdultSchoolError(f"无法读取“{name}”：{exc.strerror or exc}。") from None
+        raise AdultSchoolError(f"无法读取“{name}”：{os_error_text(exc)}。") from None
     while rows and not rows[-1]:
         rows.pop()
     return Sheet(name=Path(path).stem, rows=rows)

@@ -11,7 +11,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from adultschool.errors import AdultSchoolError
+from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import JobContext, NullJob
 
 MAX_MEMBERS = 10_000
@@ -82,7 +82,7 @@ def check_zip_safety(path: str | os.PathLike[str]) -> None:
             f"无法打开“{name}”：没有读取权限，或文件正被其他程序独占。请关闭后重试。"
         ) from None
     except OSError as exc:
-        raise _not_readable(path, f"打开文件时出错（{exc.strerror or exc}）。") from exc
+        raise _not_readable(path, f"打开文件时出错（{os_error_text(exc)}）。") from exc
 
     if magic.startswith(_OLE2_MAGIC):
         raise AdultSchoolError(
