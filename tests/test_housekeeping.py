@@ -255,3 +255,25 @@ def test_a_part_being_written_right_now_is_not_taken_away(tmp_path):
         part.write_bytes(b"%PDF-")
         assert clean_interrupted() == [] and part.exists()  # another window starting up meanwhile
     assert target.exists() and not Path(f"{target}.part").exists()
+
+
+def test_small_files_are_replaced_whole_and_a_failed_write_leaves_the_old_one(tmp_path, monkeypatch):
+    """outfiles.write_file, used for this PC's settings, the audit anchors and the district's key files."""
+    from adultschool.outfiles import write_file
+
+    target = tmp_path / "local-settings.json"
+    write_file(target, '{"a": 1}')
+    assert target.read_text(encoding="utf-8") == '{"a": 1}'
+    if os.name == "posix":
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    paths.set_local_setting("last_login_name", "李老师")  # goes through write_file too
+    assert paths.local_setting("last_login_name") == "李老师"
+
+    def full_disk(_fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("adultschool.outfiles.os.fsync", full_disk)
+    with pytest.raises(OSError):
+        write_file(target, '{"a": 2}')
+    assert target.read_text(encoding="utf-8") == '{"a": 1}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["local-settings.json", "userdata"]

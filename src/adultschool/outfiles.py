@@ -158,6 +158,24 @@ def clean_interrupted() -> list[Path]:
 # --- writing -------------------------------------------------------------------------------------------------------
 
 
+def write_file(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """A small file written whole (this PC's settings, audit anchors, key files): owner-only, to '<path>.part',
+    flushed to disk and renamed over `path`; on any error the .part is gone and `path` is as it was."""
+    target = Path(path)
+    part = Path(f"{target}.part")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        _fresh_private(part)
+        with open(part, "r+b") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
 @contextmanager
 def atomic_output(path: str | os.PathLike[str], *, opened_in: str) -> Iterator[Path]:
     """Yields the .part path to write (already made, owner-only); on success it is flushed to disk and replaces

@@ -73,11 +73,11 @@ def set_local_setting(key: str, value: object) -> None:
         settings.pop(key, None)
     else:
         settings[key] = value
+    from adultschool.outfiles import write_file  # noqa: PLC0415 - outfiles imports this module
+
     target = local_settings_file()
     target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(target.name + ".part")
-    part.write_text(json.dumps(settings, ensure_ascii=False, indent=1), encoding="utf-8")
-    part.replace(target)
+    write_file(target, json.dumps(settings, ensure_ascii=False, indent=1))
 
 
 def keys_dir() -> Path:

@@ -11,7 +11,6 @@ import getpass
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Sequence
@@ -20,6 +19,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from adultschool import clock, paths
+from adultschool.outfiles import write_file
 from adultschool.models import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -209,9 +209,7 @@ def _write_local_anchor(key: str, new_head: AuditHead, *, reset: dict | None, pr
         record["reset_at"], record["replaced"] = previous["reset_at"], previous.get("replaced")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        part = file.with_name(file.name + ".part")
-        part.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        os.replace(part, file)
+        write_file(file, json.dumps(record, ensure_ascii=False))
     except OSError:
         log.warning("could not write the audit anchor %s", file, exc_info=True)
 
@@ -284,9 +282,7 @@ def save_district_anchor(session: Session, seen: AuditHead, *, district: str, se
               "at": clock.now().astimezone(timezone.utc).isoformat()}
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        part = file.with_name(file.name + ".part")
-        part.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        os.replace(part, file)
+        write_file(file, json.dumps(record, ensure_ascii=False))
     except OSError:
         log.warning("could not write the district's audit anchor %s", file, exc_info=True)
 

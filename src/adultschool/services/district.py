@@ -36,7 +36,7 @@ from adultschool.models import (
     SyncSchool,
 )
 from adultschool.models.base import utcnow
-from adultschool.outfiles import atomic_output, create_private
+from adultschool.outfiles import atomic_output, write_file
 from adultschool.services import accounts, audit, district_conflicts, district_schools, site
 from adultschool.services.district_merge import (  # noqa: F401 - re-exported for callers and tests
     CHUNK,
@@ -103,11 +103,7 @@ def keygen(session: Session, out_dir: Path, passphrase: str, *, actor: str, repl
     public = sync.dump_district_public(pair.public)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     for path, data in ((public_path, public), (private_path, private)):
-        part = path.with_name(path.name + ".part")
-        part.unlink(missing_ok=True)
-        create_private(part)  # owner-only: district.key above all
-        part.write_bytes(data)
-        part.replace(path)
+        write_file(path, data)  # owner-only: district.key above all
     for key, value in ((PRIVATE, private.decode()), (PUBLIC, public.decode())):
         row = session.get(SiteSetting, key)
         if row is None:
