@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from adultschool.db import read_session, unit_of_work
 from adultschool.models import Enrolment
 from adultschool.models.enums import EnrolmentStatus
 from adultschool.services import demo, quotas
+from adultschool.services.travel import update_travelling
 from adultschool.ui.district_pages import empty_year_hint
 
 DAY = date(2026, 11, 20)
@@ -18,8 +19,8 @@ def test_graduates_count_as_having_passed_the_exam(school_db):
     with unit_of_work(school_db.engine) as session:
         demo.fill_demo(session, learners=12, actor="test", today=DAY)
         ids = session.execute(select(Enrolment.id).order_by(Enrolment.id).limit(5)).scalars().all()
-        session.execute(update(Enrolment).where(Enrolment.id.in_(ids[:3])).values(status=EnrolmentStatus.GRADUATED))
-        session.execute(update(Enrolment).where(Enrolment.id.in_(ids[3:])).values(status=EnrolmentStatus.PASSED))
+        session.execute(update_travelling(Enrolment).where(Enrolment.id.in_(ids[:3])).values(status=EnrolmentStatus.GRADUATED))
+        session.execute(update_travelling(Enrolment).where(Enrolment.id.in_(ids[3:])).values(status=EnrolmentStatus.PASSED))
     with read_session(school_db.engine) as session:
         total = quotas.quota_progress(session, year=2026, month=11, today=DAY).totals()
     assert (total.passed, total.graduated) == (5, 3)
