@@ -163,6 +163,7 @@ def test_ctrl_end_reaches_the_last_learner_and_enter_opens_the_current_one(qtbot
     assert page.model.rowCount() == DEMO_LEARNERS and page.table.currentIndex().row() == DEMO_LEARNERS - 1
     last = page.model.row_at(DEMO_LEARNERS - 1).student_number
     qtbot.keyClick(page.table, Qt.Key.Key_Return)  # Enter opens the learner's page (学员档案)
+    qtbot.waitUntil(lambda: page.record_dialog.record is not None, timeout=20_000)
     assert page.record_dialog.isVisible() and page.record_dialog.record.student_numbers == (last,)
     page.record_dialog.close()
 

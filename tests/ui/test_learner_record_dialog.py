@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QMessageBox
 
 from adultschool.models import Gender
 from adultschool.ui.exam_history_dialog import RETAKE_MARK
@@ -38,6 +39,13 @@ def row_of(page: LearnersPage, number: str) -> int:
     return next(r for r in range(page.model.rowCount()) if page.model.row_at(r).student_number == number)
 
 
+def loaded(qtbot, dialog: LearnerRecordDialog | None) -> LearnerRecordDialog:  # noqa: ANN001
+    """The page reads the learner in the background: wait for it."""
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.record is not None, timeout=20_000)
+    return dialog
+
+
 def close(dialog) -> None:  # noqa: ANN001
     if shiboken6.isValid(dialog):
         dialog.close()
@@ -48,7 +56,7 @@ def test_enter_on_a_learner_opens_the_record_with_its_sections(qtbot, page, stor
     page.table.setFocus()
     page.table.setCurrentIndex(page.model.index(row, 1))
     qtbot.keyClick(page.table, Qt.Key.Key_Return)
-    dialog = page.record_dialog
+    dialog = loaded(qtbot, page.record_dialog)
     assert isinstance(dialog, LearnerRecordDialog) and dialog.isVisible() and not dialog.isModal()
     assert "陈堃" in dialog.windowTitle() and "陈堃" in dialog.title_label.text()
     assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == list(TAB_TITLES)
@@ -67,7 +75,7 @@ def test_a_double_click_opens_the_record_and_its_edit_button_opens_the_form(qtbo
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: page.record_dialog is not None and page.record_dialog.isVisible())
-    dialog = page.record_dialog
+    dialog = loaded(qtbot, page.record_dialog)
     assert dialog.record.person.name == "王喆"
     assert "需补考：成人高中自然科学" in dialog.exam_label.text()
     edit = dialog.open_edit()
@@ -88,12 +96,12 @@ def test_the_right_click_menu_opens_the_record_edits_and_has_the_ways_back(qtbot
     assert page.current_row() == row  # the row under the mouse is the one acted on
     menu.close()
     page.open_record_action.trigger()
-    assert page.record_dialog.record.student_numbers == (story.wang,)
+    assert loaded(qtbot, page.record_dialog).record.student_numbers == (story.wang,)
     close(page.record_dialog)
 
 
 def test_a_correction_started_from_the_record_updates_it_and_the_list(qtbot, type_text, page, story, wait_ops):
-    dialog = page.open_record(row_of(page, story.wang))
+    dialog = loaded(qtbot, page.open_record(row_of(page, story.wang)))
     assert dialog.record.person.gender == "女"
     correction = dialog.open_way_back("correct")
     correction.gender_combo.setCurrentIndex(correction.gender_combo.findData(Gender.MALE))
@@ -111,7 +119,7 @@ def test_a_correction_started_from_the_record_updates_it_and_the_list(qtbot, typ
 
 
 def test_a_withdrawal_from_the_record_switches_its_menu_to_reinstate(qtbot, type_text, page, story, wait_ops):
-    dialog = page.open_record(row_of(page, story.wang))
+    dialog = loaded(qtbot, page.open_record(row_of(page, story.wang)))
     assert dialog.withdraw_action.isEnabled() and not dialog.reinstate_action.isEnabled()
     withdrawal = dialog.open_way_back("withdraw")
     type_text(withdrawal.reason_edit, "外出务工")
@@ -123,9 +131,19 @@ def test_a_withdrawal_from_the_record_switches_its_menu_to_reinstate(qtbot, type
     close(dialog)
 
 
+def test_an_unknown_student_number_says_so_and_opens_nothing(qtbot, page):
+    from adultschool.ui.learner_record_dialog import open_record
+
+    assert open_record(page._engine, "330206-01-1999-99999", page) is None
+    box = next(w for w in page.findChildren(QMessageBox) if w.isVisible())
+    assert "找不到学籍号" in box.text()
+    box.close()
+
+
 def test_the_record_fits_a_1366_by_768_screen(qtbot, school_db, story):
     dialog = LearnerRecordDialog(school_db.engine, story.chen)
     qtbot.addWidget(dialog)
+    loaded(qtbot, dialog)
     dialog.resize(1366, 708)  # the screen less the taskbar and the title bar
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -173,7 +191,7 @@ def test_exam_history_lists_rounds_and_applicants_and_opens_a_learner(qtbot, exa
     qtbot.mouseClick(dialog.applicants_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(dialog.applicants_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: dialog.record_dialog is not None and dialog.record_dialog.isVisible())
-    assert dialog.record_dialog.record.student_numbers == (story.wang,)
+    assert loaded(qtbot, dialog.record_dialog).record.student_numbers == (story.wang,)
     SHOTS.mkdir(parents=True, exist_ok=True)
     dialog.resize(1366, 708)
     assert dialog.grab().save(str(SHOTS / "history-1366.png"))

@@ -133,12 +133,15 @@ class LearnerRecordDialog(QDialog):
         super().__init__(parent)
         self._engine = engine
         self.student_number = student_number
-        self.record: LearnerRecord = self._read()  # AdultSchoolError for an unknown number: the caller says so
+        with read_session(engine) as session:  # AdultSchoolError for an unknown number: the caller says so
+            learner_record.find_learner(session, student_number)
+        # Read in the background (the learner's audit entries are looked for in the whole log): None until it arrives.
+        self.record: LearnerRecord | None = None
         self.op: ops.Op | None = None
         self.reveal_op: ops.Op | None = None
         self.dialog: QWidget | None = None
         self.last_result = ""
-        self.setWindowTitle(f"学员档案 — {self.record.person.name}")
+        self.setWindowTitle(f"学员档案 — {student_number}")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         metrics = self.fontMetrics()
 
@@ -296,13 +299,11 @@ class LearnerRecordDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
         self.resize(max(metrics.horizontalAdvance("中") * 70, 960), max(metrics.height() * 34, 600))
-        self.show_record(self.record)
+        self.title_label.setText(student_number)
+        self._enable()
+        self.refresh()
 
     # --- reading ------------------------------------------------------------------------------------------------
-
-    def _read(self) -> LearnerRecord:
-        with read_session(self._engine) as session:
-            return learner_record.learner_record(session, student_number=self.student_number, actor=actor())
 
     def refresh(self) -> ops.Op:
         """Reads the learner again in the background; the page shows it when it arrives."""
@@ -405,13 +406,16 @@ class LearnerRecordDialog(QDialog):
 
     def current_student_number(self) -> str | None:
         row = self.current_enrolment_row()
-        if row is None or row >= len(self.record.enrolments):
+        if self.record is None or row is None or row >= len(self.record.enrolments):
             return None
         return self.record.enrolments[row].student_number
 
     def _enable(self) -> None:
         row = self.current_enrolment_row()
-        enrolment = self.record.enrolments[row] if row is not None and row < len(self.record.enrolments) else None
+        found = self.record.enrolments if self.record is not None else ()
+        enrolment = found[row] if row is not None and row < len(found) else None
+        for button in (self.edit_button, self.records_button, self.reveal_button):
+            button.setEnabled(self.record is not None)
         closed = enrolment is not None and enrolment.status.is_closed
         self.withdraw_action.setEnabled(enrolment is not None and not closed)
         self.void_action.setEnabled(enrolment is not None and not closed)
@@ -459,7 +463,9 @@ class LearnerRecordDialog(QDialog):
         if text:
             show_info(self, "学籍处理", text)
 
-    def reveal(self) -> ops.Op:
+    def reveal(self) -> ops.Op | None:
+        if self.record is None:
+            return None
         ids = [e.enrolment_id for e in self.record.enrolments[:1]]
         who = actor()
         self.reveal_op = ops.run_write(self, self._engine,
