@@ -197,3 +197,19 @@ def test_exam_history_lists_rounds_and_applicants_and_opens_a_learner(qtbot, exa
     assert dialog.grab().save(str(SHOTS / "history-1366.png"))
     close(dialog.record_dialog)
     close(dialog)
+
+
+def test_the_exam_menu_opens_the_exam_history(qtbot, school_db, story):
+    from adultschool.ui.main_window import MainWindow
+
+    window = MainWindow(school_db)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    exam_menu = next(a.menu() for a in window.menuBar().actions() if a.text().startswith("考试"))
+    assert window.exam_history_action in exam_menu.actions() and window.exam_history_action.isEnabled()
+    window.exam_history_action.trigger()
+    dialog = window.exams_page.history_dialog
+    qtbot.waitUntil(lambda: dialog.history is not None, timeout=20_000)
+    assert dialog.rounds_model.rowCount() == 2
+    close(dialog)
