@@ -169,3 +169,25 @@ def test_exam_history_on_the_command_line(db_arg, school_db, story, capsys):
     assert main(["exam", "history", "--db", db_arg, "--round", FIRST]) == 0
     out = capsys.readouterr().out
     assert "缺考" in out and "50 不合格" in out
+
+
+def test_a_learner_imported_from_a_roster_names_the_import_and_a_reveal_is_in_the_trail(school_db, tmp_path):
+    from adultschool.services import learners, roster
+    from factories import born_years_before, make_id, r13_row, write_roster
+
+    id_number = make_id(born_years_before(TODAY, 35), serial=41)
+    path = write_roster(tmp_path / "大碶报名表.xlsx", [r13_row(1, "李赟", id_number)])
+    with unit_of_work(school_db.engine) as session:
+        roster.import_roster(session, path, registered_on=TODAY, township="大碶街道", actor="tester")
+    with read_session(school_db.engine) as session:
+        number = learners.list_learners(session)[0].student_number
+    with unit_of_work(school_db.engine) as session:
+        enrolment_id = enrolments.find_enrolment(session, number).id
+        learners.reveal_ids(session, [enrolment_id], actor="tester", what="学员档案")
+    record = record_of(school_db, number)
+    (enrolment,) = record.enrolments
+    assert "大碶报名表.xlsx" in enrolment.import_batch and enrolment.import_batch.startswith("第 ")
+    assert enrolment.standing is not None and not enrolment.standing.ready
+    assert any("学习时限不足" in m for m in enrolment.standing.missing)  # services.readiness's own words
+    assert record.audit[0].action == "显示完整身份证号码" and record.audit[1].action == "登记学员"
+    assert id_number not in json.dumps(record.as_json(), ensure_ascii=False)  # masked everywhere

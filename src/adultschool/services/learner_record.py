@@ -659,7 +659,9 @@ def _audit(session: Session, learner: Learner, enrolled: list[Enrolment], certif
     uuids = [learner.uuid, *(e.uuid for e in enrolled), *certificate_uuids, *([photo] if photo else [])]
     numbers = {e.student_number for e in enrolled}
     enrolment_keys = {str(e.id) for e in enrolled}
-    needles = [f'"{n}' for n in numbers] + [f'"{c}"' for c in certificate_numbers]
+    # Quoted as JSON writes them: a student number opens a list item or a results key ("<number> <course> <date>"),
+    # a certificate number is a list item, the person's uuid keys their changed details in a registration batch.
+    needles = ([f'"{n}' for n in numbers] + [f'"{c}"' for c in certificate_numbers] + [f'"{learner.uuid}"'])
     conditions = [AuditEntry.entity_uuid.in_(uuids)]
     for needle in needles:
         conditions += [AuditEntry.before.contains(needle, autoescape=True),
