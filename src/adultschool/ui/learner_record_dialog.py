@@ -45,7 +45,7 @@ class TextTableModel(RowsTableModel):
     def __init__(self, headers: Sequence[str], parent: Any = None, *, right: Sequence[int] = ()):
         super().__init__(parent)
         self.headers = tuple(headers)
-        self._right = set(right)
+        self.right_aligned = frozenset(right)
 
     def set_rows(self, rows: Sequence[Sequence[object]], headers: Sequence[str] | None = None) -> None:
         self.beginResetModel()
@@ -62,7 +62,7 @@ class TextTableModel(RowsTableModel):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._rows[index.row()][index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self._right:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.right_aligned:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -78,7 +78,8 @@ def text_table(model: TextTableModel, table: QTableView | None = None) -> QTable
     table.setWordWrap(False)
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-    table.horizontalHeader().setStretchLastSection(True)
+    # A number stretched across the rest of the row ends up far from its header: then nothing stretches.
+    table.horizontalHeader().setStretchLastSection(model.columnCount() - 1 not in model.right_aligned)
     table.horizontalHeader().setHighlightSections(False)
     return table
 

@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
         school_work = (self.register_action, self.import_roster_action, self.export_action, self.import_survey_action,
                        self.imports_action, self.photos_folder_action, self.photos_zip_action, self.new_class_action, self.import_attendance_action, self.import_study_action,
                        self.apply_action, self.import_results_action, self.graduate_action, self.skill_action,
-                       self.credit_bank_action, self.household_action, self.print_certificates_action,
+                       self.exam_history_action, self.credit_bank_action, self.household_action, self.print_certificates_action,
                        self.reprint_action, self.print_registration_action, self.print_summary_action,
                        self.print_signin_action)
         for action in school_work:
