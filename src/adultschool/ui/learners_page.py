@@ -50,8 +50,8 @@ _SAMPLE_TEXT = {
 
 
 class LearnerTable(QTableView):
-    """The learner list: Enter opens the current learner's page; Ctrl+End loads the rest of the list and goes to its last row
-    (the list loads page by page as it scrolls)."""
+    """The learner list: Enter opens the current learner's page (学员档案); Ctrl+End loads the rest of the list and goes
+    to its last row (the list loads page by page as it scrolls)."""
 
     open_requested = Signal(int)
 
@@ -292,8 +292,8 @@ class LearnersPage(QWidget):
         if index.isValid() and not self.table.selectionModel().isRowSelected(index.row(), index.parent()):
             self.table.selectRow(index.row())
         has_row = self.current_row() is not None
-        for action in (self.open_record_action, self.edit_action, self.withdraw_action, self.void_action,
-                       self.reinstate_action, self.correct_action, self.reveal_action):
+        # The ways back are shared with the 学籍处理 button's menu: they stay enabled and say so when no row is chosen.
+        for action in (self.open_record_action, self.edit_action, self.reveal_action):
             action.setEnabled(has_row)
         self.context_menu.popup(self.table.viewport().mapToGlobal(point))
         return self.context_menu
