@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from adultschool.models import Gender
@@ -98,6 +98,12 @@ def test_the_right_click_menu_opens_the_record_edits_and_has_the_ways_back(qtbot
     page.open_record_action.trigger()
     assert loaded(qtbot, page.record_dialog).record.student_numbers == (story.wang,)
     close(page.record_dialog)
+    below = page.table.viewport().rect().bottomLeft() + QPoint(5, -5)  # under the last row: no learner there
+    page.table.clearSelection()
+    page.table.setCurrentIndex(QModelIndex())
+    page.show_context_menu(below).close()
+    assert not page.open_record_action.isEnabled()
+    assert page.withdraw_action.isEnabled()  # shared with the 学籍处理 button, whose menu must keep working
 
 
 def test_a_correction_started_from_the_record_updates_it_and_the_list(qtbot, type_text, page, story, wait_ops):
