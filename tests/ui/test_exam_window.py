@@ -31,8 +31,8 @@ def menu(window: MainWindow, title: str) -> list[str]:
 def test_exams_and_certificates_follow_the_ready_list_with_their_menus(window):
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert titles[titles.index("可报考") + 1:] == ["考试", "证书", "证书查验", "数据上报"]
-    assert menu(window, "考试(&E)") == ["考前申请", "导入成绩…", "毕业…", "登记职业技能证书…", "导出学分银行成绩清单…",
-                                      "导出户籍学历变更名单…"]
+    assert menu(window, "考试(&E)") == ["考前申请", "导入成绩…", "毕业…", "登记职业技能证书…", "考试记录…",
+                                      "导出学分银行成绩清单…", "导出户籍学历变更名单…"]
     assert menu(window, "打印(&P)") == ["打印证书…", "补发证书…", "打印表格"]
     assert [a.text() for a in window.forms_menu.actions()] == ["报名登记表…", "报名汇总表…", "签到表…"]
     assert menu(window, "设置(&O)") == ["设置…", "打印字体…", "账户管理…", "修改密码…", "审计记录…"]

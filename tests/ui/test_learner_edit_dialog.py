@@ -1,4 +1,5 @@
-"""修改学员信息: opened from the learner list, saved in the background, refused when someone saved in between."""
+"""修改学员信息: opened from the learner list (修改…) or the learner's page, saved in the background, refused when
+someone saved in between."""
 from __future__ import annotations
 
 import pytest
@@ -42,15 +43,13 @@ def open_row(qtbot, page: LearnersPage, row: int) -> LearnerEditDialog:
     index = page.model.index(row, 1)
     page.table.scrollTo(index)
     rect = page.table.visualRect(index)
-    # An item view takes a double click as press, release, double-click, as a mouse sends them.
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.edit_dialog is not None and page.edit_dialog.isVisible())
     return page.edit_dialog
 
 
-def test_double_clicking_a_learner_opens_the_form_filled_and_saving_updates_the_list(qtbot, page, school_db, type_text,
-                                                                                    wait_ops):
+def test_the_edit_button_opens_the_form_filled_and_saving_updates_the_list(qtbot, page, school_db, type_text, wait_ops):
     dialog = open_row(qtbot, page, 1)
     number = page.model.row_at(1).student_number
     assert dialog.name_edit.text() == page.model.row_at(1).name == "王喆"

@@ -162,9 +162,10 @@ def test_ctrl_end_reaches_the_last_learner_and_enter_opens_the_current_one(qtbot
     qtbot.keyClick(page.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     assert page.model.rowCount() == DEMO_LEARNERS and page.table.currentIndex().row() == DEMO_LEARNERS - 1
     last = page.model.row_at(DEMO_LEARNERS - 1).student_number
-    qtbot.keyClick(page.table, Qt.Key.Key_Return)
-    assert page.edit_dialog.isVisible() and last in page.edit_dialog.loaded.student_numbers
-    page.edit_dialog.reject()
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)  # Enter opens the learner's page (学员档案)
+    qtbot.waitUntil(lambda: page.record_dialog.record is not None, timeout=20_000)
+    assert page.record_dialog.isVisible() and page.record_dialog.record.student_numbers == (last,)
+    page.record_dialog.close()
 
 
 def test_ctrl_c_copies_the_selected_rows_for_excel_with_id_numbers_kept_as_text(qtbot, page):

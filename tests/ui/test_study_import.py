@@ -53,7 +53,7 @@ def readiness_page(qtbot, school_db):
 
 def test_study_records_from_a_workbook_are_checked_then_imported_and_readiness_follows(
         qtbot, tmp_path, school_db, learner, make_id, readiness_page):
-    assert readiness_page.summary_label.text() == "共 1 个学籍：可报考 0，30 天内可报考 0"
+    assert readiness_page.shown_summary() == "共 1 个学籍：可报考 0，30 天内可报考 0"
     assert "课程视频不足：还差 20 学时" in readiness_page.model.index(0, 10).data()
 
     workbook = openpyxl.Workbook()
@@ -81,7 +81,7 @@ def test_study_records_from_a_workbook_are_checked_then_imported_and_readiness_f
     assert dialog.save_rejected_button.isEnabled() and dialog.confirm_button.isEnabled()
     with qtbot.waitSignal(readiness_page.computed, timeout=30_000):
         readiness_page.refresh()
-    assert readiness_page.summary_label.text() == "共 1 个学籍：可报考 0，30 天内可报考 0"  # the check wrote nothing
+    assert readiness_page.shown_summary() == "共 1 个学籍：可报考 0，30 天内可报考 0"  # the check wrote nothing
 
     with qtbot.waitSignal(dialog.imported, timeout=30_000):
         qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
@@ -90,7 +90,7 @@ def test_study_records_from_a_workbook_are_checked_then_imported_and_readiness_f
 
     with qtbot.waitSignal(readiness_page.computed, timeout=30_000):
         readiness_page.refresh()
-    assert readiness_page.summary_label.text() == "共 1 个学籍：可报考 1，30 天内可报考 0"
+    assert readiness_page.shown_summary() == "共 1 个学籍：可报考 1，30 天内可报考 0"
     assert readiness_page.model.index(0, 6).data() == "20"
     assert readiness_page.model.index(0, 8).data() == "是"
 

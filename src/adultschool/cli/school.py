@@ -18,6 +18,7 @@ from adultschool.cli.common import (
 from adultschool.cli import audit_log as audit_log_commands
 from adultschool.cli.choices import FORM_KINDS, PROTECTION_WORDS, PROTECTIONS, add_choice, choice_arg, choice_metavar
 from adultschool.cli import quotas as quota_commands
+from adultschool.cli import learner_record as record_commands
 from adultschool.cli import learners_edit
 from adultschool.cli import certificate_config as certificate_commands
 from adultschool.cli import classes as class_commands
@@ -699,6 +700,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--limit", type=int)
     p.add_argument("--unmasked", action="store_true", help="显示完整身份证号码和电话（会记入日志）")
     add_list_file_options(p)
+    record_commands.add_show(group, add)
     learners_edit.add_subcommand(group, add)
     enrolment_commands.add_subcommands(group, add)
 
@@ -795,6 +797,7 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--protect", type=choice_arg(PROTECTIONS, PROTECTION_WORDS), metavar=choice_metavar(PROTECTIONS),
                    help="password：加密（程序给出密码）；plain：不加密；masked：身份证号码只显示前 6 位和后 4 位（默认 password）")
     results = group.add_parser("results", help="考试成绩").add_subparsers(dest="results_command", metavar="COMMAND", required=True)
+    record_commands.add_history(group, add)
     p = add(results, "import", cmd_exam_results_import, "导入区里返回的成绩")
     add_mapping_options(p)
     p.add_argument("file", type=Path)

@@ -5,7 +5,7 @@ One query over enrolments and their kept totals; the calendar-month arithmetic r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 from datetime import date
 from operator import itemgetter
 
@@ -68,8 +68,10 @@ class ReadinessRow(NamedTuple):
 
 
 def readiness(session: Session, as_of: date, *, level: Level | None = None, class_id: int | None = None,
-              unmasked: bool = False, actor: str | None = None) -> list[ReadinessRow]:
-    """With `unmasked`, the actor must be allowed full ID numbers, and the showing is audited (a write transaction)."""
+              enrolment_ids: Sequence[int] | None = None, unmasked: bool = False,
+              actor: str | None = None) -> list[ReadinessRow]:
+    """With `unmasked`, the actor must be allowed full ID numbers, and the showing is audited (a write transaction).
+    `enrolment_ids`: only these (one learner's page)."""
     if unmasked:
         accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)
     rules = load_rules(session)
@@ -91,6 +93,8 @@ def readiness(session: Session, as_of: date, *, level: Level | None = None, clas
     )
     if level is not None:
         query = query.where(Enrolment.level == level)
+    if enrolment_ids is not None:
+        query = query.where(Enrolment.id.in_(list(enrolment_ids)))
     if class_id is not None:
         query = query.where(exists().where(and_(ClassMember.enrolment_id == Enrolment.id, ClassMember.class_id == class_id)))
     by_day: dict[tuple[str, str], tuple[date, date, int, tuple[str, ...]]] = {}

@@ -53,6 +53,7 @@ from adultschool.ui.common import (
     unused_path,
 )
 from adultschool.ui.exam_dialogs import GraduationDialog, SkillCertificateDialog
+from adultschool.ui.exam_history_dialog import ExamHistoryDialog
 from adultschool.ui.import_dialog import XLSX_FILTER, ImportDialog
 
 RECOMPUTE_DELAY_MS = 300
@@ -183,9 +184,13 @@ class ExamsPage(Page):
         self.household_button = QPushButton("导出户籍学历变更名单…")
         self.household_button.setToolTip("已毕业学员，供户籍部门变更文化程度（R11）")
         self.household_button.clicked.connect(lambda: self.export_household())
+        self.history_button = QPushButton("考试记录…")
+        self.history_button.setToolTip("各考试批次：申请人数、各科合格与缺考、谁需要补考；双击学员打开学员档案")
+        self.history_button.clicked.connect(lambda: self.open_history())
+        self.history_dialog: ExamHistoryDialog | None = None
         self.after_box = QGroupBox("成绩、毕业与上报")
         after_layout = QHBoxLayout(self.after_box)
-        for button in (self.import_button, self.graduate_button, self.skill_button):
+        for button in (self.import_button, self.graduate_button, self.skill_button, self.history_button):
             after_layout.addWidget(button)
         after_layout.addSpacing(metrics.horizontalAdvance("中") * 2)
         for button in (self.credit_bank_button, self.household_button):
@@ -359,6 +364,14 @@ class ExamsPage(Page):
     def _results_imported(self, report: object) -> None:
         self.status_message.emit(f"成绩导入完成：{report.updated} 条成绩新记或改动")
         self.changed.emit()
+
+    def open_history(self) -> ExamHistoryDialog:
+        """考试记录, a window of its own (not modal), read when it opens."""
+        dialog = ExamHistoryDialog(self._engine, self, on_changed=self.changed.emit)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.history_dialog = dialog
+        return dialog
 
     def open_graduation(self) -> GraduationDialog:
         dialog = GraduationDialog(self._engine, self, today=self._today)

@@ -32,6 +32,7 @@ from adultschool.ui.list_output import ListOutput
 from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
 from adultschool.ui.learner_edit_dialog import LearnerEditDialog
 from adultschool.ui.learner_model import COLUMNS, LearnerTableModel
+from adultschool.ui.learner_record_dialog import LearnerRecordDialog, open_record
 from adultschool.ui.ways_back_dialogs import CorrectionDialog, EnrolmentActionDialog, changed_text
 
 SEARCH_DELAY_MS = 250
@@ -51,8 +52,8 @@ _SAMPLE_TEXT = {
 
 
 class LearnerTable(QTableView):
-    """The learner list: Enter opens the current learner; Ctrl+End loads the rest of the list and goes to its last row
-    (the list loads page by page as it scrolls)."""
+    """The learner list: Enter opens the current learner's page (学员档案); Ctrl+End loads the rest of the list and goes
+    to its last row (the list loads page by page as it scrolls)."""
 
     open_requested = Signal(int)
 
@@ -101,7 +102,7 @@ class LearnersPage(QWidget):
         self.reveal_button.setToolTip("显示所选学员的完整身份证号码和电话（会记入审计记录）")
         self.reveal_button.clicked.connect(lambda: self.reveal_selected())
         self.reveal_op: ops.Op | None = None
-        # 修改…: the selected learner's details (double-clicking a row does the same).
+        # 修改…: the selected learner's details (the learner's page, opened by Enter or a double click, has it too).
         self.edit_button = QPushButton("修改…")
         self.edit_button.setToolTip("修改所选学员的电话、地址、工作单位等登记信息（身份证号码不能改）")
         self.edit_button.clicked.connect(lambda: self.edit_selected())
@@ -121,6 +122,18 @@ class LearnersPage(QWidget):
         self.last_result = ""
         # 导出 Excel… / 打印…: every learner the filter finds (not only the rows loaded so far), in the table's order.
         self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "学员名单", has_ids=True)
+        # 打开档案: the learner's page (学员档案), also Enter or a double click on a row.
+        self.record_dialog: LearnerRecordDialog | None = None
+        self.context_menu = QMenu(self)
+        self.open_record_action = self.context_menu.addAction("打开档案", lambda: self.open_record())
+        self.edit_action = self.context_menu.addAction("修改…", lambda: self.edit_selected())
+        self.context_menu.addSeparator()
+        for action in (self.withdraw_action, self.void_action, self.reinstate_action):
+            self.context_menu.addAction(action)
+        self.context_menu.addSeparator()
+        self.context_menu.addAction(self.correct_action)
+        self.context_menu.addSeparator()
+        self.reveal_action = self.context_menu.addAction("显示完整身份证号", lambda: self.reveal_selected())
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_edit, 1)
@@ -163,11 +176,10 @@ class LearnersPage(QWidget):
         header.setSortIndicatorShown(True)
         # Clicking a header re-queries in SQL through model.sort(); no proxy model, nothing loaded in full.
         header.sortIndicatorChanged.connect(self.model.sort)
-        self.table.doubleClicked.connect(lambda index: self.edit_selected(index.row()))
-        self.table.open_requested.connect(self.edit_selected)
+        self.table.doubleClicked.connect(lambda index: self.open_record(index.row()))
+        self.table.open_requested.connect(self.open_record)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(
-            lambda point: self.records_menu.popup(self.table.viewport().mapToGlobal(point)))
+        self.table.customContextMenuRequested.connect(self.show_context_menu)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -265,6 +277,34 @@ class LearnersPage(QWidget):
         self.edit_dialog = dialog
         open_dialog(dialog)
         return dialog
+
+    def open_record(self, row: int | None = None) -> LearnerRecordDialog | None:
+        """Opens the 学员档案 of `row`, else the current row, as a window of its own; the list refreshes after a way
+        back or an edit saved there."""
+        row = self.current_row() if row is None else row
+        if row is None or row < 0:
+            show_info(self, "学员档案", "请先在名单里选中一位学员。")
+            return None
+        dialog = open_record(self._engine, self.model.row_at(row).student_number, self, on_changed=self._record_changed)
+        if dialog is not None:
+            self.record_dialog = dialog
+        return dialog
+
+    def _record_changed(self) -> None:
+        self.refresh()
+        self.changed.emit()
+
+    def show_context_menu(self, point) -> QMenu:  # noqa: ANN001 - a QPoint in the table's viewport
+        """打开档案, 修改…, the ways back and 显示完整身份证号 for the row under the mouse (selected first)."""
+        index = self.table.indexAt(point)
+        if index.isValid() and not self.table.selectionModel().isRowSelected(index.row(), index.parent()):
+            self.table.selectRow(index.row())
+        has_row = self.current_row() is not None
+        # The ways back are shared with the 学籍处理 button's menu: they stay enabled and say so when no row is chosen.
+        for action in (self.open_record_action, self.edit_action, self.reveal_action):
+            action.setEnabled(has_row)
+        self.context_menu.popup(self.table.viewport().mapToGlobal(point))
+        return self.context_menu
 
     def current_row(self) -> int | None:
         current = self.table.selectionModel().currentIndex()

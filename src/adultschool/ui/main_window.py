@@ -195,6 +195,8 @@ class MainWindow(QMainWindow):
                                                None, None, "全部考试成绩，供录入省学分银行")
         self.household_action = self._action("导出户籍学历变更名单…", lambda: self.exams_page.export_household(),
                                              None, None, "已毕业学员，供户籍部门变更文化程度")
+        self.exam_history_action = self._action("考试记录…", lambda: self.exams_page.open_history(), None, None,
+                                                "各考试批次的申请人数、各科成绩和需补考的学员")
         self.print_certificates_action = self._action("打印证书…", self.open_certificate_printing, "Ctrl+P",
                                                       QStyle.StandardPixmap.SP_DialogSaveButton,
                                                       "打印“证书”页所选的（或全部）未打印的毕业证书")
@@ -254,6 +256,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("考试(&E)")
         for action in (self.apply_action, self.import_results_action, self.graduate_action, self.skill_action):
             menu.addAction(action)
+        menu.addAction(self.exam_history_action)
         menu.addSeparator()
         menu.addAction(self.credit_bank_action)
         menu.addAction(self.household_action)
@@ -353,7 +356,7 @@ class MainWindow(QMainWindow):
         school_work = (self.register_action, self.import_roster_action, self.export_action, self.import_survey_action,
                        self.imports_action, self.photos_folder_action, self.photos_zip_action, self.new_class_action, self.import_attendance_action, self.import_study_action,
                        self.apply_action, self.import_results_action, self.graduate_action, self.skill_action,
-                       self.credit_bank_action, self.household_action, self.print_certificates_action,
+                       self.exam_history_action, self.credit_bank_action, self.household_action, self.print_certificates_action,
                        self.reprint_action, self.print_registration_action, self.print_summary_action,
                        self.print_signin_action)
         for action in school_work:

@@ -38,6 +38,7 @@ ACTION_PERMISSIONS: dict[str, Permission] = {
     "import_results_action": Permission.EXAMS,
     "graduate_action": Permission.EXAMS,
     "skill_action": Permission.EXAMS,
+    "exam_history_action": Permission.VIEW_LEARNERS,  # 考试记录: names learners, changes nothing
     "credit_bank_action": Permission.VIEW_FULL_ID,
     "household_action": Permission.VIEW_FULL_ID,
     "print_certificates_action": Permission.PRINT,
