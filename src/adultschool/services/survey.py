@@ -301,7 +301,7 @@ def list_prospects(session: Session, *, township: str | None = None, include_reg
                Learner.surveyed_on, enrolled)
         .outerjoin(Township, Learner.township_id == Township.id)
         .where(Learner.surveyed_on.is_not(None))
-        .order_by(Township.name, Learner.name)
+        .order_by(Township.name_sort, Learner.name_sort)
     )
     if not include_registered:
         query = query.where(~enrolled)
