@@ -139,3 +139,15 @@ def test_double_click_opens_the_study_detail_with_every_session_and_video(qtbot,
     class_hours = sum(s.hours for s in detail.sessions)
     assert class_hours == pytest.approx(learner.class_hours)
     assert dialog.summary_label.text().startswith(f"面授：{len(detail.sessions)} 节课，计入 {class_hours:g} 课时；")
+
+
+def test_the_name_column_sorts_by_pinyin(page, small_demo_db):
+    from adultschool import pinyin
+
+    page.model.sort(HEADERS.index("姓名"), Qt.SortOrder.AscendingOrder)
+    names = column(page, "姓名")
+    assert len(set(names)) > 3
+    keys = [pinyin.person_name(name).sort_key for name in names]
+    assert keys == sorted(keys)
+    page.model.sort(HEADERS.index("姓名"), Qt.SortOrder.DescendingOrder)
+    assert [pinyin.person_name(name).sort_key for name in column(page, "姓名")] == sorted(keys, reverse=True)
