@@ -15,7 +15,11 @@ from sqlalchemy.orm import InstrumentedAttribute
 from adultschool import pinyin
 
 NAME_KEY_COLUMNS = ("name_pinyin", "name_initials", "name_sort")
-DERIVED = {"derived": True}
+
+
+def derived() -> dict[str, bool]:
+    """The `info` of a derived column (a dict of its own for each column)."""
+    return {"derived": True}
 
 
 def name_keys(name: str | None) -> dict[str, str | None]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from adultschool import pinyin
 from adultschool.models.base import Base, Travelling, enum_column, new_uuid
 from adultschool.models.enums import EnrolmentStatus, Gender, LearningMode, Level, Willingness
-from adultschool.models.keys import DERIVED, derive_on_set, key_default
+from adultschool.models.keys import derive_on_set, derived, key_default
 from adultschool.models.school import School, Township
 
 
@@ -24,11 +24,11 @@ class Learner(Travelling, Base):
 
     name: Mapped[str] = mapped_column(String(100), index=True)
     # Derived from the name (models.keys): searched by pinyin and initials, sorted by pinyin; they do not travel.
-    name_pinyin: Mapped[str | None] = mapped_column(String(600), index=True, info=DERIVED,
+    name_pinyin: Mapped[str | None] = mapped_column(String(600), index=True, info=derived(),
                                                     default=key_default("learners", "name_pinyin"))  # zhangwei
-    name_initials: Mapped[str | None] = mapped_column(String(100), index=True, info=DERIVED,
+    name_initials: Mapped[str | None] = mapped_column(String(100), index=True, info=derived(),
                                                       default=key_default("learners", "name_initials"))  # zw
-    name_sort: Mapped[str | None] = mapped_column(String(pinyin.SORT_KEY_LENGTH), index=True, info=DERIVED,
+    name_sort: Mapped[str | None] = mapped_column(String(pinyin.SORT_KEY_LENGTH), index=True, info=derived(),
                                                   default=key_default("learners", "name_sort"))
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     gender: Mapped[Gender] = mapped_column(enum_column(Gender))

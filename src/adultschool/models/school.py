@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from adultschool import pinyin
 from adultschool.models.base import Base, Travelling
-from adultschool.models.keys import DERIVED, derive_on_set, key_default
+from adultschool.models.keys import derive_on_set, derived, key_default
 
 
 class School(Travelling, Base):
@@ -23,7 +23,7 @@ class Township(Travelling, Base):
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
     # Pinyin order (models.keys): derived from the name, does not travel.
-    name_sort: Mapped[str | None] = mapped_column(String(pinyin.SORT_KEY_LENGTH), index=True, info=DERIVED,
+    name_sort: Mapped[str | None] = mapped_column(String(pinyin.SORT_KEY_LENGTH), index=True, info=derived(),
                                                   default=key_default("townships", "name_sort"))
     # The school responsible for this township's task (R8).
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
