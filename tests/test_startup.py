@@ -23,7 +23,7 @@ CLI_FOLDER = Path(cli.__file__).parent
 # Libraries that cost tenths of a second each (seconds under Wine) and that a command which does not need them must
 # not import.
 HEAVY = ("sqlalchemy", "alembic", "openpyxl", "python_calamine", "reportlab", "cryptography", "PIL", "zxingcpp",
-         "pypdfium2", "psycopg", "PySide6", "shiboken6")
+         "pypdfium2", "psycopg", "PySide6", "shiboken6", "pypinyin")
 
 # Run in a fresh interpreter: the tests' clock, then the command line; prints what the command imported.
 PROBE = """
@@ -172,7 +172,7 @@ def test_the_window_starts_without_the_spreadsheet_pdf_crypto_and_migration_libr
     probe = ("import sys; import adultschool.ui.app, adultschool.ui.main_window; "
              "print(sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[1:])))")
     libraries = ["alembic", "openpyxl", "python_calamine", "reportlab", "cryptography", "PIL", "zxingcpp", "pypdfium2",
-                 "psycopg"]
+                 "psycopg", "pypinyin"]
     result = subprocess.run([sys.executable, "-c", probe, *libraries], capture_output=True, text=True,
                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr

@@ -170,3 +170,18 @@ def test_a_second_session_at_the_same_day_and_time_is_refused(qtbot, school_db, 
     assert dialog.general_message.text() == f"“{night_class['class'].name}”在 {TODAY} 已经有一节课。"
     with read_session(school_db.engine) as session:
         assert len(classes.list_sessions(session, night_class["class"].id)) == 1
+
+
+def test_add_members_finds_learners_by_pinyin_initials(qtbot, school_db, night_class, enrol):
+    extra = [enrol(school_db, name, serial=30 + i) for i, name in enumerate(["钱一", "孙二"])]
+    dialog = show(qtbot, AddMembersDialog(school_db.engine, night_class["class"]))
+    assert "拼音" in dialog.search_edit.placeholderText()
+    qtbot.keyClicks(dialog.search_edit, "QY")  # 钱一: qian yi
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=5000)
+    assert dialog.table.item(0, 0).text() == extra[0] and dialog.table.item(0, 1).text() == "钱一"
+    dialog.search_edit.setText("sunr")
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0, timeout=5000)
+    assert dialog.count_label.text() == "没有符合条件的学员"
+    dialog.search_edit.setText("suner")
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=5000)
+    assert dialog.table.item(0, 1).text() == "孙二"

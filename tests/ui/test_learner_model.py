@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from adultschool import pinyin
 from adultschool.db import read_session
 from adultschool.models.enums import Level
 from adultschool.services import learners
@@ -113,6 +114,25 @@ def test_search_by_student_number_finds_the_one_learner(qtbot, type_text, page):
     assert column_texts(page.model, "学籍号") == [number]
 
 
+def test_pinyin_initials_typed_in_the_search_find_the_learner_and_the_hint_says_so(qtbot, page, demo_db):
+    assert "拼音" in page.search_edit.placeholderText() and "zw" in page.search_edit.toolTip()
+    first = page.model.row_at(0).name
+    initials = pinyin.person_name(first).initials
+    with read_session(demo_db.engine) as session:
+        expected = learners.count_learners(session, LearnerFilter(search=initials))
+    assert 1 <= expected < DEMO_LEARNERS
+    qtbot.keyClicks(page.search_edit, initials.upper())
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    assert page.count_label.text() == f"共 {expected} 人"
+    names = column_texts(page.model, "姓名")
+    assert first in names
+    assert all(pinyin.person_name(n).initials.startswith(initials) or initials in pinyin.person_name(n).full
+               for n in names)
+    page.search_edit.setText("qqqq")
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    assert page.count_label.text().startswith("共 0 人：没有符合条件的学员")
+
+
 def test_clicking_the_name_header_sorts_by_name_in_sql(qtbot, page, demo_db):
     header = page.table.horizontalHeader()
     name_column = HEADERS.index("姓名")
@@ -124,6 +144,8 @@ def test_clicking_the_name_header_sorts_by_name_in_sql(qtbot, page, demo_db):
         expected = [r.name for r in learners.list_learners(session, sort="name", descending=page.model.descending,
                                                            limit=PAGE_SIZE)]
     assert column_texts(page.model, "姓名") == expected
+    keys = [pinyin.person_name(name).sort_key for name in expected]  # by pinyin, whichever way the header points
+    assert keys == sorted(keys, reverse=page.model.descending)
     assert page.model.rowCount() == PAGE_SIZE  # a re-query, still one page
 
     page.model.sort(name_column, Qt.SortOrder.DescendingOrder)

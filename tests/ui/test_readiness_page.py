@@ -159,3 +159,15 @@ def test_the_summary_breaks_only_between_its_phrases(page):
     assert text.count('white-space:nowrap') == 3 and "可报考" in text
     page.resize(420, 700)  # narrower than the summary: it wraps, each phrase whole
     assert page.shown_summary().startswith("共 ")
+
+
+def test_the_name_column_sorts_by_pinyin(page, small_demo_db):
+    from adultschool import pinyin
+
+    page.model.sort(HEADERS.index("姓名"), Qt.SortOrder.AscendingOrder)
+    names = column(page, "姓名")
+    assert len(set(names)) > 3
+    keys = [pinyin.person_name(name).sort_key for name in names]
+    assert keys == sorted(keys)
+    page.model.sort(HEADERS.index("姓名"), Qt.SortOrder.DescendingOrder)
+    assert [pinyin.person_name(name).sort_key for name in column(page, "姓名")] == sorted(keys, reverse=True)

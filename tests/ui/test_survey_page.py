@@ -114,3 +114,13 @@ def test_register_from_a_prospect_prefills_the_form_and_the_prospect_leaves_the_
     with read_session(surveyed_db.engine) as session:
         (learner,) = learners.list_learners(session)
     assert (learner.name, learner.level, learner.township) == ("刘一", "senior", "大碶街道")
+
+
+def test_names_sort_by_pinyin_and_townships_follow_pinyin(qtbot, surveyed_db):
+    page = SurveyPage(surveyed_db.engine)
+    qtbot.addWidget(page)
+    page.model.sort(HEADERS.index("姓名"), Qt.SortOrder.AscendingOrder)
+    # chen, huang, liu, yang (as code points: 刘 杨 陈 黄)
+    assert [cell(page.table, r, "姓名") for r in range(page.model.rowCount())] == ["陈二", "黄四", "刘一", "杨三"]
+    with read_session(surveyed_db.engine) as session:
+        assert [p.name for p in survey.list_prospects(session)] == ["陈二", "刘一", "杨三", "黄四"]  # 大碶 first, then 新碶

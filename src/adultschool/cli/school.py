@@ -228,6 +228,9 @@ def cmd_learners_list(args: argparse.Namespace) -> int:
     emit(args.format, ["学籍号", "姓名", "性别", "身份证号码", "层次", "状态", "报名日期", "街道/镇"],
           ["student_number", "name", "gender", "id_number", "level", "status", "registered_on", "township"], records,
          out=args.out)
+    if not records and args.format == "table" and args.out is None:
+        print(f"没有符合条件的学员（搜索“{args.search}”：可输入姓名、拼音或首字母、身份证号、电话或学籍号的一部分）。"
+              if args.search else "没有符合条件的学员。")
     return EXIT_OK
 
 
@@ -694,7 +697,7 @@ def register(commands, add: Adder) -> None:
     group = commands.add_parser("learners", help="学员").add_subparsers(dest="learners_command", metavar="COMMAND", required=True)
     p = add(group, "list", cmd_learners_list, "学员名单")
     add_list_output(p)
-    p.add_argument("--search")
+    p.add_argument("--search", help="姓名（或拼音、首字母：zhangwei、zw 都能找到张伟）、身份证号、电话或学籍号的一部分")
     p.add_argument("--level", type=level_arg)
     add_choice(p, "--status", EnrolmentStatus)
     p.add_argument("--limit", type=int)

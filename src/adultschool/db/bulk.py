@@ -1,7 +1,8 @@
 """Bulk INSERT for imports of thousands of rows: the statement is compiled once and each column's own bind processor
 is applied to the values, skipping SQLAlchemy's per-row parameter construction (which cost more than SQLite's work).
 
-Python-side column defaults are honoured: a travelling row gets its uuid per row, one timestamp for the whole batch.
+Python-side column defaults are honoured: a travelling row gets its uuid per row, one timestamp for the whole batch, a
+learner its pinyin keys from its name (a default that reads the row, as SQLAlchemy's `get_current_parameters()`).
 """
 from __future__ import annotations
 
@@ -16,13 +17,25 @@ from adultschool.models.base import utcnow
 BATCH_TIMESTAMPS = ("created_at", "updated_at")
 
 
+class _RowContext:
+    """What a context-sensitive default needs of SQLAlchemy's execution context: the values of the row inserted."""
+
+    __slots__ = ("row",)
+
+    def __init__(self, row: Mapping[str, Any]):
+        self.row = row
+
+    def get_current_parameters(self) -> Mapping[str, Any]:
+        return self.row
+
+
 def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, chunk: int = 5000) -> None:
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     given = list(rows[0].keys())
-    per_row: dict[str, Callable[[], Any]] = {}  # uuid: a new one each row
+    per_row: dict[str, Callable[[Mapping[str, Any]], Any]] = {}  # uuid: a new one each row; keys from the row
     constant: dict[str, Any] = {}  # version 1, one timestamp for the batch: processed once
     now = utcnow()
     for column in table.columns:
@@ -32,8 +45,8 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         if column.key in BATCH_TIMESTAMPS:
             constant[column.key] = now
         elif default.is_callable:
-            # SQLAlchemy wraps every callable default to take the execution context; none of ours uses it.
-            per_row[column.key] = lambda fn=default.arg: fn(None)
+            # SQLAlchemy wraps every callable default to take the execution context; the learners' keys read it.
+            per_row[column.key] = lambda row, fn=default.arg: fn(_RowContext(row))
         else:
             constant[column.key] = default.arg
     keys = given + list(per_row) + list(constant)
@@ -50,7 +63,8 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
             getters.append(lambda row, value=constant[name]: value)
         elif name in per_row:
             make = per_row[name]
-            getters.append((lambda row, make=make, p=processor: p(make())) if processor else (lambda row, make=make: make()))
+            getters.append((lambda row, make=make, p=processor: None if (v := make(row)) is None else p(v)) if processor
+                           else (lambda row, make=make: make(row)))
         elif processor is not None:
             getters.append(lambda row, key=name, p=processor: None if row[key] is None else p(row[key]))
         else:

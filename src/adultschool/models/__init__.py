@@ -27,6 +27,7 @@ from adultschool.models.exams import (
     SkillCertificate,
 )
 from adultschool.models.imports import ImportBatch, ImportBatchItem
+from adultschool.models.keys import NAME_KEY_COLUMNS, name_keys, with_derived, with_name_keys
 from adultschool.models.learner import Enrolment, Learner, LearnerPhoto, StudentNumberCounter, SurveyContact
 from adultschool.models.school import Rule, School, SiteSetting, Township, TownshipQuota
 from adultschool.models.sync import (
@@ -83,6 +84,7 @@ __all__ = [
     "ImportBatchItem",
     "Learner",
     "LearnerPhoto",
+    "NAME_KEY_COLUMNS",
     "SurveyContact",
     "LearningMode",
     "Level",
@@ -109,4 +111,7 @@ __all__ = [
     "TownshipQuota",
     "Video",
     "Willingness",
+    "name_keys",
+    "with_derived",
+    "with_name_keys",
 ]

@@ -9,8 +9,10 @@ from datetime import date
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from adultschool import pinyin
 from adultschool.models.base import Base, Travelling, enum_column, new_uuid
 from adultschool.models.enums import EnrolmentStatus, Gender, LearningMode, Level, Willingness
+from adultschool.models.keys import derive_on_set, derived, key_default
 from adultschool.models.school import School, Township
 
 
@@ -21,6 +23,13 @@ class Learner(Travelling, Base):
     __tablename__ = "learners"
 
     name: Mapped[str] = mapped_column(String(100), index=True)
+    # Derived from the name (models.keys): searched by pinyin and initials, sorted by pinyin; they do not travel.
+    name_pinyin: Mapped[str | None] = mapped_column(String(600), index=True, info=derived(),
+                                                    default=key_default("learners", "name_pinyin"))  # zhangwei
+    name_initials: Mapped[str | None] = mapped_column(String(100), index=True, info=derived(),
+                                                      default=key_default("learners", "name_initials"))  # zw
+    name_sort: Mapped[str | None] = mapped_column(String(pinyin.SORT_KEY_LENGTH), index=True, info=derived(),
+                                                  default=key_default("learners", "name_sort"))
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     gender: Mapped[Gender] = mapped_column(enum_column(Gender))
     birth_date: Mapped[date] = mapped_column(Date)
@@ -47,6 +56,9 @@ class Learner(Travelling, Base):
 
     township: Mapped[Township | None] = relationship()
     enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="learner")
+
+
+derive_on_set(Learner.name, "learners")
 
 
 class Enrolment(Travelling, Base):

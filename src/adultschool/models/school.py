@@ -4,7 +4,9 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from adultschool import pinyin
 from adultschool.models.base import Base, Travelling
+from adultschool.models.keys import derive_on_set, derived, key_default
 
 
 class School(Travelling, Base):
@@ -20,11 +22,17 @@ class Township(Travelling, Base):
     __tablename__ = "townships"
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # Pinyin order (models.keys): derived from the name, does not travel.
+    name_sort: Mapped[str | None] = mapped_column(String(pinyin.SORT_KEY_LENGTH), index=True, info=derived(),
+                                                  default=key_default("townships", "name_sort"))
     # The school responsible for this township's task (R8).
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
 
     school: Mapped[School | None] = relationship(back_populates="townships")
     quotas: Mapped[list["TownshipQuota"]] = relationship(back_populates="township", cascade="all, delete-orphan")
+
+
+derive_on_set(Township.name, "townships")
 
 
 class TownshipQuota(Travelling, Base):

@@ -46,6 +46,7 @@ from adultschool.models import (
     SyncHeld,
     SyncOwner,
     Township,
+    with_derived,
 )
 from adultschool.services import study
 from adultschool.services.audit_text import entity_label
@@ -468,6 +469,10 @@ class Merger:
             self._note_affected(spec, values, [ids.get(row["uuid"]) for row in new])
         if changed:
             columns = [c.name for c in spec.columns]
+            derived = [c.name for c in table.columns if c.info.get("derived")]
+            if derived:  # the pinyin keys do not travel: computed here from the name that did (models.keys)
+                changed = [with_derived(spec.name, values) for values in changed]
+                columns += derived
             statement = update(table).where(table.c.id == bindparam("_id")).values(
                 {name: bindparam(name) for name in columns})
             self.session.connection().execute(statement, changed)

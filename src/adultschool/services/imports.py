@@ -35,6 +35,7 @@ from adultschool.models import (
     SurveyContact,
     SyncSent,
     Video,
+    with_derived,
 )
 from adultschool.services import accounts, audit, exams
 from adultschool.services.contacts import unmatch
@@ -145,6 +146,7 @@ def _restore(session: Session, item: ImportBatchItem, report: UndoReport) -> boo
     if [plain(v) for v in current] != [plain(after[k]) for k in after]:
         report.kept.append(f"{item.table_name} 的一条记录此后又被修改过，保留现在的值")
         return False
+    before = with_derived(item.table_name, before)
     session.execute(update_travelling(table).where(table.c.uuid == item.row_uuid).values(**before),
                     execution_options={"synchronize_session": False})
     report.restored += 1

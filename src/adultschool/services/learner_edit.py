@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from adultschool import idcard
 from adultschool.errors import AdultSchoolError
-from adultschool.models import Enrolment, Gender, Learner, Township
+from adultschool.models import Enrolment, Gender, Learner, Township, with_name_keys
 from adultschool.services import accounts, audit, changes, site
 from adultschool.services.learners import mask_phone
 from adultschool.services.registration import DETAIL_TEXT_FIELDS, FIELD_LABELS, MAX_LENGTHS, length_problems
@@ -191,7 +191,7 @@ def update_learner(session: Session, learner_id: int, expected_version: int, cha
     # (and the write lock of engine.py makes the second writer wait for the first one's commit).
     result = session.execute(
         update_travelling(Learner).where(Learner.id == learner_id, Learner.version == expected_version)
-        .values(**changed),
+        .values(**with_name_keys(changed)),
         execution_options={"synchronize_session": False},
     )
     if result.rowcount != 1:

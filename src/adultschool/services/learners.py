@@ -1,5 +1,8 @@
 """Finding learners: one row per enrolment, filtered, searched and sorted in SQL, paged for the GUI's lazy model.
 
+A search of Latin letters also finds names by pinyin (`zhangwei`, `zhang`) and initials (`zw`) in the learners' stored
+keys (models.keys); names and townships sort by their stored pinyin keys.
+
 ID numbers and phones leave this module masked unless the caller asks for them in full; asking needs the
 VIEW_FULL_ID permission and is written to the audit log (so it runs in a write transaction).
 """
@@ -11,7 +14,7 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from adultschool import idcard
+from adultschool import idcard, pinyin
 from adultschool.models import ClassMember, Enrolment, EnrolmentStatus, Learner, Level, Township
 from adultschool.services import accounts
 from adultschool.textnorm import clean_text
@@ -19,7 +22,7 @@ from adultschool.textnorm import clean_text
 
 @dataclass(frozen=True)
 class LearnerFilter:
-    search: str | None = None  # name, ID number, phone or student number (part of any)
+    search: str | None = None  # name (or its pinyin, or initials), ID number, phone or student number (part of any)
     level: Level | None = None
     status: EnrolmentStatus | None = None
     township_id: int | None = None
@@ -57,13 +60,13 @@ class LearnerRow:
 
 SORT_COLUMNS = {
     "student_number": Enrolment.student_number,
-    "name": Learner.name,
+    "name": Learner.name_sort,  # pinyin, then the characters (models.keys)
     "gender": Learner.gender,
     "id_number": Learner.id_number,
     "level": Enrolment.level,
     "status": Enrolment.status,
     "registered_on": Enrolment.registered_on,
-    "township": Township.name,
+    "township": Township.name_sort,  # pinyin
     "phone": Learner.phone,
 }
 
@@ -91,12 +94,16 @@ def _filtered(query: Select, flt: LearnerFilter) -> Select:
     if text:
         needle = idcard.normalise(text) if any(c.isdigit() for c in text) else text
         pattern = f"%{needle.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(
+        matches = [
             Learner.name.like(pattern),
             Learner.id_number.like(pattern),
             Learner.phone.like(pattern),
             Enrolment.student_number.like(pattern),
-        ))
+        ]
+        if pinyin.is_pinyin_query(text):  # the keys are stored lowercase: a plain LIKE, the same on both databases
+            letters = pinyin.latin_query(text)
+            matches += [Learner.name_pinyin.like(f"%{letters}%"), Learner.name_initials.like(f"{letters}%")]
+        query = query.where(or_(*matches))
     return query
 
 
@@ -130,7 +137,8 @@ def list_learners(
         .outerjoin(Township, Enrolment.township_id == Township.id)
     )
     query = _filtered(query, flt)
-    query = query.order_by(order.desc() if descending else order.asc(), Enrolment.id.asc())
+    # No township (NULL) sorts last going up, first going down, on SQLite as on PostgreSQL.
+    query = query.order_by(order.desc().nulls_first() if descending else order.asc().nulls_last(), Enrolment.id.asc())
     query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)

@@ -95,7 +95,7 @@ def quota_progress(session: Session, *, year: int, month: int, today: date | Non
     as_of = min(last, today) if first <= today else last
     townships = session.execute(
         select(Township.id, Township.name, School.code, School.name).outerjoin(School, School.id == Township.school_id)
-        .order_by(Township.name)).all()
+        .order_by(Township.name_sort)).all()
     quotas = dict(session.execute(select(TownshipQuota.township_id, TownshipQuota.quota).where(TownshipQuota.year == year)).all())
 
     registered: dict[int | None, int] = defaultdict(int)

@@ -51,6 +51,7 @@ class ReadinessRow(NamedTuple):
     ready: bool
     ready_on: date | None  # when time alone makes it ready, if the hours already suffice
     missing: tuple[str, ...]
+    name_sort: str | None = None  # the name's stored pinyin sort key (models.keys), for tables sorted by name
 
     def days_to_ready(self, as_of: date) -> int | None:
         if self.ready:
@@ -81,7 +82,7 @@ def readiness(session: Session, as_of: date, *, level: Level | None = None, clas
     # Level and date come as the stored text: converting each row's value costs more than the rest of the work,
     # and registrations cluster on a few hundred days, so the calendar arithmetic is done once per day and level.
     query = (
-        select(Enrolment.id, Enrolment.student_number, Learner.name, Learner.id_number,
+        select(Enrolment.id, Enrolment.student_number, Learner.name, Learner.name_sort, Learner.id_number,
                type_coerce(Enrolment.level, String), type_coerce(Enrolment.registered_on, String),
                func.coalesce(StudyTotal.video_minutes, 0.0), func.coalesce(StudyTotal.class_hours, 0.0))
         .join(Learner, Learner.id == Enrolment.learner_id)
@@ -101,7 +102,7 @@ def readiness(session: Session, as_of: date, *, level: Level | None = None, clas
     mask = (lambda n: n) if unmasked else idcard.mask
     rows = []
     with collection_paused():
-        for enrolment_id, number, name, id_number, level_value, day_text, video_minutes, class_hours in (
+        for enrolment_id, number, name, name_sort, id_number, level_value, day_text, video_minutes, class_hours in (
             session.connection().execute(query).all()
         ):
             timing = by_day.get((day_text, level_value))
@@ -115,7 +116,7 @@ def readiness(session: Session, as_of: date, *, level: Level | None = None, clas
                 missing += (f"{hours_word}不足：还差 {round(short, 2):g} 学时（至少 {min_hours:g} 学时）",)
             rows.append(ReadinessRow(
                 enrolment_id, number, name, mask(id_number), level_value, registered_on, months_done, video_hours,
-                round(class_hours, 2), not missing, time_done_on if short <= 0.005 else None, missing,
+                round(class_hours, 2), not missing, time_done_on if short <= 0.005 else None, missing, name_sort,
             ))
         rows.sort(key=itemgetter(1))
     if unmasked:

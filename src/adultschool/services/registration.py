@@ -29,6 +29,7 @@ from adultschool.models import (
 )
 from adultschool.db.bulk import bulk_insert
 from adultschool.models.base import new_uuid
+from adultschool.models.keys import with_name_keys
 from adultschool.services import accounts, audit, changes
 from adultschool.services.journal import Journal
 from adultschool.services.privacy import NOTICE_VERSION
@@ -349,7 +350,7 @@ def student_number(school_code: str, year: int, serial: int) -> str:
 def school_townships(session: Session, school_id: int) -> dict[str, int]:
     """The townships whose quota this school is responsible for (R8), by name."""
     return dict(session.execute(select(Township.name, Township.id).where(Township.school_id == school_id)
-                                .order_by(Township.name)).all())
+                                .order_by(Township.name_sort)).all())
 
 
 def township_of(row: CheckedRegistration, own: dict[str, int]) -> str:
@@ -450,7 +451,7 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
             journal.change("learners", person.uuid, {k: details_before.get(person.id, {}).get(k) for k in given}, given)
         session.execute(
             update_travelling(Learner).where(Learner.id == people[row.id_number].id)
-            .values(**given), execution_options={"synchronize_session": False}
+            .values(**with_name_keys(given)), execution_options={"synchronize_session": False}
         )
 
     by_year: dict[int, list[tuple[int, CheckedRegistration]]] = {}

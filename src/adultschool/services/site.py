@@ -200,7 +200,7 @@ def find_township(session: Session, name: str) -> Township:
 def list_townships(session: Session) -> list[TownshipInfo]:
     rows = session.execute(
         select(Township.id, Township.name, School.code).outerjoin(School, Township.school_id == School.id)
-        .order_by(Township.name)
+        .order_by(Township.name_sort)
     ).all()
     quotas: dict[int, dict[int, int]] = {}
     for township_id, year, quota in session.execute(select(TownshipQuota.township_id, TownshipQuota.year, TownshipQuota.quota)):

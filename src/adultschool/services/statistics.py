@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adultschool import pinyin
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Certificate, Enrolment, EnrolmentStatus, Gender, Learner, Level, School, SiteKind, Township
 from adultschool.models import TownshipQuota
@@ -122,7 +123,7 @@ def statistics_sheets(stats: YearStatistics, at_district: bool) -> tuple[list[Ta
     ages = _by_level(f"{y}年报名：按年龄（报名时周岁）", [*stats.age_labels, "其他年龄"], stats.by_age, levels, "按年龄",
                      "年龄段")
     migrant = _by_level(f"{y}年报名：流动人口", ["是", "否", "未填"], stats.by_migrant, levels, "流动人口", "流动人口")
-    townships = sorted(stats.by_township, key=lambda n: (n == NO_TOWNSHIP, n))
+    townships = sorted(stats.by_township, key=lambda n: (n == NO_TOWNSHIP, pinyin.place_name(n).sort_key))  # pinyin
     township_rows = []
     for name in townships:
         c = stats.by_township[name]

@@ -15,7 +15,7 @@ from adultschool import clock, synonyms
 from adultschool import idcard
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
-from adultschool.models import Enrolment, Gender, Learner, SurveyContact, Township, Willingness
+from adultschool.models import Enrolment, Gender, Learner, SurveyContact, Township, Willingness, name_keys
 from adultschool.services import accounts, audit, changes
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, RegistrationInput, mask_name
@@ -281,6 +281,7 @@ class ProspectRow:
     preferred_learning: str | None
     surveyed_on: date | None
     registered: bool
+    name_sort: str | None = None  # the name's pinyin sort key (models.keys), for tables sorted by name
 
     def as_json(self) -> dict:
         return {
@@ -299,10 +300,10 @@ def list_prospects(session: Session, *, township: str | None = None, include_reg
     query = (
         select(Learner.id, Learner.name, Learner.gender, Learner.id_number, Learner.birth_date, Township.name,
                Learner.education, Learner.employer, Learner.willingness, Learner.preferred_learning,
-               Learner.surveyed_on, enrolled)
+               Learner.surveyed_on, enrolled, Learner.name_sort)
         .outerjoin(Township, Learner.township_id == Township.id)
         .where(Learner.surveyed_on.is_not(None))
-        .order_by(Township.name, Learner.name)
+        .order_by(Township.name_sort.asc().nulls_last(), Learner.name_sort)
     )
     if not include_registered:
         query = query.where(~enrolled)
@@ -312,25 +313,27 @@ def list_prospects(session: Session, *, township: str | None = None, include_reg
         ProspectRow(
             learner_id=r[0], name=r[1], gender=r[2].value, id_number=idcard.mask(r[3]), age=idcard.age_on(r[4], today),
             township=r[5], education=r[6], employer=r[7], willingness=r[8].value if r[8] else None,
-            preferred_learning=r[9], surveyed_on=r[10], registered=bool(r[11]),
+            preferred_learning=r[9], surveyed_on=r[10], registered=bool(r[11]), name_sort=r[12],
         )
         for r in session.execute(query)
     ] + _contact_prospects(session, township=township, include_registered=include_registered)
 
 
 def _contact_prospects(session: Session, *, township: str | None, include_registered: bool) -> list[ProspectRow]:
-    query = (select(SurveyContact, Township.name).outerjoin(Township, SurveyContact.township_id == Township.id)
-             .order_by(Township.name, SurveyContact.name))
+    query = (select(SurveyContact, Township.name, Township.name_sort)
+             .outerjoin(Township, SurveyContact.township_id == Township.id))
     if not include_registered:
         query = query.where(SurveyContact.learner_id.is_(None))
     if township:
         query = query.where(Township.name == township)
-    return [ProspectRow(learner_id=-c.id, name=c.name, gender=c.gender.value if c.gender else "", id_number="", age=c.age,
-                        township=t, education=c.education, employer=c.employer,
-                        willingness=c.willingness.value if c.willingness else None,
-                        preferred_learning=c.preferred_learning, surveyed_on=c.surveyed_on,
-                        registered=c.learner_id is not None)
-            for c, t in session.execute(query)]
+    # A contact keeps no stored key (it has no learner row yet): computed here, by township and name in pinyin order.
+    found = [(t_sort, ProspectRow(
+        learner_id=-c.id, name=c.name, gender=c.gender.value if c.gender else "", id_number="", age=c.age, township=t,
+        education=c.education, employer=c.employer, willingness=c.willingness.value if c.willingness else None,
+        preferred_learning=c.preferred_learning, surveyed_on=c.surveyed_on, registered=c.learner_id is not None,
+        name_sort=name_keys(c.name)["name_sort"])) for c, t, t_sort in session.execute(query)]
+    found.sort(key=lambda item: (item[0] is None, item[0] or "", item[1].name_sort or "", item[1].name))
+    return [row for _, row in found]
 
 
 @dataclass(frozen=True)
@@ -354,7 +357,6 @@ def survey_progress(session: Session) -> list[SurveyProgress]:
         .outerjoin(Township, Learner.township_id == Township.id)
         .where(Learner.surveyed_on.is_not(None))
         .group_by(Township.name)
-        .order_by(Township.name)
     )
     found = {t: [s, int(w or 0), int(r or 0)] for t, s, w, r in session.execute(query)}
     contacts = (
@@ -368,7 +370,8 @@ def survey_progress(session: Session) -> list[SurveyProgress]:
         entry[0] += s
         entry[1] += int(w or 0)
         entry[2] += int(r or 0)
-    return [SurveyProgress(t, *found[t]) for t in sorted(found)]
+    order = dict(session.execute(select(Township.name, Township.name_sort)).all())  # pinyin; 未指定 last
+    return [SurveyProgress(t, *found[t]) for t in sorted(found, key=lambda t: (t not in order, order.get(t) or "", t))]
 
 
 def registration_from_prospect(session: Session, learner_id: int, *, level: str | None = None, registered_on: date,

@@ -123,7 +123,8 @@ def _codec(column: Column, is_reference: bool) -> ColumnCodec:
 
 
 def _spec(table: Table, travelling: set[str]) -> TableSpec:
-    columns = tuple(c for c in table.columns if c.name != "id")
+    # A derived column (a learner's pinyin keys) stays home: the receiving side computes it from what travelled.
+    columns = tuple(c for c in table.columns if c.name != "id" and not c.info.get("derived"))
     refs: dict[str, Table] = {}
     for column in columns:
         for key in column.foreign_keys:

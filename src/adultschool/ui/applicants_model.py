@@ -99,7 +99,13 @@ class ApplicantsModel(RowsTableModel):
     def _sort_rows(self) -> None:
         column, order = self._sort
         key = KEYS[column]
-        self._rows.sort(key=lambda row: getattr(row, key), reverse=order == Qt.SortOrder.DescendingOrder)
+        if key == "name":  # by pinyin (the stored key), then as written
+            def sort_key(row: ReadinessRow) -> Any:
+                return (row.name_sort or "", row.name)
+        else:
+            def sort_key(row: ReadinessRow) -> Any:
+                return getattr(row, key)
+        self._rows.sort(key=sort_key, reverse=order == Qt.SortOrder.DescendingOrder)
 
     # --- table -----------------------------------------------------------------------------------------------
 

@@ -360,7 +360,7 @@ class AddMembersDialog(FormDialog):
         intro = QLabel(f"勾选要加入“{class_info.name}”的{self._level.label}学员，或在下面粘贴学籍号。已在班里的学员不会重复加入。")
         intro.setWordWrap(True)
         self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("搜索姓名、学籍号或身份证号")
+        self.search_edit.setPlaceholderText("搜索姓名（或拼音、首字母）、学籍号或身份证号")
         self.search_edit.setClearButtonEnabled(True)
         self.count_label = QLabel()
         self.count_label.setStyleSheet(f"color: {HINT_COLOUR};")

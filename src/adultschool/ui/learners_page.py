@@ -77,10 +77,11 @@ class LearnersPage(QWidget):
         self.model = LearnerTableModel(engine, self)
 
         self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("搜索姓名、身份证号、电话或学籍号")
-        self.search_edit.setToolTip("输入其中一部分即可，如姓名的一个字、身份证号的后四位（Ctrl+F）")
+        self.search_edit.setPlaceholderText("搜索姓名（或拼音）、身份证号、电话或学籍号")
+        self.search_edit.setToolTip("输入其中一部分即可，如姓名的一个字、姓名的拼音或首字母（“zhangwei”“zw”都能找到张伟）、"
+                                    "身份证号的后四位（Ctrl+F）")
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("搜索姓名、身份证号、电话或学籍号") + 40)
+        self.search_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("搜索姓名（或拼音）、身份证号、电话或学籍号") + 40)
 
         self.level_combo = QComboBox()
         self.level_combo.addItem("全部层次", None)

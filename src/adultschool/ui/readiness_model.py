@@ -139,6 +139,9 @@ class ReadinessModel(RowsTableModel):
         elif key == "missing":
             def sort_key(row: ReadinessRow) -> tuple:
                 return (len(row.missing), row.missing)
+        elif key == "name":  # by pinyin (the stored key), then as written
+            def sort_key(row: ReadinessRow) -> tuple:
+                return (row.name_sort or "", row.name)
         else:
             def sort_key(row: ReadinessRow) -> Any:
                 return row[position]

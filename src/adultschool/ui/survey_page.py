@@ -88,6 +88,8 @@ class ProspectTableModel(QAbstractTableModel):
         key = PROSPECT_COLUMNS[column][1]
 
         def sort_key(row: ProspectRow) -> tuple:
+            if key == "name":  # by pinyin (the stored key), then as written
+                return (False, (row.name_sort or "", row.name))
             value = getattr(row, key)
             return (value is None, value if isinstance(value, (int, bool)) else _prospect_text(row, key))
 
