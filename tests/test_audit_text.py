@@ -10,7 +10,7 @@ def test_a_learner_edit_reads_as_fields_before_and_after():
     before = json.dumps({"name": "张三", "level": "junior", "is_migrant": False, "phone": None})
     after = json.dumps({"name": "张叁", "level": "senior", "is_migrant": True, "phone": "139****1111"})
     assert audit_text.detail_text(before, after, "learners").splitlines() == [
-        "姓名：张三 → 张叁", "层次：初中 → 高中", "流动人口：否 → 是", "电话：（空） → 139****1111"]
+        "姓名：张三 → 张叁", "学历提升层次：初中 → 高中", "流动人口：否 → 是", "联系电话：（空） → 139****1111"]
 
 
 def test_nested_values_name_their_path_and_codes_take_their_nearest_field():

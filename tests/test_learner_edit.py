@@ -180,7 +180,7 @@ def test_cli_edit_saves_says_what_changed_and_refuses_a_stale_version(school_db,
     version = opened(school_db, number).version
     code, out, _ = run(capsys, "learners", "edit", number, "--db", db_arg, "--phone", "139 0000 1111", "--migrant", "否",
                        "--if-version", str(version))
-    assert code == 0 and out.strip().splitlines() == [f"已保存学员 {number} 的修改：电话、流动人口。",
+    assert code == 0 and out.strip().splitlines() == [f"已保存学员 {number} 的修改：联系电话、流动人口。",
                                                       f"learner {number} updated: phone, is_migrant (version {version + 1})"]
     code, _, err = run(capsys, "learners", "edit", number, "--db", db_arg, "--job", "电工", "--if-version", str(version))
     assert code == 2 and STALE_MESSAGE in err

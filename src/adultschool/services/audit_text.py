@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from adultschool.services.field_labels import FIELD_LABELS as REGISTRATION_LABELS
 from adultschool.models import (
     AttendanceStatus,
     ClassType,
@@ -102,8 +103,9 @@ def entity_label(entity: str) -> str:
     return ENTITY_LABELS.get(entity, entity)
 
 
-# Where a field means something else on one kind of entry.
-_ENTITY_FIELD_LABELS = {("learners", "name"): "姓名", ("accounts", "name"): "账户名", ("enrolments", "name"): "姓名"}
+# Where a field means something else on one kind of entry; a learner's fields in the registration form's words.
+_ENTITY_FIELD_LABELS = {("accounts", "name"): "账户名", ("enrolments", "name"): "姓名",
+                        **{("learners", key): label for key, label in {**REGISTRATION_LABELS, "is_migrant": "流动人口"}.items()}}
 
 
 def field_label(key: str, entity: str | None = None) -> str:
@@ -185,7 +187,11 @@ def _flatten(value: Any, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], An
 def changes(before_json: str | None, after_json: str | None, entity: str | None = None) -> list[FieldChange]:
     """The fields of an entry, each with its value before and after, in Chinese; a field unchanged on both sides is
     shown once (as after)."""
-    before, after = _parse(before_json), _parse(after_json)
+    return changes_of(_parse(before_json), _parse(after_json), entity)
+
+
+def changes_of(before: Any, after: Any, entity: str | None = None) -> list[FieldChange]:
+    """As `changes`, for values already read from the entry's JSON."""
     old = _flatten(before) if before is not None else {}
     new = _flatten(after) if after is not None else {}
     rows = []
@@ -209,12 +215,13 @@ def side_text(text: str | None) -> str:
 
 def detail_text(before_json: str | None, after_json: str | None, entity: str | None = None) -> str:
     """Field by field, 改动前 → 改动后, for the audit view's detail pane."""
-    lines = []
-    for change in changes(before_json, after_json, entity):
-        if change.before is not None and change.after is not None:
-            lines.append(f"{change.field}：{change.before} → {change.after}")
-        elif change.after is not None:
-            lines.append(f"{change.field}：{change.after}")
-        else:
-            lines.append(f"{change.field}：{change.before} → （删除）")
-    return "\n".join(lines) or "（无）"
+    return "\n".join(change_line(change) for change in changes(before_json, after_json, entity)) or "（无）"
+
+
+def change_line(change: FieldChange) -> str:
+    """姓名：张三 → 张叁; a field only after (something new) shows its value; one only before says it went."""
+    if change.before is not None and change.after is not None:
+        return f"{change.field}：{change.before} → {change.after}"
+    if change.after is not None:
+        return f"{change.field}：{change.after}"
+    return f"{change.field}：{change.before} → （删除）"

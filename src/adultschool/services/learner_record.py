@@ -42,8 +42,8 @@ from adultschool.models import (
 from adultschool.months import months_completed
 from adultschool.services import accounts, exam_history, readiness
 from adultschool.services.audit_log import action_label
+from adultschool.services.audit_text import change_line, changes_of, value_text
 from adultschool.services.exams import required_courses
-from adultschool.services.learner_edit import LABELS as LEARNER_LABELS
 from adultschool.services.learners import mask_phone
 from adultschool.services.rules import load_rules
 from adultschool.textnorm import clean_text
@@ -538,60 +538,14 @@ def _certificates(session: Session, ids: list[int], number_of: dict[int, str]) -
 
 # --- the audit trail ----------------------------------------------------------------------------------------------
 
-# Actions the audit view does not name yet (services.audit_log.ACTION_LABELS has the rest).
-_MORE_ACTIONS = {
-    "enrolment.withdraw": "退学/转学", "enrolment.void": "作废学籍", "enrolment.reinstate": "恢复学籍",
-    "enrolment.correct": "更正学籍", "learner.edit": "修改学员信息", "certificate.revoke": "撤销证书",
-    "photos.set": "设置照片", "photos.import": "导入照片", "privacy.consent": "个人信息同意",
-    "privacy.erase": "删除个人信息", "privacy.purge": "到期匿名化", "class.remove_members": "移出班级",
-    "import.undo": "撤销导入",
-}
-
-
-def _action_words(action: str) -> str:
-    shown = action_label(action)
-    return _MORE_ACTIONS.get(action, shown) if shown == action else shown
-
-
-_VALUE_WORDS = {
-    **{s.value: s.label for s in EnrolmentStatus},
-    **{s.value: s.label for s in AttendanceStatus},
-    "male": "男", "female": "女", "junior": "初中", "senior": "高中", "scored": "成绩", "absent": "缺考",
-    "cheating": "作弊",
-}
-_KEY_WORDS = {**LEARNER_LABELS, "township": "街道/镇", "birth_date": "出生日期", "willingness": "意愿",
-              "preferred_learning": "意向学习方式", "surveyed_on": "排摸日期", "source": "照片来源",
-              "name": "姓名", "number": "证书编号", "issued_on": "发证日期", "mark": "成绩", "score": "分数",
-              "passed": "合格", "student_numbers": "学籍号", "certificates": "证书编号"}
-
-
-def _word(value: Any) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        return "、".join(_word(v) for v in value)
-    if isinstance(value, dict):
-        return "，".join(f"{_KEY_WORDS.get(k, k)} {_word(v)}" for k, v in value.items())
-    text = str(value)
-    return _VALUE_WORDS.get(text, idcard.mask_in_text(text))
+def _word(value: Any, field: str | None = None) -> str:
+    """A value of the audit log in Chinese (services.audit_text), any ID number in it masked."""
+    return idcard.mask_in_text(value_text(value, field))
 
 
 def _pairs(before: dict, after: dict) -> list[str]:
     """key: before → after, for the keys of a single learner's entry."""
-    lines = []
-    for key in dict.fromkeys([*before, *after]):
-        label = _KEY_WORDS.get(key, key)
-        if key in before and key in after:
-            lines.append(f"{label}：{_word(before[key])} → {_word(after[key])}")
-        elif key in after:
-            lines.append(f"{label}：{_word(after[key])}")
-        else:
-            lines.append(f"{label}：原为 {_word(before[key])}")
-    return lines
+    return [idcard.mask_in_text(change_line(change)) for change in changes_of(before, after, "learners")]
 
 
 def _load(text: str | None) -> Any:
@@ -621,9 +575,9 @@ def _batch_part(entry: AuditEntry, before: Any, after: Any, numbers: set[str], e
     for number in sorted(numbers):
         if number in old_status or number in new_status:
             about = True
-            lines.append(f"状态：{_word(old_status.get(number))} → {_word(new_status.get(number))}"
+            lines.append(f"状态：{_word(old_status.get(number), 'status')} → {_word(new_status.get(number), 'status')}"
                          if number in old_status and number in new_status
-                         else f"状态：{_word(new_status.get(number, old_status.get(number)))}")
+                         else f"状态：{_word(new_status.get(number, old_status.get(number)), 'status')}")
         certificate = (after.get("certificate_of") or {}).get(number)
         if certificate:
             lines.append(f"证书编号：{certificate}")
@@ -631,8 +585,8 @@ def _batch_part(entry: AuditEntry, before: Any, after: Any, numbers: set[str], e
     for key in new_results:
         if any(key == n or key.startswith(f"{n} ") for n in numbers):
             about = True
-            lines.append(f"成绩 {key.split(' ', 1)[1] if ' ' in key else key}：{_word(old_results.get(key))} → "
-                         f"{_word(new_results[key])}")
+            lines.append(f"成绩 {key.split(' ', 1)[1] if ' ' in key else key}：{_word(old_results.get(key), 'results')} → "
+                         f"{_word(new_results[key], 'results')}")
     if entry.entity == "attendance":
         for key in enrolment_ids:
             if key in after:
@@ -686,6 +640,6 @@ def _audit(session: Session, learner: Learner, enrolled: list[Enrolment], certif
         if len(lines) == AUDIT_LIMIT:
             more = True
             break
-        lines.append(AuditLine(_local(entry.at), entry.actor, _action_words(entry.action),
+        lines.append(AuditLine(_local(entry.at), entry.actor, action_label(entry.action),
                                idcard.mask_in_text(entry.summary), tuple(changes)))
     return tuple(lines), more

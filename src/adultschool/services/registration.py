@@ -36,23 +36,9 @@ from adultschool.services.privacy import NOTICE_VERSION
 from adultschool.services.site import require_school
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, normalise_phone
+from adultschool.services.field_labels import FIELD_LABELS
 from adultschool.services.travel import update_travelling
 
-FIELD_LABELS = {
-    "name": "姓名",
-    "id_number": "身份证号码",
-    "level": "学历提升层次",
-    "gender": "性别",
-    "phone": "联系电话",
-    "registered_on": "报名日期",
-    "township": "街道/镇",
-    "learning_mode": "学习方式",
-    "education": "文化程度",
-    "employer": "工作单位",
-    "address": "家庭地址",
-    "job": "职业",
-    "household_location": "户籍所在地",
-}
 
 CHUNK = 500  # stays under SQLite's bound-parameter limit for IN (...)
 # Free-text details a registration (or a later correction) stores as given, after clean_text.
