@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QPushButton,
     QScrollArea,
     QTabWidget,
@@ -34,7 +33,7 @@ from adultschool.ui import ops
 from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
 from adultschool.ui.learner_edit_dialog import LearnerEditDialog
 from adultschool.ui.table_model import AnyIndex, RowsTableModel
-from adultschool.ui.ways_back_dialogs import CorrectionDialog, EnrolmentActionDialog, changed_text
+from adultschool.ui.ways_back_dialogs import CorrectionDialog, EnrolmentActionDialog, changed_text, records_menu
 
 TAB_TITLES = ("基本信息", "班级与考勤", "学习记录", "考试与成绩", "证书", "操作记录")
 
@@ -159,13 +158,10 @@ class LearnerRecordDialog(QDialog):
         self.edit_button = QPushButton("修改…")
         self.edit_button.setToolTip("修改电话、地址、工作单位等登记信息（身份证号码等用“学籍处理 → 更正学籍”）")
         self.edit_button.clicked.connect(lambda: self.open_edit())
-        self.records_menu = QMenu(self)
-        self.withdraw_action = self.records_menu.addAction("退学 / 转学…", lambda: self.open_way_back("withdraw"))
-        self.void_action = self.records_menu.addAction("作废（登记错了）…", lambda: self.open_way_back("void"))
-        self.reinstate_action = self.records_menu.addAction("恢复学籍…", lambda: self.open_way_back("reinstate"))
-        self.records_menu.addSeparator()
-        self.correct_action = self.records_menu.addAction("更正学籍（层次、报名日期、性别、街道/镇、身份证号码）…",
-                                                          lambda: self.open_way_back("correct"))
+        ways_back = records_menu(self, self.open_way_back)
+        self.records_menu = ways_back.menu
+        self.withdraw_action, self.void_action = ways_back.withdraw, ways_back.void
+        self.reinstate_action, self.correct_action = ways_back.reinstate, ways_back.correct
         self.records_button = QPushButton("学籍处理")
         self.records_button.setToolTip("为选中的学籍（“基本信息”页的学籍表）办理退学、转学、作废、恢复或更正")
         self.records_button.setMenu(self.records_menu)

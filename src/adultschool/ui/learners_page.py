@@ -33,7 +33,7 @@ from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
 from adultschool.ui.learner_edit_dialog import LearnerEditDialog
 from adultschool.ui.learner_model import COLUMNS, LearnerTableModel
 from adultschool.ui.learner_record_dialog import LearnerRecordDialog, open_record
-from adultschool.ui.ways_back_dialogs import CorrectionDialog, EnrolmentActionDialog, changed_text
+from adultschool.ui.ways_back_dialogs import CorrectionDialog, EnrolmentActionDialog, changed_text, records_menu
 
 SEARCH_DELAY_MS = 250
 
@@ -109,13 +109,10 @@ class LearnersPage(QWidget):
         self.edit_button.clicked.connect(lambda: self.edit_selected())
         self.edit_dialog: LearnerEditDialog | None = None
         # 学籍处理: the ways back for the selected registration (also on the table's right-click menu).
-        self.records_menu = QMenu(self)
-        self.withdraw_action = self.records_menu.addAction("退学 / 转学…", lambda: self.open_way_back("withdraw"))
-        self.void_action = self.records_menu.addAction("作废（登记错了）…", lambda: self.open_way_back("void"))
-        self.reinstate_action = self.records_menu.addAction("恢复学籍…", lambda: self.open_way_back("reinstate"))
-        self.records_menu.addSeparator()
-        self.correct_action = self.records_menu.addAction("更正学籍（层次、报名日期、性别、街道/镇、身份证号码）…",
-                                                          lambda: self.open_way_back("correct"))
+        ways_back = records_menu(self, self.open_way_back)
+        self.records_menu = ways_back.menu
+        self.withdraw_action, self.void_action = ways_back.withdraw, ways_back.void
+        self.reinstate_action, self.correct_action = ways_back.reinstate, ways_back.correct
         self.records_button = QPushButton("学籍处理")
         self.records_button.setToolTip("为所选学籍办理退学、转学、作废、恢复或更正（都记入审计记录，并报给分中心）")
         self.records_button.setMenu(self.records_menu)

@@ -6,11 +6,14 @@ action button is not the default, so only a click (or Alt+its key) does.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QMenu,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
@@ -275,6 +278,28 @@ class CorrectionDialog(ReasonDialog):
             return
         self._run(lambda session, _job: enrolments.correct(session, number, correction, reason=reason, actor=who,
                                                            today=self._today()), "正在更正……", self.done.emit)
+
+
+@dataclass
+class RecordsMenu:
+    """学籍处理: the ways back for one registration, as the learner list and the 学员档案 both offer them."""
+
+    menu: QMenu
+    withdraw: QAction
+    void: QAction
+    reinstate: QAction
+    correct: QAction
+
+
+def records_menu(parent: QWidget, open_way_back: Callable[[str], object]) -> RecordsMenu:
+    """The menu; each entry calls `open_way_back(kind)` with withdraw, void, reinstate or correct."""
+    menu = QMenu(parent)
+    withdraw = menu.addAction("退学 / 转学…", lambda: open_way_back("withdraw"))
+    void = menu.addAction("作废（登记错了）…", lambda: open_way_back("void"))
+    reinstate = menu.addAction("恢复学籍…", lambda: open_way_back("reinstate"))
+    menu.addSeparator()
+    correct = menu.addAction("更正学籍（层次、报名日期、性别、街道/镇、身份证号码）…", lambda: open_way_back("correct"))
+    return RecordsMenu(menu, withdraw, void, reinstate, correct)
 
 
 def changed_text(result: EnrolmentChanged) -> str:
