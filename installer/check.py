@@ -743,7 +743,7 @@ def check_card_reader(wine: Wine, launcher: str) -> None:
     started = step("the ID card reader under Wine (stand-in vendor DLLs)")
     work = wine.c_drive() / "adtest" / "reader"
     work.mkdir(parents=True)
-    for name in READER_FILES.values():
+    for name in (*READER_FILES.values(), "WltRS.dll"):  # WltRS.dll: the SAM family's photo decoder (GetBmp)
         subprocess.run([MINGW_GCC, "-shared", "-O1", "-o", str(work / name), str(READER_SOURCE)], check=True)
     (work / "state.txt").write_text(reader_state(), encoding="utf-8")
     env = {"IDREADER_STANDIN_STATE": r"C:\adtest\reader\state.txt",
@@ -769,6 +769,13 @@ def check_card_reader(wine: Wine, launcher: str) -> None:
                and str(card.get("id_number", "")).startswith("330206********") and card.get("port") == 1002,
                f"{name} ({family}): the card read through ctypes under Windows — name, address, masked number, "
                "the port the scan found", output)
+    status, output = cli("card", "setup", "--library", r"C:\adtest\reader\sdtapi.dll", "--family", "sdt",
+                         "--photo-decoder", r"C:\adtest\reader\WltRS.dll", "--db", db)
+    expect(status == 0, "`card setup --photo-decoder WltRS.dll` takes the photo decoder", output)
+    status, output = cli("card", "read", "--format", "json")
+    card = json.loads(output.strip().splitlines()[0]) if status == 0 else {}
+    expect(card.get("photo") == "read" and card.get("photo_problem") is None,
+           "the card's photo decoded through WltRS.dll's GetBmp (a temporary .wlt → .bmp, ANSI path)", output)
     calls = (work / "calls.txt").read_text(encoding="ascii", errors="replace").split()
     expect("1001" in calls and "1002" in calls, "the scan tried USB port 1001 before finding the reader on 1002")
     (work / "state.txt").write_text(reader_state(card="absent"), encoding="utf-8")

@@ -3,6 +3,7 @@ family's calls, the port scan, the errors a clerk sees, the helper process for a
 what a read proposes for a registration."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -158,3 +159,47 @@ def test_the_command_line_sets_up_the_reader_and_reads_a_card(standin, card, tmp
     assert "找不到文件" in capsys.readouterr().err
     assert cli_main(["card", "setup", "--db", db, "--clear"]) == 0
     assert card_reader.reader_config() is None
+
+
+def test_the_vendor_decoder_turns_the_card_photo_into_a_bmp_and_leaves_no_file(standin, card, tmp_path, monkeypatch):
+    import io
+    import tempfile
+
+    from PIL import Image
+
+    from adultschool.idreader import photo
+
+    scratch = tmp_path / "temp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    log = card()
+    config = ReaderConfig(str(standin), Family.SDT, 1002, Mode.DIRECT, photo_decoder=str(standin))
+    reading = card_reader.read_for_registration(config, today=date(2026, 12, 2))
+    assert reading.photo_problem is None and Image.open(io.BytesIO(reading.photo)).size == (102, 126)
+    assert "照片：已读出（登记时勾选“使用证件照片”才会保存）" in reading.lines()
+    assert "GetBmp 2" in log.read_text().splitlines()  # USB port 1002: the decoder is told USB
+    assert list(scratch.iterdir()) == []  # the WLT and the BMP went with their temporary folder
+    assert "photo_wlt" not in reading.card.as_json()
+    card(photo="bad")
+    reading = card_reader.read_for_registration(config, today=date(2026, 12, 2))
+    assert reading.photo is None and "返回 -4：照片数据格式不对" in reading.photo_problem
+    with pytest.raises(ReaderError, match="找不到照片解码文件"):
+        photo.decode_wlt(b"\x5a" * 1024, str(tmp_path / "WltRS.dll"))
+    # without a decoder in the settings the photo is not asked for at all
+    plain = card_reader.read_for_registration(ReaderConfig(str(standin), Family.SDT, 1002, Mode.DIRECT))
+    assert plain.photo is None and plain.photo_problem is None
+
+
+def test_card_setup_takes_a_photo_decoder(standin, card, capsys, fresh_db):
+    from adultschool.cli import main
+
+    db = fresh_db("school")
+    assert main(["init", "--db", db, "--school-code", "330206-01", "--school-name", "大碶成校"]) == 0
+    assert main(["--db", db, "card", "setup", "--library", str(standin), "--family", "sdt", "--port", "1002",
+                 "--photo-decoder", str(standin)]) == 0
+    assert "照片由" in capsys.readouterr().out
+    assert main(["card", "read", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["photo"] == "read"
+    assert main(["--db", db, "card", "setup", "--library", str(standin), "--family", "sdt",
+                 "--photo-decoder", "/没有/WltRS.dll"]) == 2
+    assert "找不到照片解码文件" in capsys.readouterr().err

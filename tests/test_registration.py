@@ -1,6 +1,7 @@
 """Registering learners by keyboard: R1 ages, student numbers (R2), levels, deadlines (R7), the ID deciding gender."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -194,3 +195,29 @@ def test_a_foreign_permanent_residence_card_registers_only_where_the_rules_allow
     with read_session(school_db.engine) as session:
         learner = session.execute(select(Learner).where(Learner.id_number == number)).scalar_one()
         assert (learner.name, learner.birth_date, registered.level.label) == ("安娜", date(1990, 1, 15), "高中")
+
+
+def test_a_card_photo_is_kept_with_the_registration_only_with_consent_to_the_photo(school_db):
+    import io
+
+    from PIL import Image
+
+    from adultschool.models import LearnerPhoto
+
+    picture = io.BytesIO()
+    Image.new("RGB", (102, 126), (200, 180, 160)).save(picture, format="BMP")  # what a card's decoder gives
+    data = RegistrationInput(name="张三", id_number=make_id(date(1990, 5, 17)), level="高中", registered_on=TODAY,
+                             township="大碶街道", consent_photo=False)
+    with unit_of_work(school_db.engine) as session:
+        rules = rules_service.load_rules(session)
+        with pytest.raises(AdultSchoolError, match="须本人同意使用照片") as refused:
+            registration.register_one(session, data, rules, actor="tester", today=TODAY, card_photo=picture.getvalue())
+    assert refused.value.field == "consent_photo"
+    with read_session(school_db.engine) as session:
+        assert session.execute(select(Learner)).first() is None  # nothing half-written
+    with unit_of_work(school_db.engine) as session:
+        registered, _ = registration.register_one(session, replace(data, consent_photo=True), rules, actor="tester",
+                                                  today=TODAY, card_photo=picture.getvalue())
+    with read_session(school_db.engine) as session:
+        photo = session.execute(select(LearnerPhoto)).scalar_one()
+        assert photo.source == "身份证读卡器" and photo.jpeg[:2] == b"\xff\xd8" and photo.width == 358

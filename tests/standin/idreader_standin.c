@@ -1,11 +1,13 @@
 /* A stand-in for the vendors' ID card reader libraries, for tests without hardware.
  *
  * It exports the calls of the three families adultschool's idreader adapter speaks (the generic SAM API of
- * sdtapi.dll, 华视 CVR termb.dll, 神思 SynIDCardAPI) and answers from a state file named by the environment
+ * sdtapi.dll, 华视 CVR termb.dll, 神思 SynIDCardAPI) and the photo decoder's GetBmp (WltRS.dll), and answers from a
+ * state file named by the environment
  * variable IDREADER_STANDIN_STATE, read on every call, lines "key=value":
  *   reader=present|absent   whether a reader is attached
  *   port=1001               the only port the reader answers on
  *   card=present|absent|misread   a card on the reader; misread: found but reading fails (lift and place again)
+ *   photo=bad               GetBmp fails as on a damaged photo
  *   name=..., sex=1|2, nation=01, birth=YYYYMMDD, address=..., id=..., issuer=..., from=YYYYMMDD, to=YYYYMMDD
  * Text values are UTF-8 in the file; the SAM family returns them as UCS-2 (little endian) in fixed fields, the
  * other two as GBK would be: here as the bytes of the file (the tests write ASCII-safe GBK bytes via a hex form
@@ -247,4 +249,39 @@ EXPORT int CALL Syn_ReadMsg(int port, int if_open, IDCardData *data) {
     unhex(get("from"), (unsigned char *)data->UserLifeBegin, 17);
     unhex(get("to"), (unsigned char *)data->UserLifeEnd, 17);
     return 0;
+}
+
+/* --- WltRS.dll: GetBmp(wlt_file, interface) writes <name>.bmp beside the .wlt (102×126, 24 bits) -------------------
+ * photo=bad makes it fail as a real decoder does on a damaged photo (-4); the file must hold the 1024 bytes the
+ * reader gave (0x5A each), else -3. */
+EXPORT int CALL GetBmp(char *wlt_file, int intf) {
+    FILE *in, *out;
+    unsigned char wlt[1024], header[54] = {'B', 'M'};
+    char bmp_file[600];
+    const int width = 102, height = 126, row = (102 * 3 + 3) / 4 * 4, size = 54 + row * 126;
+    size_t got;
+    char *dot;
+    note("GetBmp", intf);
+    load();
+    if (!strcmp(get("photo"), "bad")) return -4;
+    if (!(in = fopen(wlt_file, "rb"))) return -3;
+    got = fread(wlt, 1, sizeof wlt, in);
+    fclose(in);
+    if (got != sizeof wlt || wlt[0] != 0x5A || wlt[1023] != 0x5A) return -3;
+    strncpy(bmp_file, wlt_file, sizeof bmp_file - 5);
+    bmp_file[sizeof bmp_file - 5] = 0;
+    dot = strrchr(bmp_file, '.');
+    if (!dot) return -2;
+    strcpy(dot, ".bmp");
+    header[2] = size & 0xFF; header[3] = (size >> 8) & 0xFF; header[4] = (size >> 16) & 0xFF;
+    header[10] = 54; header[14] = 40;
+    header[18] = width; header[22] = height;
+    header[26] = 1; header[28] = 24;
+    if (!(out = fopen(bmp_file, "wb"))) return -3;
+    fwrite(header, 1, sizeof header, out);
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < row; x++)
+            fputc(x < width * 3 ? (unsigned char)(x * 2 + y) : 0, out);
+    fclose(out);
+    return 1;
 }

@@ -115,3 +115,57 @@ def test_the_reader_is_set_up_and_tried_in_the_settings(qtbot, school_db, standi
     tab.save()
     assert "请选择读卡器厂家提供的驱动文件" in tab.message.text()
     assert card_reader.reader_config() == saved
+
+
+@pytest.fixture
+def reader_with_photos(standin):
+    """The stand-in also plays the vendor's WltRS.dll (GetBmp)."""
+    paths.set_local_setting(card_reader.SETTING, ReaderConfig(str(standin), Family.SDT, 1002, Mode.DIRECT,
+                                                              photo_decoder=str(standin)).as_json())
+
+
+def _fill_and_save(qtbot, dlg, wait_ops) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: dlg.id_edit.text() == CARD_ID, timeout=10_000)
+    dlg.level_combo.setCurrentIndex(dlg.level_combo.findText("高中"))
+    dlg.township_combo.setCurrentIndex(dlg.township_combo.findText("大碶街道"))
+    qtbot.waitUntil(dlg.ok_button.isEnabled, timeout=5000)
+    dlg.card_timer.stop()
+    wait_ops()
+    dlg.submit()
+    wait_ops()
+
+
+def _photo_of(school_db):  # noqa: ANN001, ANN202
+    from adultschool.models import LearnerPhoto
+
+    with read_session(school_db.engine) as session:
+        learner = session.execute(select(Learner).where(Learner.id_number == CARD_ID)).scalar_one()
+        photo = session.execute(select(LearnerPhoto).where(LearnerPhoto.learner_id == learner.id)).scalar()
+        return (learner.consent_photo, photo.source, photo.jpeg[:3]) if photo else (learner.consent_photo, None, None)
+
+
+def test_the_card_photo_is_kept_only_when_the_clerk_ticks_it(qtbot, school_db, reader_with_photos, card, wait_ops):
+    dlg = _open(qtbot, school_db)
+    qtbot.waitUntil(dlg.card_photo_check.isEnabled, timeout=10_000)
+    assert not dlg.card_photo_check.isChecked() and "证件照片已读出" in dlg.card_label.text()
+    dlg.card_photo_check.setChecked(True)
+    assert dlg.consent_photo_check.isChecked()  # using the photo is the person's consent to it, shown and saved
+    _fill_and_save(qtbot, dlg, wait_ops)
+    consent, source, jpeg = _photo_of(school_db)
+    assert consent is True and source == "身份证读卡器" and jpeg == b"\xff\xd8\xff"  # a JPEG, not the card's WLT
+
+
+def test_an_unticked_card_photo_is_not_kept(qtbot, school_db, reader_with_photos, card, wait_ops):
+    dlg = _open(qtbot, school_db)
+    qtbot.waitUntil(dlg.card_photo_check.isEnabled, timeout=10_000)
+    _fill_and_save(qtbot, dlg, wait_ops)
+    assert _photo_of(school_db)[1:] == (None, None)
+
+
+def test_a_photo_the_decoder_refuses_leaves_the_text_and_says_why(qtbot, school_db, reader_with_photos, card,
+                                                                 wait_ops):
+    card(photo="bad")
+    dlg = _open(qtbot, school_db)
+    qtbot.waitUntil(lambda: dlg.id_edit.text() == CARD_ID, timeout=10_000)
+    assert not dlg.card_photo_check.isEnabled()
+    assert "照片没有解码" in dlg.card_label.text() and "-4" in dlg.card_label.text()

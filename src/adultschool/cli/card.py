@@ -12,7 +12,8 @@ from adultschool.services import card_reader
 
 def cmd_card_setup(args: argparse.Namespace) -> int:
     config = None if args.clear else card_reader.checked_config(
-        args.library or "", args.family or "", args.port, mode=args.mode, helper_python=args.helper_python)
+        args.library or "", args.family or "", args.port, mode=args.mode, helper_python=args.helper_python,
+        photo_decoder=args.photo_decoder)
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         card_reader.save_reader_config(session, config, actor=actor(args))
@@ -21,7 +22,8 @@ def cmd_card_setup(args: argparse.Namespace) -> int:
         print("card reader cleared")
     else:
         print(f"本机读卡器：{config.family.label}，驱动 {config.library}，端口 {config.port or '自动查找'}"
-              + (f"，经32位 Python {config.helper_python} 读卡" if config.helper_python else ""))
+              + (f"，经32位 Python {config.helper_python} 读卡" if config.helper_python else "")
+              + (f"，照片由 {config.photo_decoder} 解码" if config.photo_decoder else ""))
         print(f"card reader {config.family.value} {config.port or 'auto'}")
     return EXIT_OK
 
@@ -42,7 +44,8 @@ def cmd_card_read(args: argparse.Namespace) -> int:
     if args.format == "json":
         data = reading.card.as_json()
         data["id_number"] = reading.masked_id
-        print(json.dumps(data | {"warnings": list(reading.warnings)}, ensure_ascii=False))
+        photo = {"photo": "read" if reading.photo is not None else None, "photo_problem": reading.photo_problem}
+        print(json.dumps(data | {"warnings": list(reading.warnings)} | photo, ensure_ascii=False))
     else:
         for line in reading.lines():
             print(line)
@@ -61,6 +64,7 @@ def register(commands: argparse._SubParsersAction, add: Adder) -> None:
     p.add_argument("--mode", choices=[m.value for m in Mode], default="auto",
                    help="auto：位数不同时经32位 Python 读卡（默认）；direct：直接载入；helper：总是经辅助程序")
     p.add_argument("--helper-python", help="32位驱动用的32位 python.exe")
+    p.add_argument("--photo-decoder", help="读出证件照片用的厂家解码文件（WltRS.dll；通用 SAM 接口）；不填则不读照片")
     p.add_argument("--clear", action="store_true", help="取消本机的读卡器设置")
     add(group, "show", cmd_card_show, "本机的读卡器设置")
     p = add(group, "read", cmd_card_read, "读一张身份证试试（号码遮挡显示）")

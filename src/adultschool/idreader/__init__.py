@@ -4,7 +4,8 @@ one of the three families of calls that vendors ship (`families`), in this proce
 
 Pure: no database, no Qt, nothing but the standard library, so the helper can run under an embeddable Python
 that has nothing else installed. What a card says is handed back as `CardData`; the person checks it and the
-registration checks it as if typed. The card's photo (WLT) is never decoded here: only the vendor's WltRS.dll can.
+registration checks it as if typed. The card's photo comes as 1024 bytes of WLT, which only the vendor's decoder
+(WltRS.dll) turns into a picture: `photo.decode_wlt` calls it when the settings name it; the WLT itself is never kept.
 """
 from __future__ import annotations
 
@@ -86,16 +87,18 @@ class ReaderConfig:
     port: int | None = None  # None: scan the USB ports 1001–1016, then the serial ports 1–16
     mode: Mode = Mode.AUTO
     helper_python: str | None = None  # a 32-bit python.exe for a 32-bit library
+    photo_decoder: str | None = None  # the vendor's WltRS.dll, which turns the card's WLT photo into a BMP
 
     def as_json(self) -> dict[str, Any]:
         return {"library": self.library, "family": self.family.value, "port": self.port, "mode": self.mode.value,
-                "helper_python": self.helper_python}
+                "helper_python": self.helper_python, "photo_decoder": self.photo_decoder}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ReaderConfig":
         port = data.get("port")
         return cls(str(data["library"]), Family(data["family"]), int(port) if port is not None else None,
-                   Mode(data.get("mode") or "auto"), data.get("helper_python") or None)
+                   Mode(data.get("mode") or "auto"), data.get("helper_python") or None,
+                   data.get("photo_decoder") or None)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,9 @@ class CardData:
     card_type: CardType = CardType.RESIDENT
     port: int | None = None  # where it was read (for remembering an auto-scanned port)
     warnings: tuple[str, ...] = field(default=())
+    # The photo as the card holds it (WLT, 1024 bytes; the SAM family only). Never written anywhere: decoded to a
+    # picture when the settings name a decoder, and used only if the clerk ticks it.
+    photo_wlt: bytes | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:  # the number stays out of logs and test output (PIPL)
         masked = self.id_number[:6] + "********" + self.id_number[14:] if len(self.id_number) == 18 else "***"
@@ -121,6 +127,7 @@ class CardData:
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("photo_wlt")  # not for the helper's pipe or a printout
         for key in ("birth_date", "valid_from", "valid_to"):
             data[key] = data[key].isoformat() if data[key] else None
         data["card_type"] = self.card_type.value

@@ -94,17 +94,18 @@ def _gbk(raw: bytes) -> str:
 
 
 def _card(name: str, sex: str, nation: str, birth: str, address: str, number: str, issuer: str, start: str,
-          end: str, port: int) -> CardData:
+          end: str, port: int, photo_wlt: bytes | None = None) -> CardData:
     number = number.strip().upper()
     if not number:
         raise misread()
     return CardData(name=name.strip(), gender=_gender(sex), ethnicity=_ethnicity(nation), birth_date=_day(birth),
                     address=address.strip(), id_number=number, issuer=issuer.strip(), valid_from=_day(start),
-                    valid_to=_day(end), card_type=card_type_of(number), port=port)
+                    valid_to=_day(end), card_type=card_type_of(number), port=port, photo_wlt=photo_wlt)
 
 
 # --- the generic SAM API ------------------------------------------------------------------------------------------
 
+WLT_SIZE = 1024  # the photo as SDT_ReadBaseMsg gives it
 SAM_FIELDS = (("name", 15), ("sex", 1), ("nation", 2), ("birth", 8), ("address", 35), ("id", 18), ("issuer", 15),
               ("start", 8), ("end", 8))
 
@@ -149,8 +150,9 @@ class _Sam:
             if self.read_base(port, text, ctypes.byref(text_len), photo, ctypes.byref(photo_len), 0) != SAM_OK:
                 raise misread()
             f = sam_text(text.raw[:max(text_len.value, 256)])
+            wlt = photo.raw[:photo_len.value] if photo_len.value == WLT_SIZE else None
             return _card(f["name"], f["sex"], f["nation"], f["birth"], f["address"], f["id"], f["issuer"], f["start"],
-                         f["end"], port)
+                         f["end"], port, wlt)
         finally:
             self.close(port)
 

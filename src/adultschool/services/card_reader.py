@@ -31,7 +31,7 @@ def reader_config() -> ReaderConfig | None:
 
 
 def checked_config(library: str, family: str, port: str | int | None, *, mode: str = "auto",
-                   helper_python: str | None = None) -> ReaderConfig:
+                   helper_python: str | None = None, photo_decoder: str | None = None) -> ReaderConfig:
     """The settings as a clerk gave them, each checked, with what to fix in Chinese."""
     library = (library or "").strip()
     if not library:
@@ -58,7 +58,11 @@ def checked_config(library: str, family: str, port: str | int | None, *, mode: s
     helper = (helper_python or "").strip() or None
     if helper is not None and not Path(helper).is_file():
         raise AdultSchoolError(f"找不到32位 Python“{helper}”：请选择它的 python.exe。", field="helper_python")
-    config = ReaderConfig(library, chosen, number, Mode(mode), helper)
+    decoder = (photo_decoder or "").strip() or None
+    if decoder is not None and not Path(decoder).is_file():
+        raise AdultSchoolError(f"找不到照片解码文件“{decoder}”：请选择读卡器厂家的 WltRS.dll，或不填。",
+                               field="photo_decoder")
+    config = ReaderConfig(library, chosen, number, Mode(mode), helper, decoder)
     bits = idreader.library_bits(library)
     if idreader.needs_helper(config) and helper is None and config.mode is not Mode.HELPER:
         raise AdultSchoolError(
@@ -84,6 +88,8 @@ class CardReading:
 
     card: CardData
     warnings: tuple[str, ...]
+    photo: bytes | None = None  # the card's photo as a BMP, when this PC has the vendor's decoder
+    photo_problem: str | None = None  # why there is no photo although a decoder is set up
 
     @property
     def masked_id(self) -> str:
@@ -94,7 +100,13 @@ class CardReading:
         gender = {"male": "男", "female": "女"}.get(c.gender or "", "（未读出）")
         return [f"姓名：{c.name}", f"证件：{c.card_type.label} {self.masked_id}", f"性别：{gender}",
                 f"出生日期：{c.birth_date or '（未读出）'}", f"住址：{c.address}",
-                f"有效期限：{c.valid_from or ''}–{c.valid_to or '长期'}", *[f"提醒：{w}" for w in self.warnings]]
+                f"有效期限：{c.valid_from or ''}–{c.valid_to or '长期'}", *self._photo_lines(),
+                *[f"提醒：{w}" for w in self.warnings]]
+
+    def _photo_lines(self) -> list[str]:
+        if self.photo is not None:
+            return ["照片：已读出（登记时勾选“使用证件照片”才会保存）"]
+        return [f"照片：{self.photo_problem}"] if self.photo_problem else []
 
 
 def read_for_registration(config: ReaderConfig | None = None, *, today: date | None = None) -> CardReading:
@@ -115,4 +127,19 @@ def read_for_registration(config: ReaderConfig | None = None, *, today: date | N
             warnings.append("证件上的性别与号码中的不一致：请核对证件。")
     except AdultSchoolError as exc:
         warnings.append(f"读出的号码没有通过检查：{exc}")
-    return CardReading(card, tuple(warnings))
+    photo, problem = _card_photo(config, card)
+    return CardReading(card, tuple(warnings), photo, problem)
+
+
+def _card_photo(config: ReaderConfig, card: CardData) -> tuple[bytes | None, str | None]:
+    """The card's photo through this PC's decoder, or why not (the text of the card comes in either way)."""
+    if config.photo_decoder is None:
+        return None, None
+    if card.photo_wlt is None:
+        return None, "这种读卡器（或经32位 Python 读卡时）暂不能读出照片。"
+    from adultschool.idreader import photo  # noqa: PLC0415 - ctypes work only when a decoder is set up
+
+    try:
+        return photo.decode_wlt(card.photo_wlt, config.photo_decoder, port=card.port), None
+    except ReaderError as exc:
+        return None, exc.message

@@ -28,6 +28,7 @@ from adultschool.services.site import require_school
 # 358 × 441 pixels: the proportions (and size) of the photo on a resident ID card, 26 × 32 mm at 350 dpi.
 PHOTO_WIDTH, PHOTO_HEIGHT = 358, 441
 SMALLEST = (120, 150)  # a smaller picture would print as a blur
+CARD_PHOTO_SIZE = (102, 126)  # what a resident ID card holds (the reader's decoder gives no more): taken as it is
 JPEG_QUALITY = 85
 EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp"}
 MAX_FILE_BYTES = 15 * 1024 * 1024
@@ -39,7 +40,7 @@ _STUDENT_NUMBER = re.compile(r"[0-9]{6}-[0-9]{2}-[0-9]{4}-[0-9]{5}")
 _IGNORED = ("__MACOSX/", "Thumbs.db", ".DS_Store", "desktop.ini")
 
 
-def prepare(data: bytes, name: str) -> tuple[bytes, int, int]:
+def prepare(data: bytes, name: str, *, smallest: tuple[int, int] = SMALLEST) -> tuple[bytes, int, int]:
     """The photo as we keep it: upright, cropped to the ID-photo ratio around the centre, 358 × 441, JPEG."""
     from PIL import Image, ImageOps, UnidentifiedImageError  # at first use: the window and the CLI start without it
 
@@ -53,9 +54,9 @@ def prepare(data: bytes, name: str) -> tuple[bytes, int, int]:
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError) as exc:
         raise AdultSchoolError(f"“{name}”打不开，不是完好的图片（{type(exc).__name__}）。") from None
-    if upright.width < SMALLEST[0] or upright.height < SMALLEST[1]:
+    if upright.width < smallest[0] or upright.height < smallest[1]:
         raise AdultSchoolError(f"“{name}”太小（{upright.width}×{upright.height} 像素），打印出来会模糊："
-                               f"请用至少 {SMALLEST[0]}×{SMALLEST[1]} 像素的照片。")
+                               f"请用至少 {smallest[0]}×{smallest[1]} 像素的照片。")
     fitted = ImageOps.fit(upright, (PHOTO_WIDTH, PHOTO_HEIGHT), Image.Resampling.LANCZOS, centering=(0.5, 0.4))
     out = io.BytesIO()
     fitted.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
@@ -210,13 +211,15 @@ def _student_numbers(session: Session, learner_ids: list[int]) -> dict[int, str]
     return found
 
 
-def set_photo(session: Session, student_number: str, data: bytes, *, source: str, actor: str) -> None:
-    """The photo of the learner behind a student number, from one image file (the learner's page)."""
+def set_photo(session: Session, student_number: str, data: bytes, *, source: str, actor: str,
+              smallest: tuple[int, int] = SMALLEST) -> None:
+    """The photo of the learner behind a student number, from one image file (the learner's page) or the ID card
+    (`smallest=CARD_PHOTO_SIZE`)."""
     accounts.require(session, actor, accounts.Permission.REGISTER)
     learner_id = session.execute(select(Enrolment.learner_id).where(Enrolment.student_number == student_number)).scalar()
     if learner_id is None:
         raise AdultSchoolError(f"找不到学籍号 {student_number}。")
-    jpeg, width, height = prepare(data, source)
+    jpeg, width, height = prepare(data, source, smallest=smallest)
     photo = session.execute(select(LearnerPhoto).where(LearnerPhoto.learner_id == learner_id)).scalar()
     if photo is None:
         photo = LearnerPhoto(learner_id=learner_id, jpeg=jpeg, width=width, height=height, source=source[:200])

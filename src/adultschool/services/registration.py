@@ -513,15 +513,30 @@ def _consent_values(source: RegistrationInput) -> dict:
             "consent_id_number": source.consent_id_number, "consent_photo": source.consent_photo}
 
 
+CARD_PHOTO_SOURCE = "身份证读卡器"
+
+
 def register_one(session: Session, data: RegistrationInput, rules: Rules, *, actor: str,
-                 today: date | None = None) -> tuple[Registered, tuple[Problem, ...]]:
-    """Keyboard registration: the same checks and writer as the roster import; raises on the first refusal."""
+                 today: date | None = None, card_photo: bytes | None = None) -> tuple[Registered, tuple[Problem, ...]]:
+    """Keyboard registration: the same checks and writer as the roster import; raises on the first refusal.
+
+    `card_photo`: the photo the ID card reader gave, which the clerk chose to use; kept as the learner's registration
+    photo (a small JPEG, like any other) in the same transaction, and only with the person's consent to the photo."""
+    if card_photo is not None and not data.consent_photo:
+        raise AdultSchoolError("要使用证件照片，须本人同意使用照片：请勾选“本人同意使用照片”，或不用证件照片。",
+                               field="consent_photo")
     checked = check(data, rules, today=today)
     batch = register(session, [checked], actor=actor)
     if batch.rejected:
         problem = batch.rejected[0].problems[0]
         raise AdultSchoolError(problem.message, field=problem.field)
-    return batch.registered[0], checked.warnings
+    registered = batch.registered[0]
+    if card_photo is not None:
+        from adultschool.services import photos  # noqa: PLC0415 - Pillow only when a photo comes with the form
+
+        photos.set_photo(session, registered.student_number, card_photo, source=CARD_PHOTO_SOURCE, actor=actor,
+                         smallest=photos.CARD_PHOTO_SIZE)
+    return registered, checked.warnings
 
 
 __all__ = [

@@ -50,6 +50,10 @@ class CardReaderTab(QWidget):
         self.python_edit.setPlaceholderText("只在驱动是32位时需要：32位 Python 的 python.exe")
         self.python_button = QPushButton("选择…")
         self.python_button.clicked.connect(self.choose_python)
+        self.decoder_edit = QLineEdit()
+        self.decoder_edit.setPlaceholderText("可不填：读卡器厂家的 WltRS.dll（通用 SAM 接口），用来读出证件照片")
+        self.decoder_button = QPushButton("选择…")
+        self.decoder_button.clicked.connect(self.choose_decoder)
         self.save_button = QPushButton("保存读卡器设置")
         self.save_button.clicked.connect(lambda: self.save())
         self.clear_button = QPushButton("不用读卡器")
@@ -70,6 +74,7 @@ class CardReaderTab(QWidget):
         form.addRow("接口类型", self.family_combo)
         form.addRow("端口", self.port_combo)
         form.addRow("32位 Python", row(self.python_edit, self.python_button))
+        form.addRow("照片解码", row(self.decoder_edit, self.decoder_button))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         for button in (self.clear_button, self.test_button, self.save_button):
@@ -87,6 +92,7 @@ class CardReaderTab(QWidget):
         self.family_combo.setCurrentIndex(self.family_combo.findData(config.family.value) if config else 0)
         self.port_combo.setCurrentIndex(max(self.port_combo.findData(config.port), 0) if config else 0)
         self.python_edit.setText((config.helper_python or "") if config else "")
+        self.decoder_edit.setText((config.photo_decoder or "") if config else "")
         self.message.show_message("本机已设置读卡器：登记学员时把身份证放上去即可读入。" if config else
                                   "本机还没有设置读卡器。没有读卡器也可以照常手工登记。", "hint")
 
@@ -101,9 +107,16 @@ class CardReaderTab(QWidget):
         if chosen:
             self.python_edit.setText(chosen)
 
+    def choose_decoder(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "选择照片解码文件（WltRS.dll）",
+                                                self.decoder_edit.text() or self.library_edit.text(), LIBRARY_FILTER)
+        if chosen:
+            self.decoder_edit.setText(chosen)
+
     def config(self) -> ReaderConfig:
         return card_reader.checked_config(self.library_edit.text(), self.family_combo.currentData(),
-                                          self.port_combo.currentData(), helper_python=self.python_edit.text())
+                                          self.port_combo.currentData(), helper_python=self.python_edit.text(),
+                                          photo_decoder=self.decoder_edit.text())
 
     @property
     def busy(self) -> bool:

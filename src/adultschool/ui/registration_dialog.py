@@ -167,6 +167,12 @@ class RegistrationDialog(QDialog):
         self.consent_photo_check = QCheckBox("本人同意使用照片（登记表、证书）")
         other_form.addRow("个人信息同意", self.consent_id_check)
         other_form.addRow("", self.consent_photo_check)
+        # The card's photo, when the reader gave one: used only if ticked (and the person agreed to the photo above).
+        self.card_photo_check = QCheckBox("使用身份证上的照片作为登记照片")
+        self.card_photo_check.setToolTip("照片属于敏感个人信息：只在本人同意时勾选；只保存为登记照片，不保存证件原始数据")
+        self.card_photo_check.setEnabled(False)
+        self.card_photo_check.toggled.connect(lambda checked: checked and self.consent_photo_check.setChecked(True))
+        other_form.addRow("", self.card_photo_check)
 
         columns = QHBoxLayout()
         columns.addWidget(main, 3)
@@ -407,10 +413,12 @@ class RegistrationDialog(QDialog):
         data = self.registration_input()
         rules = self._rules
         who = actor()
+        photo = self.card_photo()
         self._set_busy(True)
         self.op = ops.run_write(
             self, self._engine,
-            lambda session, _job: registration.register_one(session, data, rules, actor=who, today=self._today()),
+            lambda session, _job: registration.register_one(session, data, rules, actor=who, today=self._today(),
+                                                            card_photo=photo),
             label="正在登记……", title="登记学员", cancellable=False,
             on_success=self._registered, on_failure=self._refused,
         )
@@ -473,6 +481,13 @@ class RegistrationDialog(QDialog):
             on_success=self._card_read, on_failure=lambda exc: self._card_failed(exc, quiet))
         return self.card_op
 
+    def card_photo(self) -> bytes | None:
+        """The card's photo, when the reader gave one and the clerk ticked it."""
+        reading = self.card_reading
+        if reading is None or reading.photo is None or not self.card_photo_check.isChecked():
+            return None
+        return reading.photo
+
     def _card_read(self, reading: card_reader.CardReading) -> None:
         if self.busy or not self.isVisible():
             return
@@ -487,7 +502,14 @@ class RegistrationDialog(QDialog):
         self.household_edit.setCursorPosition(0)  # a long address shows its beginning
         self._touched.update(("name", "id_number"))
         self.revalidate()
+        # a new card: its photo may be used (a tick, never by itself); another card's photo is never carried over
+        self.card_photo_check.setChecked(False)
+        self.card_photo_check.setEnabled(reading.photo is not None)
         words = [f"已读入 {card.name}（{card.card_type.label} {reading.masked_id}）：请与证件核对后点“确定”。"]
+        if reading.photo is not None:
+            words.append("证件照片已读出：本人同意时可勾选“使用身份证上的照片作为登记照片”。")
+        elif reading.photo_problem:
+            words.append(f"照片：{reading.photo_problem}")
         words += reading.warnings
         self.card_label.show_message("\n".join(words), "warning" if reading.warnings else "hint")
 

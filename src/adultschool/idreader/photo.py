@@ -1,0 +1,63 @@
+"""The card's photo: the 1024 bytes of WLT that SDT_ReadBaseMsg hands back become a picture only through the vendor's
+decoder, WltRS.dll, whose one call is `int GetBmp(char *wlt_file, int interface)` (interface 1 serial, 2 USB): it reads
+the .wlt file and writes a .bmp of the same name beside it (102×126 pixels), returning 1 on success.
+
+The WLT goes to a private temporary folder for that call and is gone with it; only the BMP comes back, for the clerk
+to use or not. A decoder of the other bitness than this Python cannot be loaded (no helper process for it yet): the
+card's text still comes in, and the message says why the photo does not.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from adultschool.idreader import USB_PORTS, ReaderError, library_bits, python_bits
+
+# What GetBmp's return codes mean, as the vendors' samples list them.
+GETBMP_ERRORS = {0: "调用读卡器驱动失败", -1: "照片解码出错", -2: "照片文件的扩展名不对", -3: "照片文件打不开",
+                 -4: "照片数据格式不对", -5: "解码软件没有授权", -6: "读卡器连接失败"}
+SERIAL, USB = 1, 2
+
+
+def _native_path(path: Path) -> bytes:
+    """A path as an ANSI Windows DLL takes it (code page 936 on Chinese Windows), or the file system's bytes."""
+    return str(path).encode("mbcs") if sys.platform == "win32" else os.fsencode(path)
+
+
+def decode_wlt(wlt: bytes, decoder: str, *, port: int | None = None) -> bytes:
+    """The BMP of a card's photo; ReaderError in Chinese when the decoder is missing, of the other bitness, or fails."""
+    name = Path(decoder).name
+    if not Path(decoder).is_file():
+        raise ReaderError(ReaderError.LIBRARY, f"找不到照片解码文件“{decoder}”（通常是读卡器厂家的 WltRS.dll）："
+                                               "请在“设置 → 读卡器”里重新选择。证件的文字信息不受影响。")
+    bits = library_bits(decoder)
+    if bits is not None and bits != python_bits():
+        raise ReaderError(ReaderError.LIBRARY, f"照片解码文件“{name}”是{bits}位的，本程序是{python_bits()}位的，"
+                                               "照片暂不能读入（文字信息照常读入）。")
+    loader = ctypes.WinDLL if sys.platform == "win32" else ctypes.CDLL  # type: ignore[attr-defined]
+    try:
+        get_bmp = loader(decoder).GetBmp
+    except (OSError, AttributeError) as exc:
+        raise ReaderError(ReaderError.LIBRARY, f"“{name}”不是照片解码文件（没有 GetBmp）：{exc}") from None
+    get_bmp.argtypes, get_bmp.restype = [ctypes.c_char_p, ctypes.c_int], ctypes.c_int
+    folder = Path(tempfile.mkdtemp(prefix="adultschool-card-"))  # owner-only
+    try:
+        wlt_file = folder / "zp.wlt"
+        wlt_file.write_bytes(wlt)
+        code = get_bmp(_native_path(wlt_file), SERIAL if port is not None and port not in USB_PORTS else USB)
+        if code != 1:
+            raise ReaderError(ReaderError.MISREAD, f"照片没有解码（{name} 返回 {code}："
+                                                   f"{GETBMP_ERRORS.get(code, '未知的错误')}）。证件的文字信息不受影响。")
+        try:
+            bmp = wlt_file.with_suffix(".bmp").read_bytes()
+        except OSError:
+            raise ReaderError(ReaderError.MISREAD, f"{name} 说解码成功，却没有写出照片文件。") from None
+        if not bmp.startswith(b"BM"):
+            raise ReaderError(ReaderError.MISREAD, f"{name} 写出的不是 BMP 图片。")
+        return bmp
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
