@@ -21,6 +21,7 @@ def window(qtbot, school_db, night_class):  # noqa: ANN001, ANN201
     win.show()
     qtbot.waitExposed(win)
     assert win.show_home()
+    qtbot.waitUntil(lambda: bool(win.home_page.lines) and not win.home_page.busy, timeout=30_000)  # gathered in the worker
     return win
 
 
@@ -73,3 +74,15 @@ def test_f1_opens_the_manual_at_the_section_of_the_page_in_view(qtbot, window):
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "帮助(&H)")
     assert [a.text() for a in help_menu.actions()] == ["使用说明", "关于"]
     dialog.reject()
+
+
+def test_the_day_is_gathered_in_the_background_when_the_page_is_first_shown(qtbot, school_db, night_class):
+    from adultschool.ui.home_page import HomePage
+
+    page = HomePage(school_db.engine, school_db.path)
+    qtbot.addWidget(page)
+    page.refresh()  # never shown (a district window keeps it hidden): nothing is gathered
+    assert page.op is None and page.texts() == ["正在整理今天的事项……"]
+    with qtbot.waitSignal(page.computed, timeout=30_000):
+        page.show()
+    assert "今天上课" in page.texts() and page.op.finished

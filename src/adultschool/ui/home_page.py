@@ -6,22 +6,26 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
 from adultschool import clock
-from adultschool.db import read_session
 from adultschool.services import home
+from adultschool.ui import ops
 from adultschool.ui.common import HINT_COLOUR, WARNING_COLOUR, Page
 
 LINE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class HomePage(Page):
-    """`open_requested(HomeLine)` when the clerk activates a line."""
+    """`open_requested(HomeLine)` when the clerk activates a line; `computed` each time the lines have been shown.
+
+    The lines are gathered in the worker when the page is first shown and after each change (readiness over every
+    learner is among them), so the window paints at once and a large school's day fills in a moment later."""
 
     open_requested = Signal(object)
+    computed = Signal()
 
     def __init__(self, engine: Engine, db_path: Path | None, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
@@ -43,12 +47,39 @@ class HomePage(Page):
         layout.addWidget(self.title)
         layout.addWidget(self.hint)
         layout.addWidget(self.list, 1)
-        self.refresh()
+        self._shown_once = False
+        self._again = False
+        today = self._today()
+        self.title.setText(f"今天是 {today.year}年{today.month}月{today.day}日")
+        self.list.addItem("正在整理今天的事项……")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.refresh()
 
     def refresh(self) -> None:
-        today = self._today()
-        with read_session(self._engine) as session:
-            self.lines = home.home_lines(session, today=today, db_path=self._db_path)
+        """Gathers the lines again in the worker (a page never shown waits for its first showing)."""
+        if not self._shown_once:
+            return
+        if self.busy:
+            self._again = True  # a change during the gathering: once more when it ends
+            return
+        today, path = self._today(), self._db_path
+        self._start(lambda: ops.run_read(
+            self, self._engine, lambda session, _job: home.home_lines(session, today=today, db_path=path),
+            label="正在整理今天的事项……", title="首页", cancellable=False, delay_ms=3000,
+            on_success=lambda lines: self._show(lines, today)))
+        self.op.done.connect(self._after)
+
+    def _after(self) -> None:
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _show(self, lines: list[home.HomeLine], today: date) -> None:
+        self.lines = lines
         self.title.setText(f"今天是 {today.year}年{today.month}月{today.day}日")
         self.list.clear()
         section = None
@@ -71,6 +102,7 @@ class HomePage(Page):
         first = next((i for i in range(self.list.count()) if self.list.item(i).data(LINE_ROLE) is not None), None)
         if first is not None:
             self.list.setCurrentRow(first)
+        self.computed.emit()
 
     def texts(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]
