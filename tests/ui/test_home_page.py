@@ -86,3 +86,12 @@ def test_the_day_is_gathered_in_the_background_when_the_page_is_first_shown(qtbo
     with qtbot.waitSignal(page.computed, timeout=30_000):
         page.show()
     assert "今天上课" in page.texts() and page.op.finished
+
+
+def test_closing_at_once_waits_for_the_day_instead_of_refusing(qtbot, school_db, night_class):
+    win = MainWindow(school_db)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.show_home() and win.home_page.busy  # gathering in the worker
+    assert win.close()  # not refused: the window waits for the read, then closes
+    assert not win.isVisible()

@@ -233,6 +233,7 @@ class ClassesPage(QWidget):
             return (readiness.readiness(session, today, class_id=info.id), classes.list_sessions(session, info.id))
 
         self.op = ops.run_read(self, self._engine, read, label="正在读取班级……", title="班级", cancellable=False,
+                               blocks_exit=False,
                                delay_ms=1500, on_success=lambda found: self._show_detail(generation, found))
 
     def _show_detail(self, generation: int, found: tuple[list[ReadinessRow], list[SessionInfo]]) -> None:

@@ -250,7 +250,7 @@ class ExamsPage(Page):
         self.count_label.setText("正在计算……")
         self.op = ops.run_read(
             self, self._engine, lambda session, _job: readiness.readiness(session, as_of),
-            label="正在计算可报考名单……", title="考前申请", cancellable=False, delay_ms=1500,
+            label="正在计算可报考名单……", title="考前申请", cancellable=False, delay_ms=1500, blocks_exit=False,
             on_success=self._computed,
         )
         self.op.done.connect(self._after_op)

@@ -69,7 +69,7 @@ class HomePage(Page):
         today, path = self._today(), self._db_path
         self._start(lambda: ops.run_read(
             self, self._engine, lambda session, _job: home.home_lines(session, today=today, db_path=path),
-            label="正在整理今天的事项……", title="首页", cancellable=False, delay_ms=3000,
+            label="正在整理今天的事项……", title="首页", cancellable=False, delay_ms=3000, blocks_exit=False,
             on_success=lambda lines: self._show(lines, today)))
         self.op.done.connect(self._after)
 

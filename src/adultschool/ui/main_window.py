@@ -627,10 +627,11 @@ class MainWindow(QMainWindow):
         raise KeyError(title)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if ops.active_ops():
+        if ops.blocking_ops():
             self.statusBar().showMessage("还有操作在进行，请等它完成或取消后再退出。", 5000)
             event.ignore()
             return
+        ops.wait_for_workers(10_000)  # a page's own read (首页 gathering the day) ends first: well under a second
         # Unsaved marks on the 考勤 page are asked about first (保存/放弃/取消).
         if not self.rollcall_page.leave_then(self.close):
             self.show_page("考勤")

@@ -44,6 +44,11 @@ def active_ops() -> list["Op"]:
     return list(_running)
 
 
+def blocking_ops() -> list["Op"]:
+    """The active operations that must end before the program may: all but reads a page refreshes itself with."""
+    return [op for op in _running if op.blocks_exit]
+
+
 def wait_for_workers(timeout_ms: int = 30_000) -> bool:
     """Blocks until the worker thread is idle; results still arrive through the event loop afterwards."""
     return thread_pool().waitForDone(timeout_ms)
@@ -165,8 +170,10 @@ class Op(QObject):
     done = Signal()
 
     def __init__(self, parent: QWidget | None, work: Callable[[JobContext], Any], *, label: str,
-                 title: str = "请稍候", cancellable: bool = True, delay_ms: int | None = None):
+                 title: str = "请稍候", cancellable: bool = True, delay_ms: int | None = None,
+                 blocks_exit: bool = True):
         super().__init__()
+        self.blocks_exit = blocks_exit
         self._parent_widget = parent
         self._work = work
         self.label = label
@@ -254,9 +261,10 @@ class Op(QObject):
 def run_op(parent: QWidget | None, work: Callable[[JobContext], T], *, label: str, title: str = "请稍候",
            on_success: Callable[[T], None] | None = None,
            on_failure: Callable[[BaseException], None] | None = None,
-           cancellable: bool = True, delay_ms: int | None = None) -> Op:
-    """Starts `work(job)` in the worker; failures go to `on_failure`, or to the standard message/bug dialog."""
-    op = Op(parent, work, label=label, title=title, cancellable=cancellable, delay_ms=delay_ms)
+           cancellable: bool = True, delay_ms: int | None = None, blocks_exit: bool = True) -> Op:
+    """Starts `work(job)` in the worker; failures go to `on_failure`, or to the standard message/bug dialog.
+    `blocks_exit=False` for a read a page refreshes itself with: closing the window waits for it instead of refusing."""
+    op = Op(parent, work, label=label, title=title, cancellable=cancellable, delay_ms=delay_ms, blocks_exit=blocks_exit)
     if on_success is not None:
         op.succeeded.connect(on_success)
     op.failed.connect(on_failure if on_failure is not None else (lambda exc: report_failure(op._parent(), exc)))

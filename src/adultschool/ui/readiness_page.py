@@ -249,7 +249,7 @@ class ReadinessPage(QWidget):
         self.summary_label.setText("正在计算……")
         self.op = ops.run_read(
             self, self._engine, lambda session, _job: readiness.readiness(session, as_of, level=level, class_id=class_id),
-            label="正在计算可报考名单……", title="可报考", cancellable=False, delay_ms=1500,
+            label="正在计算可报考名单……", title="可报考", cancellable=False, delay_ms=1500, blocks_exit=False,
             on_success=lambda rows: self._computed(rows, as_of),
         )
         self.op.done.connect(self._after_op)
