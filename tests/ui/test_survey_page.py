@@ -36,7 +36,7 @@ def surveyed_db(school_db, tmp_path, make_id):
     return school_db
 
 
-def cell(view, row: int, header: str) -> str:  # noqa: ANN001
+def cell(view, row: int, header: str) -> str:
     return view.model().index(row, HEADERS.index(header)).data()
 
 

@@ -279,7 +279,7 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     job = job or NullJob()
     accounts.require(session, actor, accounts.Permission.EXAMS)
     if sheets is None and get_site(session).kind is SiteKind.DISTRICT:
-        from adultschool.services import district_results  # noqa: PLC0415 - it builds on this module
+        from adultschool.services import district_results  # it builds on this module
 
         return district_results.import_results(session, path, actor=actor, dry_run=dry_run, job=job, today=today,
                                                mapping=mapping)
