@@ -120,4 +120,4 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--display-name")
 
 
-__all__ = ["add_audit_list", "cmd_audit_list", "register"]
+__all__ = ["register"]
