@@ -6,7 +6,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from adultschool.db import read_session, unit_of_work
+from adultschool.db import unit_of_work
 from adultschool.models import Level
 from adultschool.services import registration, roster, rules
 from adultschool.services.registration import RegistrationInput

@@ -234,8 +234,6 @@ def test_open_database_in_the_file_menu_runs_the_program_again_on_the_chosen_sch
         titles.append(window.windowTitle())
         if len(titles) == 1:
             monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
-            from adultschool.ui import main_window
-            monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
             window.open_database_action.trigger()
         else:
             window.close()

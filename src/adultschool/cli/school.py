@@ -28,7 +28,6 @@ from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import ConsoleJob
 from adultschool.models import ClassType, EnrolmentStatus, Level, SiteKind
 from adultschool.services import (
-    audit,
     disclosure,
     maintenance,
     classes,

@@ -170,7 +170,7 @@ def import_grid(session: Session, grid: Grid, report: ImportReport, *, classes: 
                                f"（命令行 --class 班级名称）。已有的班级：{known}。", Where(sheet=sheet.name))
     members = class_service._members(session, school_class.id)
     by_name: dict[str, list[tuple[int, str]]] = {}
-    for key, (enrolment_id, name) in members.items():
+    for enrolment_id, name in members.values():
         entry = by_name.setdefault(name, [])
         if (enrolment_id, name) not in entry:
             entry.append((enrolment_id, name))

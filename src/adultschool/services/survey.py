@@ -249,7 +249,7 @@ def _write_contacts(session: Session, rows: list[dict], sink: RowSink, report: I
             known[(name, phone, township_id)] = contact_id
     new = []
     for row in rows:
-        number, cells = row.pop("_row"), row.pop("_cells")
+        number, _cells = row.pop("_row"), row.pop("_cells")
         contact_id = known.get((row["name"], row["phone"], row["township_id"]))
         if contact_id is None:
             new.append(row)
