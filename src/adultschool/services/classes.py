@@ -617,7 +617,7 @@ def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool
     for number, cells in rows_with_progress(sheet, header, report, job, "检查考勤表"):
 
         def where(name: str) -> Where:
-            return Where(sheet.name, number, header.labels.get(name))
+            return Where(sheet.name, number, header.labels.get(name))  # noqa: B023 - called only while this row is read
 
         try:
             class_name = cell_text(cell(cells, header, "class"))

@@ -122,7 +122,7 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
     for number, cells in rows_with_progress(sheet, header, report, job, "检查学习记录", every=5000):
 
         def where(name: str) -> Where:
-            return Where(sheet.name, number, header.labels.get(name))
+            return Where(sheet.name, number, header.labels.get(name))  # noqa: B023 - called only while this row is read
 
         try:
             raw_id = cells[id_column] if id_column is not None and id_column < len(cells) else None

@@ -76,10 +76,10 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
     for number, cells in rows_with_progress(sheet, header, report, job, "检查排摸表"):
 
         def where(name: str) -> Where:
-            return Where(sheet.name, number, header.labels.get(name))
+            return Where(sheet.name, number, header.labels.get(name))  # noqa: B023 - called only while this row is read
 
         def text(name: str) -> str | None:
-            return cell_text(cell(cells, header, name))
+            return cell_text(cell(cells, header, name))  # noqa: B023 - called only while this row is read
 
         try:
             name = clean_name(text("name"))
