@@ -501,7 +501,7 @@ def graduate(session: Session, as_of: date, *, actor: str, today: date | None = 
         ready.append((enrolment, learner))
     if only is not None:
         wanted = {clean_text(n) or "" for n in only}
-        ready = [(e, l) for e, l in ready if e.student_number in wanted]
+        ready = [(e, learner) for e, learner in ready if e.student_number in wanted]
     if not ready:
         return report
     counter = session.execute(select(CertificateCounter).where(
