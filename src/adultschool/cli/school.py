@@ -654,7 +654,7 @@ def add_mapping_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--save-mapping", metavar="NAME", help="这次用 --map 的对应关系保存成这个名字（默认用文件名）")
 
 
-def register(commands, add: Adder) -> None:
+def register(commands: argparse._SubParsersAction, add: Adder) -> None:
     """Adds this module's subcommands to the top-level parser."""
     p = add(commands, "init", cmd_init, "建立学校（或区级分中心）数据库")
     p.add_argument("--school-code")

@@ -35,6 +35,7 @@ from adultschool.models import (
 )
 from adultschool.services import certificate_settings, registration, site, study, sync
 from adultschool.services.rules import load_rules
+from adultschool.settings import Rules
 
 # A code and names no real school or township has, and 演示 in each, so a demo is never taken for a real school.
 DEMO_SCHOOL_CODE = "DEMO-01"
@@ -165,7 +166,7 @@ VIDEOS_PER_COURSE = 30
 VIDEO_MINUTES = 45.0
 
 
-def _teaching(session: Session, rng: random.Random, school_id: int, rules, today: date) -> tuple[int, int, int]:
+def _teaching(session: Session, rng: random.Random, school_id: int, rules: Rules, today: date) -> tuple[int, int, int]:
     """Classes of about 40 per township and level, weekly 2-hour sessions since the class began, roll calls, and
     the course videos each learner watched (more the longer they have studied). Bulk rows: this is made-up data."""
     enrolments = session.execute(
