@@ -49,6 +49,7 @@ def add_township_count(group: argparse._SubParsersAction, add: Adder) -> None:
     p = add(group, "count", cmd_township_count, "登记某月推荐大专及以上人数或职业技能培训人次（R14）")
     p.add_argument("township")
     p.add_argument("--month", type=month_arg, required=True, help="YYYY-MM")
-    add_choice(p, "--kind", CountKind, required=True, other_words={"skills_training": ("技能培训", "培训人次"), "college_referral": ("推荐大专", "大专")})
+    add_choice(p, "--kind", CountKind, required=True,
+               other_words={"skills_training": ("技能培训", "培训人次"), "college_referral": ("推荐大专", "大专")})
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--note")

@@ -220,7 +220,8 @@ def cmd_receipt(args: argparse.Namespace) -> int:
     keys = _keys(args, db)
     with read_session(db.engine) as session:
         body = district.save_receipt(session, args.school, keys, args.out)
-    print(f"已为 {args.school} 生成回执：数据包 {len(body['packages'])} 个，缺号 {body['gaps']['count']} 个，冲突 {len(body['conflicts'])} 条。")
+    print(f"已为 {args.school} 生成回执：数据包 {len(body['packages'])} 个，缺号 {body['gaps']['count']} 个，"
+          f"冲突 {len(body['conflicts'])} 条。")
     print(f"receipt {args.school}: packages {len(body['packages'])}, missing {body['gaps']['count']}, "
           f"conflicts {len(body['conflicts'])}")
     return EXIT_OK

@@ -633,7 +633,8 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
     if out and record:
         session.flush()
         audit.record(session, actor=actor, action="certificate.reprint" if reprint else "certificate.print",
-                     entity="certificate_prints", summary=f"{'补发' if reprint else '打印'}证书 {len(out)} 张" + (f"：{reason}" if reprint else ""),
+                     entity="certificate_prints",
+                     summary=f"{'补发' if reprint else '打印'}证书 {len(out)} 张" + (f"：{reason}" if reprint else ""),
                      after={"certificates": [c.certificate_number for c in out]})
     return out
 

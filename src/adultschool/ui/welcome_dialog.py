@@ -40,7 +40,9 @@ from adultschool.services import accounts, demo, first_run, site
 from adultschool.services.first_run import AdminPlan, SiteCreated, SitePlan, TownshipPlan
 from adultschool.services.package_imports import read_file
 from adultschool.ui import ops
-from adultschool.ui.common import actor, ask_folder, ask_open_path, documents_folder, HINT_COLOUR, MessageLabel, report_failure, set_signed_in
+from adultschool.ui.common import (
+    actor, ask_folder, ask_open_path, documents_folder, HINT_COLOUR, MessageLabel, report_failure, set_signed_in,
+)
 from adultschool.ui.quota_table import QuotaTable
 
 DEMO_LEARNERS = 300
@@ -356,7 +358,8 @@ class DistrictKeysPage(_Page):
         layout.addWidget(self.make_check)
         layout.addLayout(form)
         layout.addWidget(hint_label(
-            f"口令至少 {package_format.MIN_PASSPHRASE_CHARS} 个字符。忘记口令就再也打不开私钥，请记在安全的地方，并把 district.key 另存一份到 U 盘。"
+            f"口令至少 {package_format.MIN_PASSPHRASE_CHARS} 个字符。忘记口令就再也打不开私钥，请记在安全的地方，"
+            "并把 district.key 另存一份到 U 盘。"
             "也可以以后在“数据包汇总”页点“生成密钥…”。"))
         layout.addWidget(self.message)
         layout.addStretch(1)
