@@ -44,11 +44,11 @@ def _install_markers(marks_path: str) -> None:
     def mark(letter: str) -> None:
         os.write(fd, f"{letter} {time.monotonic():.6f}\n".encode())
 
-    def after_begin(_session, _transaction, connection) -> None:  # noqa: ANN001
+    def after_begin(_session, _transaction, connection) -> None:
         if not connection.get_execution_options().get("adultschool_read_only"):
             mark("B")
 
-    def after_commit(session) -> None:  # noqa: ANN001
+    def after_commit(session) -> None:
         mark("C")
 
     event.listen(Session, "after_begin", after_begin)

@@ -33,7 +33,7 @@ def townships(path: Path) -> list[str]:
         connection.close()
 
 
-def add_township(database, name: str) -> None:  # noqa: ANN001
+def add_township(database, name: str) -> None:
     with unit_of_work(database.engine) as session:
         site.add_township(session, name, school_code=SCHOOL_CODE, actor="tester")
 

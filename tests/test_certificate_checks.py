@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
 
 import pypdf
 import pypdfium2

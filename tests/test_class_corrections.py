@@ -42,7 +42,8 @@ def night_class(school_db):
 
 def mark(db, session_id, student_number):
     with unit_of_work(db.engine) as session:
-        line = next(l for l in classes.roll_call(session, session_id).lines if l.student_number == student_number)
+        line = next(mark for mark in classes.roll_call(session, session_id).lines
+                    if mark.student_number == student_number)
         classes.save_roll_call(session, session_id, [classes.Mark(line.enrolment_id, AttendanceStatus.PRESENT)], actor="t")
 
 
@@ -65,7 +66,8 @@ def test_a_member_without_attendance_is_removed_and_one_with_attendance_is_refus
     with unit_of_work(school_db.engine) as session:
         assert classes.remove_members(session, night_class["class"].id, [second], actor="t") == 1
     with read_session(school_db.engine) as session:
-        assert second not in {l.student_number for l in classes.roll_call(session, night_class["second"].id).lines}
+        assert second not in {mark.student_number
+                              for mark in classes.roll_call(session, night_class["second"].id).lines}
         before = session.execute(select(AuditEntry.before).where(AuditEntry.action == "class.remove_members")).scalar_one()
     assert second in before
 

@@ -25,7 +25,7 @@ class GbkConsole:
     """Standard output and error as a Chinese Windows console (or a redirected file there) has them. Installed in
     the test itself: pytest puts its own capture back between a fixture and the test."""
 
-    def __init__(self, monkeypatch):  # noqa: ANN001
+    def __init__(self, monkeypatch):
         self._monkeypatch = monkeypatch
         self.out, self.err = io.BytesIO(), io.BytesIO()
 
@@ -36,7 +36,7 @@ class GbkConsole:
         self._monkeypatch.setattr(sys, "stderr", self._streams[1])
         return self
 
-    def __exit__(self, *_exc) -> None:  # noqa: ANN002
+    def __exit__(self, *_exc) -> None:
         for stream in self._streams:
             stream.flush()
         self._monkeypatch.undo()
@@ -46,7 +46,7 @@ class GbkConsole:
 
 
 @pytest.fixture
-def gbk_console(monkeypatch):  # noqa: ANN001, ANN201
+def gbk_console(monkeypatch):
     return GbkConsole(monkeypatch)
 
 
@@ -118,7 +118,7 @@ class RedirectedUtf8:
     """Standard output and error as `python -X utf8` has them when a Windows console's output is redirected to a file
     or a pipe: UTF-8 text streams over plain files (no console object)."""
 
-    def __init__(self, monkeypatch):  # noqa: ANN001
+    def __init__(self, monkeypatch):
         self._monkeypatch = monkeypatch
         self.out, self.err = io.BytesIO(), io.BytesIO()
 
@@ -129,7 +129,7 @@ class RedirectedUtf8:
         self._monkeypatch.setattr(sys, "stderr", self._streams[1])
         return self
 
-    def __exit__(self, *_exc) -> None:  # noqa: ANN002
+    def __exit__(self, *_exc) -> None:
         for stream in self._streams:
             stream.flush()
         self._monkeypatch.undo()

@@ -32,14 +32,14 @@ from factories import make_id, r13_row, write_roster
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="Windows keeps the profile's ACL instead of mode bits")
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:  # noqa: ANN001
+def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = cli.main(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
 
 @pytest.fixture
-def fresh_log(monkeypatch):  # noqa: ANN001, ANN201
+def fresh_log(monkeypatch):
     """The log file as the program sets it up at start, in this test's data folder."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, RotatingFileHandler)]:

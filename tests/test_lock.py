@@ -28,7 +28,7 @@ HOLD_LOCK = textwrap.dedent("""
 
 
 @pytest.fixture
-def holder_process(db_path):  # noqa: ANN001, ANN201
+def holder_process(db_path):
     """Another program (a window on another desk) holding the lock of db_path until it is killed."""
     process = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(db_path)], stdout=subprocess.PIPE, text=True)
     try:

@@ -145,7 +145,7 @@ def text_positions(path: Path, needle: str) -> list[tuple[float, float]]:
     """Where the PDF draws text containing `needle` (points, from the page's lower left)."""
     found: list[tuple[float, float]] = []
 
-    def visit(text, cm, tm, _font, _size):  # noqa: ANN001
+    def visit(text, cm, tm, _font, _size):
         if needle in text:
             matrix = pypdf.mult(tm, cm)
             found.append((matrix[4], matrix[5]))

@@ -173,7 +173,7 @@ def test_roll_call_credits_hours_by_status_and_an_edit_is_audited(school_db):
             classes.Mark(ids[2], AttendanceStatus.LEFT_EARLY), classes.Mark(ids[3], AttendanceStatus.EXCUSED),
         ], actor="teacher")
     with read_session(school_db.engine) as session:
-        assert [(l.status, l.hours) for l in classes.roll_call(session, lesson.id).lines] == [
+        assert [(mark.status, mark.hours) for mark in classes.roll_call(session, lesson.id).lines] == [
             ("present", 2.0), ("late", 1.5), ("left_early", 1.0), ("excused", 0.0)]
     with unit_of_work(school_db.engine) as session:
         changed = classes.save_roll_call(session, lesson.id, [classes.Mark(ids[3], AttendanceStatus.PRESENT)], actor="teacher")

@@ -59,7 +59,8 @@ def test_student_numbers_are_school_year_serial_and_never_reused_after_withdrawa
     assert first.student_number == "330206-01-2026-00001"
     assert second.student_number == "330206-01-2026-00002"
     with unit_of_work(school_db.engine) as session:
-        session.execute(select(Enrolment).where(Enrolment.student_number == second.student_number)).scalar_one().status = EnrolmentStatus.WITHDRAWN
+        withdrawn = session.execute(select(Enrolment).where(Enrolment.student_number == second.student_number)).scalar_one()
+        withdrawn.status = EnrolmentStatus.WITHDRAWN
         session.execute(select(Enrolment).where(Enrolment.student_number == second.student_number)).scalar_one()
     third, _ = register(school_db, name="乙", id_number=make_id(date(1990, 1, 2), serial=2))
     assert third.student_number == "330206-01-2026-00003"

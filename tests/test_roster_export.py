@@ -6,7 +6,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from adultschool.db import read_session, unit_of_work
+from adultschool.db import unit_of_work
 from adultschool.models import Level
 from adultschool.services import registration, roster, rules
 from adultschool.services.registration import RegistrationInput
@@ -18,7 +18,8 @@ pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, Post
 def registered(db, name, id_number, level="高中", **extra):
     with unit_of_work(db.engine) as session:
         registration.register_one(
-            session, RegistrationInput(name=name, id_number=id_number, level=level, registered_on=date(2026, 3, 2), **{"township": "大碶街道", **extra}),
+            session, RegistrationInput(name=name, id_number=id_number, level=level, registered_on=date(2026, 3, 2),
+                                       **{"township": "大碶街道", **extra}),
             rules.load_rules(session), actor="tester",
         )
 

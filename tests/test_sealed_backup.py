@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from adultschool import cli, paths
+from adultschool import cli
 from adultschool.db import unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.services import maintenance, sync

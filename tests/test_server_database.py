@@ -156,7 +156,7 @@ def test_the_audit_log_filters_by_local_day_whatever_time_zone_the_server_is_in(
         school_db.engine.dispose()
 
         @event.listens_for(school_db.engine, "connect")
-        def server_in_shanghai(dbapi_connection, _record) -> None:  # noqa: ANN001
+        def server_in_shanghai(dbapi_connection, _record) -> None:
             autocommit, dbapi_connection.autocommit = dbapi_connection.autocommit, True
             dbapi_connection.execute("SET TIME ZONE 'Asia/Shanghai'")
             dbapi_connection.autocommit = autocommit

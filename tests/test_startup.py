@@ -92,12 +92,12 @@ def test_the_table_of_commands_is_what_the_modules_register_with_the_same_help()
         def __init__(self, module: str):
             self.module = module
 
-        def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:  # noqa: ANN003
+        def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
             registered[name] = (kwargs.get("help", ""), self.module)
             kwargs.pop("help", None)
             return argparse.ArgumentParser(prog=name, **kwargs)
 
-    def add(parent, name: str, handler, help_text: str) -> argparse.ArgumentParser:  # noqa: ANN001
+    def add(parent, name: str, handler, help_text: str) -> argparse.ArgumentParser:
         sub = parent.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(handler=handler)
         return sub

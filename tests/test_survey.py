@@ -35,7 +35,8 @@ def import_survey(db, path, **options):
 
 def test_survey_rows_become_prospects_listed_per_township_and_no_enrolments(school_db, tmp_path):
     path = write_survey(tmp_path / "排摸.xlsx", [
-        ["周淼", "女", 36, make_id(date(1990, 2, 3), male=False, serial=1), "河南省周口市", "初中", "海天塑机", "操作工", "愿意", "夜校班", "大碶街道"],
+        ["周淼", "女", 36, make_id(date(1990, 2, 3), male=False, serial=1), "河南省周口市", "初中", "海天塑机", "操作工",
+         "愿意", "夜校班", "大碶街道"],
         ["吴垚", "男", 40, make_id(date(1986, 2, 3), serial=2), "安徽省阜阳市", "小学", "新碶超市", "营业员", "待定", "线上", "新碶街道"],
         ["郑鑫", "男", 30, make_id(date(1996, 2, 3), serial=3), "浙江省宁波市", "初中", "", "", "不愿意", "", "大碶街道"],
     ])
@@ -52,7 +53,8 @@ def test_survey_rows_become_prospects_listed_per_township_and_no_enrolments(scho
 
 def test_registering_a_prospect_removes_them_from_the_not_registered_list(school_db, tmp_path):
     import_survey(school_db, write_survey(tmp_path / "排摸.xlsx", [
-        ["周淼", "女", 36, make_id(date(1990, 2, 3), male=False), "河南省周口市", "初中", "海天塑机", "操作工", "愿意", "夜校班", "大碶街道"],
+        ["周淼", "女", 36, make_id(date(1990, 2, 3), male=False), "河南省周口市", "初中", "海天塑机", "操作工",
+         "愿意", "夜校班", "大碶街道"],
     ]))
     with unit_of_work(school_db.engine) as session:
         prospect = survey.list_prospects(session)[0]

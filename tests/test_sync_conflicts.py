@@ -41,7 +41,7 @@ BIRTH = date(1990, 2, 3)
 SHARED = make_id(BIRTH, serial=777)
 
 
-def register(db, id_number: str, level: str, *, name: str = "王喆") -> str:  # noqa: ANN001
+def register(db, id_number: str, level: str, *, name: str = "王喆") -> str:
     with unit_of_work(db.engine) as session:
         registered, _ = registration.register_one(session, RegistrationInput(
             name=name, id_number=id_number, level=level, registered_on=date(2026, 3, 1), township="大碶街道"),
@@ -49,44 +49,44 @@ def register(db, id_number: str, level: str, *, name: str = "王喆") -> str:  #
     return registered.student_number
 
 
-def close_enrolment(db, student_number: str, status: EnrolmentStatus, reason: str) -> None:  # noqa: ANN001
+def close_enrolment(db, student_number: str, status: EnrolmentStatus, reason: str) -> None:
     """What the school's 退学 / 作废 does to the row that travels (the school-side service is issue 13's other half)."""
     with unit_of_work(db.engine) as session:
         session.execute(update(Enrolment).where(Enrolment.student_number == student_number).values(
             status=status, status_changed_on=TODAY, status_reason=reason, version=Enrolment.version + 1))
 
 
-def correct_id(db, old: str, new: str) -> None:  # noqa: ANN001
+def correct_id(db, old: str, new: str) -> None:
     with unit_of_work(db.engine) as session:
         session.execute(update(Learner).where(Learner.id_number == old).values(
             id_number=new, version=Learner.version + 1))
 
 
-def set_status(db, student_number: str, status: EnrolmentStatus) -> None:  # noqa: ANN001
+def set_status(db, student_number: str, status: EnrolmentStatus) -> None:
     with unit_of_work(db.engine) as session:
         session.execute(update(Enrolment).where(Enrolment.student_number == student_number).values(
             status=status, version=Enrolment.version + 1))
 
 
-def only_conflict(db, *, settled: bool = False) -> district.ConflictInfo:  # noqa: ANN001
+def only_conflict(db, *, settled: bool = False) -> district.ConflictInfo:
     with read_session(db.engine) as session:
         conflicts = district.list_conflicts(session, include_settled=settled)
     assert len(conflicts) == 1, conflicts
     return conflicts[0]
 
 
-def people_with(db, id_number: str) -> int:  # noqa: ANN001
+def people_with(db, id_number: str) -> int:
     with read_session(db.engine) as session:
         return session.execute(select(func.count()).select_from(Learner).where(Learner.id_number == id_number)).scalar_one()
 
 
-def held(db) -> int:  # noqa: ANN001
+def held(db) -> int:
     with read_session(db.engine) as session:
         return session.execute(select(func.count()).select_from(SyncHeld)).scalar_one()
 
 
 @pytest.fixture
-def two_schools(district_db, keys, public_key, fresh_db, tmp_path):  # noqa: ANN001, ANN201
+def two_schools(district_db, keys, public_key, fresh_db, tmp_path):
     a = make_school(fresh_db, "330206-01", learners=3, seed=1, office=district_db)
     b = make_school(fresh_db, "330206-02", learners=3, seed=2, office=district_db)
     yield a, b
@@ -94,7 +94,7 @@ def two_schools(district_db, keys, public_key, fresh_db, tmp_path):  # noqa: ANN
     b.close()
 
 
-def first_round(district_db, keys, public_key, tmp_path, a, b, *, a_level: str = "高中", b_level: str = "高中"):  # noqa: ANN001, ANN201
+def first_round(district_db, keys, public_key, tmp_path, a, b, *, a_level: str = "高中", b_level: str = "高中"):
     numbers = register(a, SHARED, a_level), register(b, SHARED, b_level)
     merge(district_db, keys, export(a, tmp_path, public_key, "a1.aspkg"))
     report = merge(district_db, keys, export(b, tmp_path, public_key, "b1.aspkg"))

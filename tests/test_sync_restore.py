@@ -31,7 +31,7 @@ from testclock import TODAY
 pytestmark = pytest.mark.sqlite_only(reason="restores and copies the SQLite file itself")
 
 
-def register(db, serial: int) -> str:  # noqa: ANN001
+def register(db, serial: int) -> str:
     with unit_of_work(db.engine) as session:
         registered, _ = registration.register_one(session, RegistrationInput(
             name="后来者", id_number=make_id(TODAY.replace(year=1985), serial=serial), level="高中",
@@ -39,7 +39,7 @@ def register(db, serial: int) -> str:  # noqa: ANN001
     return registered.student_number
 
 
-def restore(db, backup):  # noqa: ANN001, ANN201
+def restore(db, backup):
     path = db.path
     db.close()
     result = maintenance.restore_backup(path, backup, actor="clerk")

@@ -45,12 +45,12 @@ from syncbuild import (  # noqa: F401 - district_db, keys and public_key are fix
 pytestmark = pytest.mark.server_db
 
 
-def rows_of(package: bytes, keys) -> dict[str, list[dict]]:  # noqa: ANN001
+def rows_of(package: bytes, keys) -> dict[str, list[dict]]:
     opened = package_format.open_package(package, keys)
     return {spec.name: decode_lines(spec, opened.members[spec.member]) for spec in SPECS if spec.member in opened.members}
 
 
-def craft(rows: dict[str, list[dict]], *, code: str, sequence: int, signing_pem: bytes, keys, full: bool = True,  # noqa: ANN001
+def craft(rows: dict[str, list[dict]], *, code: str, sequence: int, signing_pem: bytes, keys, full: bool = True,
           name: str = "某成校", extra: dict | None = None) -> bytes:
     """A package as anyone holding district.pub (and some signing key) can make one."""
     members = {SPEC_BY_NAME[table].member: b"".join(encode_line(SPEC_BY_NAME[table], r) for r in table_rows)
@@ -62,12 +62,12 @@ def craft(rows: dict[str, list[dict]], *, code: str, sequence: int, signing_pem:
                                         district=keys.public)
 
 
-def signing_pem(school) -> bytes:  # noqa: ANN001
+def signing_pem(school) -> bytes:
     with read_session(school.engine) as session:
         return sync.signing_key(session)
 
 
-def roster_size(db) -> int:  # noqa: ANN001
+def roster_size(db) -> int:
     with read_session(db.engine) as session:
         return session.execute(select(func.count()).select_from(SyncSchool)).scalar_one()
 
@@ -246,7 +246,7 @@ def test_gaps_are_counts_and_ranges_and_the_jump_is_a_rule(district_db, keys, fr
 # --- tombstones -------------------------------------------------------------------------------------------------
 
 
-def _new_session(db, topic: str) -> str:  # noqa: ANN001
+def _new_session(db, topic: str) -> str:
     with unit_of_work(db.engine) as session:
         school_class = session.execute(select(SchoolClass).order_by(SchoolClass.id)).scalars().first()
         lesson = ClassSession(class_id=school_class.id, held_on=clock.today(), hours=2.0, course="成人高中语文", topic=topic)
@@ -255,14 +255,14 @@ def _new_session(db, topic: str) -> str:  # noqa: ANN001
         return lesson.uuid
 
 
-def _delete_at_school(db, model, uuid: str, reason: str) -> None:  # noqa: ANN001
+def _delete_at_school(db, model, uuid: str, reason: str) -> None:
     with unit_of_work(db.engine) as session:
         row = session.execute(select(model).where(model.uuid == uuid)).scalar_one()
         session.add(DeletedRow(table_name=model.__tablename__, row_uuid=uuid, reason=reason))
         session.delete(row)
 
 
-def _exists(db, model, uuid: str) -> bool:  # noqa: ANN001
+def _exists(db, model, uuid: str) -> bool:
     with read_session(db.engine) as session:
         return session.execute(select(model.id).where(model.uuid == uuid)).first() is not None
 

@@ -21,7 +21,7 @@ class VersionNotRaised(AssertionError):
     pass
 
 
-def _check(conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:  # noqa: ANN001
+def _check(conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:
     if conn.info.get("schema_migration"):
         return  # db/migrations/env.py: an upgrade rewrites rows alike on every site
     found = _UPDATE.match(statement)

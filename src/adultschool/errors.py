@@ -80,7 +80,7 @@ _WINERROR_TEXT = {
 
 def os_error_text(exc: OSError) -> str:
     """A Chinese sentence for what went wrong with a file (the name is the caller's to give)."""
-    import errno  # noqa: PLC0415 - small, and only when something went wrong
+    import errno  # small, and only when something went wrong
 
     winerror = getattr(exc, "winerror", None)
     if winerror in _WINERROR_TEXT:

@@ -73,7 +73,7 @@ def set_local_setting(key: str, value: object) -> None:
         settings.pop(key, None)
     else:
         settings[key] = value
-    from adultschool.outfiles import write_file  # noqa: PLC0415 - outfiles imports this module
+    from adultschool.outfiles import write_file  # outfiles imports this module
 
     target = local_settings_file()
     target.parent.mkdir(parents=True, exist_ok=True)

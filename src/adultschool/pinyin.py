@@ -54,8 +54,8 @@ def _readings(text: str) -> list[str | None]:
     """One reading per character: a syllable, a lowercase Latin letter or digit, None for a character without one
     (kept as itself by the callers: a private-use character of an old font stays searchable), "" for what is left out
     (blanks, ·, punctuation)."""
-    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415 - its dictionaries load here, not at start
-    from pypinyin.pinyin_dict import pinyin_dict  # noqa: PLC0415
+    from pypinyin import Style, lazy_pinyin  # its dictionaries load here, not at start
+    from pypinyin.pinyin_dict import pinyin_dict
 
     out: list[str | None] = []
     run: list[str] = []

@@ -8,18 +8,18 @@ from testclock import TODAY
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
-import shutil  # noqa: E402
-from datetime import date, timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Callable, Iterator  # noqa: E402
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable, Iterator
 
-import openpyxl  # noqa: E402
-import pytest  # noqa: E402
-from stdnum.cn import ric  # noqa: E402
+import openpyxl
+import pytest
+from stdnum.cn import ric
 
-from adultschool.db import Database, open_database, unit_of_work  # noqa: E402
-from adultschool.models.enums import SiteKind  # noqa: E402
-from adultschool.services import demo, site  # noqa: E402
+from adultschool.db import Database, open_database, unit_of_work
+from adultschool.models.enums import SiteKind
+from adultschool.services import demo, site
 
 SCHOOL_CODE = "330206-01"
 ISSUER = "北仑区成人“双证制”教育培训领导小组办公室"
@@ -29,7 +29,7 @@ DEMO_LEARNERS = 3000
 
 
 @pytest.fixture(scope="session", autouse=True)
-def chinese_qapp(qapp):  # noqa: ANN001, ANN201 - pytest-qt's QApplication
+def chinese_qapp(qapp):  # pytest-qt's QApplication
     """The application as `run()` sets it up: qtbase_zh_CN (确定/取消) and a CJK font."""
     from adultschool.ui.app import prepare_application
 
@@ -45,7 +45,7 @@ def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def settle(qtbot) -> None:  # noqa: ANN001
+def settle(qtbot) -> None:
     """Lets every background operation finish and deliver its result, then closes stray windows."""
     from PySide6.QtWidgets import QApplication
 
@@ -59,7 +59,7 @@ def settle(qtbot) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def school_db(tmp_path: Path, qtbot) -> Iterator[Database]:  # noqa: ANN001
+def school_db(tmp_path: Path, qtbot) -> Iterator[Database]:
     """A fresh school with two townships and no learners."""
     database = open_database(tmp_path / "school.sqlite3", create=True)
     with unit_of_work(database.engine) as session:
@@ -89,7 +89,7 @@ def demo_size() -> int:
 
 
 @pytest.fixture
-def demo_db(tmp_path: Path, demo_template: Path, qtbot) -> Iterator[Database]:  # noqa: ANN001
+def demo_db(tmp_path: Path, demo_template: Path, qtbot) -> Iterator[Database]:
     target = tmp_path / "demo.sqlite3"
     shutil.copyfile(demo_template, target)
     database = open_database(target)
@@ -112,7 +112,7 @@ def years_ago(years: int, *, days_before: int = 30, today: date | None = None) -
     return date.fromordinal(birthday.toordinal() - days_before)
 
 
-def type_text(qtbot, widget, text: str) -> None:  # noqa: ANN001
+def type_text(qtbot, widget, text: str) -> None:
     """Types like a clerk: ASCII as key presses, Chinese (and full-width digits) as an IME commits it."""
     from PySide6.QtGui import QInputMethodEvent
     from PySide6.QtWidgets import QApplication
@@ -126,7 +126,7 @@ def type_text(qtbot, widget, text: str) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(name="type_text")
-def type_text_fixture(qtbot) -> Callable[..., None]:  # noqa: ANN001
+def type_text_fixture(qtbot) -> Callable[..., None]:
     return lambda widget, text: type_text(qtbot, widget, text)
 
 
@@ -166,7 +166,7 @@ SMALL_DEMO_LEARNERS = 300
 
 
 @pytest.fixture(name="wait_ops")
-def wait_ops_fixture(qtbot) -> Callable[[], None]:  # noqa: ANN001
+def wait_ops_fixture(qtbot) -> Callable[[], None]:
     """Waits until every background operation has run and its result has reached the screen."""
     from adultschool.ui import ops
 
@@ -204,7 +204,7 @@ SENIOR_NAMES = ["陈堃", "王喆", "李赟", "张犇"]
 
 
 @pytest.fixture
-def night_class(school_db):  # noqa: ANN001, ANN201
+def night_class(school_db):
     """A senior night class of four learners, begun CLASS_START_DAYS ago, with one 2-hour session today; a junior
     learner stays outside."""
     from adultschool.models.enums import ClassType, Level
@@ -236,7 +236,7 @@ def small_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def small_demo_db(tmp_path: Path, small_demo_template: Path, qtbot) -> Iterator[Database]:  # noqa: ANN001
+def small_demo_db(tmp_path: Path, small_demo_template: Path, qtbot) -> Iterator[Database]:
     target = tmp_path / "small-demo.sqlite3"
     shutil.copyfile(small_demo_template, target)
     database = open_database(target)
@@ -279,7 +279,7 @@ def write_results(path: Path, rows: list[tuple[object, ...]]) -> Path:
 
 
 @pytest.fixture
-def ready_school(school_db, tmp_path: Path) -> dict[str, str]:  # noqa: ANN001
+def ready_school(school_db, tmp_path: Path) -> dict[str, str]:
     """Three senior learners, ready for the exam today (student number -> name); the folder holds their study files."""
     folder = tmp_path / "inputs"
     folder.mkdir()
@@ -287,7 +287,7 @@ def ready_school(school_db, tmp_path: Path) -> dict[str, str]:  # noqa: ANN001
 
 
 @pytest.fixture
-def graduates(school_db, ready_school, tmp_path: Path) -> dict[str, str]:  # noqa: ANN001
+def graduates(school_db, ready_school, tmp_path: Path) -> dict[str, str]:
     """The three ready learners applied, passed every course and graduated (student number -> name)."""
     from adultschool.models import Level
     from adultschool.services import certificate_settings, exams

@@ -23,7 +23,7 @@ def make_district(folder: Path, *, keys: bool = True) -> Database:
     return db
 
 
-def district_keys(db: Database):  # noqa: ANN201
+def district_keys(db: Database):
     with read_session(db.engine) as session:
         return district.district_keys(session, PASSPHRASE)
 
@@ -59,7 +59,7 @@ def export(db: Database, out: Path, *, full: bool = False) -> Path:
     return out
 
 
-def merge(district_db: Database, keys, path: Path) -> district.PackageReport:  # noqa: ANN001
+def merge(district_db: Database, keys, path: Path) -> district.PackageReport:
     with unit_of_work(district_db.engine) as session:
         return district.import_package(session, path.read_bytes(), file_name=path.name, keys=keys, actor="district")
 

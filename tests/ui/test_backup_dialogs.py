@@ -30,7 +30,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, school_db):  # noqa: ANN001, ANN201
+def window(qtbot, school_db):
     win = MainWindow(school_db)
     qtbot.addWidget(win)
     win.show()
@@ -38,7 +38,7 @@ def window(qtbot, school_db):  # noqa: ANN001, ANN201
     return win
 
 
-def township_names(database) -> list[str]:  # noqa: ANN001
+def township_names(database) -> list[str]:
     with read_session(database.engine) as session:
         return [t.name for t in site.list_townships(session)]
 
@@ -178,7 +178,7 @@ def test_a_backup_of_the_same_school_asks_for_no_tick_but_enter_still_cancels(qt
 class FakeApplication:
     """Stands in for the event loop of `run`: the window is up, the clerk closes it at once."""
 
-    def __init__(self, during=None):  # noqa: ANN001
+    def __init__(self, during=None):
         self.during = during
         self.seen = None
 
@@ -188,7 +188,7 @@ class FakeApplication:
 
 
 @pytest.fixture
-def quiet_run(monkeypatch):  # noqa: ANN001, ANN201
+def quiet_run(monkeypatch):
     """`run` without a real event loop, log file or global excepthook."""
     monkeypatch.setattr(gui_app, "set_up_logging", lambda: None)
     monkeypatch.setattr(gui_app, "install_excepthook", lambda: None)
@@ -234,8 +234,6 @@ def test_open_database_in_the_file_menu_runs_the_program_again_on_the_chosen_sch
         titles.append(window.windowTitle())
         if len(titles) == 1:
             monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
-            from adultschool.ui import main_window
-            monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(other), ""))
             window.open_database_action.trigger()
         else:
             window.close()
@@ -273,7 +271,7 @@ def test_a_second_window_on_the_same_database_is_refused_naming_the_first(school
 
 
 @pytest.fixture
-def damaged_school(school_db):  # noqa: ANN001, ANN201
+def damaged_school(school_db):
     """A school whose file went bad after its last exit backup (one township was added after that backup)."""
     with unit_of_work(school_db.engine) as session:
         demo.fill_demo(session, learners=40, actor="test")

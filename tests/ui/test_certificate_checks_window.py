@@ -20,7 +20,7 @@ from adultschool.ui.verify_page import VerifyPage
 pytestmark = pytest.mark.gui
 
 
-def show(qtbot, widget):  # noqa: ANN001, ANN201
+def show(qtbot, widget):
     qtbot.addWidget(widget)
     widget.show()
     qtbot.waitExposed(widget)
@@ -28,7 +28,7 @@ def show(qtbot, widget):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def window(qtbot, demo_db):  # noqa: ANN001, ANN201
+def window(qtbot, demo_db):
     from adultschool.ui.main_window import MainWindow
 
     return show(qtbot, MainWindow(demo_db))

@@ -27,7 +27,7 @@ needs_renderer = pytest.mark.skipif(renderer_name() is None, reason="no PDF rend
 
 
 @pytest.fixture
-def page(qtbot, school_db, graduates, tmp_path):  # noqa: ANN001, ANN201
+def page(qtbot, school_db, graduates, tmp_path):
     widget = CertificatesPage(school_db.engine, folder=tmp_path)
     qtbot.addWidget(widget)
     widget.resize(1100, 600)
@@ -40,13 +40,13 @@ def table(page: CertificatesPage) -> list[list[str]]:
             if not page.table.isRowHidden(r)]
 
 
-def generate(qtbot, dialog: PrintDialog, wait_ops) -> None:  # noqa: ANN001
+def generate(qtbot, dialog: PrintDialog, wait_ops) -> None:
     qtbot.waitExposed(dialog)
     qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
     wait_ops()
 
 
-def print_all(dialog: PrintDialog, wait_ops) -> None:  # noqa: ANN001
+def print_all(dialog: PrintDialog, wait_ops) -> None:
     """Preview made: save the final PDF next to the suggestion, which records the printing."""
     dialog.save_as(Path(dialog.path_edit.text()))
     wait_ops()

@@ -14,14 +14,14 @@ from testclock import TODAY
 pytestmark = pytest.mark.gui
 
 
-def show(qtbot, dialog):  # noqa: ANN001, ANN201
+def show(qtbot, dialog):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
     return dialog
 
 
-def class_names(database) -> list[str]:  # noqa: ANN001
+def class_names(database) -> list[str]:
     with read_session(database.engine) as session:
         return [c.name for c in classes.list_classes(session)]
 

@@ -12,7 +12,7 @@ from adultschool.ui.main_window import MainWindow
 pytestmark = pytest.mark.gui
 
 
-def row_texts(table, row: int) -> list[str]:  # noqa: ANN001
+def row_texts(table, row: int) -> list[str]:
     return [table.item(row, column).text() for column in range(table.columnCount())]
 
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def page(qtbot, merged_office, tmp_path):  # noqa: ANN001, ANN201, F811
+def page(qtbot, merged_office, tmp_path):
     widget = DistrictExamsPage(merged_office.engine, folder=tmp_path)
     qtbot.addWidget(widget)
     widget.resize(1100, 640)
@@ -27,11 +27,11 @@ def page(qtbot, merged_office, tmp_path):  # noqa: ANN001, ANN201, F811
     return widget
 
 
-def _button(box, text: str):  # noqa: ANN001, ANN202
+def _button(box, text: str):
     return next(b for b in box.buttons() if b.text() == text)
 
 
-def test_a_round_is_added_and_removed_from_the_page(page, merged_office, wait_ops):  # noqa: F811
+def test_a_round_is_added_and_removed_from_the_page(page, merged_office, wait_ops):
     dialog = page.open_add_round()
     dialog.name_edit.setText("2027年5月结业考试")
     dialog.date_edit.setDate(date(2027, 5, 20))
@@ -57,7 +57,7 @@ def test_a_round_is_added_and_removed_from_the_page(page, merged_office, wait_op
     assert page.rounds_table.rowCount() == 0
 
 
-def test_results_are_imported_for_the_schools_and_a_wrong_file_taken_back(page, merged_office, tmp_path, wait_ops):  # noqa: F811
+def test_results_are_imported_for_the_schools_and_a_wrong_file_taken_back(page, merged_office, tmp_path, wait_ops):
     with read_session(merged_office.engine) as session:
         numbers = list(session.execute(select(Enrolment.student_number).where(Enrolment.level == "senior")
                                        .order_by(Enrolment.student_number).limit(2)).scalars())
@@ -84,7 +84,7 @@ def test_results_are_imported_for_the_schools_and_a_wrong_file_taken_back(page, 
     assert page.sources_table.rowCount() == 0 and "已撤回" in page.message.text()
 
 
-def test_the_district_window_lists_the_page(qtbot, merged_office, wait_ops):  # noqa: F811
+def test_the_district_window_lists_the_page(qtbot, merged_office, wait_ops):
     window = MainWindow(merged_office)
     qtbot.addWidget(window)
     window.show()

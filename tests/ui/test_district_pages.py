@@ -45,7 +45,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def office(tmp_path, qtbot):  # noqa: ANN001, ANN201
+def office(tmp_path, qtbot):
     db = make_district(tmp_path)
     yield db
     settle(qtbot)
@@ -53,12 +53,12 @@ def office(tmp_path, qtbot):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def public_key(tmp_path, office):  # noqa: ANN001, ANN201
+def public_key(tmp_path, office):
     return tmp_path / "keys" / "district.pub"
 
 
 @pytest.fixture
-def packages_page(qtbot, office, tmp_path):  # noqa: ANN001, ANN201
+def packages_page(qtbot, office, tmp_path):
     page = DistrictPackagesPage(office.engine, folder=tmp_path)
     qtbot.addWidget(page)
     page.resize(1200, 700)
@@ -67,7 +67,7 @@ def packages_page(qtbot, office, tmp_path):  # noqa: ANN001, ANN201
     return page
 
 
-def enter_passphrase(qtbot, page, passphrase: str = PASSPHRASE) -> None:  # noqa: ANN001
+def enter_passphrase(qtbot, page, passphrase: str = PASSPHRASE) -> None:
     dialog = page.dialog
     assert isinstance(dialog, PassphraseDialog) and dialog.isVisible()
     qtbot.keyClicks(dialog.passphrase_edit, passphrase)
@@ -82,7 +82,7 @@ def school_row(page: DistrictPackagesPage, code: str) -> dict[str, str]:
     raise KeyError(code)
 
 
-def learner_count(db) -> int:  # noqa: ANN001
+def learner_count(db) -> int:
     with read_session(db.engine) as session:
         return session.execute(select(func.count()).select_from(Learner)).scalar_one()
 
@@ -304,7 +304,7 @@ def test_a_package_from_a_school_not_on_the_roster_is_refused_naming_it(
 # --- conflicts -------------------------------------------------------------------------------------------------
 
 
-def two_schools_with_one_person(office, tmp_path, public_key, *, same_level: bool):  # noqa: ANN001, ANN201
+def two_schools_with_one_person(office, tmp_path, public_key, *, same_level: bool):
     shared = make_id(date(1990, 2, 3), serial=777)
     keys = district_keys(office)
     for code, seed, level in (("330206-01", 1, "高中"), ("330206-02", 2, "高中" if same_level else "初中")):
@@ -316,7 +316,7 @@ def two_schools_with_one_person(office, tmp_path, public_key, *, same_level: boo
 
 
 @pytest.fixture
-def conflicts_page(qtbot, office):  # noqa: ANN001, ANN201
+def conflicts_page(qtbot, office):
     page = ConflictsPage(office.engine)
     qtbot.addWidget(page)
     page.resize(1100, 500)
@@ -390,7 +390,7 @@ VIEW_MOMENT = datetime(2026, 11, 23, 10, 0)
 
 
 @pytest.fixture(scope="module")
-def merged_template(tmp_path_factory):  # noqa: ANN001, ANN201
+def merged_template(tmp_path_factory):
     """A district that merged two small schools (quotas set for two townships), made once and copied per test."""
     folder = tmp_path_factory.mktemp("merged")
     with pytest.MonkeyPatch.context() as patch:
@@ -413,7 +413,7 @@ def merged_template(tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def merged_office(merged_template, tmp_path, qtbot):  # noqa: ANN001, ANN201
+def merged_office(merged_template, tmp_path, qtbot):
     target = tmp_path / "merged.sqlite3"
     shutil.copyfile(merged_template, target)
     db = open_database(target)
@@ -479,7 +479,7 @@ def test_the_progress_report_is_exported_to_excel(qtbot, merged_office, tmp_path
 # --- the window of a district database ---------------------------------------------------------------------------
 
 
-def menu_texts(menu) -> list[str]:  # noqa: ANN001
+def menu_texts(menu) -> list[str]:
     """Every visible entry of a menu bar or menu, submenus included."""
     texts = []
     for action in menu.actions():

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, school_db):  # noqa: ANN001, ANN201
+def window(qtbot, school_db):
     win = MainWindow(school_db)
     qtbot.addWidget(win)
     win.show()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def graduates_pending(school_db, ready_school, tmp_path):  # noqa: ANN001, ANN201
+def graduates_pending(school_db, ready_school, tmp_path):
     """The three ready learners applied and passed every course; not graduated yet."""
     with unit_of_work(school_db.engine) as session:
         exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
@@ -37,7 +36,7 @@ def graduates_pending(school_db, ready_school, tmp_path):  # noqa: ANN001, ANN20
 
 
 @pytest.fixture
-def page(qtbot, school_db, ready_school, tmp_path):  # noqa: ANN001, ANN201
+def page(qtbot, school_db, ready_school, tmp_path):
     widget = ExamsPage(school_db.engine, folder=tmp_path)
     qtbot.addWidget(widget)
     widget.resize(1200, 700)
@@ -46,12 +45,12 @@ def page(qtbot, school_db, ready_school, tmp_path):  # noqa: ANN001, ANN201
     return widget
 
 
-def statuses(database) -> dict[str, EnrolmentStatus]:  # noqa: ANN001
+def statuses(database) -> dict[str, EnrolmentStatus]:
     with read_session(database.engine) as session:
         return dict(session.execute(select(Enrolment.student_number, Enrolment.status)).all())
 
 
-def click(qtbot, button) -> None:  # noqa: ANN001
+def click(qtbot, button) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
@@ -78,7 +77,7 @@ def test_applying_the_ticked_learners_writes_their_list_and_marks_only_them(qtbo
     page.round_edit.setText("2026年11月结业考试")
     asked = {}
 
-    def save_as(parent, title, suggested, file_filter):  # noqa: ANN001, ANN202
+    def save_as(parent, title, suggested, file_filter):
         asked.update(title=title, suggested=suggested)
         return str(tmp_path / "申请名单"), file_filter  # typed without .xlsx
 
@@ -150,7 +149,7 @@ def test_results_are_checked_then_imported_through_the_import_dialog(qtbot, page
     assert found[second] is EnrolmentStatus.ACTIVE  # failed one course: studies on for the retake
 
 
-def confirm(qtbot, dialog: GraduationDialog, wait_ops) -> None:  # noqa: ANN001
+def confirm(qtbot, dialog: GraduationDialog, wait_ops) -> None:
     """The preview has loaded: 确认 N 人毕业… then the yes button of the question."""
     wait_ops()
     click(qtbot, dialog.graduate_button)

@@ -23,11 +23,11 @@ class FakeDialog:
         monkeypatch.setattr(QFileDialog, "getSaveFileName", self._file)
         monkeypatch.setattr(QFileDialog, "getExistingDirectory", self._folder)
 
-    def _file(self, _parent, _title, start, _filter=""):  # noqa: ANN001, ANN202
+    def _file(self, _parent, _title, start, _filter=""):
         self.opened_in.append(start)
         return self.answer, ""
 
-    def _folder(self, _parent, _title, start):  # noqa: ANN001, ANN202
+    def _folder(self, _parent, _title, start):
         self.opened_in.append(start)
         return self.answer
 

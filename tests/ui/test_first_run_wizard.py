@@ -64,14 +64,14 @@ def district_pub(tmp_path) -> Path:
     return path
 
 
-def fill_identity(wizard: FirstRunWizard, type_text, code: str, name: str) -> None:  # noqa: ANN001
+def fill_identity(wizard: FirstRunWizard, type_text, code: str, name: str) -> None:
     assert wizard.currentId() == IDENTITY
     type_text(wizard.code_edit, code)
     type_text(wizard.name_edit, name)
     wizard.next()
 
 
-def fill_admin(wizard: FirstRunWizard, type_text, name: str = "boss", password: str = PASSWORD) -> None:  # noqa: ANN001
+def fill_admin(wizard: FirstRunWizard, type_text, name: str = "boss", password: str = PASSWORD) -> None:
     page = wizard.admin_page
     assert wizard.currentId() == ADMIN
     type_text(page.name_edit, name)
@@ -81,7 +81,7 @@ def fill_admin(wizard: FirstRunWizard, type_text, name: str = "boss", password: 
     wizard.next()
 
 
-def school_up_to_summary(qtbot, wizard, type_text, district_pub: Path | None) -> None:  # noqa: ANN001
+def school_up_to_summary(qtbot, wizard, type_text, district_pub: Path | None) -> None:
     qtbot.mouseClick(wizard.new_button, Qt.MouseButton.LeftButton)
     fill_identity(wizard, type_text, "330206-05", "北仑区霞浦街道成人文化技术学校")
     page = wizard.townships_page

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, school_db, night_class):  # noqa: ANN001, ANN201
+def window(qtbot, school_db, night_class):
     win = MainWindow(school_db)
     qtbot.addWidget(win)
     win.resize(1366, 768)

@@ -17,7 +17,7 @@ from adultschool.ui.ops import ProgressDialog
 pytestmark = pytest.mark.gui
 
 
-def learner_count(database) -> int:  # noqa: ANN001
+def learner_count(database) -> int:
     with read_session(database.engine) as session:
         return learners.count_learners(session)
 
@@ -56,11 +56,11 @@ def roster_dialog(qtbot, school_db):
     return dialog
 
 
-def wait_op(qtbot, dialog) -> None:  # noqa: ANN001
+def wait_op(qtbot, dialog) -> None:
     qtbot.waitUntil(lambda: dialog.op is not None and not dialog.op.running, timeout=60_000)
 
 
-def table_column(table, column: int) -> list[str]:  # noqa: ANN001
+def table_column(table, column: int) -> list[str]:
     return [table.item(row, column).text() for row in range(table.rowCount())]
 
 
@@ -118,7 +118,7 @@ def test_the_rejected_rows_can_be_saved_as_a_workbook(qtbot, roster_dialog, rost
     target = tmp_path / "退回.xlsx"
     offered = []
 
-    def fake_save_dialog(parent, title, start, filters):  # noqa: ANN001, ANN202
+    def fake_save_dialog(parent, title, start, filters):
         offered.append(start)
         return str(target), filters
 

@@ -16,19 +16,19 @@ from sqlalchemy import func, select
 pytestmark = pytest.mark.gui
 
 
-def show(qtbot, dialog):  # noqa: ANN001, ANN201
+def show(qtbot, dialog):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
     return dialog
 
 
-def run(qtbot, dialog, button) -> None:  # noqa: ANN001
+def run(qtbot, dialog, button) -> None:
     button.click()
     qtbot.waitUntil(lambda: dialog.op is not None and not dialog.op.running, timeout=60_000)
 
 
-def township_roster(path, make_id):  # noqa: ANN001, ANN201
+def township_roster(path, make_id):
     """Headers no program knows: 名 称 for the name, 身份号 for the ID, 学历提升 for the level."""
     wb = openpyxl.Workbook()
     ws = wb.active

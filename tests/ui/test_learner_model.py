@@ -154,7 +154,7 @@ def test_clicking_the_name_header_sorts_by_name_in_sql(qtbot, page, demo_db):
     assert column_texts(page.model, "姓名") == descending
 
 
-def _section_centre(header, column):  # noqa: ANN001, ANN202
+def _section_centre(header, column):
     from PySide6.QtCore import QPoint
 
     x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2

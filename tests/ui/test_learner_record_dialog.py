@@ -22,12 +22,12 @@ SHOTS = Path("/tmp/shots-record")
 
 
 @pytest.fixture
-def story(school_db, tmp_path):  # noqa: ANN001, ANN201
+def story(school_db, tmp_path):
     return build_story(school_db, tmp_path / "inputs")
 
 
 @pytest.fixture
-def page(qtbot, school_db, story):  # noqa: ANN001, ANN201
+def page(qtbot, school_db, story):
     widget = LearnersPage(school_db.engine)
     qtbot.addWidget(widget)
     widget.show()
@@ -39,14 +39,14 @@ def row_of(page: LearnersPage, number: str) -> int:
     return next(r for r in range(page.model.rowCount()) if page.model.row_at(r).student_number == number)
 
 
-def loaded(qtbot, dialog: LearnerRecordDialog | None) -> LearnerRecordDialog:  # noqa: ANN001
+def loaded(qtbot, dialog: LearnerRecordDialog | None) -> LearnerRecordDialog:
     """The page reads the learner in the background: wait for it."""
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.record is not None, timeout=20_000)
     return dialog
 
 
-def close(dialog) -> None:  # noqa: ANN001
+def close(dialog) -> None:
     if shiboken6.isValid(dialog):
         dialog.close()
 
@@ -167,7 +167,7 @@ def test_the_record_fits_a_1366_by_768_screen(qtbot, school_db, story):
 
 
 @pytest.fixture
-def exams_page(qtbot, school_db, story):  # noqa: ANN001, ANN201
+def exams_page(qtbot, school_db, story):
     widget = ExamsPage(school_db.engine)
     qtbot.addWidget(widget)
     return widget

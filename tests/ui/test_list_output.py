@@ -27,21 +27,21 @@ pytestmark = pytest.mark.gui
 needs_renderer = pytest.mark.skipif(renderer_name() is None, reason="no PDF renderer (QtPdf or pypdfium2) installed")
 
 
-def audit_count(database) -> int:  # noqa: ANN001
+def audit_count(database) -> int:
     with read_session(database.engine) as session:
         return session.execute(select(func.count(AuditEntry.id))).scalar_one()
 
 
-def reveal_count(database) -> int:  # noqa: ANN001
+def reveal_count(database) -> int:
     with read_session(database.engine) as session:
         return session.execute(select(func.count(AuditEntry.id)).where(AuditEntry.action == "id.reveal")).scalar_one()
 
 
-def save_dialog_answers(monkeypatch, target: Path) -> list[tuple]:  # noqa: ANN001
+def save_dialog_answers(monkeypatch, target: Path) -> list[tuple]:
     """The system's 另存为 dialog, answered with `target`; returns what it was asked."""
     asked: list[tuple] = []
 
-    def answer(*args):  # noqa: ANN002, ANN202
+    def answer(*args):
         asked.append(args)
         return str(target), ""
 
@@ -49,7 +49,7 @@ def save_dialog_answers(monkeypatch, target: Path) -> list[tuple]:  # noqa: ANN0
     return asked
 
 
-def click_export(qtbot, output, wait_ops, *, choice: int | None = 0) -> None:  # noqa: ANN001
+def click_export(qtbot, output, wait_ops, *, choice: int | None = 0) -> None:
     """Clicks 导出 Excel…; a clerk allowed full IDs gets the menu, where `choice` 0 is the masked list."""
     qtbot.mouseClick(output.export_button, Qt.MouseButton.LeftButton)
     if output.has_ids:
@@ -59,7 +59,7 @@ def click_export(qtbot, output, wait_ops, *, choice: int | None = 0) -> None:  #
     wait_ops()
 
 
-def click_print(qtbot, output, wait_ops) -> PrintDialog:  # noqa: ANN001
+def click_print(qtbot, output, wait_ops) -> PrintDialog:
     qtbot.mouseClick(output.print_button, Qt.MouseButton.LeftButton)
     if output.has_ids:
         output.print_menu.actions()[0].trigger()
@@ -78,7 +78,7 @@ def sheet_rows(path: Path) -> list[tuple]:
 # --- 学员 -------------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def learners_page(qtbot, demo_db):  # noqa: ANN001, ANN201
+def learners_page(qtbot, demo_db):
     widget = LearnersPage(demo_db.engine)
     qtbot.addWidget(widget)
     widget.resize(1300, 600)
@@ -154,7 +154,7 @@ def test_readiness_export_follows_the_state_filter_with_what_is_missing(qtbot, s
 # --- 班级 ------------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def classes_page(qtbot, school_db, night_class, wait_ops):  # noqa: ANN001, ANN201
+def classes_page(qtbot, school_db, night_class, wait_ops):
     widget = ClassesPage(school_db.engine)
     qtbot.addWidget(widget)
     widget.show()

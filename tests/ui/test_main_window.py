@@ -147,8 +147,6 @@ def test_a_demo_school_says_so_in_the_title_and_a_banner_and_a_real_school_does_
 
 
 def test_new_database_closes_the_window_and_leaves_the_new_file_for_the_program(qtbot, window, tmp_path, monkeypatch):
-    from adultschool.ui import main_window
-
     target = tmp_path / "本校"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(target), ""))
     window.new_database_action.trigger()
@@ -156,8 +154,6 @@ def test_new_database_closes_the_window_and_leaves_the_new_file_for_the_program(
 
 
 def test_new_database_refuses_a_file_that_exists(qtbot, window, tmp_path, monkeypatch):
-    from adultschool.ui import main_window
-
     existing = tmp_path / "旧.sqlite3"
     existing.write_bytes(b"")
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(existing), ""))

@@ -25,14 +25,14 @@ def parent(qtbot):
     return widget
 
 
-def visible(kind):  # noqa: ANN001, ANN201
+def visible(kind):
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
 
 
 def test_work_runs_off_the_ui_thread_with_its_own_session(qtbot, parent, school_db):
     seen = {}
 
-    def work(session, job):  # noqa: ANN001, ANN202
+    def work(session, job):
         seen["thread"] = threading.get_ident()
         return site.get_site(session).name
 
@@ -45,7 +45,7 @@ def test_work_runs_off_the_ui_thread_with_its_own_session(qtbot, parent, school_
 
 
 def test_slow_work_shows_progress_and_cancel_stops_it(qtbot, parent):
-    def work(job):  # noqa: ANN001, ANN202
+    def work(job):
         for step in range(1, 400):
             time.sleep(0.01)
             job.report(step, 400, f"第 {step} 步")
@@ -65,7 +65,7 @@ def test_slow_work_shows_progress_and_cancel_stops_it(qtbot, parent):
 
 
 def test_escape_in_the_progress_dialog_means_cancel(qtbot, parent):
-    def work(job):  # noqa: ANN001, ANN202
+    def work(job):
         while True:
             time.sleep(0.01)
             job.report(0, None, "")
@@ -78,7 +78,7 @@ def test_escape_in_the_progress_dialog_means_cancel(qtbot, parent):
 
 
 def test_a_problem_for_the_clerk_is_shown_as_its_chinese_message(qtbot, parent):
-    def work(job):  # noqa: ANN001, ANN202
+    def work(job):
         raise AdultSchoolError("街道/镇名称不能为空。")
 
     op = ops.run_op(parent, work, label="x")
@@ -94,7 +94,7 @@ def test_a_bug_gets_a_copyable_report_without_full_id_numbers(qtbot, parent, mak
 
     number = make_id(date(1990, 1, 1))
 
-    def work(job):  # noqa: ANN001, ANN202
+    def work(job):
         raise ValueError(f"unexpected value {number}")
 
     op = ops.run_op(parent, work, label="x")

@@ -27,12 +27,12 @@ def page(qtbot, small_demo_db):
     return widget
 
 
-def service_rows(database, as_of: date, **filters):  # noqa: ANN001, ANN201
+def service_rows(database, as_of: date, **filters):
     with read_session(database.engine) as session:
         return readiness.readiness(session, as_of, **filters)
 
 
-def soon(rows, as_of: date, days: int = 30) -> list:  # noqa: ANN001
+def soon(rows, as_of: date, days: int = 30) -> list:
     return [r for r in rows if not r.ready and r.days_to_ready(as_of) is not None and r.days_to_ready(as_of) <= days]
 
 

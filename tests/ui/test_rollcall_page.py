@@ -20,7 +20,7 @@ from testclock import TODAY
 pytestmark = pytest.mark.gui
 
 
-def make_page(qtbot, database) -> RollCallPage:  # noqa: ANN001
+def make_page(qtbot, database) -> RollCallPage:
     page = RollCallPage(database.engine)
     qtbot.addWidget(page)
     page.resize(1100, 600)
@@ -41,22 +41,22 @@ def row_of(page: RollCallPage, name: str) -> int:
     return next(row for row in range(page.model.rowCount()) if cell(page, row, "姓名") == name)
 
 
-def click_cell(qtbot, page: RollCallPage, row: int, header: str) -> None:  # noqa: ANN001
+def click_cell(qtbot, page: RollCallPage, row: int, header: str) -> None:
     rect = page.table.visualRect(page.model.index(row, HEADERS.index(header)))
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
-def saved_marks(database, session_id: int) -> dict[str, tuple[str | None, float]]:  # noqa: ANN001
+def saved_marks(database, session_id: int) -> dict[str, tuple[str | None, float]]:
     with read_session(database.engine) as session:
         return {line.name: (line.status, line.hours) for line in classes.roll_call(session, session_id).lines}
 
 
-def add_session(database, class_id: int, held_on: date, hours: float = 2.0):  # noqa: ANN001, ANN201
+def add_session(database, class_id: int, held_on: date, hours: float = 2.0):
     with unit_of_work(database.engine) as session:
         return classes.create_session(session, class_id, held_on=held_on, hours=hours, actor="test")
 
 
-def button(box: QMessageBox, text: str):  # noqa: ANN201
+def button(box: QMessageBox, text: str):
     return next(b for b in box.buttons() if b.text() == text)
 
 

@@ -37,12 +37,12 @@ def dialog(qtbot, school_db):
     return settings
 
 
-def saved(qtbot, op) -> None:  # noqa: ANN001
+def saved(qtbot, op) -> None:
     assert op is not None
     qtbot.waitUntil(lambda: op.finished, timeout=20_000)
 
 
-def current_rules(database):  # noqa: ANN001, ANN201
+def current_rules(database):
     with read_session(database.engine) as session:
         return rules.load_rules(session)
 

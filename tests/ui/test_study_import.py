@@ -18,19 +18,19 @@ pytestmark = pytest.mark.gui
 COURSE = "成人高中语文"
 
 
-def show(qtbot, dialog):  # noqa: ANN001, ANN201
+def show(qtbot, dialog):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
     return dialog
 
 
-def run(qtbot, dialog, button) -> None:  # noqa: ANN001
+def run(qtbot, dialog, button) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.op is not None and not dialog.op.running, timeout=30_000)
 
 
-def table_column(table, column: int) -> list[str]:  # noqa: ANN001
+def table_column(table, column: int) -> list[str]:
     return [table.item(row, column).text() for row in range(table.rowCount())]
 
 

@@ -26,7 +26,8 @@ def surveyed_db(school_db, tmp_path, make_id):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["姓名", "身份证号码", "是否愿意提升学历", "文化程度", "工作单位", "联系电话", "街道/镇", "户籍所在地"])
-    sheet.append(["刘一", make_id(date(1980, 4, 4), serial=11), "愿意", "初中", "海天塑机集团有限公司", "13905740011", "大碶街道", "安徽省阜阳市"])
+    sheet.append(["刘一", make_id(date(1980, 4, 4), serial=11), "愿意", "初中", "海天塑机集团有限公司", "13905740011",
+                  "大碶街道", "安徽省阜阳市"])
     sheet.append(["陈二", make_id(date(1982, 5, 5), male=False, serial=12), "待定", "小学", "新碶超市", "", "大碶街道", ""])
     sheet.append(["杨三", make_id(date(1984, 6, 6), serial=13), "不愿意", "初中", "", "", "大碶街道", ""])
     sheet.append(["黄四", make_id(date(1986, 7, 7), serial=14), "愿意", "职高", "", "", "新碶街道", ""])
@@ -36,7 +37,7 @@ def surveyed_db(school_db, tmp_path, make_id):
     return school_db
 
 
-def cell(view, row: int, header: str) -> str:  # noqa: ANN001
+def cell(view, row: int, header: str) -> str:
     return view.model().index(row, HEADERS.index(header)).data()
 
 

@@ -19,14 +19,14 @@ CONFIRMED = HISTORY_HEADERS.index("分中心确认")
 
 
 @pytest.fixture
-def office(tmp_path):  # noqa: ANN001, ANN201
+def office(tmp_path):
     db = make_district(tmp_path)
     yield db
     db.close()
 
 
 @pytest.fixture
-def school(tmp_path, qtbot, office):  # noqa: ANN001, ANN201
+def school(tmp_path, qtbot, office):
     from conftest import settle
 
     db = make_school(tmp_path, "330206-01", office=office)
@@ -36,7 +36,7 @@ def school(tmp_path, qtbot, office):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def page(qtbot, school, tmp_path):  # noqa: ANN001, ANN201
+def page(qtbot, school, tmp_path):
     widget = SyncPage(school.engine, folder=tmp_path)
     qtbot.addWidget(widget)
     widget.resize(1100, 640)
@@ -254,7 +254,7 @@ def _district_package_for(office, school, tmp_path: Path) -> Path:
     return tmp_path / "d1.asdist"
 
 
-def _button(box: QMessageBox, text: str):  # noqa: ANN202
+def _button(box: QMessageBox, text: str):
     return next(b for b in box.buttons() if b.text() == text)
 
 

@@ -21,13 +21,13 @@ from testclock import TODAY
 pytestmark = pytest.mark.gui
 
 
-def status_of(database, number) -> EnrolmentStatus:  # noqa: ANN001
+def status_of(database, number) -> EnrolmentStatus:
     with read_session(database.engine) as session:
         return session.execute(select(Enrolment.status).where(Enrolment.student_number == number)).scalar_one()
 
 
 @pytest.fixture
-def learners_page(qtbot, school_db, enrol):  # noqa: ANN001, ANN201
+def learners_page(qtbot, school_db, enrol):
     numbers = [enrol(school_db, "陈堃", serial=1), enrol(school_db, "林喆", serial=2)]
     page = LearnersPage(school_db.engine)
     qtbot.addWidget(page)

@@ -173,7 +173,7 @@ def _run(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         print("已中断，数据库没有改动。", file=sys.stderr)
         return EXIT_UNUSABLE
-    except Exception as exc:  # noqa: BLE001 - a bug: one line for the person, the traceback for the log
+    except Exception as exc:  # a bug: one line for the person, the traceback for the log
         log.exception("unexpected error in %s", args.command)
         print(f"程序出错（{type(exc).__name__}），详情已写入日志。请把日志发给技术支持。", file=sys.stderr)
         return EXIT_UNUSABLE

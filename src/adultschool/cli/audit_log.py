@@ -33,7 +33,7 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_audit_list(group, add: Adder) -> None:  # noqa: ANN001 - the `audit` group of cli/school.py
+def add_audit_list(group: argparse._SubParsersAction, add: Adder) -> None:  # the `audit` group of cli/school.py
     p = add(group, "list", cmd_audit_list, "列出审计记录（新的在前；管理员）")
     p.add_argument("--actor", help="只看这个账户的")
     p.add_argument("--action", help="只看这种操作，如 learner.register；以“.”结尾表示一类，如 account.")

@@ -62,8 +62,9 @@ def cmd_config_layout(args: argparse.Namespace) -> int:
     if args.name is None:
         layouts = certificate_settings.print_layouts()
         print_table(["名称", "右移(mm)", "上移(mm)", "缩放", "只印内容"],
-                    [[n, f"{l.offset_x_mm:g}", f"{l.offset_y_mm:g}", f"{l.scale:g}", "是" if l.text_only else "否"]
-                     for n, l in layouts.items()])
+                    [[n, f"{layout.offset_x_mm:g}", f"{layout.offset_y_mm:g}", f"{layout.scale:g}",
+                      "是" if layout.text_only else "否"]
+                     for n, layout in layouts.items()])
         return EXIT_OK
     from adultschool.printing import Layout
 

@@ -118,7 +118,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register(commands, add: Adder) -> None:
+def register(commands: argparse._SubParsersAction, add: Adder) -> None:
     """Adds this module's subcommands to the top-level parser."""
     p = add(commands, "backup", cmd_backup, "立即备份数据库到指定文件夹（如 U 盘）")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="备份放到哪个文件夹（不存在时会新建）")

@@ -38,17 +38,18 @@ def cmd_township_count(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_quota_report(group, add: Adder) -> None:
+def add_quota_report(group: argparse._SubParsersAction, add: Adder) -> None:
     """`report quotas`, in the `report` group of cli/school.py."""
     p = add(group, "quotas", cmd_report_quotas, "各街道/镇任务完成情况（R8、R14、排摸进度；分中心另附各校报送情况）")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--month", type=month_arg, help="YYYY-MM（默认本月）")
 
 
-def add_township_count(group, add: Adder) -> None:
+def add_township_count(group: argparse._SubParsersAction, add: Adder) -> None:
     p = add(group, "count", cmd_township_count, "登记某月推荐大专及以上人数或职业技能培训人次（R14）")
     p.add_argument("township")
     p.add_argument("--month", type=month_arg, required=True, help="YYYY-MM")
-    add_choice(p, "--kind", CountKind, required=True, other_words={"skills_training": ("技能培训", "培训人次"), "college_referral": ("推荐大专", "大专")})
+    add_choice(p, "--kind", CountKind, required=True,
+               other_words={"skills_training": ("技能培训", "培训人次"), "college_referral": ("推荐大专", "大专")})
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--note")

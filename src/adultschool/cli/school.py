@@ -28,7 +28,6 @@ from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import ConsoleJob
 from adultschool.models import ClassType, EnrolmentStatus, Level, SiteKind
 from adultschool.services import (
-    audit,
     disclosure,
     maintenance,
     classes,
@@ -472,8 +471,8 @@ def cmd_totals_rebuild(args: argparse.Namespace) -> int:
             kept, computed = study.kept_totals(session), study.computed_totals(session)
         differing = sorted(e for e in computed if kept.get(e) != computed[e])
         if differing:
-            print(f"{len(differing)} 个学籍的累计学时与原始记录不符（例如学籍内部编号 {differing[:5]}）：请运行 adultschool totals rebuild。",
-                  file=sys.stderr)
+            print(f"{len(differing)} 个学籍的累计学时与原始记录不符（例如学籍内部编号 {differing[:5]}）："
+                  "请运行 adultschool totals rebuild。", file=sys.stderr)
             return EXIT_SOME_REJECTED
         print(f"{len(computed)} 个学籍的累计学时与原始记录一致。")
         print(f"totals match the records for {len(computed)} enrolments")
@@ -655,7 +654,7 @@ def add_mapping_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--save-mapping", metavar="NAME", help="这次用 --map 的对应关系保存成这个名字（默认用文件名）")
 
 
-def register(commands, add: Adder) -> None:
+def register(commands: argparse._SubParsersAction, add: Adder) -> None:
     """Adds this module's subcommands to the top-level parser."""
     p = add(commands, "init", cmd_init, "建立学校（或区级分中心）数据库")
     p.add_argument("--school-code")
@@ -717,7 +716,8 @@ def register(commands, add: Adder) -> None:
     p = add(group, "lock", cmd_rules_lock, "（分中心）这些规则改由分中心统一规定（默认）")
     p.add_argument("keys", nargs="+", metavar="KEY")
 
-    group = commands.add_parser("township", help="街道/镇与任务数").add_subparsers(dest="township_command", metavar="COMMAND", required=True)
+    group = commands.add_parser("township", help="街道/镇与任务数").add_subparsers(dest="township_command", metavar="COMMAND",
+                                                                                 required=True)
     p = add(group, "add", cmd_township_add, "新增街道/镇")
     p.add_argument("name")
     p.add_argument("--quota", type=int)

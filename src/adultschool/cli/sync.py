@@ -12,7 +12,7 @@ from adultschool import clock
 from adultschool.cli.common import (
     EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE, Adder, actor, emit, month_arg, open_db, print_table,
 )
-from adultschool.db import read_session, unit_of_work
+from adultschool.db import Database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
 from adultschool.services import district, district_inbox, district_outbox, district_schools, package_imports, sync
@@ -36,7 +36,7 @@ def passphrase(prompt: str, *, confirm: bool = False) -> str:
 _read = package_imports.read_file  # one reader of key, receipt and package files for the window and the command line
 
 
-def _keys(args: argparse.Namespace, db) -> object:
+def _keys(args: argparse.Namespace, db: Database) -> object:
     key_file = _read(args.key, "密钥文件") if getattr(args, "key", None) else None
     with read_session(db.engine) as session:
         return district.district_keys(session, passphrase("分中心密钥口令："), key_file=key_file)
@@ -120,7 +120,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _import_district_package(args: argparse.Namespace, db) -> int:
+def _import_district_package(args: argparse.Namespace, db: Database) -> int:
     """At a school: `sync import F.asdist [--dry-run]` shows what the district's package changes, and applies it."""
     if len(args.packages) != 1:
         raise AdultSchoolError("在学校一次导入一个分中心数据包：请只给出一个 .asdist 文件。")
@@ -220,7 +220,8 @@ def cmd_receipt(args: argparse.Namespace) -> int:
     keys = _keys(args, db)
     with read_session(db.engine) as session:
         body = district.save_receipt(session, args.school, keys, args.out)
-    print(f"已为 {args.school} 生成回执：数据包 {len(body['packages'])} 个，缺号 {body['gaps']['count']} 个，冲突 {len(body['conflicts'])} 条。")
+    print(f"已为 {args.school} 生成回执：数据包 {len(body['packages'])} 个，缺号 {body['gaps']['count']} 个，"
+          f"冲突 {len(body['conflicts'])} 条。")
     print(f"receipt {args.school}: packages {len(body['packages'])}, missing {body['gaps']['count']}, "
           f"conflicts {len(body['conflicts'])}")
     return EXIT_OK
@@ -332,7 +333,7 @@ def cmd_schools_retire(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register(commands, add: Adder) -> None:
+def register(commands: argparse._SubParsersAction, add: Adder) -> None:
     group = commands.add_parser("sync", help="数据包（学校 → 分中心）").add_subparsers(
         dest="sync_command", metavar="COMMAND", required=True)
     p = add(group, "keygen", cmd_keygen, "（分中心）生成密钥：DIR/district.pub 发给学校，DIR/district.key 口令保护")

@@ -99,7 +99,7 @@ def cmd_users_set(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register(commands, add: Adder) -> None:
+def register(commands: argparse._SubParsersAction, add: Adder) -> None:
     """Adds this module's subcommands to the top-level parser."""
     group = commands.add_parser("users", help="账户").add_subparsers(dest="users_command", metavar="COMMAND", required=True)
     p = add(group, "add", cmd_users_add, "新建账户（第一个必须是管理员）；密码取自环境变量 ADULTSCHOOL_NEW_PASSWORD 或按提示输入")
@@ -120,4 +120,4 @@ def register(commands, add: Adder) -> None:
     p.add_argument("--display-name")
 
 
-__all__ = ["add_audit_list", "cmd_audit_list", "register"]
+__all__ = ["register"]

@@ -190,9 +190,9 @@ def read_card(config: ReaderConfig) -> CardData:
         raise ReaderError(ReaderError.LIBRARY, f"找不到读卡器的驱动文件“{config.library}”：请在“设置 → 读卡器”里重新选择"
                                                "（通常在读卡器厂家的安装文件夹里，如 sdtapi.dll、termb.dll）。")
     if needs_helper(config):
-        from adultschool.idreader import helper  # noqa: PLC0415 - only for a library of the other bitness
+        from adultschool.idreader import helper  # only for a library of the other bitness
 
         return helper.read_via_helper(config)
-    from adultschool.idreader import families  # noqa: PLC0415 - ctypes is loaded when a reader is used
+    from adultschool.idreader import families  # ctypes is loaded when a reader is used
 
     return families.read(config)

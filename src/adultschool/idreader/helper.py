@@ -86,7 +86,7 @@ atexit.register(stop_helpers)
 
 def serve(stdin=None, stdout=None) -> None:  # noqa: ANN001 - binary streams
     """The helper's side: read requests until the pipe closes; every failure becomes an answer, never a crash."""
-    from adultschool.idreader import families  # noqa: PLC0415
+    from adultschool.idreader import families
 
     stdin = stdin or sys.stdin.buffer
     stdout = stdout or sys.stdout.buffer

@@ -46,7 +46,8 @@ def write_calibration_page(path: str | os.PathLike[str], *, font: PdfFont, level
         canvas.restoreState()
         canvas.setFont(font.name, 11)
         canvas.drawString(20 * mm, height - 16 * mm,
-                          f"套打校准页：按 100% 打印（不要“适合页面”）。当前偏移 右 {layout.offset_x_mm:g} mm、上 {layout.offset_y_mm:g} mm，"
+                          "套打校准页：按 100% 打印（不要“适合页面”）。"
+                          f"当前偏移 右 {layout.offset_x_mm:g} mm、上 {layout.offset_y_mm:g} mm，"
                           f"缩放 {layout.scale:g}。对着证书纸量出十字的偏差，填进“打印设置 → 套打校准”。")
         canvas.showPage()
         canvas.save()

@@ -54,7 +54,7 @@ class _TTFont(TTFont):
     reportlab writes such a character as five hex digits ("<2C317>"), which readers reject, so a rare
     name like 张𬌗 would print but not copy or search; PDF wants its UTF-16 form (<D870DF17>)."""
 
-    def addObjects(self, doc) -> None:  # noqa: N802 (reportlab's name)
+    def addObjects(self, doc: pdfdoc.PDFDocument) -> None:  # noqa: N802 (reportlab's name)
         state = self.state.get(doc)
         subsets = [list(subset) for subset in state.subsets] if state is not None else []
         super().addObjects(doc)

@@ -170,7 +170,7 @@ def import_grid(session: Session, grid: Grid, report: ImportReport, *, classes: 
                                f"（命令行 --class 班级名称）。已有的班级：{known}。", Where(sheet=sheet.name))
     members = class_service._members(session, school_class.id)
     by_name: dict[str, list[tuple[int, str]]] = {}
-    for key, (enrolment_id, name) in members.items():
+    for enrolment_id, name in members.values():
         entry = by_name.setdefault(name, [])
         if (enrolment_id, name) not in entry:
             entry.append((enrolment_id, name))
@@ -234,11 +234,11 @@ def import_grid(session: Session, grid: Grid, report: ImportReport, *, classes: 
             job.report(done, len(rows), "检查考勤表")
 
         def value(index: int | None) -> object:
-            return cells[index] if index is not None and index < len(cells) else None
+            return cells[index] if index is not None and index < len(cells) else None  # noqa: B023 - called only while this row is read
 
         def reject(column: str | None, reason: str) -> None:
-            report.rejected.append(RowProblem(number, column, reason))
-            report.rejected_cells[number] = cells
+            report.rejected.append(RowProblem(number, column, reason))  # noqa: B023 - called only while this row is read
+            report.rejected_cells[number] = cells  # noqa: B023 - called only while this row is read
 
         try:
             enrolment_id = _who(cells, grid, members, by_name, sheet.name, number, value)

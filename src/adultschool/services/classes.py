@@ -4,12 +4,13 @@ Hours credited follow the status; every save updates the kept totals in the same
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from adultschool import idcard, synonyms
@@ -38,7 +39,7 @@ from adultschool.services.journal import Journal
 from adultschool.services.tombstones import remove_rows
 from adultschool.settings import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
-from adultschool.xlsx import Column, cell_text, date_value, id_text, read_table
+from adultschool.xlsx import Column, HeaderMatch, cell_text, date_value, id_text, read_table
 
 CLASS_TYPE_WORDS = {"村班": ClassType.VILLAGE, "厂班": ClassType.FACTORY, "夜校班": ClassType.NIGHT, "夜校": ClassType.NIGHT,
                     "重修班": ClassType.RETAKE, "重修": ClassType.RETAKE}
@@ -209,7 +210,7 @@ def _class(session: Session, class_id: int) -> SchoolClass:
     return school_class
 
 
-def _attendance_count(session: Session, *conditions) -> int:
+def _attendance_count(session: Session, *conditions: ColumnElement[bool]) -> int:
     return session.execute(select(func.count()).select_from(Attendance).join(
         ClassSession, ClassSession.id == Attendance.session_id).where(*conditions)).scalar_one()
 
@@ -450,7 +451,7 @@ def list_sessions(session: Session, class_id: int) -> list[SessionInfo]:
     return _session_infos(session, ClassSession.class_id == class_id)
 
 
-def _session_infos(session: Session, condition) -> list[SessionInfo]:
+def _session_infos(session: Session, condition: ColumnElement[bool]) -> list[SessionInfo]:
     """Sessions, newest first, with how many learners are marked, in one query."""
     marked = select(Attendance.session_id, func.count().label("n")).group_by(Attendance.session_id).subquery()
     query = (
@@ -617,7 +618,7 @@ def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool
     for number, cells in rows_with_progress(sheet, header, report, job, "检查考勤表"):
 
         def where(name: str) -> Where:
-            return Where(sheet.name, number, header.labels.get(name))
+            return Where(sheet.name, number, header.labels.get(name))  # noqa: B023 - called only while this row is read
 
         try:
             class_name = cell_text(cell(cells, header, "class"))
@@ -672,7 +673,8 @@ def _members(session: Session, class_id: int) -> dict[str, tuple[int, str]]:
     return found
 
 
-def _who(cells, header, members: dict[str, tuple[int, str]], where) -> tuple[int, str]:
+def _who(cells: tuple[object, ...], header: HeaderMatch, members: dict[str, tuple[int, str]],
+         where: Callable[[str], Where]) -> tuple[int, str]:
     student_number = cell_text(cell(cells, header, "student_number"))
     if student_number:
         if student_number not in members:

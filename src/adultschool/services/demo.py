@@ -35,13 +35,15 @@ from adultschool.models import (
 )
 from adultschool.services import certificate_settings, registration, site, study, sync
 from adultschool.services.rules import load_rules
+from adultschool.settings import Rules
 
 # A code and names no real school or township has, and 演示 in each, so a demo is never taken for a real school.
 DEMO_SCHOOL_CODE = "DEMO-01"
 DEMO_SCHOOL_NAME = "演示成人文化技术学校（虚构数据）"
 DEMO_ISSUERS = {Level.JUNIOR: "（演示）区成人“双证制”教育培训领导小组办公室",
                 Level.SENIOR: "（演示）市成人“双证制”教育培训领导小组办公室"}
-DEMO_TOWNSHIPS = {"演示东街道": 320, "演示南街道": 280, "演示北街道": 240, "演示西镇": 160}  # sorting as the earlier names did: the seeded demo stays the same
+# sorting as the earlier names did: the seeded demo stays the same
+DEMO_TOWNSHIPS = {"演示东街道": 320, "演示南街道": 280, "演示北街道": 240, "演示西镇": 160}
 # Demo learners put into a school someone initialised by name (benchmarks, test scaffolds) live in its region's
 # townships; such a school is not the demo's own, and `refuse_real_data` keeps demo people out of one with real data.
 NAMED_SCHOOL_TOWNSHIPS = {"大碶街道": 320, "新碶街道": 280, "小港街道": 240, "霞浦街道": 160}
@@ -165,7 +167,7 @@ VIDEOS_PER_COURSE = 30
 VIDEO_MINUTES = 45.0
 
 
-def _teaching(session: Session, rng: random.Random, school_id: int, rules, today: date) -> tuple[int, int, int]:
+def _teaching(session: Session, rng: random.Random, school_id: int, rules: Rules, today: date) -> tuple[int, int, int]:
     """Classes of about 40 per township and level, weekly 2-hour sessions since the class began, roll calls, and
     the course videos each learner watched (more the longer they have studied). Bulk rows: this is made-up data."""
     enrolments = session.execute(
@@ -186,7 +188,8 @@ def _teaching(session: Session, rng: random.Random, school_id: int, rules, today
             starts_on = chunk[0][2]
             name = f"{township}{class_type.label}（{level.label}）{existing_classes + len(class_rows) + 1}班"
             class_rows.append({"school_id": school_id, "name": name, "class_type": class_type,
-                               "level": level, "teaching_site": f"{township}社区学校", "teacher": rng.choice(("王老师", "李老师", "陈老师")),
+                               "level": level, "teaching_site": f"{township}社区学校",
+                               "teacher": rng.choice(("王老师", "李老师", "陈老师")),
                                "starts_on": starts_on})
             plans.append((chunk, starts_on, level))
     if not class_rows:

@@ -194,7 +194,8 @@ def import_district_package(session: Session, data: bytes, *, file_name: str, ac
     if last is not None and header.sequence <= last.sequence:
         raise AdultSchoolError(
             f"这是分中心第 {header.sequence} 号数据包（{local_text(header.created_at)} 生成），本校已经导入过更新的"
-            f"第 {last.sequence} 号（{local_text(last.made_at)} 生成），旧的数据包不再导入，以免把分中心的新设定改回去。如有疑问，请分中心重新生成一个。")
+            f"第 {last.sequence} 号（{local_text(last.made_at)} 生成），旧的数据包不再导入，以免把分中心的新设定改回去。"
+            "如有疑问，请分中心重新生成一个。")
     report.skipped = list(range((last.sequence if last else 0) + 1, header.sequence))
     quotas = _quotas(_json_member(opened, "quotas.json", dict))
     rule_values = _json_member(opened, "rules.json", dict)

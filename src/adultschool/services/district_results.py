@@ -83,7 +83,7 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     kept: dict[tuple[str, str, date | None], tuple[int, ResultForSchool, str]] = {}
     for number, cells in rows_with_progress(sheet, header, report, job, "检查成绩"):
         def where(name: str) -> Where:
-            return Where(sheet.name, number, header.labels.get(name))
+            return Where(sheet.name, number, header.labels.get(name))  # noqa: B023 - called only while this row is read
 
         try:
             row = read_result_row(cells, header, where, rules, today, by_number, by_person,

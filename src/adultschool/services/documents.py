@@ -179,20 +179,20 @@ def registration_forms(session: Session, student_numbers: Sequence[str] | None =
     if student_numbers and len(rows) != len(set(student_numbers)):
         missing = set(student_numbers) - {e.student_number for e, _ in rows}
         raise AdultSchoolError(f"找不到这些学籍号：{'、'.join(sorted(missing))}。")
-    photos = photos_of(session, sorted({l.id for _, l in rows}))
+    photos = photos_of(session, sorted({learner.id for _, learner in rows}))
     retention_years = load_rules(session).retention_years
     return [
         RegistrationFormData(
-            school_name=school_name, student_number=e.student_number, name=l.name, gender=l.gender.label,
-            birth_date=l.birth_date, id_number=l.id_number, education=l.education or "", level_label=e.level.label,
-            household_location=l.household_location or "", employer=l.employer or "", address=l.address or "",
-            phone=l.phone or "", registered_on=e.registered_on,
+            school_name=school_name, student_number=e.student_number, name=p.name, gender=p.gender.label,
+            birth_date=p.birth_date, id_number=p.id_number, education=p.education or "", level_label=e.level.label,
+            household_location=p.household_location or "", employer=p.employer or "", address=p.address or "",
+            phone=p.phone or "", registered_on=e.registered_on,
             learning_mode_label=e.learning_mode.label if e.learning_mode else "",
-            township=e.township.name if e.township else "", photo_jpeg=photos.get(l.id),
-            notice_version=l.consent_notice or privacy.NOTICE_VERSION, retention_years=retention_years,
-            consent_id_number=l.consent_id_number, consent_photo=l.consent_photo,
+            township=e.township.name if e.township else "", photo_jpeg=photos.get(p.id),
+            notice_version=p.consent_notice or privacy.NOTICE_VERSION, retention_years=retention_years,
+            consent_id_number=p.consent_id_number, consent_photo=p.consent_photo,
         )
-        for e, l in rows
+        for e, p in rows
     ]
 
 

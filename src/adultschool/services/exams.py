@@ -279,7 +279,7 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     job = job or NullJob()
     accounts.require(session, actor, accounts.Permission.EXAMS)
     if sheets is None and get_site(session).kind is SiteKind.DISTRICT:
-        from adultschool.services import district_results  # noqa: PLC0415 - it builds on this module
+        from adultschool.services import district_results  # it builds on this module
 
         return district_results.import_results(session, path, actor=actor, dry_run=dry_run, job=job, today=today,
                                                mapping=mapping)
@@ -305,7 +305,7 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     results: list[_Result] = []
     for number, cells in rows_with_progress(sheet, header, report, job, "检查成绩"):
         def where(name: str) -> Where:
-            return Where(sheet.name, number, header.labels.get(name))
+            return Where(sheet.name, number, header.labels.get(name))  # noqa: B023 - called only while this row is read
 
         try:
             row = read_result_row(cells, header, where, rules, today, by_number, by_person,
@@ -501,7 +501,7 @@ def graduate(session: Session, as_of: date, *, actor: str, today: date | None = 
         ready.append((enrolment, learner))
     if only is not None:
         wanted = {clean_text(n) or "" for n in only}
-        ready = [(e, l) for e, l in ready if e.student_number in wanted]
+        ready = [(e, learner) for e, learner in ready if e.student_number in wanted]
     if not ready:
         return report
     counter = session.execute(select(CertificateCounter).where(
@@ -633,7 +633,8 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
     if out and record:
         session.flush()
         audit.record(session, actor=actor, action="certificate.reprint" if reprint else "certificate.print",
-                     entity="certificate_prints", summary=f"{'补发' if reprint else '打印'}证书 {len(out)} 张" + (f"：{reason}" if reprint else ""),
+                     entity="certificate_prints",
+                     summary=f"{'补发' if reprint else '打印'}证书 {len(out)} 张" + (f"：{reason}" if reprint else ""),
                      after={"certificates": [c.certificate_number for c in out]})
     return out
 

@@ -1,10 +1,11 @@
 """Every import is a batch that can be undone: `imports list`, `imports undo ID --reason`.
 
-An import service keeps a `services.journal.Journal` of what it writes, stored as the batch. Undoing removes exactly what the batch added and puts back what
-it changed (where nobody changed it since), in one transaction, audited. It is refused, naming why, once later work
-depends on the batch: a later import touched the same rows, exams or graduation rest on what it brought, attendance
-or study records hang on the learners it registered. What the district already has is undone there by the next
-package: registrations are voided, removed rows leave tombstones, restored rows travel with a new version.
+An import service keeps a `services.journal.Journal` of what it writes, stored as the batch. Undoing removes exactly
+what the batch added and puts back what it changed (where nobody changed it since), in one transaction, audited. It is
+refused, naming why, once later work depends on the batch: a later import touched the same rows, exams or graduation
+rest on what it brought, attendance or study records hang on the learners it registered. What the district already has
+is undone there by the next package: registrations are voided, removed rows leave tombstones, restored rows travel
+with a new version.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ from adultschool.services.journal import decode_values, plain
 from adultschool.services.rules import load_rules
 from adultschool.services.study import refresh_totals
 from adultschool.services.tombstones import remove_rows
-from adultschool.services.travel import SPEC_BY_NAME, update_travelling, update_travelling
+from adultschool.services.travel import SPEC_BY_NAME, update_travelling
 from adultschool.textnorm import clean_text
 
 CHUNK = 500
@@ -99,7 +100,8 @@ class UndoReport:
         parts = [f"{what} {n}" for what, n in self.removed.items() if n]
         if self.restored:
             parts.append(f"恢复原值 {self.restored} 条")
-        text = f"已撤销第 {self.batch_id} 次导入（{KIND_LABELS.get(self.kind, self.kind)}“{self.file}”）：" + ("，".join(parts) or "没有需要改动的记录")
+        text = (f"已撤销第 {self.batch_id} 次导入（{KIND_LABELS.get(self.kind, self.kind)}“{self.file}”）："
+                + ("，".join(parts) or "没有需要改动的记录"))
         return [text] + [f"未恢复：{k}" for k in self.kept]
 
     def summary_line(self) -> str:

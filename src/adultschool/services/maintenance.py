@@ -42,7 +42,7 @@ SERVER_DATABASE_MESSAGE = "这是服务器数据库（不是本机的数据库�
 def _sealed():  # noqa: ANN202 - the module
     """adultschool.sync.sealed, imported when a backup is sealed or opened (it needs cryptography, which starting the
     window does not)."""
-    from adultschool.sync import sealed  # noqa: PLC0415
+    from adultschool.sync import sealed
 
     return sealed
 

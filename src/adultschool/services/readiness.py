@@ -31,6 +31,7 @@ from adultschool.models import (
 from adultschool.months import add_months, months_completed
 from adultschool.services import accounts
 from adultschool.services.rules import load_rules
+from adultschool.settings import Rules
 
 # Readiness concerns learners still studying; those who applied, passed or graduated have moved on.
 STUDYING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.READY)
@@ -124,7 +125,7 @@ def readiness(session: Session, as_of: date, *, level: Level | None = None, clas
     return rows
 
 
-def _timing(registered_on: date, level: Level, as_of: date, rules) -> tuple[date, date, int, tuple[str, ...]]:
+def _timing(registered_on: date, level: Level, as_of: date, rules: Rules) -> tuple[date, date, int, tuple[str, ...]]:
     """(registered on, the day the study period is complete, months done, the study-period reason if short)."""
     needed_months = rules.min_months(level.value)
     done_on = add_months(registered_on, needed_months)

@@ -186,7 +186,8 @@ def check(data: RegistrationInput, rules: Rules, *, today: date | None = None,
             ))
         given = parse_gender(data.gender)
         if clean_text(data.gender) and given is None:
-            warnings.append(Problem("gender", f"性别“{clean_text(data.gender)}”无法识别，已按身份证号码登记为{Gender(resident.gender).label}。"))
+            warnings.append(Problem("gender", f"性别“{clean_text(data.gender)}”无法识别，"
+                                              f"已按身份证号码登记为{Gender(resident.gender).label}。"))
         elif given is not None and given.value != resident.gender:
             warnings.append(Problem(
                 "gender", f"性别填写为“{given.label}”，但身份证号码显示为{Gender(resident.gender).label}；已按身份证号码登记。"

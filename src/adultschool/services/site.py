@@ -101,7 +101,8 @@ def initialise(session: Session, *, kind: SiteKind, code: str, name: str, townsh
         add_township(session, township, school_code=code if school else None, actor=actor)
     session.info[audit.NEW_CHAIN] = True  # a new database at this place: a new chain, and this PC's anchor with it
     audit.record(session, actor=actor, action="site.init", entity="site_settings",
-                 summary=f"初始化{'学校' if school else '区级'}数据库：{name}（{code}）", after={"kind": kind.value, "code": code, "name": name})
+                 summary=f"初始化{'学校' if school else '区级'}数据库：{name}（{code}）",
+                 after={"kind": kind.value, "code": code, "name": name})
     return get_site(session)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from adultschool import idcard, synonyms
@@ -122,7 +122,7 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
     for number, cells in rows_with_progress(sheet, header, report, job, "检查学习记录", every=5000):
 
         def where(name: str) -> Where:
-            return Where(sheet.name, number, header.labels.get(name))
+            return Where(sheet.name, number, header.labels.get(name))  # noqa: B023 - called only while this row is read
 
         try:
             raw_id = cells[id_column] if id_column is not None and id_column < len(cells) else None
@@ -279,7 +279,7 @@ def _merge_records(session: Session, best: dict[tuple[int, int], float], journal
     return changed
 
 
-def _video_minutes_expr():
+def _video_minutes_expr() -> ColumnElement[float]:
     """Minutes counted per record: capped at the video's length when it is known."""
     return case(
         (and_(Video.length_minutes.is_not(None), StudyRecord.minutes > Video.length_minutes), Video.length_minutes),
@@ -297,7 +297,7 @@ def refresh_totals(session: Session, enrolment_ids: Iterable[int]) -> None:
             ["enrolment_id", "video_minutes", "class_hours"], _totals_query(chunk)))
 
 
-def _totals_query(enrolment_ids: list[int] | None):
+def _totals_query(enrolment_ids: list[int] | None) -> Select[tuple[int, float, float]]:
     """Per enrolment (all, or those given): capped video minutes and attended hours. The ids filter the raw records
     inside the sums too, so refreshing a few enrolments reads only their rows, not every record of the database."""
     video = (select(StudyRecord.enrolment_id.label("enrolment_id"), func.sum(_video_minutes_expr()).label("minutes"))

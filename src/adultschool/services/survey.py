@@ -76,10 +76,10 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
     for number, cells in rows_with_progress(sheet, header, report, job, "检查排摸表"):
 
         def where(name: str) -> Where:
-            return Where(sheet.name, number, header.labels.get(name))
+            return Where(sheet.name, number, header.labels.get(name))  # noqa: B023 - called only while this row is read
 
         def text(name: str) -> str | None:
-            return cell_text(cell(cells, header, name))
+            return cell_text(cell(cells, header, name))  # noqa: B023 - called only while this row is read
 
         try:
             name = clean_name(text("name"))
@@ -249,7 +249,7 @@ def _write_contacts(session: Session, rows: list[dict], sink: RowSink, report: I
             known[(name, phone, township_id)] = contact_id
     new = []
     for row in rows:
-        number, cells = row.pop("_row"), row.pop("_cells")
+        number, _cells = row.pop("_row"), row.pop("_cells")
         contact_id = known.get((row["name"], row["phone"], row["township_id"]))
         if contact_id is None:
             new.append(row)

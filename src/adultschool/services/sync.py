@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import Select, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from adultschool import clock
@@ -297,7 +297,7 @@ class ExportInfo:
     confirmation: dict[str, Any] | None
 
 
-def _select_rows(spec: TableSpec, *, changed_only: bool, uuids: list[str] | None = None):
+def _select_rows(spec: TableSpec, *, changed_only: bool, uuids: list[str] | None = None) -> Select:
     table = spec.table
     joined = table
     columns = []
@@ -320,7 +320,7 @@ def _select_rows(spec: TableSpec, *, changed_only: bool, uuids: list[str] | None
     return query.order_by(table.c.id)
 
 
-def _fetch(session: Session, query) -> list[dict[str, Any]]:
+def _fetch(session: Session, query: Select) -> list[dict[str, Any]]:
     result = session.execute(query)
     keys = list(result.keys())
     return [dict(zip(keys, row)) for row in result.all()]

@@ -401,7 +401,7 @@ class AccountsDialog(QDialog):
         dialog.accepted.connect(lambda: self._after(f"已重设“{info.name}”的密码。", info.name))
         return self._open(dialog)
 
-    def change(self, change: Callable, done: str) -> None:  # noqa: ANN001 - accounts.disable_account and friends
+    def change(self, change: Callable, done: str) -> None:  # accounts.disable_account and friends
         info = self.selected()
         if info is None:
             return

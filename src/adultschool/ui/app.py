@@ -23,11 +23,11 @@ from adultschool.services import maintenance
 from adultschool import models  # noqa: F401 - see above
 from adultschool.services import learners, readiness, site, study  # noqa: F401 - see above
 
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator  # noqa: E402 - after the database layer, see above
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox  # noqa: E402
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator  # after the database layer, see above
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from adultschool.ui import ops  # noqa: E402
+from adultschool.ui import ops
 from adultschool.ui.accounts_dialogs import sign_in
 from adultschool.ui.backup_dialogs import offer_restore_of_damaged
 from adultschool.ui.common import set_signed_in, show_bug_report, show_error, signed_in
@@ -136,7 +136,7 @@ def install_excepthook() -> None:
             exc = exc.with_traceback(tb)
         try:
             show_bug_report(QApplication.activeWindow(), exc)
-        except Exception:  # noqa: BLE001 - the report itself failed; the log still has it
+        except Exception:  # the report itself failed; the log still has it
             log.exception("could not show the bug report")
             sys.__excepthook__(kind, exc, tb)
 
@@ -190,7 +190,7 @@ def back_up_on_exit(database: Database) -> None:
     """The automatic rotated copy after a clean exit; a failure is logged, never keeps the program from closing."""
     try:
         maintenance.back_up_on_exit(database.path)
-    except Exception:  # noqa: BLE001 - the data is safe in the database itself; the log tells support
+    except Exception:  # the data is safe in the database itself; the log tells support
         log.exception("exit backup of %s failed", database.describe())
 
 

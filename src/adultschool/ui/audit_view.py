@@ -159,8 +159,8 @@ class AuditDialog(QDialog):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        for column, sample in enumerate(("2026-00-00 00:00:00", "wangxiaoming", "显示完整身份证号码", "名单导入（大碶街道报名汇总表.xlsx）：登记 35 人",
-                                         "{\"quota\": 120}")):
+        for column, sample in enumerate(("2026-00-00 00:00:00", "wangxiaoming", "显示完整身份证号码",
+                                         "名单导入（大碶街道报名汇总表.xlsx）：登记 35 人", "{\"quota\": 120}")):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self.show_detail(current.row()))

@@ -189,7 +189,8 @@ class GraduationDialog(QDialog):
                                        else f"没有可以毕业的学员；暂不能毕业 {len(report.held_back)} 人（原因见下）。")
             return
         held = f"，暂不能毕业 {len(report.held_back)} 人" if report.held_back else ""
-        self.summary_label.setText(f"{as_of} 将毕业 {len(report.graduated)} 人{held}。请核对名单，再点“确认 {len(report.graduated)} 人毕业…”。")
+        self.summary_label.setText(f"{as_of} 将毕业 {len(report.graduated)} 人{held}。"
+                                   f"请核对名单，再点“确认 {len(report.graduated)} 人毕业…”。")
         self.graduate_button.setText(f"确认 {len(report.graduated)} 人毕业…")
         self.graduate_button.setEnabled(True)
 

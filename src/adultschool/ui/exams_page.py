@@ -389,7 +389,7 @@ class ExamsPage(Page):
                                                       self.changed.emit()))
         return self._open(dialog)
 
-    def _export(self, what: str, file_stem: str, write: Callable, unit: str, path: Path | None) -> ops.Op | None:  # noqa: ANN001
+    def _export(self, what: str, file_stem: str, write: Callable, unit: str, path: Path | None) -> ops.Op | None:
         if self.writing:
             return None
         if path is None:

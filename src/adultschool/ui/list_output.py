@@ -35,6 +35,9 @@ from adultschool.ui.common import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from adultschool.jobs import JobContext
     from adultschool.ui.print_dialog import PrintDialog  # imported when first opened (it brings reportlab)
 
 XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
@@ -161,7 +164,7 @@ class ListOutput(QObject):
 
         who = actor()
 
-        def work(session, job, out):
+        def work(session: Session, job: JobContext, out: Path) -> Printed:
             written = lists.write_list(session, out, spec, actor=who, protection=protection, job=job)
             return Printed(written.pages or 0, ())
 

@@ -354,7 +354,8 @@ class MainWindow(QMainWindow):
         file_menu.insertAction(first, self.progress_export_action)
         file_menu.insertSeparator(first)
         school_work = (self.register_action, self.import_roster_action, self.export_action, self.import_survey_action,
-                       self.imports_action, self.photos_folder_action, self.photos_zip_action, self.new_class_action, self.import_attendance_action, self.import_study_action,
+                       self.imports_action, self.photos_folder_action, self.photos_zip_action, self.new_class_action,
+                       self.import_attendance_action, self.import_study_action,
                        self.apply_action, self.import_results_action, self.graduate_action, self.skill_action,
                        self.exam_history_action, self.credit_bank_action, self.household_action, self.print_certificates_action,
                        self.reprint_action, self.print_registration_action, self.print_summary_action,
@@ -605,7 +606,8 @@ class MainWindow(QMainWindow):
         return self.switch_to(path)
 
     def choose_other_database(self) -> Path | None:
-        chosen = ask_open_path(self, "打开数据库", "数据库文件 (*.sqlite3 *.sqlite *.db);;所有文件 (*)", default=paths.data_dir(), key="database")
+        chosen = ask_open_path(self, "打开数据库", "数据库文件 (*.sqlite3 *.sqlite *.db);;所有文件 (*)", default=paths.data_dir(),
+                               key="database")
         return self.switch_to(chosen) if chosen else None
 
     def switch_to(self, path: Path) -> Path | None:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QColor
 from adultschool import clock
 from adultschool.ui.table_model import AnyIndex, RowsTableModel
 from adultschool.models.enums import Level
-from adultschool.services.lists import ALL, NOT_YET, READY, SOON, standing  # noqa: F401 - the page's filter states
+from adultschool.services.lists import ALL, NOT_YET, READY, SOON, standing  # the page's filter states
 from adultschool.services.readiness import ReadinessRow
 
 

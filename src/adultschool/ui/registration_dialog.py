@@ -547,7 +547,7 @@ class RegistrationDialog(QDialog):
         self._edited = False
         super().reject()
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - the title bar's ✕ asks like Esc does
+    def closeEvent(self, event) -> None:  # noqa: ANN001 - the title bar's ✕ asks like Esc does
         if self.busy or (self._edited and self.result_registered is None):
             event.ignore()
             self.reject()

@@ -111,7 +111,7 @@ class RollCallTable(QTableView):
             return
         super().keyPressEvent(event)
 
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: ANN001, N802 - a double-click on the row edits its hours
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: ANN001 - a double-click on the row edits its hours
         index = self.indexAt(event.position().toPoint())
         if index.isValid() and index.column() < FIRST_CHOICE_COLUMN:
             self.edit_hours(index.row())

@@ -298,7 +298,7 @@ class EmbeddedFontPanel(FontDialog):
         self.close_button.hide()
         self.layout().addStretch(1)  # keep the lines together at the top of the tab
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter):
             event.ignore()  # the settings dialog's 取消 / 确定
             return

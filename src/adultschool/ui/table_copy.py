@@ -46,7 +46,7 @@ def copy_rows(view: QTableView) -> int:
 
 
 class _Copier(QObject):
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride) and isinstance(event, QKeyEvent) \
                 and event.matches(QKeySequence.StandardKey.Copy):
             view = watched if isinstance(watched, QTableView) else None

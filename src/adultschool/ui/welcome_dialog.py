@@ -40,7 +40,9 @@ from adultschool.services import accounts, demo, first_run, site
 from adultschool.services.first_run import AdminPlan, SiteCreated, SitePlan, TownshipPlan
 from adultschool.services.package_imports import read_file
 from adultschool.ui import ops
-from adultschool.ui.common import actor, ask_folder, ask_open_path, documents_folder, HINT_COLOUR, MessageLabel, report_failure, set_signed_in
+from adultschool.ui.common import (
+    actor, ask_folder, ask_open_path, documents_folder, HINT_COLOUR, MessageLabel, report_failure, set_signed_in,
+)
 from adultschool.ui.quota_table import QuotaTable
 
 DEMO_LEARNERS = 300
@@ -94,7 +96,7 @@ class EnterAdds(QObject):
         self._add = add
         edit.installEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (watched is self._edit and event.type() == QEvent.Type.KeyPress
                 and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
                 and self._edit.text().strip()):
@@ -152,10 +154,10 @@ class StartPage(_Page):
         chain_tab_order(self.new_button, self.district_button, self.demo_button, self.open_button)
         self.first_field = self.new_button
 
-    def isComplete(self) -> bool:  # noqa: N802 - the way on is one of the buttons, never 下一步
+    def isComplete(self) -> bool:  # the way on is one of the buttons, never 下一步
         return False
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         return IDENTITY
 
 
@@ -178,7 +180,7 @@ class IdentityPage(_Page):
         chain_tab_order(self.code_edit, self.name_edit)
         self.first_field = self.code_edit
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         district = self.wizard().kind is SiteKind.DISTRICT
         what = "分中心" if district else "学校"
         self.setTitle(f"{what}代码和名称")
@@ -191,7 +193,7 @@ class IdentityPage(_Page):
         self.hint.setText("代码只能用数字、英文字母和“-”，2 到 39 个字符。")
         self.message.show_message(None)
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         try:
             code, name = site.check_identity(self.code_edit.text(), self.name_edit.text())
         except AdultSchoolError as exc:
@@ -201,7 +203,7 @@ class IdentityPage(_Page):
         self.message.show_message(None)
         return True
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         return DISTRICT_KEYS if self.wizard().kind is SiteKind.DISTRICT else TOWNSHIPS
 
 
@@ -257,7 +259,7 @@ class TownshipsPage(_Page):
     def townships(self) -> tuple[TownshipPlan, ...]:
         return tuple(TownshipPlan(row.name, row.quota) for row in self.table.rows())
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         if self.add_edit.text().strip():  # typed but not yet added: 下一步 means "with these"
             self.add_typed()
         try:
@@ -267,7 +269,7 @@ class TownshipsPage(_Page):
         self.message.show_message(None)
         return True
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         return DISTRICT_PUBLIC
 
 
@@ -326,10 +328,10 @@ class DistrictPublicPage(_Page):
         self.message.show_message(None)
         return True
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         return self.load()
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         return ADMIN
 
 
@@ -356,7 +358,8 @@ class DistrictKeysPage(_Page):
         layout.addWidget(self.make_check)
         layout.addLayout(form)
         layout.addWidget(hint_label(
-            f"口令至少 {package_format.MIN_PASSPHRASE_CHARS} 个字符。忘记口令就再也打不开私钥，请记在安全的地方，并把 district.key 另存一份到 U 盘。"
+            f"口令至少 {package_format.MIN_PASSPHRASE_CHARS} 个字符。忘记口令就再也打不开私钥，请记在安全的地方，"
+            "并把 district.key 另存一份到 U 盘。"
             "也可以以后在“数据包汇总”页点“生成密钥…”。"))
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -378,7 +381,7 @@ class DistrictKeysPage(_Page):
     def folder(self) -> Path | None:
         return Path(self.folder_edit.text().strip()).expanduser() if self.make_check.isChecked() else None
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         if not self.make_check.isChecked():
             self.message.show_message(None)
             return True
@@ -397,7 +400,7 @@ class DistrictKeysPage(_Page):
         self.message.show_message(None)
         return True
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         return ADMIN
 
 
@@ -446,7 +449,7 @@ class AdminPage(_Page):
         return AdminPlan(name=self.name_edit.text().strip(), password=self.password_edit.text(),
                          display_name=self.display_edit.text().strip() or None)
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         if not self.create_check.isChecked():
             self.message.show_message(None)
             return True
@@ -464,7 +467,7 @@ class AdminPage(_Page):
         self.message.show_message(None)
         return True
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         return SUMMARY
 
 
@@ -485,18 +488,18 @@ class SummaryPage(_Page):
         layout.addWidget(self.message)
         self.setFinalPage(True)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         self.summary.setText("\n".join(self.wizard().plan_lines()))
         self.message.show_message(None)
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         wizard = self.wizard()
         if wizard.created is not None:
             return True
         wizard.create_site()
         return False
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         return -1
 
 

@@ -93,7 +93,8 @@ def read_workbook(path: str | os.PathLike[str], *, job: JobContext | None = None
         raise AdultSchoolError(lock_file_message(path))
     if magic.startswith(_OLE2_MAGIC):
         if size > MAX_OLE2_BYTES:
-            raise AdultSchoolError(f"“{name}”太大（{size // 1024 // 1024} MB），不像正常的名单或记录表。请只保留要导入的工作表，另存后再导入。")
+            raise AdultSchoolError(f"“{name}”太大（{size // 1024 // 1024} MB），不像正常的名单或记录表。"
+                                   "请只保留要导入的工作表，另存后再导入。")
         return _read_with_calamine(path, job, merged_from_xml={}, errors_from_xml={})
     if not magic.startswith(_ZIP_MAGIC):
         return reading.read_sheets(path, job=job)  # says what the file is not

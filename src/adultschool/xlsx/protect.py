@@ -23,7 +23,7 @@ def new_password() -> str:
 
 def encrypt_workbook(plain: bytes, password: str) -> bytes:
     """The .xlsx bytes `plain` as a password-protected workbook (an OLE2 file holding the encrypted package)."""
-    from msoffcrypto.format.ooxml import OOXMLFile  # noqa: PLC0415 - cryptography, only when a list is protected
+    from msoffcrypto.format.ooxml import OOXMLFile  # cryptography, only when a list is protected
 
     out = io.BytesIO()
     OOXMLFile(io.BytesIO(plain)).encrypt(password, out)

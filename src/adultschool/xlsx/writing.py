@@ -368,7 +368,7 @@ def write_tables_with_charts(path: str | os.PathLike[str], sheets: Sequence[Tabl
                              *, job: JobContext | None = None) -> None:
     """`write_tables`, then a chart sheet per `charts`, after the tables (a chart of an empty table is left out)."""
     from openpyxl import Workbook
-    from openpyxl.chart import BarChart, Reference  # noqa: PLC0415 - only the statistics need charts
+    from openpyxl.chart import BarChart, Reference  # only the statistics need charts
 
     job = job or NullJob()
     workbook = Workbook()

@@ -5,6 +5,8 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-03 06:00:00
 """
+from collections.abc import Callable
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -21,17 +23,18 @@ TOWNSHIP_COLUMNS = (('name_sort', pinyin.SORT_KEY_LENGTH),)
 BATCH = 2000
 
 
-def _person(name):
+def _person(name: str | None) -> dict[str, str | None]:
     keys = pinyin.person_name(name) if name and name.strip() else None
     return {'name_pinyin': keys and keys.full, 'name_initials': keys and keys.initials,
             'name_sort': keys and keys.sort_key}
 
 
-def _place(name):
+def _place(name: str | None) -> dict[str, str | None]:
     return {'name_sort': pinyin.place_name(name).sort_key if name and name.strip() else None}
 
 
-def _add_and_fill(table_name, columns, keys_of) -> None:
+def _add_and_fill(table_name: str, columns: tuple[tuple[str, int], ...],
+                  keys_of: Callable[[str | None], dict[str, str | None]]) -> None:
     # Not batch mode: copying learners would drop it under the foreign keys that point to it; adding a nullable
     # column is a plain ALTER TABLE on SQLite too.
     for name, length in columns:
