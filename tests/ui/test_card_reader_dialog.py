@@ -124,7 +124,7 @@ def reader_with_photos(standin):
                                                               photo_decoder=str(standin)).as_json())
 
 
-def _fill_and_save(qtbot, dlg, wait_ops) -> None:  # noqa: ANN001
+def _fill_and_save(qtbot, dlg, wait_ops) -> None:
     qtbot.waitUntil(lambda: dlg.id_edit.text() == CARD_ID, timeout=10_000)
     dlg.level_combo.setCurrentIndex(dlg.level_combo.findText("高中"))
     dlg.township_combo.setCurrentIndex(dlg.township_combo.findText("大碶街道"))
@@ -135,7 +135,7 @@ def _fill_and_save(qtbot, dlg, wait_ops) -> None:  # noqa: ANN001
     wait_ops()
 
 
-def _photo_of(school_db):  # noqa: ANN001, ANN202
+def _photo_of(school_db):
     from adultschool.models import LearnerPhoto
 
     with read_session(school_db.engine) as session:

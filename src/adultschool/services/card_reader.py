@@ -137,7 +137,7 @@ def _card_photo(config: ReaderConfig, card: CardData) -> tuple[bytes | None, str
         return None, None
     if card.photo_wlt is None:
         return None, "这种读卡器（或经32位 Python 读卡时）暂不能读出照片。"
-    from adultschool.idreader import photo  # noqa: PLC0415 - ctypes work only when a decoder is set up
+    from adultschool.idreader import photo  # ctypes work only when a decoder is set up
 
     try:
         return photo.decode_wlt(card.photo_wlt, config.photo_decoder, port=card.port), None

@@ -533,7 +533,7 @@ def register_one(session: Session, data: RegistrationInput, rules: Rules, *, act
         raise AdultSchoolError(problem.message, field=problem.field)
     registered = batch.registered[0]
     if card_photo is not None:
-        from adultschool.services import photos  # noqa: PLC0415 - Pillow only when a photo comes with the form
+        from adultschool.services import photos  # Pillow only when a photo comes with the form
 
         photos.set_photo(session, registered.student_number, card_photo, source=CARD_PHOTO_SOURCE, actor=actor,
                          smallest=photos.CARD_PHOTO_SIZE)

@@ -53,7 +53,7 @@ class HomePage(Page):
         self.title.setText(f"今天是 {today.year}年{today.month}月{today.day}日")
         self.list.addItem("正在整理今天的事项……")
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
