@@ -42,7 +42,7 @@ def main() -> None:
         from adultschool.db import open_database, unit_of_work
         from adultschool.models import SiteKind
         from adultschool.services import registration, site, study
-        from adultschool.settings import Rules
+        from adultschool.rule_defaults import Rules
 
         people = ids(learners)
         header = ["身份证号码", "姓名", "课程", "视频", "已学时长(分钟)"]

@@ -23,12 +23,12 @@ from stdnum.cn import ric
 sys.path.insert(0, str(Path(__file__).parent))
 from common import demo_database, machine  # noqa: E402
 
-from adultschool import sync as package_format  # noqa: E402
+from adultschool import aspkg  # noqa: E402
 from adultschool.db import open_database, read_session, unit_of_work  # noqa: E402
 from adultschool.models import SiteKind  # noqa: E402
 from adultschool.services import district, district_schools, site, sync  # noqa: E402
 from adultschool.services.district import NATURAL_KEYS  # noqa: E402
-from adultschool.services.travel import SPEC_BY_NAME, SPECS, decode_lines, encode_line  # noqa: E402
+from adultschool.services.sync_tables import SPEC_BY_NAME, SPECS, decode_lines, encode_line  # noqa: E402
 
 PASSPHRASE = "bench-passphrase"
 
@@ -126,7 +126,7 @@ def main() -> None:
     export_time = time.perf_counter() - start
     print(f"export: {summary.rows:,} rows, {out.stat().st_size / 1e6:.1f} MB, {export_time:.2f} s", flush=True)
 
-    opened = package_format.open_package(out.read_bytes(), keys)
+    opened = aspkg.open_package(out.read_bytes(), keys)
     rows = {spec.name: decode_lines(spec, opened.members[spec.member]) for spec in SPECS}
     with read_session(school.engine) as session:
         old_code = site.get_site(session).code
@@ -141,14 +141,14 @@ def main() -> None:
         for key in ("format_version", "school_code", "sequence", "created_at", "members"):
             manifest.pop(key, None)
         manifest["school_name"] = f"{code} 成人文化技术学校"
-        pem = package_format.new_signing_key()
-        data = package_format.write_package(
+        pem = aspkg.new_signing_key()
+        data = aspkg.write_package(
             school_code=code, sequence=1, created_at=opened.header.created_at, manifest=manifest, members=members,
             signing_key_pem=pem, district=keys.public)
         files.append((f"{code}.aspkg", data))
         with unit_of_work(office.engine) as session:  # on the district's roster, its key's fingerprint registered
             district_schools.add_school(session, code, name=f"{code} 成人文化技术学校", actor="bench",
-                                        fingerprint=package_format.fingerprint(package_format.signing_public_key(pem)))
+                                        fingerprint=aspkg.fingerprint(aspkg.signing_public_key(pem)))
     per_package = sum(len(v) for v in decoded[0].values())
     print(f"packages: {args.schools} × {per_package:,} rows = {args.schools * per_package:,} rows")
 

@@ -14,7 +14,7 @@ from adultschool.models import Enrolment, Learner, SiteKind, SyncPackage
 from adultschool.services import demo, district, district_schools, exams, photos, registration, rules, site, study, sync
 from adultschool.services.registration import RegistrationInput
 from adultschool.services.sync import _select_rows
-from adultschool.services.travel import SPECS
+from adultschool.services.sync_tables import SPECS
 from factories import jpeg, make_id
 
 PASSPHRASE = "correct-horse-battery"

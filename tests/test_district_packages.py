@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from adultschool import sync as package_format
+from adultschool import aspkg
 from adultschool.cli import main as cli_main
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
@@ -210,8 +210,8 @@ def test_tampered_foreign_and_misaddressed_packages_are_refused_with_nothing_cha
     # Signed by another district that uses the same code (a forged key): refused by its signature.
     with read_session(district_db.engine) as session:
         box = session.execute(select(SyncSchool.box_key).where(SyncSchool.code == CODE)).scalar_one()
-    forged = package_format.write_district_package(
-        district=package_format.generate_district_keys("330206"), school_code=CODE,
+    forged = aspkg.write_district_package(
+        district=aspkg.generate_district_keys("330206"), school_code=CODE,
         school_box=base64.b64decode(box), sequence=9, created_at="2026-12-01T08:00:00+00:00", manifest={},
         members={"quotas.json": json.dumps({"大碶街道": {"2026": 999}}).encode()})
     _refused(school, forged, "不是本校登记的分中心签发的")

@@ -251,7 +251,7 @@ def test_the_keys_stay_home_and_the_district_computes_them_for_merged_learners(
 
 
 def test_a_package_row_carries_no_derived_column():
-    from adultschool.services.travel import SPEC_BY_NAME
+    from adultschool.services.sync_tables import SPEC_BY_NAME
 
     assert {c.name for c in SPEC_BY_NAME["learners"].columns}.isdisjoint({"name_pinyin", "name_initials", "name_sort"})
     assert "name_sort" not in {c.name for c in SPEC_BY_NAME["townships"].columns}

@@ -9,7 +9,7 @@ from adultschool.db import read_session, unit_of_work
 from adultschool.models import Enrolment
 from adultschool.models.enums import EnrolmentStatus
 from adultschool.services import demo, quotas
-from adultschool.services.travel import update_travelling
+from adultschool.services.sync_tables import update_travelling
 from adultschool.ui.district_pages import empty_year_hint
 
 DAY = date(2026, 11, 20)

@@ -12,7 +12,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.models import Enrolment, EnrolmentStatus, Learner
 from adultschool.services import registration, rules as rules_service
 from adultschool.services.registration import RegistrationInput
-from adultschool.settings import Rules
+from adultschool.rule_defaults import Rules
 from factories import born_years_before, make_id
 
 pytestmark = pytest.mark.server_db  # service tests: SQLite and, when enabled, PostgreSQL

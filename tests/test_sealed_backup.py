@@ -10,7 +10,7 @@ from adultschool import cli
 from adultschool.db import unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.services import maintenance, sync
-from adultschool.sync import sealed
+from adultschool.aspkg import sealed
 from factories import SCHOOL_CODE
 
 pytestmark = pytest.mark.sqlite_only("backups are copies of the SQLite file")

@@ -181,6 +181,6 @@ def test_the_window_starts_without_the_spreadsheet_pdf_crypto_and_migration_libr
 
 def test_the_sealed_backup_suffix_the_window_knows_is_the_one_sealed_backups_get():
     from adultschool.services import maintenance
-    from adultschool.sync import sealed
+    from adultschool.aspkg import sealed
 
     assert maintenance.SEALED_SUFFIX == sealed.SUFFIX

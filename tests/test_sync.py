@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select, update
 
-from adultschool import sync as package_format
+from adultschool import aspkg
 from adultschool.cli import main as cli_main
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
@@ -28,7 +28,7 @@ from adultschool.models import (
 )
 from adultschool.services import district, district_schools, quotas, registration, rules, site, study, sync
 from adultschool.services.registration import RegistrationInput
-from adultschool.services.travel import SPECS
+from adultschool.services.sync_tables import SPECS
 from factories import make_id
 from syncbuild import (  # noqa: F401 - district_db, keys and public_key are fixtures
     PASSPHRASE,
@@ -169,9 +169,9 @@ def test_one_changed_byte_anywhere_is_rejected_and_writes_nothing(tmp_path, dist
 
 
 def test_a_package_for_another_district_is_refused(tmp_path, district_db, keys, public_key, fresh_db):
-    other = package_format.generate_district_keys("330211")
+    other = aspkg.generate_district_keys("330211")
     school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
-    data = export(school, tmp_path, package_format.dump_district_public(other.public), "p1.aspkg")
+    data = export(school, tmp_path, aspkg.dump_district_public(other.public), "p1.aspkg")
     with pytest.raises(AdultSchoolError, match="另一个分中心"):
         merge(district_db, keys, data)
     assert counts(district_db)["learners"] == 0
@@ -187,7 +187,7 @@ def test_a_package_from_a_newer_program_is_refused_clearly(tmp_path, district_db
             body = source.read(item)
             if item.filename == "header.json":
                 header = json.loads(body)
-                header["format_version"] = package_format.FORMAT_VERSION + 1
+                header["format_version"] = aspkg.FORMAT_VERSION + 1
                 body = json.dumps(header).encode()
             target.writestr(item, body)
     with pytest.raises(AdultSchoolError, match="升级"):
@@ -446,7 +446,7 @@ def test_a_core_update_that_forgets_the_row_version_fails_in_the_tests(school_db
     """tests/versionguard.py: an UPDATE of a travelling table must raise `version`, or the row never leaves."""
     from versionguard import VersionNotRaised
     from adultschool.models import Township
-    from adultschool.services.travel import update_travelling
+    from adultschool.services.sync_tables import update_travelling
 
     with unit_of_work(school_db.engine) as session:
         name = session.scalars(select(Township.name)).first()

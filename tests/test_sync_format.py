@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adultschool.errors import AdultSchoolError
-from adultschool.sync import (
+from adultschool.aspkg import (
     FORMAT_VERSION,
     DistrictKeyPair,
     OpenedPackage,
@@ -38,8 +38,8 @@ from adultschool.sync import (
     write_package,
     write_receipt,
 )
-from adultschool.sync import keys as keys_module
-from adultschool.sync import package as package_module
+from adultschool.aspkg import keys as keys_module
+from adultschool.aspkg import package as package_module
 
 SCHOOL_CODE = "330205-02"
 CREATED_AT = "2025-03-01T10:00:00+08:00"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from adultschool import clock, idcard
-from adultschool import sync as package_format
+from adultschool import aspkg
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import (
@@ -26,7 +26,7 @@ from adultschool.models import (
 )
 from adultschool.services import district, district_schools, rules, study, sync
 from adultschool.services.district_schools import KeyNotAccepted, SchoolNotListed
-from adultschool.services.travel import SPEC_BY_NAME, SPECS, decode_lines, encode_line
+from adultschool.services.sync_tables import SPEC_BY_NAME, SPECS, decode_lines, encode_line
 from syncbuild import (  # noqa: F401 - district_db, keys and public_key are fixtures
     counts,
     district_db,
@@ -46,7 +46,7 @@ pytestmark = pytest.mark.server_db
 
 
 def rows_of(package: bytes, keys) -> dict[str, list[dict]]:
-    opened = package_format.open_package(package, keys)
+    opened = aspkg.open_package(package, keys)
     return {spec.name: decode_lines(spec, opened.members[spec.member]) for spec in SPECS if spec.member in opened.members}
 
 
@@ -57,7 +57,7 @@ def craft(rows: dict[str, list[dict]], *, code: str, sequence: int, signing_pem:
                for table, table_rows in rows.items()}
     manifest = {"school_name": name, "previous": sequence - 1 or None, "full": full,
                 "counts": {t: len(r) for t, r in rows.items()}, **(extra or {})}
-    return package_format.write_package(school_code=code, sequence=sequence, created_at=clock.now().isoformat(),
+    return aspkg.write_package(school_code=code, sequence=sequence, created_at=clock.now().isoformat(),
                                         manifest=manifest, members=members, signing_key_pem=signing_pem,
                                         district=keys.public)
 
@@ -81,7 +81,7 @@ def test_a_package_from_a_code_not_on_the_roster_is_refused_naming_the_code(code
     listed = make_school(fresh_db, "330206-01", learners=3, office=district_db)
     merge(district_db, keys, export(listed, tmp_path, public_key, "a1.aspkg"))
     before = counts(district_db), roster_size(district_db)
-    forged = craft({"learners": []}, code=code, sequence=1, signing_pem=package_format.new_signing_key(), keys=keys)
+    forged = craft({"learners": []}, code=code, sequence=1, signing_pem=aspkg.new_signing_key(), keys=keys)
     with pytest.raises(SchoolNotListed) as refused:
         merge(district_db, keys, forged)
     assert code in str(refused.value) and "没有导入" in str(refused.value)
@@ -239,7 +239,7 @@ def test_gaps_are_counts_and_ranges_and_the_jump_is_a_rule(district_db, keys, fr
         merge(district_db, keys, craft({}, code="330206-01", sequence=1012, signing_pem=pem, keys=keys, full=False))
     assert merge(district_db, keys, craft({}, code="330206-01", sequence=1011, signing_pem=pem, keys=keys,
                                           full=False)).sequence == 1011
-    gaps = package_format.find_gaps([1, 2**62], after=0)
+    gaps = aspkg.find_gaps([1, 2**62], after=0)
     assert gaps.count == 2**62 - 2 and gaps.ranges == ((2, 2**62 - 1),)
 
 
@@ -391,8 +391,8 @@ def test_replacing_the_district_key_at_a_school_needs_replace_and_shows_both_fin
     (tmp_path / "district.pub").write_bytes(public_key)
     assert cli_main(["sync", "district-key", str(tmp_path / "district.pub"), "--db", db]) == 0
     capsys.readouterr()
-    other = package_format.generate_district_keys("330206").public
-    (tmp_path / "other.pub").write_bytes(package_format.dump_district_public(other))
+    other = aspkg.generate_district_keys("330206").public
+    (tmp_path / "other.pub").write_bytes(aspkg.dump_district_public(other))
     assert cli_main(["sync", "district-key", str(tmp_path / "other.pub"), "--db", db]) == 2
     err = capsys.readouterr().err
     assert keys.public.fingerprint in err and other.fingerprint in err and "--replace" in err

@@ -21,7 +21,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.models import Attendance, ClassSession, ClassType, Enrolment, Learner, Level, SurveyContact
 from adultschool.services import classes, exams, imports, mappings, registration, roster, survey
 from adultschool.services.sheet_import import ColumnsNotFound
-from adultschool.settings import Rules
+from adultschool.rule_defaults import Rules
 from adultschool.xlsx import read_table
 from factories import R13_HEADERS, make_id, r13_row, write_roster
 

@@ -2,7 +2,7 @@
 district (a package carries rows whose version is newer than the last one sent).
 
 The ORM does it by itself (the version column is its optimistic-lock counter); a Core `update()` must say so, through
-`services.travel.update_travelling`. Installed for the whole test session by conftest.py: a statement that forgets
+`services.sync_tables.update_travelling`. Installed for the whole test session by conftest.py: a statement that forgets
 fails the test that ran it, naming the table.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 
 from sqlalchemy import Engine, event
 
-from adultschool.services.travel import SPECS
+from adultschool.services.sync_tables import SPECS
 
 _UPDATE = re.compile(r'^\s*UPDATE\s+"?(\w+)"?\s+SET\s+(.*?)(?:\s+WHERE\s|\s*$)', re.IGNORECASE | re.DOTALL)
 _TRAVELLING = {spec.name: {c.name for c in spec.columns} - {"version", "updated_at"} for spec in SPECS}
@@ -30,7 +30,7 @@ def _check(conn, _cursor, statement: str, _parameters, _context, _executemany) -
     assigned = {name.strip('"').lower() for name in re.findall(r'"?(\w+)"?\s*=', found.group(2))}
     if assigned & _TRAVELLING[found.group(1)] and "version" not in assigned:
         raise VersionNotRaised(f"UPDATE {found.group(1)} sets {sorted(assigned)} without raising version: "
-                               "use services.travel.update_travelling")
+                               "use services.sync_tables.update_travelling")
 
 
 def install() -> None:

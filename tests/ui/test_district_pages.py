@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 from sqlalchemy import delete, func, select, update
 
-from adultschool import sync as package_format
+from adultschool import aspkg
 from adultschool.db import open_database, read_session, unit_of_work
 from adultschool.models import Learner, SyncPackage, TownshipQuota
 from adultschool.services import district, district_schools, quotas, site, sync
@@ -180,8 +180,8 @@ def test_a_receipt_is_saved_for_the_selected_school_and_the_school_can_verify_it
     packages_page.receipt_button.click()
     wait_ops()
     assert suggested[0].name == f"回执-330206-01-{TODAY.isoformat()}.json"
-    body = package_format.read_receipt(suggested[0].read_bytes(),
-                                       package_format.load_district_public(public_key.read_bytes()))
+    body = aspkg.read_receipt(suggested[0].read_bytes(),
+                                       aspkg.load_district_public(public_key.read_bytes()))
     assert body["school_code"] == "330206-01" and [p["sequence"] for p in body["packages"]] == [1]
     assert str(suggested[0]) in packages_page.result_box.text()
 
@@ -207,7 +207,7 @@ def test_keys_are_made_from_the_page_when_the_district_has_none(qtbot, tmp_path,
     dialog.accept()
     wait_ops()
     assert (folder / "keys" / "district.pub").exists() and (folder / "keys" / "district.key").exists()
-    public = package_format.load_district_public((folder / "keys" / "district.pub").read_bytes())
+    public = aspkg.load_district_public((folder / "keys" / "district.pub").read_bytes())
     assert public.fingerprint in page.key_label.text() and not page.keygen_button.isVisible()
     assert page.keys is not None and page.import_button.isEnabled()
     settle(qtbot)

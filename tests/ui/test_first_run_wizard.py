@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from adultschool import sync as package_format
+from adultschool import aspkg
 from adultschool.db import read_session, unit_of_work
 from adultschool.models.enums import SiteKind
 from adultschool.services import accounts, district, site, sync
@@ -57,10 +57,10 @@ def wizard(qtbot, target):
 @pytest.fixture
 def district_pub(tmp_path) -> Path:
     """A district.pub as a district office hands it out."""
-    pair = package_format.generate_district_keys("330206")
+    pair = aspkg.generate_district_keys("330206")
     path = tmp_path / "from-district" / "district.pub"
     path.parent.mkdir()
-    path.write_bytes(package_format.dump_district_public(pair.public))
+    path.write_bytes(aspkg.dump_district_public(pair.public))
     return path
 
 
@@ -105,7 +105,7 @@ def test_a_school_made_by_the_wizard_has_townships_quotas_district_key_and_its_a
     school_up_to_summary(qtbot, wizard, type_text, district_pub)
     summary = wizard.summary_page.summary.text()
     assert "霞浦街道：120 人" in summary and "春晓街道：未定" in summary and "王校长（boss）" in summary
-    expected = package_format.load_district_public(district_pub.read_bytes())
+    expected = aspkg.load_district_public(district_pub.read_bytes())
     assert expected.fingerprint in summary
     assert not target.exists()  # nothing is written before 创建
 
@@ -146,7 +146,7 @@ def test_a_district_made_by_the_wizard_has_its_key_pair(qtbot, type_text, wizard
         wizard.accept()
 
     assert (keys / "district.pub").exists() and (keys / "district.key").exists()
-    public = package_format.load_district_public((keys / "district.pub").read_bytes())
+    public = aspkg.load_district_public((keys / "district.pub").read_bytes())
     with read_session(wizard.database.engine) as session:
         info = site.get_site(session)
         pair = district.district_keys(session, PASSPHRASE)

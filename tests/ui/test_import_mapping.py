@@ -92,7 +92,7 @@ def test_choosing_another_file_forgets_the_mapping_shown(qtbot, school_db, tmp_p
 
 def test_a_grid_attendance_sheet_becomes_sessions_and_marks_in_the_window(qtbot, school_db, tmp_path, make_id):
     from adultschool.services import registration
-    from adultschool.settings import Rules
+    from adultschool.rule_defaults import Rules
 
     with unit_of_work(school_db.engine) as session:
         numbers = []

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from adultschool import sync as package_format
+from adultschool import aspkg
 from adultschool.db import read_session, unit_of_work
 from adultschool.models import Role
 from adultschool.services import accounts, rules, site, sync
@@ -132,9 +132,9 @@ def test_a_township_is_added_at_once(qtbot, dialog, school_db, type_text):
 
 
 def test_registering_a_district_key(qtbot, dialog, school_db, tmp_path):
-    pair = package_format.generate_district_keys("330206")
+    pair = aspkg.generate_district_keys("330206")
     path = tmp_path / "district.pub"
-    path.write_bytes(package_format.dump_district_public(pair.public))
+    path.write_bytes(aspkg.dump_district_public(pair.public))
     assert dialog.key_tab.district_label.text() == "还没有登记"
     saved(qtbot, dialog.register_district_key(path))
     with read_session(school_db.engine) as session:

@@ -73,11 +73,11 @@ def test_the_district_key_is_registered_from_the_file_the_clerk_picks(page, offi
 
 
 def _another_district_key(tmp_path: Path) -> tuple[Path, str]:
-    from adultschool import sync as package_format
+    from adultschool import aspkg
 
-    other = package_format.generate_district_keys("330206").public
+    other = aspkg.generate_district_keys("330206").public
     path = tmp_path / "换过的district.pub"
-    path.write_bytes(package_format.dump_district_public(other))
+    path.write_bytes(aspkg.dump_district_public(other))
     return path, other.fingerprint
 
 

@@ -17,7 +17,7 @@ from adultschool.db import lock as db_lock
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
 from adultschool.services import audit, maintenance
-from adultschool.sync import sealed
+from adultschool.aspkg import sealed
 
 CONFIRM_WORDS = ("y", "yes", "是", "确定")
 BACKUP_PASSPHRASE_ENV = "ADULTSCHOOL_BACKUP_PASSPHRASE"

@@ -234,7 +234,7 @@ def cmd_learners_list(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_show(args: argparse.Namespace) -> int:
-    from adultschool.settings import RULE_SPECS
+    from adultschool.rule_defaults import RULE_SPECS
 
     db = open_db(args)
     with read_session(db.engine) as session:

@@ -1,6 +1,6 @@
 """Columns derived from a name (issue 14): a learner's full pinyin, initials and pinyin sort key, a township's pinyin
 sort key. Computed here alone; they do not travel in sync packages (the `derived` mark keeps them out of
-services.travel): every database computes them from the name it holds.
+services.sync_tables): every database computes them from the name it holds.
 
 An INSERT fills them by column default from its `name`, an ORM object when its name is set; an UPDATE statement that
 sets a name adds `with_derived(table, values)`.

@@ -37,7 +37,7 @@ from adultschool.services.site import require_school
 from adultschool.services.study import match_course, refresh_totals
 from adultschool.services.journal import Journal
 from adultschool.services.tombstones import remove_rows
-from adultschool.settings import Rules
+from adultschool.rule_defaults import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
 from adultschool.xlsx import Column, HeaderMatch, cell_text, date_value, id_text, read_table
 

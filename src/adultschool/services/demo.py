@@ -35,7 +35,7 @@ from adultschool.models import (
 )
 from adultschool.services import certificate_settings, registration, site, study, sync
 from adultschool.services.rules import load_rules
-from adultschool.settings import Rules
+from adultschool.rule_defaults import Rules
 
 # A code and names no real school or township has, and 演示 in each, so a demo is never taken for a real school.
 DEMO_SCHOOL_CODE = "DEMO-01"

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from adultschool import sync
+from adultschool import aspkg
 from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
@@ -49,7 +49,7 @@ from adultschool.services.district_merge import (  # noqa: F401 - re-exported fo
 )
 from adultschool.services.rules import load_rules
 from adultschool.services.site import SiteInfo
-from adultschool.services.travel import SPECS, decode_lines
+from adultschool.services.sync_tables import SPECS, decode_lines
 
 PRIVATE = "sync.district_private"
 PUBLIC = "sync.district_public"
@@ -89,7 +89,7 @@ def keygen(session: Session, out_dir: Path, passphrase: str, *, actor: str, repl
     info = require_district(session)
     existing = _setting(session, PUBLIC)
     if existing and not replace:
-        old = sync.load_district_public(existing.encode())
+        old = aspkg.load_district_public(existing.encode())
         raise AdultSchoolError(
             f"本分中心已有密钥（指纹 {old.fingerprint}）。换新密钥后，各学校都要重新登记公钥，旧密钥加密的数据包也无法再导入。"
             "确需更换，请加 --replace。"
@@ -98,9 +98,9 @@ def keygen(session: Session, out_dir: Path, passphrase: str, *, actor: str, repl
     for path in (public_path, private_path):
         if path.exists() and not replace:
             raise AdultSchoolError(f"{path} 已经存在，不覆盖。请换一个文件夹，或确需更换时加 --replace。")
-    pair = sync.generate_district_keys(info.code)
-    private = sync.dump_district_private(pair, passphrase)  # refuses a short passphrase before anything is written
-    public = sync.dump_district_public(pair.public)
+    pair = aspkg.generate_district_keys(info.code)
+    private = aspkg.dump_district_private(pair, passphrase)  # refuses a short passphrase before anything is written
+    public = aspkg.dump_district_public(pair.public)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     for path, data in ((public_path, public), (private_path, private)):
         write_file(path, data)  # owner-only: district.key above all
@@ -119,18 +119,18 @@ def has_keys(session: Session) -> bool:
     return _setting(session, PRIVATE) is not None
 
 
-def district_keys(session: Session, passphrase: str, *, key_file: bytes | None = None) -> sync.DistrictKeyPair:
+def district_keys(session: Session, passphrase: str, *, key_file: bytes | None = None) -> aspkg.DistrictKeyPair:
     """The key pair, opened with the passphrase: from `key_file` (district.key) if given, else as stored at keygen."""
     require_district(session)
     data = key_file if key_file is not None else (_setting(session, PRIVATE) or "").encode()
     if not data:
         raise AdultSchoolError("本分中心还没有密钥。请先运行 “adultschool sync keygen --out 文件夹”，把 district.pub 发给各学校。")
-    return sync.load_district_private(data, passphrase)
+    return aspkg.load_district_private(data, passphrase)
 
 
-def district_public(session: Session) -> sync.DistrictPublicKey | None:
+def district_public(session: Session) -> aspkg.DistrictPublicKey | None:
     stored = _setting(session, PUBLIC)
-    return sync.load_district_public(stored.encode()) if stored else None
+    return aspkg.load_district_public(stored.encode()) if stored else None
 
 
 # --- merging ----------------------------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ class PackageReport:
     refused: list[RefusedRow] = field(default_factory=list)
     new_conflicts: int = 0
     closed_conflicts: list[str] = field(default_factory=list)
-    missing: sync.Gaps = field(default_factory=sync.Gaps)
+    missing: aspkg.Gaps = field(default_factory=aspkg.Gaps)
     warnings: list[str] = field(default_factory=list)
 
     def total(self, what: str) -> int:
@@ -212,17 +212,17 @@ def _check_sequence(session: Session, code: str, sequence: int) -> None:
             "“数据上报”页上最近一个数据包的序号。")
 
 
-def import_package(session: Session, data: bytes, *, file_name: str, keys: sync.DistrictKeyPair, actor: str,
+def import_package(session: Session, data: bytes, *, file_name: str, keys: aspkg.DistrictKeyPair, actor: str,
                    job: JobContext | None = None) -> PackageReport:
     """Verifies and merges one package in the caller's transaction; raises (and so writes nothing) when the package
     as a whole is unusable. Rows the package may not change, or that fail the checks, are refused one by one."""
     job = job or NullJob()
     accounts.require(session, actor, accounts.SYNC)
     require_district(session)
-    header = sync.read_header(data)  # who says they sent it: checked cheaply before anything is decrypted
+    header = aspkg.read_header(data)  # who says they sent it: checked cheaply before anything is decrypted
     school = district_schools.listed_sender(session, header.school_code)
     _check_sequence(session, header.school_code, header.sequence)
-    opened = sync.open_package(data, keys)
+    opened = aspkg.open_package(data, keys)
     header, manifest = opened.header, opened.manifest
     code = header.school_code
     registered = district_schools.check_signer(session, school, signer=opened.signer,
@@ -299,7 +299,7 @@ def _box_key(value: object) -> str | None:
         raw = base64.b64decode(value, validate=True)
     except ValueError:
         return None
-    return value if len(raw) == sync.KEY_BYTES else None
+    return value if len(raw) == aspkg.KEY_BYTES else None
 
 
 def _forget_old_tombstones(session: Session, code: str, rows: dict[str, list[dict[str, Any]]]) -> None:
@@ -315,7 +315,7 @@ def _forget_old_tombstones(session: Session, code: str, rows: dict[str, list[dic
         session.execute(delete(SyncOwner).where(SyncOwner.uuid.in_(chunk)))
 
 
-def _decode_members(opened: sync.OpenedPackage) -> dict[str, list[dict[str, Any]]]:
+def _decode_members(opened: aspkg.OpenedPackage) -> dict[str, list[dict[str, Any]]]:
     known = {spec.member: spec for spec in SPECS}
     unknown = sorted(set(opened.members) - set(known))
     if unknown:
@@ -323,13 +323,13 @@ def _decode_members(opened: sync.OpenedPackage) -> dict[str, list[dict[str, Any]
     return {spec.name: decode_lines(spec, opened.members[spec.member]) for spec in SPECS if spec.member in opened.members}
 
 
-def trust_school(session: Session, data: bytes, *, school_code: str, fingerprint: str, keys: sync.DistrictKeyPair,
+def trust_school(session: Session, data: bytes, *, school_code: str, fingerprint: str, keys: aspkg.DistrictKeyPair,
                  actor: str) -> str:
     """After the district has confirmed it by phone: the key of one of the school's packages is its key from now on."""
     accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
     require_district(session)
     wanted = district_schools.normalise_fingerprint(fingerprint)
-    opened = sync.open_package(data, keys)
+    opened = aspkg.open_package(data, keys)
     if opened.header.school_code != school_code:
         raise AdultSchoolError(f"这个数据包来自学校 {opened.header.school_code}，不是 {school_code}。")
     if opened.signer_fingerprint != wanted:
@@ -342,14 +342,14 @@ def trust_school(session: Session, data: bytes, *, school_code: str, fingerprint
     return opened.signer_fingerprint
 
 
-def gaps(session: Session, school_code: str) -> sync.Gaps:
+def gaps(session: Session, school_code: str) -> aspkg.Gaps:
     """Sequence numbers not received after the newest full package of the school's current epoch (a full package
     stands for all before it), as counts and ranges."""
     epoch = session.execute(select(SyncSchool.epoch).where(SyncSchool.code == school_code)).scalar() or 0
     received = session.execute(select(SyncPackage.sequence, SyncPackage.full).where(
         SyncPackage.school_code == school_code, SyncPackage.epoch == epoch)).all()
     covered = max([s for s, full in received if full], default=0)
-    return sync.find_gaps((s for s, _full in received), after=covered)
+    return aspkg.find_gaps((s for s, _full in received), after=covered)
 
 
 
@@ -394,12 +394,12 @@ def receipt_body(session: Session, school_code: str) -> dict[str, Any]:
             "gaps": gaps(session, school_code).as_json(), "conflicts": district_conflicts.for_school(session, school_code)}
 
 
-def make_receipt(session: Session, school_code: str, keys: sync.DistrictKeyPair) -> tuple[bytes, dict[str, Any]]:
+def make_receipt(session: Session, school_code: str, keys: aspkg.DistrictKeyPair) -> tuple[bytes, dict[str, Any]]:
     body = receipt_body(session, school_code)
-    return sync.write_receipt(body, keys), body
+    return aspkg.write_receipt(body, keys), body
 
 
-def save_receipt(session: Session, school_code: str, keys: sync.DistrictKeyPair, out: Path) -> dict[str, Any]:
+def save_receipt(session: Session, school_code: str, keys: aspkg.DistrictKeyPair, out: Path) -> dict[str, Any]:
     """生成回执: the signed receipt for one school, written whole to `out` (or not at all); returns what it says."""
     data, body = make_receipt(session, school_code, keys)
     try:
@@ -419,7 +419,7 @@ class SchoolStatus:
     last_sequence: int | None
     last_received_at: datetime | None
     sent_this_month: bool
-    missing: sync.Gaps
+    missing: aspkg.Gaps
     open_conflicts: int
     key_state: str = ""  # 已确认 / 待确认密钥 / … (from the roster)
     listed: bool = True

@@ -42,7 +42,7 @@ from adultschool.models import (
 from adultschool.models.base import utcnow
 from adultschool.services import accounts, audit
 from adultschool.services.district_merge import Merger, MergeResult
-from adultschool.services.travel import SPEC_BY_NAME, decode_lines
+from adultschool.services.sync_tables import SPEC_BY_NAME, decode_lines
 
 TYPO_HINT = "若身份证号码登记有误，请登记错的学校更正后重新发送数据包，冲突将自动关闭。"
 AUTO = "（自动）"

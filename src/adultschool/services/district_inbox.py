@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adultschool import sync
+from adultschool import aspkg
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import DistrictImport, Level
@@ -112,12 +112,12 @@ def _ranges(numbers: list[int]) -> str:
 def is_district_package(data: bytes) -> bool:
     """Whether `data` is a district package (by its header; nothing trusted yet)."""
     try:
-        return sync.read_header(data).from_district
+        return aspkg.read_header(data).from_district
     except AdultSchoolError:
         return False
 
 
-def _json_member(opened: sync.OpenedPackage, name: str, kind: type) -> Any:
+def _json_member(opened: aspkg.OpenedPackage, name: str, kind: type) -> Any:
     try:
         value = json.loads(opened.members[name])
     except KeyError:
@@ -150,7 +150,7 @@ def _rounds(given: list[Any]) -> list[exam_rounds.RoundInfo]:
         raise AdultSchoolError("分中心数据包里的考试批次格式不对，没有导入。请分中心用最新版本重新生成。") from None
 
 
-def _result_sheet(opened: sync.OpenedPackage) -> Sheet | None:
+def _result_sheet(opened: aspkg.OpenedPackage) -> Sheet | None:
     raw = opened.members.get("results.jsonl", b"")
     rows: list[tuple[object, ...]] = [RESULT_HEADER]
     try:
@@ -181,8 +181,8 @@ def import_district_package(session: Session, data: bytes, *, file_name: str, ac
         raise AdultSchoolError("还没有登记分中心公钥，无法核对分中心的数据包。"
                                "请先用 “adultschool sync district-key 文件” 登记（数据上报 → 登记分中心公钥）。")
     job.report(0, 3, "核对签名")
-    box_private = sync.school_box_private(school_sync.signing_key(session))
-    opened = sync.open_district_package(data, district=district, school_code=info.code, box_private=box_private)
+    box_private = aspkg.school_box_private(school_sync.signing_key(session))
+    opened = aspkg.open_district_package(data, district=district, school_code=info.code, box_private=box_private)
     header = opened.header
     sha = hashlib.sha256(data).hexdigest()
     report = DistrictPackageReport(district.code, header.sequence, header.created_at, file_name, dry_run)

@@ -50,7 +50,7 @@ from adultschool.models import (
 )
 from adultschool.services import study
 from adultschool.services.audit_text import entity_label
-from adultschool.services.travel import SPEC_BY_NAME, SPECS, TableSpec, encode_line
+from adultschool.services.sync_tables import SPEC_BY_NAME, SPECS, TableSpec, encode_line
 
 CHUNK = 500
 # Rows other tables point to: their local ids are needed after an insert.

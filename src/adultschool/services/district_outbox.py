@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adultschool import clock, sync
+from adultschool import aspkg, clock
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import DistrictExport, School, SyncSchool, Township, TownshipQuota
@@ -118,7 +118,7 @@ def suggested_file_name(session: Session, school_code: str, today: date | None =
     return f"分中心给{name}-{school_code}-{(today or clock.today()).isoformat()}-第{sequence}号{FILE_SUFFIX}"
 
 
-def export_for_school(session: Session, school_code: str, out: Path, *, keys: sync.DistrictKeyPair,
+def export_for_school(session: Session, school_code: str, out: Path, *, keys: aspkg.DistrictKeyPair,
                       actor: str) -> DistrictExportSummary:
     """The next district package for one school, written to `out` (atomically, after everything is checked)."""
     accounts.require(session, actor, accounts.SYNC)
@@ -128,7 +128,7 @@ def export_for_school(session: Session, school_code: str, out: Path, *, keys: sy
     sequence = (school.district_sequence or 0) + 1
     manifest = {"district_name": info.name, "school_name": school.name, "counts": counts,
                 "members_carried": list(MEMBERS)}
-    data = sync.write_district_package(district=keys, school_code=school.code,
+    data = aspkg.write_district_package(district=keys, school_code=school.code,
                                        school_box=base64.b64decode(school.box_key), sequence=sequence,
                                        created_at=utcnow().isoformat(), manifest=manifest, members=members)
     school.district_sequence = sequence
@@ -144,7 +144,7 @@ def export_for_school(session: Session, school_code: str, out: Path, *, keys: sy
     return DistrictExportSummary(school.code, school.name, sequence, Path(out), counts)
 
 
-def export_for_all(session: Session, out_dir: Path, *, keys: sync.DistrictKeyPair, actor: str,
+def export_for_all(session: Session, out_dir: Path, *, keys: aspkg.DistrictKeyPair, actor: str,
                    job: JobContext | None = None) -> DistrictExportAll:
     """A package for every active school on the roster into `out_dir`; schools that cannot have one yet (no package
     of theirs arrived) are named with the reason. All in the caller's transaction: cancelled, nothing is recorded

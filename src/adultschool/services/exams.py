@@ -44,10 +44,10 @@ from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress
 from adultschool.services.site import get_site, require_school
 from adultschool.services.study import match_course
-from adultschool.settings import Rules
+from adultschool.rule_defaults import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
 from adultschool.xlsx import Column, HeaderMatch, Sheet, cell_text, date_value, id_text, read_table, write_table
-from adultschool.services.travel import update_travelling
+from adultschool.services.sync_tables import update_travelling
 
 APPLICATION_HEADERS = ("序号", "学籍号", "姓名", "性别", "身份证号码", "层次", "注册日期", "学习时限(月)", "视频学时", "课程")
 

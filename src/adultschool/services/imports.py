@@ -44,7 +44,7 @@ from adultschool.services.journal import decode_values, plain
 from adultschool.services.rules import load_rules
 from adultschool.services.study import refresh_totals
 from adultschool.services.tombstones import remove_rows
-from adultschool.services.travel import SPEC_BY_NAME, update_travelling
+from adultschool.services.sync_tables import SPEC_BY_NAME, update_travelling
 from adultschool.textnorm import clean_text
 
 CHUNK = 500

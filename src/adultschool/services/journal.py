@@ -2,7 +2,7 @@
 
 An import service opens a `Journal` before it writes: rows inserted into the journal's tables are found afterwards by
 id (the write lock keeps other writers out of the transaction), and each row it changes is noted with its values before
-and after. `Journal.finish` stores the batch. Values are kept as JSON the way rows travel (services.travel codecs).
+and after. `Journal.finish` stores the batch. Values are kept as JSON the way rows travel (services.sync_tables codecs).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from adultschool.db.bulk import bulk_insert
 from adultschool.models import ImportBatch, ImportBatchItem
-from adultschool.services.travel import SPEC_BY_NAME
+from adultschool.services.sync_tables import SPEC_BY_NAME
 
 
 def encode_values(table_name: str, values: dict[str, Any]) -> str:

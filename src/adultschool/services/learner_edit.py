@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from adultschool import idcard
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Enrolment, Gender, Learner, Township, with_name_keys
-from adultschool.services import accounts, audit, changes, site
+from adultschool.services import accounts, audit, audit_diff, site
 from adultschool.services.learners import mask_phone
 from adultschool.services.registration import DETAIL_TEXT_FIELDS, FIELD_LABELS, MAX_LENGTHS, length_problems
 from adultschool.textnorm import clean_name, clean_text, normalise_phone
-from adultschool.services.travel import update_travelling
+from adultschool.services.sync_tables import update_travelling
 
 STALE_MESSAGE = "这个学员的信息刚被别人（或另一个窗口）修改过，您的修改没有保存。请重新打开后再改。"
 
@@ -178,7 +178,7 @@ def update_learner(session: Session, learner_id: int, expected_version: int, cha
     accounts.require(session, actor, accounts.Permission.REGISTER)
     site.require_school(session)
     values = clean_changes(session, changes_)
-    before = changes.learner_details(session, [learner_id]).get(learner_id)
+    before = audit_diff.learner_details(session, [learner_id]).get(learner_id)
     if before is None:
         raise AdultSchoolError("找不到这个学员（可能已被删除）。")
     changed = {k: v for k, v in values.items() if v != before.get(k)}
@@ -196,7 +196,7 @@ def update_learner(session: Session, learner_id: int, expected_version: int, cha
     )
     if result.rowcount != 1:
         raise StaleLearner()
-    old, new = changes.diff(before, changed)
+    old, new = audit_diff.diff(before, changed)
     if "township_id" in changed:  # names, not ids, for the people who read the audit log
         names = _township_names(session, {before.get("township_id"), changed["township_id"]})
         old.pop("township_id", None)

@@ -32,7 +32,7 @@ from adultschool.db.engine import make_engine
 from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import JobContext, NullJob
 from adultschool.services import accounts, audit, site, sync
-from adultschool.services.travel import SPECS
+from adultschool.services.sync_tables import SPECS
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,9 @@ SERVER_DATABASE_MESSAGE = "这是服务器数据库（不是本机的数据库�
 
 
 def _sealed():  # noqa: ANN202 - the module
-    """adultschool.sync.sealed, imported when a backup is sealed or opened (it needs cryptography, which starting the
+    """adultschool.aspkg.sealed, imported when a backup is sealed or opened (it needs cryptography, which starting the
     window does not)."""
-    from adultschool.sync import sealed
+    from adultschool.aspkg import sealed
 
     return sealed
 

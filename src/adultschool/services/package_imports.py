@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from adultschool import sync as package_format
+from adultschool import aspkg
 from adultschool.db import unit_of_work
 from adultschool.errors import AdultSchoolError, Cancelled, os_error_text
 from adultschool.jobs import JobContext
@@ -86,7 +86,7 @@ class _OnePackageJob:
         self._job.check_cancelled()
 
 
-def import_packages(engine: Engine, paths: list[Path], keys: package_format.DistrictKeyPair, *, who: str,
+def import_packages(engine: Engine, paths: list[Path], keys: aspkg.DistrictKeyPair, *, who: str,
                     job: JobContext) -> list[PackageOutcome]:
     """Each package in its own transaction; a refusal is kept as a line and the next package still goes in.
     A cancel stops after rolling back the package in progress; the ones already merged stay."""

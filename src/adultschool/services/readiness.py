@@ -31,7 +31,7 @@ from adultschool.models import (
 from adultschool.months import add_months, months_completed
 from adultschool.services import accounts
 from adultschool.services.rules import load_rules
-from adultschool.settings import Rules
+from adultschool.rule_defaults import Rules
 
 # Readiness concerns learners still studying; those who applied, passed or graduated have moved on.
 STUDYING = (EnrolmentStatus.ACTIVE, EnrolmentStatus.READY)

@@ -30,14 +30,14 @@ from adultschool.models import (
 from adultschool.db.bulk import bulk_insert
 from adultschool.models.base import new_uuid
 from adultschool.models.keys import with_name_keys
-from adultschool.services import accounts, audit, changes
+from adultschool.services import accounts, audit, audit_diff
 from adultschool.services.journal import Journal
 from adultschool.services.privacy import NOTICE_VERSION
 from adultschool.services.site import require_school
-from adultschool.settings import Rules
+from adultschool.rule_defaults import Rules
 from adultschool.textnorm import clean_name, clean_text, normalise_phone
 from adultschool.services.field_labels import FIELD_LABELS
-from adultschool.services.travel import update_travelling
+from adultschool.services.sync_tables import update_travelling
 
 
 CHUNK = 500  # stays under SQLite's bound-parameter limit for IN (...)
@@ -425,13 +425,13 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
         for learner_id, id_number, name, uuid in session.execute(
                 select(Learner.id, Learner.id_number, Learner.name, Learner.uuid).where(Learner.id > since)):
             people[id_number] = _Person(learner_id, name, uuid)
-    details_before = changes.learner_details(session, [people[r.id_number].id for _, r in known])
+    details_before = audit_diff.learner_details(session, [people[r.id_number].id for _, r in known])
     changed_before: dict[str, dict] = {}
     changed_after: dict[str, dict] = {}
     for _, row in known:
         given = {k: v for k, v in _person_values(row, townships, own).items() if v is not None and k not in ("id_number",)}
         person = people[row.id_number]
-        old, new = changes.diff(details_before.get(person.id, {}), given)
+        old, new = audit_diff.diff(details_before.get(person.id, {}), given)
         if new:
             changed_before[person.uuid], changed_after[person.uuid] = old, new
         if journal is not None:

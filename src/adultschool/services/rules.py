@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Rule, SiteKind, SiteSetting
 from adultschool.services import accounts, audit, site
-from adultschool.settings import RULE_SPECS, SPECS_BY_KEY, Rules, check_rule_value
+from adultschool.rule_defaults import RULE_SPECS, SPECS_BY_KEY, Rules, check_rule_value
 
 # At a school: {"values": {key: value}, "school_may_change": [key, ...], "sequence": n} from the district's package.
 DISTRICT_RULES = "district.rules"

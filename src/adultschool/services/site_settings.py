@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from adultschool.services import rules, site
 from adultschool.services.site import TownshipInfo
-from adultschool.settings import Rules
+from adultschool.rule_defaults import Rules
 
 
 @dataclass(frozen=True)

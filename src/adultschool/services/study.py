@@ -23,10 +23,10 @@ from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress
-from adultschool.settings import Rules
+from adultschool.rule_defaults import Rules
 from adultschool.textnorm import clean_name, clean_text, clean_token
 from adultschool.xlsx import Column, cell_text, id_text, read_table
-from adultschool.services.travel import update_travelling
+from adultschool.services.sync_tables import update_travelling
 
 STUDY_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("study", (
     Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "证件号码"), required=True),

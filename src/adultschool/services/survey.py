@@ -16,14 +16,14 @@ from adultschool import idcard
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, Gender, Learner, SurveyContact, Township, Willingness, name_keys
-from adultschool.services import accounts, audit, changes
+from adultschool.services import accounts, audit, audit_diff
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, RegistrationInput, mask_name
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress, yes_no
 from adultschool.services.site import find_township
 from adultschool.textnorm import clean_name, clean_token, normalise_phone
 from adultschool.xlsx import Column, cell_text, date_value, id_text, read_table
-from adultschool.services.travel import update_travelling
+from adultschool.services.sync_tables import update_travelling
 
 SURVEY_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("survey", (
     Column("name", "姓名", ("居民姓名",), required=True),
@@ -143,7 +143,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
             select(Learner.id_number, Learner.id, Learner.name).where(Learner.id_number.in_(ids[start:start + CHUNK]))
         ):
             known[id_number] = (learner_id, name)
-    details_before = changes.learner_details(session, [learner_id for learner_id, _ in known.values()])
+    details_before = audit_diff.learner_details(session, [learner_id for learner_id, _ in known.values()])
     changed_before: dict[str, dict] = {}
     changed_after: dict[str, dict] = {}
     new_rows = []
@@ -159,7 +159,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
             continue
         # Survey answers are refreshed; registration details already held are not blanked by a sparser survey row.
         given = {k: v for k, v in row.items() if v is not None and k not in ("id_number", "name", "gender", "birth_date")}
-        old, new = changes.diff(details_before.get(learner_id, {}), given)
+        old, new = audit_diff.diff(details_before.get(learner_id, {}), given)
         if new:
             key = details_before[learner_id]["uuid"]
             changed_before[key], changed_after[key] = old, new

@@ -19,7 +19,7 @@ from sqlalchemy import Select, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from adultschool import clock
-from adultschool import paths, sync
+from adultschool import aspkg, paths
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import SiteKind, SiteSetting, SyncExport, SyncSent
@@ -27,7 +27,7 @@ from adultschool.models.base import new_uuid, utcnow
 from adultschool.outfiles import atomic_output, private_folder
 from adultschool.services import accounts, audit, site
 from adultschool.services.audit_text import entity_label
-from adultschool.services.travel import SPECS, TableSpec, encode_line
+from adultschool.services.sync_tables import SPECS, TableSpec, encode_line
 
 SITE_ID = "sync.site_id"
 PUBLIC_KEY = "sync.public_key"
@@ -144,9 +144,9 @@ def own_fingerprint(session: Session) -> str | None:
 
 
 def _make_key(session: Session, *, actor: str, reason: str) -> str:
-    pem = sync.new_signing_key()
-    public = sync.signing_public_key(pem)
-    fingerprint = sync.fingerprint(public)
+    pem = aspkg.new_signing_key()
+    public = aspkg.signing_public_key(pem)
+    fingerprint = aspkg.fingerprint(public)
     before = _get(session, FINGERPRINT)
     _write_private(key_file_for(_site_id(session), fingerprint), pem)
     _put(session, PUBLIC_KEY, base64.b64encode(public).decode())
@@ -187,7 +187,7 @@ def signing_key(session: Session) -> bytes:
         ) from None
     stored = _get(session, PUBLIC_KEY)
     try:
-        public = sync.signing_public_key(pem)
+        public = aspkg.signing_public_key(pem)
     except AdultSchoolError:
         raise AdultSchoolError(f"签名密钥文件 {path} 已损坏。请运行 “adultschool sync rekey” 生成新密钥。") from None
     if stored is not None and base64.b64encode(public).decode() != stored:
@@ -198,9 +198,9 @@ def signing_key(session: Session) -> bytes:
 # --- the district's public key ----------------------------------------------------------------------------------
 
 
-def district_key(session: Session) -> sync.DistrictPublicKey | None:
+def district_key(session: Session) -> aspkg.DistrictPublicKey | None:
     stored = _get(session, DISTRICT_PUBLIC)
-    return sync.load_district_public(stored.encode()) if stored else None
+    return aspkg.load_district_public(stored.encode()) if stored else None
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def set_district_key(session: Session, data: bytes, *, actor: str, replace: bool
     send every package to someone else)."""
     accounts.require(session, actor, accounts.SYNC)
     site.require_school(session)
-    key = sync.load_district_public(data)
+    key = aspkg.load_district_public(data)
     before = district_key(session)
     if before is not None and before.fingerprint == key.fingerprint:
         return DistrictKeyRegistration(key.code, key.fingerprint, before.fingerprint)
@@ -245,7 +245,7 @@ def set_district_key(session: Session, data: bytes, *, actor: str, replace: bool
                 f"这个公钥文件与已登记的分中心公钥不同（{both}）。请先打电话与分中心核对新指纹；确认分中心确实更换了"
                 "密钥后，再确认更换（adultschool sync district-key 文件 --replace）。",
                 registered=before.fingerprint, offered=key.fingerprint, allowed=True)
-    _put(session, DISTRICT_PUBLIC, sync.dump_district_public(key).decode())
+    _put(session, DISTRICT_PUBLIC, aspkg.dump_district_public(key).decode())
     audit.record(session, actor=actor, action="sync.district_key", entity="site_settings",
                  summary=f"{'更换' if before else '登记'}分中心公钥：{key.code}，指纹 {key.fingerprint}"
                          + (f"（原指纹 {before.fingerprint}）" if before else ""),
@@ -253,13 +253,13 @@ def set_district_key(session: Session, data: bytes, *, actor: str, replace: bool
     return DistrictKeyRegistration(key.code, key.fingerprint, before.fingerprint if before else None)
 
 
-def _recipient(session: Session, data: bytes | None, *, actor: str) -> sync.DistrictPublicKey:
+def _recipient(session: Session, data: bytes | None, *, actor: str) -> aspkg.DistrictPublicKey:
     stored = district_key(session)
     if data is None:
         if stored is None:
             raise AdultSchoolError("还没有登记分中心公钥。请用分中心发来的 district.pub 文件：adultschool sync export --to district.pub …")
         return stored
-    given = sync.load_district_public(data)
+    given = aspkg.load_district_public(data)
     if stored is None:
         set_district_key(session, data, actor=actor)
         return given
@@ -411,11 +411,11 @@ def export_package(session: Session, out: Path, *, district_key_file: bytes | No
         "tables": [spec.name for spec in SPECS],
         "site": {"certificate_secret": _get(session, CERTIFICATE_SECRET)},
         # The key the district encrypts its packages to this school with (derived from the signing key).
-        "box_key": base64.b64encode(sync.school_box_public(pem)).decode(),
+        "box_key": base64.b64encode(aspkg.school_box_public(pem)).decode(),
         # The audit chain's head: the district keeps it and returns it in the receipt, an anchor out of our reach.
         "audit_head": audit.head(session).as_json(),
     }
-    data = sync.write_package(school_code=info.code, sequence=sequence, created_at=created_at, manifest=manifest,
+    data = aspkg.write_package(school_code=info.code, sequence=sequence, created_at=created_at, manifest=manifest,
                               members=members, signing_key_pem=pem, district=district)
     total = sum(counts.values())
     session.add(SyncExport(sequence=sequence, full=full, file_name=Path(out).name, rows=total,
@@ -449,7 +449,7 @@ class ConfirmSummary:
     made_at: str
     confirmed: list[int]  # sequences newly confirmed by this receipt
     unconfirmed: list[int]  # sequences made here that the district has not merged yet
-    missing: sync.Gaps  # what the district says it lacks
+    missing: aspkg.Gaps  # what the district says it lacks
     conflicts: list[dict[str, Any]]
 
 
@@ -460,7 +460,7 @@ def confirm_receipt(session: Session, data: bytes, *, actor: str) -> ConfirmSumm
     district = district_key(session)
     if district is None:
         raise AdultSchoolError("还没有登记分中心公钥，无法核对回执。请先用 “adultschool sync district-key 文件” 登记。")
-    body = sync.read_receipt(data, district)
+    body = aspkg.read_receipt(data, district)
     return apply_receipt_body(session, body, district_code=district.code, actor=actor)
 
 
@@ -498,7 +498,7 @@ def apply_receipt_body(session: Session, body: dict[str, Any], *, district_code:
                      summary=f"导入分中心回执：确认第 {', '.join(map(str, newly)) or '（无新确认）'} 号",
                      after={"confirmed": newly, "unconfirmed": unconfirmed})
     return ConfirmSummary(district_code, str(body.get("made_at", "")), newly, unconfirmed,
-                          sync.Gaps.from_json(body.get("gaps")), list(body.get("conflicts", [])))
+                          aspkg.Gaps.from_json(body.get("gaps")), list(body.get("conflicts", [])))
 
 
 def conflict_line(conflict: dict[str, Any]) -> str:
@@ -563,7 +563,7 @@ def begin_epoch(session: Session, replaced: ReplacedState | None, *, actor: str)
             carried.append(f"签名密钥沿用恢复前的（指纹 {replaced.fingerprint}）")
     if same and replaced.district_public:
         before = district_key(session)
-        kept = sync.load_district_public(replaced.district_public.encode())
+        kept = aspkg.load_district_public(replaced.district_public.encode())
         if before is None or before.fingerprint != kept.fingerprint:
             _put(session, DISTRICT_PUBLIC, replaced.district_public)
             carried.append(f"分中心公钥沿用恢复前登记的（指纹 {kept.fingerprint}）")

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from adultschool import clock
-from adultschool import sync as package_format
+from adultschool import aspkg
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
@@ -97,7 +97,7 @@ def receipt_file_name(school_code: str, day: date) -> str:
     return f"回执-{school_code}-{day.isoformat()}.json"
 
 
-def open_keys(engine: Engine, passphrase: str) -> package_format.DistrictKeyPair:
+def open_keys(engine: Engine, passphrase: str) -> aspkg.DistrictKeyPair:
     """The district's key pair (scrypt: a second or so, so this runs in the worker)."""
     with read_session(engine) as session:
         return district.district_keys(session, passphrase)
@@ -110,7 +110,7 @@ class DistrictPackagesPage(Page):
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
-        self.keys: package_format.DistrictKeyPair | None = None  # opened once per window session, never stored
+        self.keys: aspkg.DistrictKeyPair | None = None  # opened once per window session, never stored
         self.op: ops.Op | None = None
         self.dialog: QWidget | None = None
         self.result_box: QWidget | None = None
@@ -286,7 +286,7 @@ class DistrictPackagesPage(Page):
         else:
             self.ask_passphrase(then)
 
-    def _keys_for(self, passphrase: str | None) -> package_format.DistrictKeyPair:
+    def _keys_for(self, passphrase: str | None) -> aspkg.DistrictKeyPair:
         """In the worker: the open pair, or the pair opened with the passphrase just typed."""
         keys = self.keys
         return keys if keys is not None else open_keys(self._engine, passphrase or "")
@@ -312,7 +312,7 @@ class DistrictPackagesPage(Page):
     def _start_import(self, paths: list[Path], passphrase: str | None) -> ops.Op:
         who = actor()
 
-        def work(job: JobContext) -> tuple[package_format.DistrictKeyPair, list[PackageOutcome]]:
+        def work(job: JobContext) -> tuple[aspkg.DistrictKeyPair, list[PackageOutcome]]:
             keys = self._keys_for(passphrase)
             return keys, import_packages(self._engine, paths, keys, who=who, job=job)
 
@@ -320,7 +320,7 @@ class DistrictPackagesPage(Page):
             self, work, label="正在导入数据包……", title="导入数据包",
             on_success=self._imported, on_failure=lambda exc: self._failed(exc, "导入数据包")))
 
-    def _imported(self, result: tuple[package_format.DistrictKeyPair, list[PackageOutcome]]) -> None:
+    def _imported(self, result: tuple[aspkg.DistrictKeyPair, list[PackageOutcome]]) -> None:
         self.keys, self.outcomes = result
         self.results.clear()
         colours = {"ok": None, "warning": QColor(WARNING_COLOUR), "error": QColor(ERROR_COLOUR)}
@@ -458,13 +458,13 @@ class DistrictPackagesPage(Page):
             on_success=lambda result: self._receipt_made(path, *result),
             on_failure=lambda exc: self._failed(exc, "生成回执")))
 
-    def _receipt_made(self, path: Path, keys: package_format.DistrictKeyPair, body: dict) -> None:
+    def _receipt_made(self, path: Path, keys: aspkg.DistrictKeyPair, body: dict) -> None:
         self.keys = keys
         self.refresh()
         sequences = [p["sequence"] for p in body.get("packages", [])]
         lines = [f"已为学校 {body.get('school_name', '')}（{body.get('school_code', '')}）生成回执：", str(path), "",
                  f"已收到第 {sequences_text(sequences)} 号数据包。"]
-        gaps = package_format.Gaps.from_json(body.get("gaps"))
+        gaps = aspkg.Gaps.from_json(body.get("gaps"))
         if gaps:
             lines.append(f"{gaps.text()}。")
         if body.get("conflicts"):
@@ -497,7 +497,7 @@ class DistrictPackagesPage(Page):
             on_success=lambda result: self._outbox_made(folder, *result),
             on_failure=lambda exc: self._failed(exc, "生成给学校的数据包")))
 
-    def _outbox_made(self, folder: Path, keys: package_format.DistrictKeyPair,
+    def _outbox_made(self, folder: Path, keys: aspkg.DistrictKeyPair,
                      result: district_outbox.DistrictExportAll) -> None:
         self.keys = keys
         self.refresh()
@@ -527,7 +527,7 @@ class DistrictPackagesPage(Page):
     def _start_keygen(self, folder: Path, passphrase: str) -> ops.Op:
         who = actor()
 
-        def work(job: JobContext) -> tuple[KeygenResult, package_format.DistrictKeyPair]:
+        def work(job: JobContext) -> tuple[KeygenResult, aspkg.DistrictKeyPair]:
             with unit_of_work(self._engine) as session:
                 result = district.keygen(session, folder, passphrase, actor=who)
             return result, open_keys(self._engine, passphrase)
@@ -536,7 +536,7 @@ class DistrictPackagesPage(Page):
             self, work, label="正在生成分中心密钥……", title="生成密钥", cancellable=False,
             on_success=lambda result: self._keys_made(*result), on_failure=lambda exc: self._failed(exc, "生成密钥")))
 
-    def _keys_made(self, result: KeygenResult, keys: package_format.DistrictKeyPair) -> None:
+    def _keys_made(self, result: KeygenResult, keys: aspkg.DistrictKeyPair) -> None:
         self.keys = keys
         self.refresh()
         self.changed.emit()

@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import AttendanceStatus
 from adultschool.services.classes import Mark, RollCall, credited_hours
-from adultschool.settings import Rules
+from adultschool.rule_defaults import Rules
 from adultschool.textnorm import clean_text
 from adultschool.ui.common import ERROR_COLOUR, HINT_COLOUR, WARNING_COLOUR
 

@@ -40,7 +40,7 @@ from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import SiteKind
 from adultschool.services import district, maintenance, site, site_settings, sync
 from adultschool.services.site import SiteInfo, TownshipInfo
-from adultschool.settings import RULE_SPECS, SPECS_BY_KEY, RuleSpec, Rules
+from adultschool.rule_defaults import RULE_SPECS, SPECS_BY_KEY, RuleSpec, Rules
 from adultschool.ui import ops
 from adultschool.ui.about_dialog import open_folder
 from adultschool.ui.card_reader_tab import CardReaderTab

@@ -31,7 +31,7 @@ from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import district_inbox, sync
 from adultschool.services.package_imports import counts_text, read_file
 from adultschool.services.sync import ConfirmSummary, ExportInfo, ExportSummary
-from adultschool.sync import Gaps
+from adultschool.aspkg import Gaps
 from adultschool.ui import ops
 from adultschool.ui.common import (
     ask_open_path,

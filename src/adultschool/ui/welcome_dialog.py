@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from adultschool import clock
 from adultschool import paths
-from adultschool import sync as package_format
+from adultschool import aspkg
 from adultschool.db import Database, open_database, read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import SiteKind
@@ -105,10 +105,10 @@ class EnterAdds(QObject):
         return False
 
 
-def read_key_file(path: Path) -> tuple[bytes, package_format.DistrictPublicKey]:
+def read_key_file(path: Path) -> tuple[bytes, aspkg.DistrictPublicKey]:
     """The bytes of a district.pub and the key they hold; a missing or wrong file is an AdultSchoolError."""
     data = read_file(path, "公钥文件")
-    return data, package_format.load_district_public(data)
+    return data, aspkg.load_district_public(data)
 
 
 # --- the pages ----------------------------------------------------------------------------------------------------
@@ -285,7 +285,7 @@ class DistrictPublicPage(_Page):
         self.key_label.setWordWrap(True)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.data: bytes | None = None
-        self.key: package_format.DistrictPublicKey | None = None
+        self.key: aspkg.DistrictPublicKey | None = None
         row = QHBoxLayout()
         row.addWidget(self.path_edit, 1)
         row.addWidget(self.browse_button)
@@ -358,7 +358,7 @@ class DistrictKeysPage(_Page):
         layout.addWidget(self.make_check)
         layout.addLayout(form)
         layout.addWidget(hint_label(
-            f"口令至少 {package_format.MIN_PASSPHRASE_CHARS} 个字符。忘记口令就再也打不开私钥，请记在安全的地方，"
+            f"口令至少 {aspkg.MIN_PASSPHRASE_CHARS} 个字符。忘记口令就再也打不开私钥，请记在安全的地方，"
             "并把 district.key 另存一份到 U 盘。"
             "也可以以后在“数据包汇总”页点“生成密钥…”。"))
         layout.addWidget(self.message)
@@ -386,8 +386,8 @@ class DistrictKeysPage(_Page):
             self.message.show_message(None)
             return True
         secret = self.passphrase_edit.text()
-        if len(secret) < package_format.MIN_PASSPHRASE_CHARS:
-            return self.refuse(f"口令太短：至少要 {package_format.MIN_PASSPHRASE_CHARS} 个字符。", self.passphrase_edit)
+        if len(secret) < aspkg.MIN_PASSPHRASE_CHARS:
+            return self.refuse(f"口令太短：至少要 {aspkg.MIN_PASSPHRASE_CHARS} 个字符。", self.passphrase_edit)
         if self.again_edit.text() != secret:
             self.again_edit.clear()
             return self.refuse("两次输入的口令不一致，请再输一次。", self.again_edit)

@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from adultschool.errors import AdultSchoolError
-from adultschool.sync.codec import (
+from adultschool.aspkg.codec import (
     FORMAT_VERSION,
     b64,
     canonical_json,
@@ -25,7 +25,7 @@ from adultschool.sync.codec import (
     pretty_json,
     unb64,
 )
-from adultschool.sync.keys import DistrictKeyPair, DistrictPublicKey
+from adultschool.aspkg.keys import DistrictKeyPair, DistrictPublicKey
 
 RECEIPT_TYPE = "adultschool-receipt"
 MAX_RECEIPT_BYTES = 16 * 1024 * 1024

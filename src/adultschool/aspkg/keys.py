@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from adultschool.errors import AdultSchoolError
-from adultschool.sync.codec import (
+from adultschool.aspkg.codec import (
     FORMAT_VERSION,
     b64,
     canonical_json,

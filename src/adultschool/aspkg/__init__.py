@@ -24,9 +24,9 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from adultschool.sync.codec import FORMAT_VERSION
-    from adultschool.sync.gaps import Gaps, find_gaps
-    from adultschool.sync.keys import (
+    from adultschool.aspkg.codec import FORMAT_VERSION
+    from adultschool.aspkg.gaps import Gaps, find_gaps
+    from adultschool.aspkg.keys import (
         KEY_BYTES,
         MIN_PASSPHRASE_CHARS,
         DistrictKeyPair,
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         school_box_public,
         signing_public_key,
     )
-    from adultschool.sync.package import (
+    from adultschool.aspkg.package import (
         OpenedPackage,
         PackageHeader,
         open_district_package,
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
         write_district_package,
         write_package,
     )
-    from adultschool.sync.receipt import read_receipt, write_receipt
+    from adultschool.aspkg.receipt import read_receipt, write_receipt
 
 
 def __getattr__(name: str) -> Any:

@@ -54,7 +54,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from adultschool.errors import AdultSchoolError
-from adultschool.sync.codec import (
+from adultschool.aspkg.codec import (
     FORMAT_VERSION,
     b64,
     check_text,
@@ -64,7 +64,7 @@ from adultschool.sync.codec import (
     pretty_json,
     unb64,
 )
-from adultschool.sync.keys import (
+from adultschool.aspkg.keys import (
     KEY_BYTES,
     MAX_CODE_CHARS,
     DistrictKeyPair,

@@ -21,8 +21,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from adultschool.errors import AdultSchoolError
-from adultschool.sync.keys import MIN_PASSPHRASE_CHARS, SCRYPT_N, SCRYPT_P, SCRYPT_R, _kdf_parameters, _scrypt_key
-from adultschool.sync.codec import b64, canonical_json, unb64
+from adultschool.aspkg.keys import MIN_PASSPHRASE_CHARS, SCRYPT_N, SCRYPT_P, SCRYPT_R, _kdf_parameters, _scrypt_key
+from adultschool.aspkg.codec import b64, canonical_json, unb64
 
 MAGIC = b"ADULTSCHOOL-SEALED-BACKUP\n"
 SUFFIX = ".asbackup"
