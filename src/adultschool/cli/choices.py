@@ -43,7 +43,6 @@ def choice_arg(choices: type[enum.Enum] | Mapping[str, str],
         listed = "、".join(f"{value}（{label}）" for value, label in pairs)
         raise argparse.ArgumentTypeError(f"“{text}”不是可选的值：请用 {listed}")
 
-    parse.__name__ = "choice"  # argparse names the type in "invalid choice value" messages
     return parse
 
 
