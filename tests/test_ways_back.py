@@ -249,3 +249,16 @@ def test_registrations_without_a_township_show_on_their_own_line_until_corrected
         report = quotas.quota_progress(session, year=2026, month=12, today=TODAY)
     assert "（未填街道/镇）" not in {t.township for t in report.townships}
     assert {t.township: t.registered for t in report.townships}["大碶街道"] == 1
+
+
+def test_the_facts_a_way_back_shows_first_mask_the_id_number_and_name_the_townships(school_db):
+    number = enrol(school_db, born=date(1990, 3, 4), serial=7)
+    with read_session(school_db.engine) as session:
+        facts = enrolments.enrolment_facts(session, number)
+        with pytest.raises(AdultSchoolError, match="找不到学籍号为“X999”的学籍"):
+            enrolments.enrolment_facts(session, "X999")
+    full = make_id(date(1990, 3, 4), serial=7)
+    assert (facts.name, facts.student_number, facts.status, facts.level) == ("陈堃", number, EnrolmentStatus.ACTIVE,
+                                                                             Level.SENIOR)
+    assert facts.registered_on == date(2026, 1, 31) and facts.township == "大碶街道" and "大碶街道" in facts.townships
+    assert facts.masked_id == full[:6] + "********" + full[-4:]

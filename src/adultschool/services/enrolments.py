@@ -89,6 +89,32 @@ def find_enrolment(session: Session, student_number: str) -> Enrolment:
     return enrolment
 
 
+@dataclass(frozen=True)
+class EnrolmentFacts:
+    """One registration as the ways back show it before anything is done: who, its state, and the facts a correction
+    may change (the ID number masked), with the townships a correction may choose."""
+
+    student_number: str
+    name: str
+    status: EnrolmentStatus
+    level: Level
+    registered_on: date
+    gender: Gender
+    township: str | None
+    masked_id: str
+    townships: tuple[str, ...]
+
+
+def enrolment_facts(session: Session, student_number: str) -> EnrolmentFacts:
+    enrolment = find_enrolment(session, student_number)
+    learner = session.get(Learner, enrolment.learner_id)
+    assert learner is not None
+    return EnrolmentFacts(enrolment.student_number, learner.name, enrolment.status, enrolment.level,
+                          enrolment.registered_on, learner.gender,
+                          enrolment.township.name if enrolment.township else None, idcard.mask(learner.id_number),
+                          tuple(t.name for t in site.list_townships(session)))
+
+
 def dependants(session: Session, enrolment_id: int) -> Dependants:
     def count(model) -> int:  # noqa: ANN001
         return session.execute(select(func.count()).select_from(model).where(model.enrolment_id == enrolment_id)).scalar_one()

@@ -33,7 +33,7 @@ from adultschool.ui import ops
 from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
 from adultschool.ui.learner_edit_dialog import LearnerEditDialog
 from adultschool.ui.table_model import AnyIndex, RowsTableModel
-from adultschool.ui.ways_back_dialogs import CorrectionDialog, EnrolmentActionDialog, changed_text, records_menu
+from adultschool.ui.ways_back_dialogs import changed_text, records_menu, way_back_dialog
 
 TAB_TITLES = ("基本信息", "班级与考勤", "学习记录", "考试与成绩", "证书", "操作记录")
 
@@ -158,13 +158,11 @@ class LearnerRecordDialog(QDialog):
         self.edit_button = QPushButton("修改…")
         self.edit_button.setToolTip("修改电话、地址、工作单位等登记信息（身份证号码等用“学籍处理 → 更正学籍”）")
         self.edit_button.clicked.connect(lambda: self.open_edit())
-        ways_back = records_menu(self, self.open_way_back)
-        self.records_menu = ways_back.menu
+        ways_back = records_menu(self, self.open_way_back,
+                                 tooltip="为选中的学籍（“基本信息”页的学籍表）办理退学、转学、作废、恢复或更正")
+        self.records_button, self.records_menu = ways_back.button, ways_back.menu
         self.withdraw_action, self.void_action = ways_back.withdraw, ways_back.void
         self.reinstate_action, self.correct_action = ways_back.reinstate, ways_back.correct
-        self.records_button = QPushButton("学籍处理")
-        self.records_button.setToolTip("为选中的学籍（“基本信息”页的学籍表）办理退学、转学、作废、恢复或更正")
-        self.records_button.setMenu(self.records_menu)
         self.reveal_button = QPushButton("显示完整身份证号")
         self.reveal_button.setToolTip("显示完整的身份证号码和电话（会记入审计记录）")
         self.reveal_button.clicked.connect(lambda: self.reveal())
@@ -437,18 +435,12 @@ class LearnerRecordDialog(QDialog):
 
     def open_way_back(self, kind: str) -> QWidget | None:
         """退学/作废/恢复学籍 (`kind` withdraw, void, reinstate) or 更正学籍 (correct) of the selected enrolment."""
-        number = self.current_student_number()
-        if number is None:
-            show_info(self, "学籍处理", "请先在“基本信息”页的学籍表里选中一个学籍。")
-            return None
-        try:
-            dialog = (CorrectionDialog(self._engine, number, self) if kind == "correct"
-                      else EnrolmentActionDialog(self._engine, kind, number, self))
-        except AdultSchoolError as exc:
-            show_info(self, "学籍处理", exc.message)
-            return None
-        dialog.done.connect(self._way_back_done)
-        return self._open(dialog)
+        dialog = way_back_dialog(self._engine, kind, self.current_student_number(), self,
+                                 none_chosen="请先在“基本信息”页的学籍表里选中一个学籍。")
+        if dialog is not None:
+            dialog.done.connect(self._way_back_done)
+            self.dialog = dialog
+        return dialog
 
     def _way_back_done(self, result) -> None:  # noqa: ANN001 - services.enrolments.EnrolmentChanged
         self._after_change(changed_text(result))

@@ -33,7 +33,7 @@ from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
 from adultschool.ui.learner_edit_dialog import LearnerEditDialog
 from adultschool.ui.learner_model import COLUMNS, LearnerTableModel
 from adultschool.ui.learner_record_dialog import LearnerRecordDialog, open_record
-from adultschool.ui.ways_back_dialogs import CorrectionDialog, EnrolmentActionDialog, changed_text, records_menu
+from adultschool.ui.ways_back_dialogs import changed_text, records_menu, way_back_dialog
 
 SEARCH_DELAY_MS = 250
 
@@ -109,13 +109,11 @@ class LearnersPage(QWidget):
         self.edit_button.clicked.connect(lambda: self.edit_selected())
         self.edit_dialog: LearnerEditDialog | None = None
         # 学籍处理: the ways back for the selected registration (also on the table's right-click menu).
-        ways_back = records_menu(self, self.open_way_back)
-        self.records_menu = ways_back.menu
+        ways_back = records_menu(self, self.open_way_back,
+                                 tooltip="为所选学籍办理退学、转学、作废、恢复或更正（都记入审计记录，并报给分中心）")
+        self.records_button, self.records_menu = ways_back.button, ways_back.menu
         self.withdraw_action, self.void_action = ways_back.withdraw, ways_back.void
         self.reinstate_action, self.correct_action = ways_back.reinstate, ways_back.correct
-        self.records_button = QPushButton("学籍处理")
-        self.records_button.setToolTip("为所选学籍办理退学、转学、作废、恢复或更正（都记入审计记录，并报给分中心）")
-        self.records_button.setMenu(self.records_menu)
         self.way_back_dialog: QWidget | None = None
         self.last_result = ""
         # 导出 Excel… / 打印…: every learner the filter finds (not only the rows loaded so far), in the table's order.
@@ -313,19 +311,11 @@ class LearnersPage(QWidget):
     def open_way_back(self, kind: str) -> QWidget | None:
         """退学/作废/恢复学籍 (`kind` withdraw, void, reinstate) or 更正学籍 (correct) of the current row."""
         row = self.current_row()
-        if row is None:
-            show_info(self, "学籍处理", "请先在名单里选中一个学籍。")
-            return None
-        number = self.model.row_at(row).student_number
-        try:
-            dialog = (CorrectionDialog(self._engine, number, self) if kind == "correct"
-                      else EnrolmentActionDialog(self._engine, kind, number, self))
-        except AdultSchoolError as exc:
-            show_info(self, "学籍处理", exc.message)
-            return None
-        dialog.done.connect(self._way_back_done)
-        self.way_back_dialog = dialog
-        open_dialog(dialog)
+        dialog = way_back_dialog(self._engine, kind, None if row is None else self.model.row_at(row).student_number,
+                                 self, none_chosen="请先在名单里选中一个学籍。")
+        if dialog is not None:
+            dialog.done.connect(self._way_back_done)
+            self.way_back_dialog = dialog
         return dialog
 
     def _way_back_done(self, result) -> None:  # noqa: ANN001 - services.enrolments.EnrolmentChanged

@@ -30,18 +30,27 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from adultschool import clock, idcard
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError
-from adultschool.models import Enrolment, EnrolmentStatus, Gender, Learner, Level
-from adultschool.services import certificates, enrolments, imports, site
+from adultschool.models import Gender, Level
+from adultschool.services import certificates, enrolments, imports
 from adultschool.services.enrolments import Correction, EnrolmentChanged
 from adultschool.services.imports import BatchInfo, UndoReport
 from adultschool.ui import ops
 from adultschool.ui.class_dialogs import FormDialog, required_label
-from adultschool.ui.common import HINT_COLOUR, actor, ask_to_confirm, open_dialog, to_date, to_qdate, with_message
+from adultschool.ui.common import (
+    HINT_COLOUR,
+    actor,
+    ask_to_confirm,
+    open_dialog,
+    show_info,
+    to_date,
+    to_qdate,
+    with_message,
+)
 
 MISSING_REASON = "请写明原因（会记入审计记录，并随数据包报给分中心）。"
 ACTIONS = {
@@ -119,14 +128,9 @@ class ReasonDialog(FormDialog):
         return text
 
 
-def _who(engine: Engine, student_number: str) -> tuple[str, str, EnrolmentStatus, Level]:
+def _facts(engine: Engine, student_number: str) -> enrolments.EnrolmentFacts:
     with read_session(engine) as session:
-        found = session.execute(select(Learner.name, Enrolment.student_number, Enrolment.status, Enrolment.level)
-                                .join(Learner, Learner.id == Enrolment.learner_id)
-                                .where(Enrolment.student_number == student_number)).first()
-    if found is None:
-        raise AdultSchoolError(f"找不到学籍号为“{student_number}”的学籍。")
-    return found[0], found[1], found[2], found[3]
+        return enrolments.enrolment_facts(session, student_number)
 
 
 class EnrolmentActionDialog(ReasonDialog):
@@ -137,8 +141,9 @@ class EnrolmentActionDialog(ReasonDialog):
     def __init__(self, engine: Engine, kind: str, student_number: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
         title, button, explanation = ACTIONS[kind]
-        name, number, status, level = _who(engine, student_number)
-        super().__init__(engine, parent, title, about=f"{name}（学籍号 {number}，{level.label}，现为“{status.label}”）",
+        facts = _facts(engine, student_number)
+        super().__init__(engine, parent, title, about=f"{facts.name}（学籍号 {facts.student_number}，{facts.level.label}，"
+                                                      f"现为“{facts.status.label}”）",
                          explanation=explanation, ok_text=button, missing=MISSING_REASON,
                          placeholder={"withdraw": "如：外出务工，无法继续学习", "void": "如：重复登记",
                                       "reinstate": "如：误办退学"}[kind])
@@ -187,15 +192,11 @@ class CorrectionDialog(ReasonDialog):
 
     def __init__(self, engine: Engine, student_number: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
-        with read_session(engine) as session:
-            enrolment = enrolments.find_enrolment(session, student_number)
-            learner = session.get(Learner, enrolment.learner_id)
-            townships = [t.name for t in site.list_townships(session)]
-            current_township = enrolment.township.name if enrolment.township else None
-            self.current = {"level": enrolment.level, "registered_on": enrolment.registered_on, "gender": learner.gender,
-                            "township": current_township, "id_number": idcard.mask(learner.id_number)}
-            name = learner.name
-        super().__init__(engine, parent, "更正学籍", about=f"{name}（学籍号 {student_number}）",
+        facts = _facts(engine, student_number)
+        townships, current_township = facts.townships, facts.township
+        self.current = {"level": facts.level, "registered_on": facts.registered_on, "gender": facts.gender,
+                        "township": current_township, "id_number": facts.masked_id}
+        super().__init__(engine, parent, "更正学籍", about=f"{facts.name}（学籍号 {student_number}）",
                          explanation="只改登记错了的项；每次更正都记入审计记录，随下一次数据包报给分中心。"
                                      "已申请考试、有成绩或已毕业的学籍，层次和报名日期不能再改。",
                          placeholder="如：按报名表原件更正", ok_text="确认更正(&Y)", missing=MISSING_REASON)
@@ -282,8 +283,10 @@ class CorrectionDialog(ReasonDialog):
 
 @dataclass
 class RecordsMenu:
-    """学籍处理: the ways back for one registration, as the learner list and the 学员档案 both offer them."""
+    """学籍处理: the ways back for one registration, as the learner list and the 学员档案 both offer them: a button
+    with the menu, and the menu's entries."""
 
+    button: QPushButton
     menu: QMenu
     withdraw: QAction
     void: QAction
@@ -291,15 +294,36 @@ class RecordsMenu:
     correct: QAction
 
 
-def records_menu(parent: QWidget, open_way_back: Callable[[str], object]) -> RecordsMenu:
-    """The menu; each entry calls `open_way_back(kind)` with withdraw, void, reinstate or correct."""
+def records_menu(parent: QWidget, open_way_back: Callable[[str], object], *, tooltip: str) -> RecordsMenu:
+    """The 学籍处理 button and its menu; each entry calls `open_way_back(kind)` with withdraw, void, reinstate or
+    correct (`way_back_dialog` makes the dialog)."""
     menu = QMenu(parent)
     withdraw = menu.addAction("退学 / 转学…", lambda: open_way_back("withdraw"))
     void = menu.addAction("作废（登记错了）…", lambda: open_way_back("void"))
     reinstate = menu.addAction("恢复学籍…", lambda: open_way_back("reinstate"))
     menu.addSeparator()
     correct = menu.addAction("更正学籍（层次、报名日期、性别、街道/镇、身份证号码）…", lambda: open_way_back("correct"))
-    return RecordsMenu(menu, withdraw, void, reinstate, correct)
+    button = QPushButton("学籍处理")
+    button.setToolTip(tooltip)
+    button.setMenu(menu)
+    return RecordsMenu(button, menu, withdraw, void, reinstate, correct)
+
+
+def way_back_dialog(engine: Engine, kind: str, student_number: str | None, parent: QWidget, *,
+                    none_chosen: str) -> EnrolmentActionDialog | CorrectionDialog | None:
+    """The dialog of a way back (`kind` withdraw, void, reinstate or correct) for one registration, opened; or a
+    message (`none_chosen` when no registration is selected, or why this one cannot be handled) and None."""
+    if student_number is None:
+        show_info(parent, "学籍处理", none_chosen)
+        return None
+    try:
+        dialog = (CorrectionDialog(engine, student_number, parent) if kind == "correct"
+                  else EnrolmentActionDialog(engine, kind, student_number, parent))
+    except AdultSchoolError as exc:
+        show_info(parent, "学籍处理", exc.message)
+        return None
+    open_dialog(dialog)
+    return dialog
 
 
 def changed_text(result: EnrolmentChanged) -> str:
