@@ -274,7 +274,8 @@ class AuditDialog(QDialog):
 
     def _verify_failed(self, exc: BaseException) -> None:
         self.verify_label.setStyleSheet(f"color: {ERROR_COLOUR};")
-        self.verify_label.setText(f"检查没有完成：{exc}")
+        self.verify_label.setText("检查没有完成。")
+        ops.show_failure(self, exc, box="检查没有完成")
 
 
 __all__ = ["AuditDialog", "AuditTableModel"]

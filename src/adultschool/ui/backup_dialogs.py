@@ -27,7 +27,7 @@ from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.services import maintenance
 from adultschool.ui import ops
-from adultschool.ui.common import actor, ask_folder, ask_open_path, MessageLabel, open_dialog, report_failure, show_error, show_info
+from adultschool.ui.common import actor, ask_folder, ask_open_path, MessageLabel, open_dialog, show_error, show_info
 
 BACKUP_FILE_FILTER = "数据库备份 (*.asbackup *.sqlite3 *.sqlite *.db);;所有文件 (*)"
 
@@ -243,9 +243,7 @@ class RestoreDialog(QDialog):
     def _preview_failed(self, exc: BaseException) -> None:
         if isinstance(exc, AdultSchoolError):
             self.preview_label.setText("这个文件不能用来恢复。")
-            self.message.show_message(str(exc))
-        else:
-            report_failure(self, exc)
+        ops.show_failure(self, exc, line=self.message)
 
     def restore(self) -> None:
         if self.preview is None or self.busy or not self.restore_button.isEnabled():
@@ -268,11 +266,8 @@ class RestoreDialog(QDialog):
     def _restore_failed(self, exc: BaseException) -> None:
         self.cancel_button.setEnabled(True)
         self.restore_button.setEnabled(True)
-        if isinstance(exc, AdultSchoolError):
-            self.message.show_message(str(exc))
-        else:
-            self.message.show_message(None)
-            report_failure(self, exc)
+        self.message.show_message(None)
+        ops.show_failure(self, exc, line=self.message)
 
     def reject(self) -> None:
         if self.restore_op is not None and self.restore_op.running:

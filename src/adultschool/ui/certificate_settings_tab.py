@@ -28,7 +28,7 @@ from adultschool.printing import PLACEHOLDERS
 from adultschool.services import certificate_settings, documents
 from adultschool.services.certificate_settings import Wording
 from adultschool.ui import ops
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, report_failure
+from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor
 from adultschool.ui.pdf_pages import open_pages
 
 PREVIEW_DELAY_MS = 400
@@ -152,7 +152,4 @@ class CertificateTab(QWidget):
 
     def _refused(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
-        if isinstance(exc, AdultSchoolError):
-            self.message.show_message(exc.message, "error")
-            return
-        report_failure(self, exc)
+        ops.show_failure(self, exc, line=self.message)

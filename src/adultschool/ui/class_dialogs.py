@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 
 from adultschool import clock
 from adultschool.db import read_session
-from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import ClassType, EnrolmentStatus, Level
 from adultschool.services import classes, learners, site
 from adultschool.services.classes import ClassChanges, ClassInfo, SessionChanges, SessionInfo
@@ -41,7 +41,7 @@ from adultschool.services.rules import load_rules
 from adultschool.textnorm import clean_text
 from adultschool.ui import ops
 from adultschool.ui.common import (
-    ERROR_COLOUR, HINT_COLOUR, MessageLabel, actor, report_failure, to_date, to_qdate, with_message,
+    ERROR_COLOUR, HINT_COLOUR, MessageLabel, actor, to_date, to_qdate, with_message,
 )
 
 NO_COURSE = "（不填）"
@@ -144,10 +144,7 @@ class FormDialog(QDialog):
     def _refused(self, exc: BaseException) -> None:
         self.ok_button.setEnabled(True)
         self.cancel_button.setEnabled(True)
-        if isinstance(exc, AdultSchoolError) and not isinstance(exc, Cancelled):
-            self.show_problem(exc.field, exc.message)
-            return
-        report_failure(self, exc)
+        ops.show_failure(self, exc, at_field=self.show_problem)
 
     def submit(self) -> None:
         """Each form's own check-and-save; every subclass defines it (Qt's metaclass rules out abc.abstractmethod)."""

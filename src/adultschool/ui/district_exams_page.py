@@ -21,7 +21,6 @@ from sqlalchemy import Engine
 
 from adultschool import clock
 from adultschool.db import read_session
-from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import Level
 from adultschool.services import district_results, exam_rounds, exams
 from adultschool.services.exam_rounds import RoundInfo
@@ -35,7 +34,6 @@ from adultschool.ui.common import (
     actor,
     ask_to_confirm,
     open_dialog,
-    report_failure,
     show_info,
     to_date,
     to_qdate,
@@ -184,10 +182,7 @@ class DistrictExamsPage(Page):
         self.withdraw_button.setEnabled(idle and self._selected(self.sources_table, self.sources) is not None)
 
     def _failed(self, exc: BaseException, what: str) -> None:
-        if isinstance(exc, AdultSchoolError):
-            self.message.show_message(f"{what}没有完成：{exc}", "error")
-        else:
-            report_failure(self, exc)
+        ops.show_failure(self, exc, line=self.message, problem=f"{what}没有完成：{{}}")
 
     def _changed(self, text: str) -> None:
         self.refresh()

@@ -27,7 +27,6 @@ from sqlalchemy import Engine
 
 from adultschool import clock
 from adultschool.db import read_session
-from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import EnrolmentStatus, Level
 from adultschool.services import exams, learners
 from adultschool.services.exams import GraduationReport
@@ -40,7 +39,6 @@ from adultschool.ui.common import (
     MessageLabel,
     actor,
     ask_to_confirm,
-    report_failure,
     to_date,
     to_qdate,
     with_message,
@@ -242,10 +240,7 @@ class GraduationDialog(QDialog):
         self.date_edit.setEnabled(True)
         self.close_button.setEnabled(True)
         self.summary_label.setText("")
-        if isinstance(exc, AdultSchoolError) and not isinstance(exc, Cancelled):
-            self.error_label.show_message(str(exc))
-        else:
-            report_failure(self, exc)
+        ops.show_failure(self, exc, line=self.error_label)
 
     def reject(self) -> None:
         if self.busy:

@@ -21,12 +21,11 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from adultschool import clock
-from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import Level
 from adultschool.services import roster
 from adultschool.services.disclosure import Exported, Protection, parse_protection
 from adultschool.ui import ops
-from adultschool.ui.common import MessageLabel, actor, report_failure, show_info
+from adultschool.ui.common import MessageLabel, actor, show_info
 
 _UNSAFE_IN_FILE_NAMES = str.maketrans({c: "_" for c in '\\/:*?"<>|'})
 
@@ -135,12 +134,7 @@ class ExportDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.ok_button.setEnabled(True)
-        if isinstance(exc, Cancelled):
-            self.error_label.show_message("已取消导出，没有写出文件。", "hint")
-        elif isinstance(exc, AdultSchoolError):
-            self.error_label.show_message(str(exc), "error")
-        else:
-            report_failure(self, exc)
+        ops.show_failure(self, exc, line=self.error_label, cancelled="已取消导出，没有写出文件。")
 
     def accept(self) -> None:
         self.export()

@@ -14,7 +14,7 @@ from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.services import documents
 from adultschool.ui import ops
-from adultschool.ui.common import actor, ask_open_path, HINT_COLOUR, MessageLabel, report_failure
+from adultschool.ui.common import actor, ask_open_path, HINT_COLOUR, MessageLabel
 
 FONT_FILTER = "TrueType 字体 (*.ttf *.ttc);;所有文件 (*)"
 
@@ -114,10 +114,7 @@ class FontDialog(QDialog):
         self.changed.emit(value or "")
 
     def _refused(self, exc: BaseException) -> None:
-        if isinstance(exc, AdultSchoolError):
-            self.message.show_message(str(exc), "error")
-        else:
-            report_failure(self, exc)
+        ops.show_failure(self, exc, line=self.message)
 
     def reject(self) -> None:
         if self.busy:

@@ -39,7 +39,7 @@ from adultschool.jobs import JobContext
 from adultschool.services import classes, exams, roster, site, study, survey
 from adultschool.services.sheet_import import ColumnsNotFound, ImportReport, RowProblem, save_rejected
 from adultschool.ui import ops
-from adultschool.ui.common import actor, ask_open_path, ask_save_path, MessageLabel, report_failure, to_date, to_qdate
+from adultschool.ui.common import actor, ask_open_path, ask_save_path, MessageLabel, to_date, to_qdate
 
 BY_SHEET = "（以表中所填为准）"
 WRAP_ROWS_UP_TO = 300  # beyond this, reasons stay on one line (full text in the tooltip) to keep the table quick
@@ -500,12 +500,9 @@ class ImportDialog(QDialog):
             self.summary_label.setText("表头里找不到需要的列：请在下面为每一项选择表里对应的列，再点“检查”。")
             self.error_label.show_message(str(exc))
             self.show_mapping(exc)
-        elif isinstance(exc, AdultSchoolError):
-            self.summary_label.setText("这个文件不能导入：")
-            self.error_label.show_message(str(exc))
         else:
-            self.summary_label.setText("检查没有完成。")
-            report_failure(self, exc)
+            self.summary_label.setText("这个文件不能导入：" if isinstance(exc, AdultSchoolError) else "检查没有完成。")
+            ops.show_failure(self, exc, line=self.error_label)
 
     def run_import(self) -> None:
         if self.busy or not self._can_confirm():
@@ -527,12 +524,9 @@ class ImportDialog(QDialog):
         self._set_busy(False)
         if isinstance(exc, Cancelled):
             self.summary_label.setText("已取消导入。数据库没有任何改动。")
-        elif isinstance(exc, AdultSchoolError):
-            self.summary_label.setText("导入没有完成，数据库没有任何改动：")
-            self.error_label.show_message(str(exc))
-        else:
-            self.summary_label.setText("导入没有完成，数据库没有任何改动。")
-            report_failure(self, exc)
+            return
+        self.summary_label.setText("导入没有完成，数据库没有任何改动" + ("：" if isinstance(exc, AdultSchoolError) else "。"))
+        ops.show_failure(self, exc, line=self.error_label)
 
     # --- the rejected rows as a workbook -------------------------------------------------------------------
 

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from adultschool.db import read_session
-from adultschool.errors import AdultSchoolError, os_error_text
+from adultschool.errors import os_error_text
 from adultschool.services import learner_edit, photos, site
 from adultschool.services.learner_edit import KEEP, LearnerChanges, LearnerEdited, LearnerForEdit, StaleLearner
 from adultschool.ui import ops
-from adultschool.ui.common import actor, ask_open_path, MessageLabel, ok_cancel_buttons, report_failure, with_message
+from adultschool.ui.common import actor, ask_open_path, MessageLabel, ok_cancel_buttons, with_message
 from adultschool.ui.registration_dialog import EDUCATION_CHOICES, MIGRANT_CHOICES, NO_CHOICE
 
 
@@ -155,15 +155,10 @@ class LearnerEditDialog(QDialog):
                 self._show_photo(photos.photos_of(session, [self.learner_id]).get(self.learner_id))
             self.messages["photo"].show_message("照片已保存。", "hint")
 
-        def refused(exc: BaseException) -> None:
-            if isinstance(exc, AdultSchoolError):
-                self.messages["photo"].show_message(exc.message, "error")
-            else:
-                report_failure(self, exc)
-
         self.op = ops.run_write(self, self._engine, lambda session, _job: photos.set_photo(
             session, number, data, source=path.name, actor=who), label="正在保存照片……", title="照片",
-            cancellable=False, on_success=saved, on_failure=refused)
+            cancellable=False, on_success=saved,
+            on_failure=lambda exc: ops.show_failure(self, exc, line=self.messages["photo"]))
         return self.op
 
     @classmethod
@@ -268,13 +263,9 @@ class LearnerEditDialog(QDialog):
             self.ok_button.setEnabled(False)  # saving again would be refused again: reload first
             self.reload_button.show()
             self.reload_button.setFocus()
-        elif isinstance(exc, AdultSchoolError):
-            if exc.field in self.messages:
-                self.messages[exc.field].show_message(exc.message, "error")
-            else:
-                self.general_message.show_message(exc.message, "error")
         else:
-            report_failure(self, exc)
+            ops.show_failure(self, exc, at_field=lambda field, message: self.messages.get(
+                field or "", self.general_message).show_message(message, "error"))
 
     def field_message(self, field: str) -> str:
         label = self.messages[field]

@@ -312,7 +312,8 @@ class LearnerRecordDialog(QDialog):
         return self.op
 
     def _read_failed(self, exc: BaseException) -> None:
-        self.status_label.setText(exc.message if isinstance(exc, AdultSchoolError) else "读取失败，请再点“刷新”。")
+        self.status_label.setText("读取失败，请再点“刷新”。")
+        ops.show_failure(self, exc, line=lambda text, _kind: self.status_label.setText(text))
 
     def show_record(self, record: LearnerRecord) -> None:
         self.record = record

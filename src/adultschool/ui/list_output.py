@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QWidget
 from sqlalchemy import Engine
 
 from adultschool import clock
-from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import lists
 from adultschool.services.accounts import Permission
 from adultschool.services.disclosure import Protection
@@ -28,7 +27,6 @@ from adultschool.ui.common import (
     documents_folder,
     file_name_part,
     open_dialog,
-    report_failure,
     show_error,
     show_info,
     unused_path,
@@ -145,12 +143,7 @@ class ListOutput(QObject):
         self.written.emit(written)
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, Cancelled):
-            self.dialog = show_info(self._page, "已取消", "已取消导出，没有写出文件。")
-        elif isinstance(exc, AdultSchoolError):
-            self.dialog = show_error(self._page, "没有导出", str(exc))
-        else:
-            self.dialog = report_failure(self._page, exc)
+        self.dialog = ops.show_failure(self._page, exc, cancelled="已取消导出，没有写出文件。", box="没有导出")
 
     # --- 打印… ---------------------------------------------------------------------------------------------
 

@@ -17,8 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from adultschool.db import read_session, unit_of_work
+from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import CallbackJob, JobContext
-from adultschool.ui.common import report_failure
+from adultschool.ui.common import MessageLabel, report_failure, show_error, show_info
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +259,38 @@ class Op(QObject):
             self.done.emit()
 
 
+def show_failure(parent: QWidget | None, exc: BaseException, *,
+                 line: MessageLabel | Callable[[str, str], object] | None = None,
+                 problem: str = "{}", cancelled: str | None = None, box: str | None = None,
+                 at_field: Callable[[str | None, str], None] | None = None) -> QWidget | None:
+    """Where a failed operation is told, for every page and dialog (the failure router):
+    - cancelled (取消 while it ran): `cancelled`, or the error's own words, as a hint in `line` (a box without one);
+    - a problem the clerk can fix (an AdultSchoolError): on a form, by `at_field(exc.field, message)` (the form shows
+      it at the field, or in its own line when the field is not on it); else in `line` as `problem` with the message
+      (and where it is: sheet, row, column) put in at {}; also in a box titled `box` when given, and in a box when
+      there is no line;
+    - anything else: `report_failure` (a file's problem in a box, a bug in the report dialog).
+    `line` is a MessageLabel, or a function given the text and its kind ("hint", "error") for a page that shows
+    problems its own way. Returns the box it opened, if any."""
+    show = line.show_message if isinstance(line, MessageLabel) else line
+    if isinstance(exc, Cancelled):
+        text = cancelled or exc.message
+        if show is None:
+            return show_info(parent, "已取消", text)
+        show(text, "hint")
+        return None
+    if isinstance(exc, AdultSchoolError):
+        if at_field is not None:
+            at_field(exc.field, exc.message)
+            return None
+        if show is not None:
+            show(problem.format(str(exc)), "error")
+        if box is not None or line is None:
+            return show_error(parent, box or "操作没有完成", str(exc))
+        return None
+    return report_failure(parent, exc)
+
+
 def run_op(parent: QWidget | None, work: Callable[[JobContext], T], *, label: str, title: str = "请稍候",
            on_success: Callable[[T], None] | None = None,
            on_failure: Callable[[BaseException], None] | None = None,
@@ -267,7 +300,7 @@ def run_op(parent: QWidget | None, work: Callable[[JobContext], T], *, label: st
     op = Op(parent, work, label=label, title=title, cancellable=cancellable, delay_ms=delay_ms, blocks_exit=blocks_exit)
     if on_success is not None:
         op.succeeded.connect(on_success)
-    op.failed.connect(on_failure if on_failure is not None else (lambda exc: report_failure(op._parent(), exc)))
+    op.failed.connect(on_failure if on_failure is not None else (lambda exc: show_failure(op._parent(), exc)))
     return op.start()
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from adultschool import clock
 from adultschool.db import read_session
-from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import Level, LearningMode
 from adultschool.idreader import ReaderError
 from adultschool.services import card_reader, registration, site, survey
@@ -442,17 +442,16 @@ class RegistrationDialog(QDialog):
 
     def _refused(self, exc: BaseException) -> None:
         self._set_busy(False)
-        if isinstance(exc, AdultSchoolError) and not isinstance(exc, Cancelled):
-            field = exc.field if exc.field in self.messages else "_general"
-            if field == "_general":
-                self.general_message.show_message(exc.message, "error")
-            else:
-                self._refusals[field] = exc.message
-                self._conflict_cache.clear()  # the database changed under the form (another PC, another window)
-                self.revalidate()
-            self.ok_button.setEnabled(False)
-            return
-        report_failure(self, exc)
+        ops.show_failure(self, exc, at_field=self._refused_at)
+
+    def _refused_at(self, field: str | None, message: str) -> None:
+        if field in self.messages:
+            self._refusals[field] = message
+            self._conflict_cache.clear()  # the database changed under the form (another PC, another window)
+            self.revalidate()
+        else:
+            self.general_message.show_message(message, "error")
+        self.ok_button.setEnabled(False)
 
     # --- the ID card reader --------------------------------------------------------------------------------------
 

@@ -7,11 +7,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
-from adultschool.errors import AdultSchoolError
 from adultschool.services import certificates
 from adultschool.services.certificates import Verdict, Verification
 from adultschool.ui import ops
-from adultschool.ui.common import ERROR_COLOUR, HINT_COLOUR, Page, actor, report_failure
+from adultschool.ui.common import ERROR_COLOUR, HINT_COLOUR, Page, actor
 
 GENUINE_COLOUR = "#1e7d32"
 VERDICT_TITLES = {Verdict.GENUINE: "真实有效", Verdict.REVOKED: "已撤销", Verdict.REPLACED: "已撤销（已换发新证）",
@@ -90,10 +89,7 @@ class VerifyPage(Page):
 
     def _failed(self, exc: BaseException) -> None:
         self.check_button.setEnabled(True)
-        if isinstance(exc, AdultSchoolError):
-            self._show_problem(exc.message)
-            return
-        report_failure(self, exc)
+        ops.show_failure(self, exc, line=lambda text, _kind: self._show_problem(text))
 
     def _show_problem(self, text: str) -> None:
         self.last = None
