@@ -207,7 +207,8 @@ def test_the_first_account_is_made_from_the_window_and_the_window_continues_as_i
     new.display_edit.setText("校长")
     new.password_edit.setText("boss-pass")
     new.again_edit.setText("boss-pass")
-    new.ok_button.click()
+    with qtbot.waitSignal(new.accepted):  # saved off the UI thread (the password's hash takes a moment)
+        new.ok_button.click()
     assert common.actor() == "boss" and not common.signed_in().single_user
     assert window.password_action.isVisible() and window.account_label.text() == "账户：校长（boss），管理员"
     assert [a.name for a in dialog.accounts] == ["boss"]
@@ -228,8 +229,9 @@ def test_an_administrator_adds_disables_unlocks_and_resets(qtbot, with_accounts)
     new.ok_button.click()
     assert new.isVisible() and new.message.text() == "两次输入的新密码不一致。"
     new.again_edit.setText("zhao-pass")
-    new.ok_button.click()
-    assert not new.isVisible() and "已新建账户“zhao”（任课教师）" in dialog.message.text()
+    with qtbot.waitSignal(new.accepted):
+        new.ok_button.click()
+    assert "已新建账户“zhao”（任课教师）" in dialog.message.text()
 
     dialog.select("li")
     dialog.disable_button.click()
@@ -251,7 +253,8 @@ def test_an_administrator_adds_disables_unlocks_and_resets(qtbot, with_accounts)
     assert isinstance(reset, PasswordDialog) and not reset.own and reset.windowTitle() == "重设“wang”的密码"
     reset.password_edit.setText("wang-new-1")
     reset.again_edit.setText("wang-new-1")
-    reset.ok_button.click()
+    with qtbot.waitSignal(reset.accepted):
+        reset.ok_button.click()
     with unit_of_work(with_accounts.engine) as session:
         assert accounts.authenticate(session, "wang", "wang-new-1").ok
 
@@ -266,10 +269,11 @@ def test_everyone_changes_their_own_password_with_the_old_one(qtbot, with_accoun
     dialog.password_edit.setText("wang-pass-2")
     dialog.again_edit.setText("wang-pass-2")
     dialog.ok_button.click()
-    assert dialog.isVisible() and dialog.message.text() == "原密码不对。"
+    qtbot.waitUntil(lambda: dialog.message.text() == "原密码不对。")
+    assert dialog.isVisible()
     dialog.old_edit.setText("wang-pass")
-    dialog.ok_button.click()
-    assert not dialog.isVisible()
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.ok_button.click()
     with unit_of_work(with_accounts.engine) as session:
         assert accounts.authenticate(session, "wang", "wang-pass-2").ok
 
@@ -326,8 +330,8 @@ def test_new_account_opens_in_the_name_field_tabs_through_the_form_and_enter_in_
     # Tab past 取消 and back, then Enter in 再输一次: the account is made, not the dialog cancelled.
     new.cancel_button.setFocus()
     new.again_edit.setFocus()
-    qtbot.keyClick(new.again_edit, Qt.Key.Key_Return)
-    assert new.result() == QDialog.DialogCode.Accepted
+    with qtbot.waitSignal(new.accepted):
+        qtbot.keyClick(new.again_edit, Qt.Key.Key_Return)
     assert "zhao" in [a.name for a in dialog.accounts]
 
 

@@ -6,7 +6,7 @@ a few milliseconds of work plus one scrypt hash, so they run directly, not as ba
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,14 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from adultschool import paths
 from adultschool.db import Database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
+from adultschool.jobs import JobContext
 from adultschool.models import Role
 from adultschool.services import accounts, site
 from adultschool.services.accounts import AccountInfo, Principal
 from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, ok_cancel_buttons, set_signed_in, signed_in
+from adultschool.ui.form_dialog import FormDialog
 
 
 def _password_edit() -> QLineEdit:
@@ -114,28 +117,25 @@ def sign_in(database: Database, parent: QWidget | None = None) -> bool:
     return True
 
 
-class _FormDialog(QDialog):
-    """The base of 新建账户, 修改账户 and 修改/重设密码: the form's fields in the order shown, then the buttons.
+class _AccountForm(FormDialog):
+    """The base of 新建账户, 修改账户 and 修改/重设密码: the form's fields in the order shown, then the buttons; saving
+    (a password hash takes a moment) runs off the UI thread.
 
     It opens with the cursor in the first field; Tab runs through the fields, then 确定 and 取消; Enter in a field
     goes on to the next one and, in the last one (再输一次), submits. There is no default button, so a 取消 that once
     had the focus cannot catch an Enter meant for the form; Enter on a focused button presses that button."""
 
     def __init__(self, engine: Engine, parent: QWidget | None, title: str, ok_text: str = "确定"):
-        super().__init__(parent)
-        self._engine = engine
+        super().__init__(engine, parent, title)
         self._arranged = False
-        self.setWindowTitle(title)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("中") * 30)
         self.form = QFormLayout()
-        self.message = MessageLabel()
-        self.buttons, self.ok_button, self.cancel_button = ok_cancel_buttons(ok_text)
+        self.message = self.general_message
+        self.ok_button.setText(ok_text)
         self.ok_button.setDefault(False)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
-        layout.addWidget(self.message)
+        layout.addWidget(self.general_message)
         layout.addWidget(self.buttons)
 
     def fields(self) -> list[QWidget]:
@@ -171,15 +171,19 @@ class _FormDialog(QDialog):
             following.setFocus(Qt.FocusReason.TabFocusReason)
 
     def submit(self) -> None:
-        try:
-            self.apply()
-        except AdultSchoolError as exc:
-            self.message.show_message(str(exc))
+        if self.busy:
             return
-        self.accept()
+        self.clear_problems()
+        try:
+            work, done = self.save()
+        except AdultSchoolError as exc:
+            self.show_problem(exc.field, exc.message)
+            return
+        self._run(work, "正在保存……", done)
 
-    def apply(self) -> None:
-        raise NotImplementedError  # each form says what it changes
+    def save(self) -> tuple[Callable[[Session, JobContext], Any], Callable[[Any], None]]:
+        """The form's own checks; then the service call to run and what to do with its result."""
+        raise NotImplementedError(f"{type(self).__name__} must define save()")  # each form says what it changes
 
     def _new_password(self, first: QLineEdit, again: QLineEdit) -> str:
         if first.text() != again.text():
@@ -187,7 +191,7 @@ class _FormDialog(QDialog):
         return first.text()
 
 
-class NewAccountDialog(_FormDialog):
+class NewAccountDialog(_AccountForm):
     """新建账户. The first account of a database is an administrator, and the window continues as that account."""
 
     created = Signal(object)  # AccountInfo
@@ -215,17 +219,26 @@ class NewAccountDialog(_FormDialog):
             self.form.addRow(note)
         self.info: AccountInfo | None = None
 
-    def apply(self) -> None:
+    def save(self) -> tuple[Callable[[Session, JobContext], Any], Callable[[Any], None]]:
         password = self._new_password(self.password_edit, self.again_edit)
-        with unit_of_work(self._engine) as session:
-            self.info = accounts.create_account(session, self.name_edit.text(), password, self.role_combo.currentData(),
-                                                actor=actor(), display_name=self.display_edit.text() or None)
-            if self.first:
-                set_signed_in(accounts.principal(session, self.info.name))
-        self.created.emit(self.info)
+        name, role, who, first = self.name_edit.text(), self.role_combo.currentData(), actor(), self.first
+        display = self.display_edit.text() or None
+
+        def work(session: Session, _job: JobContext) -> tuple[AccountInfo, Principal | None]:
+            info = accounts.create_account(session, name, password, role, actor=who, display_name=display)
+            return info, accounts.principal(session, info.name) if first else None
+
+        return work, self._created
+
+    def _created(self, result: tuple[AccountInfo, Principal | None]) -> None:
+        info, principal = result
+        if principal is not None:
+            set_signed_in(principal)
+        self.info = info
+        self.created.emit(info)
 
 
-class PasswordDialog(_FormDialog):
+class PasswordDialog(_AccountForm):
     """修改密码 (one's own: the old one first) or, for an administrator, 重设密码 of another account."""
 
     def __init__(self, engine: Engine, name: str, parent: QWidget | None = None):
@@ -239,14 +252,14 @@ class PasswordDialog(_FormDialog):
         self.form.addRow("新密码", self.password_edit)
         self.form.addRow("再输一次", self.again_edit)
 
-    def apply(self) -> None:
+    def save(self) -> tuple[Callable[[Session, JobContext], Any], Callable[[Any], None]]:
         password = self._new_password(self.password_edit, self.again_edit)
-        with unit_of_work(self._engine) as session:
-            accounts.change_password(session, self.name, password, actor=actor(),
-                                     old_password=self.old_edit.text() if self.own else None)
+        name, who, old = self.name, actor(), self.old_edit.text() if self.own else None
+        return (lambda session, _job: accounts.change_password(session, name, password, actor=who, old_password=old),
+                lambda _result: None)
 
 
-class EditAccountDialog(_FormDialog):
+class EditAccountDialog(_AccountForm):
     """The display name (a teacher's must match their classes) and the role of an account."""
 
     def __init__(self, engine: Engine, info: AccountInfo, parent: QWidget | None = None):
@@ -260,10 +273,10 @@ class EditAccountDialog(_FormDialog):
         self.form.addRow("显示名称", self.display_edit)
         self.form.addRow("角色", self.role_combo)
 
-    def apply(self) -> None:
-        with unit_of_work(self._engine) as session:
-            accounts.update_account(session, self.name, actor=actor(), display_name=self.display_edit.text(),
-                                    role=self.role_combo.currentData())
+    def save(self) -> tuple[Callable[[Session, JobContext], Any], Callable[[Any], None]]:
+        name, who, display, role = self.name, actor(), self.display_edit.text(), self.role_combo.currentData()
+        return (lambda session, _job: accounts.update_account(session, name, actor=who, display_name=display, role=role),
+                lambda _result: None)
 
 
 class AccountsDialog(QDialog):

@@ -14,9 +14,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -39,18 +36,14 @@ from adultschool.services.classes import ClassChanges, ClassInfo, SessionChanges
 from adultschool.services.learners import LearnerFilter
 from adultschool.services.rules import load_rules
 from adultschool.textnorm import clean_text
-from adultschool.ui import ops
+from adultschool.ui.form_dialog import FormDialog, required_label
 from adultschool.ui.common import (
-    ERROR_COLOUR, HINT_COLOUR, MessageLabel, actor, to_date, to_qdate, with_message,
+    HINT_COLOUR, actor, to_date, to_qdate, with_message,
 )
 
 NO_COURSE = "（不填）"
 SEARCH_DELAY_MS = 250
 _NUMBER_SEPARATORS = re.compile(r"[\s,，、;；]+")
-
-
-def required_label(label: str) -> str:
-    return f'{label}<span style="color:{ERROR_COLOUR}">*</span>'
 
 
 def split_numbers(text: str) -> list[str]:
@@ -67,97 +60,6 @@ def session_text(info: SessionInfo) -> str:
         parts.append(info.course)
     parts.append(f"{info.hours:g} 课时")
     return " ".join(parts)
-
-
-class FormDialog(QDialog):
-    """What the three forms share: a message under each field, a general message, 确定/取消, a busy op."""
-
-    def __init__(self, engine: Engine, parent: QWidget | None, title: str):
-        super().__init__(parent)
-        self._engine = engine
-        self.op: ops.Op | None = None
-        self.setWindowTitle(title)
-        self.messages: dict[str, MessageLabel] = {}
-        self.general_message = MessageLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.cancel_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button.setText("确定")
-        self.cancel_button.setText("取消")
-        self.ok_button.setDefault(True)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-
-    def _form(self) -> QFormLayout:
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        return form
-
-
-    def field_message(self, field: str) -> str:
-        """The text under a field as the person sees it ('' when none)."""
-        label = self.messages[field]
-        return "" if label.isHidden() else label.text()
-
-    def _clear_on_change(self, signal, field: str) -> None:  # noqa: ANN001 - a Qt signal instance
-        signal.connect(lambda *_args: (self.messages[field].show_message(None), self.general_message.show_message(None)))
-
-    def show_problem(self, field: str | None, message: str) -> None:
-        if field in self.messages:
-            self.messages[field].show_message(message, "error")
-        else:
-            self.general_message.show_message(message, "error")
-        self._fit_height()
-
-    def clear_problems(self) -> None:
-        for label in self.messages.values():
-            label.show_message(None)
-        self.general_message.show_message(None)
-
-    def _fit_height(self) -> None:
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()
-        width = max(self.width(), self.minimumSizeHint().width())
-        needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
-        if needed > self.height():
-            self.resize(width, needed)
-
-    @property
-    def busy(self) -> bool:
-        return self.op is not None and self.op.running
-
-    def _run(self, fn, label: str, on_success: Callable[[object], None]) -> None:  # noqa: ANN001
-        self.ok_button.setEnabled(False)
-        self.cancel_button.setEnabled(False)
-        self.op = ops.run_write(self, self._engine, fn, label=label, title=self.windowTitle(), cancellable=False,
-                                on_success=lambda result: self._done(on_success, result), on_failure=self._refused)
-
-    def _done(self, on_success: Callable[[object], None], result: object) -> None:
-        self.ok_button.setEnabled(True)
-        self.cancel_button.setEnabled(True)
-        super().accept()
-        on_success(result)
-
-    def _refused(self, exc: BaseException) -> None:
-        self.ok_button.setEnabled(True)
-        self.cancel_button.setEnabled(True)
-        ops.show_failure(self, exc, at_field=self.show_problem)
-
-    def submit(self) -> None:
-        """Each form's own check-and-save; every subclass defines it (Qt's metaclass rules out abc.abstractmethod)."""
-        raise NotImplementedError(f"{type(self).__name__} must define submit()")
-
-    def accept(self) -> None:  # Enter goes through the same checks as 确定
-        if not self.busy:
-            self.submit()
-
-    def reject(self) -> None:
-        if self.busy:
-            return
-        super().reject()
 
 
 class NewClassDialog(FormDialog):

@@ -26,7 +26,7 @@ from adultschool.services import district_results, exam_rounds, exams
 from adultschool.services.exam_rounds import RoundInfo
 from adultschool.services.sheet_import import ImportReport
 from adultschool.ui import ops
-from adultschool.ui.class_dialogs import FormDialog
+from adultschool.ui.form_dialog import FormDialog
 from adultschool.ui.common import (
     ask_open_path,
     MessageLabel,

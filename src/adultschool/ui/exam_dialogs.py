@@ -33,7 +33,7 @@ from adultschool.services.exams import GraduationReport
 from adultschool.services.learners import LearnerFilter
 from adultschool.textnorm import clean_text
 from adultschool.ui import ops
-from adultschool.ui.class_dialogs import FormDialog, required_label
+from adultschool.ui.form_dialog import FormDialog, required_label
 from adultschool.ui.common import (
     HINT_COLOUR,
     MessageLabel,

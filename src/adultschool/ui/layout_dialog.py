@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from adultschool.printing import Layout
 from adultschool.services import certificate_settings, documents
 from adultschool.ui import ops
-from adultschool.ui.class_dialogs import FormDialog
+from adultschool.ui.form_dialog import FormDialog
 from adultschool.ui.common import HINT_COLOUR, actor, documents_folder, unused_path
 
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,7 +39,7 @@ from adultschool.services import certificates, enrolments, imports
 from adultschool.services.enrolments import Correction, EnrolmentChanged
 from adultschool.services.imports import BatchInfo, UndoReport
 from adultschool.ui import ops
-from adultschool.ui.class_dialogs import FormDialog, required_label
+from adultschool.ui.form_dialog import FormDialog, required_label
 from adultschool.ui.common import (
     HINT_COLOUR,
     actor,
@@ -63,20 +62,6 @@ ACTIONS = {
              "记录保留备查，并随下一次数据包报给分中心。已申请考试、有成绩或已毕业的学籍不能作废。"),
     "reinstate": ("恢复学籍", "确认恢复(&Y)", "误办的退学或作废将被撤回，学籍回到在读（或原来的考试状态）。"),
 }
-
-
-def _quiet_buttons(dialog: FormDialog, ok_text: str) -> None:
-    """The action button is not the default: Enter in the reason field must not confirm a change of records.
-
-    A button box makes its accept button the default when shown, so the action button takes the action role and is
-    wired to `submit` itself."""
-    dialog.ok_button.setText(ok_text)
-    dialog.buttons.removeButton(dialog.ok_button)
-    dialog.buttons.addButton(dialog.ok_button, QDialogButtonBox.ButtonRole.ActionRole)
-    dialog.ok_button.clicked.connect(dialog.submit)
-    for button in (dialog.ok_button, dialog.cancel_button):
-        button.setDefault(False)
-        button.setAutoDefault(False)
 
 
 def _reason_edit(placeholder: str) -> QLineEdit:
@@ -112,7 +97,7 @@ class ReasonDialog(FormDialog):
         layout.addLayout(self.extra)
         layout.addWidget(self.general_message)
         layout.addWidget(self.buttons)
-        _quiet_buttons(self, ok_text)
+        self.quiet_buttons(ok_text)
         self._clear_on_change(self.reason_edit.textEdited, "reason")
         self.reason_edit.setFocus()
 
