@@ -1,5 +1,5 @@
-"""The district's dialogs for its roster of schools and its conflicts (issue 22, issue 13): add a school, retire one,
-accept a school's key after a phone call, and decide which school keeps a person's enrolment.
+"""The district's dialogs for its roster of schools and its conflicts: add a school, retire one, accept a school's key
+after a phone call, confirm that a conflict is one person, and decide which school keeps a person's enrolment.
 
 Each dialog only collects the clerk's answer and says what will happen; the page runs the one service call.
 """
@@ -165,6 +165,43 @@ class TrustDialog(QDialog):
     def accept(self) -> None:
         super().accept()
         self.accept_requested.emit(self.refusal.code, self.refusal.offered)
+
+
+class SettleDialog(QDialog):
+    """确认为同一人: what will happen, and a note of how it was checked. `settle_requested(note)` on 确定."""
+
+    settle_requested = Signal(str)
+
+    def __init__(self, conflict: ConflictInfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.conflict = conflict
+        self.setWindowTitle("确认为同一人")
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("中") * 36)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"{conflict.name}（{conflict.id_number}）先在学校 {conflict.existing_school} 登记"
+            f"（{conflict.enrolments_text('existing')}），学校 {conflict.incoming_school} 又登记了同一身份证号码"
+            f"（{conflict.enrolments_text('incoming')}）。\n\n"
+            f"确认是同一个人后，学校 {conflict.incoming_school} 暂缓的 {conflict.held_rows} 行数据将并入此人名下。"
+            "请先打电话与两所学校核实。")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("例如：已电话核实为同一人")
+        form.addRow("核实情况", self.note_edit)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确认为同一人")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        note = self.note_edit.text().strip()
+        super().accept()
+        self.settle_requested.emit(note)
 
 
 class DecideDialog(QDialog):
