@@ -15,7 +15,8 @@ from adultschool.services.district import ConflictInfo
 from adultschool.ui import ops
 from adultschool.ui.common import Page, HINT_COLOUR, MessageLabel, actor, open_dialog, report_failure, show_error
 from adultschool.ui.district_dialogs import DecideDialog, SettleDialog
-from adultschool.ui.sync_page import fill_table, local_time, read_only_table
+from adultschool.ui.widgets import fill_table, read_only_table
+from adultschool.ui.sync_page import local_time
 
 
 CONFLICT_HEADERS = ("编号", "身份证号码", "姓名", "先登记的学校", "其学籍", "后登记的学校", "其学籍", "状态", "暂缓合并行数",

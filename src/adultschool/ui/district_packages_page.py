@@ -55,7 +55,8 @@ from adultschool.ui.common import (
     unused_path,
 )
 from adultschool.ui.passphrase_dialog import PassphraseDialog
-from adultschool.ui.sync_page import PACKAGE_FILTER, fill_table, local_time, read_only_table, sequences_text
+from adultschool.ui.sync_page import PACKAGE_FILTER, local_time, sequences_text
+from adultschool.ui.widgets import fill_table, read_only_table
 
 
 SCHOOL_HEADERS = ("学校代码", "学校", "密钥指纹", "名册", "数据包数", "最近序号", "最近收到", "本月已报送", "缺少的序号",

@@ -39,7 +39,7 @@ from adultschool.ui.common import (
     unused_path,
 )
 from adultschool.ui.import_dialog import XLSX_FILTER
-from adultschool.ui.sync_page import fill_table, read_only_table
+from adultschool.ui.widgets import fill_table, read_only_table
 
 
 RECOMPUTE_DELAY_MS = 300

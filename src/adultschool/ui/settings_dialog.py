@@ -48,8 +48,8 @@ from adultschool.ui.certificate_settings_tab import CertificateTab
 from adultschool.ui.common import actor, ask_open_path, HINT_COLOUR, MessageLabel, report_failure
 from adultschool.ui.font_dialog import FontDialog
 from adultschool.ui.quota_table import QuotaRow, QuotaTable
-from adultschool.ui.sync_page import confirm_district_key_change
-from adultschool.ui.welcome_dialog import KEY_FILE_FILTER, EnterAdds, buddy_label, hint_label, read_key_file
+from adultschool.ui.sync_page import KEY_FILTER, confirm_district_key_change, read_key_file
+from adultschool.ui.widgets import EnterAdds, buddy_label, hint_label
 
 _LIST_SEPARATORS = re.compile(r"[,，、;；\n]+")
 
@@ -610,7 +610,7 @@ class SettingsDialog(QDialog):
                                                  cancellable=False, on_success=added, on_failure=refused))
 
     def choose_key_file(self) -> Path | None:
-        return ask_open_path(self, "选择分中心公钥文件", KEY_FILE_FILTER)
+        return ask_open_path(self, "选择分中心公钥文件", KEY_FILTER)
 
     def register_district_key(self, path: Path | None = None) -> ops.Op | None:
         if self.busy:
