@@ -24,7 +24,7 @@ from reportlab.lib.units import mm  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
 from adultschool.printing import CertificateData, find_font, load_template, write_certificates  # noqa: E402
-from adultschool.printing.certificate import chinese_date  # noqa: E402
+from adultschool.printing.certificate_data import chinese_date  # noqa: E402
 
 SURNAMES = "陈王张李赵刘周吴徐孙胡朱高林何郭马罗梁宋欧阳"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋堃喆赟犇明华"

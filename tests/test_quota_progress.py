@@ -10,7 +10,7 @@ from adultschool.models import Enrolment
 from adultschool.models.enums import EnrolmentStatus
 from adultschool.services import demo, quotas
 from adultschool.services.sync_tables import update_travelling
-from adultschool.ui.district_pages import empty_year_hint
+from adultschool.ui.district_progress_page import empty_year_hint
 
 DAY = date(2026, 11, 20)
 

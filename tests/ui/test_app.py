@@ -13,7 +13,9 @@ from adultschool.models.enums import SiteKind
 from adultschool.services import learners, site
 from adultschool.ui import app as gui_app
 from adultschool.ui.common import BugReportDialog
-from adultschool.ui.welcome_dialog import DEMO_LEARNERS, WelcomeDialog, split_townships
+from adultschool.ui.first_run.page import DEMO_LEARNERS
+from adultschool.ui.first_run.wizard import FirstRunWizard
+from adultschool.ui.first_run.school_pages import split_townships
 
 pytestmark = pytest.mark.gui
 
@@ -40,7 +42,7 @@ def test_the_shipped_font_backs_the_pc_font_for_rare_name_characters(qapp):
 
 @pytest.fixture
 def welcome(qtbot, tmp_path):
-    dialog = WelcomeDialog(str(tmp_path / "新学校.sqlite3"))
+    dialog = FirstRunWizard(str(tmp_path / "新学校.sqlite3"))
     qtbot.addWidget(dialog)
     dialog.show()
     yield dialog

@@ -18,13 +18,9 @@ from adultschool.models import Learner, SyncPackage, TownshipQuota
 from adultschool.services import district, district_schools, quotas, site, sync
 from adultschool.ui.bar_chart import BAR_COLOUR, DONE_COLOUR
 from adultschool.ui.district_dialogs import AddSchoolDialog, DecideDialog, RetireSchoolDialog, TrustDialog
-from adultschool.ui.district_pages import (
-    NOT_SENT_COLOUR,
-    SCHOOL_HEADERS,
-    ConflictsPage,
-    DistrictPackagesPage,
-    ProgressPage,
-)
+from adultschool.ui.district_packages_page import NOT_SENT_COLOUR, SCHOOL_HEADERS, DistrictPackagesPage
+from adultschool.ui.district_conflicts_page import ConflictsPage
+from adultschool.ui.district_progress_page import ProgressPage
 from adultschool.ui.main_window import MainWindow
 from adultschool.ui.passphrase_dialog import PassphraseDialog
 from conftest import make_id, settle

@@ -13,15 +13,8 @@ from adultschool.db import read_session, unit_of_work
 from adultschool.models.enums import SiteKind
 from adultschool.services import accounts, district, site, sync
 from adultschool.ui import common
-from adultschool.ui.welcome_dialog import (
-    ADMIN,
-    DISTRICT_KEYS,
-    DISTRICT_PUBLIC,
-    IDENTITY,
-    SUMMARY,
-    TOWNSHIPS,
-    FirstRunWizard,
-)
+from adultschool.ui.first_run.page import ADMIN, DISTRICT_KEYS, DISTRICT_PUBLIC, IDENTITY, SUMMARY, TOWNSHIPS
+from adultschool.ui.first_run.wizard import FirstRunWizard
 from testclock import TODAY
 
 pytestmark = pytest.mark.gui

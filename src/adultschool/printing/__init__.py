@@ -4,16 +4,9 @@ the R13 summary form and class sign-in sheets. Pure: no database, no Qt; fonts a
 Typical use: `font = find_font(settings.font_path)`, then `write_certificates(path, certs, font=font, job=job)`.
 """
 from adultschool.printing.calibration import write_calibration_page
-from adultschool.printing.certificate import (
-    CertificateData,
-    Layout,
-    PLACEHOLDERS,
-    check_wording,
-    chinese_date,
-    load_template,
-    qr_payload,
-    write_certificates,
-)
+from adultschool.printing.certificate import write_certificates
+from adultschool.printing.certificate_data import CertificateData, Layout, chinese_date, qr_payload
+from adultschool.printing.certificate_template import PLACEHOLDERS, check_wording, load_template
 from adultschool.printing.fonts import PdfFont, check_printable, find_font, register_font
 from adultschool.printing.forms import (
     RegistrationFormData,

@@ -13,7 +13,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from adultschool.outfiles import PDF_PROGRAMS, atomic_output
-from adultschool.printing.certificate import Layout, load_template
+from adultschool.printing.certificate_data import Layout
+from adultschool.printing.certificate_template import load_template
 from adultschool.printing.fonts import PdfFont
 
 GRID_COLOUR = HexColor("#9bb7d4")

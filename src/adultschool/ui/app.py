@@ -32,7 +32,7 @@ from adultschool.ui.accounts_dialogs import sign_in
 from adultschool.ui.backup_dialogs import offer_restore_of_damaged
 from adultschool.ui.common import set_signed_in, show_bug_report, show_error, signed_in
 from adultschool.ui.main_window import APP_TITLE, MainWindow
-from adultschool.ui.welcome_dialog import WelcomeDialog, is_initialised
+from adultschool.ui.first_run.wizard import FirstRunWizard, is_initialised
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def open_or_welcome(db: str | None) -> Database | None:
     database = open_while_busy(db) if path is None or path.exists() else None
     if database is not None and is_initialised(database):
         return database
-    welcome = WelcomeDialog(db, database)
+    welcome = FirstRunWizard(db, database)
     if welcome.exec() != QDialog.DialogCode.Accepted:
         if welcome.database is not None:
             welcome.database.close()

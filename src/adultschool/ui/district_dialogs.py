@@ -1,5 +1,5 @@
-"""The district's dialogs for its roster of schools and its conflicts (issue 22, issue 13): add a school, retire one,
-accept a school's key after a phone call, and decide which school keeps a person's enrolment.
+"""The district's dialogs for its roster of schools and its conflicts: add a school, retire one, accept a school's key
+after a phone call, confirm that a conflict is one person, and decide which school keeps a person's enrolment.
 
 Each dialog only collects the clerk's answer and says what will happen; the page runs the one service call.
 """
@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 from adultschool.errors import AdultSchoolError
 from adultschool.services.district_conflicts import ConflictInfo
 from adultschool.services.district_schools import KeyNotAccepted, RosterSchool, normalise_fingerprint
-from adultschool.ui.common import HINT_COLOUR, MessageLabel
+from adultschool.ui.common import MessageLabel
+from adultschool.ui.widgets import hint_label
 
 
 def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
@@ -39,12 +40,6 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
 def _intro(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    return label
-
-
-def _hint(text: str) -> QLabel:
-    label = _intro(text)
-    label.setStyleSheet(f"color: {HINT_COLOUR};")
     return label
 
 
@@ -84,8 +79,8 @@ class AddSchoolDialog(QDialog):
         form.addRow("服务的街道/镇", self.townships_edit)
         form.addRow("密钥指纹", self.fingerprint_edit)
         layout.addLayout(form)
-        layout.addWidget(_hint("填了指纹，这所学校的第一个数据包会直接导入；不填，第一个数据包会显示指纹，"
-                               "打电话核对后再确认。"))
+        layout.addWidget(hint_label("填了指纹，这所学校的第一个数据包会直接导入；不填，第一个数据包会显示指纹，"
+                                    "打电话核对后再确认。"))
         self.message = MessageLabel()
         layout.addWidget(self.message)
         layout.addWidget(_buttons(self, "添加"))
@@ -154,7 +149,7 @@ class TrustDialog(QDialog):
         self.fingerprint_label = fingerprint_text(refusal.offered)
         layout.addWidget(self.fingerprint_label)
         if refusal.expected is not None:
-            layout.addWidget(_hint(f"分中心原来登记的指纹：{refusal.expected}"))
+            layout.addWidget(hint_label(f"分中心原来登记的指纹：{refusal.expected}"))
         layout.addWidget(_intro(
             "请打电话给学校（用您平时联系学校的电话，不要用随数据包邮件留下的号码），请对方打开本程序的“数据上报”页，"
             "逐组读出“本校签名密钥指纹”。完全一致才点“指纹一致，接受”；有一组不同就不要接受。"))
@@ -165,6 +160,43 @@ class TrustDialog(QDialog):
     def accept(self) -> None:
         super().accept()
         self.accept_requested.emit(self.refusal.code, self.refusal.offered)
+
+
+class SettleDialog(QDialog):
+    """确认为同一人: what will happen, and a note of how it was checked. `settle_requested(note)` on 确定."""
+
+    settle_requested = Signal(str)
+
+    def __init__(self, conflict: ConflictInfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.conflict = conflict
+        self.setWindowTitle("确认为同一人")
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("中") * 36)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"{conflict.name}（{conflict.id_number}）先在学校 {conflict.existing_school} 登记"
+            f"（{conflict.enrolments_text('existing')}），学校 {conflict.incoming_school} 又登记了同一身份证号码"
+            f"（{conflict.enrolments_text('incoming')}）。\n\n"
+            f"确认是同一个人后，学校 {conflict.incoming_school} 暂缓的 {conflict.held_rows} 行数据将并入此人名下。"
+            "请先打电话与两所学校核实。")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("例如：已电话核实为同一人")
+        form.addRow("核实情况", self.note_edit)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确认为同一人")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        note = self.note_edit.text().strip()
+        super().accept()
+        self.settle_requested.emit(note)
 
 
 class DecideDialog(QDialog):
@@ -196,8 +228,8 @@ class DecideDialog(QDialog):
         self.note_edit.setPlaceholderText("例如：已与两校电话商定，本人在大碶就读")
         form.addRow("裁定说明", self.note_edit)
         layout.addLayout(form)
-        layout.addWidget(_hint("另一所学校在回执里会看到：须为此人办理退学或作废。收到它办理后的数据包时，"
-                               "冲突自动确认为同一人，暂缓的数据并入此人名下。"))
+        layout.addWidget(hint_label("另一所学校在回执里会看到：须为此人办理退学或作废。收到它办理后的数据包时，"
+                                    "冲突自动确认为同一人，暂缓的数据并入此人名下。"))
         self.message = MessageLabel()
         layout.addWidget(self.message)
         layout.addWidget(_buttons(self, "记录裁定"))

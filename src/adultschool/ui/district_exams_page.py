@@ -39,7 +39,7 @@ from adultschool.ui.common import (
     to_qdate,
     with_message,
 )
-from adultschool.ui.sync_page import fill_table, read_only_table
+from adultschool.ui.widgets import fill_table, read_only_table
 from adultschool.ui.ways_back_dialogs import ReasonDialog
 
 ROUND_HEADERS = ("考试批次", "考试日期", "考点", "层次", "科目", "申请截止")

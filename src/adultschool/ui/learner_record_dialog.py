@@ -30,10 +30,11 @@ from adultschool.errors import AdultSchoolError
 from adultschool.services import learner_record, learners
 from adultschool.services.learner_record import LearnerRecord
 from adultschool.ui import ops
-from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
+from adultschool.ui.common import actor, open_dialog, show_info
 from adultschool.ui.learner_edit_dialog import LearnerEditDialog
 from adultschool.ui.table_model import AnyIndex, RowsTableModel
 from adultschool.ui.ways_back_dialogs import changed_text, records_menu, way_back_dialog
+from adultschool.ui.widgets import hint_label
 
 TAB_TITLES = ("基本信息", "班级与考勤", "学习记录", "考试与成绩", "证书", "操作记录")
 
@@ -89,13 +90,6 @@ def fit_columns(table: QTableView) -> None:
     cap = max(table.fontMetrics().horizontalAdvance("中") * 24, 200)
     for column in range(table.model().columnCount() - 1):
         table.setColumnWidth(column, min(table.columnWidth(column) + 12, cap))
-
-
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setStyleSheet(f"color: {HINT_COLOUR};")
-    return label
 
 
 def overview_lines(record: LearnerRecord) -> list[str]:
@@ -275,7 +269,7 @@ class LearnerRecordDialog(QDialog):
         self.audit_model = TextTableModel(["时间", "操作人", "操作", "内容", "改动"], self)
         self.audit_table = text_table(self.audit_model)
         self.audit_table.setWordWrap(True)
-        self.audit_label = _hint("")
+        self.audit_label = hint_label("")
         audit_page = QWidget()
         audit_layout = QVBoxLayout(audit_page)
         audit_layout.addWidget(self.audit_table, 1)
@@ -286,7 +280,7 @@ class LearnerRecordDialog(QDialog):
             self.tabs.addTab(page, title)
 
         bottom = QHBoxLayout()
-        self.status_label = _hint("")
+        self.status_label = hint_label("")
         bottom.addWidget(self.status_label, 1)
         bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)

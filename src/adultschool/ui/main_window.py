@@ -296,7 +296,9 @@ class MainWindow(QMainWindow):
     def _create_sync_pages(self, today: Callable[[], date]) -> None:
         if self.is_district:
             from adultschool.ui.district_exams_page import DistrictExamsPage
-            from adultschool.ui.district_pages import ConflictsPage, DistrictPackagesPage, ProgressPage
+            from adultschool.ui.district_conflicts_page import ConflictsPage
+            from adultschool.ui.district_packages_page import DistrictPackagesPage
+            from adultschool.ui.district_progress_page import ProgressPage
 
             self.packages_page = DistrictPackagesPage(self.engine, today=today)
             self.conflicts_page = ConflictsPage(self.engine)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QRect, QSize, QSizeF, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QPageLayout, QPageSize, QPainter, QPixmap, QResizeEvent
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPixmap, QResizeEvent
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from adultschool import clock, paths
 from adultschool.db import read_session
@@ -70,39 +69,13 @@ from adultschool.ui.common import (
 )
 from adultschool.ui.layout_dialog import LayoutDialog
 from adultschool.ui.pdf_pages import PdfPages, fit, open_pages
+from adultschool.ui.pdf_printing import match_paper, paint_pages
+from adultschool.ui.print_kinds import KINDS, ListWork, names_text
+
 
 PDF_FILTER = "PDF 文件 (*.pdf)"
-PRINT_DPI_LIMIT = 300  # pages go to the printer as images; beyond 300 dpi they only grow, not sharpen
-NAMES_SHOWN = 12
+
 RENDER_DELAY_MS = 120
-
-
-@dataclass(frozen=True)
-class _Kind:
-    key: str
-    title: str
-    file_stem: str
-    records: bool  # certificates: the preview is free, the printing is recorded when confirmed or saved
-    writes: bool  # forms with full ID numbers: making the PDF writes the id.reveal entry
-    scratch: bool = False  # made into a private scratch folder (a preview); saved elsewhere only by 另存为/保存 PDF
-
-
-KINDS = {
-    "certificates": _Kind("certificates", "打印证书", "毕业证书", True, False, True),
-    "reprint": _Kind("reprint", "补发证书", "补发证书", True, False, True),
-    "registration": _Kind("registration", "打印报名登记表", "报名登记表", False, True),
-    "summary": _Kind("summary", "打印报名汇总表", "报名汇总表", False, True),
-    "signin": _Kind("signin", "打印签到表", "签到表", False, False),
-    "list": _Kind("list", "打印名单", "名单", False, False, True),  # title, stem and writes given by the page
-}
-
-# A page's list (kind "list"): (session, job, out) → Printed.
-ListWork = Callable[[Session, JobContext, Path], Printed]
-
-
-def names_text(names: Sequence[str]) -> str:
-    shown = "、".join(names[:NAMES_SHOWN])
-    return shown + (f" 等 {len(names)} 人" if len(names) > NAMES_SHOWN else "")
 
 
 class PrintDialog(QDialog):
@@ -657,7 +630,7 @@ class PrintDialog(QDialog):
         copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
 
         def work(job: JobContext) -> int:
-            return _paint_pages(path, printer, wanted * copies, job)
+            return paint_pages(path, printer, wanted * copies, job)
 
         self.print_op = ops.run_op(self, work, label="正在送往打印机……", title="打印",
                                    on_success=self._sent, on_failure=self._print_failed)
@@ -709,49 +682,3 @@ class PrintDialog(QDialog):
         if self.busy:
             return
         super().reject()
-
-
-def match_paper(printer: QPrinter, points: QSizeF) -> None:
-    """The paper and orientation of a PDF page (A4 landscape for a certificate, A4 portrait for a form)."""
-    portrait = QSizeF(min(points.width(), points.height()), max(points.width(), points.height()))
-    printer.setPageSize(QPageSize(portrait, QPageSize.Unit.Point, "", QPageSize.SizeMatchPolicy.FuzzyMatch))
-    printer.setPageOrientation(QPageLayout.Orientation.Landscape if points.width() > points.height()
-                               else QPageLayout.Orientation.Portrait)
-
-
-def _paint_pages(path: Path, printer: QPrinter, pages: list[int], job: JobContext) -> int:
-    """Worker thread: each page rendered at up to PRINT_DPI_LIMIT and drawn to fill the paper (QPainter on a
-    QPrinter may run outside the UI thread)."""
-    document = open_pages(path)
-    if document is None:
-        raise AdultSchoolError("这台电脑缺少 PDF 预览组件，请点“打开 PDF”，用 PDF 阅读器打印。")
-    painter = QPainter()
-    try:
-        # Set again here: the print dialog (or a change of output format) may have reset the paper.
-        match_paper(printer, document.page_size(pages[0]) if pages else QSizeF(595, 842))
-        if not painter.begin(printer):
-            raise AdultSchoolError("打印机没有准备好：请检查打印机是否开着、是否选对。")
-        dpi = min(printer.resolution(), PRINT_DPI_LIMIT)
-        scale = printer.resolution() / dpi
-        for done, page in enumerate(pages):
-            job.report(done, len(pages), f"正在送往打印机：第 {done + 1} / {len(pages)} 页")
-            if done:
-                match_paper(printer, document.page_size(page))  # takes effect on the new page
-                printer.newPage()
-            paper = printer.paperRect(QPrinter.Unit.DevicePixel).toRect()
-            target = fit(document.page_size(page), paper.size())
-            image = document.render(page, QSize(max(1, round(target.width() / scale)),
-                                                max(1, round(target.height() / scale))))
-            left = paper.left() + (paper.width() - target.width()) // 2
-            top = paper.top() + (paper.height() - target.height()) // 2
-            painter.drawImage(QRect(left, top, target.width(), target.height()), image)
-        job.report(len(pages), len(pages), "已送往打印机")
-    except Cancelled:
-        printer.abort()
-        raise
-    finally:
-        if painter.isActive():
-            painter.end()
-        document.close()
-    return len(pages)
-

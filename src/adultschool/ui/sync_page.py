@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QGridLayout,
     QGroupBox,
@@ -18,14 +17,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy import Engine
 
-from adultschool import clock
+from adultschool import aspkg, clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import district_inbox, sync
@@ -49,6 +46,7 @@ from adultschool.ui.common import (
     show_info,
     unused_path,
 )
+from adultschool.ui.widgets import fill_table, fingerprint_label, read_only_table
 
 PACKAGE_FILTER = "数据包 (*.aspkg)"
 KEY_FILTER = "分中心公钥 (*.pub);;所有文件 (*)"
@@ -119,6 +117,12 @@ def confirm_district_key_change(parent: QWidget, change: sync.DistrictKeyChange,
     return box
 
 
+def read_key_file(path: Path) -> tuple[bytes, aspkg.DistrictPublicKey]:
+    """The bytes of a district.pub and the key they hold; a missing or wrong file is an AdultSchoolError."""
+    data = read_file(path, "公钥文件")
+    return data, aspkg.load_district_public(data)
+
+
 def receipt_summary(body: dict[str, Any] | None) -> str:
     """What the district's last receipt said beyond the per-package confirmations: gaps and conflicts."""
     if not body:
@@ -133,55 +137,6 @@ def receipt_summary(body: dict[str, Any] | None) -> str:
         lines.append(f"同一人在两所学校登记 {len(conflicts)} 人：")
         lines.extend("  " + conflict_line(c) for c in conflicts)
     return "\n".join(lines)
-
-
-def _item(text: object, *, align_right: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem("" if text is None else str(text))
-    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-    if align_right:
-        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return item
-
-
-def read_only_table(headers: tuple[str, ...] | list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-    header = table.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setStretchLastSection(True)
-    return table
-
-
-def fill_table(table: QTableWidget, rows: list[list[object]], *, right: set[int] = frozenset()) -> None:
-    table.setRowCount(len(rows))
-    for r, values in enumerate(rows):
-        for c, value in enumerate(values):
-            table.setItem(r, c, _item(value, align_right=c in right))
-    table.resizeColumnsToContents()
-    header = table.horizontalHeader()
-    metrics = table.fontMetrics()
-    for column in range(table.columnCount()):  # room for the header text (each of its lines)
-        title = header.model().headerData(column, Qt.Orientation.Horizontal) or ""
-        header.resizeSection(column, max(header.sectionSize(column),
-                                         max(metrics.horizontalAdvance(line) for line in title.split("\n")) + 18))
-
-
-def fingerprint_label() -> QLabel:
-    label = QLabel()
-    font = QFont("monospace")
-    font.setStyleHint(QFont.StyleHint.TypeWriter)
-    font.setPointSizeF(label.font().pointSizeF() * 1.2)
-    font.setBold(True)
-    label.setFont(font)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
 
 
 class SyncPage(Page):

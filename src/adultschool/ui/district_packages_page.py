@@ -1,9 +1,9 @@
-"""The district office's pages (issue 6): 数据包汇总 (import schools' packages, who has sent, receipts, keys),
-冲突 (one person registered at two schools) and 任务进度 (quota progress per township, with a bar chart).
+"""The district office's 数据包汇总 page: import the schools' packages, see who has sent what, make receipts and
+the packages for the schools, register and retire schools, accept their keys, make the district's key pair.
 
 The district key's passphrase is asked once per window session; only the opened key pair is kept, in memory, on the
-packages page. Each package is imported in its own transaction in the worker thread: a rejected one writes nothing
-and the others still go in.
+page. Each package is imported in its own transaction in the worker thread: a rejected one writes nothing and the
+others still go in.
 """
 from __future__ import annotations
 
@@ -11,24 +11,16 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QDateEdit,
-    QDateTimeEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -40,22 +32,18 @@ from adultschool import aspkg
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
-from adultschool.models.enums import ConflictStatus
-from adultschool.services import district, district_outbox, district_schools, quotas
-from adultschool.services.district import ConflictInfo, KeygenResult, SchoolStatus
+from adultschool.services import district, district_outbox, district_schools
+from adultschool.services.district import KeygenResult, SchoolStatus
 from adultschool.services.district_schools import RosterSchool
 from adultschool.services.package_imports import PackageOutcome, import_packages, outcome_lines
-from adultschool.services.quotas import PROGRESS_HEADERS, QuotaReport
 from adultschool.ui import ops
-from adultschool.ui.bar_chart import Bar, BarChart
-from adultschool.ui.district_dialogs import AddSchoolDialog, DecideDialog, RetireSchoolDialog, TrustDialog
+from adultschool.ui.district_dialogs import AddSchoolDialog, RetireSchoolDialog, TrustDialog
 from adultschool.ui.common import (
     ask_open_paths,
     ask_save_path,
     ask_folder,
     Page,
     ERROR_COLOUR,
-    HINT_COLOUR,
     WARNING_COLOUR,
     MessageLabel,
     actor,
@@ -66,31 +54,16 @@ from adultschool.ui.common import (
     show_info,
     unused_path,
 )
-from adultschool.ui.import_dialog import XLSX_FILTER
 from adultschool.ui.passphrase_dialog import PassphraseDialog
-from adultschool.ui.sync_page import (
-    PACKAGE_FILTER,
-    fill_table,
-    local_time,
-    read_only_table,
-    sequences_text,
-)
+from adultschool.ui.sync_page import PACKAGE_FILTER, local_time, sequences_text
+from adultschool.ui.widgets import fill_table, read_only_table
+
 
 SCHOOL_HEADERS = ("学校代码", "学校", "密钥指纹", "名册", "数据包数", "最近序号", "最近收到", "本月已报送", "缺少的序号",
                   "待处理冲突", "发给学校的数据包")
-CONFLICT_HEADERS = ("编号", "身份证号码", "姓名", "先登记的学校", "其学籍", "后登记的学校", "其学籍", "状态", "暂缓合并行数",
-                    "发现时间")
+
 SENT_COLOUR = QColor("#d9f2e3")
 NOT_SENT_COLOUR = QColor("#f9d6d2")
-RECOMPUTE_DELAY_MS = 300
-
-
-def two_line_header(title: str) -> str:
-    """'职业技能培训人次' → '职业技能\n培训人次', so the 17 columns of the progress table fit a 1366-pixel screen."""
-    if len(title) <= 4:
-        return title
-    middle = (len(title) + 1) // 2
-    return f"{title[:middle]}\n{title[middle:]}"
 
 
 def receipt_file_name(school_code: str, day: date) -> str:
@@ -546,400 +519,3 @@ class DistrictPackagesPage(Page):
             f"已生成分中心密钥，指纹 {result.fingerprint}。\n\n公钥（发给各学校）：\n{result.public_path}\n\n"
             f"私钥（口令保护，请另存一份到安全的地方，如 U 盘）：\n{result.private_path}\n\n"
             "学校登记公钥后，请在电话里与学校核对这个指纹。")
-
-
-# --- conflicts -------------------------------------------------------------------------------------------------
-
-
-class SettleDialog(QDialog):
-    """确认为同一人: what will happen, and a note of how it was checked. `settle_requested(note)` on 确定."""
-
-    settle_requested = Signal(str)
-
-    def __init__(self, conflict: ConflictInfo, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.conflict = conflict
-        self.setWindowTitle("确认为同一人")
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("中") * 36)
-        layout = QVBoxLayout(self)
-        intro = QLabel(
-            f"{conflict.name}（{conflict.id_number}）先在学校 {conflict.existing_school} 登记"
-            f"（{conflict.enrolments_text('existing')}），学校 {conflict.incoming_school} 又登记了同一身份证号码"
-            f"（{conflict.enrolments_text('incoming')}）。\n\n"
-            f"确认是同一个人后，学校 {conflict.incoming_school} 暂缓的 {conflict.held_rows} 行数据将并入此人名下。"
-            "请先打电话与两所学校核实。")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.note_edit = QLineEdit()
-        self.note_edit.setPlaceholderText("例如：已电话核实为同一人")
-        form.addRow("核实情况", self.note_edit)
-        layout.addLayout(form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确认为同一人")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def accept(self) -> None:
-        note = self.note_edit.text().strip()
-        super().accept()
-        self.settle_requested.emit(note)
-
-
-class ConflictsPage(Page):
-    """冲突: people two schools both registered, each with its way out; the district settles them one by one, or
-    records which school keeps the enrolment."""
-
-    def __init__(self, engine: Engine, parent: QWidget | None = None):
-        super().__init__(engine, parent)
-        self.conflicts: list[ConflictInfo] = []
-        self.op: ops.Op | None = None
-        self.dialog: QWidget | None = None
-        self.result_box: QWidget | None = None
-        self._loaded = False
-
-        intro = QLabel("同一身份证号码在两所学校登记时，后到学校的这个人及其学籍、考勤等数据暂缓合并，"
-                       "等分中心核实。选中一个冲突，下面会写出怎样才能解决它。")
-        intro.setWordWrap(True)
-        intro.setStyleSheet(f"color: {HINT_COLOUR};")
-        self.show_settled = QCheckBox("也显示已处理的")
-        self.show_settled.toggled.connect(lambda _on: self.refresh())
-        self.count_label = QLabel()
-        top = QHBoxLayout()
-        top.addWidget(self.count_label)
-        top.addStretch(1)
-        top.addWidget(self.show_settled)
-        self.table = read_only_table(CONFLICT_HEADERS)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.way_out_label = QLabel()
-        self.way_out_label.setWordWrap(True)
-        self.way_out_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.way_out_label.setMinimumHeight(self.way_out_label.fontMetrics().lineSpacing() * 4)
-        self.way_out_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        way_out_box = QGroupBox("解决办法")
-        QVBoxLayout(way_out_box).addWidget(self.way_out_label)
-        self.settle_button = QPushButton("确认为同一人…")
-        self.settle_button.clicked.connect(lambda: self.open_settle())
-        self.decide_button = QPushButton("裁定由哪所学校保留…")
-        self.decide_button.setToolTip("两校同一层次都有学籍时：记录由哪一所保留，另一所办理退学后自动确认为同一人")
-        self.decide_button.clicked.connect(lambda: self.open_decide())
-        self.message = MessageLabel()
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.message, 1)
-        bottom.addStretch(0)
-        bottom.addWidget(self.decide_button, 0, Qt.AlignmentFlag.AlignRight)
-        bottom.addWidget(self.settle_button, 0, Qt.AlignmentFlag.AlignRight)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(intro)
-        layout.addLayout(top)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(way_out_box)
-        layout.addLayout(bottom)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded:
-            self.refresh()
-
-    def refresh(self) -> None:
-        self._loaded = True
-        chosen = self.selected()
-        with read_session(self._engine) as session:
-            self.conflicts = district.list_conflicts(session, include_settled=self.show_settled.isChecked())
-        rows = [[c.id, c.id_number, c.name, c.existing_school, c.enrolments_text("existing"), c.incoming_school,
-                 c.enrolments_text("incoming"), c.status_text, c.held_rows, local_time(c.first_seen_at)]
-                for c in self.conflicts]
-        fill_table(self.table, rows, right={0, CONFLICT_HEADERS.index("暂缓合并行数")})
-        for row, conflict in enumerate(self.conflicts):
-            for column in range(len(CONFLICT_HEADERS)):
-                self.table.item(row, column).setToolTip(conflict.way_out_in_window)
-        open_count = sum(c.status.is_unresolved for c in self.conflicts)
-        self.count_label.setText(f"待处理 {open_count} 个" if open_count else "没有待处理的冲突")
-        if chosen is not None and any(c.id == chosen.id for c in self.conflicts):
-            self.select_conflict(chosen.id)
-        self._selection_changed()
-
-    def selected(self) -> ConflictInfo | None:
-        model = self.table.selectionModel()
-        rows = model.selectedRows() if model is not None else []
-        return self.conflicts[rows[0].row()] if rows and rows[0].row() < len(self.conflicts) else None
-
-    def select_conflict(self, conflict_id: int) -> None:
-        for row, conflict in enumerate(self.conflicts):
-            if conflict.id == conflict_id:
-                self.table.selectRow(row)
-                return
-        raise KeyError(conflict_id)
-
-    def _selection_changed(self) -> None:
-        chosen = self.selected()
-        if chosen is None:
-            self.way_out_label.setText("选中表里的一个冲突，这里会写出它的解决办法。" if self.conflicts else "")
-        else:
-            self.way_out_label.setText(f"冲突 {chosen.id}：{chosen.way_out_in_window}")
-        self._enable()
-
-    def _enable(self) -> None:
-        chosen = self.selected()
-        idle = not self.busy and chosen is not None
-        self.settle_button.setEnabled(idle and chosen.status.is_unresolved and not chosen.collisions)
-        self.decide_button.setEnabled(idle and chosen.status is ConflictStatus.OPEN and bool(chosen.collisions))
-        if chosen is not None and chosen.collisions:
-            self.settle_button.setToolTip("两校同一层次都有学籍，须一所学校办理退学或转学（或由分中心裁定）后才能确认")
-        else:
-            self.settle_button.setToolTip("")
-
-    def open_settle(self) -> SettleDialog | None:
-        chosen = self.selected()
-        if chosen is None or self.busy:
-            self.message.show_message("请先在表里选一个待处理的冲突。")
-            return None
-        dialog = SettleDialog(chosen, self)
-        dialog.settle_requested.connect(lambda note: self.settle(chosen.id, note))
-        self.dialog = dialog
-        open_dialog(dialog)
-        return dialog
-
-    def open_decide(self) -> DecideDialog | None:
-        chosen = self.selected()
-        if chosen is None or self.busy:
-            self.message.show_message("请先在表里选一个待处理的冲突。")
-            return None
-        dialog = DecideDialog(chosen, self)
-        dialog.decide_requested.connect(lambda keep, note: self.settle(chosen.id, note, keep=keep))
-        self.dialog = dialog
-        open_dialog(dialog)
-        return dialog
-
-    def settle(self, conflict_id: int, note: str, *, keep: str | None = None) -> ops.Op:
-        who = actor()
-        self.message.show_message(None)
-        self.op = ops.run_write(
-            self, self._engine,
-            lambda session, _job: district.settle_conflict(session, conflict_id, actor=who, note=note or None, keep=keep),
-            label="正在处理……", title="处理冲突", cancellable=False,
-            on_success=self._settled, on_failure=self._refused)
-        self._enable()
-        self.op.done.connect(self._enable)
-        return self.op
-
-    def _settled(self, result: district.SettleResult) -> None:
-        self.refresh()
-        self.changed.emit()
-        if result.decided:
-            text = (f"冲突 {result.conflict_id} 已裁定由学校 {result.keep_school} 保留学籍：请为学校 {result.other_school} "
-                    "生成回执（“数据包汇总”页），它办理退学后发来数据包时会自动确认为同一人。")
-        else:
-            text = f"冲突 {result.conflict_id} 已确认为同一人，合并了 {result.merged} 行暂缓的数据。"
-        self.message.show_message(text, "hint")
-        self.status_message.emit(text)
-
-    def _refused(self, exc: BaseException) -> None:
-        if isinstance(exc, AdultSchoolError):
-            self.message.show_message(str(exc), "error")
-            self.result_box = show_error(self, "没有处理", str(exc))
-        else:
-            self.result_box = report_failure(self, exc)
-
-
-# --- quota progress --------------------------------------------------------------------------------------------
-
-
-def chart_bars(report: QuotaReport) -> list[Bar]:
-    """Townships in the ranking order of the progress table: by completion, those without a quota last."""
-    ranked = sorted(report.townships, key=lambda t: (t.completion is None, -(t.completion or 0), t.township))
-    return [Bar(t.township, t.registered, t.quota) for t in ranked]
-
-
-def empty_year_hint(report: QuotaReport) -> str | None:
-    """Early in a year nothing counts yet: says why the table and chart are empty and where to look instead."""
-    total = report.totals()
-    if total.registered or total.quota:
-        return None
-    return (f"{report.year} 年还没有任务数，也还没有计入 {report.year} 年的报名，所以表和图是空的。"
-            f"任务数在“设置 → 街道/镇”里填写；要看上一年全年的完成情况，请选 {report.year - 1}年12月。")
-
-
-class ProgressPage(Page):
-    """任务进度: the monthly progress table (每月统计晾晒), a bar chart of registered vs quota, 导出 Excel."""
-
-    computed = Signal()
-
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
-                 folder: Path | None = None):
-        super().__init__(engine, parent, today=today, folder=folder)
-        self.op: ops.Op | None = None
-        self.export_op: ops.Op | None = None
-        self.report: QuotaReport | None = None
-        self.result_box: QWidget | None = None
-        self._loaded = False
-        self._pending = False
-
-        self.month_edit = QDateEdit()
-        self.month_edit.setDisplayFormat("yyyy年M月")  # a month: the arrows and the keyboard step month or year
-        self.month_edit.setCalendarPopup(False)  # a day calendar would ask for a day the report does not use
-        first = today().replace(day=1)
-        self.month_edit.setDate(QDate(first.year, first.month, 1))
-        self.month_edit.setMaximumDate(QDate(first.year + 1, 12, 31))
-        self.month_edit.setCurrentSection(QDateTimeEdit.Section.MonthSection)  # the arrows step months
-        self.month_edit.setToolTip("统计到这个月底（本月则到今天）")
-        self.as_of_label = QLabel()
-        self.as_of_label.setStyleSheet(f"color: {HINT_COLOUR};")
-        self.export_button = QPushButton("导出 Excel…")
-        self.export_button.setToolTip("任务完成情况表和各校报送情况，存成 Excel 工作簿")
-        self.export_button.clicked.connect(lambda: self.export())
-        top = QHBoxLayout()
-        month_label = QLabel("月份")
-        month_label.setBuddy(self.month_edit)
-        top.addWidget(month_label)
-        top.addWidget(self.month_edit)
-        top.addWidget(self.as_of_label)
-        top.addStretch(1)
-        top.addWidget(self.export_button)
-
-        self.table = read_only_table([two_line_header(title) for title in PROGRESS_HEADERS])
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setStretchLastSection(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.chart = BarChart(title="各街道/镇累计报名与任务数")
-        scroll = QScrollArea()
-        scroll.setWidget(self.chart)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(scroll)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
-        self.message = MessageLabel()
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.message)
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(RECOMPUTE_DELAY_MS)
-        self._timer.timeout.connect(self.recompute)
-        self.month_edit.dateChanged.connect(lambda _d: self._timer.start())
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded:
-            self.refresh()
-
-    def refresh(self) -> None:
-        self._loaded = True
-        self.recompute()
-
-    def month(self) -> tuple[int, int]:
-        chosen = self.month_edit.date()
-        return chosen.year(), chosen.month()
-
-    def set_month(self, year: int, month: int) -> None:
-        self.month_edit.setDate(QDate(year, month, 1))
-        self.month_edit.setCurrentSection(QDateTimeEdit.Section.MonthSection)
-
-    def recompute(self) -> None:
-        self._timer.stop()
-        if self.busy:
-            self._pending = True
-            return
-        year, month = self.month()
-        today = self._today()
-        self.as_of_label.setText("正在统计……")
-        self.op = ops.run_read(
-            self, self._engine, lambda session, _job: quotas.quota_progress(session, year=year, month=month, today=today),
-            label="正在统计任务完成情况……", title="任务进度", cancellable=False, delay_ms=1500,
-            on_success=self._computed)
-        self.op.done.connect(self._after_op)
-
-    def _computed(self, report: QuotaReport) -> None:
-        if self._pending:
-            return
-        self.report = report
-        fill_table(self.table, [["" if v is None else v for v in row] for row in quotas.progress_rows(report)],
-                   right=set(range(3, len(PROGRESS_HEADERS))) | {0})
-        total_row = self.table.rowCount() - 1
-        bold = QFont(self.table.font())
-        bold.setBold(True)
-        for column in range(self.table.columnCount()):
-            item = self.table.item(total_row, column)
-            if item is not None:
-                item.setFont(bold)
-        school = PROGRESS_HEADERS.index("责任学校")
-        for row in range(self.table.rowCount()):  # long school names are cut on screen, whole in the tooltip
-            self.table.item(row, school).setToolTip(self.table.item(row, school).text())
-        self.table.setColumnWidth(school, min(self.table.columnWidth(school),
-                                              self.table.fontMetrics().horizontalAdvance("北仑区大碶成人学校") + 18))
-        self._fit_table_height()
-        self.as_of_label.setText(f"统计截至 {report.as_of.isoformat()}；报名按学籍所计入的任务年度（R7）")
-        self.chart.set_title(f"{report.year}年{report.month}月 各街道/镇累计报名与任务数")
-        self.chart.set_bars(chart_bars(report))
-        self.message.show_message(empty_year_hint(report), "hint")
-        self.computed.emit()
-
-    def _fit_table_height(self) -> None:
-        """The table as tall as its rows (at most two thirds of the page); the chart gets the rest."""
-        table = self.table
-        needed = (table.horizontalHeader().height() + table.verticalHeader().length() + 2 * table.frameWidth()
-                  + table.horizontalScrollBar().sizeHint().height() + 4)
-        total = sum(self.splitter.sizes()) or self.splitter.height()
-        if total > 0:
-            shown = min(needed, total * 2 // 3)
-            self.splitter.setSizes([shown, total - shown])
-
-    def resizeEvent(self, event) -> None:  # noqa: ANN001 - Qt's signature
-        super().resizeEvent(event)
-        if self.report is not None:
-            self._fit_table_height()
-
-    def _after_op(self) -> None:
-        if self._pending:
-            self._pending = False
-            self.recompute()
-
-    def table_values(self) -> list[list[str]]:
-        return [[self.table.item(r, c).text() if self.table.item(r, c) else "" for c in range(self.table.columnCount())]
-                for r in range(self.table.rowCount())]
-
-    def choose_export_path(self, suggested: Path) -> Path | None:
-        return ask_save_path(self, "导出任务完成情况", suggested, XLSX_FILTER, ".xlsx")
-
-    def export(self, path: Path | None = None) -> ops.Op | None:
-        if self.export_op is not None and self.export_op.running:
-            return None
-        year, month = self.month()
-        if path is None:
-            suggested = unused_path((self._folder or documents_folder()) / f"任务完成情况-{year}-{month:02d}.xlsx")
-            path = self.choose_export_path(suggested)
-            if path is None:
-                return None
-        target, today = Path(path), self._today()
-        self.export_button.setEnabled(False)
-        self.export_op = ops.run_read(
-            self, self._engine,
-            lambda session, job: quotas.write_quota_report(session, target, year=year, month=month, job=job, today=today),
-            label="正在导出任务完成情况……", title="导出 Excel",
-            on_success=lambda _report: self._exported(target), on_failure=self._export_failed)
-        self.export_op.done.connect(lambda: self.export_button.setEnabled(True))
-        return self.export_op
-
-    def _exported(self, path: Path) -> None:
-        self.status_message.emit(f"已导出任务完成情况：{path}")
-        self.result_box = show_info(self, "导出 Excel", f"已导出任务完成情况和各校报送情况：\n{path}")
-
-    def _export_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, Cancelled):
-            self.message.show_message("已取消导出，没有写出文件。", "hint")
-        elif isinstance(exc, AdultSchoolError):
-            self.message.show_message(str(exc), "error")
-        else:
-            self.result_box = report_failure(self, exc)
-
