@@ -8,11 +8,10 @@ from PySide6.QtWidgets import QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPu
 
 from adultschool import paths
 from adultschool.db import Database
-from adultschool.errors import AdultSchoolError
 from adultschool.services import maintenance
 from adultschool.ui import ops
 from adultschool.ui.about_dialog import open_folder
-from adultschool.ui.common import actor, MessageLabel, report_failure
+from adultschool.ui.common import actor, MessageLabel
 from adultschool.ui.widgets import hint_label
 
 
@@ -82,10 +81,7 @@ class BackupTab(QWidget):
         self.message.show_message(f"以后的自动备份存到 {folder}。", "hint")
 
     def _folder_refused(self, exc: BaseException) -> None:
-        if isinstance(exc, AdultSchoolError):
-            self.message.show_message(str(exc))
-        else:
-            report_failure(self, exc)
+        ops.show_failure(self, exc, line=self.message)
 
     def open_folder(self) -> bool:
         opened = open_folder(self.folder)

@@ -8,12 +8,11 @@ from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushBu
 from sqlalchemy import Engine
 
 from adultschool.db import read_session
-from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import ConflictStatus
 from adultschool.services import district
 from adultschool.services.district import ConflictInfo
 from adultschool.ui import ops
-from adultschool.ui.common import Page, HINT_COLOUR, MessageLabel, actor, open_dialog, report_failure, show_error
+from adultschool.ui.common import Page, HINT_COLOUR, MessageLabel, actor, open_dialog
 from adultschool.ui.district_dialogs import DecideDialog, SettleDialog
 from adultschool.ui.widgets import fill_table, read_only_table
 from adultschool.ui.sync_page import local_time
@@ -173,8 +172,4 @@ class ConflictsPage(Page):
         self.status_message.emit(text)
 
     def _refused(self, exc: BaseException) -> None:
-        if isinstance(exc, AdultSchoolError):
-            self.message.show_message(str(exc), "error")
-            self.result_box = show_error(self, "没有处理", str(exc))
-        else:
-            self.result_box = report_failure(self, exc)
+        self.result_box = ops.show_failure(self, exc, line=self.message, box="没有处理")

@@ -30,7 +30,6 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool import aspkg
 from adultschool.db import read_session, unit_of_work
-from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.services import district, district_outbox, district_schools
 from adultschool.services.district import KeygenResult, SchoolStatus
@@ -49,8 +48,6 @@ from adultschool.ui.common import (
     actor,
     documents_folder,
     open_dialog,
-    report_failure,
-    show_error,
     show_info,
     unused_path,
 )
@@ -265,13 +262,8 @@ class DistrictPackagesPage(Page):
         return keys if keys is not None else open_keys(self._engine, passphrase or "")
 
     def _failed(self, exc: BaseException, what: str) -> None:
-        if isinstance(exc, Cancelled):
-            self.message.show_message(f"已取消{what}。", "hint")
-        elif isinstance(exc, AdultSchoolError):
-            self.message.show_message(str(exc), "error")
-            self.result_box = show_error(self, f"{what}没有完成", str(exc))
-        else:
-            self.result_box = report_failure(self, exc)
+        self.result_box = ops.show_failure(self, exc, line=self.message, cancelled=f"已取消{what}。",
+                                           box=f"{what}没有完成") or self.result_box
 
     def import_files(self, paths: list[Path] | None = None) -> None:
         """Asks for the files (several at once) and, the first time, the passphrase; then imports in the worker."""

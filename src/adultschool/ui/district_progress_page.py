@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from adultschool import clock
-from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import quotas
 from adultschool.services.quotas import PROGRESS_HEADERS, QuotaReport
 from adultschool.ui import ops
@@ -34,7 +33,6 @@ from adultschool.ui.common import (
     HINT_COLOUR,
     MessageLabel,
     documents_folder,
-    report_failure,
     show_info,
     unused_path,
 )
@@ -241,9 +239,4 @@ class ProgressPage(Page):
         self.result_box = show_info(self, "导出 Excel", f"已导出任务完成情况和各校报送情况：\n{path}")
 
     def _export_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, Cancelled):
-            self.message.show_message("已取消导出，没有写出文件。", "hint")
-        elif isinstance(exc, AdultSchoolError):
-            self.message.show_message(str(exc), "error")
-        else:
-            self.result_box = report_failure(self, exc)
+        self.result_box = ops.show_failure(self, exc, line=self.message, cancelled="已取消导出，没有写出文件。")

@@ -532,15 +532,11 @@ class PrintDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
             self.summary_label.setText("已取消，没有生成 PDF" + ("，也没有记为已打印。" if self.kind.records else "。"))
-        elif isinstance(exc, AdultSchoolError):
-            self.summary_label.setText("")
-            if self.kind.key == "reprint" and "原因" in exc.message:
-                self.reason_message.show_message(exc.message)
-            else:
-                self.error_label.show_message(str(exc))
-        else:
-            self.summary_label.setText("没有生成 PDF。")
-            self.dialog = report_failure(self, exc)
+            return
+        self.summary_label.setText("" if isinstance(exc, AdultSchoolError) else "没有生成 PDF。")
+        reason_refused = self.kind.key == "reprint" and isinstance(exc, AdultSchoolError) and "原因" in exc.message
+        line = self.reason_message if reason_refused else self.error_label
+        self.dialog = ops.show_failure(self, exc, line=line) or self.dialog
 
     # --- preview -------------------------------------------------------------------------------------------
 
@@ -644,10 +640,7 @@ class PrintDialog(QDialog):
             self.confirm_printed()
 
     def _print_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, Cancelled):
-            self.saved_label.show_message("已取消打印。")
-        else:
-            self.dialog = report_failure(self, exc, title="没有打印")
+        self.dialog = ops.show_failure(self, exc, line=self.saved_label, cancelled="已取消打印。", box="没有打印")
 
     def open_pdf(self) -> bool:
         if self.pdf_path is None:

@@ -199,11 +199,8 @@ class SettingsDialog(QDialog):
             self.changed.emit()
 
         def refused(exc: BaseException) -> None:
-            if isinstance(exc, AdultSchoolError):
-                tab.message.show_message(str(exc), "error")
-                tab.add_edit.setFocus()
-            else:
-                report_failure(self, exc)
+            ops.show_failure(self, exc, line=tab.message)
+            tab.add_edit.setFocus()
 
         return self._start(lambda: ops.run_write(self, self._engine, work, label="正在添加街道/镇……", title="设置",
                                                  cancellable=False, on_success=added, on_failure=refused))
@@ -236,10 +233,8 @@ class SettingsDialog(QDialog):
         def refused(exc: BaseException) -> None:
             if isinstance(exc, sync.DistrictKeyChange) and exc.allowed:
                 self.key_change_box = confirm_district_key_change(self, exc, lambda: start(True))
-            elif isinstance(exc, AdultSchoolError):
-                tab.message.show_message(str(exc), "error")
             else:
-                report_failure(self, exc)
+                ops.show_failure(self, exc, line=tab.message)
 
         def start(replace: bool) -> ops.Op:
             return self._start(lambda: ops.run_write(

@@ -24,7 +24,6 @@ from sqlalchemy import Engine
 
 from adultschool import aspkg, clock
 from adultschool.db import read_session
-from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.services import district_inbox, sync
 from adultschool.services.package_imports import counts_text, read_file
 from adultschool.services.sync import ConfirmSummary, ExportInfo, ExportSummary
@@ -41,8 +40,6 @@ from adultschool.ui.common import (
     actor,
     documents_folder,
     open_dialog,
-    report_failure,
-    show_error,
     show_info,
     unused_path,
 )
@@ -307,13 +304,8 @@ class SyncPage(Page):
     # --- actions -------------------------------------------------------------------------------------------
 
     def _failed(self, exc: BaseException, what: str) -> None:
-        if isinstance(exc, Cancelled):
-            self.message.show_message(f"已取消{what}，没有改动。", "hint")
-        elif isinstance(exc, AdultSchoolError):
-            self.message.show_message(str(exc), "error")
-            self.result_box = show_error(self, f"{what}没有完成", str(exc))
-        else:
-            self.result_box = report_failure(self, exc)
+        self.result_box = ops.show_failure(self, exc, line=self.message, cancelled=f"已取消{what}，没有改动。",
+                                           box=f"{what}没有完成") or self.result_box
 
     def register_district_key(self, path: Path | None = None) -> ops.Op | None:
         if self.busy:

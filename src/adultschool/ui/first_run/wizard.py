@@ -15,12 +15,12 @@ from PySide6.QtWidgets import QWidget, QWizard
 
 from adultschool import paths
 from adultschool.db import Database, open_database, read_session
-from adultschool.errors import AdultSchoolError, Cancelled
+from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import SiteKind
 from adultschool.services import accounts, demo, first_run, site
 from adultschool.services.first_run import SiteCreated, SitePlan
 from adultschool.ui import ops
-from adultschool.ui.common import actor, ask_open_path, MessageLabel, report_failure, set_signed_in
+from adultschool.ui.common import actor, ask_open_path, MessageLabel, set_signed_in
 from adultschool.ui.first_run.admin_page import AdminPage
 from adultschool.ui.first_run.key_pages import DistrictKeysPage, DistrictPublicPage
 from adultschool.ui.first_run.page import ADMIN, DEMO_LEARNERS, DISTRICT_KEYS, DISTRICT_PUBLIC, IDENTITY, START, SUMMARY, TOWNSHIPS
@@ -264,13 +264,8 @@ class FirstRunWizard(QWizard):
     def _failed(self, exc: BaseException, where: MessageLabel) -> None:
         self._discard_new_file()
         self._set_busy(False)
-        if isinstance(exc, Cancelled):
-            where.show_message(exc.message, "hint")
-        elif isinstance(exc, AdultSchoolError):
-            where.show_message(f"没有建立数据库：{exc}", "error")
-        else:
-            where.show_message("没有建立数据库。", "error")
-            report_failure(self, exc)
+        where.show_message("没有建立数据库。", "error")
+        ops.show_failure(self, exc, line=where, problem="没有建立数据库：{}")
 
     def reject(self) -> None:
         if self.busy:
