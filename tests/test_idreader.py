@@ -1,6 +1,7 @@
 """The ID card reader adapter against a stand-in vendor library built from C for the test (tests/standin): each
-family's calls, the port scan, the errors a clerk sees, the helper process for a library of the other bitness, and
-what a read proposes for a registration."""
+family's calls, the port scan, the errors a clerk sees, the helper process for a library of the other bitness, the
+protocol of idreader32 (the C helper for 32-bit libraries, built here natively), and what a read proposes for a
+registration."""
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ from factories import make_id
 
 from standinlib import CARD_ID as ID
 from standinlib import SOURCE as STANDIN
-from standinlib import card, standin  # noqa: F401 - fixtures
+from standinlib import card, helper32, standin  # noqa: F401 - fixtures
 
 
 @pytest.mark.parametrize("family", list(Family))
@@ -82,6 +83,54 @@ def test_the_helper_process_reads_for_the_program_and_passes_its_errors_on(stand
         assert idreader.read_card(config).name == "葛晓燕"  # a dead helper is started again
     finally:
         helper.stop_helpers()
+
+
+def _talk(helper32, *lines: str) -> list[dict]:
+    result = subprocess.run([str(helper32)], input="".join(line + "\n" for line in lines).encode(),
+                            capture_output=True, timeout=30)
+    assert result.returncode == 0  # it ends when its input closes, whatever it was sent
+    return [json.loads(line) for line in result.stdout.decode().splitlines()]
+
+
+def test_the_helper_answers_every_line_even_one_it_cannot_read(standin, helper32, tmp_path):
+    lib = json.dumps(str(standin))
+    replies = _talk(
+        helper32,
+        "not json", "[1, 2]", '{"op": "call", "lib": ' + lib,  # not JSON / not an object / cut off
+        '{"op": "erase", "lib": "x", "fn": "y"}', '{"op": "find", "lib": "", "fn": "SDT_OpenPort"}',
+        '{"op": "call", "lib": ' + lib + ', "fn": "SDT_OpenPort", "args": [["i", 1], ["i", 2], ["i", 3], ["i", 4], '
+        '["i", 5], ["i", 6], ["i", 7], ["i", 8], ["i", 9]]}',
+        '{"op": "call", "lib": ' + lib + ', "fn": "SDT_OpenPort", "args": [["x", 1]]}',
+        '{"op": "call", "lib": ' + lib + ', "fn": "GetPeopleName", "args": [["b", 2, "!!!"], ["p", 1]]}',
+        '{"op": "call", "lib": ' + lib + ', "fn": "GetPeopleName", "args": [["b", 2, "QUJDRA=="], ["p", 1]]}',
+        '{"op": "call", "lib": ' + lib + ', "fn": "SDT_OpenPort", "args": [["i", 1.5]]}',
+        "",  # a blank line is no request
+        '{"op": "find", "lib": ' + json.dumps(str(tmp_path / "none.so")) + ', "fn": "SDT_OpenPort"}',
+        '{"op": "find", "lib": ' + lib + ', "fn": "SDT_Nothing"}',
+        '{"op": "find", "lib": ' + lib + ', "fn": "SDT_OpenPort"}',
+        '{"op": "call", "lib": ' + lib + ', "fn": "SDT_StartFindIDCard", "args": [["i", 1002], ["n"], ["i", 0]]}',
+        '{"op": "call", "lib": ' + lib + ', "fn": "GetPeopleName", "args": [["b", 4, "QUI="], ["p", 7]]}',
+        '{"op": "call", "lib": ' + lib + ', "fn": "SDT_OpenPort", "args": [["i", 1002]], "extra": [{"a": null}]}',
+    )
+    assert [r["ok"] for r in replies] == [False] * 12 + [True] * 4
+    # integers only: 1.5 is not in the grammar
+    assert [r["error"] for r in replies[:12]] == ["json"] * 3 + ["request"] * 6 + ["json", "load", "symbol"]
+    assert "at most 8" in replies[5]["message"] and "argument 1" in replies[6]["message"]
+    assert "not base64 or longer than 2" in replies[7]["message"] and "longer than 2" in replies[8]["message"]
+    assert "none.so" in replies[10]["message"] and "SDT_Nothing" in replies[11]["message"]
+    assert replies[13]["out"] == [None, None, None] and replies[13]["ret"] == 0x80  # no card in the stand-in's state
+    assert replies[14] == {"ok": True, "ret": 0, "out": ["QUIAAA==", 7]}  # the CVR getter refuses before a read
+    assert replies[15] == {"ok": True, "ret": 1, "out": [None]}  # no reader: SDT_OpenPort says 1
+
+
+def test_the_helper_takes_a_path_in_chinese_written_with_escapes(standin, helper32, tmp_path, card):
+    folder = tmp_path / "读卡器驱动"
+    folder.mkdir()
+    copy = folder / "神思.so"
+    shutil.copy(standin, copy)
+    request = {"op": "call", "lib": str(copy), "fn": "Syn_OpenPort", "args": [["i", 1002]]}
+    assert _talk(helper32, json.dumps(request), json.dumps(request, ensure_ascii=False)) == [
+        {"ok": True, "ret": 0, "out": [None]}] * 2
 
 
 def _pe(machine: int) -> bytes:
