@@ -20,7 +20,9 @@
  *   ["n"]                a null pointer                                   OUT: null
  * PATH is UTF-8 (or \u escapes); a DLL stays loaded for the life of the process (vendor DLLs keep the reader's
  * port open between calls). Exports are called as __stdcall, like ctypes.WinDLL does (the vendor SDKs' convention;
- * the same on 64-bit, where there is one convention). The process ends when standard input closes.
+ * the same on 64-bit, where there is one convention), and found by their exact, undecorated name as ctypes finds
+ * them ("SDT_OpenPort", not "SDT_OpenPort@4": a DLL built with mingw needs -Wl,--kill-at for that, as the vendors'
+ * .def files do). The process ends when standard input closes.
  *
  * The JSON reader below reads what the program sends and rejects the rest: objects, arrays, strings (all
  * escapes), integers, true/false/null; no third-party library. The same source builds on Linux with gcc (dlopen
