@@ -259,6 +259,20 @@ def test_mingw_builds_the_stand_in_as_a_windows_dll_for_the_wine_check(tmp_path)
     assert all(name in exports for name in ("SDT_ReadBaseMsg", "CVR_Read_Content", "Syn_ReadMsg"))
 
 
+def test_i686_mingw_builds_the_helper_as_a_32_bit_windows_program(tmp_path):
+    if shutil.which("i686-w64-mingw32-gcc") is None:
+        pytest.skip("i686 mingw is not installed")
+    from standinlib import HELPER_SOURCE
+
+    out = tmp_path / "idreader32.exe"
+    subprocess.run(["i686-w64-mingw32-gcc", "-O2", "-s", "-Wall", "-Wextra", "-Werror", "-o", str(out),
+                    str(HELPER_SOURCE)], check=True)
+    assert idreader.library_bits(out) == 32
+    headers = subprocess.run(["i686-w64-mingw32-objdump", "-p", str(out)], capture_output=True, text=True).stdout
+    assert sorted(line.split()[-1] for line in headers.splitlines() if "DLL Name:" in line) == [
+        "KERNEL32.dll", "msvcrt.dll"]  # nothing Windows 10 does not have
+
+
 def test_a_read_for_registration_checks_the_number_and_says_what_to_look_at(standin, card):
     config = ReaderConfig(str(standin), Family.SDT, 1002, Mode.DIRECT)
     reading = card_reader.read_for_registration(config, today=date(2026, 12, 2))
