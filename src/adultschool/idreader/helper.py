@@ -121,10 +121,10 @@ atexit.register(stop_helpers)
 
 def _argument(value: Any) -> tuple[list[Any], Any]:
     """The protocol's form of one ctypes-style argument, and what to write the answer back into (or None)."""
-    if isinstance(value, bool) or value is None:
-        return (["i", int(value)] if value is not None else ["n"]), None
-    if isinstance(value, int):
-        return ["i", value], None
+    if value is None:
+        return ["n"], None
+    if isinstance(value, int):  # bool too
+        return ["i", int(value)], None
     if isinstance(value, bytes):  # a c_char_p: the bytes and their terminating NUL
         return ["b", len(value) + 1, base64.b64encode(value).decode()], None
     if isinstance(value, ctypes._SimpleCData):  # an int passed by value as a ctypes object
