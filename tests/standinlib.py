@@ -1,5 +1,7 @@
 """The stand-in ID card reader library (tests/standin/idreader_standin.c): built once per test session with gcc, and
-the state file it answers from (a reader on port 1002 with 葛晓燕's card, unless told otherwise)."""
+the state file it answers from (a reader on port 1002 with 葛晓燕's card, unless told otherwise). Also the helper
+program for 32-bit libraries (installer/idreader32/idreader32.c), built natively from the same C source the
+installer builds idreader32.exe from."""
 from __future__ import annotations
 
 import shutil
@@ -12,6 +14,7 @@ import pytest
 from factories import make_id
 
 SOURCE = Path(__file__).parent / "standin" / "idreader_standin.c"
+HELPER_SOURCE = Path(__file__).parent.parent / "installer" / "idreader32" / "idreader32.c"
 CARD_ID = make_id(date(1991, 7, 9), male=False, serial=12)
 CARD_ADDRESS = "浙江省宁波市北仑区大碶街道灵峰路88号"
 
@@ -38,9 +41,24 @@ def write_state(path: Path, **changes: str) -> None:
     path.write_text("".join(f"{k}={v}\n" for k, v in fields.items()), encoding="utf-8")
 
 
+def build_helper(folder: Path) -> Path:
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is needed to build the reader helper")
+    out = folder / "idreader32"
+    subprocess.run(["gcc", "-O1", "-Wall", "-Wextra", "-Werror", "-o", str(out), str(HELPER_SOURCE), "-ldl"],
+                   check=True)
+    return out
+
+
 @pytest.fixture(scope="session")
 def standin(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("standin"))
+
+
+@pytest.fixture(scope="session")
+def helper32(tmp_path_factory) -> Path:
+    """idreader32 built for this machine (on Windows the installer builds the same source as a 32-bit .exe)."""
+    return build_helper(tmp_path_factory.mktemp("helper32"))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@
  *   port=1001               the only port the reader answers on
  *   card=present|absent|misread   a card on the reader; misread: found but reading fails (lift and place again)
  *   photo=bad               GetBmp fails as on a damaged photo
+ *   die=SDT_ReadBaseMsg     the process ends in that call, as when a vendor DLL crashes (for the helper's tests)
  *   name=..., sex=1|2, nation=01, birth=YYYYMMDD, address=..., id=..., issuer=..., from=YYYYMMDD, to=YYYYMMDD
  * Text values are UTF-8 in the file; the SAM family returns them as UCS-2 (little endian) in fixed fields, the
  * other two as GBK would be: here as the bytes of the file (the tests write ASCII-safe GBK bytes via a hex form
@@ -17,6 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <process.h>
+#else
+#include <unistd.h>
+#endif
 
 #ifdef _WIN32
 #define EXPORT __declspec(dllexport)
@@ -57,6 +63,8 @@ static const char *get(const char *key) {
 static void note(const char *call, int port) {
     const char *path = getenv("IDREADER_STANDIN_LOG");
     FILE *file;
+    load();
+    if (!strcmp(get("die"), call)) _exit(3);
     if (!path || !(file = fopen(path, "ab"))) return;
     fprintf(file, "%s %d\n", call, port);
     fclose(file);

@@ -12,8 +12,8 @@ from adultschool.services import card_reader
 
 def cmd_card_setup(args: argparse.Namespace) -> int:
     config = None if args.clear else card_reader.checked_config(
-        args.library or "", args.family or "", args.port, mode=args.mode, helper_python=args.helper_python,
-        photo_decoder=args.photo_decoder)
+        args.library or "", args.family or "", args.port, mode=args.mode, photo_decoder=args.photo_decoder,
+        helper=args.helper)
     db = open_db(args)
     with unit_of_work(db.engine) as session:
         card_reader.save_reader_config(session, config, actor=actor(args))
@@ -22,7 +22,7 @@ def cmd_card_setup(args: argparse.Namespace) -> int:
         print("card reader cleared")
     else:
         print(f"本机读卡器：{config.family.label}，驱动 {config.library}，端口 {config.port or '自动查找'}"
-              + (f"，经32位 Python {config.helper_python} 读卡" if config.helper_python else "")
+              + (f"，32位驱动经 {config.helper} 读卡" if config.helper else "")
               + (f"，照片由 {config.photo_decoder} 解码" if config.photo_decoder else ""))
         print(f"card reader {config.family.value} {config.port or 'auto'}")
     return EXIT_OK
@@ -62,8 +62,8 @@ def register(commands: argparse._SubParsersAction, add: Adder) -> None:
                    help="sdt：通用 SAM 接口（sdtapi.dll）；cvr：华视（termb.dll）；syn：神思（SynIDCardAPI.dll）")
     p.add_argument("--port", default="auto", help="1001–1016（USB）、1–16（串口）或 auto（自动查找，默认）")
     p.add_argument("--mode", choices=[m.value for m in Mode], default="auto",
-                   help="auto：位数不同时经32位 Python 读卡（默认）；direct：直接载入；helper：总是经辅助程序")
-    p.add_argument("--helper-python", help="32位驱动用的32位 python.exe")
+                   help="auto：32位驱动经读卡辅助程序 idreader32.exe 读卡（默认）；direct：直接载入；helper：总是经辅助程序")
+    p.add_argument("--helper", help="读卡辅助程序 idreader32.exe，不是随本程序安装的那个时才要（如从源代码运行时）")
     p.add_argument("--photo-decoder", help="读出证件照片用的厂家解码文件（WltRS.dll；通用 SAM 接口）；不填则不读照片")
     p.add_argument("--clear", action="store_true", help="取消本机的读卡器设置")
     add(group, "show", cmd_card_show, "本机的读卡器设置")

@@ -1,11 +1,11 @@
 """The resident ID card reader (二代证读卡器) behind one adapter: the vendor's library, loaded with ctypes, read in
-one of the three families of calls that vendors ship (`families`), in this process or, for a 32-bit library that a
-64-bit Python cannot load, in a small helper process started with a 32-bit Python (`helper`).
+one of the three families of calls that vendors ship (`families`), in this process or, for a 32-bit library that the
+64-bit program cannot load, through `helper`: the installed idreader32.exe loads it and makes the same calls for us.
 
-Pure: no database, no Qt, nothing but the standard library, so the helper can run under an embeddable Python
-that has nothing else installed. What a card says is handed back as `CardData`; the person checks it and the
-registration checks it as if typed. The card's photo comes as 1024 bytes of WLT, which only the vendor's decoder
-(WltRS.dll) turns into a picture: `photo.decode_wlt` calls it when the settings name it; the WLT itself is never kept.
+Pure: no database, no Qt, nothing but the standard library. What a card says is handed back as `CardData`; the
+person checks it and the registration checks it as if typed. The card's photo comes as 1024 bytes of WLT, which only
+the vendor's decoder (WltRS.dll) turns into a picture: `photo.decode_wlt` calls it when the settings name it (through
+the helper too, when the decoder is 32-bit); the WLT itself is never kept.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class Family(str, enum.Enum):
 
 
 class Mode(str, enum.Enum):
-    AUTO = "auto"  # in this process unless the library's bitness differs from Python's
+    AUTO = "auto"  # in this process unless the library's bitness differs from Python's (then through the helper)
     DIRECT = "direct"
     HELPER = "helper"
 
@@ -86,19 +86,21 @@ class ReaderConfig:
     family: Family
     port: int | None = None  # None: scan the USB ports 1001–1016, then the serial ports 1–16
     mode: Mode = Mode.AUTO
-    helper_python: str | None = None  # a 32-bit python.exe for a 32-bit library
     photo_decoder: str | None = None  # the vendor's WltRS.dll, which turns the card's WLT photo into a BMP
+    # The helper program for a 32-bit library when not the idreader32.exe installed with the program (a copy run
+    # from the source tree, the tests).
+    helper: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"library": self.library, "family": self.family.value, "port": self.port, "mode": self.mode.value,
-                "helper_python": self.helper_python, "photo_decoder": self.photo_decoder}
+                "photo_decoder": self.photo_decoder, "helper": self.helper}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ReaderConfig":
+        """Also an entry saved by an older version: its "helper_python" (a 32-bit python.exe) is not needed any more."""
         port = data.get("port")
         return cls(str(data["library"]), Family(data["family"]), int(port) if port is not None else None,
-                   Mode(data.get("mode") or "auto"), data.get("helper_python") or None,
-                   data.get("photo_decoder") or None)
+                   Mode(data.get("mode") or "auto"), data.get("photo_decoder") or None, data.get("helper") or None)
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,15 @@ def python_bits() -> int:
     return 64 if sys.maxsize > 2**32 else 32
 
 
+HELPER_NAME = "idreader32.exe"
+
+
+def installed_helper() -> Path:
+    """The helper for 32-bit libraries where the installer puts it: the program's folder, beside python\\ (whose
+    python.exe runs the program)."""
+    return Path(sys.executable).resolve().parent.parent / HELPER_NAME
+
+
 def needs_helper(config: ReaderConfig) -> bool:
     if config.mode is Mode.HELPER:
         return True
@@ -189,10 +200,10 @@ def read_card(config: ReaderConfig) -> CardData:
     if not Path(config.library).is_file():
         raise ReaderError(ReaderError.LIBRARY, f"找不到读卡器的驱动文件“{config.library}”：请在“设置 → 读卡器”里重新选择"
                                                "（通常在读卡器厂家的安装文件夹里，如 sdtapi.dll、termb.dll）。")
+    from adultschool.idreader import families  # ctypes is loaded when a reader is used
+
     if needs_helper(config):
         from adultschool.idreader import helper  # only for a library of the other bitness
 
-        return helper.read_via_helper(config)
-    from adultschool.idreader import families  # ctypes is loaded when a reader is used
-
+        return families.read(config, helper.library(config.library, config.helper))
     return families.read(config)

@@ -9,13 +9,15 @@
 - 神思 (SynIDCardAPI.dll): Syn_OpenPort(port) → 0, Syn_StartFindIDCard, Syn_SelectIDCard, Syn_ReadMsg(port, 0,
   &IDCardData) → 0, a packed structure of fixed GBK fields.
 On Windows the libraries are loaded as WinDLL (stdcall, which 32-bit vendor DLLs use; 64-bit has one convention).
+The calls below take a `library`: the ctypes library loaded here, or for a 32-bit library under the 64-bit program
+a `helper.ProxyLibrary` whose functions take the same arguments and run in idreader32.exe.
 """
 from __future__ import annotations
 
 import ctypes
 import sys
 from datetime import date
-from typing import Callable
+from typing import Any, Callable
 
 from adultschool.idreader import (
     SCAN_ORDER,
@@ -49,14 +51,13 @@ def load(path: str) -> ctypes.CDLL:
         try:
             _loaded[path] = loader(path)
         except OSError as exc:
-            bits = "64" if sys.maxsize > 2**32 else "32"
             raise ReaderError(ReaderError.LIBRARY,
-                              f"无法载入读卡器驱动“{path}”（{exc}）。如果它是32位的，而本程序是{bits}位的，"
-                              "请在“设置 → 读卡器”里选择32位 Python，由它代为读卡。") from None
+                              f"无法载入读卡器驱动“{path}”（{exc}）：文件可能损坏，或缺少它要用的其他厂家文件"
+                              "（请把厂家驱动文件夹里的文件放在一起）。") from None
     return _loaded[path]
 
 
-def _function(lib: ctypes.CDLL, name: str, args: list, family: Family) -> Callable[..., int]:
+def _function(lib: Any, name: str, args: list, family: Family) -> Callable[..., int]:
     try:
         function = getattr(lib, name)
     except AttributeError:
@@ -120,7 +121,7 @@ def sam_text(raw: bytes) -> dict[str, str]:
 
 
 class _Sam:
-    def __init__(self, lib: ctypes.CDLL):
+    def __init__(self, lib: Any):  # a ctypes library or a helper.ProxyLibrary
         f = Family.SDT
         self.open = _function(lib, "SDT_OpenPort", [ctypes.c_int], f)
         self.close = _function(lib, "SDT_ClosePort", [ctypes.c_int], f)
@@ -164,7 +165,7 @@ CVR_GETTERS = ("GetPeopleName", "GetPeopleSex", "GetPeopleNation", "GetPeopleBir
 
 
 class _Cvr:
-    def __init__(self, lib: ctypes.CDLL):
+    def __init__(self, lib: Any):  # a ctypes library or a helper.ProxyLibrary
         f = Family.CVR
         self.init = _function(lib, "CVR_InitComm", [ctypes.c_int], f)
         self.close = _function(lib, "CVR_CloseComm", [], f)
@@ -211,7 +212,7 @@ class IDCardData(ctypes.Structure):
 
 
 class _Syn:
-    def __init__(self, lib: ctypes.CDLL):
+    def __init__(self, lib: Any):  # a ctypes library or a helper.ProxyLibrary
         f = Family.SYN
         self.open = _function(lib, "Syn_OpenPort", [ctypes.c_int], f)
         self.close = _function(lib, "Syn_ClosePort", [ctypes.c_int], f)
@@ -247,9 +248,10 @@ class _Syn:
 _FAMILIES = {Family.SDT: _Sam, Family.CVR: _Cvr, Family.SYN: _Syn}
 
 
-def read(config: ReaderConfig) -> CardData:
-    """In this process: the card on the configured port, or on the first port of the scan that has a reader."""
-    calls = _FAMILIES[config.family](load(config.library))
+def read(config: ReaderConfig, library: Any = None) -> CardData:
+    """The card on the configured port, or on the first port of the scan that has a reader: through `library` (a
+    helper.ProxyLibrary), or the library loaded in this process."""
+    calls = _FAMILIES[config.family](library if library is not None else load(config.library))
     if config.port is not None:
         return calls.read(config.port)
     for port in SCAN_ORDER:

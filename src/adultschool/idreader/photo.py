@@ -3,8 +3,8 @@ decoder, WltRS.dll, whose one call is `int GetBmp(char *wlt_file, int interface)
 the .wlt file and writes a .bmp of the same name beside it (102×126 pixels), returning 1 on success.
 
 The WLT goes to a private temporary folder for that call and is gone with it; only the BMP comes back, for the clerk
-to use or not. A decoder of the other bitness than this Python cannot be loaded (no helper process for it yet): the
-card's text still comes in, and the message says why the photo does not.
+to use or not. A 32-bit decoder under the 64-bit program is called through the helper (idreader32.exe), as a 32-bit
+reader library is.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from adultschool.idreader import USB_PORTS, ReaderError, library_bits, python_bits
 
@@ -28,12 +29,15 @@ def _native_path(path: Path) -> bytes:
     return str(path).encode("mbcs") if sys.platform == "win32" else os.fsencode(path)
 
 
-def decode_wlt(wlt: bytes, decoder: str, *, port: int | None = None) -> bytes:
-    """The BMP of a card's photo; ReaderError in Chinese when the decoder is missing, of the other bitness, or fails."""
+def _get_bmp(decoder: str, via_helper: bool, helper: str | None) -> Callable[[bytes, int], int]:
     name = Path(decoder).name
-    if not Path(decoder).is_file():
-        raise ReaderError(ReaderError.LIBRARY, f"找不到照片解码文件“{decoder}”（通常是读卡器厂家的 WltRS.dll）："
-                                               "请在“设置 → 读卡器”里重新选择。证件的文字信息不受影响。")
+    if via_helper:
+        from adultschool.idreader import helper as proxy  # a 32-bit decoder: through idreader32.exe
+
+        try:
+            return proxy.library(decoder, helper).GetBmp
+        except AttributeError:
+            raise ReaderError(ReaderError.LIBRARY, f"“{name}”不是照片解码文件（没有 GetBmp）。") from None
     bits = library_bits(decoder)
     if bits is not None and bits != python_bits():
         raise ReaderError(ReaderError.LIBRARY, f"照片解码文件“{name}”是{bits}位的，本程序是{python_bits()}位的，"
@@ -44,6 +48,18 @@ def decode_wlt(wlt: bytes, decoder: str, *, port: int | None = None) -> bytes:
     except (OSError, AttributeError) as exc:
         raise ReaderError(ReaderError.LIBRARY, f"“{name}”不是照片解码文件（没有 GetBmp）：{exc}") from None
     get_bmp.argtypes, get_bmp.restype = [ctypes.c_char_p, ctypes.c_int], ctypes.c_int
+    return get_bmp
+
+
+def decode_wlt(wlt: bytes, decoder: str, *, port: int | None = None, via_helper: bool = False,
+               helper: str | None = None) -> bytes:
+    """The BMP of a card's photo; ReaderError in Chinese when the decoder is missing, cannot be loaded, or fails.
+    `via_helper`: call it in the helper process (`helper` names it when it is not the installed idreader32.exe)."""
+    name = Path(decoder).name
+    if not Path(decoder).is_file():
+        raise ReaderError(ReaderError.LIBRARY, f"找不到照片解码文件“{decoder}”（通常是读卡器厂家的 WltRS.dll）："
+                                               "请在“设置 → 读卡器”里重新选择。证件的文字信息不受影响。")
+    get_bmp = _get_bmp(decoder, via_helper, helper)
     folder = Path(tempfile.mkdtemp(prefix="adultschool-card-"))  # owner-only
     try:
         wlt_file = folder / "zp.wlt"

@@ -5,7 +5,7 @@ What the card says is only a proposal: the clerk sees it in the form, and the re
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from adultschool import clock, idcard, idreader, paths
 from adultschool.errors import AdultSchoolError
-from adultschool.idreader import CardData, Family, Mode, ReaderConfig, ReaderError
+from adultschool.idreader import HELPER_NAME, CardData, Family, Mode, ReaderConfig, ReaderError, installed_helper
 from adultschool.services import accounts, audit
 
 SETTING = "id_card_reader"
@@ -31,8 +31,9 @@ def reader_config() -> ReaderConfig | None:
 
 
 def checked_config(library: str, family: str, port: str | int | None, *, mode: str = "auto",
-                   helper_python: str | None = None, photo_decoder: str | None = None) -> ReaderConfig:
-    """The settings as a clerk gave them, each checked, with what to fix in Chinese."""
+                   photo_decoder: str | None = None, helper: str | None = None) -> ReaderConfig:
+    """The settings as a clerk gave them, each checked, with what to fix in Chinese. `helper`: the idreader32.exe for
+    a 32-bit driver when not the one installed with the program."""
     library = (library or "").strip()
     if not library:
         raise AdultSchoolError("请选择读卡器厂家提供的驱动文件（如 sdtapi.dll、termb.dll、SynIDCardAPI.dll）。",
@@ -55,19 +56,23 @@ def checked_config(library: str, family: str, port: str | int | None, *, mode: s
                                    field="port") from None
         if number not in idreader.SCAN_ORDER:
             raise AdultSchoolError(f"端口 {number} 不对：USB 读卡器是 1001–1016，串口是 1–16。", field="port")
-    helper = (helper_python or "").strip() or None
+    helper = (helper or "").strip() or None
     if helper is not None and not Path(helper).is_file():
-        raise AdultSchoolError(f"找不到32位 Python“{helper}”：请选择它的 python.exe。", field="helper_python")
+        raise AdultSchoolError(f"找不到读卡辅助程序“{helper}”：请选择 {HELPER_NAME}，或不填（用随本程序安装的那个）。",
+                               field="helper")
     decoder = (photo_decoder or "").strip() or None
     if decoder is not None and not Path(decoder).is_file():
         raise AdultSchoolError(f"找不到照片解码文件“{decoder}”：请选择读卡器厂家的 WltRS.dll，或不填。",
                                field="photo_decoder")
-    config = ReaderConfig(library, chosen, number, Mode(mode), helper, decoder)
+    config = ReaderConfig(library, chosen, number, Mode(mode), decoder, helper)
     bits = idreader.library_bits(library)
-    if idreader.needs_helper(config) and helper is None and config.mode is not Mode.HELPER:
-        raise AdultSchoolError(
-            f"这个驱动是{bits}位的，本程序是{idreader.python_bits()}位的，不能直接载入："
-            "请另选一个32位的 Python（python.exe），由它代为读卡。", field="helper_python")
+    if idreader.needs_helper(config) and config.mode is not Mode.HELPER:
+        if bits != 32:
+            raise AdultSchoolError(f"这个驱动是{bits}位的，本程序是{idreader.python_bits()}位的，不能载入："
+                                   "请向读卡器厂家要与本程序位数相同的驱动。", field="library")
+        if helper is None and not installed_helper().is_file():
+            raise AdultSchoolError(f"这个驱动是32位的，要经随本程序安装的读卡辅助程序 {HELPER_NAME} 读卡，"
+                                   f"但没有找到它（{installed_helper()}）：请重新安装本程序。", field="helper")
     return config
 
 
@@ -136,10 +141,12 @@ def _card_photo(config: ReaderConfig, card: CardData) -> tuple[bytes | None, str
     if config.photo_decoder is None:
         return None, None
     if card.photo_wlt is None:
-        return None, "这种读卡器（或经32位 Python 读卡时）暂不能读出照片。"
+        return None, "这种读卡器暂不能读出照片。"
     from adultschool.idreader import photo  # ctypes work only when a decoder is set up
 
+    via_helper = idreader.needs_helper(replace(config, library=config.photo_decoder))  # a 32-bit WltRS.dll
     try:
-        return photo.decode_wlt(card.photo_wlt, config.photo_decoder, port=card.port), None
+        return photo.decode_wlt(card.photo_wlt, config.photo_decoder, port=card.port, via_helper=via_helper,
+                                helper=config.helper), None
     except ReaderError as exc:
         return None, exc.message

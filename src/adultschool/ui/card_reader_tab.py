@@ -1,8 +1,7 @@
-"""设置 → 读卡器: this PC's ID card reader (the vendor's driver file, its family of calls, the port, and a 32-bit
-Python for a 32-bit driver), saved on its own, with 测试读卡 to try it with a card."""
+"""设置 → 读卡器: this PC's ID card reader (the vendor's driver file, its family of calls, the port, the photo
+decoder), saved on its own, with 测试读卡 to try it with a card. A 32-bit driver needs nothing more here: it is read
+through the idreader32.exe installed with the program."""
 from __future__ import annotations
-
-import sys
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -46,10 +45,7 @@ class CardReaderTab(QWidget):
         self.port_combo.addItem(AUTO_PORT, None)
         for port in idreader.SCAN_ORDER:
             self.port_combo.addItem(f"{port}（{'USB' if port > 1000 else '串口'}）", port)
-        self.python_edit = QLineEdit()
-        self.python_edit.setPlaceholderText("只在驱动是32位时需要：32位 Python 的 python.exe")
-        self.python_button = QPushButton("选择…")
-        self.python_button.clicked.connect(self.choose_python)
+        self._helper: str | None = None  # set with `adultschool card setup --helper`; kept when saved here
         self.decoder_edit = QLineEdit()
         self.decoder_edit.setPlaceholderText("可不填：读卡器厂家的 WltRS.dll（通用 SAM 接口），用来读出证件照片")
         self.decoder_button = QPushButton("选择…")
@@ -73,7 +69,6 @@ class CardReaderTab(QWidget):
         form.addRow("驱动文件", row(self.library_edit, self.library_button))
         form.addRow("接口类型", self.family_combo)
         form.addRow("端口", self.port_combo)
-        form.addRow("32位 Python", row(self.python_edit, self.python_button))
         form.addRow("照片解码", row(self.decoder_edit, self.decoder_button))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -91,7 +86,7 @@ class CardReaderTab(QWidget):
         self.library_edit.setText(config.library if config else "")
         self.family_combo.setCurrentIndex(self.family_combo.findData(config.family.value) if config else 0)
         self.port_combo.setCurrentIndex(max(self.port_combo.findData(config.port), 0) if config else 0)
-        self.python_edit.setText((config.helper_python or "") if config else "")
+        self._helper = config.helper if config else None
         self.decoder_edit.setText((config.photo_decoder or "") if config else "")
         self.message.show_message("本机已设置读卡器：登记学员时把身份证放上去即可读入。" if config else
                                   "本机还没有设置读卡器。没有读卡器也可以照常手工登记。", "hint")
@@ -101,12 +96,6 @@ class CardReaderTab(QWidget):
         if chosen:
             self.library_edit.setText(chosen)
 
-    def choose_python(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择32位 Python", self.python_edit.text() or sys.prefix,
-                                                "python.exe (python.exe);;所有文件 (*)")
-        if chosen:
-            self.python_edit.setText(chosen)
-
     def choose_decoder(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(self, "选择照片解码文件（WltRS.dll）",
                                                 self.decoder_edit.text() or self.library_edit.text(), LIBRARY_FILTER)
@@ -115,8 +104,8 @@ class CardReaderTab(QWidget):
 
     def config(self) -> ReaderConfig:
         return card_reader.checked_config(self.library_edit.text(), self.family_combo.currentData(),
-                                          self.port_combo.currentData(), helper_python=self.python_edit.text(),
-                                          photo_decoder=self.decoder_edit.text())
+                                          self.port_combo.currentData(), photo_decoder=self.decoder_edit.text(),
+                                          helper=self._helper)
 
     @property
     def busy(self) -> bool:
