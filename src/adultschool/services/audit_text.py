@@ -70,7 +70,8 @@ FIELD_LABELS = {
     "min_age": "最低年龄", "max_age": "最高年龄", "min_video_hours": "最少视频学时", "retention_years": "保存年限",
     "quota": "任务数", "quotas": "任务数", "rules": "规则", "school_may_change": "学校可自行设定", "count": "人数",
     "kind": "类别", "family": "读卡器类型", "library": "驱动文件", "port": "端口", "mode": "方式",
-    "helper_python": "32位 Python", "what": "内容", "full": "完整号码", "protected": "加密", "file": "文件",
+    "helper_python": "32位 Python", "helper": "读卡辅助程序", "what": "内容", "full": "完整号码", "protected": "加密",
+    "file": "文件",
     "saved_as": "保存为", "since": "起", "until": "止",
     # packages and the district
     "code": "代码", "school_code": "学校代码", "fingerprint": "密钥指纹", "sequence": "序号", "sequence_floor": "起始序号",
