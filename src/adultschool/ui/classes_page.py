@@ -40,7 +40,7 @@ from adultschool.ui.class_dialogs import (
     NewSessionDialog,
     session_text,
 )
-from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
+from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info, Page
 from adultschool.ui.ways_back_dialogs import confirm_then
 
 CLASS_HEADERS = ("名称", "类型", "层次", "教学点", "任课教师", "开班日期", "学员数", "课次")
@@ -83,22 +83,17 @@ def _fill(table: QTableWidget, rows: list[tuple[object, ...]], numeric: set[int]
     table.setUpdatesEnabled(True)
 
 
-class ClassesPage(QWidget):
+class ClassesPage(Page):
     """`changed` after a class, members or a session were added; `rollcall_requested(class_id, session_id)`."""
 
-    changed = Signal()
     rollcall_requested = Signal(int, int)
-    status_message = Signal(str)
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
-        super().__init__(parent)
-        self._engine = engine
-        self._today = today
+        super().__init__(engine, parent, today=today)
         self.classes: list[ClassInfo] = []
         self.sessions: list[SessionInfo] = []
         self.members: list[ReadinessRow] = []
         self.dialog: QWidget | None = None
-        self.op: ops.Op | None = None
         self._detail_generation = 0
         metrics = self.fontMetrics()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -288,10 +288,13 @@ def show_bug_report(parent: QWidget | None, exc: BaseException) -> BugReportDial
 class Page(QWidget):
     """A page of the main window: one engine, today's date (tests set it), the folder file dialogs start in.
 
-    `changed` after the page wrote something (every page refreshes); `status_message` for the window's status bar."""
+    `changed` after the page wrote something (every page refreshes); `status_message` for the window's status bar.
+    A page with `load_on_first_show` reads its data (`refresh()`) when it is first shown, not when the window is
+    built, unless something refreshed it before (its `refresh` sets `loaded`)."""
 
     changed = Signal()
     status_message = Signal(str)
+    load_on_first_show = False
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
@@ -300,10 +303,20 @@ class Page(QWidget):
         self._today = today
         self._folder = folder
         self.op: ops.Op | None = None  # the page's background operation, one at a time
+        self.loaded = False
 
     @property
     def busy(self) -> bool:
         return self.op is not None and self.op.running
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        if self.load_on_first_show and not self.loaded:
+            self.loaded = True
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Reads the page's data again (the window calls it after a change elsewhere); each page defines it."""
 
     def _enable(self) -> None:
         """Enables what the page's state allows (pages override it); called when an operation starts and ends."""

@@ -3,7 +3,6 @@ same person, or which school keeps the enrolment decided)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
@@ -26,13 +25,14 @@ class ConflictsPage(Page):
     """冲突: people two schools both registered, each with its way out; the district settles them one by one, or
     records which school keeps the enrolment."""
 
+    load_on_first_show = True
+
     def __init__(self, engine: Engine, parent: QWidget | None = None):
         super().__init__(engine, parent)
         self.conflicts: list[ConflictInfo] = []
         self.op: ops.Op | None = None
         self.dialog: QWidget | None = None
         self.result_box: QWidget | None = None
-        self._loaded = False
 
         intro = QLabel("同一身份证号码在两所学校登记时，后到学校的这个人及其学籍、考勤等数据暂缓合并，"
                        "等分中心核实。选中一个冲突，下面会写出怎样才能解决它。")
@@ -73,13 +73,9 @@ class ConflictsPage(Page):
         layout.addWidget(way_out_box)
         layout.addLayout(bottom)
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded:
-            self.refresh()
 
     def refresh(self) -> None:
-        self._loaded = True
+        self.loaded = True
         chosen = self.selected()
         with read_session(self._engine) as session:
             self.conflicts = district.list_conflicts(session, include_settled=self.show_settled.isChecked())

@@ -103,6 +103,8 @@ class RoundDialog(FormDialog):
 class DistrictExamsPage(Page):
     """考试与成绩 (district). `changed` after a round or results were added or taken back."""
 
+    load_on_first_show = True
+
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
@@ -111,7 +113,6 @@ class DistrictExamsPage(Page):
         self.result_box: QWidget | None = None
         self.rounds: list[RoundInfo] = []
         self.sources: list[district_results.ResultSource] = []
-        self._loaded = False
 
         self.rounds_table = read_only_table(ROUND_HEADERS)
         self.rounds_table.itemSelectionChanged.connect(self._enable)
@@ -153,13 +154,9 @@ class DistrictExamsPage(Page):
         layout.addWidget(results_box, 1)
         layout.addWidget(self.message)
 
-    def showEvent(self, event) -> None:  # noqa: ANN001
-        super().showEvent(event)
-        if not self._loaded:
-            self.refresh()
 
     def refresh(self) -> None:
-        self._loaded = True
+        self.loaded = True
         with read_session(self._engine) as session:
             self.rounds = exam_rounds.list_rounds(session)
             self.sources = district_results.sources(session)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -77,6 +77,8 @@ class DistrictPackagesPage(Page):
     """数据包汇总. `changed` after packages were merged or keys made; `status_message` for the status bar."""
 
 
+    load_on_first_show = True
+
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
@@ -88,7 +90,6 @@ class DistrictPackagesPage(Page):
         self.outcomes: list[PackageOutcome] = []
         self._pending_trust: list[PackageOutcome] = []
         self.has_keys = False
-        self._loaded = False
 
         self.key_label = QLabel()
         self.key_label.setWordWrap(True)
@@ -153,13 +154,9 @@ class DistrictPackagesPage(Page):
 
     # --- showing -------------------------------------------------------------------------------------------
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded:
-            self.refresh()
 
     def refresh(self) -> None:
-        self._loaded = True
+        self.loaded = True
         month = self._today()
         with read_session(self._engine) as session:
             public = district.district_public(session)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -71,6 +71,8 @@ class ProgressPage(Page):
 
     computed = Signal()
 
+    load_on_first_show = True
+
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
@@ -78,7 +80,6 @@ class ProgressPage(Page):
         self.export_op: ops.Op | None = None
         self.report: QuotaReport | None = None
         self.result_box: QWidget | None = None
-        self._loaded = False
         self._pending = False
 
         self.month_edit = QDateEdit()
@@ -132,13 +133,9 @@ class ProgressPage(Page):
         self._timer.timeout.connect(self.recompute)
         self.month_edit.dateChanged.connect(lambda _d: self._timer.start())
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded:
-            self.refresh()
 
     def refresh(self) -> None:
-        self._loaded = True
+        self.loaded = True
         self.recompute()
 
     def month(self) -> tuple[int, int]:

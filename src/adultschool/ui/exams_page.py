@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -77,6 +76,8 @@ class ExamsPage(Page):
 
     computed = Signal()
 
+    load_on_first_show = True
+
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
@@ -85,7 +86,6 @@ class ExamsPage(Page):
         self.dialog: QWidget | None = None
         self.result_box: QWidget | None = None
         self._pending = False
-        self._loaded = False
         self._round_edited = False
         metrics = self.fontMetrics()
 
@@ -211,18 +211,13 @@ class ExamsPage(Page):
 
     # --- the ready list ----------------------------------------------------------------------------------------
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded:
-            self._loaded = True
-            self.recompute()
 
     def _default_round(self, day: date) -> str:
         with read_session(self._engine) as session:
             return exam_rounds.default_round_name(session, day)
 
     def refresh(self) -> None:
-        self._loaded = True
+        self.loaded = True
         self.recompute()
 
     @property

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
@@ -26,6 +26,7 @@ class HomePage(Page):
 
     open_requested = Signal(object)
     computed = Signal()
+    load_on_first_show = True
 
     def __init__(self, engine: Engine, db_path: Path | None, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
@@ -47,21 +48,14 @@ class HomePage(Page):
         layout.addWidget(self.title)
         layout.addWidget(self.hint)
         layout.addWidget(self.list, 1)
-        self._shown_once = False
         self._again = False
         today = self._today()
         self.title.setText(f"今天是 {today.year}年{today.month}月{today.day}日")
         self.list.addItem("正在整理今天的事项……")
 
-    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
-        super().showEvent(event)
-        if not self._shown_once:
-            self._shown_once = True
-            self.refresh()
-
     def refresh(self) -> None:
         """Gathers the lines again in the worker (a page never shown waits for its first showing)."""
-        if not self._shown_once:
+        if not self.loaded:
             return
         if self.busy:
             self._again = True  # a change during the gathering: once more when it ends

@@ -29,7 +29,7 @@ from adultschool.services import lists
 from adultschool.services.learners import LearnerFilter
 from adultschool.ui import ops
 from adultschool.ui.list_output import ListOutput
-from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info
+from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info, Page
 from adultschool.ui.learner_edit_dialog import LearnerEditDialog
 from adultschool.ui.learner_model import COLUMNS, LearnerTableModel
 from adultschool.ui.learner_record_dialog import LearnerRecordDialog, open_record
@@ -68,12 +68,10 @@ class LearnerTable(QTableView):
         super().keyPressEvent(event)
 
 
-class LearnersPage(QWidget):
-    changed = Signal()  # a way back changed a registration: the other pages refresh
+class LearnersPage(Page):
 
     def __init__(self, engine: Engine, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._engine = engine
+        super().__init__(engine, parent)
         self.model = LearnerTableModel(engine, self)
 
         self.search_edit = QLineEdit()

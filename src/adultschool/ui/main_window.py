@@ -31,7 +31,7 @@ from adultschool.db import Database, read_session
 from adultschool.models.enums import SiteKind
 from adultschool.services import photos, site, study
 from adultschool.ui import backup_dialogs, ops, roles, table_copy
-from adultschool.ui.common import actor, ask_folder, ask_open_path, show_error, show_info
+from adultschool.ui.common import Page, actor, ask_folder, ask_open_path, show_error, show_info
 from adultschool.ui.about_dialog import AboutDialog
 from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
@@ -74,28 +74,24 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.site.name}{'【演示，不能上报】' if self.is_demo else ''} — {APP_TITLE}")
 
         self.learners_page = LearnersPage(self.engine)
-        self.learners_page.changed.connect(self.data_changed)
         self.survey_page = SurveyPage(self.engine)
         self.survey_page.register_requested.connect(self.register_prospect)
         self.classes_page = ClassesPage(self.engine, today=today)
-        self.classes_page.changed.connect(self.data_changed)
-        self.classes_page.status_message.connect(self.show_status)
         self.classes_page.rollcall_requested.connect(self.open_roll_call)
         self.rollcall_page = RollCallPage(self.engine, today=today)
         self.rollcall_page.saved.connect(lambda _count: self.data_changed.emit())
         self.rollcall_page.session_created.connect(self.data_changed)
-        self.rollcall_page.status_message.connect(self.show_status)
         self.readiness_page = ReadinessPage(self.engine, today=today)  # computes when first shown
         self.exams_page = ExamsPage(self.engine, today=today)  # computes its ready list when first shown
-        self.exams_page.changed.connect(self.data_changed)
-        self.exams_page.status_message.connect(self.show_status)
         self.certificates_page = CertificatesPage(self.engine, today=today)
-        self.certificates_page.changed.connect(self.data_changed)
-        self.certificates_page.status_message.connect(self.show_status)
-        self._create_sync_pages(today)
+        sync_pages = self._create_sync_pages(today)
         self.verify_page = VerifyPage(self.engine)
         self.home_page = HomePage(self.engine, database.path, today=today)
         self.home_page.open_requested.connect(self.open_home_line)
+        for page in (self.learners_page, self.survey_page, self.classes_page, self.rollcall_page, self.readiness_page,
+                     self.exams_page, self.certificates_page, *sync_pages, self.verify_page, self.home_page):
+            page.changed.connect(self.data_changed)  # every page: a write refreshes the others
+            page.status_message.connect(self.show_status)
 
         self.pages = QStackedWidget()
         self.nav = QListWidget()
@@ -293,7 +289,7 @@ class MainWindow(QMainWindow):
     def is_district(self) -> bool:
         return self.site.kind is SiteKind.DISTRICT
 
-    def _create_sync_pages(self, today: Callable[[], date]) -> None:
+    def _create_sync_pages(self, today: Callable[[], date]) -> tuple[Page, ...]:
         if self.is_district:
             from adultschool.ui.district_exams_page import DistrictExamsPage
             from adultschool.ui.district_conflicts_page import ConflictsPage
@@ -308,10 +304,7 @@ class MainWindow(QMainWindow):
         else:
             self.sync_page = SyncPage(self.engine, today=today)
             pages = (self.sync_page,)
-        for page in pages:
-            if hasattr(page, "changed"):
-                page.changed.connect(self.data_changed)
-            page.status_message.connect(self.show_status)
+        return pages
 
     def _navigation(self, *school_pages: tuple[str, QWidget, QStyle.StandardPixmap]) -> list[tuple]:
         """A school's pages (证书查验 next to 证书) then 数据上报; at a district its own pages, then the merged learner

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent, QTextDocumentFragment
+from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,7 +32,7 @@ from adultschool.services import classes, lists, readiness
 from adultschool.services.readiness import ReadinessRow
 from adultschool.ui import ops
 from adultschool.ui.list_output import ListOutput
-from adultschool.ui.common import HINT_COLOUR, open_dialog, to_date, to_qdate
+from adultschool.ui.common import HINT_COLOUR, open_dialog, to_date, to_qdate, Page
 from adultschool.ui.readiness_model import (
     ALL,
     COLUMNS,
@@ -83,19 +83,17 @@ def missing_text(row: ReadinessRow | None) -> str:
     return f"{row.name} 还差：" + "；".join(row.missing)
 
 
-class ReadinessPage(QWidget):
+class ReadinessPage(Page):
     """`computed` after each recompute has been shown (tests wait on it)."""
 
     computed = Signal()
 
+    load_on_first_show = True
+
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
-        super().__init__(parent)
-        self._engine = engine
-        self._today = today
-        self.op: ops.Op | None = None
+        super().__init__(engine, parent, today=today)
         self.dialog: QWidget | None = None
         self._pending = False
-        self._loaded = False
 
         self.date_edit = QDateEdit()
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
@@ -209,15 +207,10 @@ class ReadinessPage(QWidget):
 
     # --- loading ---------------------------------------------------------------------------------------------
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded:
-            self._loaded = True
-            self.recompute()
 
     def refresh(self) -> None:
         """The data changed: the class list and the rows again, keeping every filter."""
-        self._loaded = True
+        self.loaded = True
         self.reload_classes()
         self.recompute()
 
@@ -232,10 +225,6 @@ class ReadinessPage(QWidget):
             self.class_combo.addItem(info.name, info.id)
         self.class_combo.setCurrentIndex(max(self.class_combo.findData(current), 0) if current is not None else 0)
         self.class_combo.blockSignals(False)
-
-    @property
-    def busy(self) -> bool:
-        return self.op is not None and self.op.running
 
     def recompute(self) -> None:
         """readiness() for the chosen day, class and level, in the worker; a change meanwhile runs once more after."""

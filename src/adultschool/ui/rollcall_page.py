@@ -38,7 +38,7 @@ from adultschool.services.classes import ClassInfo, SessionInfo, credited_hours
 from adultschool.services.rules import load_rules
 from adultschool.ui import ops
 from adultschool.ui.class_dialogs import NewSessionDialog, session_text
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, open_dialog, report_failure
+from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, open_dialog, report_failure, Page
 from adultschool.ui.rollcall_model import (
     FIRST_CHOICE_COLUMN,
     HOURS_COLUMN,
@@ -128,22 +128,18 @@ class RollCallTable(QTableView):
         return True
 
 
-class RollCallPage(QWidget):
+class RollCallPage(Page):
     """`saved(count)` after a save wrote something; `session_created` after 今天上课 made a session."""
 
     saved = Signal(int)
     session_created = Signal()
-    status_message = Signal(str)
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
-        super().__init__(parent)
-        self._engine = engine
-        self._today = today
+        super().__init__(engine, parent, today=today)
         self.classes: list[ClassInfo] = []
         self.sessions: list[SessionInfo] = []
         self.class_id: int | None = None
         self.session_id: int | None = None
-        self.op: ops.Op | None = None
         self.dialog: QWidget | None = None
         self.prompt: QMessageBox | None = None
         self.context_menu: QMenu | None = None
@@ -238,10 +234,6 @@ class RollCallPage(QWidget):
     @property
     def is_dirty(self) -> bool:
         return self.model.is_dirty
-
-    @property
-    def busy(self) -> bool:
-        return self.op is not None and self.op.running
 
     def refresh(self) -> None:
         """The data changed elsewhere: read the classes again; the roll call too, unless it holds unsaved marks."""

@@ -28,7 +28,7 @@ from adultschool.db import read_session
 from adultschool.models.enums import Gender, Willingness
 from adultschool.services import site, survey
 from adultschool.services.survey import ProspectRow
-from adultschool.ui.common import HINT_COLOUR
+from adultschool.ui.common import HINT_COLOUR, Page
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -121,14 +121,13 @@ class ProspectTableModel(QAbstractTableModel):
         return None
 
 
-class SurveyPage(QWidget):
+class SurveyPage(Page):
     """`register_requested(learner_id)` asks the main window to open the pre-filled registration form."""
 
     register_requested = Signal(int)
 
     def __init__(self, engine: Engine, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._engine = engine
+        super().__init__(engine, parent)
 
         self.township_combo = QComboBox()
         self.township_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)

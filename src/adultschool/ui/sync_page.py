@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QShowEvent
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -140,12 +140,13 @@ class SyncPage(Page):
     """`changed` after something was written; `status_message` for the window's status bar."""
 
 
+    load_on_first_show = True
+
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
         super().__init__(engine, parent, today=today, folder=folder)
         self.op: ops.Op | None = None
         self.result_box: QWidget | None = None
-        self._loaded = False
         self.history: list[ExportInfo] = []
         self.has_district_key = False
         self.pending_full: str | None = None  # after a restore: why the next package is full
@@ -220,13 +221,9 @@ class SyncPage(Page):
 
     # --- showing -------------------------------------------------------------------------------------------
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded:
-            self.refresh()
 
     def refresh(self) -> None:
-        self._loaded = True
+        self.loaded = True
         with read_session(self._engine) as session:
             own = sync.own_fingerprint(session)
             district = sync.district_key(session)
