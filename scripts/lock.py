@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements.lock"
-EXTRAS = ("test", "dev")
+EXTRAS = ("test", "postgres", "dev")
 # The oldest Python the project supports: the resolution must hold for it (the installer embeds 3.11 too).
 PYTHON = "3.11"
 DIGEST_LINE = re.compile(r"^# requirements-sha256: ([0-9a-f]{64})$", re.MULTILINE)
