@@ -1,4 +1,4 @@
-# Windows: sets up .venv from requirements.lock (the test tools are in it) and runs the whole suite (lint rules, layering contracts, then pytest).
+# Windows: sets up .venv from requirements.lock (the test tools are in it) and runs the whole suite (lint rules, layering contracts, types, then pytest).
 $ErrorActionPreference = "Stop"
 Set-Location (Join-Path $PSScriptRoot "..")
 if (-not (Test-Path ".venv\Scripts\python.exe")) { py -3 -m venv .venv }
@@ -11,6 +11,8 @@ $env:QT_QPA_PLATFORM = "offscreen"
 .venv\Scripts\ruff.exe check src tests
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 .venv\Scripts\lint-imports.exe
+if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+.venv\Scripts\mypy.exe
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 .venv\Scripts\python.exe -m pytest @args
 exit $LASTEXITCODE
