@@ -6,7 +6,7 @@ a few milliseconds of work plus one scrypt hash, so they run directly, not as ba
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Callable, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -33,6 +33,8 @@ from adultschool.models import Role
 from adultschool.services import accounts, site
 from adultschool.services.accounts import AccountInfo, Principal
 from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, ok_cancel_buttons, set_signed_in, signed_in
+
+DialogT = TypeVar("DialogT", bound=QDialog)
 
 
 def _password_edit() -> QLineEdit:
@@ -361,7 +363,7 @@ class AccountsDialog(QDialog):
         self.enable_button.setEnabled(info is not None and info.disabled)
         self.unlock_button.setEnabled(info is not None and (info.locked() or info.failed_logins > 0))
 
-    def _open(self, dialog: QDialog) -> QDialog:
+    def _open(self, dialog: DialogT) -> DialogT:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.open()
