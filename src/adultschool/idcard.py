@@ -69,7 +69,7 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
     number = normalise(text or "")
     if not number:
         _fail("身份证号码为空：请填写18位身份证号码。")
-    converted = ()
+    converted: tuple[str, ...] = ()
     if len(number) == 15 and number.isascii() and number.isdigit():
         number = upgrade_15(number)
         converted = (f"这是旧的15位身份证号码，已按国家标准（GB 11643）换算为18位号码 {mask(number)}"

@@ -64,6 +64,8 @@ def windows_version() -> WindowsVersion | None:
 
 def _wine_version() -> str | None:
     """Wine's ntdll exports wine_get_version; Windows' does not."""
+    if sys.platform != "win32":  # no ntdll to ask (ctypes has no windll)
+        return None
     import ctypes
 
     try:
@@ -97,6 +99,8 @@ def seconds_since_start() -> float | None:
 
 
 def _windows_process_age() -> float | None:
+    if sys.platform != "win32":  # seconds_since_start asks on Windows only (ctypes.WinDLL is Windows')
+        return None
     import ctypes
     from ctypes import wintypes
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 from adultschool.errors import AdultSchoolError
 
@@ -16,7 +16,7 @@ from adultschool.errors import AdultSchoolError
 FORMAT_VERSION = 1
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     """True for a real JSON integer; JSON `true` arrives as a bool, which Python also calls an int."""
     return isinstance(value, int) and not isinstance(value, bool)
 

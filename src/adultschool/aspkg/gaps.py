@@ -7,7 +7,7 @@ ranges.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeGuard
 
 # Ranges shown in a sentence; the count stays exact however many there are.
 SHOWN_RANGES = 5
@@ -54,7 +54,7 @@ class Gaps:
         return cls(count, tuple(pairs), more)
 
 
-def _is_count(value: Any) -> bool:
+def _is_count(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
@@ -64,7 +64,8 @@ def find_gaps(received: Iterable[int], *, after: int = 0, keep: int = KEPT_RANGE
     `received` may hold numbers at or below `after` (ignored) and duplicates; it is sorted here, so the cost is that
     of the numbers received, whatever their size."""
     numbers = sorted({n for n in received if n > after})
-    count, ranges, more = 0, [], 0
+    count, more = 0, 0
+    ranges: list[tuple[int, int]] = []
     previous = after
     for number in numbers:
         if number > previous + 1:

@@ -5,6 +5,7 @@ PostgreSQL server made to behave the same way (writers queue on one lock per dat
 """
 from __future__ import annotations
 
+import importlib
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -29,12 +30,25 @@ def make_engine(url: str) -> Engine:
         _set_up_sqlite(engine)
         return engine
     if url.startswith("postgresql"):
+        if url.partition("://")[0] == "postgresql+psycopg":
+            _require_psycopg()
         # pool_pre_ping: a server restarted overnight (or a dropped Wi-Fi link) costs a reconnect, not an error.
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
                                connect_args={"connect_timeout": 10, "application_name": "adultschool"})
         _set_up_postgresql(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _require_psycopg() -> None:
+    """psycopg is the [postgres] extra: a copy installed without it says what is missing, not "unknown address"."""
+    try:
+        importlib.import_module("psycopg")
+    except ImportError:
+        raise AdultSchoolError(
+            "这台电脑上的本程序没有装 PostgreSQL 驱动（psycopg），连不了服务器数据库。"
+            "请安装带 PostgreSQL 支持的版本（pip install \"adultschool[postgres]\"），或用 --db 指定数据库文件。"
+        ) from None
 
 
 # SQLITE_BUSY and SQLITE_LOCKED: another connection (another program) holds a lock this one waited for in vain.

@@ -7,8 +7,9 @@ from __future__ import annotations
 import enum
 import os
 from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import DateTime, Enum, Integer, MetaData, String
+from sqlalchemy import DateTime, Enum, Integer, MetaData, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from adultschool import clock
@@ -38,6 +39,10 @@ def new_uuid() -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    if TYPE_CHECKING:
+        # Every model names a __tablename__, so its __table__ is a Table (insert(), .name, bulk helpers take one);
+        # DeclarativeBase types it as any FromClause.
+        __table__: ClassVar[Table]
 
 
 def enum_column(enum_type: type[enum.Enum]) -> Enum:

@@ -154,7 +154,7 @@ def cut_by(session: Session, anchor: Anchor) -> str | None:
 
 
 def database_key(session: Session) -> str:
-    url = session.get_bind().url.render_as_string(hide_password=True)
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
 
 

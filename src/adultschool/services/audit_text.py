@@ -120,7 +120,7 @@ def _known(key: str) -> bool:
 def _code_label(field: str | None, value: str) -> str | None:
     for enum_type in _ENUM_FIELDS.get(field or "", ()) + _ANY_ENUM:
         try:
-            member = enum_type(value)  # type: ignore[call-arg]
+            member = enum_type(value)
         except ValueError:
             continue
         return getattr(member, "label", None) or _SITE_KINDS.get(value, value)

@@ -24,7 +24,7 @@ def match_contacts(session: Session, learner_ids: Sequence[int]) -> int:
     """Links unmatched contacts to these learners (same name and phone, compatible township); returns how many."""
     if not learner_ids or not has_open_contacts(session):
         return 0
-    people: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
+    people: dict[tuple[str, str | None], list[tuple[int, int | None]]] = {}  # phone: the query keeps non-null ones
     ids = sorted(set(learner_ids))
     for start in range(0, len(ids), CHUNK):
         for learner_id, name, phone, township_id in session.execute(

@@ -172,9 +172,9 @@ def way_out(conflict: SyncConflict, collisions: list[Collision], *, window: bool
     if status is ConflictStatus.REMOVED:
         return "其中一所学校已撤销这条登记，剩下的登记已合并。"
     if status is ConflictStatus.DECIDED:
-        keep = conflict.keep_school
-        other = conflict.incoming_school if keep == conflict.existing_school else conflict.existing_school
-        return (f"分中心已裁定由学校 {keep} 保留学籍：待学校 {other} 为此人办理退学或作废，收到其数据包后"
+        keeper = conflict.keep_school
+        other = conflict.incoming_school if keeper == conflict.existing_school else conflict.existing_school
+        return (f"分中心已裁定由学校 {keeper} 保留学籍：待学校 {other} 为此人办理退学或作废，收到其数据包后"
                 f"将自动确认为同一人。{TYPO_HINT}")
     if collisions:
         details = "；".join(c.text() for c in collisions)

@@ -55,7 +55,8 @@ class DistrictExportAll:
     skipped: list[str] = field(default_factory=list)  # Chinese: which school and why
 
 
-def _roster_entry(session: Session, code: str) -> SyncSchool:
+def _roster_entry(session: Session, code: str) -> tuple[SyncSchool, str]:
+    """The school on the district's roster that may be sent a package, and its box key (the package is sealed to it)."""
     school = session.execute(select(SyncSchool).where(SyncSchool.code == code)).scalar()
     if school is None:
         raise AdultSchoolError(f"学校 {code} 不在本分中心的学校名册上，不能给它生成数据包。")
@@ -65,7 +66,7 @@ def _roster_entry(session: Session, code: str) -> SyncSchool:
         raise AdultSchoolError(
             f"还没有收到学校 {code}（{school.name}）用本版本程序生成的数据包，不知道用什么密钥给它加密。"
             "请学校先发送一个数据包（数据上报 → 生成数据包），导入后再生成给它的数据包。")
-    return school
+    return school, school.box_key
 
 
 def school_townships(session: Session, school: SyncSchool) -> list[str]:
@@ -123,13 +124,13 @@ def export_for_school(session: Session, school_code: str, out: Path, *, keys: as
     """The next district package for one school, written to `out` (atomically, after everything is checked)."""
     accounts.require(session, actor, accounts.SYNC)
     info = district.require_district(session)
-    school = _roster_entry(session, school_code)
+    school, box_key = _roster_entry(session, school_code)
     members, counts = build_members(session, school)
     sequence = (school.district_sequence or 0) + 1
     manifest = {"district_name": info.name, "school_name": school.name, "counts": counts,
                 "members_carried": list(MEMBERS)}
     data = aspkg.write_district_package(district=keys, school_code=school.code,
-                                       school_box=base64.b64decode(school.box_key), sequence=sequence,
+                                       school_box=base64.b64decode(box_key), sequence=sequence,
                                        created_at=utcnow().isoformat(), manifest=manifest, members=members)
     school.district_sequence = sequence
     school.last_receipt_at = utcnow()

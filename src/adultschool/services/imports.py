@@ -232,7 +232,7 @@ def _undo_roster(session: Session, batch: ImportBatch, inserted: dict[str, list[
                         (Attendance, "已有考勤记录"), (StudyRecord, "已有线上学习记录")):
         _refuse_if(_numbers(session, _present(session, model.enrolment_id, enrolment_ids)),
                    f"{what}：这次导入登记的学籍已被使用。请逐个办理退学或作废。", batch)
-    members = []
+    members: list[int] = []
     for start in range(0, len(enrolment_ids), CHUNK):
         members += session.execute(select(ClassMember.id).where(
             ClassMember.enrolment_id.in_(enrolment_ids[start:start + CHUNK]))).scalars()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.orm import Session
 
 from adultschool import idcard
@@ -189,11 +189,11 @@ def update_learner(session: Session, learner_id: int, expected_version: int, cha
         return LearnerEdited(learner_id, current, ())
     # The version test is in the UPDATE itself: a save that lost a race finds no row, whatever the isolation level
     # (and the write lock of engine.py makes the second writer wait for the first one's commit).
-    result = session.execute(
+    result = cast(CursorResult, session.execute(  # an UPDATE's result: its rowcount
         update_travelling(Learner).where(Learner.id == learner_id, Learner.version == expected_version)
         .values(**with_name_keys(changed)),
         execution_options={"synchronize_session": False},
-    )
+    ))
     if result.rowcount != 1:
         raise StaleLearner()
     old, new = audit_diff.diff(before, changed)

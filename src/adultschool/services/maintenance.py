@@ -222,8 +222,8 @@ def _stage(file: Path, folder: Path, job: JobContext, *, thorough: bool,
     try:
         backups.copy_database(file, staged, progress=lambda done, total: job.report(done, total, "正在读取备份文件……"))
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged bytes can break even SQLite's message
-        problem = exc if isinstance(exc, sqlite3.DatabaseError) else "数据页内容损坏"
-        raise AdultSchoolError(f"备份文件 {file} 已损坏，读不出来（{problem}），不能用来恢复。请换一份备份。") from None
+        damage = exc if isinstance(exc, sqlite3.DatabaseError) else "数据页内容损坏"
+        raise AdultSchoolError(f"备份文件 {file} 已损坏，读不出来（{damage}），不能用来恢复。请换一份备份。") from None
     job.report(0, None, "正在检查备份文件是否完好……")
     problem = backups.integrity_check(staged) if thorough else backups.quick_check(staged)
     if problem is not None:

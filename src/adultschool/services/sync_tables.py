@@ -131,7 +131,7 @@ def _spec(table: Table, travelling: set[str]) -> TableSpec:
             target = key.column.table
             if target.name not in travelling:
                 raise RuntimeError(f"{table.name}.{column.name} points to {target.name}, which does not travel")
-            refs[column.name] = target  # type: ignore[assignment]
+            refs[column.name] = target
     return TableSpec(table, columns, refs, tuple(_codec(c, c.name in refs) for c in columns))
 
 

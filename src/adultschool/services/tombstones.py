@@ -5,9 +5,9 @@ The caller checks first that nothing depends on the rows (attendance, results, â
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Sequence, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import CursorResult, Table, delete, select
 from sqlalchemy.orm import Session
 
 from adultschool.models import DeletedRow, SyncSent
@@ -27,6 +27,6 @@ def remove_rows(session: Session, table: Table, row_ids: Sequence[int], *, reaso
         for uuid in sorted(sent - already):
             session.add(DeletedRow(table_name=table.name, row_uuid=uuid, reason=reason[:2000]))
         session.flush()
-        removed += session.execute(delete(table).where(table.c.id.in_(chunk)),
-                                   execution_options={"synchronize_session": False}).rowcount
+        removed += cast(CursorResult, session.execute(delete(table).where(table.c.id.in_(chunk)),
+                                                      execution_options={"synchronize_session": False})).rowcount
     return removed

@@ -1,12 +1,13 @@
 """Signing in and accounts in the window: the login dialog at start, 设置 → 账户管理 (administrators), 修改密码 (everyone).
 
-The dialogs collect input and call `services.accounts`, which checks roles and writes the audit log. Account changes are
-a few milliseconds of work plus one scrypt hash, so they run directly, not as background operations.
+The dialogs collect input and call `services.accounts`, which checks roles and writes the audit log. The account forms
+save off the UI thread like every form (ui.form_dialog: a password's scrypt hash takes a moment on an old PC); the
+login and the buttons of 账户管理 (disable, enable, unlock) are a single quick write and run directly.
 """
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -36,6 +37,8 @@ from adultschool.services import accounts, site
 from adultschool.services.accounts import AccountInfo, Principal
 from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, ok_cancel_buttons, set_signed_in, signed_in
 from adultschool.ui.form_dialog import FormDialog
+
+DialogT = TypeVar("DialogT", bound=QDialog)
 
 
 def _password_edit() -> QLineEdit:
@@ -374,7 +377,7 @@ class AccountsDialog(QDialog):
         self.enable_button.setEnabled(info is not None and info.disabled)
         self.unlock_button.setEnabled(info is not None and (info.locked() or info.failed_logins > 0))
 
-    def _open(self, dialog: QDialog) -> QDialog:
+    def _open(self, dialog: DialogT) -> DialogT:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.open()

@@ -38,7 +38,9 @@ class LayoutDialog(FormDialog):
         self.name_combo.setEditable(True)
         self.name_combo.addItems(list(self.layouts))
         self.name_combo.setEditText(name or (next(iter(self.layouts)) if self.layouts else ""))
-        self.name_combo.lineEdit().setPlaceholderText("通常用打印机的名字，如 办公室 EPSON")
+        line = self.name_combo.lineEdit()
+        assert line is not None  # an editable combo box has its line edit
+        line.setPlaceholderText("通常用打印机的名字，如 办公室 EPSON")
         self.x_spin = _spin(-50, 50, 0.5, 1, " 毫米")
         self.y_spin = _spin(-50, 50, 0.5, 1, " 毫米")
         self.scale_spin = _spin(0.8, 1.2, 0.001, 3, "")

@@ -374,11 +374,11 @@ class LearnerRecordDialog(QDialog):
                 self.person_form.removeRow(0)
             self.person_labels = {}
             for label, _value in lines:
-                value = QLabel()
-                value.setWordWrap(True)
-                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-                self.person_form.addRow(f"{label}：", value)
-                self.person_labels[label] = value
+                shown = QLabel()
+                shown.setWordWrap(True)
+                shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self.person_form.addRow(f"{label}：", shown)
+                self.person_labels[label] = shown
         for label, value in lines:
             self.person_labels[label].setText(value)
 
@@ -414,7 +414,7 @@ class LearnerRecordDialog(QDialog):
 
     # --- the ways back and the edit ------------------------------------------------------------------------------
 
-    def _open(self, dialog: QWidget) -> QWidget:
+    def _open(self, dialog: QDialog) -> QDialog:
         self.dialog = dialog
         open_dialog(dialog)
         return dialog

@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
 
     # --- actions -------------------------------------------------------------------------------------------
 
-    def _action(self, text: str, slot: Callable[[], None], shortcut: QKeySequence | str | None = None,
+    def _action(self, text: str, slot: Callable[[], object], shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
                 icon: QStyle.StandardPixmap | None = None, tip: str | None = None) -> QAction:
         action = QAction(text, self)
         if icon is not None:

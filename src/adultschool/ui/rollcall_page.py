@@ -369,7 +369,7 @@ class RollCallPage(Page):
             self.table.setCurrentIndex(self.model.index(0, NAME_COLUMN))
             self.table.selectRow(0)
 
-    def leave_then(self, action: Callable[[], None]) -> bool:
+    def leave_then(self, action: Callable[[], object]) -> bool:
         """Runs `action` now when nothing is unsaved (True); else asks 保存/放弃/取消 and runs it after 保存 or 放弃."""
         if not self.is_dirty:
             action()

@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from defusedxml import ElementTree as SafeTree
 
@@ -314,7 +314,7 @@ def _merged(ranges: list[tuple[tuple[int, int], tuple[int, int]]] | None) -> tup
     return tuple(sorted({(top + 1, left + 1, bottom + 1, right + 1) for (top, left), (bottom, right) in ranges}))
 
 
-def _rows(grid: list[list[object]], errors: dict[tuple[int, int], str] | None) -> list[tuple[object, ...]]:
+def _rows(grid: Sequence[Sequence[object]], errors: dict[tuple[int, int], str] | None) -> list[tuple[object, ...]]:
     """calamine's grid as `Sheet.rows`: blanks are None, rows trimmed, days as openpyxl gives them (datetime)."""
     rows: list[tuple[object, ...]] = []
     append = rows.append
