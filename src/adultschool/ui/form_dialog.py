@@ -58,7 +58,11 @@ class FormDialog(QDialog):
         return "" if label.isHidden() else label.text()
 
     def _clear_on_change(self, signal, field: str) -> None:  # noqa: ANN001 - a Qt signal instance
-        signal.connect(lambda *_args: (self.messages[field].show_message(None), self.general_message.show_message(None)))
+        def clear(*_args: object) -> None:
+            self.messages[field].show_message(None)
+            self.general_message.show_message(None)
+
+        signal.connect(clear)
 
     def show_problem(self, field: str | None, message: str) -> None:
         if field in self.messages:
