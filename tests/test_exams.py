@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
-from adultschool.models import Enrolment, EnrolmentStatus
+from adultschool import cli
+from adultschool.models import AuditEntry, Enrolment, EnrolmentStatus, ExamApplication
 from adultschool.services import exams, registration, rules, study
 from adultschool.services.disclosure import Protection
 from adultschool.services.registration import RegistrationInput
+from adultschool.services.sync_tables import update_travelling
 from factories import make_id
 
 pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (tests/conftest.py)
@@ -74,6 +76,56 @@ def test_application_list_has_the_district_columns_and_marks_enrolments_applied(
     assert ws["J3"].value == "、".join(SENIOR)
     assert status_of(school_db, number) is EnrolmentStatus.EXAM_APPLIED
 
+
+
+def applied_anything(db) -> bool:
+    with read_session(db.engine) as session:
+        return bool(session.execute(select(ExamApplication.id)).first()
+                    or session.execute(select(AuditEntry.id).where(AuditEntry.action.in_(("exam.apply", "id.reveal"))))
+                    .first())
+
+
+def test_the_command_line_refuses_an_empty_application_list_and_writes_nothing(capsys, school_db, db_arg, tmp_path):
+    _, number = ready_learner(school_db, tmp_path, "陈堃", 1)
+    out = tmp_path / "apply.xlsx"
+    # 29 April: nobody is ready yet (the learner is from 30 April on).
+    code = cli.main(["exam", "apply", "--as-of", "2026-04-29", "--out", str(out), "--db", db_arg])
+    assert code == 2
+    assert "没有可申请考试的学员" in capsys.readouterr().err
+    assert not out.exists() and not applied_anything(school_db)
+    assert status_of(school_db, number) is EnrolmentStatus.ACTIVE
+
+
+def test_ready_learners_whose_courses_are_all_passed_are_refused_with_the_reason(school_db, tmp_path):
+    _, number = ready_learner(school_db, tmp_path, "陈堃", 1, applied=True)
+    import_results(school_db, results_file(tmp_path / "r.xlsx", [(number, "", c, 80, "2026-05-20") for c in SENIOR]))
+    with unit_of_work(school_db.engine) as session:
+        # Studying again with every course passed (as after a status put back by hand): nothing left to apply for.
+        session.execute(update_travelling(Enrolment).values(status=EnrolmentStatus.ACTIVE))
+    with unit_of_work(school_db.engine) as session, pytest.raises(AdultSchoolError, match="课程都已考试通过"):
+        exams.apply_and_write_list(session, date(2026, 6, 1), tmp_path / "apply.xlsx", actor="t")
+    assert not (tmp_path / "apply.xlsx").exists()
+
+
+def test_a_list_that_cannot_be_written_records_no_application(capsys, school_db, db_arg, tmp_path):
+    _, number = ready_learner(school_db, tmp_path, "陈堃", 1)
+    out = tmp_path / "no such folder" / "apply.xlsx"
+    code = cli.main(["exam", "apply", "--as-of", "2026-04-30", "--out", str(out), "--db", db_arg])
+    assert code == 2 and capsys.readouterr().err
+    assert not out.exists() and not applied_anything(school_db)
+    assert status_of(school_db, number) is EnrolmentStatus.ACTIVE
+
+
+def test_the_command_line_applies_every_ready_learner_under_the_default_round(capsys, school_db, db_arg, tmp_path):
+    _, first = ready_learner(school_db, tmp_path, "陈堃", 1)
+    _, second = ready_learner(school_db, tmp_path, "林喆", 2)
+    out = tmp_path / "apply.xlsx"
+    code = cli.main(["exam", "apply", "--as-of", "2026-04-30", "--out", str(out), "--protect", "plain", "--db", db_arg])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and lines[0] == f"已申请 2 人，名单已保存：{out}" and lines[1] == "考试批次：2026年4月结业考试"
+    assert lines[-1] == "applied 2"
+    assert [c.value for c in openpyxl.load_workbook(out).active["B"][2:]] == sorted([first, second])
+    assert status_of(school_db, first) is status_of(school_db, second) is EnrolmentStatus.EXAM_APPLIED
 
 def test_a_learner_who_is_not_ready_cannot_apply_and_is_told_why(school_db, tmp_path):
     _, number = ready_learner(school_db, tmp_path, "陈堃", 1)

@@ -2,6 +2,8 @@
 毕业 with its lists, the skill certificate form and the two lists for the outside world."""
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -10,9 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import select
 
+from adultschool import cli
 from adultschool.db import read_session, unit_of_work
 from adultschool.models import Enrolment, EnrolmentStatus, SkillCertificate
-from adultschool.services import exams
+from adultschool.services import disclosure, exams
 from adultschool.ui.exam_dialogs import GraduationDialog, SkillCertificateDialog
 from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.import_dialog import ImportDialog
@@ -118,6 +121,31 @@ def test_a_list_that_cannot_be_written_marks_nobody_applied(qtbot, page, school_
     assert set(statuses(school_db).values()) == {EnrolmentStatus.ACTIVE}
     assert page.apply_button.isEnabled()
 
+
+
+def test_the_window_and_the_command_line_report_an_application_in_the_same_words(qtbot, page, db_arg, ready_school,
+                                                                                   tmp_path, monkeypatch, capsys,
+                                                                                   wait_ops):
+    first, second, third = sorted(ready_school)
+    monkeypatch.setattr(disclosure, "new_password", lambda: "Pa55-word-fixed")
+    twin = tmp_path / "twin.sqlite3"  # the same school, for the command line
+    with closing(sqlite3.connect(db_arg)) as source, closing(sqlite3.connect(twin)) as target:
+        source.backup(target)
+    out = tmp_path / "名单.xlsx"
+    code = cli.main(["exam", "apply", "--as-of", TODAY.isoformat(), "--out", str(out), "--round", "2026年11月结业考试",
+                     "--student-number", first, "--student-number", third, "--db", str(twin)])
+    printed = capsys.readouterr().out.splitlines()
+    assert code == 0 and printed[-1] == "applied 2"
+    out.rename(tmp_path / "cli.xlsx")
+
+    page.model.set_checked(second, False)
+    page.round_edit.setText("2026年11月结业考试")
+    [yes] = [b for b in page.apply_checked(out).buttons() if b.text().startswith("申请")]
+    yes.click()
+    wait_ops()
+    assert page.result_box.text() == "\n".join(printed[:-1])
+    assert page.result_box.text().startswith(f"已申请 2 人，名单已保存：{out}")
+    assert "打开密码：Pa55-word-fixed" in page.result_box.text()
 
 def test_results_are_checked_then_imported_through_the_import_dialog(qtbot, page, school_db, ready_school, tmp_path,
                                                                      wait_ops):

@@ -487,17 +487,12 @@ def cmd_totals_rebuild(args: argparse.Namespace) -> int:
 def cmd_exam_apply(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        site_info = site.require_school(session)
-        round_name = args.round or exam_rounds.default_round_name(session, args.as_of)
-        rows = exams.apply_for_exam(session, args.as_of, round_name=round_name, actor=actor(args),
-                                    student_numbers=args.student_number or None)
-        # Written inside the transaction: if the list cannot be written, nobody is marked as applied.
-        exported = exams.write_application_list(session, args.out, rows, school_name=site_info.name,
-                                                round_name=round_name, actor=actor(args),
-                                                protection=disclosure.parse_protection(args.protect or "password"))
-    print(f"{round_name}：名单已写入 {args.out}")
-    _print_exported(exported)
-    print(f"applied {len(rows)}")
+        done = exams.apply_and_write_list(session, args.as_of, args.out, actor=actor(args), round_name=args.round,
+                                          student_numbers=args.student_number or None,
+                                          protection=disclosure.parse_protection(args.protect or "password"))
+    for line in done.lines():
+        print(line)
+    print(f"applied {len(done.rows)}")
     return EXIT_OK
 
 

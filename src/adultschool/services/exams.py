@@ -36,7 +36,7 @@ from adultschool.models import (
     SiteSetting,
     SkillCertificate,
 )
-from adultschool.services import accounts, audit, certificates, disclosure, readiness
+from adultschool.services import accounts, audit, certificates, disclosure, exam_rounds, readiness
 from adultschool.services.disclosure import Exported, Protection, shown_id
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
@@ -98,6 +98,15 @@ def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str
     Their enrolments are marked as applied on `as_of`, which cannot be after today: readiness is judged on the day
     the application is made. A named learner who is not ready is refused with the reason.
     """
+    rows, _chosen = _apply(session, as_of, round_name=round_name, actor=actor, student_numbers=student_numbers,
+                           today=today)
+    return rows
+
+
+def _apply(session: Session, as_of: date, *, round_name: str, actor: str, student_numbers: Sequence[str] | None,
+           today: date | None) -> tuple[list[ApplicationRow], int]:
+    """The applications recorded, and how many ready learners were chosen (those with every course passed apply for
+    nothing)."""
     accounts.require(session, actor, accounts.Permission.EXAMS)
     today = today or clock.today()
     if as_of > today:
@@ -150,7 +159,7 @@ def apply_for_exam(session: Session, as_of: date, *, round_name: str, actor: str
         session.flush()
         audit.record(session, actor=actor, action="exam.apply", entity="exam_applications",
                      summary=f"{round_name}：申请 {len(rows)} 人", after={"student_numbers": [r.student_number for r in rows]})
-    return rows
+    return rows, len(chosen)
 
 
 def write_application_list(session: Session, path: Path, rows: Sequence[ApplicationRow], *, school_name: str,
@@ -171,6 +180,47 @@ def write_application_list(session: Session, path: Path, rows: Sequence[Applicat
                              protection=protection, password=password,
                              student_numbers=[r.student_number for r in rows])
 
+
+@dataclass(frozen=True)
+class AppliedList:
+    """What 考前申请 did: who applied for which round, and the list written for the district; `lines()` are the words
+    of the report, the same in the window and on the command line."""
+
+    round_name: str
+    path: Path
+    rows: tuple[ApplicationRow, ...]
+    exported: Exported
+
+    @property
+    def summary(self) -> str:
+        return f"已申请 {len(self.rows)} 人，名单已保存"
+
+    def lines(self) -> list[str]:
+        return [f"{self.summary}：{self.path}", f"考试批次：{self.round_name}", *self.exported.lines()]
+
+
+def apply_and_write_list(session: Session, as_of: date, path: Path, *, actor: str, round_name: str | None = None,
+                         student_numbers: Sequence[str] | None = None, protection: Protection = Protection.PASSWORD,
+                         today: date | None = None) -> AppliedList:
+    """考前申请 as the clerk does it: the ready learners (all, or those named) apply for `round_name` (by default the
+    district's next open round, services.exam_rounds.default_round_name) and their list for the district is written
+    to `path` (atomically), in the caller's one transaction: if the list cannot be written the error rolls back the
+    applications. Nobody to apply is refused, saying why, and writes no file."""
+    school = require_school(session)
+    round_name = clean_text(round_name) or exam_rounds.default_round_name(session, as_of)
+    rows, chosen = _apply(session, as_of, round_name=round_name, actor=actor, student_numbers=student_numbers,
+                          today=today)
+    if not rows:
+        if student_numbers is not None and not chosen:
+            raise AdultSchoolError("没有可申请考试的学员：没有选择学员。")
+        if not chosen:
+            raise AdultSchoolError(f"没有可申请考试的学员：{as_of} 没有人达到报考条件（学习时限和视频学时），名单没有写出。"
+                                   "谁还差什么，请看“可报考”名单（adultschool readiness）。")
+        who = "所选学员" if student_numbers is not None else "可报考的学员"
+        raise AdultSchoolError(f"没有可申请考试的学员：{who}的课程都已考试通过，不需要再申请考试，请办理毕业。")
+    exported = write_application_list(session, path, rows, school_name=school.name, round_name=round_name,
+                                      actor=actor, protection=protection)
+    return AppliedList(round_name, path, tuple(rows), exported)
 
 RESULT_COLUMNS: tuple[Column, ...] = synonyms.with_aliases("results", (
     Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证")),

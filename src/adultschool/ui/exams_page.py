@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.db import read_session
-from adultschool.services import exam_rounds, exams, lists, readiness, site
+from adultschool.services import exam_rounds, exams, lists, readiness
 from adultschool.services.readiness import ReadinessRow
 from adultschool.services.disclosure import Exported
 from adultschool.textnorm import clean_text
@@ -321,24 +321,19 @@ class ExamsPage(Page):
         who = actor()
 
         def work(session, _job):  # noqa: ANN001, ANN202
-            rows = exams.apply_for_exam(session, as_of, round_name=round_name, actor=who, student_numbers=numbers)
-            if not rows:
-                raise AdultSchoolError("所选学员的课程都已考试通过，不需要再申请考试：请用“毕业…”。")
-            exported = exams.write_application_list(session, path, rows, school_name=site.get_site(session).name,
-                                                    round_name=round_name, actor=who)
-            return rows, exported
+            return exams.apply_and_write_list(session, as_of, path, actor=who, round_name=round_name,
+                                              student_numbers=numbers)
 
         self.apply_message.show_message(None)
         self.apply_button.setEnabled(False)
         self.write_op = ops.run_write(self, self._engine, work, label="正在申请考试并导出名单……", title="考前申请", cancellable=False,
-                                      on_success=lambda done: self._applied(*done, path), on_failure=self._apply_failed)
+                                      on_success=self._applied, on_failure=self._apply_failed)
         return self.write_op
 
-    def _applied(self, rows: list[exams.ApplicationRow], exported: Exported, path: Path) -> None:
+    def _applied(self, done: exams.AppliedList) -> None:
         self._show_counts()
-        text = f"已申请 {len(rows)} 人，名单已保存"
-        self.status_message.emit(f"{text}：{path}")
-        self.result_box = show_info(self, "考前申请", f"{text}：\n{path}\n\n" + "\n".join(exported.lines()))
+        self.status_message.emit(f"{done.summary}：{done.path}")
+        self.result_box = show_info(self, "考前申请", "\n".join(done.lines()))
         self.changed.emit()
         self.refresh()
 
