@@ -123,7 +123,8 @@ def test_masked_lists_show_six_and_four_digits_and_reveal_nothing(school_db, tmp
 
 def test_a_teacher_gets_no_list_protected_or_not_and_no_file_is_written(school_db, tmp_path):
     from adultschool.services import accounts
-    from adultschool.services.accounts import NotAllowed, Role
+    from adultschool.services.accounts import Role
+    from adultschool.services.permissions import NotAllowed
 
     ready_learner(school_db, tmp_path, "孙犇", 1)
     with unit_of_work(school_db.engine) as session:

@@ -27,7 +27,7 @@ from adultschool.services import (
     study,
     survey,
 )
-from adultschool.services.accounts import NotAllowed
+from adultschool.services.permissions import NotAllowed
 from adultschool.services.classes import Mark
 from adultschool.models import AttendanceStatus
 from adultschool.services.registration import RegistrationInput

@@ -397,7 +397,7 @@ def test_command_line_round_trip_with_receipt(tmp_path, monkeypatch, capsys, fre
 
 def test_only_those_allowed_make_and_merge_packages(tmp_path, district_db, keys, public_key, fresh_db):
     from adultschool.services import accounts
-    from adultschool.services.accounts import NotAllowed
+    from adultschool.services.permissions import NotAllowed
 
     school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
     for db in (school, district_db):

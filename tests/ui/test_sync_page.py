@@ -106,7 +106,7 @@ def test_replacing_the_district_key_shows_both_fingerprints_and_asks_first(page,
 
 def test_a_clerk_cannot_replace_the_district_key(page, school, tmp_path, wait_ops):
     from adultschool.db import unit_of_work
-    from adultschool.services import accounts
+    from adultschool.services import accounts, permissions
     from adultschool.ui.common import set_signed_in
 
     page.register_district_key(tmp_path / "keys" / "district.pub")
@@ -115,7 +115,7 @@ def test_a_clerk_cannot_replace_the_district_key(page, school, tmp_path, wait_op
         accounts.create_account(session, "admin", "admin-password-1", "admin", actor=None)
         accounts.create_account(session, "clerk", "clerk-password-1", "clerk", actor="admin")
     with read_session(school.engine) as session:
-        set_signed_in(accounts.principal(session, "clerk"))
+        set_signed_in(permissions.principal(session, "clerk"))
     try:
         swapped, offered = _another_district_key(tmp_path)
         page.result_box.close()
@@ -124,7 +124,7 @@ def test_a_clerk_cannot_replace_the_district_key(page, school, tmp_path, wait_op
         assert "只能由管理员操作" in page.message.text() and offered in page.message.text()
         assert offered not in page.district_label.text()
     finally:
-        set_signed_in(accounts.single_user())
+        set_signed_in(permissions.single_user())
 
 
 def test_after_a_restore_the_page_says_the_next_package_is_full_and_why(page, school, wait_ops):

@@ -14,7 +14,7 @@ from adultschool.cli.common import (
 )
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
-from adultschool.services import accounts, classes
+from adultschool.services import classes, permissions
 from adultschool.services.classes import ClassChanges, SessionChanges
 
 
@@ -82,7 +82,7 @@ def cmd_class_roster(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
         school_class = classes.find_class(session, args.name)
-        accounts.require_class(session, actor(args), school_class.id)
+        permissions.require_class(session, actor(args), school_class.id)
         rows = readiness.readiness(session, as_of, class_id=school_class.id)
     print_table(["学籍号", "姓名", "已学月数", "视频学时", "面授课时", "可报考"],
                 [[r.student_number, r.name, r.months_done, f"{r.video_hours:g}", f"{r.class_hours:g}",

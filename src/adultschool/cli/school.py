@@ -45,7 +45,7 @@ from adultschool.services import (
     study,
     survey,
 )
-from adultschool.services.accounts import Permission
+from adultschool.services.permissions import Permission
 from adultschool.services import mappings
 from adultschool.services.sheet_import import ColumnsNotFound, ImportReport, save_rejected
 from adultschool.services import sync as sync_service

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from adultschool import clock, idcard
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Certificate, Enrolment, EnrolmentStatus, Learner, SiteKind, SiteSetting, SyncSchool
-from adultschool.services import accounts, audit, site
+from adultschool.services import audit, permissions, site
 from adultschool.textnorm import clean_text
 
 QR_PREFIX = "ASCERT"
@@ -59,7 +59,7 @@ def _revoke(session: Session, certificate: Certificate, enrolment: Enrolment, *,
 def revoke(session: Session, number: str, *, reason: str, actor: str, today: date | None = None) -> Revoked:
     """By hand: the certificate is void from today (a forged record, a graduation in error). The enrolment goes back
     to 考试通过 or 在读; a new certificate needs a passing result after the revocation."""
-    accounts.require(session, actor, accounts.Permission.EXAMS)
+    permissions.require(session, actor, permissions.Permission.EXAMS)
     text = clean_text(reason)
     if not text:
         raise AdultSchoolError("撤销证书必须写明原因。", field="reason")
@@ -146,7 +146,7 @@ def parse_check_text(text: str) -> tuple[str, str]:
 def verify(session: Session, text: str, *, actor: str) -> Verification:
     """Checks a certificate against this database: genuine, revoked (and whether a newer one replaced it), unknown, or
     a check code that does not match. Every check is audited."""
-    accounts.require(session, actor, accounts.Permission.VERIFY_CERTIFICATES)
+    permissions.require(session, actor, permissions.Permission.VERIFY_CERTIFICATES)
     number, code = parse_check_text(text)
     found = session.execute(select(Certificate, Enrolment, Learner).join(Enrolment, Enrolment.id == Certificate.enrolment_id)
                             .join(Learner, Learner.id == Enrolment.learner_id).where(Certificate.number == number)).first()

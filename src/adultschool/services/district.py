@@ -37,7 +37,7 @@ from adultschool.models import (
 )
 from adultschool.models.base import utcnow
 from adultschool.outfiles import atomic_output, write_file
-from adultschool.services import accounts, audit, district_conflicts, district_schools, site
+from adultschool.services import audit, district_conflicts, district_schools, permissions, site
 from adultschool.services.district_merge import (  # noqa: F401 - re-exported for callers and tests
     CHUNK,
     NATURAL_KEYS,
@@ -85,7 +85,7 @@ def keygen(session: Session, out_dir: Path, passphrase: str, *, actor: str, repl
     """Makes the district's key pair: `district.pub` for the schools, `district.key` (passphrase-protected) kept here.
 
     The database keeps the protected private key too, so `sync import` needs only the passphrase."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     info = require_district(session)
     existing = _setting(session, PUBLIC)
     if existing and not replace:
@@ -217,7 +217,7 @@ def import_package(session: Session, data: bytes, *, file_name: str, keys: aspkg
     """Verifies and merges one package in the caller's transaction; raises (and so writes nothing) when the package
     as a whole is unusable. Rows the package may not change, or that fail the checks, are refused one by one."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.SYNC)
+    permissions.require(session, actor, permissions.SYNC)
     require_district(session)
     header = aspkg.read_header(data)  # who says they sent it: checked cheaply before anything is decrypted
     school = district_schools.listed_sender(session, header.school_code)
@@ -326,7 +326,7 @@ def _decode_members(opened: aspkg.OpenedPackage) -> dict[str, list[dict[str, Any
 def trust_school(session: Session, data: bytes, *, school_code: str, fingerprint: str, keys: aspkg.DistrictKeyPair,
                  actor: str) -> str:
     """After the district has confirmed it by phone: the key of one of the school's packages is its key from now on."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     require_district(session)
     wanted = district_schools.normalise_fingerprint(fingerprint)
     opened = aspkg.open_package(data, keys)

@@ -27,7 +27,7 @@ from adultschool import aspkg
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import DistrictImport, Level
-from adultschool.services import accounts, audit, certificate_settings, exam_rounds, exams, rules, site
+from adultschool.services import audit, certificate_settings, exam_rounds, exams, permissions, rules, site
 from adultschool.services import sync as school_sync
 from adultschool.services.sheet_import import ImportReport
 from adultschool.xlsx import Sheet
@@ -174,7 +174,7 @@ def import_district_package(session: Session, data: bytes, *, file_name: str, ac
     """Checks the district's package for this school and applies it whole (with `dry_run`, shows what it would do
     and changes nothing). One `sync.district_import` audit entry names what it changed."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.SYNC)
+    permissions.require(session, actor, permissions.SYNC)
     info = site.require_school(session)
     district = school_sync.district_key(session)
     if district is None:

@@ -28,7 +28,7 @@ from adultschool.jobs import JobContext, NullJob
 from adultschool.models import DistrictExport, School, SyncSchool, Township, TownshipQuota
 from adultschool.models.base import utcnow
 from adultschool.outfiles import atomic_output
-from adultschool.services import accounts, audit, certificate_settings, district, district_results, exam_rounds, rules
+from adultschool.services import audit, certificate_settings, district, district_results, exam_rounds, permissions, rules
 
 FILE_SUFFIX = ".asdist"
 MEMBERS = ("quotas.json", "rules.json", "certificate.json", "exam_rounds.json", "results.jsonl", "receipt.json")
@@ -121,7 +121,7 @@ def suggested_file_name(session: Session, school_code: str, today: date | None =
 def export_for_school(session: Session, school_code: str, out: Path, *, keys: aspkg.DistrictKeyPair,
                       actor: str) -> DistrictExportSummary:
     """The next district package for one school, written to `out` (atomically, after everything is checked)."""
-    accounts.require(session, actor, accounts.SYNC)
+    permissions.require(session, actor, permissions.SYNC)
     info = district.require_district(session)
     school = _roster_entry(session, school_code)
     members, counts = build_members(session, school)
@@ -150,7 +150,7 @@ def export_for_all(session: Session, out_dir: Path, *, keys: aspkg.DistrictKeyPa
     of theirs arrived) are named with the reason. All in the caller's transaction: cancelled, nothing is recorded
     (files already written stay, each whole, and are made again with the same numbers next time)."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.SYNC)
+    permissions.require(session, actor, permissions.SYNC)
     district.require_district(session)
     result = DistrictExportAll()
     schools = list(session.execute(select(SyncSchool).where(SyncSchool.retired_at.is_(None))

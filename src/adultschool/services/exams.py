@@ -36,7 +36,7 @@ from adultschool.models import (
     SiteSetting,
     SkillCertificate,
 )
-from adultschool.services import accounts, audit, certificates, disclosure, exam_rounds, readiness
+from adultschool.services import audit, certificates, disclosure, exam_rounds, permissions, readiness
 from adultschool.services.disclosure import Exported, Protection, shown_id
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
@@ -107,7 +107,7 @@ def _apply(session: Session, as_of: date, *, round_name: str, actor: str, studen
            today: date | None) -> tuple[list[ApplicationRow], int]:
     """The applications recorded, and how many ready learners were chosen (those with every course passed apply for
     nothing)."""
-    accounts.require(session, actor, accounts.Permission.EXAMS)
+    permissions.require(session, actor, permissions.Permission.EXAMS)
     today = today or clock.today()
     if as_of > today:
         raise AdultSchoolError(f"申请日期 {as_of} 晚于今天：考前申请只能按今天（或以前）是否可报考来办理。"
@@ -327,7 +327,7 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
 
     At the district this records the scores it returns to its schools (services.district_results)."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.Permission.EXAMS)
+    permissions.require(session, actor, permissions.Permission.EXAMS)
     if sheets is None and get_site(session).kind is SiteKind.DISTRICT:
         from adultschool.services import district_results  # it builds on this module
 
@@ -504,7 +504,7 @@ def graduate(session: Session, as_of: date, *, actor: str, today: date | None = 
 
     `dry_run` writes nothing and reports who would graduate with the numbers they would get (the preview the clerk
     confirms); `only` limits the graduation to those student numbers (exactly whom the preview showed)."""
-    accounts.require(session, actor, accounts.Permission.EXAMS)
+    permissions.require(session, actor, permissions.Permission.EXAMS)
     site = require_school(session)
     rules = load_rules(session)
     today = today or clock.today()
@@ -586,7 +586,7 @@ def graduate(session: Session, as_of: date, *, actor: str, today: date | None = 
 def record_skill_certificate(session: Session, *, student_number: str, name: str, number: str, issued_on: date,
                              actor: str) -> None:
     """The vocational skill certificate (R5) of the learner behind a student number."""
-    accounts.require(session, actor, accounts.Permission.EXAMS)
+    permissions.require(session, actor, permissions.Permission.EXAMS)
     learner = session.execute(select(Learner).join(Enrolment, Enrolment.learner_id == Learner.id)
                               .where(Enrolment.student_number == (clean_text(student_number) or ""))).scalar()
     if learner is None:
@@ -629,7 +629,7 @@ def certificates_to_print(session: Session, *, actor: str, student_numbers: Sequ
     """Returns what to print and, with `record`, records the printing. A first printing is of certificates never
     printed (all, or those named); printing one again is a reprint (补发): it needs the numbers and a reason, and keeps
     the number. Without `record` (a preview) the same checks run and nothing is written."""
-    accounts.require(session, actor, accounts.Permission.PRINT)
+    permissions.require(session, actor, permissions.Permission.PRINT)
     reason = clean_text(reason)
     if reprint and not reason:
         raise AdultSchoolError("补发证书必须写明原因（如“原证书遗失”）。")

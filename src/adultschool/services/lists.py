@@ -19,7 +19,7 @@ from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext
 from adultschool.models import Enrolment, EnrolmentStatus, Gender, Learner, Level, School, SchoolClass, Township
-from adultschool.services import accounts, disclosure, exams, learners, readiness
+from adultschool.services import disclosure, exams, learners, permissions, readiness
 from adultschool.services.disclosure import Protection
 from adultschool.services.learners import LearnerFilter
 from adultschool.services.readiness import ReadinessRow
@@ -287,10 +287,10 @@ def gather(session: Session, spec: ListSpec, *, protection: Protection = Protect
 def _check_allowed(session: Session, spec: ListSpec, actor: str | None, protection: Protection) -> str | None:
     """The permission check before anything is read; returns the workbook's password, if any."""
     if isinstance(spec, RosterList):
-        accounts.require_class(session, actor, spec.class_id)  # names and hours only: a class's teacher too
+        permissions.require_class(session, actor, spec.class_id)  # names and hours only: a class's teacher too
         return None
     if isinstance(spec, CertificateList):
-        accounts.require(session, actor, accounts.Permission.VIEW_LEARNERS)
+        permissions.require(session, actor, permissions.Permission.VIEW_LEARNERS)
         return None
     return disclosure.start(session, actor, protection)
 

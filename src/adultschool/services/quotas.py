@@ -33,7 +33,7 @@ from adultschool.models import (
     TownshipQuota,
     Willingness,
 )
-from adultschool.services import accounts, audit, site
+from adultschool.services import audit, permissions, site
 from adultschool.services.readiness import readiness
 from adultschool.xlsx import TableSheet, write_tables
 
@@ -205,7 +205,7 @@ def write_quota_report(session: Session, out: Path, *, year: int, month: int, jo
 def record_count(session: Session, *, township: str, year: int, month: int, kind: CountKind, count: int,
                  note: str | None, actor: str) -> None:
     """R14: a school's count for a township and month (replaces what was entered for that month before)."""
-    accounts.require(session, actor, accounts.Permission.REGISTER)
+    permissions.require(session, actor, permissions.Permission.REGISTER)
     info = site.require_school(session)
     if count < 0:
         raise AdultSchoolError("人数不能为负数。")

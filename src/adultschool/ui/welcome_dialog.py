@@ -36,7 +36,7 @@ from adultschool import aspkg
 from adultschool.db import Database, open_database, read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import SiteKind
-from adultschool.services import accounts, demo, first_run, site
+from adultschool.services import demo, first_run, passwords, permissions, site
 from adultschool.services.first_run import AdminPlan, SiteCreated, SitePlan, TownshipPlan
 from adultschool.services.package_imports import read_file
 from adultschool.ui import ops
@@ -427,7 +427,7 @@ class AdminPage(_Page):
         layout.addLayout(form)
         self.note = hint_label(
             f"建立账户后，每次打开程序都要登录，管理员再为教务员和任课教师建账户。密码至少 "
-            f"{accounts.AccountPolicy().min_password_length} 个字符。\n"
+            f"{passwords.AccountPolicy().min_password_length} 个字符。\n"
             "不建账户也可以：程序以“单用户模式”运行，不用登录，谁打开都能做所有操作，审计记录里记的是电脑的登录名。"
             "以后可在“设置 → 账户管理”里建第一个账户。")
         layout.addWidget(self.note)
@@ -454,11 +454,11 @@ class AdminPage(_Page):
             self.message.show_message(None)
             return True
         try:
-            self.name_edit.setText(accounts.clean_login(self.name_edit.text()))
+            self.name_edit.setText(permissions.clean_login(self.name_edit.text()))
         except AdultSchoolError as exc:
             return self.refuse(exc, self.name_edit)
         try:
-            accounts.check_password(self.password_edit.text(), accounts.AccountPolicy())
+            passwords.check_password(self.password_edit.text(), passwords.AccountPolicy())
         except AdultSchoolError as exc:
             return self.refuse(exc, self.password_edit)
         if self.again_edit.text() != self.password_edit.text():
@@ -675,7 +675,7 @@ class FirstRunWizard(QWizard):
         self._made_file = None
         if created.admin is not None and self.database is not None:
             with read_session(self.database.engine) as session:
-                set_signed_in(accounts.principal(session, created.admin))  # just typed the password: no login now
+                set_signed_in(permissions.principal(session, created.admin))  # just typed the password: no login now
         self._set_busy(False)
         self.accept()
 
