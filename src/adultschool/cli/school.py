@@ -34,7 +34,6 @@ from adultschool.services import (
     demo,
     district_results,
     exam_rounds,
-    exams,
     learners,
     lists,
     readiness,
@@ -44,6 +43,10 @@ from adultschool.services import (
     statistics,
     study,
     survey,
+    exam_applications,
+    exam_reports,
+    exam_results,
+    graduation,
 )
 from adultschool.services.permissions import Permission
 from adultschool.services import mappings
@@ -487,9 +490,9 @@ def cmd_totals_rebuild(args: argparse.Namespace) -> int:
 def cmd_exam_apply(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        done = exams.apply_and_write_list(session, args.as_of, args.out, actor=actor(args), round_name=args.round,
-                                          student_numbers=args.student_number or None,
-                                          protection=disclosure.parse_protection(args.protect or "password"))
+        done = exam_applications.apply_and_write_list(session, args.as_of, args.out, actor=actor(args), round_name=args.round,
+                                                      student_numbers=args.student_number or None,
+                                                      protection=disclosure.parse_protection(args.protect or "password"))
     for line in done.lines():
         print(line)
     print(f"applied {len(done.rows)}")
@@ -497,15 +500,15 @@ def cmd_exam_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_exam_results_import(args: argparse.Namespace) -> int:
-    return _run_import(args, lambda session, job: exams.import_results(
+    return _run_import(args, lambda session, job: exam_results.import_results(
         session, args.file, actor=actor(args), dry_run=args.dry_run, allow_unapplied=args.allow_unapplied, job=job,
-        mapping=_mapping(session, args, "results", exams.RESULT_COLUMNS), mapping_name=args.save_mapping))
+        mapping=_mapping(session, args, "results", exam_results.RESULT_COLUMNS), mapping_name=args.save_mapping))
 
 
 def cmd_graduate(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        report = exams.graduate(session, args.as_of or clock.today(), actor=actor(args), dry_run=args.dry_run)
+        report = graduation.graduate(session, args.as_of or clock.today(), actor=actor(args), dry_run=args.dry_run)
     verb = "将毕业" if args.dry_run else "毕业"
     for number, name, certificate in report.graduated:
         print(f"{verb} {number} {name} 证书编号 {certificate}")
@@ -522,8 +525,8 @@ def cmd_graduate(args: argparse.Namespace) -> int:
 def cmd_skill_add(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        exams.record_skill_certificate(session, student_number=args.student_number, name=args.name, number=args.number,
-                                       issued_on=args.issued_on, actor=actor(args))
+        graduation.record_skill_certificate(session, student_number=args.student_number, name=args.name, number=args.number,
+                                            issued_on=args.issued_on, actor=actor(args))
     print(f"已登记职业技能证书 {args.number}。")
     print(f"recorded skill certificate {args.number}")
     return EXIT_OK
@@ -532,8 +535,8 @@ def cmd_skill_add(args: argparse.Namespace) -> int:
 def cmd_report_credit_bank(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        exported = exams.write_credit_bank(session, args.out, actor=actor(args),
-                                           protection=disclosure.parse_protection(args.protect or "password"))
+        exported = exam_reports.write_credit_bank(session, args.out, actor=actor(args),
+                                                  protection=disclosure.parse_protection(args.protect or "password"))
     _print_exported(exported)
     print(f"exported {exported.count} results to {args.out}")
     return EXIT_OK
@@ -542,8 +545,8 @@ def cmd_report_credit_bank(args: argparse.Namespace) -> int:
 def cmd_report_household(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        exported = exams.write_household(session, args.out, actor=actor(args),
-                                         protection=disclosure.parse_protection(args.protect or "password"))
+        exported = exam_reports.write_household(session, args.out, actor=actor(args),
+                                                protection=disclosure.parse_protection(args.protect or "password"))
     _print_exported(exported)
     print(f"exported {exported.count} graduates to {args.out}")
     return EXIT_OK

@@ -28,7 +28,7 @@ from adultschool.models import (
     SiteKind,
 )
 from adultschool.services import audit, permissions, site
-from adultschool.services.exams import RESULT_COLUMNS, RESULT_LABELS, read_result_row
+from adultschool.services.exam_results import RESULT_COLUMNS, RESULT_LABELS, read_result_row
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, open_report, rows_with_progress
 from adultschool.xlsx import read_table

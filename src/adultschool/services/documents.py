@@ -33,7 +33,7 @@ from adultschool.printing import (
     write_signin_sheet,
 )
 from adultschool.printing import write_summary_form as write_summary_pdf
-from adultschool.services import audit, certificate_settings, disclosure, exams, permissions, privacy, roster
+from adultschool.services import audit, certificate_settings, certificates, disclosure, permissions, privacy, roster
 from adultschool.services.rules import load_rules
 from adultschool.services.disclosure import Protection
 from adultschool.services.photos import photos_of
@@ -85,14 +85,14 @@ def _write_certificates(session: Session, out: Path, *, actor: str, student_numb
                         reprint: bool, reason: str | None, font: str | Path | None, layout: Layout | None,
                         job: JobContext | None, record: bool) -> Printed:
     pdf_font = font_for(session, font)
-    certificates = exams.certificates_to_print(session, actor=actor, student_numbers=student_numbers, reprint=reprint,
-                                               reason=reason, record=record)
-    if not certificates:
+    to_print = certificates.certificates_to_print(session, actor=actor, student_numbers=student_numbers, reprint=reprint,
+                                                  reason=reason, record=record)
+    if not to_print:
         raise AdultSchoolError("没有要打印的新证书：已毕业学员的证书都打印过了（再次打印请用补发）。")
     wordings = {level: certificate_settings.wording(session, level) for level in Level}
-    photos = photos_of(session, sorted({c.learner_id for c in certificates}))
+    photos = photos_of(session, sorted({c.learner_id for c in to_print}))
     data = []
-    for c in certificates:
+    for c in to_print:
         wording = wordings[Level(c.level)]
         data.append(CertificateData(
             school_name=c.school_name, learner_name=c.learner_name, gender=c.gender, birth_date=c.birth_date,
@@ -102,7 +102,7 @@ def _write_certificates(session: Session, out: Path, *, actor: str, student_numb
             photo_jpeg=photos.get(c.learner_id),
         ))
     pages = write_certificates(out, data, font=pdf_font, resources=paths.resources_dir(), layout=layout, job=job)
-    return Printed(pages, tuple(c.learner_name for c in certificates), tuple(c.student_number for c in certificates),
+    return Printed(pages, tuple(c.learner_name for c in to_print), tuple(c.student_number for c in to_print),
                    recorded=record)
 
 
@@ -131,13 +131,13 @@ def record_certificate_printing(session: Session, preview: Printed, *, actor: st
     """The clerk confirmed that the previewed certificates came out of the printer, or saved the final PDF (`out`, a
     copy of `preview_file`, written in the same transaction that records: no file, no record). Refused, as a print
     would be, when another clerk printed one of them since the preview."""
-    certificates = exams.certificates_to_print(session, actor=actor, student_numbers=list(preview.student_numbers),
-                                               reprint=reprint, reason=reason, record=True)
+    to_print = certificates.certificates_to_print(session, actor=actor, student_numbers=list(preview.student_numbers),
+                                                  reprint=reprint, reason=reason, record=True)
     if out is not None and preview_file is not None:
         with atomic_output(out, opened_in=PDF_PROGRAMS) as part:
             shutil.copyfile(preview_file, part)
-    return replace(preview, names=tuple(c.learner_name for c in certificates),
-                   student_numbers=tuple(c.student_number for c in certificates), recorded=True)
+    return replace(preview, names=tuple(c.learner_name for c in to_print),
+                   student_numbers=tuple(c.student_number for c in to_print), recorded=True)
 
 
 def print_sample_certificate(session: Session, out: Path, wording: certificate_settings.Wording, *,

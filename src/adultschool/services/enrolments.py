@@ -29,7 +29,7 @@ from adultschool.models import (
     SchoolClass,
     Township,
 )
-from adultschool.services import audit, exams, permissions, site
+from adultschool.services import audit, exam_results, permissions, site
 from adultschool.services.rules import load_rules
 from adultschool.textnorm import clean_text
 
@@ -208,8 +208,8 @@ def _status_from_exams(session: Session, enrolment: Enrolment) -> EnrolmentStatu
                                                     Certificate.revoked_on.is_(None))).first():
         return EnrolmentStatus.GRADUATED
     rules = load_rules(session)
-    passed = exams.passed_courses(session, [enrolment.id]).get(enrolment.id, set())
-    if set(exams.required_courses(rules, enrolment.level)) <= passed:
+    passed = exam_results.passed_courses(session, [enrolment.id]).get(enrolment.id, set())
+    if set(exam_results.required_courses(rules, enrolment.level)) <= passed:
         return EnrolmentStatus.PASSED
     return EnrolmentStatus.ACTIVE
 

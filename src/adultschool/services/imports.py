@@ -38,7 +38,7 @@ from adultschool.models import (
     Video,
     with_derived,
 )
-from adultschool.services import audit, exams, permissions
+from adultschool.services import audit, exam_results, permissions
 from adultschool.services.contacts import unmatch
 from adultschool.services.journal import decode_values, plain
 from adultschool.services.rules import load_rules
@@ -340,7 +340,7 @@ def _undo_results(session: Session, batch: ImportBatch, inserted: dict[str, list
     for item in changed:
         _restore(session, item, report)
     session.flush()
-    exams.settle_statuses(session, ids, load_rules(session), actor=actor, why=why, today=today)
+    exam_results.settle_statuses(session, ids, load_rules(session), actor=actor, why=why, today=today)
 
 
 def _undo_photos(session: Session, batch: ImportBatch, inserted: dict[str, list[str]], changed: list[ImportBatchItem],

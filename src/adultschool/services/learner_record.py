@@ -43,7 +43,7 @@ from adultschool.months import months_completed
 from adultschool.services import exam_history, permissions, readiness
 from adultschool.services.audit_log import action_label
 from adultschool.services.audit_text import change_line, changes_of, value_text
-from adultschool.services.exams import required_courses
+from adultschool.services.exam_results import required_courses
 from adultschool.services.learners import mask_phone
 from adultschool.services.rules import load_rules
 from adultschool.textnorm import clean_text

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.db import read_session
-from adultschool.services import exam_rounds, exams, lists, readiness
+from adultschool.services import exam_applications, exam_reports, exam_rounds, graduation, lists, readiness
 from adultschool.services.readiness import ReadinessRow
 from adultschool.services.disclosure import Exported
 from adultschool.textnorm import clean_text
@@ -321,8 +321,8 @@ class ExamsPage(Page):
         who = actor()
 
         def work(session, _job):  # noqa: ANN001, ANN202
-            return exams.apply_and_write_list(session, as_of, path, actor=who, round_name=round_name,
-                                              student_numbers=numbers)
+            return exam_applications.apply_and_write_list(session, as_of, path, actor=who, round_name=round_name,
+                                                          student_numbers=numbers)
 
         self.apply_message.show_message(None)
         self.apply_button.setEnabled(False)
@@ -330,7 +330,7 @@ class ExamsPage(Page):
                                       on_success=self._applied, on_failure=self._apply_failed)
         return self.write_op
 
-    def _applied(self, done: exams.AppliedList) -> None:
+    def _applied(self, done: exam_applications.AppliedList) -> None:
         self._show_counts()
         self.status_message.emit(f"{done.summary}：{done.path}")
         self.result_box = show_info(self, "考前申请", "\n".join(done.lines()))
@@ -373,7 +373,7 @@ class ExamsPage(Page):
         dialog.graduated.connect(self._graduated)
         return self._open(dialog)
 
-    def _graduated(self, report: exams.GraduationReport) -> None:
+    def _graduated(self, report: graduation.GraduationReport) -> None:
         if report.graduated:
             self.status_message.emit(f"已毕业 {len(report.graduated)} 人，请到“证书”页打印证书")
             self.changed.emit()
@@ -405,7 +405,7 @@ class ExamsPage(Page):
                                     + "\n".join(exported.lines()))
 
     def export_credit_bank(self, path: Path | None = None) -> ops.Op | None:
-        return self._export("学分银行成绩清单", "学分银行成绩清单", exams.write_credit_bank, "条成绩", path)
+        return self._export("学分银行成绩清单", "学分银行成绩清单", exam_reports.write_credit_bank, "条成绩", path)
 
     def export_household(self, path: Path | None = None) -> ops.Op | None:
-        return self._export("户籍学历变更名单", "户籍学历变更名单", exams.write_household, "人", path)
+        return self._export("户籍学历变更名单", "户籍学历变更名单", exam_reports.write_household, "人", path)
