@@ -15,6 +15,7 @@ from adultschool.services import (
     certificates,
     demo,
     district,
+    district_keypair,
     district_schools,
     exam_applications,
     exam_results,
@@ -43,7 +44,7 @@ def district_db(tmp_path, fresh_db):
     db = open_database(fresh_db("district"), create=True)
     with unit_of_work(db.engine) as session:
         site.initialise(session, kind=SiteKind.DISTRICT, code="330206", name="北仑区分中心", actor="district")
-        district.keygen(session, tmp_path / "keys", PASSPHRASE, actor="district")
+        district_keypair.keygen(session, tmp_path / "keys", PASSPHRASE, actor="district")
     yield db
     db.close()
 
@@ -51,7 +52,7 @@ def district_db(tmp_path, fresh_db):
 @pytest.fixture
 def keys(district_db):
     with read_session(district_db.engine) as session:
-        return district.district_keys(session, PASSPHRASE)
+        return district_keypair.district_keys(session, PASSPHRASE)
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from adultschool.errors import AdultSchoolError
 from adultschool.models import Certificate, Enrolment, EnrolmentStatus, ExamResult, Level, SyncSchool
 from adultschool.services import (
     certificate_settings,
-    district,
     district_inbox,
     district_outbox,
+    district_status,
     exam_applications,
     exam_reports,
     exam_results,
@@ -170,7 +170,7 @@ def test_round_trip_district_to_school_and_back(tmp_path, district_db, keys, pub
         certificates = session.execute(select(func.count()).select_from(Certificate)
                                        .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
                                        .where(Enrolment.student_number == number)).scalar_one()
-        statuses = {s.code: s for s in district.school_statuses(session, date(2026, 12, 1))}
+        statuses = {s.code: s for s in district_status.school_statuses(session, date(2026, 12, 1))}
     assert status is EnrolmentStatus.GRADUATED and certificates == 1
     assert statuses[CODE].district_sequence == 1 and statuses[CODE].last_sent_at is not None
 

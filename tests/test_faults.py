@@ -178,7 +178,7 @@ def test_killed_graduation_numbers_every_certificate_or_none(school_db: Database
 def test_killed_package_import_merges_the_whole_package_or_nothing(tmp_path: Path, runner) -> None:
     from adultschool.db import open_database
     from adultschool.models import SiteKind, StudyRecord, SyncPackage
-    from adultschool.services import demo, district, district_schools, site, sync
+    from adultschool.services import demo, district_keypair, district_schools, site, sync
 
     passphrase = "kill-test-passphrase"
     school = open_database(tmp_path / "school.sqlite3", create=True)
@@ -189,7 +189,7 @@ def test_killed_package_import_merges_the_whole_package_or_nothing(tmp_path: Pat
     office = open_database(tmp_path / "district.sqlite3", create=True)
     with unit_of_work(office.engine) as session:
         site.initialise(session, kind=SiteKind.DISTRICT, code="330206", name="分中心", actor="tester")
-        district.keygen(session, tmp_path / "keys", passphrase, actor="tester")
+        district_keypair.keygen(session, tmp_path / "keys", passphrase, actor="tester")
         district_schools.add_school(session, info.code, name=info.name, fingerprint=fingerprint, actor="tester")
     package = tmp_path / "第1号.aspkg"
     with unit_of_work(school.engine) as session:

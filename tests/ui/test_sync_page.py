@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from adultschool.db import read_session
-from adultschool.services import district, sync
+from adultschool.services import district_keypair, district_status, sync
 from adultschool.services.package_imports import counts_text
 from adultschool.ui.sync_page import HISTORY_HEADERS, SyncPage
 from sync_builders import district_keys, export, make_district, make_school, merge
@@ -65,7 +65,7 @@ def test_the_district_key_is_registered_from_the_file_the_clerk_picks(page, offi
     page.district_key_button.click()
     wait_ops()
     with read_session(office.engine) as session:
-        public = district.district_public(session)
+        public = district_keypair.district_public(session)
     assert page.district_label.text() == f"分中心 330206，指纹 {public.fingerprint}"
     assert page.district_key_button.text() == "更换分中心公钥…"
     assert page.export_button.isEnabled() and page.receipt_button.isEnabled()
@@ -85,7 +85,7 @@ def test_replacing_the_district_key_shows_both_fingerprints_and_asks_first(page,
     page.register_district_key(tmp_path / "keys" / "district.pub")
     wait_ops()
     with read_session(office.engine) as session:
-        registered = district.district_public(session).fingerprint
+        registered = district_keypair.district_public(session).fingerprint
     swapped, offered = _another_district_key(tmp_path)
     page.result_box.close()
     page.register_district_key(swapped)
@@ -193,7 +193,7 @@ def test_a_receipt_marks_what_the_district_confirmed_and_what_is_still_missing(p
     merge(office, keys, first)
     merge(office, keys, third)
     with read_session(office.engine) as session:
-        data, _body = district.make_receipt(session, "330206-01", keys)
+        data, _body = district_status.make_receipt(session, "330206-01", keys)
     receipt = tmp_path / "回执.json"
     receipt.write_bytes(data)
     page.refresh()
@@ -217,7 +217,7 @@ def test_a_receipt_for_another_school_confirms_nothing(page, office, tmp_path, w
     keys = district_keys(office)
     merge(office, keys, export(other, tmp_path / "o1.aspkg"))
     with read_session(office.engine) as session:
-        data, _body = district.make_receipt(session, "330206-02", keys)
+        data, _body = district_status.make_receipt(session, "330206-02", keys)
     other.close()
     receipt = tmp_path / "other.json"
     receipt.write_bytes(data)

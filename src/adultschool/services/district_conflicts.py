@@ -41,6 +41,7 @@ from adultschool.models import (
 )
 from adultschool.models.base import utcnow
 from adultschool.services import audit, permissions
+from adultschool.services.site import require_district
 from adultschool.services.district_merge import Merger, MergeResult
 from adultschool.services.sync_tables import SPEC_BY_NAME, decode_lines
 
@@ -197,6 +198,7 @@ def _info(session: Session, conflict: SyncConflict, held: int, names: dict[str, 
 def list_conflicts(session: Session, *, include_settled: bool = False, unmasked: bool = False,
                    actor: str | None = None) -> list[ConflictInfo]:
     """Conflicts with their way out, ID numbers masked; unmasked only for those allowed to see full IDs (audited)."""
+    require_district(session)
     query = select(SyncConflict).order_by(SyncConflict.id)
     if not include_settled:
         query = query.where(SyncConflict.status.in_([ConflictStatus.OPEN, ConflictStatus.DECIDED]))
@@ -228,6 +230,7 @@ def settle_conflict(session: Session, conflict_id: int, *, actor: str, note: str
     person now. When they do, `keep` records which school keeps the enrolment: the other must withdraw (or void) it,
     and the conflict settles by itself when that school's package carries it. Without `keep` that case is refused,
     saying what would resolve it."""
+    require_district(session)
     permissions.require(session, actor, permissions.SYNC)
     conflict = _get(session, conflict_id)
     if not conflict.status.is_unresolved:

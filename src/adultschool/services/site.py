@@ -207,3 +207,14 @@ def list_townships(session: Session) -> list[TownshipInfo]:
     for township_id, year, quota in session.execute(select(TownshipQuota.township_id, TownshipQuota.year, TownshipQuota.quota)):
         quotas.setdefault(township_id, {})[year] = quota
     return [TownshipInfo(id=r[0], name=r[1], school_code=r[2], quotas=quotas.get(r[0], {})) for r in rows]
+
+
+def require_district(session: Session) -> SiteInfo:
+    info = get_site(session)
+    if info.kind is not SiteKind.DISTRICT:
+        raise AdultSchoolError("这是学校的数据库。汇总数据包要在区级分中心的数据库里进行（adultschool init --district 代码）。")
+    return info
+
+
+def is_district(session: Session) -> bool:
+    return get_site(session).kind is SiteKind.DISTRICT

@@ -41,8 +41,10 @@ from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
 from adultschool.models.enums import ConflictStatus
-from adultschool.services import district, district_outbox, district_schools, quotas
-from adultschool.services.district import ConflictInfo, KeygenResult, SchoolStatus
+from adultschool.services import district_conflicts, district_keypair, district_outbox, district_schools, district_status, quotas, site
+from adultschool.services.district_conflicts import ConflictInfo
+from adultschool.services.district_keypair import KeygenResult
+from adultschool.services.district_status import SchoolStatus
 from adultschool.services.district_schools import RosterSchool
 from adultschool.services.package_imports import PackageOutcome, import_packages, outcome_lines
 from adultschool.services.quotas import PROGRESS_HEADERS, QuotaReport
@@ -100,7 +102,7 @@ def receipt_file_name(school_code: str, day: date) -> str:
 def open_keys(engine: Engine, passphrase: str) -> aspkg.DistrictKeyPair:
     """The district's key pair (scrypt: a second or so, so this runs in the worker)."""
     with read_session(engine) as session:
-        return district.district_keys(session, passphrase)
+        return district_keypair.district_keys(session, passphrase)
 
 
 class DistrictPackagesPage(Page):
@@ -192,8 +194,8 @@ class DistrictPackagesPage(Page):
         self._loaded = True
         month = self._today()
         with read_session(self._engine) as session:
-            public = district.district_public(session)
-            self.statuses = district.school_statuses(session, month)
+            public = district_keypair.district_public(session)
+            self.statuses = district_status.school_statuses(session, month)
         self.has_keys = public is not None
         if public is None:
             self.key_label.setText("本分中心还没有密钥。请先点“生成密钥…”，再把公钥文件 district.pub 发给各学校。")
@@ -377,7 +379,7 @@ class DistrictPackagesPage(Page):
 
     def open_add_school(self) -> AddSchoolDialog:
         with read_session(self._engine) as session:
-            code = district.require_district(session).code
+            code = site.require_district(session).code
         dialog = AddSchoolDialog(code, self)
         dialog.add_requested.connect(self.add_school)
         self.dialog = dialog
@@ -451,7 +453,7 @@ class DistrictPackagesPage(Page):
     def _start_receipt(self, code: str, path: Path, passphrase: str | None) -> ops.Op:
         def work(session, _job):  # noqa: ANN001, ANN202
             keys = self._keys_for(passphrase)
-            return keys, district.save_receipt(session, code, keys, path)
+            return keys, district_status.save_receipt(session, code, keys, path)
 
         return self._start(lambda: ops.run_read(
             self, self._engine, work, label="正在生成回执……", title="生成回执", cancellable=False,
@@ -529,7 +531,7 @@ class DistrictPackagesPage(Page):
 
         def work(job: JobContext) -> tuple[KeygenResult, aspkg.DistrictKeyPair]:
             with unit_of_work(self._engine) as session:
-                result = district.keygen(session, folder, passphrase, actor=who)
+                result = district_keypair.keygen(session, folder, passphrase, actor=who)
             return result, open_keys(self._engine, passphrase)
 
         return self._start(lambda: ops.run_op(
@@ -648,7 +650,7 @@ class ConflictsPage(Page):
         self._loaded = True
         chosen = self.selected()
         with read_session(self._engine) as session:
-            self.conflicts = district.list_conflicts(session, include_settled=self.show_settled.isChecked())
+            self.conflicts = district_conflicts.list_conflicts(session, include_settled=self.show_settled.isChecked())
         rows = [[c.id, c.id_number, c.name, c.existing_school, c.enrolments_text("existing"), c.incoming_school,
                  c.enrolments_text("incoming"), c.status_text, c.held_rows, local_time(c.first_seen_at)]
                 for c in self.conflicts]
@@ -719,14 +721,14 @@ class ConflictsPage(Page):
         self.message.show_message(None)
         self.op = ops.run_write(
             self, self._engine,
-            lambda session, _job: district.settle_conflict(session, conflict_id, actor=who, note=note or None, keep=keep),
+            lambda session, _job: district_conflicts.settle_conflict(session, conflict_id, actor=who, note=note or None, keep=keep),
             label="正在处理……", title="处理冲突", cancellable=False,
             on_success=self._settled, on_failure=self._refused)
         self._enable()
         self.op.done.connect(self._enable)
         return self.op
 
-    def _settled(self, result: district.SettleResult) -> None:
+    def _settled(self, result: district_conflicts.SettleResult) -> None:
         self.refresh()
         self.changed.emit()
         if result.decided:

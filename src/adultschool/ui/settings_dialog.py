@@ -38,7 +38,7 @@ from adultschool import paths
 from adultschool.db import Database, read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import SiteKind
-from adultschool.services import district, maintenance, site, site_settings, sync
+from adultschool.services import district_keypair, maintenance, site, site_settings, sync
 from adultschool.services.site import SiteInfo, TownshipInfo
 from adultschool.rule_defaults import RULE_SPECS, SPECS_BY_KEY, RuleSpec, Rules
 from adultschool.ui import ops
@@ -419,7 +419,7 @@ class KeyTab(QWidget):
     def load(self, engine: Engine) -> None:
         with read_session(engine) as session:
             if self.site.kind is SiteKind.DISTRICT:
-                key = district.district_public(session)
+                key = district_keypair.district_public(session)
                 own = None
             else:
                 key = sync.district_key(session)
