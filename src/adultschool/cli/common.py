@@ -10,7 +10,7 @@ import sys
 import unicodedata
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Callable, Protocol, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence, TextIO
 
 from adultschool.db import Database, open_database, read_session, unit_of_work
 from adultschool.db.lock import network_warning
@@ -19,6 +19,9 @@ from adultschool.outfiles import SPREADSHEET_PROGRAMS, atomic_output
 from adultschool.models import Level
 from adultschool.services import accounts, audit, permissions, registration
 from adultschool.xlsx.writing import FORMULA_STARTS
+
+if TYPE_CHECKING:
+    from adultschool.services.disclosure import Exported
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -124,6 +127,12 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, str
     print(line(headers), file=stream)
     for row in texts:
         print(line(row), file=stream)
+
+
+def print_exported(exported: Exported) -> None:
+    """What the clerk is told after a list with ID numbers was written (its password, or how it is masked)."""
+    for line in exported.lines():
+        print(line)
 
 
 def inert_csv(value: object) -> object:
