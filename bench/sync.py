@@ -26,8 +26,8 @@ from common import demo_database, machine  # noqa: E402
 from adultschool import aspkg  # noqa: E402
 from adultschool.db import open_database, read_session, unit_of_work  # noqa: E402
 from adultschool.models import SiteKind  # noqa: E402
-from adultschool.services import district, district_schools, site, sync  # noqa: E402
-from adultschool.services.district import NATURAL_KEYS  # noqa: E402
+from adultschool.services import district, district_keypair, district_schools, site, sync  # noqa: E402
+from adultschool.services.district_merge import NATURAL_KEYS  # noqa: E402
 from adultschool.services.sync_tables import SPEC_BY_NAME, SPECS, decode_lines, encode_line  # noqa: E402
 
 PASSPHRASE = "bench-passphrase"
@@ -114,9 +114,9 @@ def main() -> None:
     office = open_database(folder / "district.sqlite3", create=True)
     with unit_of_work(office.engine) as session:
         site.initialise(session, kind=SiteKind.DISTRICT, code="330206", name="分中心", actor="bench")
-        district.keygen(session, folder / "keys", PASSPHRASE, actor="bench")
+        district_keypair.keygen(session, folder / "keys", PASSPHRASE, actor="bench")
     with read_session(office.engine) as session:
-        keys = district.district_keys(session, PASSPHRASE)
+        keys = district_keypair.district_keys(session, PASSPHRASE)
     public = (folder / "keys" / "district.pub").read_bytes()
 
     out = folder / "school.aspkg"

@@ -16,7 +16,18 @@ import openpyxl
 
 from adultschool.db import Database, unit_of_work
 from adultschool.models import AttendanceStatus, ClassType, Level
-from adultschool.services import classes, enrolments, exam_rounds, exams, learner_edit, registration, study
+from adultschool.services import (
+    certificates,
+    classes,
+    enrolments,
+    exam_applications,
+    exam_results,
+    exam_rounds,
+    graduation,
+    learner_edit,
+    registration,
+    study,
+)
 from adultschool.services.exam_rounds import RoundInfo
 from adultschool.services.learner_edit import LearnerChanges
 from adultschool.services.registration import RegistrationInput
@@ -84,22 +95,22 @@ def build_story(db: Database, folder: Path, *, actor: str = "tester") -> Story:
         exam_rounds.replace_from_district(session, [RoundInfo(FIRST, first_exam, "大碶中学", Level.SENIOR, ()),
                                                     RoundInfo(SECOND, second_exam, "大碶中学", Level.SENIOR, ())])
     with unit_of_work(db.engine) as session:
-        exams.apply_for_exam(session, first_exam - timedelta(days=10), round_name=FIRST, actor=actor,
-                             student_numbers=[chen, wang], today=TODAY)
+        exam_applications.apply_for_exam(session, first_exam - timedelta(days=10), round_name=FIRST, actor=actor,
+                                         student_numbers=[chen, wang], today=TODAY)
     rows = [(chen, "陈堃", c, 50 if c == "成人高中数学" else 80, first_exam.isoformat()) for c in SENIOR]
     rows += [(wang, "王喆", c, "缺考" if c == "成人高中自然科学" else 70, first_exam.isoformat()) for c in SENIOR]
     with unit_of_work(db.engine) as session:
-        exams.import_results(session, _results(folder / "results-1.xlsx", rows), actor=actor, today=TODAY)
+        exam_results.import_results(session, _results(folder / "results-1.xlsx", rows), actor=actor, today=TODAY)
     with unit_of_work(db.engine) as session:
-        exams.apply_for_exam(session, second_exam - timedelta(days=10), round_name=SECOND, actor=actor,
-                             student_numbers=[chen], today=TODAY)
+        exam_applications.apply_for_exam(session, second_exam - timedelta(days=10), round_name=SECOND, actor=actor,
+                                         student_numbers=[chen], today=TODAY)
     with unit_of_work(db.engine) as session:
-        exams.import_results(session, _results(folder / "results-2.xlsx",
-                                               [(chen, "陈堃", "成人高中数学", 75, second_exam.isoformat())]),
+        exam_results.import_results(session, _results(folder / "results-2.xlsx",
+                                                      [(chen, "陈堃", "成人高中数学", 75, second_exam.isoformat())]),
                              actor=actor, today=TODAY)
     with unit_of_work(db.engine) as session:
-        graduated = exams.graduate(session, TODAY - timedelta(days=5), actor=actor, today=TODAY)
-        exams.certificates_to_print(session, actor=actor, student_numbers=[chen])
+        graduated = graduation.graduate(session, TODAY - timedelta(days=5), actor=actor, today=TODAY)
+        certificates.certificates_to_print(session, actor=actor, student_numbers=[chen])
         learner_id = learner_edit.find_learner_id(session, chen)
         version = learner_edit.load_for_edit(session, learner_id, actor=actor).version
         learner_edit.update_learner(session, learner_id, version, LearnerChanges(phone="13900001111"), actor)

@@ -11,7 +11,22 @@ from sqlalchemy import func, select, update
 
 from adultschool.db import open_database, read_session, unit_of_work
 from adultschool.models import Enrolment, Learner, SiteKind, SyncPackage
-from adultschool.services import demo, district, district_schools, exams, photos, registration, rules, site, study, sync
+from adultschool.services import (
+    certificates,
+    demo,
+    district,
+    district_keypair,
+    district_schools,
+    exam_applications,
+    exam_results,
+    graduation,
+    photos,
+    registration,
+    rules,
+    site,
+    study,
+    sync,
+)
 from adultschool.services.registration import RegistrationInput
 from adultschool.services.sync import _select_rows
 from adultschool.services.sync_tables import SPECS
@@ -29,7 +44,7 @@ def district_db(tmp_path, fresh_db):
     db = open_database(fresh_db("district"), create=True)
     with unit_of_work(db.engine) as session:
         site.initialise(session, kind=SiteKind.DISTRICT, code="330206", name="北仑区分中心", actor="district")
-        district.keygen(session, tmp_path / "keys", PASSPHRASE, actor="district")
+        district_keypair.keygen(session, tmp_path / "keys", PASSPHRASE, actor="district")
     yield db
     db.close()
 
@@ -37,7 +52,7 @@ def district_db(tmp_path, fresh_db):
 @pytest.fixture
 def keys(district_db):
     with read_session(district_db.engine) as session:
-        return district.district_keys(session, PASSPHRASE)
+        return district_keypair.district_keys(session, PASSPHRASE)
 
 
 @pytest.fixture
@@ -87,19 +102,19 @@ def graduate_one(db, tmp_path, *, serial: int) -> str:
     with unit_of_work(db.engine) as session:
         study.import_study(session, tmp_path / f"study-{serial}.xlsx", actor="clerk")
     with unit_of_work(db.engine) as session:
-        exams.apply_for_exam(session, date(2026, 5, 1), round_name="2026年5月结业考试", actor="clerk", student_numbers=[number])
+        exam_applications.apply_for_exam(session, date(2026, 5, 1), round_name="2026年5月结业考试", actor="clerk", student_numbers=[number])
     book = openpyxl.Workbook()
     book.active.append(["学籍号", "课程", "成绩", "考试日期"])
     for course in SENIOR:
         book.active.append([number, course, 75, "2026-05-20"])
     book.save(tmp_path / f"results-{serial}.xlsx")
     with unit_of_work(db.engine) as session:
-        exams.import_results(session, tmp_path / f"results-{serial}.xlsx", actor="clerk")
-        exams.record_skill_certificate(session, student_number=number, name="叉车司机（五级）", number=f"S{serial}",
-                                       issued_on=date(2026, 3, 1), actor="clerk")
+        exam_results.import_results(session, tmp_path / f"results-{serial}.xlsx", actor="clerk")
+        graduation.record_skill_certificate(session, student_number=number, name="叉车司机（五级）", number=f"S{serial}",
+                                            issued_on=date(2026, 3, 1), actor="clerk")
     with unit_of_work(db.engine) as session:
-        exams.graduate(session, date(2026, 6, 1), actor="clerk")
-        exams.certificates_to_print(session, actor="clerk", student_numbers=[number])
+        graduation.graduate(session, date(2026, 6, 1), actor="clerk")
+        certificates.certificates_to_print(session, actor="clerk", student_numbers=[number])
     return number
 
 

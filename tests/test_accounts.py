@@ -9,8 +9,9 @@ from sqlalchemy import select
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Account, AuditEntry, Role, SiteSetting
-from adultschool.services import accounts, audit
-from adultschool.services.accounts import AccountPolicy, NotAllowed, Permission
+from adultschool.services import accounts, audit, passwords, permissions
+from adultschool.services.passwords import AccountPolicy
+from adultschool.services.permissions import NotAllowed, Permission
 
 pytestmark = pytest.mark.server_db  # SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (tests/conftest.py)
 
@@ -41,46 +42,46 @@ def audit_actions(db):
 # --- hashing -------------------------------------------------------------------------------------------------
 
 def test_a_hash_carries_scrypt_parameters_and_a_fresh_salt():
-    first, second = accounts.hash_password("门卫123"), accounts.hash_password("门卫123")
-    assert first.startswith(f"scrypt${accounts.SCRYPT_N}${accounts.SCRYPT_R}${accounts.SCRYPT_P}$")
+    first, second = passwords.hash_password("门卫123"), passwords.hash_password("门卫123")
+    assert first.startswith(f"scrypt${passwords.SCRYPT_N}${passwords.SCRYPT_R}${passwords.SCRYPT_P}$")
     assert first != second  # salted
     assert "门卫123" not in first
-    assert accounts.verify_password("门卫123", first) and accounts.verify_password("门卫123", second)
-    assert not accounts.verify_password("门卫124", first)
+    assert passwords.verify_password("门卫123", first) and passwords.verify_password("门卫123", second)
+    assert not passwords.verify_password("门卫124", first)
 
 
 def test_a_damaged_or_foreign_hash_never_verifies():
-    good = accounts.hash_password("secret-1")
+    good = passwords.hash_password("secret-1")
     scheme, n, r, p, salt, digest = good.split("$")
-    assert not accounts.verify_password("secret-1", "$".join([scheme, n, r, p, salt, digest[:-4] + "AAAA"]))
-    assert not accounts.verify_password("secret-1", "md5$abc")
-    assert not accounts.verify_password("secret-1", "")
-    assert not accounts.verify_password("secret-1", "$".join(["scrypt", str(2 ** 30), r, p, salt, digest]))
+    assert not passwords.verify_password("secret-1", "$".join([scheme, n, r, p, salt, digest[:-4] + "AAAA"]))
+    assert not passwords.verify_password("secret-1", "md5$abc")
+    assert not passwords.verify_password("secret-1", "")
+    assert not passwords.verify_password("secret-1", "$".join(["scrypt", str(2 ** 30), r, p, salt, digest]))
 
 
 def test_full_width_digits_typed_with_an_ime_are_the_same_password():
-    stored = accounts.hash_password("abc123")
-    assert accounts.verify_password("ａｂｃ１２３", stored)
+    stored = passwords.hash_password("abc123")
+    assert passwords.verify_password("ａｂｃ１２３", stored)
 
 
 def test_older_parameters_still_verify_and_are_upgraded_at_login(with_admin):
     with unit_of_work(with_admin.engine) as session:
         session.execute(select(Account).where(Account.name == "boss")).scalar_one().password_hash = \
-            accounts.hash_password("boss-pass", n=2 ** 10)
+            passwords.hash_password("boss-pass", n=2 ** 10)
     assert login(with_admin, "boss", "boss-pass").ok
     with read_session(with_admin.engine) as session:
         stored = session.execute(select(Account.password_hash).where(Account.name == "boss")).scalar_one()
-    assert stored.startswith(f"scrypt${accounts.SCRYPT_N}$")
+    assert stored.startswith(f"scrypt${passwords.SCRYPT_N}$")
 
 
 # --- single-user mode and the first account ------------------------------------------------------------------
 
 def test_a_new_database_is_single_user_with_every_permission(school_db):
     with read_session(school_db.engine) as session:
-        assert not accounts.has_accounts(session)
-        who = accounts.require(session, "whoever", Permission.MANAGE_ACCOUNTS)
+        assert not permissions.has_accounts(session)
+        who = permissions.require(session, "whoever", Permission.MANAGE_ACCOUNTS)
         assert who.single_user and who.name == "whoever"
-        assert accounts.principal(session, None).name == audit.local_actor()
+        assert permissions.principal(session, None).name == audit.local_actor()
 
 
 def test_the_first_account_must_be_an_administrator(school_db):
@@ -93,10 +94,10 @@ def test_the_first_account_must_be_an_administrator(school_db):
 def test_once_an_account_exists_the_computer_login_is_not_enough(with_admin):
     with read_session(with_admin.engine) as session:
         with pytest.raises(NotAllowed, match="请先登录"):
-            accounts.require(session, "root", Permission.REGISTER)
+            permissions.require(session, "root", Permission.REGISTER)
         with pytest.raises(NotAllowed, match="请先登录"):
-            accounts.require(session, None, Permission.REGISTER)
-        assert accounts.require(session, "boss", Permission.REGISTER).role is Role.ADMIN
+            permissions.require(session, None, Permission.REGISTER)
+        assert permissions.require(session, "boss", Permission.REGISTER).role is Role.ADMIN
 
 
 def test_only_an_administrator_adds_accounts_and_names_are_unique(with_admin):
@@ -112,13 +113,13 @@ def test_only_an_administrator_adds_accounts_and_names_are_unique(with_admin):
 
 
 def test_role_table_admin_has_everything_a_clerk_has_and_a_teacher_only_attendance():
-    admin, clerk, teacher = (accounts.ROLE_PERMISSIONS[r] for r in (Role.ADMIN, Role.CLERK, Role.TEACHER))
+    admin, clerk, teacher = (permissions.ROLE_PERMISSIONS[r] for r in (Role.ADMIN, Role.CLERK, Role.TEACHER))
     assert clerk < admin
     assert {Permission.MANAGE_ACCOUNTS, Permission.EDIT_RULES, Permission.RESTORE, Permission.MANAGE_SETTINGS} <= admin - clerk
     assert {Permission.REGISTER, Permission.IMPORT, Permission.EXAMS, Permission.PRINT, Permission.SYNC,
             Permission.VIEW_FULL_ID} <= clerk
     assert teacher == {Permission.TAKE_ATTENDANCE}
-    assert accounts.SYNC is Permission.SYNC
+    assert permissions.SYNC is Permission.SYNC
 
 
 # --- signing in and lockout ----------------------------------------------------------------------------------
@@ -163,7 +164,7 @@ def test_lockout_numbers_are_data(with_admin):
         session.add(SiteSetting(key="accounts.max_failures", value="3"))
         session.add(SiteSetting(key="accounts.lock_minutes", value="5"))
     with read_session(with_admin.engine) as session:
-        assert accounts.account_policy(session) == AccountPolicy(max_failures=3, lock_minutes=5)
+        assert passwords.account_policy(session) == AccountPolicy(max_failures=3, lock_minutes=5)
 
 
 def test_an_administrator_unlocks_a_locked_account(with_admin):
@@ -211,7 +212,7 @@ def test_a_disabled_account_cannot_sign_in_or_act_and_the_last_admin_stays(with_
     assert not result.ok and "已停用" in result.message
     with read_session(with_admin.engine) as session:
         with pytest.raises(NotAllowed, match="已停用"):
-            accounts.require(session, "li", Permission.REGISTER)
+            permissions.require(session, "li", Permission.REGISTER)
     with unit_of_work(with_admin.engine) as session:
         with pytest.raises(AdultSchoolError, match="自己"):
             accounts.disable_account(session, "boss", actor="boss")

@@ -144,14 +144,14 @@ def test_a_restore_replaces_the_chain_and_the_anchor_on_purpose(capsys, school, 
 
 def test_the_districts_receipt_returns_the_head_and_catches_a_cut_the_pc_cannot(capsys, district_db, keys, public_key,
                                                                                 fresh_db, tmp_path):
-    from adultschool.services import district, sync
+    from adultschool.services import district_status, sync
 
     school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
     with read_session(school.engine) as session:
         before_export = audit.head(session)
     merge(district_db, keys, export(school, tmp_path, public_key, "p1.aspkg"))
     with unit_of_work(district_db.engine) as session:
-        receipt, body = district.make_receipt(session, "330206-01", keys)
+        receipt, body = district_status.make_receipt(session, "330206-01", keys)
     head_at_export = audit.AuditHead.from_json(body["packages"][0]["audit_head"])  # what the district sees and returns
     assert head_at_export.entries > before_export.entries
     with sqlite3.connect(school.path) as connection:

@@ -17,7 +17,7 @@ from adultschool.db import backup as backups
 from adultschool.db.migrate import head_revision
 from adultschool.errors import AdultSchoolError
 from adultschool.models import AuditEntry
-from adultschool.services import accounts, audit, demo, maintenance, site
+from adultschool.services import accounts, audit, demo, maintenance, permissions, site
 
 from factories import SCHOOL_CODE
 
@@ -301,9 +301,9 @@ def test_once_accounts_exist_a_clerk_may_back_up_but_only_an_administrator_resto
         accounts.create_account(session, "li", "secret-2", "clerk", actor="zhang")
         accounts.create_account(session, "wang", "secret-3", "teacher", actor="zhang")
     made = maintenance.back_up_now(school_db.path, tmp_path / "usb", actor="li")
-    with pytest.raises(accounts.NotAllowed):
+    with pytest.raises(permissions.NotAllowed):
         maintenance.back_up_now(school_db.path, tmp_path / "usb", actor="wang")
-    with pytest.raises(accounts.NotAllowed):
+    with pytest.raises(permissions.NotAllowed):
         maintenance.restore_backup(school_db.path, made.path, actor="li")
     assert maintenance.restore_backup(school_db.path, made.path, actor="zhang").safety_copy is not None
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from adultschool.cli import main as cli_main
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
-from adultschool.models import AuditEntry, Enrolment, Learner, LearnerPhoto, Level
-from adultschool.services import accounts, certificate_settings, certificates, documents, exams, imports, photos
+from adultschool.models import AuditEntry, Certificate, Enrolment, Learner, LearnerPhoto, Level, SiteSetting
+from adultschool.services import accounts, certificate_settings, certificates, documents, imports, photos
 from adultschool.services.certificates import Verdict
 from factories import jpeg
 from syncbuild import (  # noqa: F401 - district_db, keys and public_key are fixtures
@@ -107,7 +107,7 @@ def test_the_district_verifies_a_merged_schools_certificate_and_a_forged_code_fa
     at_district = verify(district_db, payload)
     assert at_district.verdict is Verdict.GENUINE and at_district.name == "林犇"
     with unit_of_work(district_db.engine) as session:  # a forger who edited the district's copy of the code
-        certificate = session.execute(select(exams.Certificate)).scalar_one()
+        certificate = session.execute(select(Certificate)).scalar_one()
         certificate.check_code = "AAAAAAAA"
     assert verify(district_db, payload).verdict is Verdict.GENUINE  # recomputed from the school's secret, not stored
     assert verify(district_db, payload.rsplit("|", 1)[0] + "|AAAAAAAA").verdict is Verdict.MISMATCH
@@ -132,7 +132,7 @@ def test_without_an_issuer_printing_is_refused_and_names_the_setting(fresh_db, t
     number = graduate_one(school, tmp_path, serial=502)
     with unit_of_work(school.engine) as session:  # as a school that never filled it in (the demo does)
         for level in Level:
-            session.delete(session.get(exams.SiteSetting, f"certificate.wording.{level.value}"))
+            session.delete(session.get(SiteSetting, f"certificate.wording.{level.value}"))
     with unit_of_work(school.engine) as session, pytest.raises(AdultSchoolError, match="设置 → 证书"):
         documents.print_certificates(session, tmp_path / "x.pdf", actor="clerk", student_numbers=[number], reprint=True,
                                      reason="测试")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from adultschool import cli
 from adultschool.db import unit_of_work
 from adultschool.models import AuditEntry
-from adultschool.services import disclosure, documents, exams, roster
+from adultschool.services import disclosure, documents, exam_applications, exam_reports, graduation, roster
 from adultschool.services.disclosure import Protection
 from factories import open_protected, password_in
 from test_exams import SENIOR, import_results, ready_learner, results_file
@@ -39,7 +39,7 @@ def graduated_school(db, tmp_path):
     ready_learner(db, tmp_path, "陈堃", 2)
     import_results(db, results_file(tmp_path / "r.xlsx", [(number, "", c, 90, "2026-05-20") for c in SENIOR]))
     with unit_of_work(db.engine) as session:
-        exams.graduate(session, date(2026, 6, 1), actor="t")
+        graduation.graduate(session, date(2026, 6, 1), actor="t")
     return id_number, number
 
 
@@ -85,11 +85,11 @@ def test_libreoffice_refuses_the_protected_workbook_without_its_password(school_
 def test_every_export_and_printed_form_with_full_ids_writes_its_reveal_entry(school_db, tmp_path):
     id_number, number = graduated_school(school_db, tmp_path)
     with unit_of_work(school_db.engine) as session:
-        rows = exams.apply_for_exam(session, date(2026, 5, 1), round_name="2026年5月补考", actor="t")
-        applied = exams.write_application_list(session, tmp_path / "申请.xlsx", rows, school_name="大碶成校",
-                                               round_name="2026年5月补考")
-        credit = exams.write_credit_bank(session, tmp_path / "学分银行.xlsx")
-        household = exams.write_household(session, tmp_path / "户籍.xlsx")
+        rows = exam_applications.apply_for_exam(session, date(2026, 5, 1), round_name="2026年5月补考", actor="t")
+        applied = exam_applications.write_application_list(session, tmp_path / "申请.xlsx", rows, school_name="大碶成校",
+                                                           round_name="2026年5月补考")
+        credit = exam_reports.write_credit_bank(session, tmp_path / "学分银行.xlsx")
+        household = exam_reports.write_household(session, tmp_path / "户籍.xlsx")
         summary = roster.export_roster(session, tmp_path / "汇总.xlsx")
         documents.print_registration_forms(session, tmp_path / "登记表.pdf")
         documents.print_summary_form(session, tmp_path / "汇总表.pdf")
@@ -110,8 +110,8 @@ def test_every_export_and_printed_form_with_full_ids_writes_its_reveal_entry(sch
 def test_masked_lists_show_six_and_four_digits_and_reveal_nothing(school_db, tmp_path):
     id_number, _ = graduated_school(school_db, tmp_path)
     with unit_of_work(school_db.engine) as session:
-        exams.write_household(session, tmp_path / "户籍.xlsx", protection=Protection.MASKED)
-        exams.write_credit_bank(session, tmp_path / "学分.xlsx", protection=Protection.MASKED)
+        exam_reports.write_household(session, tmp_path / "户籍.xlsx", protection=Protection.MASKED)
+        exam_reports.write_credit_bank(session, tmp_path / "学分.xlsx", protection=Protection.MASKED)
         roster.export_roster(session, tmp_path / "汇总.xlsx", protection=Protection.MASKED)
     masked = id_number[:6] + "********" + id_number[-4:]
     assert openpyxl.load_workbook(tmp_path / "户籍.xlsx").active["B3"].value == masked
@@ -123,7 +123,8 @@ def test_masked_lists_show_six_and_four_digits_and_reveal_nothing(school_db, tmp
 
 def test_a_teacher_gets_no_list_protected_or_not_and_no_file_is_written(school_db, tmp_path):
     from adultschool.services import accounts
-    from adultschool.services.accounts import NotAllowed, Role
+    from adultschool.services.accounts import Role
+    from adultschool.services.permissions import NotAllowed
 
     ready_learner(school_db, tmp_path, "孙犇", 1)
     with unit_of_work(school_db.engine) as session:
@@ -138,7 +139,7 @@ def test_a_teacher_gets_no_list_protected_or_not_and_no_file_is_written(school_d
 def test_access_log_lists_who_exported_full_ids_when_and_how_many(school_db, tmp_path):
     id_number, _ = graduated_school(school_db, tmp_path)
     with unit_of_work(school_db.engine) as session:
-        exams.write_household(session, tmp_path / "户籍.xlsx")
+        exam_reports.write_household(session, tmp_path / "户籍.xlsx")
         roster.export_roster(session, tmp_path / "汇总.xlsx")
     with unit_of_work(school_db.engine) as session:
         log = disclosure.export_access_log(session, tmp_path / "访问记录.xlsx", actor=None)

@@ -19,11 +19,14 @@ from adultschool.errors import AdultSchoolError
 from adultschool.models import Certificate, Enrolment, EnrolmentStatus, ExamResult, Level, SyncSchool
 from adultschool.services import (
     certificate_settings,
-    district,
     district_inbox,
     district_outbox,
+    district_status,
+    exam_applications,
+    exam_reports,
+    exam_results,
     exam_rounds,
-    exams,
+    graduation,
     registration,
     rules,
     site,
@@ -65,8 +68,8 @@ def _ready_learner(db, tmp_path: Path) -> str:
     with unit_of_work(db.engine) as session:
         study.import_study(session, tmp_path / "study.xlsx", actor="clerk")
     with unit_of_work(db.engine) as session:
-        exams.apply_for_exam(session, date(2026, 5, 1), round_name="2026年5月结业考试", actor="clerk",
-                             student_numbers=[registered.student_number])
+        exam_applications.apply_for_exam(session, date(2026, 5, 1), round_name="2026年5月结业考试", actor="clerk",
+                                         student_numbers=[registered.student_number])
     return registered.student_number
 
 
@@ -85,7 +88,7 @@ def _district_decides(office, tmp_path: Path, number: str) -> None:
         book.active.append([number, "葛晓燕", course, 78, "2026-11-15"])
     book.save(tmp_path / "district-scores.xlsx")
     with unit_of_work(office.engine) as session:
-        report = exams.import_results(session, tmp_path / "district-scores.xlsx", actor="district")
+        report = exam_results.import_results(session, tmp_path / "district-scores.xlsx", actor="district")
     assert report.imported == len(SENIOR) and not report.rejected
 
 
@@ -159,15 +162,15 @@ def test_round_trip_district_to_school_and_back(tmp_path, district_db, keys, pub
 
     # The results graduate the learner; the school's next package carries the graduation to the district.
     with unit_of_work(school.engine) as session:
-        graduation = exams.graduate(session, date(2026, 12, 1), actor="clerk")
-    assert [g[0] for g in graduation.graduated] == [number]
+        report = graduation.graduate(session, date(2026, 12, 1), actor="clerk")
+    assert [g[0] for g in report.graduated] == [number]
     merge(district_db, keys, export(school, tmp_path, None, "s2.aspkg"), "s2.aspkg")
     with read_session(district_db.engine) as session:
         status = session.execute(select(Enrolment.status).where(Enrolment.student_number == number)).scalar_one()
         certificates = session.execute(select(func.count()).select_from(Certificate)
                                        .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
                                        .where(Enrolment.student_number == number)).scalar_one()
-        statuses = {s.code: s for s in district.school_statuses(session, date(2026, 12, 1))}
+        statuses = {s.code: s for s in district_status.school_statuses(session, date(2026, 12, 1))}
     assert status is EnrolmentStatus.GRADUATED and certificates == 1
     assert statuses[CODE].district_sequence == 1 and statuses[CODE].last_sent_at is not None
 
@@ -279,13 +282,13 @@ def test_lists_and_statistics_at_the_district_cover_every_merged_school(tmp_path
     _district_decides(district_db, tmp_path, number)
     _apply(school, _package(district_db, keys, tmp_path, "d1.asdist"))
     with unit_of_work(school.engine) as session:
-        exams.graduate(session, date(2026, 12, 1), actor="clerk")
+        graduation.graduate(session, date(2026, 12, 1), actor="clerk")
     merge(district_db, keys, export(school, tmp_path, None, "s2.aspkg"), "s2.aspkg")
     other = make_school(fresh_db, "330206-02", learners=4, seed=5, office=district_db)
     merge(district_db, keys, export(other, tmp_path, public_key, "o1.aspkg"), "o1.aspkg")
     with read_session(district_db.engine) as session:
-        credit = exams.credit_bank_rows(session)
-        household = exams.household_rows(session)
+        credit = exam_reports.credit_bank_rows(session)
+        household = exam_reports.household_rows(session)
         stats = statistics.year_statistics(session, 2026)
         enrolled = session.execute(select(func.count()).select_from(Enrolment).where(
             Enrolment.quota_year == 2026, Enrolment.status != EnrolmentStatus.VOIDED)).scalar_one()

@@ -71,7 +71,7 @@ def test_certificates_print_once_with_every_name_and_number_and_an_embedded_font
 
 def test_a_preview_records_no_printing_and_a_recorded_one_refuses_a_second_first_printing(capsys, tmp_path, graduated):
     from adultschool.db import open_database, read_session, unit_of_work
-    from adultschool.services import documents, exams
+    from adultschool.services import certificates, documents
 
     code, stdout, _ = run(capsys, "print", "certificates", "--db", graduated, "--out", tmp_path / "p.pdf", "--preview")
     assert code == 0 and "previewed 2 certificates" in stdout and "没有记为已打印" in stdout
@@ -82,13 +82,13 @@ def test_a_preview_records_no_printing_and_a_recorded_one_refuses_a_second_first
             preview = documents.preview_certificates(session, tmp_path / "p2.pdf", actor="t")
         assert preview.student_numbers == ("330206-01-2026-00001", "330206-01-2026-00002") and not preview.recorded
         with read_session(database.engine) as session:
-            assert [row.prints for row in exams.list_certificates(session)] == [0, 0]
+            assert [row.prints for row in certificates.list_certificates(session)] == [0, 0]
         with unit_of_work(database.engine) as session:
             done = documents.record_certificate_printing(session, preview, actor="t", preview_file=tmp_path / "p2.pdf",
                                                          out=tmp_path / "final.pdf")
         assert done.recorded and (tmp_path / "final.pdf").read_bytes() == (tmp_path / "p2.pdf").read_bytes()
         with read_session(database.engine) as session:
-            assert [row.prints for row in exams.list_certificates(session)] == [1, 1]
+            assert [row.prints for row in certificates.list_certificates(session)] == [1, 1]
         with pytest.raises(Exception, match="补发"), unit_of_work(database.engine) as session:
             documents.record_certificate_printing(session, preview, actor="t")  # another clerk's second click
     finally:

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from adultschool.cli import main as cli_main
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
-from adultschool.models import AuditEntry, Enrolment, EnrolmentStatus
-from adultschool.services import certificates, exams, registration, rules, study
+from adultschool.models import AuditEntry, Certificate, Enrolment, EnrolmentStatus
+from adultschool.services import certificates, exam_applications, exam_results, graduation, registration, rules, study
 from adultschool.services.certificates import Verdict
 from adultschool.services.registration import RegistrationInput
 from factories import make_id
@@ -44,7 +44,7 @@ def ready(db, tmp_path, name="陈堃", serial=1) -> str:
 
 def apply(db, number, day=date(2026, 5, 1)) -> None:
     with unit_of_work(db.engine) as session:
-        exams.apply_for_exam(session, day, round_name="结业考试", actor="t", student_numbers=[number], today=TODAY)
+        exam_applications.apply_for_exam(session, day, round_name="结业考试", actor="t", student_numbers=[number], today=TODAY)
 
 
 def results(db, path, rows, **options):
@@ -54,12 +54,12 @@ def results(db, path, rows, **options):
         book.active.append(list(row))
     book.save(path)
     with unit_of_work(db.engine) as session:
-        return exams.import_results(session, path, actor="t", today=TODAY, **options)
+        return exam_results.import_results(session, path, actor="t", today=TODAY, **options)
 
 
 def graduate(db, day):
     with unit_of_work(db.engine) as session:
-        return exams.graduate(session, day, actor="t", today=TODAY)
+        return graduation.graduate(session, day, actor="t", today=TODAY)
 
 
 def status_of(db, number):
@@ -70,7 +70,7 @@ def status_of(db, number):
 def test_an_application_cannot_be_dated_after_today(school_db, tmp_path):
     number = ready(school_db, tmp_path)
     with unit_of_work(school_db.engine) as session, pytest.raises(AdultSchoolError, match="申请日期 2027-03-01 晚于今天"):
-        exams.apply_for_exam(session, date(2027, 3, 1), round_name="三月", actor="t", student_numbers=[number], today=TODAY)
+        exam_applications.apply_for_exam(session, date(2027, 3, 1), round_name="三月", actor="t", student_numbers=[number], today=TODAY)
 
 
 def test_results_dated_after_today_or_for_someone_who_never_applied_are_refused_by_row(school_db, tmp_path):
@@ -115,14 +115,14 @@ def test_a_correction_that_fails_a_graduate_revokes_the_certificate(school_db, t
     assert f"毕业证书 {certificate} 已撤销" in report.warnings[0].reason
     assert status_of(school_db, number) is EnrolmentStatus.ACTIVE
     with read_session(school_db.engine) as session:
-        [row] = exams.list_certificates(session)
+        [row] = certificates.list_certificates(session)
     assert row.revoked_on == TODAY and "成人高中数学不再合格" in row.revoked_reason
     with unit_of_work(school_db.engine) as session:
-        code = session.execute(select(exams.Certificate.check_code)).scalar_one()
+        code = session.execute(select(Certificate.check_code)).scalar_one()
         verdict = certificates.verify(session, f"ASCERT|{certificate}|{code}", actor="t")
     assert verdict.verdict is Verdict.REVOKED and "已于 2026-12-02 撤销" in verdict.message
     with unit_of_work(school_db.engine) as session, pytest.raises(AdultSchoolError, match="已撤销，不能打印或补发"):
-        exams.certificates_to_print(session, actor="t", student_numbers=[number], reprint=True, reason="遗失")
+        certificates.certificates_to_print(session, actor="t", student_numbers=[number], reprint=True, reason="遗失")
     # Passing the retake after the revocation earns a new certificate with a new number.
     apply(school_db, number, TODAY)
     results(school_db, tmp_path / "retake.xlsx", [(number, SENIOR[1], 70, TODAY.isoformat())])
@@ -135,7 +135,7 @@ def test_a_correction_that_fails_a_graduate_revokes_the_certificate(school_db, t
 def test_a_certificate_revoked_by_hand_verifies_as_revoked_and_a_forged_code_fails(school_db, tmp_path, capsys):
     number, certificate = graduated(school_db, tmp_path)
     with unit_of_work(school_db.engine) as session:
-        code = session.execute(select(exams.Certificate.check_code)).scalar_one()
+        code = session.execute(select(Certificate.check_code)).scalar_one()
         genuine = certificates.verify(session, f"{certificate} {code.lower()}", actor="t")
         forged = certificates.verify(session, f"ASCERT|{certificate}|AAAAAAAA", actor="t")
         unknown = certificates.verify(session, "ASCERT|330206-01-BY2026-9999|AAAAAAAA", actor="t")

@@ -28,7 +28,7 @@ from adultschool.models import (
     SiteSetting,
     StudentNumberCounter,
 )
-from adultschool.services import classes, exams, roster, rules, study
+from adultschool.services import classes, exam_results, graduation, roster, rules, study
 from faultlib import ForkServer, KillTally, SpawnRunner, kill_count, kill_repeatedly
 from factories import SCHOOL_CODE, make_id, r13_row, write_roster
 from testclock import TODAY
@@ -149,7 +149,7 @@ def test_killed_graduation_numbers_every_certificate_or_none(school_db: Database
     workbook.save(results)
     with unit_of_work(school_db.engine) as session:
         # Graduation is what is killed here: the results come without the exam application (a warning each).
-        imported = exams.import_results(session, results, actor="tester", allow_unapplied=True)
+        imported = exam_results.import_results(session, results, actor="tester", allow_unapplied=True)
     assert imported.rejected == [] and imported.imported == GRADUATES * len(SENIOR)
 
     def check(db: Database) -> str:
@@ -162,7 +162,7 @@ def test_killed_graduation_numbers_every_certificate_or_none(school_db: Database
         assert len(certificates) == graduated == last_serial, (len(certificates), graduated, last_serial)
         assert graduated in (0, GRADUATES), f"partial graduation: {graduated} of {GRADUATES}"
         assert [serial for serial, _ in certificates] == list(range(1, graduated + 1))
-        assert all(number == exams.certificate_number(SCHOOL_CODE, TODAY.year, serial) for serial, number in certificates)
+        assert all(number == graduation.certificate_number(SCHOOL_CODE, TODAY.year, serial) for serial, number in certificates)
         assert (secret is not None) == bool(graduated)  # made in the same transaction as the first certificate
         return "none" if graduated == 0 else "all"
 
@@ -178,7 +178,7 @@ def test_killed_graduation_numbers_every_certificate_or_none(school_db: Database
 def test_killed_package_import_merges_the_whole_package_or_nothing(tmp_path: Path, runner) -> None:
     from adultschool.db import open_database
     from adultschool.models import SiteKind, StudyRecord, SyncPackage
-    from adultschool.services import demo, district, district_schools, site, sync
+    from adultschool.services import demo, district_keypair, district_schools, site, sync
 
     passphrase = "kill-test-passphrase"
     school = open_database(tmp_path / "school.sqlite3", create=True)
@@ -189,7 +189,7 @@ def test_killed_package_import_merges_the_whole_package_or_nothing(tmp_path: Pat
     office = open_database(tmp_path / "district.sqlite3", create=True)
     with unit_of_work(office.engine) as session:
         site.initialise(session, kind=SiteKind.DISTRICT, code="330206", name="分中心", actor="tester")
-        district.keygen(session, tmp_path / "keys", passphrase, actor="tester")
+        district_keypair.keygen(session, tmp_path / "keys", passphrase, actor="tester")
         district_schools.add_school(session, info.code, name=info.name, fingerprint=fingerprint, actor="tester")
     package = tmp_path / "第1号.aspkg"
     with unit_of_work(school.engine) as session:

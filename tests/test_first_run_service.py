@@ -6,7 +6,7 @@ import pytest
 from adultschool.db import open_database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import SiteKind
-from adultschool.services import accounts, district, rules, site
+from adultschool.services import district_keypair, permissions, rules, site
 from adultschool.services.first_run import AdminPlan, SitePlan, TownshipPlan, create_site
 
 
@@ -18,8 +18,8 @@ def test_a_district_plan_makes_its_keys_after_its_administrator(tmp_path):
         created = create_site(session, plan, actor="clerk-pc")
     assert created.keys is not None and created.admin == "boss"
     with read_session(database.engine) as session:
-        assert district.district_keys(session, "fenzhongxin-kouling").public.fingerprint == created.keys.fingerprint
-        assert accounts.has_accounts(session)
+        assert district_keypair.district_keys(session, "fenzhongxin-kouling").public.fingerprint == created.keys.fingerprint
+        assert permissions.has_accounts(session)
     database.close()
 
 

@@ -35,7 +35,18 @@ from adultschool import idcard
 from adultschool.db import Database, open_database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.models import Learner, SiteKind
-from adultschool.services import classes, exams, registration, roster, rules, site, study
+from adultschool.services import (
+    classes,
+    exam_applications,
+    exam_reports,
+    exam_results,
+    graduation,
+    registration,
+    roster,
+    rules,
+    site,
+    study,
+)
 from adultschool.services.disclosure import Protection
 from adultschool.services.sheet_import import save_rejected
 from adultschool.xlsx import cells, csvfile, headers, reading, writing
@@ -165,7 +176,7 @@ def test_any_single_mistyped_character_is_caught(number: str, position: int, typ
 
 # --- (b) the header matcher ------------------------------------------------------------------------------------------
 
-COLUMN_SETS = {"roster": roster.ROSTER_COLUMNS, "attendance": classes.ATTENDANCE_COLUMNS, "results": exams.RESULT_COLUMNS}
+COLUMN_SETS = {"roster": roster.ROSTER_COLUMNS, "attendance": classes.ATTENDANCE_COLUMNS, "results": exam_results.RESULT_COLUMNS}
 
 
 def header_texts(columns: tuple[Column, ...]) -> st.SearchStrategy[str]:
@@ -877,9 +888,9 @@ def test_text_that_looks_like_a_formula_is_inert_in_every_export(tmp_path: Path)
     workbook.save(study_file)
     with unit_of_work(db.engine) as session:
         study.import_study(session, study_file, actor="tester")
-        applied = exams.apply_for_exam(session, date(2026, 5, 1), round_name="-2026年5月", actor="tester")
-        exams.write_application_list(session, tmp_path / "apply.xlsx", applied, school_name=HOSTILE_SCHOOL,
-                                     round_name="-2026年5月", protection=Protection.PLAIN)
+        applied = exam_applications.apply_for_exam(session, date(2026, 5, 1), round_name="-2026年5月", actor="tester")
+        exam_applications.write_application_list(session, tmp_path / "apply.xlsx", applied, school_name=HOSTILE_SCHOOL,
+                                                 round_name="-2026年5月", protection=Protection.PLAIN)
     assert len(applied) == len(HOSTILE_LEARNERS)
     results = tmp_path / "results.xlsx"
     workbook = openpyxl.Workbook()
@@ -891,8 +902,8 @@ def test_text_that_looks_like_a_formula_is_inert_in_every_export(tmp_path: Path)
             workbook.active.append([number, course, 80, "2026-05-20"])
     workbook.save(results)
     with unit_of_work(db.engine) as session:
-        exams.import_results(session, results, actor="tester")
-        exams.graduate(session, date(2026, 6, 1), actor="tester")
+        exam_results.import_results(session, results, actor="tester")
+        graduation.graduate(session, date(2026, 6, 1), actor="tester")
 
     # Everyone graduated, so the R13 form (current learners) needs one more, registered after.
     with unit_of_work(db.engine) as session:
@@ -901,8 +912,8 @@ def test_text_that_looks_like_a_formula_is_inert_in_every_export(tmp_path: Path)
             address="@地址", education="+小学"), rules.load_rules(session), actor="tester")
     with unit_of_work(db.engine) as session:
         roster.export_roster(session, tmp_path / "r13.xlsx")
-        exams.write_credit_bank(session, tmp_path / "credit.xlsx", protection=Protection.PLAIN)
-        exams.write_household(session, tmp_path / "household.xlsx", protection=Protection.PLAIN)
+        exam_reports.write_credit_bank(session, tmp_path / "credit.xlsx", protection=Protection.PLAIN)
+        exam_reports.write_household(session, tmp_path / "household.xlsx", protection=Protection.PLAIN)
     exports = {
         "r13.xlsx": {"=SUM(1,2)", "@地址", "+小学"},
         "rejected.xlsx": {"\t=1+1", "\r=2+2", "\t@地址", "-厂", "=赵六", "+地址", "@厂", "\r-高"},

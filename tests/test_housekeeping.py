@@ -181,11 +181,11 @@ def test_databases_backups_keys_and_exports_are_created_owner_only(tmp_path):
         db.close()
         office = open_database(tmp_path / "district.sqlite3", create=True)
         from adultschool.models import SiteKind
-        from adultschool.services import district, site
+        from adultschool.services import district_keypair, site
 
         with unit_of_work(office.engine) as session:
             site.initialise(session, kind=SiteKind.DISTRICT, code="330206", name="分中心", actor="d")
-            district.keygen(session, tmp_path / "keys", "correct-horse-battery", actor="d")
+            district_keypair.keygen(session, tmp_path / "keys", "correct-horse-battery", actor="d")
         assert _mode(tmp_path / "keys" / "district.key") == 0o600
         office.close()
     finally:

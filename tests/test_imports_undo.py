@@ -25,7 +25,7 @@ from adultschool.models import (
     Level,
     StudyRecord,
 )
-from adultschool.services import classes, exams, imports, roster, study, survey
+from adultschool.services import classes, exam_applications, exam_results, graduation, imports, roster, study, survey
 from adultschool.services.sync import _mark_sent
 from factories import make_id, r13_row, write_roster
 
@@ -177,21 +177,21 @@ def test_a_results_import_is_undone_and_statuses_follow_unless_graduation_rests_
     [number] = [r.student_number for r in report.registered]
     import_study(school_db, study_sheet(tmp_path / "s.xlsx", [(IDS[0], "成人高中数学", f"第{i}讲", 60) for i in range(20)]))
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, date(2026, 5, 1), round_name="五月", actor="clerk", today=TODAY)
+        exam_applications.apply_for_exam(session, date(2026, 5, 1), round_name="五月", actor="clerk", today=TODAY)
     book = openpyxl.Workbook()
     book.active.append(["学籍号", "课程", "成绩", "考试日期"])
     for course in SENIOR:
         book.active.append([number, course, 80, "2026-05-20"])
     book.save(tmp_path / "r.xlsx")
     with unit_of_work(school_db.engine) as session:
-        results = exams.import_results(session, tmp_path / "r.xlsx", actor="clerk", today=TODAY)
+        results = exam_results.import_results(session, tmp_path / "r.xlsx", actor="clerk", today=TODAY)
     undo(school_db, results.batch_id, reason="成绩表发错")
     with read_session(school_db.engine) as session:
         status = session.execute(select(Enrolment.status)).scalar_one()
     assert count(school_db, ExamResult) == 0 and status is EnrolmentStatus.ACTIVE
     with unit_of_work(school_db.engine) as session:
-        results = exams.import_results(session, tmp_path / "r.xlsx", actor="clerk", today=TODAY)
-        exams.graduate(session, date(2026, 6, 1), actor="clerk", today=TODAY)
+        results = exam_results.import_results(session, tmp_path / "r.xlsx", actor="clerk", today=TODAY)
+        graduation.graduate(session, date(2026, 6, 1), actor="clerk", today=TODAY)
     with pytest.raises(AdultSchoolError, match="毕业或被撤销了证书"):
         undo(school_db, results.batch_id)
 

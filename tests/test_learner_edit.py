@@ -14,7 +14,7 @@ from adultschool import cli
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import AuditEntry, Learner, Role
-from adultschool.services import accounts, learner_edit, registration, rules
+from adultschool.services import accounts, learner_edit, permissions, registration, rules
 from adultschool.services.learner_edit import STALE_MESSAGE, LearnerChanges, StaleLearner
 from adultschool.services.registration import RegistrationInput
 from factories import make_id
@@ -164,7 +164,7 @@ def test_a_teacher_may_not_edit_and_a_clerk_may(school_db):
         accounts.create_account(session, "boss", "boss-pass", Role.ADMIN, actor="root")
         accounts.create_account(session, "wang", "wang-pass", Role.TEACHER, actor="boss")
         accounts.create_account(session, "li", "li-pass-1", Role.CLERK, actor="boss")
-    with pytest.raises(accounts.NotAllowed):
+    with pytest.raises(permissions.NotAllowed):
         save(school_db, learner.learner_id, learner.version, actor="wang", job="焊工")
     assert save(school_db, learner.learner_id, learner.version, actor="li", job="焊工").changed == ("job",)
 

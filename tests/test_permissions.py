@@ -17,7 +17,8 @@ from adultschool.services import (
     audit,
     classes,
     documents,
-    exams,
+    exam_results,
+    graduation,
     learners,
     readiness,
     registration,
@@ -27,7 +28,7 @@ from adultschool.services import (
     study,
     survey,
 )
-from adultschool.services.accounts import NotAllowed
+from adultschool.services.permissions import NotAllowed
 from adultschool.services.classes import Mark
 from adultschool.models import AttendanceStatus
 from adultschool.services.registration import RegistrationInput
@@ -91,7 +92,7 @@ def test_a_teacher_may_not_register_import_or_see_full_id_numbers(school, tmp_pa
         with pytest.raises(NotAllowed, match="查看完整身份证号码"):
             roster.export_roster(session, tmp_path / "out.xlsx", actor="wang")
         with pytest.raises(NotAllowed, match="考试与成绩"):
-            exams.graduate(session, date(2026, 6, 1), actor="wang")
+            graduation.graduate(session, date(2026, 6, 1), actor="wang")
         with pytest.raises(NotAllowed, match="修改规则"):
             rules.set_rule(session, "pass_mark", 70, actor="wang")
     assert not (tmp_path / "out.xlsx").exists()
@@ -292,11 +293,11 @@ def results_file(path, rows):
 def test_a_changed_score_is_audited_before_and_after(school, tmp_path):
     db, number = school["db"], school["numbers"][0]
     with unit_of_work(db.engine) as session:
-        exams.import_results(session, results_file(tmp_path / "a.xlsx", [(number, "陈堃", "成人高中数学", 50, "2026-05-20")]),
-                             actor="li", allow_unapplied=True)
+        exam_results.import_results(session, results_file(tmp_path / "a.xlsx", [(number, "陈堃", "成人高中数学", 50, "2026-05-20")]),
+                                    actor="li", allow_unapplied=True)
     with unit_of_work(db.engine) as session:
-        exams.import_results(session, results_file(tmp_path / "b.xlsx", [(number, "陈堃", "成人高中数学", 75, "2026-05-20")]),
-                             actor="li", allow_unapplied=True)
+        exam_results.import_results(session, results_file(tmp_path / "b.xlsx", [(number, "陈堃", "成人高中数学", 75, "2026-05-20")]),
+                                    actor="li", allow_unapplied=True)
     entry = entries(db, "exam.results")[-1]
     key = f"{number} 成人高中数学 2026-05-20"
     assert json.loads(entry.before)["results"][key] == {"mark": "scored", "score": 50.0, "passed": False}

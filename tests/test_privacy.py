@@ -23,12 +23,12 @@ pytestmark = pytest.mark.server_db
 
 
 def graduate(db, tmp_path, name, serial):
-    from adultschool.services import exams
+    from adultschool.services import graduation
 
     id_number, number = ready_learner(db, tmp_path, name, serial, applied=True)
     import_results(db, results_file(tmp_path / f"r{serial}.xlsx", [(number, "", c, 90, "2026-05-20") for c in SENIOR]))
     with unit_of_work(db.engine) as session:
-        exams.graduate(session, date(2026, 6, 1), actor="t")
+        graduation.graduate(session, date(2026, 6, 1), actor="t")
     return id_number, number
 
 

@@ -26,7 +26,18 @@ from adultschool.models import (
     SyncHeld,
     SyncPackage,
 )
-from adultschool.services import district, district_schools, quotas, registration, rules, site, study, sync
+from adultschool.services import (
+    district,
+    district_conflicts,
+    district_schools,
+    district_status,
+    quotas,
+    registration,
+    rules,
+    site,
+    study,
+    sync,
+)
 from adultschool.services.registration import RegistrationInput
 from adultschool.services.sync_tables import SPECS
 from factories import make_id
@@ -143,8 +154,8 @@ def test_a_gap_is_reported_and_a_full_package_closes_it(tmp_path, district_db, k
     set_phone(school, first_number(school), "13900000006")
     assert merge(district_db, keys, export(school, tmp_path, None, "p3.aspkg")).missing.ranges == ((2, 2),)
     with read_session(district_db.engine) as session:
-        assert district.receipt_body(session, "330206-01")["gaps"] == {"count": 1, "ranges": [[2, 2]], "more_ranges": 0}
-        status = {s.code: s for s in district.school_statuses(session, TODAY)}["330206-01"]
+        assert district_status.receipt_body(session, "330206-01")["gaps"] == {"count": 1, "ranges": [[2, 2]], "more_ranges": 0}
+        status = {s.code: s for s in district_status.school_statuses(session, TODAY)}["330206-01"]
     assert status.missing.text() == "缺 1 个：第 2 号" and status.sent_this_month
     assert not merge(district_db, keys, export(school, tmp_path, None, "p4.aspkg", full=True)).missing
 
@@ -252,8 +263,8 @@ def test_the_same_person_at_two_schools_is_a_conflict_never_merged_silently(tmp_
     assert report.new_conflicts == 1 and report.tables["learners"].held == 1 and report.tables["enrolments"].held == 1
     with read_session(district_db.engine) as session:
         assert session.execute(select(func.count()).where(Learner.id_number == shared)).scalar_one() == 1
-        conflicts = district.list_conflicts(session)
-        receipt = district.receipt_body(session, "330206-02")
+        conflicts = district_conflicts.list_conflicts(session)
+        receipt = district_status.receipt_body(session, "330206-02")
     assert [(c.existing_school, c.incoming_school, c.name) for c in conflicts] == [("330206-01", "330206-02", "王喆")]
     assert shared not in conflicts[0].id_number  # masked
     assert receipt["conflicts"][0]["other_school"] == "330206-01"
@@ -261,13 +272,13 @@ def test_the_same_person_at_two_schools_is_a_conflict_never_merged_silently(tmp_
     set_phone(b, _number_of(b, shared), "13900000008")
     assert merge(district_db, keys, export(b, tmp_path, None, "b2.aspkg")).tables["learners"].held == 1
     with unit_of_work(district_db.engine) as session:
-        settled = district.settle_conflict(session, conflicts[0].id, actor="district", note="电话核实为同一人")
+        settled = district_conflicts.settle_conflict(session, conflicts[0].id, actor="district", note="电话核实为同一人")
     assert settled.merged >= 2 and not settled.decided
     with read_session(district_db.engine) as session:
         levels = session.execute(select(Enrolment.level).join(Learner).where(Learner.id_number == shared)).scalars().all()
         assert sorted(level.value for level in levels) == ["junior", "senior"]
         assert session.execute(select(func.count()).select_from(SyncHeld)).scalar_one() == 0
-        assert district.list_conflicts(session) == []
+        assert district_conflicts.list_conflicts(session) == []
 
 
 def test_two_open_enrolments_at_the_same_level_cannot_be_settled_as_one_person(tmp_path, district_db, keys, public_key, fresh_db):
@@ -281,12 +292,12 @@ def test_two_open_enrolments_at_the_same_level_cannot_be_settled_as_one_person(t
     merge(district_db, keys, export(a, tmp_path, public_key, "a1.aspkg"))
     merge(district_db, keys, export(b, tmp_path, public_key, "b1.aspkg"))
     with read_session(district_db.engine) as session:
-        conflict = district.list_conflicts(session)[0]
+        conflict = district_conflicts.list_conflicts(session)[0]
     with unit_of_work(district_db.engine) as session:
         with pytest.raises(AdultSchoolError, match="退学"):
-            district.settle_conflict(session, conflict.id, actor="district")
+            district_conflicts.settle_conflict(session, conflict.id, actor="district")
     with read_session(district_db.engine) as session:
-        assert len(district.list_conflicts(session)) == 1
+        assert len(district_conflicts.list_conflicts(session)) == 1
         assert session.execute(select(func.count()).select_from(SyncHeld)).scalar_one() >= 2
 
 
@@ -301,7 +312,7 @@ def test_the_school_reads_the_districts_receipt_and_knows_what_is_unconfirmed(tm
     set_phone(school, first_number(school), "13900000009")
     export(school, tmp_path, None, "p2.aspkg")  # not yet at the district
     with read_session(district_db.engine) as session:
-        receipt, _ = district.make_receipt(session, "330206-01", keys)
+        receipt, _ = district_status.make_receipt(session, "330206-01", keys)
     with unit_of_work(school.engine) as session:
         result = sync.confirm_receipt(session, receipt, actor="clerk")
     assert result.confirmed == [1] and result.unconfirmed == [2]
@@ -397,7 +408,7 @@ def test_command_line_round_trip_with_receipt(tmp_path, monkeypatch, capsys, fre
 
 def test_only_those_allowed_make_and_merge_packages(tmp_path, district_db, keys, public_key, fresh_db):
     from adultschool.services import accounts
-    from adultschool.services.accounts import NotAllowed
+    from adultschool.services.permissions import NotAllowed
 
     school = make_school(fresh_db, "330206-01", learners=3, office=district_db)
     for db in (school, district_db):

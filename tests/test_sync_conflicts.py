@@ -21,7 +21,7 @@ from adultschool.models import (
     Learner,
     SyncHeld,
 )
-from adultschool.services import district, registration, rules, sync
+from adultschool.services import district_conflicts, district_status, registration, rules, sync
 from adultschool.services.district_conflicts import TYPO_HINT
 from adultschool.services.registration import RegistrationInput
 from factories import make_id
@@ -68,9 +68,9 @@ def set_status(db, student_number: str, status: EnrolmentStatus) -> None:
             status=status, version=Enrolment.version + 1))
 
 
-def only_conflict(db, *, settled: bool = False) -> district.ConflictInfo:
+def only_conflict(db, *, settled: bool = False) -> district_conflicts.ConflictInfo:
     with read_session(db.engine) as session:
-        conflicts = district.list_conflicts(session, include_settled=settled)
+        conflicts = district_conflicts.list_conflicts(session, include_settled=settled)
     assert len(conflicts) == 1, conflicts
     return conflicts[0]
 
@@ -122,7 +122,7 @@ def test_two_open_enrolments_at_one_level_name_both_statuses_and_the_way_out(
     assert f"adultschool sync settle {conflict.id} --keep 学校代码" in conflict.way_out and TYPO_HINT in conflict.way_out
     with unit_of_work(district_db.engine) as session:
         with pytest.raises(AdultSchoolError) as refused:
-            district.settle_conflict(session, conflict.id, actor="district")
+            district_conflicts.settle_conflict(session, conflict.id, actor="district")
     message = str(refused.value)
     assert "330206-01 已毕业" in message and "在读学籍" not in message and "--keep" in message
 
@@ -137,7 +137,7 @@ def test_a_withdrawal_at_either_school_opens_the_way_to_settle(district_db, keys
     assert conflict.way_out.startswith(f"可以确认为同一人：adultschool sync settle {conflict.id}")
     assert conflict.enrolments_text("incoming") == "高中已退学"
     with unit_of_work(district_db.engine) as session:
-        result = district.settle_conflict(session, conflict.id, actor="district", note="电话核实")
+        result = district_conflicts.settle_conflict(session, conflict.id, actor="district", note="电话核实")
     assert result.merged >= 2 and people_with(district_db, SHARED) == 1 and held(district_db) == 0
     with read_session(district_db.engine) as session:
         statuses = session.execute(select(Enrolment.status).join(Learner).where(Learner.id_number == SHARED)).scalars()
@@ -150,14 +150,14 @@ def test_a_recorded_decision_reaches_the_other_school_and_its_void_settles_the_c
     _, b_number = first_round(district_db, keys, public_key, tmp_path, a, b)
     conflict = only_conflict(district_db)
     with unit_of_work(district_db.engine) as session:
-        result = district.settle_conflict(session, conflict.id, actor="district", keep="330206-01", note="先报名者保留")
+        result = district_conflicts.settle_conflict(session, conflict.id, actor="district", keep="330206-01", note="先报名者保留")
     assert result.decided and result.other_school == "330206-02" and held(district_db) >= 2
     decided = only_conflict(district_db)
     assert decided.status is ConflictStatus.DECIDED and decided.status_text == "已裁定由 330206-01 保留，待 330206-02 退学"
     assert decided.way_out.startswith("分中心已裁定由学校 330206-01 保留学籍：待学校 330206-02 为此人办理退学或作废")
     with read_session(district_db.engine) as session:
-        for_b = district.receipt_body(session, "330206-02")["conflicts"]
-        for_a = district.receipt_body(session, "330206-01")["conflicts"]
+        for_b = district_status.receipt_body(session, "330206-02")["conflicts"]
+        for_a = district_status.receipt_body(session, "330206-01")["conflicts"]
     assert [(c["decision"], c["other_school"], c["student_numbers"]) for c in for_b] == [
         ("withdraw", "330206-01", [b_number])]
     assert for_b[0]["action"].startswith("分中心裁定由学校 330206-01（330206-01 成人文化技术学校）保留学籍：请本校为此人")

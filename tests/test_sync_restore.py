@@ -10,8 +10,8 @@ from sqlalchemy import select
 from adultschool.db import open_database, read_session, unit_of_work
 from adultschool.db.backup import copy_database
 from adultschool.errors import AdultSchoolError
-from adultschool.models import Enrolment, Learner
-from adultschool.services import district, maintenance, registration, rules, sync
+from adultschool.models import Enrolment, Learner, SyncPackage
+from adultschool.services import district, district_schools, district_status, maintenance, registration, rules, sync
 from adultschool.services.registration import RegistrationInput
 from factories import make_id
 from syncbuild import (  # noqa: F401 - district_db, keys and public_key are fixtures
@@ -74,7 +74,7 @@ def test_a_restore_starts_an_epoch_the_district_follows_and_reports(district_db,
     # A package made before the restore, arriving now, is refused; the school's next one merges as usual.
     with pytest.raises(AdultSchoolError, match="恢复备份之前"):
         with unit_of_work(district_db.engine) as session:
-            session.execute(district.SyncPackage.__table__.delete().where(district.SyncPackage.sequence == 3))
+            session.execute(SyncPackage.__table__.delete().where(SyncPackage.sequence == 3))
             district.import_package(session, p3, file_name="p3.aspkg", keys=keys, actor="district")
     set_phone(school, number, "13900000044")
     follow = merge(district_db, keys, export(school, tmp_path, None, "p5.aspkg"))
@@ -85,7 +85,7 @@ def test_a_restore_starts_an_epoch_the_district_follows_and_reports(district_db,
         assert {u: at_district[table][u] for u in rows} == rows
     with read_session(district_db.engine) as session:  # the district kept what the restore took back
         assert session.execute(select(Enrolment.id).where(Enrolment.student_number == later)).first() is not None
-        receipt = district.receipt_body(session, "330206-01")
+        receipt = district_status.receipt_body(session, "330206-01")
     assert receipt["epoch"] == 1 and [p["sequence"] for p in receipt["packages"]] == [4, 5]
     school.close()
 
@@ -137,7 +137,7 @@ def test_a_backup_from_before_a_rekey_still_exports_with_the_key_the_district_ac
     with unit_of_work(school.engine) as session:
         new = sync.rekey(session, actor="clerk").fingerprint
     with unit_of_work(district_db.engine) as session:
-        district.district_schools.accept_fingerprint(session, "330206-01", new, actor="district")
+        district_schools.accept_fingerprint(session, "330206-01", new, actor="district")
     merge(district_db, keys, export(school, tmp_path, None, "p2.aspkg"))
     result, school = restore(school, backup)
     assert f"签名密钥沿用恢复前的（指纹 {new}）" in result.sync_note

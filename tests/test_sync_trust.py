@@ -24,7 +24,7 @@ from adultschool.models import (
     SyncPackage,
     SyncSchool,
 )
-from adultschool.services import district, district_schools, rules, study, sync
+from adultschool.services import district, district_schools, district_status, rules, study, sync
 from adultschool.services.district_schools import KeyNotAccepted, SchoolNotListed
 from adultschool.services.sync_tables import SPEC_BY_NAME, SPECS, decode_lines, encode_line
 from syncbuild import (  # noqa: F401 - district_db, keys and public_key are fixtures
@@ -218,7 +218,7 @@ def test_a_sequence_far_ahead_is_refused_fast_and_gap_reports_stay_cheap(sequenc
     assert time.perf_counter() - start < 1.0
     start = time.perf_counter()
     with read_session(district_db.engine) as session:
-        status = {s.code: s for s in district.school_statuses(session, clock.today())}["330206-01"]
+        status = {s.code: s for s in district_status.school_statuses(session, clock.today())}["330206-01"]
     assert time.perf_counter() - start < 1.0 and status.last_sequence == 1 and not status.missing
 
 
@@ -231,7 +231,7 @@ def test_gaps_are_counts_and_ranges_and_the_jump_is_a_rule(district_db, keys, fr
     assert report.missing.text() == "缺 999 个：第 2–1000 号"
     merge(district_db, keys, craft({}, code="330206-01", sequence=5, signing_pem=pem, keys=keys, full=False))
     with read_session(district_db.engine) as session:
-        body = district.receipt_body(session, "330206-01")
+        body = district_status.receipt_body(session, "330206-01")
     assert body["gaps"] == {"count": 998, "ranges": [[2, 4], [6, 1000]], "more_ranges": 0}
     with unit_of_work(district_db.engine) as session:
         rules.set_rule(session, "max_sequence_jump", 10, actor="district")

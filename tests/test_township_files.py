@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
-from adultschool.models import Attendance, ClassSession, ClassType, Enrolment, Learner, Level, SurveyContact
-from adultschool.services import classes, exams, imports, mappings, registration, roster, survey
+from adultschool.models import Attendance, ClassSession, ClassType, Enrolment, ExamMark, Learner, Level, SurveyContact
+from adultschool.services import classes, exam_results, imports, mappings, registration, roster, survey
 from adultschool.services.sheet_import import ColumnsNotFound
 from adultschool.rule_defaults import Rules
 from adultschool.xlsx import read_table
@@ -183,7 +183,7 @@ def test_the_observed_words_are_understood(school_db, tmp_path):
     assert (report.imported, report.rejected) == (1, [])
     assert classes.parse_status("病假").value == "excused"
     from adultschool.xlsx.reading import Sheet  # noqa: F401 - the score parser reads cells
-    assert exams.parse_score("75分", None) == (exams.ExamMark.SCORED, 75.0)
+    assert exam_results.parse_score("75分", None) == (ExamMark.SCORED, 75.0)
 
 
 def test_optional_fields_that_cannot_be_used_are_warnings_and_the_registration_is_made(school_db, tmp_path):

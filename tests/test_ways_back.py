@@ -13,7 +13,19 @@ from adultschool.cli import main as cli_main
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import AuditEntry, ClassType, Enrolment, EnrolmentStatus, Gender, Learner, Level
-from adultschool.services import classes, enrolments, exams, learners, quotas, readiness, registration, rules, study
+from adultschool.services import (
+    classes,
+    enrolments,
+    exam_applications,
+    exam_results,
+    graduation,
+    learners,
+    quotas,
+    readiness,
+    registration,
+    rules,
+    study,
+)
 from adultschool.services.enrolments import Correction
 from adultschool.services.registration import RegistrationInput
 from factories import make_id
@@ -62,9 +74,9 @@ def graduated(db, tmp_path, number) -> None:
     results.save(tmp_path / "results.xlsx")
     with unit_of_work(db.engine) as session:
         study.import_study(session, tmp_path / "study.xlsx", actor="clerk")
-        exams.apply_for_exam(session, date(2026, 5, 10), round_name="2026年6月", actor="clerk", student_numbers=[number])
-        exams.import_results(session, tmp_path / "results.xlsx", actor="clerk", today=TODAY)
-        exams.graduate(session, date(2026, 7, 1), actor="clerk")
+        exam_applications.apply_for_exam(session, date(2026, 5, 10), round_name="2026年6月", actor="clerk", student_numbers=[number])
+        exam_results.import_results(session, tmp_path / "results.xlsx", actor="clerk", today=TODAY)
+        graduation.graduate(session, date(2026, 7, 1), actor="clerk")
 
 
 def test_withdrawal_closes_the_enrolment_and_is_audited(school_db):

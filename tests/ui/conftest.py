@@ -290,17 +290,17 @@ def ready_school(school_db, tmp_path: Path) -> dict[str, str]:
 def graduates(school_db, ready_school, tmp_path: Path) -> dict[str, str]:
     """The three ready learners applied, passed every course and graduated (student number -> name)."""
     from adultschool.models import Level
-    from adultschool.services import certificate_settings, exams
+    from adultschool.services import certificate_settings, exam_applications, exam_results, graduation
 
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
+        exam_applications.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     results = write_results(tmp_path / "inputs" / "results.xlsx",
                             [(number, name, course, 80, TODAY.isoformat())
                              for number, name in ready_school.items() for course in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:
-        exams.import_results(session, results, actor="test")
+        exam_results.import_results(session, results, actor="test")
     with unit_of_work(school_db.engine) as session:
-        exams.graduate(session, TODAY, actor="test")
+        graduation.graduate(session, TODAY, actor="test")
         for level in Level:  # what 设置 → 证书 holds at a school that prints certificates
             certificate_settings.set_wording(session, level, issuer=ISSUER, actor="test")
     return ready_school

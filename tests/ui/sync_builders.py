@@ -6,7 +6,7 @@ from pathlib import Path
 
 from adultschool.db import Database, open_database, read_session, unit_of_work
 from adultschool.models import SiteKind
-from adultschool.services import demo, district, district_schools, registration, rules, site, sync
+from adultschool.services import demo, district, district_keypair, district_schools, registration, rules, site, sync
 from adultschool.services.registration import RegistrationInput
 from testclock import TODAY
 
@@ -19,13 +19,13 @@ def make_district(folder: Path, *, keys: bool = True) -> Database:
     with unit_of_work(db.engine) as session:
         site.initialise(session, kind=SiteKind.DISTRICT, code=DISTRICT_CODE, name="北仑区分中心", actor="district")
         if keys:
-            district.keygen(session, folder / "keys", PASSPHRASE, actor="district")
+            district_keypair.keygen(session, folder / "keys", PASSPHRASE, actor="district")
     return db
 
 
 def district_keys(db: Database):
     with read_session(db.engine) as session:
-        return district.district_keys(session, PASSPHRASE)
+        return district_keypair.district_keys(session, PASSPHRASE)
 
 
 def make_school(folder: Path, code: str, *, learners: int = 5, seed: int = 1, public_key: Path | None = None,

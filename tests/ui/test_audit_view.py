@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QAbstractItemView
 
 from adultschool.db import unit_of_work
 from adultschool.models import Role
-from adultschool.services import accounts, audit
-from adultschool.services.accounts import NotAllowed
+from adultschool.services import accounts, audit, permissions
+from adultschool.services.permissions import NotAllowed
 from adultschool.ui import common
 from adultschool.ui.common import to_qdate
 from adultschool.ui.audit_view import PAGE_SIZE, AuditDialog
@@ -153,11 +153,11 @@ def test_only_administrators_read_the_log(qtbot, logged):
     with unit_of_work(logged.engine) as session:
         accounts.create_account(session, "boss", "boss-pass", Role.ADMIN, actor="test")
         accounts.create_account(session, "li", "li-pass-1", Role.CLERK, actor="boss")
-        common.set_signed_in(accounts.principal(session, "li"))
+        common.set_signed_in(permissions.principal(session, "li"))
     with pytest.raises(NotAllowed, match="查看审计记录"):
         AuditDialog(logged.engine)
     with unit_of_work(logged.engine) as session:
-        common.set_signed_in(accounts.principal(session, "boss"))
+        common.set_signed_in(permissions.principal(session, "boss"))
     dialog = open_view(qtbot, logged)
     assert dialog.model.total >= 5
     assert TODAY - timedelta(days=1) <= dialog.model.row_at(0).at.astimezone().date() <= TODAY

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from adultschool import aspkg
 from adultschool.db import open_database, read_session, unit_of_work
 from adultschool.models import Learner, SyncPackage, TownshipQuota
-from adultschool.services import district, district_schools, quotas, site, sync
+from adultschool.services import district_conflicts, district_schools, district_status, quotas, site, sync
 from adultschool.ui.bar_chart import BAR_COLOUR, DONE_COLOUR
 from adultschool.ui.district_dialogs import AddSchoolDialog, DecideDialog, RetireSchoolDialog, TrustDialog
 from adultschool.ui.district_packages_page import NOT_SENT_COLOUR, SCHOOL_HEADERS, DistrictPackagesPage
@@ -106,7 +106,7 @@ def test_two_packages_one_tampered_the_good_one_goes_in_and_the_bad_one_is_named
     ok = next(line for line in lines if line.startswith("✔ "))
     assert "（330206-01）第 1 号（完整）：新增 " in ok and "［good.aspkg］" in ok
     with read_session(office.engine) as session:
-        fingerprint = next(s for s in district.school_statuses(session, TODAY) if s.code == "330206-01").fingerprint
+        fingerprint = next(s for s in district_status.school_statuses(session, TODAY) if s.code == "330206-01").fingerprint
     assert any("签名密钥与登记的指纹" in line and fingerprint in line for line in lines)
     assert learner_count(office) == good_learners
     assert packages_page.message.text() == "导入数据包：成功 1 个，未导入 1 个（原因见“本次导入结果”）"
@@ -346,7 +346,7 @@ def test_a_conflict_is_settled_from_the_page_with_a_note(qtbot, conflicts_page, 
     conflicts_page.show_settled.setChecked(True)
     assert table.rowCount() == 1 and table.item(0, 7).text() == "已确认为同一人"
     with read_session(office.engine) as session:
-        assert district.list_conflicts(session) == []
+        assert district_conflicts.list_conflicts(session) == []
 
 
 def test_two_open_enrolments_at_one_level_show_the_way_out_and_the_district_records_who_keeps(
@@ -373,7 +373,7 @@ def test_two_open_enrolments_at_one_level_show_the_way_out_and_the_district_reco
     assert "分中心已裁定由学校 330206-01 保留学籍" in conflicts_page.way_out_label.text()
     assert not conflicts_page.decide_button.isEnabled()
     with read_session(office.engine) as session:
-        assert district.receipt_body(session, "330206-02")["conflicts"][0]["decision"] == "withdraw"
+        assert district_status.receipt_body(session, "330206-02")["conflicts"][0]["decision"] == "withdraw"
 
 
 # --- quota progress --------------------------------------------------------------------------------------------

@@ -75,15 +75,15 @@ def test_registration_forms_are_for_the_learners_selected_on_the_learners_page(q
 def test_a_graduation_shows_on_the_certificates_page_unprinted(qtbot, window, school_db, ready_school, tmp_path,
                                                                wait_ops):
     from adultschool.db import unit_of_work
-    from adultschool.services import exams
+    from adultschool.services import exam_applications, exam_results
     from conftest import SENIOR_COURSES, write_results
 
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
+        exam_applications.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     number = sorted(ready_school)[0]
     write_results(tmp_path / "r.xlsx", [(number, ready_school[number], c, 90, TODAY.isoformat()) for c in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:
-        exams.import_results(session, tmp_path / "r.xlsx", actor="test")
+        exam_results.import_results(session, tmp_path / "r.xlsx", actor="test")
     window.show_page("证书")
     assert window.certificates_page.rows == []
     assert window.certificates_page.empty_hint.isVisible()

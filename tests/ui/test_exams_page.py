@@ -2,6 +2,8 @@
 毕业 with its lists, the skill certificate form and the two lists for the outside world."""
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -10,9 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import select
 
+from adultschool import cli
 from adultschool.db import read_session, unit_of_work
 from adultschool.models import Enrolment, EnrolmentStatus, SkillCertificate
-from adultschool.services import exams
+from adultschool.services import disclosure, exam_applications, exam_results, graduation
 from adultschool.ui.exam_dialogs import GraduationDialog, SkillCertificateDialog
 from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.import_dialog import ImportDialog
@@ -27,11 +30,11 @@ pytestmark = pytest.mark.gui
 def graduates_pending(school_db, ready_school, tmp_path):
     """The three ready learners applied and passed every course; not graduated yet."""
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
+        exam_applications.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     write_results(tmp_path / "passed.xlsx", [(n, name, c, 80, TODAY.isoformat()) for n, name in ready_school.items()
                                              for c in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:
-        exams.import_results(session, tmp_path / "passed.xlsx", actor="test")
+        exam_results.import_results(session, tmp_path / "passed.xlsx", actor="test")
     return ready_school
 
 
@@ -99,7 +102,7 @@ def test_applying_the_ticked_learners_writes_their_list_and_marks_only_them(qtbo
     assert page.result_box.text().startswith("已申请 2 人，名单已保存")
     assert "文件已加密，打开密码：" in page.result_box.text()  # the list goes by e-mail: protected by default
     sheet = open_protected(tmp_path / "申请名单.xlsx", password_in(page.result_box.text())).active
-    assert [cell.value for cell in sheet[2]] == list(exams.APPLICATION_HEADERS)
+    assert [cell.value for cell in sheet[2]] == list(exam_applications.APPLICATION_HEADERS)
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
     assert [(row[0], row[1], row[2]) for row in rows] == [(1, first, ready_school[first]), (2, third, ready_school[third])]
     assert rows[0][9] == "、".join(SENIOR_COURSES)
@@ -119,10 +122,35 @@ def test_a_list_that_cannot_be_written_marks_nobody_applied(qtbot, page, school_
     assert page.apply_button.isEnabled()
 
 
+
+def test_the_window_and_the_command_line_report_an_application_in_the_same_words(qtbot, page, db_arg, ready_school,
+                                                                                   tmp_path, monkeypatch, capsys,
+                                                                                   wait_ops):
+    first, second, third = sorted(ready_school)
+    monkeypatch.setattr(disclosure, "new_password", lambda: "Pa55-word-fixed")
+    twin = tmp_path / "twin.sqlite3"  # the same school, for the command line
+    with closing(sqlite3.connect(db_arg)) as source, closing(sqlite3.connect(twin)) as target:
+        source.backup(target)
+    out = tmp_path / "名单.xlsx"
+    code = cli.main(["exam", "apply", "--as-of", TODAY.isoformat(), "--out", str(out), "--round", "2026年11月结业考试",
+                     "--student-number", first, "--student-number", third, "--db", str(twin)])
+    printed = capsys.readouterr().out.splitlines()
+    assert code == 0 and printed[-1] == "applied 2"
+    out.rename(tmp_path / "cli.xlsx")
+
+    page.model.set_checked(second, False)
+    page.round_edit.setText("2026年11月结业考试")
+    [yes] = [b for b in page.apply_checked(out).buttons() if b.text().startswith("申请")]
+    yes.click()
+    wait_ops()
+    assert page.result_box.text() == "\n".join(printed[:-1])
+    assert page.result_box.text().startswith(f"已申请 2 人，名单已保存：{out}")
+    assert "打开密码：Pa55-word-fixed" in page.result_box.text()
+
 def test_results_are_checked_then_imported_through_the_import_dialog(qtbot, page, school_db, ready_school, tmp_path,
                                                                      wait_ops):
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
+        exam_applications.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     first, second, _third = sorted(ready_school)
     path = write_results(tmp_path / "成绩.xlsx", [
         *[(first, ready_school[first], course, 80, TODAY.isoformat()) for course in SENIOR_COURSES],
@@ -161,12 +189,12 @@ def confirm(qtbot, dialog: GraduationDialog, wait_ops) -> None:
 def test_graduation_shows_who_graduated_with_the_certificate_number(qtbot, page, school_db, ready_school, tmp_path,
                                                                     wait_ops):
     with unit_of_work(school_db.engine) as session:
-        exams.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
+        exam_applications.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
     first, second, _third = sorted(ready_school)
     write_results(tmp_path / "r.xlsx", [(n, ready_school[n], c, 75, TODAY.isoformat()) for n in (first, second)
                                         for c in SENIOR_COURSES])
     with unit_of_work(school_db.engine) as session:
-        exams.import_results(session, tmp_path / "r.xlsx", actor="test")
+        exam_results.import_results(session, tmp_path / "r.xlsx", actor="test")
 
     dialog = page.open_graduation()
     assert isinstance(dialog, GraduationDialog)
@@ -204,8 +232,8 @@ def test_where_the_district_requires_a_skill_certificate_graduation_holds_back_t
         rules.set_rule(session, "graduation_requires_skill", True, actor="test")
     with_skill, *without = sorted(graduates_pending)
     with unit_of_work(school_db.engine) as session:
-        exams.record_skill_certificate(session, student_number=with_skill, name="电工（五级）", number="D-1",
-                                       issued_on=date(2026, 3, 1), actor="test")
+        graduation.record_skill_certificate(session, student_number=with_skill, name="电工（五级）", number="D-1",
+                                            issued_on=date(2026, 3, 1), actor="test")
     dialog = GraduationDialog(school_db.engine)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWizard
 from adultschool import aspkg
 from adultschool.db import read_session, unit_of_work
 from adultschool.models.enums import SiteKind
-from adultschool.services import accounts, district, site, sync
+from adultschool.services import accounts, district_keypair, permissions, site, sync
 from adultschool.ui import common
 from adultschool.ui.first_run.page import ADMIN, DISTRICT_KEYS, DISTRICT_PUBLIC, IDENTITY, SUMMARY, TOWNSHIPS
 from adultschool.ui.first_run.wizard import FirstRunWizard
@@ -142,8 +142,8 @@ def test_a_district_made_by_the_wizard_has_its_key_pair(qtbot, type_text, wizard
     public = aspkg.load_district_public((keys / "district.pub").read_bytes())
     with read_session(wizard.database.engine) as session:
         info = site.get_site(session)
-        pair = district.district_keys(session, PASSPHRASE)
-        assert not accounts.has_accounts(session)
+        pair = district_keypair.district_keys(session, PASSPHRASE)
+        assert not permissions.has_accounts(session)
     assert (info.kind, info.code) == (SiteKind.DISTRICT, "330206")
     assert pair.public.fingerprint == public.fingerprint and public.code == "330206"
     assert common.signed_in().single_user

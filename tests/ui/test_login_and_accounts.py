@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from adultschool.db import read_session, unit_of_work
 from adultschool.models import AuditEntry, Role
-from adultschool.services import accounts
+from adultschool.services import accounts, permissions
 from adultschool.ui import common
 from adultschool.ui.accounts_dialogs import AccountsDialog, LoginDialog, NewAccountDialog, PasswordDialog, sign_in
 from adultschool.ui.audit_view import AuditDialog
@@ -37,7 +37,7 @@ def make_accounts(database) -> None:
 
 def as_account(database, name: str) -> None:
     with read_session(database.engine) as session:
-        common.set_signed_in(accounts.principal(session, name))
+        common.set_signed_in(permissions.principal(session, name))
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from adultschool import aspkg
 from adultschool.db import read_session, unit_of_work
 from adultschool.models import Role
-from adultschool.services import accounts, rules, site, sync
+from adultschool.services import accounts, permissions, rules, site, sync
 from adultschool.ui import common
 from adultschool.ui.main_window import MainWindow
 from adultschool.ui.settings_dialog import SettingsDialog
@@ -187,7 +187,7 @@ def test_only_an_administrator_sees_the_settings_entry(qtbot, school_db):
         accounts.create_account(session, "li", "mima-2026", Role.CLERK, actor="boss")
     for name, visible in (("li", False), ("boss", True)):
         with read_session(school_db.engine) as session:
-            common.set_signed_in(accounts.principal(session, name))
+            common.set_signed_in(permissions.principal(session, name))
         window = MainWindow(school_db)
         qtbot.addWidget(window)
         assert window.settings_action.isVisible() is visible, name

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from adultschool.db import read_session
-from adultschool.services import district, sync
+from adultschool.services import district_keypair, district_status, sync
 from adultschool.services.package_imports import counts_text
 from adultschool.ui.sync_page import HISTORY_HEADERS, SyncPage
 from sync_builders import district_keys, export, make_district, make_school, merge
@@ -65,7 +65,7 @@ def test_the_district_key_is_registered_from_the_file_the_clerk_picks(page, offi
     page.district_key_button.click()
     wait_ops()
     with read_session(office.engine) as session:
-        public = district.district_public(session)
+        public = district_keypair.district_public(session)
     assert page.district_label.text() == f"分中心 330206，指纹 {public.fingerprint}"
     assert page.district_key_button.text() == "更换分中心公钥…"
     assert page.export_button.isEnabled() and page.receipt_button.isEnabled()
@@ -85,7 +85,7 @@ def test_replacing_the_district_key_shows_both_fingerprints_and_asks_first(page,
     page.register_district_key(tmp_path / "keys" / "district.pub")
     wait_ops()
     with read_session(office.engine) as session:
-        registered = district.district_public(session).fingerprint
+        registered = district_keypair.district_public(session).fingerprint
     swapped, offered = _another_district_key(tmp_path)
     page.result_box.close()
     page.register_district_key(swapped)
@@ -106,7 +106,7 @@ def test_replacing_the_district_key_shows_both_fingerprints_and_asks_first(page,
 
 def test_a_clerk_cannot_replace_the_district_key(page, school, tmp_path, wait_ops):
     from adultschool.db import unit_of_work
-    from adultschool.services import accounts
+    from adultschool.services import accounts, permissions
     from adultschool.ui.common import set_signed_in
 
     page.register_district_key(tmp_path / "keys" / "district.pub")
@@ -115,7 +115,7 @@ def test_a_clerk_cannot_replace_the_district_key(page, school, tmp_path, wait_op
         accounts.create_account(session, "admin", "admin-password-1", "admin", actor=None)
         accounts.create_account(session, "clerk", "clerk-password-1", "clerk", actor="admin")
     with read_session(school.engine) as session:
-        set_signed_in(accounts.principal(session, "clerk"))
+        set_signed_in(permissions.principal(session, "clerk"))
     try:
         swapped, offered = _another_district_key(tmp_path)
         page.result_box.close()
@@ -124,7 +124,7 @@ def test_a_clerk_cannot_replace_the_district_key(page, school, tmp_path, wait_op
         assert "只能由管理员操作" in page.message.text() and offered in page.message.text()
         assert offered not in page.district_label.text()
     finally:
-        set_signed_in(accounts.single_user())
+        set_signed_in(permissions.single_user())
 
 
 def test_after_a_restore_the_page_says_the_next_package_is_full_and_why(page, school, wait_ops):
@@ -193,7 +193,7 @@ def test_a_receipt_marks_what_the_district_confirmed_and_what_is_still_missing(p
     merge(office, keys, first)
     merge(office, keys, third)
     with read_session(office.engine) as session:
-        data, _body = district.make_receipt(session, "330206-01", keys)
+        data, _body = district_status.make_receipt(session, "330206-01", keys)
     receipt = tmp_path / "回执.json"
     receipt.write_bytes(data)
     page.refresh()
@@ -217,7 +217,7 @@ def test_a_receipt_for_another_school_confirms_nothing(page, office, tmp_path, w
     keys = district_keys(office)
     merge(office, keys, export(other, tmp_path / "o1.aspkg"))
     with read_session(office.engine) as session:
-        data, _body = district.make_receipt(session, "330206-02", keys)
+        data, _body = district_status.make_receipt(session, "330206-02", keys)
     other.close()
     receipt = tmp_path / "other.json"
     receipt.write_bytes(data)

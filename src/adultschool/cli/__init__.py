@@ -36,18 +36,18 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("rules", "规则表", "school"),
     ("township", "街道/镇与任务数", "school"),
     ("audit", "审计记录", "school"),
-    ("class", "班级（村班、厂班、夜校班、重修班）", "school"),
-    ("attendance", "考勤", "school"),
-    ("study", "线上学习记录", "school"),
-    ("readiness", "结业考试报考条件（R3）", "school"),
-    ("totals", "累计学时", "school"),
-    ("exam", "结业考试", "school"),
-    ("graduate", "全部课程合格的学员毕业，发放证书编号", "school"),
-    ("skill", "职业技能证书", "school"),
-    ("report", "报表", "school"),
-    ("print", "打印（PDF）", "school"),
-    ("config", "本机设置", "school"),
-    ("gui", "打开图形界面", "school"),
+    ("class", "班级（村班、厂班、夜校班、重修班）", "classes"),
+    ("attendance", "考勤", "classes"),
+    ("study", "线上学习记录", "study"),
+    ("readiness", "结业考试报考条件（R3）", "study"),
+    ("totals", "累计学时", "study"),
+    ("exam", "结业考试", "exams"),
+    ("graduate", "全部课程合格的学员毕业，发放证书编号", "exams"),
+    ("skill", "职业技能证书", "exams"),
+    ("report", "报表", "reports"),
+    ("print", "打印（PDF）", "printing"),
+    ("config", "本机设置", "desktop"),
+    ("gui", "打开图形界面", "desktop"),
     ("imports", "导入记录（可撤销）", "imports"),
     ("certificates", "毕业证书", "certificates"),
     ("verify", "查验证书：扫描二维码得到的内容，或“证书编号 查验码”", "certificates"),
@@ -125,7 +125,8 @@ def build_parser(*, load_all: bool = False) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(parent, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:  # noqa: ANN001
-        sub = parent.add_parser(name, parents=[common], help=help_text, description=help_text)
+        # argparse %-formats a subcommand's help in its group's listing ("100% 打印" broke `print --help`).
+        sub = parent.add_parser(name, parents=[common], help=help_text.replace("%", "%%"), description=help_text)
         sub.set_defaults(handler=handler)
         return sub
 

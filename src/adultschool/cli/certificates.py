@@ -12,7 +12,7 @@ from adultschool.cli.common import (
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Level
-from adultschool.services import certificates, exams
+from adultschool.services import certificates
 
 
 def cmd_certificates_list(args: argparse.Namespace) -> int:
@@ -24,7 +24,7 @@ def cmd_certificates_list(args: argparse.Namespace) -> int:
         raise AdultSchoolError(f"“{args.out.name}”：证书名单只能保存为 Excel（.xlsx）或 PDF（.pdf）文件。")
     db = open_db(args)
     with read_session(db.engine) as session:
-        rows = [r for r in exams.list_certificates(session) if lists.certificate_shown(r, args.search, args.state)]
+        rows = [r for r in certificates.list_certificates(session) if lists.certificate_shown(r, args.search, args.state)]
     print_table(["证书编号", "学籍号", "姓名", "层次", "颁发日期", "打印次数", "状态"], [
         [r.number, r.student_number, r.name, Level(r.level).label, r.issued_on, r.prints,
          f"已撤销（{r.revoked_on}：{r.revoked_reason}）" if r.revoked_on else "有效"] for r in rows])

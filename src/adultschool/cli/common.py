@@ -10,15 +10,18 @@ import sys
 import unicodedata
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Callable, Protocol, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence, TextIO
 
 from adultschool.db import Database, open_database, read_session, unit_of_work
 from adultschool.db.lock import network_warning
 from adultschool.errors import AdultSchoolError
 from adultschool.outfiles import SPREADSHEET_PROGRAMS, atomic_output
 from adultschool.models import Level
-from adultschool.services import accounts, audit, registration
+from adultschool.services import accounts, audit, permissions, registration
 from adultschool.xlsx.writing import FORMULA_STARTS
+
+if TYPE_CHECKING:
+    from adultschool.services.disclosure import Exported
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -59,28 +62,28 @@ PASSWORD_ENV = "ADULTSCHOOL_PASSWORD"
 NEW_PASSWORD_ENV = "ADULTSCHOOL_NEW_PASSWORD"
 
 
-def sign_in(args: argparse.Namespace, database: Database) -> accounts.Principal:
+def sign_in(args: argparse.Namespace, database: Database) -> permissions.Principal:
     """Who runs this command (DESIGN.md): the computer's login in single-user mode; once accounts exist, `--user`
     with the password from ADULTSCHOOL_PASSWORD or a prompt. Kept on `args` for `actor(args)` / `principal(args)`."""
     signed_in = getattr(args, "principal", None)
     if signed_in is not None:
         return signed_in
     with read_session(database.engine) as session:
-        single = not accounts.has_accounts(session)
+        single = not permissions.has_accounts(session)
     user = getattr(args, "user", None)
     if single:
-        args.principal = accounts.single_user(audit.local_actor())
+        args.principal = permissions.single_user(audit.local_actor())
         return args.principal
     if not user:
-        raise accounts.NotAllowed("这个数据库已设账户：请用 --user 账户名 登录"
-                                  f"（密码取自环境变量 {PASSWORD_ENV}，或按提示输入）。")
+        raise permissions.NotAllowed("这个数据库已设账户：请用 --user 账户名 登录"
+                                     f"（密码取自环境变量 {PASSWORD_ENV}，或按提示输入）。")
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         password = prompt_password("密码：")
     with unit_of_work(database.engine) as session:  # commits the failure count even when the password is wrong
         result = accounts.authenticate(session, user, password)
     if result.principal is None:
-        raise accounts.NotAllowed(result.message or "登录失败。")
+        raise permissions.NotAllowed(result.message or "登录失败。")
     args.principal = result.principal
     return result.principal
 
@@ -91,7 +94,7 @@ def prompt_password(prompt: str) -> str:
     return getpass.getpass(prompt)
 
 
-def principal(args: argparse.Namespace) -> accounts.Principal:
+def principal(args: argparse.Namespace) -> permissions.Principal:
     """Who signed in through `open_db(args)`."""
     signed_in = getattr(args, "principal", None)
     if signed_in is None:
@@ -104,7 +107,7 @@ def actor(args: argparse.Namespace) -> str:
     return principal(args).name
 
 
-def need(args: argparse.Namespace, permission: accounts.Permission) -> accounts.Principal:
+def need(args: argparse.Namespace, permission: permissions.Permission) -> permissions.Principal:
     """For commands that only read: the same refusal a service gives."""
     return principal(args).require(permission)
 
@@ -124,6 +127,12 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, str
     print(line(headers), file=stream)
     for row in texts:
         print(line(row), file=stream)
+
+
+def print_exported(exported: Exported) -> None:
+    """What the clerk is told after a list with ID numbers was written (its password, or how it is masked)."""
+    for line in exported.lines():
+        print(line)
 
 
 def inert_csv(value: object) -> object:

@@ -1,6 +1,6 @@
 """`adultschool learners show STUDENT_NUMBER` (学员档案) and `adultschool exam history [--round NAME]` (考试记录).
 
-Added to the `learners` and `exam` groups of cli/school.py. Both only read; ID numbers and phones are masked.
+Added to the `learners` group of cli/school.py and the `exam` group of cli/exams.py. Both only read; ID numbers and phones are masked.
 `--format json` prints the record (one object) or the rounds (one array) with English keys.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The quota report and the township counts of R14 (`report quotas`, `township count`): subcommands of the `report`
-and `township` groups that cli/school.py makes."""
+and `township` groups that cli/reports.py and cli/school.py make."""
 from __future__ import annotations
 
 import argparse
@@ -39,7 +39,7 @@ def cmd_township_count(args: argparse.Namespace) -> int:
 
 
 def add_quota_report(group: argparse._SubParsersAction, add: Adder) -> None:
-    """`report quotas`, in the `report` group of cli/school.py."""
+    """`report quotas`, in the `report` group of cli/reports.py."""
     p = add(group, "quotas", cmd_report_quotas, "各街道/镇任务完成情况（R8、R14、排摸进度；分中心另附各校报送情况）")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--month", type=month_arg, help="YYYY-MM（默认本月）")

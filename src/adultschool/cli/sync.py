@@ -15,7 +15,18 @@ from adultschool.cli.common import (
 from adultschool.db import Database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import ConsoleJob
-from adultschool.services import district, district_inbox, district_outbox, district_schools, package_imports, sync
+from adultschool.services import (
+    district,
+    district_conflicts,
+    district_inbox,
+    district_keypair,
+    district_outbox,
+    district_schools,
+    district_status,
+    package_imports,
+    site,
+    sync,
+)
 
 PASSPHRASE_ENV = "ADULTSCHOOL_PASSPHRASE"
 
@@ -39,7 +50,7 @@ _read = package_imports.read_file  # one reader of key, receipt and package file
 def _keys(args: argparse.Namespace, db: Database) -> object:
     key_file = _read(args.key, "密钥文件") if getattr(args, "key", None) else None
     with read_session(db.engine) as session:
-        return district.district_keys(session, passphrase("分中心密钥口令："), key_file=key_file)
+        return district_keypair.district_keys(session, passphrase("分中心密钥口令："), key_file=key_file)
 
 
 # --- school ------------------------------------------------------------------------------------------------------
@@ -110,10 +121,10 @@ def cmd_rekey(args: argparse.Namespace) -> int:
 def cmd_keygen(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
-        district.require_district(session)
+        site.require_district(session)
     secret = passphrase("为分中心私钥设一个口令（至少 8 个字符）：", confirm=True)
     with unit_of_work(db.engine) as session:
-        result = district.keygen(session, args.out, secret, actor=actor(args), replace=args.replace)
+        result = district_keypair.keygen(session, args.out, secret, actor=actor(args), replace=args.replace)
     print(f"公钥（发给各学校）：{result.public_path}")
     print(f"私钥（口令保护，请另存一份到安全的地方）：{result.private_path}")
     print(f"keygen {result.fingerprint}")
@@ -142,7 +153,7 @@ def _import_district_package(args: argparse.Namespace, db: Database) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
-        at_district = district.is_district(session)
+        at_district = site.is_district(session)
     if not at_district:
         return _import_district_package(args, db)
     if args.dry_run:
@@ -219,7 +230,7 @@ def cmd_receipt(args: argparse.Namespace) -> int:
     db = open_db(args)
     keys = _keys(args, db)
     with read_session(db.engine) as session:
-        body = district.save_receipt(session, args.school, keys, args.out)
+        body = district_status.save_receipt(session, args.school, keys, args.out)
     print(f"已为 {args.school} 生成回执：数据包 {len(body['packages'])} 个，缺号 {body['gaps']['count']} 个，"
           f"冲突 {len(body['conflicts'])} 条。")
     print(f"receipt {args.school}: packages {len(body['packages'])}, missing {body['gaps']['count']}, "
@@ -231,7 +242,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     db = open_db(args)
     # Showing full ID numbers writes an audit entry, so that listing needs a write transaction.
     with (unit_of_work if args.unmasked else read_session)(db.engine) as session:
-        conflicts = district.list_conflicts(session, include_settled=args.all, unmasked=args.unmasked, actor=actor(args))
+        conflicts = district_conflicts.list_conflicts(session, include_settled=args.all, unmasked=args.unmasked, actor=actor(args))
     print_table(("编号", "身份证号码", "姓名", "先登记的学校", "其学籍", "后登记的学校", "其学籍", "状态", "待合并行数"),
                 [(c.id, c.id_number, c.name, c.existing_school, c.enrolments_text("existing"), c.incoming_school,
                   c.enrolments_text("incoming"), c.status_text, c.held_rows) for c in conflicts])
@@ -244,7 +255,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 def cmd_settle(args: argparse.Namespace) -> int:
     db = open_db(args)
     with unit_of_work(db.engine) as session:
-        result = district.settle_conflict(session, args.conflict, actor=actor(args), note=args.note, keep=args.keep)
+        result = district_conflicts.settle_conflict(session, args.conflict, actor=actor(args), note=args.note, keep=args.keep)
     if result.decided:
         print(f"已记录裁定：由学校 {result.keep_school} 保留学籍，学校 {result.other_school} 须办理退学或作废。"
               f"请为学校 {result.other_school} 生成回执（adultschool sync receipt --school {result.other_school}），"
@@ -258,8 +269,8 @@ def cmd_settle(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
-        if district.is_district(session):
-            statuses = district.school_statuses(session, args.month or clock.today())
+        if site.is_district(session):
+            statuses = district_status.school_statuses(session, args.month or clock.today())
             print_table(("学校代码", "学校", "名册", "本月已报送", "数据包数", "最近序号", "最近收到", "缺少", "待处理冲突",
                          "发给学校的数据包"),
                         [(s.code, s.name, s.key_state, "是" if s.sent_this_month else "否", s.packages,

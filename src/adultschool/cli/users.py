@@ -15,7 +15,7 @@ from adultschool.cli.common import (
 from adultschool.db import read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Role
-from adultschool.services import accounts
+from adultschool.services import accounts, permissions
 
 ROLE_WORDS = {"teacher": ("老师", "教师"), "clerk": ("教务",), "admin": ("管理",)}
 
@@ -33,7 +33,7 @@ def new_password() -> str:
 def cmd_users_add(args: argparse.Namespace) -> int:
     db = open_db(args)
     with read_session(db.engine) as session:
-        first = not accounts.has_accounts(session)
+        first = not permissions.has_accounts(session)
     password = new_password()
     with unit_of_work(db.engine) as session:
         info = accounts.create_account(session, args.name, password, args.role, actor=actor(args),
@@ -62,7 +62,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 
 def cmd_users_passwd(args: argparse.Namespace) -> int:
     db = open_db(args)
-    own = actor(args) == accounts.clean_login(args.name)
+    own = actor(args) == permissions.clean_login(args.name)
     old = None
     if own:
         old = os.environ.get(PASSWORD_ENV)
@@ -71,8 +71,8 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     password = new_password()
     with unit_of_work(db.engine) as session:
         accounts.change_password(session, args.name, password, actor=actor(args), old_password=old)
-    print(f"已修改 {accounts.clean_login(args.name)} 的密码。")
-    print(f"password changed for {accounts.clean_login(args.name)}")
+    print(f"已修改 {permissions.clean_login(args.name)} 的密码。")
+    print(f"password changed for {permissions.clean_login(args.name)}")
     return EXIT_OK
 
 

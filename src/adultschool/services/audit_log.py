@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from adultschool.models import AuditEntry
-from adultschool.services import accounts, audit_text
+from adultschool.services import audit_text, permissions
 
 ACTION_LABELS = {
     "site.init": "初始化数据库",
@@ -183,14 +183,14 @@ def _filtered(query: Select, flt: AuditFilter) -> Select:
 
 
 def count_entries(session: Session, flt: AuditFilter = AuditFilter(), *, actor: str | None = None) -> int:
-    accounts.require(session, actor, accounts.Permission.VIEW_AUDIT)
+    permissions.require(session, actor, permissions.Permission.VIEW_AUDIT)
     return session.execute(_filtered(select(func.count(AuditEntry.id)), flt)).scalar_one()
 
 
 def list_entries(session: Session, flt: AuditFilter = AuditFilter(), *, actor: str | None = None, offset: int = 0,
                  limit: int | None = None) -> list[AuditRow]:
     """Newest first (by id: the chain's order)."""
-    accounts.require(session, actor, accounts.Permission.VIEW_AUDIT)
+    permissions.require(session, actor, permissions.Permission.VIEW_AUDIT)
     query = _filtered(select(AuditEntry), flt).order_by(AuditEntry.id.desc()).offset(offset)
     if limit is not None:
         query = query.limit(limit)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from adultschool import clock, idcard, idreader, paths
 from adultschool.errors import AdultSchoolError
 from adultschool.idreader import HELPER_NAME, CardData, Family, Mode, ReaderConfig, ReaderError, installed_helper
-from adultschool.services import accounts, audit
+from adultschool.services import audit, permissions
 
 SETTING = "id_card_reader"
 
@@ -78,7 +78,7 @@ def checked_config(library: str, family: str, port: str | int | None, *, mode: s
 
 def save_reader_config(session: Session, config: ReaderConfig | None, *, actor: str) -> ReaderConfig | None:
     """Stores this PC's reader (None forgets it), audited in the database of this PC's school."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     before = paths.local_setting(SETTING)
     after = config.as_json() if config else None
     paths.set_local_setting(SETTING, after)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from adultschool import paths
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Level, SiteSetting
-from adultschool.services import accounts, audit
+from adultschool.services import audit, permissions
 from adultschool.textnorm import clean_text
 
 if TYPE_CHECKING:  # printing brings reportlab and the QR encoder: imported where a layout or a wording is checked
@@ -54,7 +54,7 @@ def wording(session: Session, level: Level) -> Wording:
 def set_wording(session: Session, level: Level, *, issuer: str | None, title: str | None = None,
                 seal_text: str | None = None, body_text: str | None = None, actor: str) -> Wording:
     """Stores the level's wording; empty title, seal text or wording go back to the defaults."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     if level in district_levels(session):
         raise AdultSchoolError(f"{level.label}证书的发证机关和措辞由分中心统一设定，本校不能修改。如需调整，请与分中心联系。",
                                field="issuer")
@@ -172,7 +172,7 @@ def layout_named(name: str | None) -> Layout:
 
 def save_print_layout(session: Session, name: str, layout: Layout, *, actor: str) -> Layout:
     """Stores a printer's calibration on this PC (audited in the database it was made for)."""
-    accounts.require(session, actor, accounts.Permission.PRINT)
+    permissions.require(session, actor, permissions.Permission.PRINT)
     name = clean_text(name) or ""
     if not name:
         raise AdultSchoolError("请给这个套打设置起个名字（通常用打印机的名字）。", field="name")

@@ -28,7 +28,7 @@ from adultschool.models import (
     Level,
     SchoolClass,
 )
-from adultschool.services import accounts, audit
+from adultschool.services import audit, permissions
 from adultschool.services.registration import mask_name
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import (ColumnsNotFound, ImportReport, RowSink, cell, keep_mapping, open_report,
@@ -125,7 +125,7 @@ class SessionInfo:
 
 def create_class(session: Session, *, name: str, class_type: ClassType, level: Level, starts_on: date,
                  teaching_site: str | None = None, teacher: str | None = None, actor: str) -> ClassInfo:
-    accounts.require(session, actor, accounts.Permission.MANAGE_CLASSES)
+    permissions.require(session, actor, permissions.Permission.MANAGE_CLASSES)
     site = require_school(session)
     name = clean_text(name) or ""
     if not name:
@@ -177,7 +177,7 @@ def find_class(session: Session, name: str) -> SchoolClass:
 
 def add_members(session: Session, class_id: int, student_numbers: Sequence[str], *, joined_on: date, actor: str) -> int:
     """Puts enrolments on the class roster by student number; the enrolment's level must be the class's."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_CLASSES)
+    permissions.require(session, actor, permissions.Permission.MANAGE_CLASSES)
     school_class = session.get(SchoolClass, class_id)
     if school_class is None:
         raise AdultSchoolError("找不到这个班级。")
@@ -218,7 +218,7 @@ def _attendance_count(session: Session, *conditions: ColumnElement[bool]) -> int
 def remove_members(session: Session, class_id: int, student_numbers: Sequence[str], *, actor: str) -> int:
     """Takes enrolments off the class roster. Refused for anyone with attendance in this class: their roll calls
     would lose them (a learner who left the programme is withdrawn instead, which keeps the history)."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_CLASSES)
+    permissions.require(session, actor, permissions.Permission.MANAGE_CLASSES)
     school_class = _class(session, class_id)
     wanted = list(dict.fromkeys(clean_text(n) or "" for n in student_numbers))
     if not wanted:
@@ -260,7 +260,7 @@ class ClassChanges:
 def update_class(session: Session, class_id: int, changes: ClassChanges, *, actor: str) -> ClassInfo:
     """Corrects a class. Its level cannot change while it has members (they are enrolments of that level), and its
     start cannot move after its first session."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_CLASSES)
+    permissions.require(session, actor, permissions.Permission.MANAGE_CLASSES)
     school_class = _class(session, class_id)
     values: dict[str, object] = {}
     if changes.name is not None:
@@ -303,7 +303,7 @@ def update_class(session: Session, class_id: int, changes: ClassChanges, *, acto
 
 def delete_class(session: Session, class_id: int, *, actor: str) -> str:
     """Removes a class made by mistake, with its roster and sessions; refused once any attendance is recorded."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_CLASSES)
+    permissions.require(session, actor, permissions.Permission.MANAGE_CLASSES)
     school_class = _class(session, class_id)
     marked = _attendance_count(session, ClassSession.class_id == class_id)
     if marked:
@@ -327,7 +327,7 @@ def create_session(session: Session, class_id: int, *, held_on: date, hours: flo
     school_class = session.get(SchoolClass, class_id)
     if school_class is None:
         raise AdultSchoolError("找不到这个班级。")
-    accounts.require_class(session, actor, class_id)
+    permissions.require_class(session, actor, class_id)
     hours = check_hours(hours)
     rules = load_rules(session)
     course_name = match_course(course, rules)[0] if clean_text(course) else None
@@ -378,7 +378,7 @@ def update_session(session: Session, session_id: int, changes: SessionChanges, *
     lesson = session.get(ClassSession, session_id)
     if lesson is None:
         raise AdultSchoolError("找不到这节课，可能已被删除。")
-    accounts.require_class(session, actor, lesson.class_id)
+    permissions.require_class(session, actor, lesson.class_id)
     school_class = _class(session, lesson.class_id)
     values: dict[str, object] = {}
     if changes.held_on is not None:
@@ -415,7 +415,7 @@ def update_session(session: Session, session_id: int, changes: SessionChanges, *
 def delete_session(session: Session, session_id: int, *, actor: str) -> SessionInfo:
     """Removes a session entered by mistake; refused once attendance is recorded."""
     info = session_info(session, session_id)
-    accounts.require_class(session, actor, info.class_id)
+    permissions.require_class(session, actor, info.class_id)
     if info.marked:
         raise AdultSchoolError(f"这节课已有 {info.marked} 人的考勤记录，不能删除（考勤要留作记录）。")
     school_class = _class(session, info.class_id)
@@ -509,7 +509,7 @@ def save_roll_call(session: Session, session_id: int, marks: Sequence[Mark], *, 
     """Writes the statuses; a changed past mark is audited with before and after (and noted in an import's
     `journal`). Returns how many changed."""
     info = session_info(session, session_id)
-    accounts.require_class(session, actor, info.class_id)
+    permissions.require_class(session, actor, info.class_id)
     rules = load_rules(session)
     members = set(session.execute(select(ClassMember.enrolment_id).where(ClassMember.class_id == info.class_id)).scalars())
     existing = {a.enrolment_id: a for a in session.execute(select(Attendance).where(Attendance.session_id == session_id)).scalars()}
@@ -590,7 +590,7 @@ def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool
     from adultschool.services import attendance_grid
 
     job = job or NullJob()
-    accounts.require(session, actor, accounts.Permission.IMPORT)
+    permissions.require(session, actor, permissions.Permission.IMPORT)
     require_school(session)
     rules = load_rules(session)
     sheets = read_table(path, job=job)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from adultschool import idcard
 from adultschool.errors import AdultSchoolError
-from adultschool.services import accounts, audit, audit_log
+from adultschool.services import audit, audit_log, permissions
 from adultschool.services.audit_log import AuditFilter
 from adultschool.xlsx import new_password, write_table
 
@@ -68,9 +68,9 @@ class Exported:
 def start(session: Session, actor: str | None, protection: Protection) -> str | None:
     """The check before a list is gathered: full ID numbers need the permission; returns the password to use."""
     if protection.full_ids:
-        accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)
+        permissions.require(session, actor, permissions.Permission.VIEW_FULL_ID)
     else:
-        accounts.require(session, actor, accounts.Permission.VIEW_LEARNERS)
+        permissions.require(session, actor, permissions.Permission.VIEW_LEARNERS)
     return new_password() if protection is Protection.PASSWORD else None
 
 
@@ -78,8 +78,8 @@ def finish(session: Session, actor: str | None, *, what: str, path: Path, count:
            password: str | None, student_numbers: Sequence[str] | None = None) -> Exported:
     """After the file is written (in the same transaction): its one `id.reveal` entry, unless the IDs are masked."""
     if protection.full_ids:
-        accounts.reveal(session, actor, what=what, count=count, student_numbers=student_numbers,
-                        file=Path(path).name, protected=password is not None)
+        permissions.reveal(session, actor, what=what, count=count, student_numbers=student_numbers,
+                           file=Path(path).name, protected=password is not None)
     return Exported(Path(path), count, protection, password)
 
 
@@ -126,7 +126,7 @@ def export_access_log(session: Session, out: Path, *, actor: str | None, since: 
                       until: date | None = None) -> Exported:
     """访问记录: who saw or exported full ID numbers, when and how many, as a workbook for the district or an inspector
     (it names files and student numbers, no ID numbers). Administrators only; the export itself is audited."""
-    who = accounts.require(session, actor, accounts.Permission.VIEW_AUDIT)
+    who = permissions.require(session, actor, permissions.Permission.VIEW_AUDIT)
     rows = access_rows(session, actor=actor, since=since, until=until)
     span = f"{since or '最早'} 至 {until or '今天'}"
     write_table(out, title=f"查看和导出完整身份证号码的记录（{span}）", headers=ACCESS_HEADERS,

@@ -1,4 +1,4 @@
-"""The district office's side of sync: its key pair, importing schools' packages, receipts, who has sent.
+"""The district office's import of a school's package: checked, merged and recorded as one step.
 
 A package is read only when its school is on the district's roster and signed by the key the district accepted for it
 (`district_schools`); its rows merge idempotently by uuid and row version, only into rows that school owns, each
@@ -6,134 +6,34 @@ checked like input (`district_merge`); a person another school registered first 
 ways out (`district_conflicts`). One transaction per package: a package refused as a whole writes nothing, a row
 refused on its own is reported and the rest goes in. A school that restored a backup starts a new epoch: its first
 package after the restore is full and is taken as the school's state now, and what the restore took back is reported.
+The district's own key pair is `district_keypair`; receipts and who has sent are `district_status`.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from adultschool import aspkg
-from adultschool.errors import AdultSchoolError, os_error_text
+from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import (
-    ConflictStatus,
     DeletedRow,
-    School,
-    SiteKind,
-    SiteSetting,
-    SyncConflict,
     SyncOwner,
     SyncPackage,
     SyncSchool,
 )
 from adultschool.models.base import utcnow
-from adultschool.outfiles import atomic_output, write_file
-from adultschool.services import accounts, audit, district_conflicts, district_schools, site
-from adultschool.services.district_merge import (  # noqa: F401 - re-exported for callers and tests
-    CHUNK,
-    NATURAL_KEYS,
-    REFERENCED,
-    Merger,
-    RefusedRow,
-    TableCounts,
-    rolled_back,
-)
+from adultschool.services import audit, district_conflicts, district_schools, permissions
+from adultschool.services.site import require_district
+from adultschool.services.district_merge import CHUNK, Merger, RefusedRow, TableCounts, rolled_back
 from adultschool.services.rules import load_rules
-from adultschool.services.site import SiteInfo
 from adultschool.services.sync_tables import SPECS, decode_lines
-
-PRIVATE = "sync.district_private"
-PUBLIC = "sync.district_public"
-
-
-def require_district(session: Session) -> SiteInfo:
-    info = site.get_site(session)
-    if info.kind is not SiteKind.DISTRICT:
-        raise AdultSchoolError("这是学校的数据库。汇总数据包要在区级分中心的数据库里进行（adultschool init --district 代码）。")
-    return info
-
-
-def is_district(session: Session) -> bool:
-    return site.get_site(session).kind is SiteKind.DISTRICT
-
-
-def _setting(session: Session, key: str) -> str | None:
-    row = session.get(SiteSetting, key)
-    return row.value if row else None
-
-
-# --- the district's keys ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KeygenResult:
-    public_path: Path
-    private_path: Path
-    fingerprint: str
-
-
-def keygen(session: Session, out_dir: Path, passphrase: str, *, actor: str, replace: bool = False) -> KeygenResult:
-    """Makes the district's key pair: `district.pub` for the schools, `district.key` (passphrase-protected) kept here.
-
-    The database keeps the protected private key too, so `sync import` needs only the passphrase."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
-    info = require_district(session)
-    existing = _setting(session, PUBLIC)
-    if existing and not replace:
-        old = aspkg.load_district_public(existing.encode())
-        raise AdultSchoolError(
-            f"本分中心已有密钥（指纹 {old.fingerprint}）。换新密钥后，各学校都要重新登记公钥，旧密钥加密的数据包也无法再导入。"
-            "确需更换，请加 --replace。"
-        )
-    public_path, private_path = Path(out_dir) / "district.pub", Path(out_dir) / "district.key"
-    for path in (public_path, private_path):
-        if path.exists() and not replace:
-            raise AdultSchoolError(f"{path} 已经存在，不覆盖。请换一个文件夹，或确需更换时加 --replace。")
-    pair = aspkg.generate_district_keys(info.code)
-    private = aspkg.dump_district_private(pair, passphrase)  # refuses a short passphrase before anything is written
-    public = aspkg.dump_district_public(pair.public)
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    for path, data in ((public_path, public), (private_path, private)):
-        write_file(path, data)  # owner-only: district.key above all
-    for key, value in ((PRIVATE, private.decode()), (PUBLIC, public.decode())):
-        row = session.get(SiteSetting, key)
-        if row is None:
-            session.add(SiteSetting(key=key, value=value))
-        else:
-            row.value = value
-    audit.record(session, actor=actor, action="sync.keygen", entity="site_settings",
-                 summary=f"生成分中心密钥：指纹 {pair.public.fingerprint}", after={"fingerprint": pair.public.fingerprint})
-    return KeygenResult(public_path, private_path, pair.public.fingerprint)
-
-
-def has_keys(session: Session) -> bool:
-    return _setting(session, PRIVATE) is not None
-
-
-def district_keys(session: Session, passphrase: str, *, key_file: bytes | None = None) -> aspkg.DistrictKeyPair:
-    """The key pair, opened with the passphrase: from `key_file` (district.key) if given, else as stored at keygen."""
-    require_district(session)
-    data = key_file if key_file is not None else (_setting(session, PRIVATE) or "").encode()
-    if not data:
-        raise AdultSchoolError("本分中心还没有密钥。请先运行 “adultschool sync keygen --out 文件夹”，把 district.pub 发给各学校。")
-    return aspkg.load_district_private(data, passphrase)
-
-
-def district_public(session: Session) -> aspkg.DistrictPublicKey | None:
-    stored = _setting(session, PUBLIC)
-    return aspkg.load_district_public(stored.encode()) if stored else None
-
-
-# --- merging ----------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -217,7 +117,7 @@ def import_package(session: Session, data: bytes, *, file_name: str, keys: aspkg
     """Verifies and merges one package in the caller's transaction; raises (and so writes nothing) when the package
     as a whole is unusable. Rows the package may not change, or that fail the checks, are refused one by one."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.SYNC)
+    permissions.require(session, actor, permissions.SYNC)
     require_district(session)
     header = aspkg.read_header(data)  # who says they sent it: checked cheaply before anything is decrypted
     school = district_schools.listed_sender(session, header.school_code)
@@ -326,7 +226,7 @@ def _decode_members(opened: aspkg.OpenedPackage) -> dict[str, list[dict[str, Any
 def trust_school(session: Session, data: bytes, *, school_code: str, fingerprint: str, keys: aspkg.DistrictKeyPair,
                  actor: str) -> str:
     """After the district has confirmed it by phone: the key of one of the school's packages is its key from now on."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     require_district(session)
     wanted = district_schools.normalise_fingerprint(fingerprint)
     opened = aspkg.open_package(data, keys)
@@ -350,126 +250,3 @@ def gaps(session: Session, school_code: str) -> aspkg.Gaps:
         SyncPackage.school_code == school_code, SyncPackage.epoch == epoch)).all()
     covered = max([s for s, full in received if full], default=0)
     return aspkg.find_gaps((s for s, _full in received), after=covered)
-
-
-
-
-# --- conflicts: see district_conflicts ------------------------------------------------------------------------------
-
-ConflictInfo = district_conflicts.ConflictInfo
-SettleResult = district_conflicts.SettleResult
-
-
-def list_conflicts(session: Session, *, include_settled: bool = False, unmasked: bool = False,
-                   actor: str | None = None) -> list[district_conflicts.ConflictInfo]:
-    require_district(session)
-    return district_conflicts.list_conflicts(session, include_settled=include_settled, unmasked=unmasked, actor=actor)
-
-
-def settle_conflict(session: Session, conflict_id: int, *, actor: str, note: str | None = None,
-                    keep: str | None = None) -> district_conflicts.SettleResult:
-    require_district(session)
-    return district_conflicts.settle_conflict(session, conflict_id, actor=actor, note=note, keep=keep)
-
-
-# --- receipts and who has sent ----------------------------------------------------------------------------------
-
-
-def receipt_body(session: Session, school_code: str) -> dict[str, Any]:
-    require_district(session)
-    school = session.execute(select(SyncSchool).where(SyncSchool.code == school_code)).scalar()
-    if school is None:
-        raise AdultSchoolError(f"学校 {school_code} 不在本分中心的学校名册上，无法出回执。")
-    epoch = school.epoch or 0
-    packages = [
-        {"sequence": p.sequence, "epoch": p.epoch, "made_at": p.made_at, "received_at": p.received_at.isoformat(),
-         "full": p.full, "counts": json.loads(p.counts),
-         **({"audit_head": json.loads(p.audit_head)} if p.audit_head else {})}
-        for p in session.execute(select(SyncPackage).where(SyncPackage.school_code == school_code,
-                                                           SyncPackage.epoch == epoch)
-                                 .order_by(SyncPackage.sequence)).scalars()
-    ]
-    return {"school_code": school_code, "school_name": school.name, "made_at": utcnow().isoformat(),
-            "epoch": epoch, "packages": packages, "highest": max((p["sequence"] for p in packages), default=0),
-            "gaps": gaps(session, school_code).as_json(), "conflicts": district_conflicts.for_school(session, school_code)}
-
-
-def make_receipt(session: Session, school_code: str, keys: aspkg.DistrictKeyPair) -> tuple[bytes, dict[str, Any]]:
-    body = receipt_body(session, school_code)
-    return aspkg.write_receipt(body, keys), body
-
-
-def save_receipt(session: Session, school_code: str, keys: aspkg.DistrictKeyPair, out: Path) -> dict[str, Any]:
-    """生成回执: the signed receipt for one school, written whole to `out` (or not at all); returns what it says."""
-    data, body = make_receipt(session, school_code, keys)
-    try:
-        with atomic_output(out, opened_in="其他程序") as part:
-            part.write_bytes(data)
-    except OSError as exc:
-        raise AdultSchoolError(f"无法保存回执“{Path(out).name}”：{os_error_text(exc)}") from None
-    return body
-
-
-@dataclass(frozen=True)
-class SchoolStatus:
-    code: str
-    name: str
-    fingerprint: str | None
-    packages: int
-    last_sequence: int | None
-    last_received_at: datetime | None
-    sent_this_month: bool
-    missing: aspkg.Gaps
-    open_conflicts: int
-    key_state: str = ""  # 已确认 / 待确认密钥 / … (from the roster)
-    listed: bool = True
-    retired: bool = False
-    townships: tuple[str, ...] = ()
-    district_sequence: int = 0  # the last district package made for the school (0: none yet)
-    last_sent_at: datetime | None = None  # when it was made
-
-
-def school_statuses(session: Session, month: date) -> list[SchoolStatus]:
-    """Every school of the roster (and any other the district holds rows of), and whether each has sent a package in
-    the month of `month`."""
-    require_district(session)
-    first = month.replace(day=1)
-    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    known: dict[str, str] = dict(session.execute(select(School.code, School.name)).all())
-    roster = {s.code: s for s in district_schools.list_schools(session)}
-    for code, school in roster.items():
-        known[code] = school.name or known.get(code, "")
-    received: dict[str, list[tuple[int, datetime]]] = defaultdict(list)
-    for code, sequence, received_at in session.execute(
-            select(SyncPackage.school_code, SyncPackage.sequence, SyncPackage.received_at)):
-        received[code].append((sequence, received_at))
-    open_conflicts: dict[str, int] = defaultdict(int)
-    for code in session.execute(select(SyncConflict.incoming_school).where(
-            SyncConflict.status.in_([ConflictStatus.OPEN, ConflictStatus.DECIDED]))).scalars():
-        open_conflicts[code] += 1
-    sent: dict[str, tuple[int, datetime | None]] = {
-        code: (sequence or 0, at) for code, sequence, at in session.execute(
-            select(SyncSchool.code, SyncSchool.district_sequence, SyncSchool.last_receipt_at))}
-    statuses = []
-    start, end = datetime.combine(first, datetime.min.time()), datetime.combine(following, datetime.min.time())
-    for code in sorted(known):
-        packages = received.get(code, [])
-        times = [_naive(t) for _s, t in packages]
-        listed = roster.get(code)
-        statuses.append(SchoolStatus(
-            code, known[code], listed.fingerprint if listed else None, len(packages),
-            max((s for s, _t in packages), default=None), max(times, default=None),
-            any(start <= t < end for t in times), gaps(session, code), open_conflicts.get(code, 0),
-            listed.key_state if listed else "不在名册上", listed is not None,
-            listed is not None and not listed.active, listed.townships if listed else (),
-            sent.get(code, (0, None))[0],
-            _naive(sent[code][1]) if sent.get(code, (0, None))[1] is not None else None,
-        ))
-    return statuses
-
-
-def _naive(moment: datetime) -> datetime:
-    """Local wall time without a zone, to compare with calendar months (SQLite hands back naive UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone().replace(tzinfo=None)

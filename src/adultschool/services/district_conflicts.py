@@ -40,7 +40,8 @@ from adultschool.models import (
     SyncSchool,
 )
 from adultschool.models.base import utcnow
-from adultschool.services import accounts, audit
+from adultschool.services import audit, permissions
+from adultschool.services.site import require_district
 from adultschool.services.district_merge import Merger, MergeResult
 from adultschool.services.sync_tables import SPEC_BY_NAME, decode_lines
 
@@ -197,6 +198,7 @@ def _info(session: Session, conflict: SyncConflict, held: int, names: dict[str, 
 def list_conflicts(session: Session, *, include_settled: bool = False, unmasked: bool = False,
                    actor: str | None = None) -> list[ConflictInfo]:
     """Conflicts with their way out, ID numbers masked; unmasked only for those allowed to see full IDs (audited)."""
+    require_district(session)
     query = select(SyncConflict).order_by(SyncConflict.id)
     if not include_settled:
         query = query.where(SyncConflict.status.in_([ConflictStatus.OPEN, ConflictStatus.DECIDED]))
@@ -204,7 +206,7 @@ def list_conflicts(session: Session, *, include_settled: bool = False, unmasked:
         select(SyncHeld.conflict_id, func.count()).group_by(SyncHeld.conflict_id)).all())
     conflicts = list(session.execute(query).scalars())
     if unmasked:
-        accounts.reveal(session, actor, what="冲突列表", count=len(conflicts))
+        permissions.reveal(session, actor, what="冲突列表", count=len(conflicts))
     mask = (lambda n: n) if unmasked else idcard.mask
     names = _school_names(session)
     return [_info(session, c, counts.get(c.id, 0), names, mask) for c in conflicts]
@@ -228,7 +230,8 @@ def settle_conflict(session: Session, conflict_id: int, *, actor: str, note: str
     person now. When they do, `keep` records which school keeps the enrolment: the other must withdraw (or void) it,
     and the conflict settles by itself when that school's package carries it. Without `keep` that case is refused,
     saying what would resolve it."""
-    accounts.require(session, actor, accounts.SYNC)
+    require_district(session)
+    permissions.require(session, actor, permissions.SYNC)
     conflict = _get(session, conflict_id)
     if not conflict.status.is_unresolved:
         raise AdultSchoolError(f"冲突 {conflict_id} 已经处理过了（{conflict.status.label}）。")

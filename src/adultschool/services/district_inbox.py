@@ -27,7 +27,7 @@ from adultschool import aspkg
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import DistrictImport, Level
-from adultschool.services import accounts, audit, certificate_settings, exam_rounds, exams, rules, site
+from adultschool.services import audit, certificate_settings, exam_results, exam_rounds, permissions, rules, site
 from adultschool.services import sync as school_sync
 from adultschool.services.sheet_import import ImportReport
 from adultschool.xlsx import Sheet
@@ -174,7 +174,7 @@ def import_district_package(session: Session, data: bytes, *, file_name: str, ac
     """Checks the district's package for this school and applies it whole (with `dry_run`, shows what it would do
     and changes nothing). One `sync.district_import` audit entry names what it changed."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.SYNC)
+    permissions.require(session, actor, permissions.SYNC)
     info = site.require_school(session)
     district = school_sync.district_key(session)
     if district is None:
@@ -213,8 +213,8 @@ def import_district_package(session: Session, data: bytes, *, file_name: str, ac
     report.exam_rounds = exam_rounds.replace_from_district(session, rounds)
     job.report(2, 3, "记入考试成绩")
     if sheet is not None:
-        report.results = exams.import_results(session, Path(f"{file_name}（成绩）"), actor=actor, allow_unapplied=True,
-                                              sheets=[sheet], today=today, job=job)
+        report.results = exam_results.import_results(session, Path(f"{file_name}（成绩）"), actor=actor, allow_unapplied=True,
+                                                     sheets=[sheet], today=today, job=job)
     if receipt:
         report.receipt = school_sync.apply_receipt_body(session, receipt, district_code=district.code, actor=actor)
     if savepoint is not None:

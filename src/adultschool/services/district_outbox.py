@@ -28,7 +28,7 @@ from adultschool.jobs import JobContext, NullJob
 from adultschool.models import DistrictExport, School, SyncSchool, Township, TownshipQuota
 from adultschool.models.base import utcnow
 from adultschool.outfiles import atomic_output
-from adultschool.services import accounts, audit, certificate_settings, district, district_results, exam_rounds, rules
+from adultschool.services import audit, certificate_settings, district_results, district_status, exam_rounds, permissions, rules, site
 
 FILE_SUFFIX = ".asdist"
 MEMBERS = ("quotas.json", "rules.json", "certificate.json", "exam_rounds.json", "results.jsonl", "receipt.json")
@@ -95,7 +95,7 @@ def build_members(session: Session, school: SyncSchool) -> tuple[dict[str, bytes
     wording = certificate_settings.wordings_for_schools(session)
     rounds = [r.as_json() for r in exam_rounds.list_rounds(session)]
     results = district_results.results_for_school(session, school.code)
-    receipt = district.receipt_body(session, school.code)
+    receipt = district_status.receipt_body(session, school.code)
 
     def dumped(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1).encode()
@@ -122,8 +122,8 @@ def suggested_file_name(session: Session, school_code: str, today: date | None =
 def export_for_school(session: Session, school_code: str, out: Path, *, keys: aspkg.DistrictKeyPair,
                       actor: str) -> DistrictExportSummary:
     """The next district package for one school, written to `out` (atomically, after everything is checked)."""
-    accounts.require(session, actor, accounts.SYNC)
-    info = district.require_district(session)
+    permissions.require(session, actor, permissions.SYNC)
+    info = site.require_district(session)
     school, box_key = _roster_entry(session, school_code)
     members, counts = build_members(session, school)
     sequence = (school.district_sequence or 0) + 1
@@ -151,8 +151,8 @@ def export_for_all(session: Session, out_dir: Path, *, keys: aspkg.DistrictKeyPa
     of theirs arrived) are named with the reason. All in the caller's transaction: cancelled, nothing is recorded
     (files already written stay, each whole, and are made again with the same numbers next time)."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.SYNC)
-    district.require_district(session)
+    permissions.require(session, actor, permissions.SYNC)
+    site.require_district(session)
     result = DistrictExportAll()
     schools = list(session.execute(select(SyncSchool).where(SyncSchool.retired_at.is_(None))
                                    .order_by(SyncSchool.code)).scalars())

@@ -27,8 +27,8 @@ from adultschool.models import (
     School,
     SiteKind,
 )
-from adultschool.services import accounts, audit, site
-from adultschool.services.exams import RESULT_COLUMNS, RESULT_LABELS, read_result_row
+from adultschool.services import audit, permissions, site
+from adultschool.services.exam_results import RESULT_COLUMNS, RESULT_LABELS, read_result_row
 from adultschool.services.rules import load_rules
 from adultschool.services.sheet_import import ImportReport, RowSink, open_report, rows_with_progress
 from adultschool.xlsx import read_table
@@ -59,7 +59,7 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     next district package. Rows for unknown or closed enrolments, wrong levels, names that differ, scores out of
     range or dates after today are rejected with their sheet row; the rest is kept in one transaction."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.Permission.EXAMS)
+    permissions.require(session, actor, permissions.Permission.EXAMS)
     _require_district(session)
     rules = load_rules(session)
     today = today or clock.today()
@@ -162,7 +162,7 @@ def counts_by_school(session: Session) -> dict[str, int]:
 def remove_source(session: Session, file_name: str, *, reason: str, actor: str) -> int:
     """At the district: takes back every result that came from `file_name` (a wrong file); schools that already
     applied them undo their import (学员 → 导入记录与撤销). Returns how many were removed."""
-    accounts.require(session, actor, accounts.Permission.EXAMS)
+    permissions.require(session, actor, permissions.Permission.EXAMS)
     _require_district(session)
     if not (reason or "").strip():
         raise AdultSchoolError("请写明撤回这些成绩的原因。", field="reason")

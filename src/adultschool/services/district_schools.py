@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from adultschool.errors import AdultSchoolError
 from adultschool.models import SiteKind, SyncSchool
 from adultschool.models.base import utcnow
-from adultschool.services import accounts, audit, site
+from adultschool.services import audit, permissions, site
 from adultschool.textnorm import to_halfwidth
 
 _SUFFIX = re.compile(r"^[0-9A-Za-z]{1,10}$")
@@ -133,7 +133,7 @@ def add_school(session: Session, code: str, *, name: str, townships: list[str] |
                fingerprint: str | None = None, actor: str) -> RosterSchool:
     """Puts a school on the roster (or brings a retired one back). With `fingerprint` (read out by the school on the
     phone, or handed over in person) its first package is accepted without a further question."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     code = check_code(session, code)
     name = (name or "").strip()
     if not name:
@@ -179,7 +179,7 @@ def get_school(session: Session, code: str) -> RosterSchool | None:
 
 def retire_school(session: Session, code: str, *, reason: str | None = None, actor: str) -> RosterSchool:
     """No more packages are accepted from this school; what it sent stays."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     _require_district(session)
     school = _find(session, (code or "").strip())
     if school is None:
@@ -196,7 +196,7 @@ def retire_school(session: Session, code: str, *, reason: str | None = None, act
 def accept_fingerprint(session: Session, code: str, fingerprint: str, *, actor: str) -> RosterSchool:
     """After a phone call: the key with this fingerprint is the school's. Its next package is accepted when signed with
     it (and a package signed by any other key is refused)."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     _require_district(session)
     wanted = normalise_fingerprint(fingerprint)
     school = _find(session, (code or "").strip())

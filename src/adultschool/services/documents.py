@@ -33,7 +33,7 @@ from adultschool.printing import (
     write_signin_sheet,
 )
 from adultschool.printing import write_summary_form as write_summary_pdf
-from adultschool.services import accounts, audit, certificate_settings, disclosure, exams, privacy, roster
+from adultschool.services import audit, certificate_settings, certificates, disclosure, permissions, privacy, roster
 from adultschool.services.rules import load_rules
 from adultschool.services.disclosure import Protection
 from adultschool.services.photos import photos_of
@@ -50,7 +50,7 @@ def chosen_font_path(session: Session) -> str | None:
 
 def set_font(session: Session, path: str | None, *, actor: str | None = None) -> PdfFont | None:
     """The font every printed document of this database uses (a site setting); None returns to the shipped default."""
-    who = accounts.require(session, actor, accounts.Permission.PRINT)
+    who = permissions.require(session, actor, permissions.Permission.PRINT)
     row = session.get(SiteSetting, FONT_SETTING)
     before = row.value if row is not None else None
     font = find_font(path) if path else None  # refuses a missing or unusable file before it is stored
@@ -85,14 +85,14 @@ def _write_certificates(session: Session, out: Path, *, actor: str, student_numb
                         reprint: bool, reason: str | None, font: str | Path | None, layout: Layout | None,
                         job: JobContext | None, record: bool) -> Printed:
     pdf_font = font_for(session, font)
-    certificates = exams.certificates_to_print(session, actor=actor, student_numbers=student_numbers, reprint=reprint,
-                                               reason=reason, record=record)
-    if not certificates:
+    to_print = certificates.certificates_to_print(session, actor=actor, student_numbers=student_numbers, reprint=reprint,
+                                                  reason=reason, record=record)
+    if not to_print:
         raise AdultSchoolError("没有要打印的新证书：已毕业学员的证书都打印过了（再次打印请用补发）。")
     wordings = {level: certificate_settings.wording(session, level) for level in Level}
-    photos = photos_of(session, sorted({c.learner_id for c in certificates}))
+    photos = photos_of(session, sorted({c.learner_id for c in to_print}))
     data = []
-    for c in certificates:
+    for c in to_print:
         wording = wordings[Level(c.level)]
         data.append(CertificateData(
             school_name=c.school_name, learner_name=c.learner_name, gender=c.gender, birth_date=c.birth_date,
@@ -102,7 +102,7 @@ def _write_certificates(session: Session, out: Path, *, actor: str, student_numb
             photo_jpeg=photos.get(c.learner_id),
         ))
     pages = write_certificates(out, data, font=pdf_font, resources=paths.resources_dir(), layout=layout, job=job)
-    return Printed(pages, tuple(c.learner_name for c in certificates), tuple(c.student_number for c in certificates),
+    return Printed(pages, tuple(c.learner_name for c in to_print), tuple(c.student_number for c in to_print),
                    recorded=record)
 
 
@@ -131,13 +131,13 @@ def record_certificate_printing(session: Session, preview: Printed, *, actor: st
     """The clerk confirmed that the previewed certificates came out of the printer, or saved the final PDF (`out`, a
     copy of `preview_file`, written in the same transaction that records: no file, no record). Refused, as a print
     would be, when another clerk printed one of them since the preview."""
-    certificates = exams.certificates_to_print(session, actor=actor, student_numbers=list(preview.student_numbers),
-                                               reprint=reprint, reason=reason, record=True)
+    to_print = certificates.certificates_to_print(session, actor=actor, student_numbers=list(preview.student_numbers),
+                                                  reprint=reprint, reason=reason, record=True)
     if out is not None and preview_file is not None:
         with atomic_output(out, opened_in=PDF_PROGRAMS) as part:
             shutil.copyfile(preview_file, part)
-    return replace(preview, names=tuple(c.learner_name for c in certificates),
-                   student_numbers=tuple(c.student_number for c in certificates), recorded=True)
+    return replace(preview, names=tuple(c.learner_name for c in to_print),
+                   student_numbers=tuple(c.student_number for c in to_print), recorded=True)
 
 
 def print_sample_certificate(session: Session, out: Path, wording: certificate_settings.Wording, *,
@@ -156,7 +156,7 @@ def print_sample_certificate(session: Session, out: Path, wording: certificate_s
 def print_calibration_page(session: Session, out: Path, *, level: Level = Level.SENIOR, layout: Layout | None = None,
                            font: str | Path | None = None, actor: str) -> Path:
     """The calibration page for pre-printed stock, through the same layout as the certificates."""
-    accounts.require(session, actor, accounts.Permission.PRINT)
+    permissions.require(session, actor, permissions.Permission.PRINT)
     write_calibration_page(out, font=font_for(session, font), level=level.value, layout=layout)
     return Path(out)
 
@@ -199,7 +199,7 @@ def registration_forms(session: Session, student_numbers: Sequence[str] | None =
 def print_registration_forms(session: Session, out: Path, *, student_numbers: Sequence[str] | None = None,
                              font: str | Path | None = None, job: JobContext | None = None,
                              actor: str | None = None) -> Printed:
-    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)  # the form shows ID number and phone
+    permissions.require(session, actor, permissions.Permission.VIEW_FULL_ID)  # the form shows ID number and phone
     forms = registration_forms(session, student_numbers)
     if not forms:
         raise AdultSchoolError("没有在读的学员，无表可打。")
@@ -228,7 +228,7 @@ def print_signin_sheet(session: Session, out: Path, *, class_name: str, held_on:
                        job: JobContext | None = None, actor: str | None = None) -> Printed:
     """签到表 of a class for a day: its session's course, topic and hours if one is recorded, and every learner."""
     school_class: SchoolClass = find_class(session, class_name)
-    accounts.require_class(session, actor, school_class.id)  # names and student numbers: the class's teacher too
+    permissions.require_class(session, actor, school_class.id)  # names and student numbers: the class's teacher too
     lesson = session.execute(select(ClassSession).where(ClassSession.class_id == school_class.id,
                                                         ClassSession.held_on == held_on).order_by(ClassSession.starts_at)).scalars().first()
     learners = session.execute(

@@ -29,7 +29,7 @@ from adultschool.models import (
     SchoolClass,
     Township,
 )
-from adultschool.services import accounts, audit, exams, site
+from adultschool.services import audit, exam_results, permissions, site
 from adultschool.services.rules import load_rules
 from adultschool.textnorm import clean_text
 
@@ -170,7 +170,7 @@ def withdraw(session: Session, student_number: str, *, reason: str, actor: str, 
              transfer_to: str | None = None, today: date | None = None) -> EnrolmentChanged:
     """退学: the learner leaves. With `transfer_to` it is a transfer (转学) to that school, which the district sees.
     A graduate cannot withdraw (their certificate stands, or is revoked)."""
-    accounts.require(session, actor, accounts.Permission.REGISTER)
+    permissions.require(session, actor, permissions.Permission.REGISTER)
     site.require_school(session)
     enrolment = find_enrolment(session, student_number)
     _refuse_closed(enrolment)
@@ -190,7 +190,7 @@ def withdraw(session: Session, student_number: str, *, reason: str, actor: str, 
 def void(session: Session, student_number: str, *, reason: str, actor: str, today: date | None = None) -> EnrolmentChanged:
     """作废: a registration made by mistake (a wrong person, a duplicate). The student number is never reused; the
     enrolment leaves lists, quotas and readiness but stays for the audit. Refused once exams rest on it."""
-    accounts.require(session, actor, accounts.Permission.REGISTER)
+    permissions.require(session, actor, permissions.Permission.REGISTER)
     site.require_school(session)
     enrolment = find_enrolment(session, student_number)
     _refuse_closed(enrolment)
@@ -205,7 +205,7 @@ def void(session: Session, student_number: str, *, reason: str, actor: str, toda
 
 def reinstate(session: Session, student_number: str, *, reason: str, actor: str) -> EnrolmentChanged:
     """The way back from a withdrawal or void made in error: the enrolment studies on as before."""
-    accounts.require(session, actor, accounts.Permission.REGISTER)
+    permissions.require(session, actor, permissions.Permission.REGISTER)
     site.require_school(session)
     enrolment = find_enrolment(session, student_number)
     if not enrolment.status.is_closed:
@@ -234,8 +234,8 @@ def _status_from_exams(session: Session, enrolment: Enrolment) -> EnrolmentStatu
                                                     Certificate.revoked_on.is_(None))).first():
         return EnrolmentStatus.GRADUATED
     rules = load_rules(session)
-    passed = exams.passed_courses(session, [enrolment.id]).get(enrolment.id, set())
-    if set(exams.required_courses(rules, enrolment.level)) <= passed:
+    passed = exam_results.passed_courses(session, [enrolment.id]).get(enrolment.id, set())
+    if set(exam_results.required_courses(rules, enrolment.level)) <= passed:
         return EnrolmentStatus.PASSED
     return EnrolmentStatus.ACTIVE
 
@@ -247,7 +247,7 @@ def correct(session: Session, student_number: str, correction: Correction, *, re
             today: date | None = None) -> EnrolmentChanged:
     """An audited correction of a registration's facts; readiness and quotas follow at once (they are computed from
     them). Refused, naming why, where exams or graduation rest on the fact."""
-    accounts.require(session, actor, accounts.Permission.REGISTER)
+    permissions.require(session, actor, permissions.Permission.REGISTER)
     site.require_school(session)
     if not correction.given():
         raise AdultSchoolError("没有要更正的内容：请至少给出层次、报名日期、性别、街道/镇或身份证号码中的一项。")

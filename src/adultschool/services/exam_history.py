@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Enrolment, EnrolmentStatus, ExamApplication, ExamMark, ExamResult, ExamRound, Learner, Level
-from adultschool.services import accounts
+from adultschool.services import permissions
 from adultschool.services.registration import CHUNK
 from adultschool.services.rules import load_rules
 
@@ -219,7 +219,7 @@ class ExamHistory:
 
 def exam_history(session: Session, *, actor: str | None, round_name: str | None = None) -> ExamHistory:
     """Every round applied for here (or the one named), newest first, with applicants and results per course."""
-    accounts.require(session, actor, accounts.Permission.VIEW_LEARNERS)
+    permissions.require(session, actor, permissions.Permission.VIEW_LEARNERS)
     rules = load_rules(session)
     days = round_days(session)
     sites = dict(session.execute(select(ExamRound.name, ExamRound.site)).all())

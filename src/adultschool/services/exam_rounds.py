@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from adultschool.errors import AdultSchoolError
 from adultschool.models import ExamRound, Level, SiteKind
-from adultschool.services import accounts, audit, site
+from adultschool.services import audit, permissions, site
 from adultschool.services.rules import load_rules
 from adultschool.services.study import match_course
 from adultschool.textnorm import clean_text
@@ -88,7 +88,7 @@ def add_round(session: Session, name: str, *, held_on: date, site_name: str, lev
               courses: list[str] | None = None, apply_by: date | None = None, note: str | None = None,
               actor: str) -> RoundInfo:
     """At the district: a new exam round (its name is how schools and result files refer to it)."""
-    accounts.require(session, actor, accounts.Permission.EXAMS)
+    permissions.require(session, actor, permissions.Permission.EXAMS)
     _require_district(session)
     name = clean_text(name) or ""
     where = clean_text(site_name) or ""
@@ -122,7 +122,7 @@ def add_round(session: Session, name: str, *, held_on: date, site_name: str, lev
 
 def remove_round(session: Session, name: str, *, actor: str) -> RoundInfo:
     """At the district: takes a round back (schools drop it with the next package)."""
-    accounts.require(session, actor, accounts.Permission.EXAMS)
+    permissions.require(session, actor, permissions.Permission.EXAMS)
     _require_district(session)
     row = session.execute(select(ExamRound).where(ExamRound.name == name.strip())).scalar()
     if row is None:

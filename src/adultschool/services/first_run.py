@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from adultschool import clock
 from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.models import Role, SiteKind
-from adultschool.services import accounts, district, site, sync
-from adultschool.services.district import KeygenResult
+from adultschool.services import accounts, district_keypair, site, sync
+from adultschool.services.district_keypair import KeygenResult
 from adultschool.services.site import SiteInfo
 
 
@@ -100,7 +100,7 @@ def create_site(session: Session, plan: SitePlan, *, actor: str) -> SiteCreated:
         signing = sync.ensure_signing_key(session, actor=who)
     elif plan.key_folder is not None:
         try:
-            keys = district.keygen(session, Path(plan.key_folder), plan.passphrase or "", actor=who)
+            keys = district_keypair.keygen(session, Path(plan.key_folder), plan.passphrase or "", actor=who)
         except OSError as exc:
             # keygen never overwrites, so whatever of the pair is there now was written by this failed attempt
             for name in ("district.pub", "district.key"):

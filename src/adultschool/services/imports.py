@@ -38,7 +38,7 @@ from adultschool.models import (
     Video,
     with_derived,
 )
-from adultschool.services import accounts, audit, exams
+from adultschool.services import audit, exam_results, permissions
 from adultschool.services.contacts import unmatch
 from adultschool.services.journal import decode_values, plain
 from adultschool.services.rules import load_rules
@@ -79,7 +79,7 @@ class BatchInfo:
 
 
 def list_batches(session: Session, *, actor: str) -> list[BatchInfo]:
-    accounts.require(session, actor, accounts.Permission.IMPORT)
+    permissions.require(session, actor, permissions.Permission.IMPORT)
     return [BatchInfo(b.id, b.kind, b.file, b.rows, b.at, b.actor, b.summary, b.undone_at, b.undone_by, b.undo_reason)
             for b in session.execute(select(ImportBatch).order_by(ImportBatch.id.desc())).scalars()]
 
@@ -157,7 +157,7 @@ def _restore(session: Session, item: ImportBatchItem, report: UndoReport) -> boo
 
 def undo(session: Session, batch_id: int, *, reason: str, actor: str, today: date | None = None) -> UndoReport:
     """Undoes one import batch (see the module docstring); one transaction, audited."""
-    accounts.require(session, actor, accounts.Permission.IMPORT)
+    permissions.require(session, actor, permissions.Permission.IMPORT)
     reason = clean_text(reason) or ""
     if not reason:
         raise AdultSchoolError("请写明撤销导入的原因。", field="reason")
@@ -340,7 +340,7 @@ def _undo_results(session: Session, batch: ImportBatch, inserted: dict[str, list
     for item in changed:
         _restore(session, item, report)
     session.flush()
-    exams.settle_statuses(session, ids, load_rules(session), actor=actor, why=why, today=today)
+    exam_results.settle_statuses(session, ids, load_rules(session), actor=actor, why=why, today=today)
 
 
 def _undo_photos(session: Session, batch: ImportBatch, inserted: dict[str, list[str]], changed: list[ImportBatchItem],

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from adultschool import idcard
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Enrolment, Gender, Learner, Township, with_name_keys
-from adultschool.services import accounts, audit, audit_diff, site
+from adultschool.services import audit, audit_diff, permissions, site
 from adultschool.services.learners import mask_phone
 from adultschool.services.registration import DETAIL_TEXT_FIELDS, FIELD_LABELS, MAX_LENGTHS, length_problems
 from adultschool.textnorm import clean_name, clean_text, normalise_phone
@@ -112,7 +112,7 @@ def _learner(session: Session, learner_id: int) -> Learner:
 
 
 def load_for_edit(session: Session, learner_id: int, *, actor: str) -> LearnerForEdit:
-    accounts.require(session, actor, accounts.Permission.VIEW_LEARNERS)
+    permissions.require(session, actor, permissions.Permission.VIEW_LEARNERS)
     learner = _learner(session, learner_id)
     numbers = session.execute(select(Enrolment.student_number).where(Enrolment.learner_id == learner_id)
                               .order_by(Enrolment.registered_on, Enrolment.id)).scalars().all()
@@ -175,7 +175,7 @@ def update_learner(session: Session, learner_id: int, expected_version: int, cha
                    actor: str) -> LearnerEdited:
     """Saves the changes if the learner is still at `expected_version` (the version the clerk opened), else raises
     StaleLearner and writes nothing. The caller owns the (write) transaction. Audited with before → after."""
-    accounts.require(session, actor, accounts.Permission.REGISTER)
+    permissions.require(session, actor, permissions.Permission.REGISTER)
     site.require_school(session)
     values = clean_changes(session, changes_)
     before = audit_diff.learner_details(session, [learner_id]).get(learner_id)

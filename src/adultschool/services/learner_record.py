@@ -40,10 +40,10 @@ from adultschool.models import (
     Video,
 )
 from adultschool.months import months_completed
-from adultschool.services import accounts, exam_history, readiness
+from adultschool.services import exam_history, permissions, readiness
 from adultschool.services.audit_log import action_label
 from adultschool.services.audit_text import change_line, changes_of, value_text
-from adultschool.services.exams import required_courses
+from adultschool.services.exam_results import required_courses
 from adultschool.services.learners import mask_phone
 from adultschool.services.rules import load_rules
 from adultschool.textnorm import clean_text
@@ -383,7 +383,7 @@ def find_learner(session: Session, student_number: str) -> int:
 def learner_record(session: Session, *, student_number: str | None = None, learner_id: int | None = None,
                    actor: str | None, as_of: date | None = None) -> LearnerRecord:
     """The whole page of the learner behind `student_number` (any of theirs) or `learner_id`."""
-    accounts.require(session, actor, accounts.Permission.VIEW_LEARNERS)
+    permissions.require(session, actor, permissions.Permission.VIEW_LEARNERS)
     as_of = as_of or clock.today()
     if learner_id is None:
         learner_id = find_learner(session, student_number or "")
@@ -451,7 +451,7 @@ def learner_record(session: Session, *, student_number: str | None = None, learn
     skills = tuple(SkillLine(name, number, issued_on) for name, number, issued_on in session.execute(
         select(SkillCertificate.name, SkillCertificate.number, SkillCertificate.issued_on)
         .where(SkillCertificate.learner_id == learner_id).order_by(SkillCertificate.issued_on)))
-    see_reveals = accounts.can(session, actor, accounts.Permission.VIEW_AUDIT)
+    see_reveals = permissions.can(session, actor, permissions.Permission.VIEW_AUDIT)
     audit_lines, more = _audit(session, learner, enrolled, [c.number for c in certificates], see_reveals)
     return LearnerRecord(as_of, person, tuple(enrolments), classes, sessions, videos, applications, results,
                          tuple(courses), float(rules.pass_mark), certificates, skills, audit_lines, more)

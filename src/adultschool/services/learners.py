@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from adultschool import idcard, pinyin
 from adultschool.models import ClassMember, Enrolment, EnrolmentStatus, Learner, Level, Township
-from adultschool.services import accounts
+from adultschool.services import permissions
 from adultschool.textnorm import clean_text
 
 
@@ -126,7 +126,7 @@ def list_learners(
 ) -> list[LearnerRow]:
     """With `unmasked`, the actor must be allowed full ID numbers, and `what` names the list in the audit entry."""
     if unmasked:
-        accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)
+        permissions.require(session, actor, permissions.Permission.VIEW_FULL_ID)
     order = SORT_COLUMNS.get(sort, Enrolment.student_number)
     query = (
         select(
@@ -151,7 +151,7 @@ def list_learners(
             education=r[10], employer=r[11],
         ))
     if unmasked:
-        accounts.reveal(session, actor, what=what, count=len(rows))
+        permissions.reveal(session, actor, what=what, count=len(rows))
     return rows
 
 
@@ -167,7 +167,7 @@ class FullIdentity:
 def reveal_ids(session: Session, enrolment_ids: list[int], *, actor: str | None,
                what: str = "学员名单") -> dict[int, FullIdentity]:
     """Full ID numbers and phones of the chosen enrolments (the GUI's 显示完整身份证号), audited with their student numbers."""
-    accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)
+    permissions.require(session, actor, permissions.Permission.VIEW_FULL_ID)
     found: dict[int, FullIdentity] = {}
     wanted = list(dict.fromkeys(enrolment_ids))
     for start in range(0, len(wanted), 500):
@@ -177,6 +177,6 @@ def reveal_ids(session: Session, enrolment_ids: list[int], *, actor: str | None,
         ):
             found[enrolment_id] = FullIdentity(enrolment_id, number, name, id_number, phone)
     if found:
-        accounts.reveal(session, actor, what=what, count=len(found),
-                        student_numbers=sorted(f.student_number for f in found.values()))
+        permissions.reveal(session, actor, what=what, count=len(found),
+                           student_numbers=sorted(f.student_number for f in found.values()))
     return found

@@ -19,7 +19,7 @@ from adultschool import clock
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext
 from adultschool.models import Enrolment, EnrolmentStatus, Gender, Learner, Level, School, SchoolClass, Township
-from adultschool.services import accounts, disclosure, exams, learners, readiness
+from adultschool.services import certificates, disclosure, learners, permissions, readiness
 from adultschool.services.disclosure import Protection
 from adultschool.services.learners import LearnerFilter
 from adultschool.services.readiness import ReadinessRow
@@ -46,7 +46,7 @@ def standing(row: ReadinessRow, as_of: date, days: int) -> str:
     return SOON if left is not None and left <= days else NOT_YET
 
 
-def certificate_shown(row: exams.CertificateRow, search: str | None, state: str) -> bool:
+def certificate_shown(row: certificates.CertificateRow, search: str | None, state: str) -> bool:
     """What the 证书 page shows for its search text and state: the same test here and on the page."""
     needle = (search or "").strip()
     return ((state == ALL or (state == PRINTED) == (row.prints > 0))
@@ -257,7 +257,7 @@ def _applicants(session: Session, spec: ApplicantList, full: bool) -> ListTable:
 
 
 def _certificates(session: Session, spec: CertificateList) -> ListTable:
-    rows = [r for r in exams.list_certificates(session) if certificate_shown(r, spec.search, spec.state)]
+    rows = [r for r in certificates.list_certificates(session) if certificate_shown(r, spec.search, spec.state)]
     lines = [[r.student_number, r.name, Level(r.level).label, r.number, r.issued_on.isoformat(), r.prints,
               f"已撤销（{r.revoked_on}）" if r.revoked_on else "有效"] for r in rows]
     scope = [CERTIFICATE_STATE_LABELS.get(spec.state, spec.state)]
@@ -287,10 +287,10 @@ def gather(session: Session, spec: ListSpec, *, protection: Protection = Protect
 def _check_allowed(session: Session, spec: ListSpec, actor: str | None, protection: Protection) -> str | None:
     """The permission check before anything is read; returns the workbook's password, if any."""
     if isinstance(spec, RosterList):
-        accounts.require_class(session, actor, spec.class_id)  # names and hours only: a class's teacher too
+        permissions.require_class(session, actor, spec.class_id)  # names and hours only: a class's teacher too
         return None
     if isinstance(spec, CertificateList):
-        accounts.require(session, actor, accounts.Permission.VIEW_LEARNERS)
+        permissions.require(session, actor, permissions.Permission.VIEW_LEARNERS)
         return None
     return disclosure.start(session, actor, protection)
 

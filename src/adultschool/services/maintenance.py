@@ -31,7 +31,7 @@ from adultschool.db import migrate, read_session, unit_of_work
 from adultschool.db.engine import make_engine
 from adultschool.errors import AdultSchoolError, os_error_text
 from adultschool.jobs import JobContext, NullJob
-from adultschool.services import accounts, audit, site, sync
+from adultschool.services import audit, permissions, site, sync
 from adultschool.services.sync_tables import SPECS
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def require_file(db_path: Path | None) -> Path:
     return db_path
 
 
-def _require(db_path: Path, actor: str | None, permission: accounts.Permission) -> None:
+def _require(db_path: Path, actor: str | None, permission: permissions.Permission) -> None:
     """Roles are enforced here, as in every service (issue 7). Call only for a healthy database: a missing or damaged
     one has no accounts to ask, and restoring is then the way back."""
     engine = make_engine(paths.database_url(db_path))
@@ -132,7 +132,7 @@ def _require(db_path: Path, actor: str | None, permission: accounts.Permission) 
         if "accounts" not in inspect(engine).get_table_names():
             return  # a database from before accounts existed: single-user
         with read_session(engine) as session:
-            accounts.require(session, actor, permission)
+            permissions.require(session, actor, permission)
     finally:
         engine.dispose()
 
@@ -354,7 +354,7 @@ def back_up_now(db_path: Path | None, out_dir: Path, *, actor: str | None, job: 
     db_path = require_file(db_path)
     if not db_path.exists():
         raise AdultSchoolError(f"找不到数据库文件 {db_path}，没有可备份的内容。")
-    _require(db_path, actor, accounts.Permission.BACKUP)
+    _require(db_path, actor, permissions.Permission.BACKUP)
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -495,7 +495,7 @@ def restore_backup(db_path: Path | None, file: Path, *, actor: str, job: JobCont
     try:
         damaged = db_path.exists() and backups.quick_check(db_path) is not None
         if db_path.exists() and not damaged:
-            _require(db_path, actor, accounts.Permission.RESTORE)
+            _require(db_path, actor, permissions.Permission.RESTORE)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".adultschool-restore-", dir=db_path.parent) as folder:
             keys: dict[str, bytes] = {}
@@ -576,7 +576,7 @@ def verify_audit(session: Session, db_path: Path | None, *, backup_files: Sequen
 def set_backup_folder(session: Session, folder: Path | None, *, actor: str | None) -> Path:
     """This PC's folder for automatic backups (None: the default in the data folder). The folder must be writable:
     a probe file is written and removed first, so a read-only or missing drive is refused now, not at the next exit."""
-    who = accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    who = permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     before = paths.backup_dir()
     target = Path(folder) if folder is not None else paths.default_backup_dir()
     try:

@@ -21,7 +21,7 @@ from adultschool import idcard
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, Learner, LearnerPhoto
-from adultschool.services import accounts, audit
+from adultschool.services import audit, permissions
 from adultschool.services.journal import Journal
 from adultschool.services.site import require_school
 
@@ -138,7 +138,7 @@ def _whose(session: Session, stem: str) -> tuple[int | None, str]:
 def import_photos(session: Session, source: Path, *, actor: str, job: JobContext | None = None) -> PhotoImportReport:
     """Every image in the folder or zip named by a learner's ID number or student number becomes their photo."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.Permission.IMPORT)
+    permissions.require(session, actor, permissions.Permission.IMPORT)
     require_school(session)
     source = Path(source)
     if not source.exists():
@@ -215,7 +215,7 @@ def set_photo(session: Session, student_number: str, data: bytes, *, source: str
               smallest: tuple[int, int] = SMALLEST) -> None:
     """The photo of the learner behind a student number, from one image file (the learner's page) or the ID card
     (`smallest=CARD_PHOTO_SIZE`)."""
-    accounts.require(session, actor, accounts.Permission.REGISTER)
+    permissions.require(session, actor, permissions.Permission.REGISTER)
     learner_id = session.execute(select(Enrolment.learner_id).where(Enrolment.student_number == student_number)).scalar()
     if learner_id is None:
         raise AdultSchoolError(f"找不到学籍号 {student_number}。")

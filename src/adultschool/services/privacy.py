@@ -28,7 +28,7 @@ from adultschool.models import (
     SkillCertificate,
     SurveyContact,
 )
-from adultschool.services import accounts, audit, disclosure
+from adultschool.services import audit, disclosure, permissions
 from adultschool.services.disclosure import Exported, Protection
 from adultschool.services.rules import load_rules
 from adultschool.services.tombstones import remove_rows
@@ -60,7 +60,7 @@ class Consent:
 def record_consent(session: Session, student_number: str, *, id_number: bool, photo: bool, on: date | None = None,
                    notice: str = NOTICE_VERSION, actor: str | None = None) -> Consent:
     """The signed registration form's consent, entered: which notice, the day, and the two separate consents."""
-    who = accounts.require(session, actor, accounts.Permission.REGISTER)
+    who = permissions.require(session, actor, permissions.Permission.REGISTER)
     learner, enrolment = _learner_of(session, student_number)
     if learner.anonymised_on is not None:
         raise AdultSchoolError(f"学籍号 {student_number} 的个人信息已于 {learner.anonymised_on} 匿名化，不能再登记同意。")
@@ -226,7 +226,7 @@ def _anonymise(session: Session, learner_id: int, day: date, reason: str) -> Non
 def purge(session: Session, *, as_of: date | None = None, dry_run: bool = False,
           actor: str | None = None) -> PurgeReport:
     """`privacy purge`: anonymises every learner past the retention rule (with --dry-run: only lists them)."""
-    who = accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    who = permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     day = as_of or clock.today()
     years, found = expired_learners(session, day)
     report = PurgeReport(years, day, tuple(e for _, e in found), dry_run)
@@ -244,7 +244,7 @@ def purge(session: Session, *, as_of: date | None = None, dry_run: bool = False,
 
 def erase(session: Session, student_number: str, *, reason: str, actor: str | None = None) -> Expired:
     """Deletion on the person's request (PIPL Art. 47): anonymised now, with the reason; refused while they study."""
-    who = accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    who = permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     reason = (reason or "").strip()
     if not reason:
         raise AdultSchoolError("删除个人信息必须写明原因（如“本人书面申请，2026-12-01”）。")

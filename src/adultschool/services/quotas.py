@@ -33,7 +33,7 @@ from adultschool.models import (
     TownshipQuota,
     Willingness,
 )
-from adultschool.services import accounts, audit, site
+from adultschool.services import audit, permissions, site
 from adultschool.services.readiness import readiness
 from adultschool.xlsx import TableSheet, write_tables
 
@@ -189,9 +189,9 @@ def write_quota_report(session: Session, out: Path, *, year: int, month: int, jo
     sheets = [TableSheet(f"{info.name} {year}年{month}月 学历提升任务完成情况（截至 {report.as_of.isoformat()}）",
                          PROGRESS_HEADERS, progress_rows(report), sheet_name="任务完成情况")]
     if info.kind is SiteKind.DISTRICT:
-        from adultschool.services import district  # the district's package tables: only for its workbook
+        from adultschool.services import district_status  # the district's package tables: only for its workbook
 
-        statuses = district.school_statuses(session, date(year, month, 1))
+        statuses = district_status.school_statuses(session, date(year, month, 1))
         sheets.append(TableSheet(
             f"{year}年{month}月 数据包报送情况", ("学校代码", "学校", "本月已报送", "最近一次序号", "最近收到", "缺少的序号", "待处理冲突"),
             [[s.code, s.name, "是" if s.sent_this_month else "否", s.last_sequence,
@@ -205,7 +205,7 @@ def write_quota_report(session: Session, out: Path, *, year: int, month: int, jo
 def record_count(session: Session, *, township: str, year: int, month: int, kind: CountKind, count: int,
                  note: str | None, actor: str) -> None:
     """R14: a school's count for a township and month (replaces what was entered for that month before)."""
-    accounts.require(session, actor, accounts.Permission.REGISTER)
+    permissions.require(session, actor, permissions.Permission.REGISTER)
     info = site.require_school(session)
     if count < 0:
         raise AdultSchoolError("人数不能为负数。")

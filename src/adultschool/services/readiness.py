@@ -29,7 +29,7 @@ from adultschool.models import (
     Video,
 )
 from adultschool.months import add_months, months_completed
-from adultschool.services import accounts
+from adultschool.services import permissions
 from adultschool.services.rules import load_rules
 from adultschool.rule_defaults import Rules
 
@@ -75,7 +75,7 @@ def readiness(session: Session, as_of: date, *, level: Level | None = None, clas
     """With `unmasked`, the actor must be allowed full ID numbers, and the showing is audited (a write transaction).
     `enrolment_ids`: only these (one learner's page)."""
     if unmasked:
-        accounts.require(session, actor, accounts.Permission.VIEW_FULL_ID)
+        permissions.require(session, actor, permissions.Permission.VIEW_FULL_ID)
     rules = load_rules(session)
     min_hours = float(rules.min_video_hours)
     count_class_hours = rules.class_hours_count
@@ -121,7 +121,7 @@ def readiness(session: Session, as_of: date, *, level: Level | None = None, clas
             ))
         rows.sort(key=itemgetter(1))
     if unmasked:
-        accounts.reveal(session, actor, what=f"可报考名单（{as_of}）", count=len(rows))
+        permissions.reveal(session, actor, what=f"可报考名单（{as_of}）", count=len(rows))
     return rows
 
 

@@ -30,7 +30,7 @@ from adultschool.models import (
 from adultschool.db.bulk import bulk_insert
 from adultschool.models.base import new_uuid
 from adultschool.models.keys import with_name_keys
-from adultschool.services import accounts, audit, audit_diff
+from adultschool.services import audit, audit_diff, permissions
 from adultschool.services.journal import Journal
 from adultschool.services.privacy import NOTICE_VERSION
 from adultschool.services.site import require_school
@@ -363,7 +363,7 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     Bulk and set-based: a few queries per 500 rows, whatever the batch size. The caller owns the transaction.
     """
     job = job or NullJob()
-    accounts.require(session, actor, accounts.Permission.REGISTER)
+    permissions.require(session, actor, permissions.Permission.REGISTER)
     site = require_school(session)
     batch = RegistrationBatch()
     townships = _township_ids(session, rows)

@@ -14,7 +14,7 @@ from adultschool import clock, synonyms
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, EnrolmentStatus, Learner, Level, School
-from adultschool.services import accounts, disclosure, registration
+from adultschool.services import disclosure, permissions, registration
 from adultschool.services.disclosure import Exported, Protection, shown_id
 from adultschool.services.learners import mask_phone
 from adultschool.services.journal import Journal
@@ -58,7 +58,7 @@ def import_roster(
     """Reads the workbook, checks every row, registers the good ones. With dry_run the same work is rolled back."""
     job = job or NullJob()
     today = today or clock.today()
-    accounts.require(session, actor, accounts.Permission.IMPORT)
+    permissions.require(session, actor, permissions.Permission.IMPORT)
     require_school(session)
     rules = load_rules(session)
     if township:

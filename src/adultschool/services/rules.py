@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from adultschool.errors import AdultSchoolError
 from adultschool.models import Rule, SiteKind, SiteSetting
-from adultschool.services import accounts, audit, site
+from adultschool.services import audit, permissions, site
 from adultschool.rule_defaults import RULE_SPECS, SPECS_BY_KEY, Rules, check_rule_value
 
 # At a school: {"values": {key: value}, "school_may_change": [key, ...], "sequence": n} from the district's package.
@@ -140,7 +140,7 @@ def school_may_change(session: Session) -> frozenset[str]:
 def set_school_may_change(session: Session, keys: list[str], *, allowed: bool, actor: str) -> frozenset[str]:
     """At the district: lets its schools change these rules for themselves (`allowed`), or takes that back; the
     schools learn it from the district's next package."""
-    accounts.require(session, actor, accounts.Permission.EDIT_RULES)
+    permissions.require(session, actor, permissions.Permission.EDIT_RULES)
     if site.get_site(session).kind is not SiteKind.DISTRICT:
         raise AdultSchoolError("只有分中心能规定哪些规则由学校自行设定。")
     unknown = [key for key in keys if key not in SPECS_BY_KEY]
@@ -170,7 +170,7 @@ def rules_for_schools(session: Session) -> dict[str, Any]:
 
 
 def set_rule(session: Session, key: str, value: Any, *, actor: str) -> Rules:
-    accounts.require(session, actor, accounts.Permission.EDIT_RULES)
+    permissions.require(session, actor, permissions.Permission.EDIT_RULES)
     _store(session, key, value, actor)
     return _checked_together(session)
 
@@ -178,7 +178,7 @@ def set_rule(session: Session, key: str, value: Any, *, actor: str) -> Rules:
 def set_rules(session: Session, values: Mapping[str, Any], *, actor: str) -> Rules:
     """Several rules at once (the settings dialog's 保存), each checked and audited as by `set_rule`; the rules that
     depend on each other are compared after all are stored. A refusal names its rule's key in `field`."""
-    accounts.require(session, actor, accounts.Permission.EDIT_RULES)
+    permissions.require(session, actor, permissions.Permission.EDIT_RULES)
     for key, value in values.items():
         try:
             _store(session, key, value, actor)

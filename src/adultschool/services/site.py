@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from adultschool.errors import AdultSchoolError
 from adultschool.models import School, SiteKind, SiteSetting, Township, TownshipQuota
-from adultschool.services import accounts, audit
+from adultschool.services import audit, permissions
 
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{1,38}$")
 # At a school: the task numbers the district's latest package set, {township: {year: quota}}; the school cannot
@@ -82,7 +82,7 @@ def check_identity(code: str, name: str) -> tuple[str, str]:
 
 def initialise(session: Session, *, kind: SiteKind, code: str, name: str, townships: list[str] | None = None,
                actor: str) -> SiteInfo:
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     if is_initialised(session):
         site = get_site(session)
         raise AdultSchoolError(f"数据库已经初始化为“{site.name}”（{site.code}），不能再次初始化。")
@@ -107,7 +107,7 @@ def initialise(session: Session, *, kind: SiteKind, code: str, name: str, townsh
 
 
 def add_township(session: Session, name: str, *, school_code: str | None, actor: str) -> TownshipInfo:
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     name = name.strip()
     if not name:
         raise AdultSchoolError("街道/镇名称不能为空。")
@@ -128,7 +128,7 @@ def add_township(session: Session, name: str, *, school_code: str | None, actor:
 
 def set_quota(session: Session, township_name: str, year: int, quota: int, *, actor: str) -> None:
     """R8: a township's yearly task number."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     if quota < 0:
         raise AdultSchoolError("任务数不能为负数。")
     township = find_township(session, township_name)
@@ -207,3 +207,14 @@ def list_townships(session: Session) -> list[TownshipInfo]:
     for township_id, year, quota in session.execute(select(TownshipQuota.township_id, TownshipQuota.year, TownshipQuota.quota)):
         quotas.setdefault(township_id, {})[year] = quota
     return [TownshipInfo(id=r[0], name=r[1], school_code=r[2], quotas=quotas.get(r[0], {})) for r in rows]
+
+
+def require_district(session: Session) -> SiteInfo:
+    info = get_site(session)
+    if info.kind is not SiteKind.DISTRICT:
+        raise AdultSchoolError("这是学校的数据库。汇总数据包要在区级分中心的数据库里进行（adultschool init --district 代码）。")
+    return info
+
+
+def is_district(session: Session) -> bool:
+    return get_site(session).kind is SiteKind.DISTRICT

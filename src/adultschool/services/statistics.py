@@ -19,7 +19,7 @@ from adultschool import pinyin
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Certificate, Enrolment, EnrolmentStatus, Gender, Learner, Level, School, SiteKind, Township
 from adultschool.models import TownshipQuota
-from adultschool.services import accounts, site
+from adultschool.services import permissions, site
 from adultschool.services.rules import load_rules
 from adultschool.xlsx import ChartSheet, TableSheet, write_tables_with_charts
 
@@ -152,7 +152,7 @@ def statistics_sheets(stats: YearStatistics, at_district: bool) -> tuple[list[Ta
 def write_statistics(session: Session, out: Path, *, year: int, actor: str | None = None,
                      job: JobContext | None = None) -> YearStatistics:
     """The year-end statistics workbook: a sheet per breakdown and two chart sheets (counts only, no personal data)."""
-    accounts.require(session, actor, accounts.Permission.VIEW_LEARNERS)
+    permissions.require(session, actor, permissions.Permission.VIEW_LEARNERS)
     stats = year_statistics(session, year)
     sheets, charts = statistics_sheets(stats, site.get_site(session).kind is SiteKind.DISTRICT)
     write_tables_with_charts(out, sheets, charts, job=job or NullJob())

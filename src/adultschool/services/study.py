@@ -18,7 +18,7 @@ from adultschool.db.bulk import bulk_insert
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Attendance, Enrolment, EnrolmentStatus, Learner, Level, StudyRecord, StudyTotal, Video
-from adultschool.services import accounts, audit
+from adultschool.services import audit, permissions
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, mask_name
 from adultschool.services.rules import load_rules
@@ -107,7 +107,7 @@ def import_study(session: Session, path: Path, *, actor: str, dry_run: bool = Fa
                  mapping_name: str | None = None) -> ImportReport:
     """Reads the export, keeps the largest minutes per enrolment and video, and updates the kept totals."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.Permission.IMPORT)
+    permissions.require(session, actor, permissions.Permission.IMPORT)
     rules = load_rules(session)
     sheets = read_table(path, job=job)
     report, sheet, header = open_report(session, "study", sheets, STUDY_COLUMNS, path, dry_run=dry_run, mapping=mapping)
@@ -316,7 +316,7 @@ def _totals_query(enrolment_ids: list[int] | None) -> Select[tuple[int, float, f
 
 def rebuild_totals(session: Session, *, actor: str | None = None) -> int:
     """Throws the kept totals away and recomputes all of them from the raw records; returns how many."""
-    who = accounts.require(session, actor, accounts.Permission.IMPORT)
+    who = permissions.require(session, actor, permissions.Permission.IMPORT)
     session.execute(delete(StudyTotal))
     session.execute(insert(StudyTotal).from_select(["enrolment_id", "video_minutes", "class_hours"], _totals_query(None)))
     count = session.execute(select(func.count()).select_from(StudyTotal)).scalar_one()

@@ -16,7 +16,7 @@ from adultschool import idcard
 from adultschool.errors import AdultSchoolError, Where
 from adultschool.jobs import JobContext, NullJob
 from adultschool.models import Enrolment, Gender, Learner, SurveyContact, Township, Willingness, name_keys
-from adultschool.services import accounts, audit, audit_diff
+from adultschool.services import audit, audit_diff, permissions
 from adultschool.services.journal import Journal
 from adultschool.services.registration import CHUNK, RegistrationInput, mask_name
 from adultschool.services.sheet_import import ImportReport, RowSink, cell, keep_mapping, open_report, rows_with_progress, yes_no
@@ -60,7 +60,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
                   mapping: dict[str, str] | None = None, mapping_name: str | None = None) -> ImportReport:
     """New residents become prospects; residents already known get their survey answers updated."""
     job = job or NullJob()
-    accounts.require(session, actor, accounts.Permission.IMPORT)
+    permissions.require(session, actor, permissions.Permission.IMPORT)
     today = today or clock.today()
     default_township = find_township(session, township).name if township else None
     sheets = read_table(path, job=job)

@@ -25,7 +25,7 @@ from adultschool.jobs import JobContext, NullJob
 from adultschool.models import SiteKind, SiteSetting, SyncExport, SyncSent
 from adultschool.models.base import new_uuid, utcnow
 from adultschool.outfiles import atomic_output, private_folder
-from adultschool.services import accounts, audit, site
+from adultschool.services import audit, permissions, site
 from adultschool.services.audit_text import entity_label
 from adultschool.services.sync_tables import SPECS, TableSpec, encode_line
 
@@ -167,7 +167,7 @@ class RekeyResult:
 def rekey(session: Session, *, actor: str) -> RekeyResult:
     """A new signing key after the old file was lost; the district must confirm the new fingerprint (`sync trust`).
     The old key file, if any, stays where it is under its own name."""
-    accounts.require(session, actor, accounts.Permission.MANAGE_SETTINGS)
+    permissions.require(session, actor, permissions.Permission.MANAGE_SETTINGS)
     site.require_school(session)
     previous = _get(session, FINGERPRINT)
     previous_file = _key_file(session) if previous else None
@@ -226,14 +226,14 @@ def set_district_key(session: Session, data: bytes, *, actor: str, replace: bool
     """Registers the district's public key file the clerk was given. Replacing a registered key with another one is
     for an administrator only, and only with `replace` once both fingerprints were shown (a swapped district.pub would
     send every package to someone else)."""
-    accounts.require(session, actor, accounts.SYNC)
+    permissions.require(session, actor, permissions.SYNC)
     site.require_school(session)
     key = aspkg.load_district_public(data)
     before = district_key(session)
     if before is not None and before.fingerprint == key.fingerprint:
         return DistrictKeyRegistration(key.code, key.fingerprint, before.fingerprint)
     if before is not None:
-        allowed = accounts.principal(session, actor).can(accounts.Permission.MANAGE_SETTINGS)
+        allowed = permissions.principal(session, actor).can(permissions.Permission.MANAGE_SETTINGS)
         both = f"已登记的分中心公钥指纹 {before.fingerprint}，这个文件的指纹 {key.fingerprint}"
         if not allowed:
             raise DistrictKeyChange(
@@ -385,7 +385,7 @@ def suggested_file_name(session: Session, today: date | None = None) -> str:
 def export_package(session: Session, out: Path, *, district_key_file: bytes | None = None, full: bool = False,
                    actor: str, job: JobContext | None = None) -> ExportSummary:
     job = job or NullJob()
-    accounts.require(session, actor, accounts.SYNC)
+    permissions.require(session, actor, permissions.SYNC)
     info = site.require_school(session)
     if site.is_demo_school(session):
         raise AdultSchoolError(f"“{info.name}”是演示学校，学员都是虚构的，不能报送到分中心。"
@@ -455,7 +455,7 @@ class ConfirmSummary:
 
 def confirm_receipt(session: Session, data: bytes, *, actor: str) -> ConfirmSummary:
     """Reads the district's signed receipt and marks the packages it confirms; the rest stays unconfirmed."""
-    accounts.require(session, actor, accounts.SYNC)
+    permissions.require(session, actor, permissions.SYNC)
     site.require_school(session)
     district = district_key(session)
     if district is None:

@@ -33,8 +33,9 @@ from adultschool.db import Database, read_session, unit_of_work
 from adultschool.errors import AdultSchoolError
 from adultschool.jobs import JobContext
 from adultschool.models import Role
-from adultschool.services import accounts, site
-from adultschool.services.accounts import AccountInfo, Principal
+from adultschool.services import accounts, permissions, site
+from adultschool.services.accounts import AccountInfo
+from adultschool.services.permissions import Principal
 from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, ok_cancel_buttons, set_signed_in, signed_in
 from adultschool.ui.form_dialog import FormDialog
 
@@ -108,7 +109,7 @@ class LoginDialog(QDialog):
 def sign_in(database: Database, parent: QWidget | None = None) -> bool:
     """At start: single-user mode needs no login; otherwise the login dialog. False when the person chose 退出."""
     with read_session(database.engine) as session:
-        needed = accounts.has_accounts(session)
+        needed = permissions.has_accounts(session)
         name = site.get_site(session).name if needed and site.is_initialised(session) else ""
     if not needed:
         set_signed_in(None)
@@ -229,7 +230,7 @@ class NewAccountDialog(_AccountForm):
 
         def work(session: Session, _job: JobContext) -> tuple[AccountInfo, Principal | None]:
             info = accounts.create_account(session, name, password, role, actor=who, display_name=display)
-            return info, accounts.principal(session, info.name) if first else None
+            return info, permissions.principal(session, info.name) if first else None
 
         return work, self._created
 
@@ -343,7 +344,7 @@ class AccountsDialog(QDialog):
 
     def refresh(self) -> None:
         with read_session(self._engine) as session:
-            self.single_user = not accounts.has_accounts(session)
+            self.single_user = not permissions.has_accounts(session)
             self.accounts = [] if self.single_user else accounts.list_accounts(session, actor=actor())
         self.hint.setText("这个数据库还没有账户（单用户模式）：谁打开程序都能做所有事。请先建立一个管理员账户。"
                           if self.single_user else

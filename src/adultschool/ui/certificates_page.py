@@ -29,8 +29,8 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.db import read_session
 from adultschool.models.enums import Level
-from adultschool.services import exams, lists
-from adultschool.services.exams import CertificateRow
+from adultschool.services import certificates, lists
+from adultschool.services.certificates import CertificateRow
 from adultschool.ui.common import HINT_COLOUR, Page, open_dialog, show_info
 from adultschool.ui.list_output import ListOutput
 from adultschool.ui.ways_back_dialogs import RevokeCertificateDialog
@@ -139,7 +139,7 @@ class CertificatesPage(Page):
         """Reads the certificates again (one grouped query), keeping the filter and the selection."""
         chosen = {row.number for row in self.selected_rows()}
         with read_session(self._engine) as session:
-            self.rows = exams.list_certificates(session)
+            self.rows = certificates.list_certificates(session)
         table = self.table
         table.setSortingEnabled(False)
         table.setUpdatesEnabled(False)

@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from adultschool import clock, idcard, paths
 from adultschool import __version__
 from adultschool.errors import AdultSchoolError, Cancelled, os_error_text
-from adultschool.services import accounts, audit
+from adultschool.services import audit, permissions
 
 if TYPE_CHECKING:
     from adultschool.ui import ops
@@ -43,7 +43,7 @@ HINT_COLOUR = "#666666"
 
 
 
-_signed_in: accounts.Principal | None = None  # set by the login dialog; None: single-user mode (no accounts)
+_signed_in: permissions.Principal | None = None  # set by the login dialog; None: single-user mode (no accounts)
 
 
 def actor() -> str:
@@ -52,16 +52,16 @@ def actor() -> str:
     return _signed_in.name if _signed_in is not None else audit.local_actor()
 
 
-def signed_in() -> accounts.Principal:
-    return _signed_in if _signed_in is not None else accounts.single_user(audit.local_actor())
+def signed_in() -> permissions.Principal:
+    return _signed_in if _signed_in is not None else permissions.single_user(audit.local_actor())
 
 
-def set_signed_in(principal: accounts.Principal | None) -> None:
+def set_signed_in(principal: permissions.Principal | None) -> None:
     global _signed_in
     _signed_in = None if principal is None or principal.single_user else principal
 
 
-def can(permission: accounts.Permission) -> bool:
+def can(permission: permissions.Permission) -> bool:
     """What the window shows; the services check again whatever it lets through."""
     return signed_in().can(permission)
 

@@ -8,8 +8,8 @@ from sqlalchemy import Engine
 
 from adultschool.db import read_session
 from adultschool.models.enums import ConflictStatus
-from adultschool.services import district
-from adultschool.services.district import ConflictInfo
+from adultschool.services import district_conflicts
+from adultschool.services.district_conflicts import ConflictInfo
 from adultschool.ui import ops
 from adultschool.ui.common import Page, HINT_COLOUR, MessageLabel, actor, open_dialog
 from adultschool.ui.district_dialogs import DecideDialog, SettleDialog
@@ -78,7 +78,7 @@ class ConflictsPage(Page):
         self.loaded = True
         chosen = self.selected()
         with read_session(self._engine) as session:
-            self.conflicts = district.list_conflicts(session, include_settled=self.show_settled.isChecked())
+            self.conflicts = district_conflicts.list_conflicts(session, include_settled=self.show_settled.isChecked())
         rows = [[c.id, c.id_number, c.name, c.existing_school, c.enrolments_text("existing"), c.incoming_school,
                  c.enrolments_text("incoming"), c.status_text, c.held_rows, local_time(c.first_seen_at)]
                 for c in self.conflicts]
@@ -149,14 +149,14 @@ class ConflictsPage(Page):
         self.message.show_message(None)
         self.op = ops.run_write(
             self, self._engine,
-            lambda session, _job: district.settle_conflict(session, conflict_id, actor=who, note=note or None, keep=keep),
+            lambda session, _job: district_conflicts.settle_conflict(session, conflict_id, actor=who, note=note or None, keep=keep),
             label="正在处理……", title="处理冲突", cancellable=False,
             on_success=self._settled, on_failure=self._refused)
         self._enable()
         self.op.done.connect(self._enable)
         return self.op
 
-    def _settled(self, result: district.SettleResult) -> None:
+    def _settled(self, result: district_conflicts.SettleResult) -> None:
         self.refresh()
         self.changed.emit()
         if result.decided:

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.db import read_session
 from adultschool.models.enums import Level
-from adultschool.services import district_results, exam_rounds, exams
+from adultschool.services import district_results, exam_results, exam_rounds
 from adultschool.services.exam_rounds import RoundInfo
 from adultschool.services.sheet_import import ImportReport
 from adultschool.ui import ops
@@ -223,7 +223,7 @@ class DistrictExamsPage(Page):
             return None
         who = actor()
         return self._start(lambda: ops.run_write(
-            self, self._engine, lambda session, job: exams.import_results(session, path, actor=who, job=job),
+            self, self._engine, lambda session, job: exam_results.import_results(session, path, actor=who, job=job),
             label="正在导入成绩……", title="导入成绩", on_success=self._imported,
             on_failure=lambda exc: self._failed(exc, "导入成绩")))
 

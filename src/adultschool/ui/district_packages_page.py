@@ -31,8 +31,9 @@ from adultschool import clock
 from adultschool import aspkg
 from adultschool.db import read_session, unit_of_work
 from adultschool.jobs import JobContext
-from adultschool.services import district, district_outbox, district_schools
-from adultschool.services.district import KeygenResult, SchoolStatus
+from adultschool.services import district_keypair, district_outbox, district_schools, district_status, site
+from adultschool.services.district_keypair import KeygenResult
+from adultschool.services.district_status import SchoolStatus
 from adultschool.services.district_schools import RosterSchool
 from adultschool.services.package_imports import PackageOutcome, import_packages, outcome_lines
 from adultschool.ui import ops
@@ -70,7 +71,7 @@ def receipt_file_name(school_code: str, day: date) -> str:
 def open_keys(engine: Engine, passphrase: str) -> aspkg.DistrictKeyPair:
     """The district's key pair (scrypt: a second or so, so this runs in the worker)."""
     with read_session(engine) as session:
-        return district.district_keys(session, passphrase)
+        return district_keypair.district_keys(session, passphrase)
 
 
 class DistrictPackagesPage(Page):
@@ -159,8 +160,8 @@ class DistrictPackagesPage(Page):
         self.loaded = True
         month = self._today()
         with read_session(self._engine) as session:
-            public = district.district_public(session)
-            self.statuses = district.school_statuses(session, month)
+            public = district_keypair.district_public(session)
+            self.statuses = district_status.school_statuses(session, month)
         self.has_keys = public is not None
         if public is None:
             self.key_label.setText("本分中心还没有密钥。请先点“生成密钥…”，再把公钥文件 district.pub 发给各学校。")
@@ -339,7 +340,7 @@ class DistrictPackagesPage(Page):
 
     def open_add_school(self) -> AddSchoolDialog:
         with read_session(self._engine) as session:
-            code = district.require_district(session).code
+            code = site.require_district(session).code
         dialog = AddSchoolDialog(code, self)
         dialog.add_requested.connect(self.add_school)
         self.dialog = dialog
@@ -413,7 +414,7 @@ class DistrictPackagesPage(Page):
     def _start_receipt(self, code: str, path: Path, passphrase: str | None) -> ops.Op:
         def work(session, _job):  # noqa: ANN001, ANN202
             keys = self._keys_for(passphrase)
-            return keys, district.save_receipt(session, code, keys, path)
+            return keys, district_status.save_receipt(session, code, keys, path)
 
         return self._start(lambda: ops.run_read(
             self, self._engine, work, label="正在生成回执……", title="生成回执", cancellable=False,
@@ -491,7 +492,7 @@ class DistrictPackagesPage(Page):
 
         def work(job: JobContext) -> tuple[KeygenResult, aspkg.DistrictKeyPair]:
             with unit_of_work(self._engine) as session:
-                result = district.keygen(session, folder, passphrase, actor=who)
+                result = district_keypair.keygen(session, folder, passphrase, actor=who)
             return result, open_keys(self._engine, passphrase)
 
         return self._start(lambda: ops.run_op(

@@ -1,6 +1,6 @@
 """毕业 and 登记职业技能证书: the two forms of the 考试 page after the results are in (R5, R11).
 
-毕业 first lists who would graduate on the day (`exams.graduate(dry_run=True)`, with the numbers they would get) and who
+毕业 first lists who would graduate on the day (`graduation.graduate(dry_run=True)`, with the numbers they would get) and who
 is held back; after a confirmation naming them it graduates exactly those, then shows the result.
 """
 from __future__ import annotations
@@ -28,8 +28,8 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.db import read_session
 from adultschool.models.enums import EnrolmentStatus, Level
-from adultschool.services import exams, learners
-from adultschool.services.exams import GraduationReport
+from adultschool.services import graduation, learners
+from adultschool.services.graduation import GraduationReport
 from adultschool.services.learners import LearnerFilter
 from adultschool.textnorm import clean_text
 from adultschool.ui import ops
@@ -172,7 +172,7 @@ class GraduationDialog(QDialog):
         self.summary_label.setText("正在查看谁能毕业……")
         as_of = to_date(self.date_edit.date())
         who = actor()
-        self.preview_op = ops.run_read(self, self._engine, lambda session, _job: exams.graduate(
+        self.preview_op = ops.run_read(self, self._engine, lambda session, _job: graduation.graduate(
             session, as_of, actor=who, dry_run=True), label="正在查看谁能毕业……", title="毕业",
             on_success=lambda report: self._previewed(report, as_of), on_failure=self._failed)
         return self.preview_op
@@ -217,7 +217,7 @@ class GraduationDialog(QDialog):
         self.date_edit.setEnabled(False)
         self.close_button.setEnabled(False)
         self.summary_label.setText("正在办理毕业……")
-        self.op = ops.run_write(self, self._engine, lambda session, _job: exams.graduate(session, as_of, actor=who,
+        self.op = ops.run_write(self, self._engine, lambda session, _job: graduation.graduate(session, as_of, actor=who,
                                                                                         only=only),
                                 label="正在办理毕业……", title="毕业", cancellable=False,
                                 on_success=self._done, on_failure=self._failed)
@@ -338,6 +338,6 @@ class SkillCertificateDialog(FormDialog):
             return
         issued_on = to_date(self.date_edit.date())
         who = actor()
-        self._run(lambda session, _job: exams.record_skill_certificate(session, issued_on=issued_on, actor=who, **values),
+        self._run(lambda session, _job: graduation.record_skill_certificate(session, issued_on=issued_on, actor=who, **values),
                   "正在登记职业技能证书……",
                   lambda _result: self.recorded.emit(clean_text(values["student_number"]), clean_text(values["name"])))

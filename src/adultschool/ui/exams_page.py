@@ -26,9 +26,8 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from adultschool import clock
-from adultschool.errors import AdultSchoolError
 from adultschool.db import read_session
-from adultschool.services import exam_rounds, exams, lists, readiness, site
+from adultschool.services import exam_applications, exam_reports, exam_rounds, graduation, lists, readiness
 from adultschool.services.readiness import ReadinessRow
 from adultschool.services.disclosure import Exported
 from adultschool.textnorm import clean_text
@@ -45,7 +44,6 @@ from adultschool.ui.common import (
     documents_folder,
     file_name_part,
     open_dialog,
-    report_failure,
     show_info,
     to_date,
     to_qdate,
@@ -316,33 +314,26 @@ class ExamsPage(Page):
         who = actor()
 
         def work(session, _job):  # noqa: ANN001, ANN202
-            rows = exams.apply_for_exam(session, as_of, round_name=round_name, actor=who, student_numbers=numbers)
-            if not rows:
-                raise AdultSchoolError("所选学员的课程都已考试通过，不需要再申请考试：请用“毕业…”。")
-            exported = exams.write_application_list(session, path, rows, school_name=site.get_site(session).name,
-                                                    round_name=round_name, actor=who)
-            return rows, exported
+            return exam_applications.apply_and_write_list(session, as_of, path, actor=who, round_name=round_name,
+                                                          student_numbers=numbers)
 
         self.apply_message.show_message(None)
         self.apply_button.setEnabled(False)
         self.write_op = ops.run_write(self, self._engine, work, label="正在申请考试并导出名单……", title="考前申请", cancellable=False,
-                                      on_success=lambda done: self._applied(*done, path), on_failure=self._apply_failed)
+                                      on_success=self._applied, on_failure=self._apply_failed)
         return self.write_op
 
-    def _applied(self, rows: list[exams.ApplicationRow], exported: Exported, path: Path) -> None:
+    def _applied(self, done: exam_applications.AppliedList) -> None:
         self._show_counts()
-        text = f"已申请 {len(rows)} 人，名单已保存"
-        self.status_message.emit(f"{text}：{path}")
-        self.result_box = show_info(self, "考前申请", f"{text}：\n{path}\n\n" + "\n".join(exported.lines()))
+        self.status_message.emit(f"{done.summary}：{done.path}")
+        self.result_box = show_info(self, "考前申请", "\n".join(done.lines()))
         self.changed.emit()
         self.refresh()
 
     def _apply_failed(self, exc: BaseException) -> None:
         self._show_counts()
-        if isinstance(exc, AdultSchoolError):
-            self.apply_message.show_message(f"{exc}（没有学员被记为已申请）")
-        else:
-            self.result_box = report_failure(self, exc)
+        self.result_box = ops.show_failure(self, exc, line=self.apply_message, problem="{}（没有学员被记为已申请）",
+                                           cancelled="已取消，没有学员被记为已申请。") or self.result_box
 
     # --- after the exam --------------------------------------------------------------------------------------
 
@@ -373,7 +364,7 @@ class ExamsPage(Page):
         dialog.graduated.connect(self._graduated)
         return self._open(dialog)
 
-    def _graduated(self, report: exams.GraduationReport) -> None:
+    def _graduated(self, report: graduation.GraduationReport) -> None:
         if report.graduated:
             self.status_message.emit(f"已毕业 {len(report.graduated)} 人，请到“证书”页打印证书")
             self.changed.emit()
@@ -405,7 +396,7 @@ class ExamsPage(Page):
                                     + "\n".join(exported.lines()))
 
     def export_credit_bank(self, path: Path | None = None) -> ops.Op | None:
-        return self._export("学分银行成绩清单", "学分银行成绩清单", exams.write_credit_bank, "条成绩", path)
+        return self._export("学分银行成绩清单", "学分银行成绩清单", exam_reports.write_credit_bank, "条成绩", path)
 
     def export_household(self, path: Path | None = None) -> ops.Op | None:
-        return self._export("户籍学历变更名单", "户籍学历变更名单", exams.write_household, "人", path)
+        return self._export("户籍学历变更名单", "户籍学历变更名单", exam_reports.write_household, "人", path)

@@ -36,7 +36,7 @@ from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
-from adultschool.services import classes, exams, roster, site, study, survey
+from adultschool.services import classes, exam_results, roster, site, study, survey
 from adultschool.services.sheet_import import ColumnsNotFound, ImportReport, RowProblem, save_rejected
 from adultschool.ui import ops
 from adultschool.ui.common import actor, ask_open_path, ask_save_path, MessageLabel, to_date, to_qdate
@@ -449,8 +449,8 @@ class ImportDialog(QDialog):
                                                                   class_name=class_name, hours=hours, today=today,
                                                                   **mapped)
         if self.kind.key == "results":
-            return lambda session, job: exams.import_results(session, path, actor=who, dry_run=dry_run, job=job,
-                                                             **mapped)
+            return lambda session, job: exam_results.import_results(session, path, actor=who, dry_run=dry_run, job=job,
+                                                                    **mapped)
         if self.kind.key == "study":
             return lambda session, job: study.import_study(session, path, actor=who, dry_run=dry_run, job=job, today=today,
                                                            **mapped)

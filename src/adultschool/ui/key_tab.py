@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from adultschool.db import read_session
 from adultschool.models.enums import SiteKind
-from adultschool.services import district, sync
+from adultschool.services import district_keypair, sync
 from adultschool.services.site import SiteInfo
 from adultschool.ui.common import MessageLabel
 from adultschool.ui.widgets import hint_label
@@ -51,7 +51,7 @@ class KeyTab(QWidget):
     def load(self, engine: Engine) -> None:
         with read_session(engine) as session:
             if self.site.kind is SiteKind.DISTRICT:
-                key = district.district_public(session)
+                key = district_keypair.district_public(session)
                 own = None
             else:
                 key = sync.district_key(session)

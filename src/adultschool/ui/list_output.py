@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from adultschool import clock
 from adultschool.services import lists
-from adultschool.services.accounts import Permission
+from adultschool.services.permissions import Permission
 from adultschool.services.disclosure import Protection
 from adultschool.ui import ops
 from adultschool.ui.common import (

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLabel, QMenu
 
 from adultschool.db import read_session
-from adultschool.services import accounts
-from adultschool.services.accounts import Permission
+from adultschool.services import permissions
+from adultschool.services.permissions import Permission
 from adultschool.ui.accounts_dialogs import AccountsDialog, PasswordDialog
 from adultschool.ui.audit_view import AuditDialog
 from adultschool.ui.common import signed_in
@@ -88,7 +88,7 @@ def apply_role(window: "MainWindow") -> None:
     nobody = False
     if who.single_user:  # nobody signed in: fine without accounts, nothing to show on a database that has some
         with read_session(window.engine) as session:
-            nobody = accounts.has_accounts(session)
+            nobody = permissions.has_accounts(session)
 
     def allowed(permission: Permission) -> bool:
         return not nobody and who.can(permission)

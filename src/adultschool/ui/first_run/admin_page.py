@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QVBoxLayout
 
 from adultschool.errors import AdultSchoolError
-from adultschool.services import accounts
+from adultschool.services import passwords, permissions
 from adultschool.services.first_run import AdminPlan
 from adultschool.ui.first_run.page import SUMMARY, FirstRunPage
 from adultschool.ui.widgets import buddy_label, chain_tab_order, hint_label, password_edit
@@ -33,7 +33,7 @@ class AdminPage(FirstRunPage):
         layout.addLayout(form)
         self.note = hint_label(
             f"建立账户后，每次打开程序都要登录，管理员再为教务员和任课教师建账户。密码至少 "
-            f"{accounts.AccountPolicy().min_password_length} 个字符。\n"
+            f"{passwords.AccountPolicy().min_password_length} 个字符。\n"
             "不建账户也可以：程序以“单用户模式”运行，不用登录，谁打开都能做所有操作，审计记录里记的是电脑的登录名。"
             "以后可在“设置 → 账户管理”里建第一个账户。")
         layout.addWidget(self.note)
@@ -60,11 +60,11 @@ class AdminPage(FirstRunPage):
             self.message.show_message(None)
             return True
         try:
-            self.name_edit.setText(accounts.clean_login(self.name_edit.text()))
+            self.name_edit.setText(permissions.clean_login(self.name_edit.text()))
         except AdultSchoolError as exc:
             return self.refuse(exc, self.name_edit)
         try:
-            accounts.check_password(self.password_edit.text(), accounts.AccountPolicy())
+            passwords.check_password(self.password_edit.text(), passwords.AccountPolicy())
         except AdultSchoolError as exc:
             return self.refuse(exc, self.password_edit)
         if self.again_edit.text() != self.password_edit.text():

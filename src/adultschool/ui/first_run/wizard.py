@@ -17,7 +17,7 @@ from adultschool import paths
 from adultschool.db import Database, open_database, read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import SiteKind
-from adultschool.services import accounts, demo, first_run, site
+from adultschool.services import demo, first_run, permissions, site
 from adultschool.services.first_run import SiteCreated, SitePlan
 from adultschool.ui import ops
 from adultschool.ui.common import actor, ask_open_path, MessageLabel, set_signed_in
@@ -203,7 +203,7 @@ class FirstRunWizard(QWizard):
         self._made_file = None
         if created.admin is not None and self.database is not None:
             with read_session(self.database.engine) as session:
-                set_signed_in(accounts.principal(session, created.admin))  # just typed the password: no login now
+                set_signed_in(permissions.principal(session, created.admin))  # just typed the password: no login now
         self._set_busy(False)
         self.accept()
 
