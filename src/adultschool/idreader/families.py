@@ -36,7 +36,7 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from adultschool.idreader import (
     SCAN_ORDER,
@@ -122,8 +122,11 @@ def _gbk(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("gb18030", errors="replace").strip()
 
 
-def _card(name: str, sex: str, nation: str, birth: str, address: str, number: str, issuer: str, start: str,
-          end: str, port: int, photo_wlt: bytes | None = None, photo_bmp: bytes | None = None) -> CardData:
+def _card(fields: Sequence[str], port: int, photo_wlt: bytes | None = None,
+          photo_bmp: bytes | None = None) -> CardData:
+    """The card from its nine fields as the family gives them: name, sex, ethnicity, birth date, address, number,
+    issuing office, valid from, valid to."""
+    name, sex, nation, birth, address, number, issuer, start, end = fields
     number = number.strip().upper()
     if not number:
         raise misread()
@@ -181,8 +184,7 @@ class _Sam:
                 raise misread()
             f = sam_text(text.raw[:max(text_len.value, 256)])
             wlt = photo.raw[:photo_len.value] if photo_len.value == WLT_SIZE else None
-            return _card(f["name"], f["sex"], f["nation"], f["birth"], f["address"], f["id"], f["issuer"], f["start"],
-                         f["end"], port, wlt)
+            return _card([f[key] for key, _ in SAM_FIELDS], port, wlt)
         finally:
             self.close(port)
 
@@ -227,7 +229,7 @@ class _Cvr:
                 if getter(buffer, ctypes.byref(length)) != 1:
                     raise misread()
                 values.append(_gbk(buffer.raw[:max(0, min(length.value, 255))] or buffer.raw))
-            return _card(*values, port, photo_bmp=self._photo())
+            return _card(values, port, photo_bmp=self._photo())
         finally:
             self.close()
             self._remove_leftovers()
@@ -304,8 +306,8 @@ class _Syn:
                 shutil.rmtree(folder, ignore_errors=True)
             if code not in (SYN_OK, SYN_TEXT_ONLY):
                 raise misread()
-            return _card(*(_gbk(getattr(data, name)) for name in (
-                "Name", "Sex", "Nation", "Born", "Address", "IDCardNo", "GrantDept", "UserLifeBegin", "UserLifeEnd")),
+            return _card([_gbk(getattr(data, name)) for name in (
+                "Name", "Sex", "Nation", "Born", "Address", "IDCardNo", "GrantDept", "UserLifeBegin", "UserLifeEnd")],
                 port, photo_bmp=photo)
         finally:
             self.close(port)
@@ -326,7 +328,8 @@ class _Syn:
         return read_bmp(Path(name))
 
 
-_FAMILIES = {Family.SDT: _Sam, Family.CVR: _Cvr, Family.SYN: _Syn}
+_FAMILIES: dict[Family, type[_Sam] | type[_Cvr] | type[_Syn]] = {Family.SDT: _Sam, Family.CVR: _Cvr,
+                                                                  Family.SYN: _Syn}
 
 
 def read(config: ReaderConfig, library: Any = None) -> CardData:
