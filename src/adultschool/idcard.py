@@ -130,12 +130,13 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
     )
 
 
-# The 2017 card's number as the one public description found lays it out (credentialkit, github.com/xiahaimoyu,
+# The 2017 card's number as the one public description found lays it out (github.com/howardli/CredentialKit,
 # ForeignerPermanentResidenceIdNumberProcessor): ISO 3166-1 alpha-3 nationality (1–3), the acceptance place's
-# province and city code (4–7), birth date YYMMDD (8–13), a sequence digit that is odd for men (14), and a check
-# digit (15) by the ICAO 9303 weights 7-3-1 over the first 14 characters (A=10 … Z=35), modulo 10. The National
-# Immigration Administration's 2023 notice confirms only "3 位拉丁字母 + 12 位数字". The check digit therefore
-# only warns (a card the description got wrong must still register); the structure, province and date are refused.
+# province and city code (4–7), birth date YYMMDD (8–13), a digit that gives the sex (14, read here as in resident
+# numbers: odd for men), and a check digit (15) by the ICAO 9303 weights 7-3-1 over the first 14 characters
+# (A=10 … Z=35), modulo 10. The National Immigration Administration's 2023 rules for the new card (新版外国人永久居留
+# 身份证机读信息规则, as reader vendors publish them, e.g. eastcoms.com) confirm only "3 位拉丁字母 + 12 位数字". So the
+# check digit only warns (a card the description got wrong must still register); structure, province and date refuse.
 _ICAO_WEIGHTS = (7, 3, 1)
 
 
