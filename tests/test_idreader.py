@@ -374,6 +374,17 @@ def test_cvr_and_syn_libraries_hand_over_the_photo_they_decoded_and_no_file_is_l
     assert [list(folder.iterdir()) for folder in photo_dirs] == [[], []]
 
 
+def test_a_syn_library_without_the_photo_settings_still_has_its_photo_read_and_deleted(card, photo_dirs, tmp_path):
+    from standinlib import build
+
+    folder = tmp_path / "older"
+    folder.mkdir()
+    older = build(folder, "STANDIN_NO_SYN_PHOTO_SETTERS")
+    found = idreader.read_card(ReaderConfig(str(older), Family.SYN, 1002, Mode.DIRECT))
+    assert found.photo_bmp is not None and found.photo_bmp.startswith(b"BM") and found.name == "葛晓燕"
+    assert [list(folder.iterdir()) for folder in photo_dirs] == [[], []]  # its tmp.bmp in the current directory: gone
+
+
 @pytest.mark.parametrize("family", [Family.CVR, Family.SYN])
 def test_the_photo_cvr_and_syn_decode_comes_through_the_helper_too(standin, card, through_helper, photo_dirs,
                                                                    family):

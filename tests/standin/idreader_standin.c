@@ -19,7 +19,8 @@
  * The photo, decoded, is a 102×126 24-bit BMP (38862 bytes, as the vendors' decoders write it): GetBmp writes it
  * beside the .wlt; CVR_Read_Content writes it as zp.bmp (and the text as wz.txt) into the current directory, and
  * GetBmpData copies it into the caller's buffer; Syn_ReadMsg writes it into the folder Syn_SetPhotoPath(2, folder)
- * named (else the current directory) as tmp.bmp and puts that path into IDCardData.PhotoFileName.
+ * named (else the current directory) as tmp.bmp and puts that path into IDCardData.PhotoFileName. Built with
+ * -DSTANDIN_NO_SYN_PHOTO_SETTERS it lacks the Syn_SetPhoto* calls, as a library that writes the photo where it likes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +272,7 @@ typedef struct {
 
 static char syn_folder[240];  /* room for "/tmp.bmp" in PhotoFileName[255] */
 
+#ifndef STANDIN_NO_SYN_PHOTO_SETTERS  /* built without them: a SynIDCardAPI that writes tmp.bmp where it likes */
 EXPORT int CALL Syn_SetPhotoPath(int option, char *path) {
     note("Syn_SetPhotoPath", option);
     if (option == 2 && path) {
@@ -291,6 +293,7 @@ EXPORT int CALL Syn_SetPhotoName(int type) {
     note("Syn_SetPhotoName", type);
     return type == 0 ? 0 : -1;  /* "tmp" only */
 }
+#endif
 
 EXPORT int CALL Syn_OpenPort(int port) {
     note("Syn_OpenPort", port);

@@ -245,7 +245,11 @@ class _Cvr:
 
     def _remove_leftovers(self) -> None:
         """The photo and text CVR_Read_Content left on disk: a person's data, not kept."""
-        for folder in {Path.cwd(), self.folder}:
+        try:
+            folders = {Path.cwd(), self.folder}
+        except OSError:  # the current directory is gone: nothing can have been written there
+            folders = {self.folder}
+        for folder in folders:
             for name in CVR_LEFTOVERS:
                 try:
                     (folder / name).unlink(missing_ok=True)
