@@ -23,11 +23,13 @@ def gbk(text: str) -> str:
     return "hex:" + text.encode("gbk").hex()
 
 
-def build(folder: Path) -> Path:
+def build(folder: Path, *defines: str) -> Path:
+    """The stand-in as a shared library; `defines` (such as "STANDIN_NO_SYN_PHOTO_SETTERS") select a variant."""
     if shutil.which("gcc") is None:
         pytest.skip("gcc is needed to build the stand-in reader library")
     out = folder / "libidreader_standin.so"
-    subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-Wall", "-o", str(out), str(SOURCE)], check=True)
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-Wall", *(f"-D{d}" for d in defines), "-o", str(out),
+                    str(SOURCE)], check=True)
     return out
 
 

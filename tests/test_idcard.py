@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 from stdnum.cn import ric
 
 from adultschool.errors import AdultSchoolError
-from adultschool.idcard import PROVINCE_CODES, ResidentId, age_on, is_valid, mask, normalise, parse
+from adultschool.idcard import (
+    PROVINCE_CODES,
+    ResidentId,
+    age_on,
+    foreign_2017_check_digit,
+    is_valid,
+    mask,
+    normalise,
+    parse,
+)
 
 TODAY = date(2025, 6, 30)  # this module's day, passed to parse() explicitly
 
@@ -336,3 +345,45 @@ def test_residence_permits_and_the_2023_foreign_permanent_residence_card_are_rea
     with pytest.raises(AdultSchoolError, match="校验不通过"):
         parse("93384019900115001" + ("0" if _with_check("93384019900115001")[-1] != "0" else "1"),
               today=date(2026, 12, 2))
+
+
+def _foreign_2017(first_14: str) -> str:
+    return first_14 + foreign_2017_check_digit(first_14)
+
+
+def test_check_digit_of_the_2017_foreign_card_uses_the_weights_7_3_1_with_letters_from_10():
+    # U=30 S=28 A=10, then 3 3 0 2 9 0 0 1 1 5 1: 30*7+28*3+10*1 + 3*7+3*3+0*1 + 2*7+9*3+0*1 + 0*7+1*3+1*1 + 5*7+1*3
+    assert foreign_2017_check_digit("USA33029001151") == str((210 + 84 + 10 + 21 + 9 + 14 + 27 + 3 + 1 + 35 + 3) % 10)
+
+
+def test_2017_foreign_permanent_residence_card_number_gives_birth_date_gender_and_province():
+    card = parse(_foreign_2017("USA33029001151"), today=date(2026, 12, 2))
+    assert (card.kind, card.province, card.birth_date, card.gender, card.warnings) == (
+        "foreign_permanent", "浙江", date(1990, 1, 15), "male", ())
+    assert parse(_foreign_2017("DEU11050512312").lower(), today=date(2026, 12, 2)).birth_date == date(2005, 12, 31)
+    assert parse(_foreign_2017("DEU11050512302"), today=date(2026, 12, 2)).gender == "female"
+
+
+def test_two_digit_birth_year_of_the_2017_card_is_this_century_unless_still_to_come():
+    assert parse(_foreign_2017("JPN31002612011"), today=date(2026, 11, 30)).birth_date == date(1926, 12, 1)
+    assert parse(_foreign_2017("JPN31002612011"), today=date(2026, 12, 1)).birth_date == date(2026, 12, 1)
+
+
+def test_wrong_check_digit_of_the_2017_card_only_warns_since_no_official_source_confirms_it():
+    right = _foreign_2017("USA33029001151")
+    wrong = right[:14] + str((int(right[14]) + 1) % 10)
+    card = parse(wrong, today=date(2026, 12, 2))
+    assert card.number == wrong
+    assert len(card.warnings) == 1 and "校验方法不符" in card.warnings[0]
+
+
+def test_2017_card_with_an_impossible_birth_date_is_refused():
+    with pytest.raises(AdultSchoolError, match="第8–13位“900231”不是真实的出生日期"):
+        parse(_foreign_2017("USA33029002311"), today=date(2026, 12, 2))
+
+
+def test_2017_card_with_an_unknown_province_or_a_letter_among_the_digits_is_refused():
+    with pytest.raises(AdultSchoolError, match="第4–5位“99”不是受理地省份的代码"):
+        parse(_foreign_2017("USA99029001151"), today=date(2026, 12, 2))
+    with pytest.raises(AdultSchoolError, match="3个英文字母（国籍代码）加12位数字"):
+        parse("USA3302900115A1", today=date(2026, 12, 2))

@@ -4,17 +4,19 @@ here natively from the C source the installer builds idreader32.exe from), and w
 registration."""
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from adultschool import idreader
+from adultschool import idcard, idreader
 from adultschool.errors import AdultSchoolError
 from adultschool.idreader import CardType, Family, Mode, ReaderConfig, ReaderError, helper
 from adultschool.services import card_reader
@@ -340,6 +342,65 @@ def test_the_vendor_decoder_turns_the_card_photo_into_a_bmp_and_leaves_no_file(s
     # without a decoder in the settings the photo is not asked for at all
     plain = card_reader.read_for_registration(ReaderConfig(str(standin), Family.SDT, 1002, Mode.DIRECT))
     assert plain.photo is None and plain.photo_problem is None
+
+
+@pytest.fixture
+def photo_dirs(tmp_path, monkeypatch):
+    """The current directory (where a CVR library writes zp.bmp) and the temporary folder, both empty."""
+    current, scratch = tmp_path / "current", tmp_path / "temp"
+    current.mkdir()
+    scratch.mkdir()
+    monkeypatch.chdir(current)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    return current, scratch
+
+
+@pytest.mark.parametrize("family", [Family.CVR, Family.SYN])
+def test_cvr_and_syn_libraries_hand_over_the_photo_they_decoded_and_no_file_is_left(standin, card, photo_dirs,
+                                                                                    family):
+    from PIL import Image
+
+    log = card()
+    found = idreader.read_card(ReaderConfig(str(standin), family, 1002, Mode.DIRECT))
+    assert Image.open(io.BytesIO(found.photo_bmp)).size == (102, 126) and found.photo_wlt is None
+    assert [list(folder.iterdir()) for folder in photo_dirs] == [[], []]  # zp.bmp, wz.txt, the Syn folder: gone
+    assert list(standin.parent.glob("*.bmp")) == [] and "photo_bmp" not in found.as_json()
+    calls = log.read_text().splitlines()
+    assert ("GetBmpData 0" in calls) if family is Family.CVR else (
+        {"Syn_SetPhotoPath 2", "Syn_SetPhotoType 0", "Syn_SetPhotoName 0"} <= set(calls))
+    card(photo="bad")  # the text still comes
+    found = idreader.read_card(ReaderConfig(str(standin), family, 1002, Mode.DIRECT))
+    assert found.photo_bmp is None and found.name == "葛晓燕"
+    assert [list(folder.iterdir()) for folder in photo_dirs] == [[], []]
+
+
+def test_a_syn_library_without_the_photo_settings_still_has_its_photo_read_and_deleted(card, photo_dirs, tmp_path):
+    from standinlib import build
+
+    folder = tmp_path / "older"
+    folder.mkdir()
+    older = build(folder, "STANDIN_NO_SYN_PHOTO_SETTERS")
+    found = idreader.read_card(ReaderConfig(str(older), Family.SYN, 1002, Mode.DIRECT))
+    assert found.photo_bmp is not None and found.photo_bmp.startswith(b"BM") and found.name == "葛晓燕"
+    assert [list(folder.iterdir()) for folder in photo_dirs] == [[], []]  # its tmp.bmp in the current directory: gone
+
+
+@pytest.mark.parametrize("family", [Family.CVR, Family.SYN])
+def test_the_photo_cvr_and_syn_decode_comes_through_the_helper_too(standin, card, through_helper, photo_dirs,
+                                                                   family):
+    direct = idreader.read_card(ReaderConfig(str(standin), family, 1002, Mode.DIRECT))
+    proxied = idreader.read_card(through_helper(family))
+    assert proxied.photo_bmp is not None and proxied.photo_bmp == direct.photo_bmp
+    assert proxied.photo_bmp.startswith(b"BM") and len(proxied.photo_bmp) == 38862
+    assert [list(folder.iterdir()) for folder in photo_dirs] == [[], []]
+
+
+def test_a_2017_foreign_permanent_residence_card_is_recognised(standin, card):
+    number = "USA33029001151" + idcard.foreign_2017_check_digit("USA33029001151")
+    card(id=number)
+    found = idreader.read_card(ReaderConfig(str(standin), Family.CVR, 1002, Mode.DIRECT))
+    assert (found.id_number, found.card_type) == (number, CardType.FOREIGN_PERMANENT)
+    assert idreader.card_type_of(number) is CardType.FOREIGN_PERMANENT
 
 
 def test_card_setup_takes_a_photo_decoder(standin, card, capsys, fresh_db):

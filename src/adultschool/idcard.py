@@ -1,6 +1,8 @@
 """Resident ID numbers (GB 11643-1999): normalise, validate with a fix hint, birth date, gender.
 
-Also the masking every screen, log and message uses, since ID numbers are sensitive under PIPL.
+Also the numbers of the cards that stand in for one (港澳台居民居住证 81/82/83; 外国人永久居留身份证 of 2023, "9"
+and the same 18-character layout; and of 2017, 15 characters — see `_parse_foreign_2017`), and the masking every
+screen, log and message uses, since ID numbers are sensitive under PIPL.
 """
 from __future__ import annotations
 
@@ -60,7 +62,8 @@ def normalise(text: str) -> str:
 
 
 def parse(text: str | None, *, today: date | None = None) -> ResidentId:
-    """Validate an 18-character ID number; AdultSchoolError(field="id_number") says how to fix it.
+    """Validate an 18-character ID number (or a 2017 外国人永久居留身份证 number of 15); AdultSchoolError(field="id_number")
+    says how to fix it.
 
     Only the province is checked against a table: digits 1–6 are the county where the number was
     issued, which may be younger than the person or abolished since (DOMAIN.md), so an unknown
@@ -74,6 +77,8 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
         number = upgrade_15(number)
         converted = (f"这是旧的15位身份证号码，已按国家标准（GB 11643）换算为18位号码 {mask(number)}"
                      "（出生年份前加“19”，末位补校验码）：请与本人的第二代身份证核对。",)
+    if len(number) == 15 and number.isascii() and number[:3].isalpha():
+        return _parse_foreign_2017(number.upper(), today or clock.today())
     if _EXCEL_NUMBER.fullmatch(number):
         # The digits Excel dropped cannot be recovered: report, never guess.
         _fail(
@@ -123,6 +128,48 @@ def parse(text: str | None, *, today: date | None = None) -> ResidentId:
         warnings=converted + (() if foreign else _county_warnings(number[:6])),
         kind=kind,
     )
+
+
+# The 2017 card's number as the one public description found lays it out (github.com/howardli/CredentialKit,
+# ForeignerPermanentResidenceIdNumberProcessor): ISO 3166-1 alpha-3 nationality (1–3), the acceptance place's
+# province and city code (4–7), birth date YYMMDD (8–13), a digit that gives the sex (14, read here as in resident
+# numbers: odd for men), and a check digit (15) by the ICAO 9303 weights 7-3-1 over the first 14 characters
+# (A=10 … Z=35), modulo 10. The National Immigration Administration's 2023 rules for the new card (新版外国人永久居留
+# 身份证机读信息规则, as reader vendors publish them, e.g. eastcoms.com) confirm only "3 位拉丁字母 + 12 位数字". So the
+# check digit only warns (a card the description got wrong must still register); structure, province and date refuse.
+_ICAO_WEIGHTS = (7, 3, 1)
+
+
+def foreign_2017_check_digit(first_14: str) -> str:
+    """The check digit the public description gives for a 2017 外国人永久居留身份证 number (see above)."""
+    total = sum((int(c) if c.isdigit() else ord(c) - ord("A") + 10) * _ICAO_WEIGHTS[i % 3]
+                for i, c in enumerate(first_14))
+    return str(total % 10)
+
+
+def _parse_foreign_2017(number: str, today: date) -> ResidentId:
+    digits = number[3:]  # the three letters are not checked against ISO 3166-1: a code list is not kept here
+    if not (digits.isascii() and digits.isdigit()):
+        _fail("外国人永久居留身份证（2017版）号码应为3个英文字母（国籍代码）加12位数字："
+              "请对照证件核对。")
+    province_code = digits[:2]
+    if province_code not in PROVINCE_CODES or province_code in ("71", "81", "82", "83"):
+        _fail(f"外国人永久居留身份证号码第4–5位“{province_code}”不是受理地省份的代码：请对照证件核对。")
+    yy, month, day = int(digits[4:6]), int(digits[6:8]), int(digits[8:10])
+    try:
+        # Two-digit year: this century unless that is still to come (a learner over 100 reads as a baby — the clerk
+        # sees the birth date before saving).
+        birth_date = date(2000 + yy, month, day)
+        if birth_date > today:
+            birth_date = date(1900 + yy, month, day)
+    except ValueError:
+        _fail(f"外国人永久居留身份证号码第8–13位“{digits[4:10]}”不是真实的出生日期（年月日）：请对照证件核对。")
+    warnings: tuple[str, ...] = ()
+    if number[14] != foreign_2017_check_digit(number[:14]):
+        warnings = ("外国人永久居留身份证号码的末位与公开资料中的校验方法不符：请对照证件逐位核对"
+                    "（该校验方法未经官方确认，号码照常接受）。",)
+    return ResidentId(number=number, birth_date=birth_date, gender="male" if int(number[13]) % 2 else "female",
+                      province=PROVINCE_CODES[province_code], warnings=warnings, kind="foreign_permanent")
 
 
 def upgrade_15(number: str) -> str:

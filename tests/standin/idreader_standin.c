@@ -7,13 +7,20 @@
  *   reader=present|absent   whether a reader is attached
  *   port=1001               the only port the reader answers on
  *   card=present|absent|misread   a card on the reader; misread: found but reading fails (lift and place again)
- *   photo=bad               GetBmp fails as on a damaged photo
+ *   photo=bad               the photo does not decode: GetBmp fails (-4), CVR's GetBmpData fails (0) and writes no
+ *                           zp.bmp, Syn_ReadMsg returns 1 (the text is read, the photo not) and writes no file
  *   die=SDT_ReadBaseMsg     the process ends in that call, as when a vendor DLL crashes (for the helper's tests)
  *   name=..., sex=1|2, nation=01, birth=YYYYMMDD, address=..., id=..., issuer=..., from=YYYYMMDD, to=YYYYMMDD
  * Text values are UTF-8 in the file; the SAM family returns them as UCS-2 (little endian) in fixed fields, the
  * other two as GBK would be: here as the bytes of the file (the tests write ASCII-safe GBK bytes via a hex form
  * "hex:..." when they need it).
  * Every call is appended to the file named by IDREADER_STANDIN_LOG, if set, so tests can see what was called.
+ *
+ * The photo, decoded, is a 102×126 24-bit BMP (38862 bytes, as the vendors' decoders write it): GetBmp writes it
+ * beside the .wlt; CVR_Read_Content writes it as zp.bmp (and the text as wz.txt) into the current directory, and
+ * GetBmpData copies it into the caller's buffer; Syn_ReadMsg writes it into the folder Syn_SetPhotoPath(2, folder)
+ * named (else the current directory) as tmp.bmp and puts that path into IDCardData.PhotoFileName. Built with
+ * -DSTANDIN_NO_SYN_PHOTO_SETTERS it lacks the Syn_SetPhoto* calls, as a library that writes the photo where it likes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +97,34 @@ static int unhex(const char *text, unsigned char *out, int room) {
 static int reader_on(int port) {
     load();
     return !strcmp(get("reader"), "present") && (port == atoi(get("port")) || !*get("port"));
+}
+
+#define BMP_WIDTH 102
+#define BMP_HEIGHT 126
+#define BMP_ROW ((BMP_WIDTH * 3 + 3) / 4 * 4)
+#define BMP_SIZE (54 + BMP_ROW * BMP_HEIGHT)
+
+static void make_bmp(unsigned char *out) {
+    /* The card photo as a decoder writes it: a 54-byte header, then bottom-up rows of 3-byte pixels padded to 4. */
+    memset(out, 0, 54);
+    out[0] = 'B'; out[1] = 'M';
+    out[2] = BMP_SIZE & 0xFF; out[3] = (BMP_SIZE >> 8) & 0xFF; out[4] = (BMP_SIZE >> 16) & 0xFF;
+    out[10] = 54; out[14] = 40;
+    out[18] = BMP_WIDTH; out[22] = BMP_HEIGHT;
+    out[26] = 1; out[28] = 24;
+    for (int y = 0; y < BMP_HEIGHT; y++)
+        for (int x = 0; x < BMP_ROW; x++)
+            out[54 + y * BMP_ROW + x] = x < BMP_WIDTH * 3 ? (unsigned char)(x * 2 + y) : 0;
+}
+
+static int write_bmp(const char *path) {
+    static unsigned char bmp[BMP_SIZE];
+    FILE *out = fopen(path, "wb");
+    if (!out) return 0;
+    make_bmp(bmp);
+    fwrite(bmp, 1, sizeof bmp, out);
+    fclose(out);
+    return 1;
 }
 
 /* --- the generic SAM API (sdtapi.dll) ------------------------------------------------------------------------ */
@@ -185,7 +220,21 @@ EXPORT int CALL CVR_Read_Content(int active) {
     note("CVR_Read_Content", active);
     load();
     cvr_read = !strcmp(get("card"), "present");
+    if (cvr_read) {
+        FILE *text = fopen("wz.txt", "wb");
+        if (text) { fputs(get("id"), text); fclose(text); }
+        if (strcmp(get("photo"), "bad")) write_bmp("zp.bmp");
+    }
     return cvr_read ? 1 : 0;
+}
+
+EXPORT int CALL GetBmpData(unsigned char *buffer, int *length) {
+    note("GetBmpData", 0);
+    load();
+    if (!cvr_read || !strcmp(get("photo"), "bad")) return 0;
+    make_bmp(buffer);
+    *length = BMP_SIZE;
+    return 1;
 }
 
 static int give(const char *key, unsigned char *buffer, int *length) {
@@ -220,6 +269,31 @@ typedef struct {
     char reserved[38];
     char PhotoFileName[255];
 } IDCardData;
+
+static char syn_folder[240];  /* room for "/tmp.bmp" in PhotoFileName[255] */
+
+#ifndef STANDIN_NO_SYN_PHOTO_SETTERS  /* built without them: a SynIDCardAPI that writes tmp.bmp where it likes */
+EXPORT int CALL Syn_SetPhotoPath(int option, char *path) {
+    note("Syn_SetPhotoPath", option);
+    if (option == 2 && path) {
+        strncpy(syn_folder, path, sizeof syn_folder - 1);
+        syn_folder[sizeof syn_folder - 1] = 0;
+    } else {
+        syn_folder[0] = 0;
+    }
+    return 0;
+}
+
+EXPORT int CALL Syn_SetPhotoType(int type) {
+    note("Syn_SetPhotoType", type);
+    return type == 0 ? 0 : -1;  /* the stand-in writes BMP only */
+}
+
+EXPORT int CALL Syn_SetPhotoName(int type) {
+    note("Syn_SetPhotoName", type);
+    return type == 0 ? 0 : -1;  /* "tmp" only */
+}
+#endif
 
 EXPORT int CALL Syn_OpenPort(int port) {
     note("Syn_OpenPort", port);
@@ -256,6 +330,10 @@ EXPORT int CALL Syn_ReadMsg(int port, int if_open, IDCardData *data) {
     unhex(get("gbk_issuer"), (unsigned char *)data->GrantDept, 31);
     unhex(get("from"), (unsigned char *)data->UserLifeBegin, 17);
     unhex(get("to"), (unsigned char *)data->UserLifeEnd, 17);
+    if (!strcmp(get("photo"), "bad")) return 1;  /* as the vendor's: the text is there, the photo did not decode */
+    if (syn_folder[0]) snprintf(data->PhotoFileName, sizeof data->PhotoFileName, "%s/tmp.bmp", syn_folder);
+    else strcpy(data->PhotoFileName, "tmp.bmp");
+    if (!write_bmp(data->PhotoFileName)) return 1;
     return 0;
 }
 
@@ -263,10 +341,9 @@ EXPORT int CALL Syn_ReadMsg(int port, int if_open, IDCardData *data) {
  * photo=bad makes it fail as a real decoder does on a damaged photo (-4); the file must hold the 1024 bytes the
  * reader gave (0x5A each), else -3. */
 EXPORT int CALL GetBmp(char *wlt_file, int intf) {
-    FILE *in, *out;
-    unsigned char wlt[1024], header[54] = {'B', 'M'};
+    FILE *in;
+    unsigned char wlt[1024];
     char bmp_file[600];
-    const int width = 102, height = 126, row = (102 * 3 + 3) / 4 * 4, size = 54 + row * 126;
     size_t got;
     char *dot;
     note("GetBmp", intf);
@@ -281,15 +358,5 @@ EXPORT int CALL GetBmp(char *wlt_file, int intf) {
     dot = strrchr(bmp_file, '.');
     if (!dot) return -2;
     strcpy(dot, ".bmp");
-    header[2] = size & 0xFF; header[3] = (size >> 8) & 0xFF; header[4] = (size >> 16) & 0xFF;
-    header[10] = 54; header[14] = 40;
-    header[18] = width; header[22] = height;
-    header[26] = 1; header[28] = 24;
-    if (!(out = fopen(bmp_file, "wb"))) return -3;
-    fwrite(header, 1, sizeof header, out);
-    for (int y = 0; y < height; y++)
-        for (int x = 0; x < row; x++)
-            fputc(x < width * 3 ? (unsigned char)(x * 2 + y) : 0, out);
-    fclose(out);
-    return 1;
+    return write_bmp(bmp_file) ? 1 : -3;
 }

@@ -3,9 +3,10 @@ one of the three families of calls that vendors ship (`families`), in this proce
 64-bit program cannot load, through `helper`: the installed idreader32.exe loads it and makes the same calls for us.
 
 Pure: no database, no Qt, nothing but the standard library. What a card says is handed back as `CardData`; the
-person checks it and the registration checks it as if typed. The card's photo comes as 1024 bytes of WLT, which only
-the vendor's decoder (WltRS.dll) turns into a picture: `photo.decode_wlt` calls it when the settings name it (through
-the helper too, when the decoder is 32-bit); the WLT itself is never kept.
+person checks it and the registration checks it as if typed. From the SAM family the card's photo comes as 1024 bytes
+of WLT, which only the vendor's decoder (WltRS.dll) turns into a picture: `photo.decode_wlt` calls it when the settings
+name it (through the helper too, when the decoder is 32-bit); the WLT itself is never kept. The CVR and Syn libraries
+decode the photo themselves and hand over a BMP (`CardData.photo_bmp`; how, in `families`).
 """
 from __future__ import annotations
 
@@ -122,6 +123,9 @@ class CardData:
     # The photo as the card holds it (WLT, 1024 bytes; the SAM family only). Never written anywhere: decoded to a
     # picture when the settings name a decoder, and used only if the clerk ticks it.
     photo_wlt: bytes | None = field(default=None, repr=False, compare=False)
+    # The photo as a picture (BMP), when the reader's own library decoded it (the CVR and Syn families); the file the
+    # library wrote it to is already deleted. Used only if the clerk ticks it, as a decoded WLT.
+    photo_bmp: bytes | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:  # the number stays out of logs and test output (PIPL)
         masked = self.id_number[:6] + "********" + self.id_number[14:] if len(self.id_number) == 18 else "***"
@@ -130,6 +134,7 @@ class CardData:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("photo_wlt")  # not for the helper's pipe or a printout
+        data.pop("photo_bmp")
         for key in ("birth_date", "valid_from", "valid_to"):
             data[key] = data[key].isoformat() if data[key] else None
         data["card_type"] = self.card_type.value

@@ -8,6 +8,21 @@
   GetPeopleName(buf, &len) … in GBK;
 - 神思 (SynIDCardAPI.dll): Syn_OpenPort(port) → 0, Syn_StartFindIDCard, Syn_SelectIDCard, Syn_ReadMsg(port, 0,
   &IDCardData) → 0, a packed structure of fixed GBK fields.
+
+The photo, which these two libraries decode themselves (public samples this follows, found by searching GitHub):
+- CVR: CVR_Read_Content writes the photo as zp.bmp and the text as wz.txt into the current directory (a CVR-100U
+  integration guide, "CVR_Read_Content 读卡成功后，会在当前目录生成 wz.txt … + zp.bmp"; an MFC demo loads
+  zp.bmp from the program's folder), and a termb.dll may hand the BMP over with GetBmpData(buf, &len) (a Qt
+  wrapper's IDCardSDK.h: a 40 KB buffer, "照片数据，不超过38862字节" — exactly a 102×126 24-bit BMP). The photo is
+  taken from GetBmpData when the library has it (else there is none: where zp.bmp lands, the samples disagree);
+  zp.bmp and wz.txt are deleted from the current directory and the library's folder after every read.
+- Syn: Syn_SetPhotoPath(2, folder) (0 = the root of C:, 1 = the current directory, 2 = the folder given),
+  Syn_SetPhotoType(0) (0 bmp, 1 jpg, 2 base64, 3 WLT, 4 none), Syn_SetPhotoName(0) (0 tmp, 1 name, 2 ID number …); Syn_ReadMsg then
+  writes the photo there and puts the file's path into IDCardData.PhotoFileName, returning 1 instead of 0 when the
+  text was read but the photo not decoded (a visitor-registration MFC program and several C#/VB declarations of
+  SynIDCardAPI.dll). The folder is a private temporary one, gone after the read; the file PhotoFileName names is read
+  and deleted even when the library lacks the setters and wrote it elsewhere.
+
 On Windows the libraries are loaded as WinDLL (stdcall, which 32-bit vendor DLLs use; 64-bit has one convention).
 The calls below take a `library`: the ctypes library loaded here, or for a 32-bit library under the 64-bit program
 a `helper.ProxyLibrary` whose functions take the same arguments and run in idreader32.exe.
@@ -15,9 +30,13 @@ a `helper.ProxyLibrary` whose functions take the same arguments and run in idrea
 from __future__ import annotations
 
 import ctypes
+import os
+import shutil
 import sys
+import tempfile
 from datetime import date
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 from adultschool.idreader import (
     SCAN_ORDER,
@@ -30,6 +49,7 @@ from adultschool.idreader import (
     no_card,
     no_reader,
 )
+from adultschool.idreader.photo import native_path, read_bmp
 
 # GB 3304: the ethnicity codes the SAM module gives.
 ETHNICITIES = (
@@ -68,6 +88,14 @@ def _function(lib: Any, name: str, args: list, family: Family) -> Callable[..., 
     return function
 
 
+def _optional(lib: Any, name: str, args: list, family: Family) -> Callable[..., int] | None:
+    """A call not every version of the library has (the photo's)."""
+    try:
+        return _function(lib, name, args, family)
+    except ReaderError:
+        return None
+
+
 def _day(text: str) -> date | None:
     text = text.strip()
     if len(text) == 8 and text.isdigit():
@@ -94,14 +122,18 @@ def _gbk(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("gb18030", errors="replace").strip()
 
 
-def _card(name: str, sex: str, nation: str, birth: str, address: str, number: str, issuer: str, start: str,
-          end: str, port: int, photo_wlt: bytes | None = None) -> CardData:
+def _card(fields: Sequence[str], port: int, photo_wlt: bytes | None = None,
+          photo_bmp: bytes | None = None) -> CardData:
+    """The card from its nine fields as the family gives them: name, sex, ethnicity, birth date, address, number,
+    issuing office, valid from, valid to."""
+    name, sex, nation, birth, address, number, issuer, start, end = fields
     number = number.strip().upper()
     if not number:
         raise misread()
     return CardData(name=name.strip(), gender=_gender(sex), ethnicity=_ethnicity(nation), birth_date=_day(birth),
                     address=address.strip(), id_number=number, issuer=issuer.strip(), valid_from=_day(start),
-                    valid_to=_day(end), card_type=card_type_of(number), port=port, photo_wlt=photo_wlt)
+                    valid_to=_day(end), card_type=card_type_of(number), port=port, photo_wlt=photo_wlt,
+                    photo_bmp=photo_bmp)
 
 
 # --- the generic SAM API ------------------------------------------------------------------------------------------
@@ -121,7 +153,7 @@ def sam_text(raw: bytes) -> dict[str, str]:
 
 
 class _Sam:
-    def __init__(self, lib: Any):  # a ctypes library or a helper.ProxyLibrary
+    def __init__(self, lib: Any, folder: Path):  # a ctypes library or a helper.ProxyLibrary; the library's folder
         f = Family.SDT
         self.open = _function(lib, "SDT_OpenPort", [ctypes.c_int], f)
         self.close = _function(lib, "SDT_ClosePort", [ctypes.c_int], f)
@@ -152,8 +184,7 @@ class _Sam:
                 raise misread()
             f = sam_text(text.raw[:max(text_len.value, 256)])
             wlt = photo.raw[:photo_len.value] if photo_len.value == WLT_SIZE else None
-            return _card(f["name"], f["sex"], f["nation"], f["birth"], f["address"], f["id"], f["issuer"], f["start"],
-                         f["end"], port, wlt)
+            return _card([f[key] for key, _ in SAM_FIELDS], port, wlt)
         finally:
             self.close(port)
 
@@ -162,11 +193,15 @@ class _Sam:
 
 CVR_GETTERS = ("GetPeopleName", "GetPeopleSex", "GetPeopleNation", "GetPeopleBirthday", "GetPeopleAddress",
                "GetPeopleIDCode", "GetDepartment", "GetStartDate", "GetEndDate")
+CVR_PHOTO_ROOM = 40 * 1024  # GetBmpData's buffer in the vendor's sample; the BMP is 38862 bytes
+CVR_LEFTOVERS = ("zp.bmp", "wz.txt")  # what CVR_Read_Content writes into the current directory: the photo, the text
 
 
 class _Cvr:
-    def __init__(self, lib: Any):  # a ctypes library or a helper.ProxyLibrary
+    def __init__(self, lib: Any, folder: Path):  # a ctypes library or a helper.ProxyLibrary; the library's folder
         f = Family.CVR
+        self.folder = folder
+        self.get_bmp_data = _optional(lib, "GetBmpData", [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)], f)
         self.init = _function(lib, "CVR_InitComm", [ctypes.c_int], f)
         self.close = _function(lib, "CVR_CloseComm", [], f)
         self.authenticate = _function(lib, "CVR_Authenticate", [], f)
@@ -194,9 +229,32 @@ class _Cvr:
                 if getter(buffer, ctypes.byref(length)) != 1:
                     raise misread()
                 values.append(_gbk(buffer.raw[:max(0, min(length.value, 255))] or buffer.raw))
-            return _card(*values, port)
+            return _card(values, port, photo_bmp=self._photo())
         finally:
             self.close()
+            self._remove_leftovers()
+
+    def _photo(self) -> bytes | None:
+        if self.get_bmp_data is None:
+            return None
+        buffer, length = ctypes.create_string_buffer(CVR_PHOTO_ROOM), ctypes.c_int(CVR_PHOTO_ROOM)
+        if self.get_bmp_data(buffer, ctypes.byref(length)) != 1 or not 0 < length.value <= CVR_PHOTO_ROOM:
+            return None
+        bmp = buffer.raw[:length.value]
+        return bmp if bmp.startswith(b"BM") else None
+
+    def _remove_leftovers(self) -> None:
+        """The photo and text CVR_Read_Content left on disk: a person's data, not kept."""
+        try:
+            folders = {Path.cwd(), self.folder}
+        except OSError:  # the current directory is gone: nothing can have been written there
+            folders = {self.folder}
+        for folder in folders:
+            for name in CVR_LEFTOVERS:
+                try:
+                    (folder / name).unlink(missing_ok=True)
+                except OSError:
+                    pass  # not ours to remove (a read-only folder): nothing else can be done here
 
 
 # --- 神思 ---------------------------------------------------------------------------------------------------------
@@ -211,9 +269,16 @@ class IDCardData(ctypes.Structure):
                 ("PhotoFileName", ctypes.c_char * 255)]
 
 
+SYN_PHOTO_FOLDER, SYN_BMP, SYN_NAME_TMP = 2, 0, 0  # Syn_SetPhotoPath / Syn_SetPhotoType / Syn_SetPhotoName options
+SYN_OK, SYN_TEXT_ONLY = 0, 1  # Syn_ReadMsg: all read; the text read but the photo not decoded
+
+
 class _Syn:
-    def __init__(self, lib: Any):  # a ctypes library or a helper.ProxyLibrary
+    def __init__(self, lib: Any, folder: Path):  # a ctypes library or a helper.ProxyLibrary; the library's folder
         f = Family.SYN
+        self.set_photo_path = _optional(lib, "Syn_SetPhotoPath", [ctypes.c_int, ctypes.c_char_p], f)
+        self.set_photo_type = _optional(lib, "Syn_SetPhotoType", [ctypes.c_int], f)
+        self.set_photo_name = _optional(lib, "Syn_SetPhotoName", [ctypes.c_int], f)
         self.open = _function(lib, "Syn_OpenPort", [ctypes.c_int], f)
         self.close = _function(lib, "Syn_ClosePort", [ctypes.c_int], f)
         self.find = _function(lib, "Syn_StartFindIDCard", [ctypes.c_int, ctypes.c_char_p, ctypes.c_int], f)
@@ -236,22 +301,46 @@ class _Syn:
             if self.select(port, scratch, 0) != 0:
                 raise misread()
             data = IDCardData()
-            if self.read_msg(port, 0, ctypes.byref(data)) != 0:
+            folder = Path(tempfile.mkdtemp(prefix="adultschool-card-"))  # owner-only, for the photo
+            try:
+                self._photo_into(folder)
+                code = self.read_msg(port, 0, ctypes.byref(data))
+                photo = self._photo(data) if code in (SYN_OK, SYN_TEXT_ONLY) else None
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            if code not in (SYN_OK, SYN_TEXT_ONLY):
                 raise misread()
-            return _card(*(_gbk(getattr(data, name)) for name in (
-                "Name", "Sex", "Nation", "Born", "Address", "IDCardNo", "GrantDept", "UserLifeBegin", "UserLifeEnd")),
-                port)
+            return _card([_gbk(getattr(data, name)) for name in (
+                "Name", "Sex", "Nation", "Born", "Address", "IDCardNo", "GrantDept", "UserLifeBegin", "UserLifeEnd")],
+                port, photo_bmp=photo)
         finally:
             self.close(port)
 
+    def _photo_into(self, folder: Path) -> None:
+        if self.set_photo_path and self.set_photo_type and self.set_photo_name:
+            self.set_photo_path(SYN_PHOTO_FOLDER, native_path(folder))
+            self.set_photo_type(SYN_BMP)
+            self.set_photo_name(SYN_NAME_TMP)
 
-_FAMILIES = {Family.SDT: _Sam, Family.CVR: _Cvr, Family.SYN: _Syn}
+    @staticmethod
+    def _photo(data: IDCardData) -> bytes | None:
+        """The BMP the library wrote where PhotoFileName says (wherever that is), the file deleted."""
+        raw = data.PhotoFileName.split(b"\0", 1)[0]
+        if not raw:
+            return None
+        name = raw.decode("mbcs", errors="replace") if sys.platform == "win32" else os.fsdecode(raw)
+        return read_bmp(Path(name))
+
+
+_FAMILIES: dict[Family, type[_Sam] | type[_Cvr] | type[_Syn]] = {Family.SDT: _Sam, Family.CVR: _Cvr,
+                                                                  Family.SYN: _Syn}
 
 
 def read(config: ReaderConfig, library: Any = None) -> CardData:
     """The card on the configured port, or on the first port of the scan that has a reader: through `library` (a
     helper.ProxyLibrary), or the library loaded in this process."""
-    calls = _FAMILIES[config.family](library if library is not None else load(config.library))
+    calls = _FAMILIES[config.family](library if library is not None else load(config.library),
+                                     Path(config.library).parent)
     if config.port is not None:
         return calls.read(config.port)
     for port in SCAN_ORDER:

@@ -5,6 +5,9 @@ the .wlt file and writes a .bmp of the same name beside it (102×126 pixels), re
 The WLT goes to a private temporary folder for that call and is gone with it; only the BMP comes back, for the clerk
 to use or not. A 32-bit decoder under the 64-bit program is called through the helper (idreader32.exe), as a 32-bit
 reader library is.
+
+The CVR and Syn libraries decode the photo themselves and write it to a file (families.py); `read_bmp` takes such a
+file and deletes it.
 """
 from __future__ import annotations
 
@@ -24,8 +27,9 @@ GETBMP_ERRORS = {0: "调用读卡器驱动失败", -1: "照片解码出错", -2:
 SERIAL, USB = 1, 2
 
 
-def _native_path(path: Path) -> bytes:
-    """A path as an ANSI Windows DLL takes it (code page 936 on Chinese Windows), or the file system's bytes."""
+def native_path(path: Path) -> bytes:
+    """A path as an ANSI Windows DLL takes it (code page 936 on Chinese Windows), or the file system's bytes (also for
+    the Syn family's photo folder, families.py)."""
     return str(path).encode("mbcs") if sys.platform == "win32" else os.fsencode(path)
 
 
@@ -51,6 +55,20 @@ def _get_bmp(decoder: str, via_helper: bool, helper: str | None) -> Callable[[by
     return get_bmp
 
 
+def read_bmp(path: Path) -> bytes | None:
+    """The BMP a reader library wrote, deleted at once (a person's photo on disk); None if there is none or it is not a
+    BMP (a library set to write JPEG, say). The file goes either way."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass  # a folder of that name, or no right to it: nothing the library wrote
+    return data if data.startswith(b"BM") else None
+
+
 def decode_wlt(wlt: bytes, decoder: str, *, port: int | None = None, via_helper: bool = False,
                helper: str | None = None) -> bytes:
     """The BMP of a card's photo; ReaderError in Chinese when the decoder is missing, cannot be loaded, or fails.
@@ -64,7 +82,7 @@ def decode_wlt(wlt: bytes, decoder: str, *, port: int | None = None, via_helper:
     try:
         wlt_file = folder / "zp.wlt"
         wlt_file.write_bytes(wlt)
-        code = get_bmp(_native_path(wlt_file), SERIAL if port is not None and port not in USB_PORTS else USB)
+        code = get_bmp(native_path(wlt_file), SERIAL if port is not None and port not in USB_PORTS else USB)
         if code != 1:
             raise ReaderError(ReaderError.MISREAD, f"照片没有解码（{name} 返回 {code}："
                                                    f"{GETBMP_ERRORS.get(code, '未知的错误')}）。证件的文字信息不受影响。")
