@@ -436,3 +436,11 @@ def test_card_setup_names_a_helper_for_a_copy_run_from_source(standin, card, hel
     assert main(["--db", db, "card", "setup", "--library", str(standin), "--family", "cvr",
                  "--helper", "/没有/idreader32.exe"]) == 2
     assert "找不到读卡辅助程序" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("family", [Family.CVR, Family.SYN])
+def test_the_registration_offers_the_photo_the_cvr_and_syn_libraries_decode_themselves(standin, card, family):
+    reading = card_reader.read_for_registration(ReaderConfig(str(standin), family, 1002, Mode.DIRECT),
+                                                today=date(2026, 12, 2))
+    assert reading.photo is not None and reading.photo.startswith(b"BM") and reading.photo_problem is None
+    assert "照片：已读出（登记时勾选“使用证件照片”才会保存）" in reading.lines()

@@ -137,7 +137,10 @@ def read_for_registration(config: ReaderConfig | None = None, *, today: date | N
 
 
 def _card_photo(config: ReaderConfig, card: CardData) -> tuple[bytes | None, str | None]:
-    """The card's photo through this PC's decoder, or why not (the text of the card comes in either way)."""
+    """The card's photo, or why not (the text of the card comes in either way): as the library gave it (the CVR and
+    Syn families decode it themselves), else its WLT through this PC's decoder."""
+    if card.photo_bmp is not None:
+        return card.photo_bmp, None
     if config.photo_decoder is None:
         return None, None
     if card.photo_wlt is None:
