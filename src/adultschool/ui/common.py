@@ -203,6 +203,19 @@ class MessageLabel(QLabel):
         self.setVisible(bool(text))
 
 
+def fit_height(dialog: QWidget) -> None:
+    """Messages come and go under a form's fields: grows the dialog so none is cut off (Qt does not, for wrapped
+    text)."""
+    layout = dialog.layout()
+    if layout is None:
+        return
+    layout.activate()
+    width = max(dialog.width(), dialog.minimumSizeHint().width())
+    needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+    if needed > dialog.height():
+        dialog.resize(width, needed)
+
+
 _parentless: set[QDialog] = set()
 
 

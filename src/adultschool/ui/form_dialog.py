@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QWidget
 from sqlalchemy import Engine
 
 from adultschool.ui import ops
-from adultschool.ui.common import ERROR_COLOUR, MessageLabel, ok_cancel_buttons
+from adultschool.ui.common import ERROR_COLOUR, MessageLabel, fit_height, ok_cancel_buttons
 
 
 def required_label(label: str) -> str:
@@ -69,22 +69,12 @@ class FormDialog(QDialog):
             self.messages[field].show_message(message, "error")
         else:
             self.general_message.show_message(message, "error")
-        self._fit_height()
+        fit_height(self)
 
     def clear_problems(self) -> None:
         for label in self.messages.values():
             label.show_message(None)
         self.general_message.show_message(None)
-
-    def _fit_height(self) -> None:
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()
-        width = max(self.width(), self.minimumSizeHint().width())
-        needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
-        if needed > self.height():
-            self.resize(width, needed)
 
     @property
     def busy(self) -> bool:

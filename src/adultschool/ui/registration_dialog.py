@@ -37,7 +37,8 @@ from adultschool.services.registration import CheckedRegistration, Problem, Regi
 from adultschool.services.rules import load_rules
 from adultschool.ui import ops
 from adultschool.ui.common import (
-    ERROR_COLOUR, MessageLabel, actor, ask_to_confirm, ok_cancel_buttons, report_failure, show_info, to_date, to_qdate, with_message,
+    ERROR_COLOUR, MessageLabel, actor, fit_height, ask_to_confirm, ok_cancel_buttons, report_failure, show_info, to_date,
+    to_qdate, with_message,
 )
 
 NO_CHOICE = "（未填）"
@@ -372,18 +373,7 @@ class RegistrationDialog(QDialog):
         self.general_message.show_message("\n".join(general) or None, "error")
         self.pending_label.show_message(f"还需填写：{'、'.join(pending)}" if pending else None)
         self.ok_button.setEnabled(not errors and not self.busy)
-        self._fit_height()
-
-    def _fit_height(self) -> None:
-        """Messages come and go as the clerk types: grow the dialog so none is cut off (Qt does not, for wrapped text)."""
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()
-        width = max(self.width(), self.minimumSizeHint().width())
-        needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
-        if needed > self.height():
-            self.resize(width, needed)
+        fit_height(self)
 
     def _conflicts(self, checked: CheckedRegistration) -> tuple[Problem, ...]:
         """What only the database knows (ID held by another name, already enrolled at the level), once per input."""
