@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Sequence
@@ -82,3 +84,10 @@ def open_protected(path: Path, password: str) -> openpyxl.Workbook:
         plain = io.BytesIO()
         office.decrypt(plain)
     return openpyxl.load_workbook(plain)
+
+
+def copy_migrated(template: Path, target: Path) -> Path:
+    """`target` as a new owner-only copy of conftest's `migrated_template`: what open_database(create=True) makes."""
+    shutil.copyfile(template, target)
+    os.chmod(target, 0o600)
+    return target

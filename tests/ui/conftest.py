@@ -21,6 +21,8 @@ from adultschool.db import Database, open_database, unit_of_work
 from adultschool.models.enums import SiteKind
 from adultschool.services import demo, site
 
+from factories import copy_migrated
+
 SCHOOL_CODE = "330206-01"
 ISSUER = "北仑区成人“双证制”教育培训领导小组办公室"
 SCHOOL_NAME = "北仑区测试成人文化技术学校"
@@ -59,9 +61,9 @@ def settle(qtbot) -> None:
 
 
 @pytest.fixture
-def school_db(tmp_path: Path, qtbot) -> Iterator[Database]:
-    """A fresh school with two townships and no learners."""
-    database = open_database(tmp_path / "school.sqlite3", create=True)
+def school_db(tmp_path: Path, qtbot, migrated_template: Path) -> Iterator[Database]:
+    """A fresh school with two townships and no learners (on a copy of the migrated template)."""
+    database = open_database(copy_migrated(migrated_template, tmp_path / "school.sqlite3"))
     with unit_of_work(database.engine) as session:
         site.initialise(session, kind=SiteKind.SCHOOL, code=SCHOOL_CODE, name=SCHOOL_NAME, townships=TOWNSHIPS,
                         actor="test")
