@@ -139,12 +139,12 @@ def test_cancelling_the_certificate_pdf_records_no_printing(qtbot, page, tmp_pat
 def test_the_preview_shows_the_pages_and_prints_them_to_a_printer(qtbot, page, graduates, tmp_path, wait_ops):
     dialog = page.open_print()
     generate(qtbot, dialog, wait_ops)
-    assert dialog.preview_stack.currentIndex() == 1
-    assert not dialog.page_view.pixmap().isNull()
-    assert dialog.page_label.text() == "第 1 / 3 页"
-    assert not dialog.previous_button.isEnabled() and dialog.next_button.isEnabled()
-    dialog.next_button.click()
-    assert dialog.page_label.text() == "第 2 / 3 页"
+    assert dialog.preview.stack.currentIndex() == 1
+    assert not dialog.preview.page_view.pixmap().isNull()
+    assert dialog.preview.page_label.text() == "第 1 / 3 页"
+    assert not dialog.preview.previous_button.isEnabled() and dialog.preview.next_button.isEnabled()
+    dialog.preview.next_button.click()
+    assert dialog.preview.page_label.text() == "第 2 / 3 页"
     assert dialog.print_button.isEnabled()
 
     chooser = dialog.choose_printer()  # the system's print dialog, opened without a nested event loop
@@ -208,13 +208,13 @@ def test_printing_from_the_pdf_viewer_is_recorded_only_when_confirmed(qtbot, pag
 
 
 def test_without_a_renderer_the_dialog_says_so_and_offers_the_pdf_viewer(qtbot, page, monkeypatch, wait_ops):
-    monkeypatch.setattr("adultschool.ui.print_dialog.open_pages", lambda _path: None)
+    monkeypatch.setattr("adultschool.ui.print_preview.open_pages", lambda _path: None)
     opened = []
     monkeypatch.setattr("adultschool.ui.print_dialog.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
     dialog = page.open_print()
     generate(qtbot, dialog, wait_ops)
-    assert dialog.preview_stack.currentIndex() == 0
-    assert "缺少 PDF 预览组件" in dialog.preview_hint.text()
+    assert dialog.preview.stack.currentIndex() == 0
+    assert "缺少 PDF 预览组件" in dialog.preview.hint.text()
     assert not dialog.print_button.isEnabled() and dialog.open_button.isEnabled()
     dialog.open_button.click()
     assert [url.toLocalFile() for url in opened] == [str(dialog.pdf_path)]

@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QPixmap, QResizeEvent
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,14 +26,10 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QFormLayout,
-    QFrame,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -68,14 +64,12 @@ from adultschool.ui.common import (
     with_suffix,
 )
 from adultschool.ui.layout_dialog import LayoutDialog
-from adultschool.ui.pdf_pages import PdfPages, fit, open_pages
 from adultschool.ui.pdf_printing import match_paper, paint_pages
 from adultschool.ui.print_kinds import KINDS, ListWork, names_text
+from adultschool.ui.print_preview import PdfPreview
 
 
 PDF_FILTER = "PDF 文件 (*.pdf)"
-
-RENDER_DELAY_MS = 120
 
 
 class PrintDialog(QDialog):
@@ -107,8 +101,6 @@ class PrintDialog(QDialog):
         self.record_op: ops.Op | None = None
         self._preview_dir: Path | None = None
         self.pdf_path: Path | None = None
-        self.pages: PdfPages | None = None
-        self.page = 0
         self.dialog: QWidget | None = None
         self._path_edited = False
         self._overwrite: Path | None = None  # a file the system's save dialog asked about and the clerk confirmed
@@ -163,41 +155,7 @@ class PrintDialog(QDialog):
         generate_row.addWidget(self.generate_button)
         generate_row.addWidget(self.summary_label, 1)
 
-        # --- preview ---------------------------------------------------------------------------------------
-        self.page_view = QLabel()
-        self.page_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.page_view)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: #8a8a8a; }")
-        self.previous_button = QPushButton("上一页")
-        self.previous_button.setAutoDefault(False)
-        self.previous_button.clicked.connect(lambda: self.show_page(self.page - 1))
-        self.next_button = QPushButton("下一页")
-        self.next_button.setAutoDefault(False)
-        self.next_button.clicked.connect(lambda: self.show_page(self.page + 1))
-        self.page_label = QLabel()
-        nav = QHBoxLayout()
-        nav.addStretch(1)
-        nav.addWidget(self.previous_button)
-        nav.addWidget(self.page_label)
-        nav.addWidget(self.next_button)
-        nav.addStretch(1)
-        viewer = QWidget()
-        viewer_layout = QVBoxLayout(viewer)
-        viewer_layout.setContentsMargins(0, 0, 0, 0)
-        viewer_layout.addWidget(self.scroll, 1)
-        viewer_layout.addLayout(nav)
-        self.preview_hint = QLabel(f"点“{self.generate_button.text()}”后，在这里预览。")
-        self.preview_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview_hint.setWordWrap(True)
-        self.preview_hint.setStyleSheet(f"color: {HINT_COLOUR};")
-        self.preview_stack = QStackedWidget()
-        self.preview_stack.addWidget(self.preview_hint)
-        self.preview_stack.addWidget(viewer)
-        self.preview_box = QGroupBox("预览")
-        QVBoxLayout(self.preview_box).addWidget(self.preview_stack)
+        self.preview = PdfPreview(f"点“{self.generate_button.text()}”后，在这里预览。")
 
         self.print_button = QPushButton("打印…")
         self.print_button.setToolTip("选择打印机，把这些页送去打印")
@@ -231,13 +189,9 @@ class PrintDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addLayout(generate_row)
-        layout.addWidget(self.preview_box, 1)
+        layout.addWidget(self.preview, 1)
         layout.addLayout(bottom)
 
-        self._render_timer = QTimer(self)
-        self._render_timer.setSingleShot(True)
-        self._render_timer.setInterval(RENDER_DELAY_MS)
-        self._render_timer.timeout.connect(self._render_page)
         self._set_state()
         self.finished.connect(lambda _result: self._close_pages())
 
@@ -386,14 +340,10 @@ class PrintDialog(QDialog):
                        self.path_edit, self.browse_button, self.generate_button):
             widget.setEnabled(not done and not busy)
         self.close_button.setEnabled(not busy)
-        self.print_button.setEnabled(done and not busy and self.pages is not None)
+        self.print_button.setEnabled(done and not busy and self.preview.pages is not None)
         self.open_button.setEnabled(done and not busy)
         self.save_as_button.setEnabled(done and not busy)
         self.record_button.setEnabled(done and not busy and self.recorded is None)
-        count = self.pages.page_count() if self.pages is not None else 0
-        self.previous_button.setEnabled(count > 0 and self.page > 0)
-        self.next_button.setEnabled(count > 0 and self.page < count - 1)
-        self.page_label.setText(f"第 {self.page + 1} / {count} 页" if count else "")
 
     # --- 生成 PDF ------------------------------------------------------------------------------------------
 
@@ -483,10 +433,10 @@ class PrintDialog(QDialog):
         else:
             self.path_edit.setText(str(out))
             self.summary_label.setText(f"已生成 {printed.pages} 页：{out.name}")
-        self._load_pages(out)
+        self.preview.load(out)
         self._set_state()
-        self.print_button.setDefault(self.pages is not None)
-        self.open_button.setDefault(self.pages is None)
+        self.print_button.setDefault(self.preview.pages is not None)
+        self.open_button.setDefault(self.preview.pages is None)
         if not self.kind.records:
             self.printed.emit(printed, str(out))
 
@@ -538,52 +488,11 @@ class PrintDialog(QDialog):
         line = self.reason_message if reason_refused else self.error_label
         self.dialog = ops.show_failure(self, exc, line=line) or self.dialog
 
-    # --- preview -------------------------------------------------------------------------------------------
-
-    def _load_pages(self, path: Path) -> None:
-        try:
-            self.pages = open_pages(path)
-        except Exception as exc:  # noqa: BLE001 - a preview that fails must not hide the PDF that was made
-            self.pages = None
-            self.preview_hint.setText(f"无法预览这个 PDF（{type(exc).__name__}）。请点“打开 PDF”用 PDF 阅读器查看和打印。")
-            self.preview_stack.setCurrentIndex(0)
-            return
-        if self.pages is None:
-            self.preview_hint.setText("这台电脑缺少 PDF 预览组件（QtPdf 或 PDFium），不能在程序里预览和打印。\n"
-                                      "请点“打开 PDF”，用电脑上的 PDF 阅读器查看和打印。")
-            self.preview_stack.setCurrentIndex(0)
-            return
-        self.preview_stack.setCurrentIndex(1)
-        self.show_page(0)
-
-    def show_page(self, page: int) -> None:
-        if self.pages is None:
-            return
-        self.page = max(0, min(page, self.pages.page_count() - 1))
-        self._set_state()
-        self._render_page()
-
-    def _render_page(self) -> None:
-        if self.pages is None or self.pages.page_count() == 0:
-            return
-        viewport = self.scroll.viewport().size()
-        box = QSize(max(viewport.width() - 16, 100), max(viewport.height() - 16, 100))
-        size = fit(self.pages.page_size(self.page), box)
-        ratio = self.devicePixelRatioF()
-        image = self.pages.render(self.page, QSize(round(size.width() * ratio), round(size.height() * ratio)))
-        image.setDevicePixelRatio(ratio)
-        self.page_view.setPixmap(QPixmap.fromImage(image))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self.pages is not None:
-            self._render_timer.start()
-
     def _close_pages(self) -> None:
-        if self.pages is not None and not self.busy:
-            self.pages.close()
-            self.pages = None
-        if self._preview_dir is not None and not self.busy:
+        if self.busy:
+            return
+        self.preview.close_pages()
+        if self._preview_dir is not None:
             shutil.rmtree(self._preview_dir, ignore_errors=True)
             self._preview_dir = None
 
@@ -594,18 +503,20 @@ class PrintDialog(QDialog):
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setFullPage(True)
         printer.setDocName(self.pdf_path.stem if self.pdf_path else self.kind.file_stem)
-        if self.pages is not None and self.pages.page_count():
-            match_paper(printer, self.pages.page_size(0))
-            printer.setFromTo(1, self.pages.page_count())
+        pages = self.preview.pages
+        if pages is not None and pages.page_count():
+            match_paper(printer, pages.page_size(0))
+            printer.setFromTo(1, pages.page_count())
         return printer
 
     def choose_printer(self) -> QPrintDialog | None:
-        if self.pages is None or self.busy:
+        pages = self.preview.pages
+        if pages is None or self.busy:
             return None
         printer = self.new_printer()
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle("打印")
-        dialog.setMinMax(1, self.pages.page_count())
+        dialog.setMinMax(1, pages.page_count())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result: self.print_to(printer) if result == QDialog.DialogCode.Accepted else None)
         self._printer = printer  # alive as long as the dialog and the printing
@@ -615,11 +526,12 @@ class PrintDialog(QDialog):
 
     def print_to(self, printer: QPrinter) -> ops.Op | None:
         """Sends the pages (the printer's page range, else all) to `printer`, in the worker with progress and 取消."""
-        if self.pdf_path is None or self.busy or self.pages is None:
+        pages = self.preview.pages
+        if self.pdf_path is None or self.busy or pages is None:
             return None
         self._printer = printer
         path = self.pdf_path
-        count = self.pages.page_count()
+        count = pages.page_count()
         first, last = printer.fromPage(), printer.toPage()
         wanted = list(range(first - 1, last)) if first > 0 and last >= first else list(range(count))
         wanted = [p for p in wanted if 0 <= p < count]
