@@ -38,7 +38,6 @@ from sqlalchemy import Engine
 from adultschool import clock, paths
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled, os_error_text
-from adultschool.jobs import JobContext
 from adultschool.models.enums import Level
 from adultschool.outfiles import private_folder
 from adultschool.printing import Layout
@@ -64,7 +63,7 @@ from adultschool.ui.common import (
     with_suffix,
 )
 from adultschool.ui.layout_dialog import LayoutDialog
-from adultschool.ui.pdf_printing import match_paper, paint_pages
+from adultschool.ui.pdf_printing import PdfPrinting, new_printer
 from adultschool.ui.print_kinds import KINDS, ListWork, names_text
 from adultschool.ui.print_preview import PdfPreview
 
@@ -95,7 +94,6 @@ class PrintDialog(QDialog):
         self._folder = folder or documents_folder()
         self.student_numbers = tuple(student_numbers) if student_numbers else None
         self.op: ops.Op | None = None
-        self.print_op: ops.Op | None = None
         self.result: Printed | None = None
         self.recorded: Printed | None = None  # certificates: the printing as recorded
         self.record_op: ops.Op | None = None
@@ -184,6 +182,7 @@ class PrintDialog(QDialog):
         bottom.addWidget(self.saved_label, 1)
         bottom.addStretch(1)
         bottom.addWidget(self.close_button)
+        self.printing = PdfPrinting(self, self.saved_label, sent=self._sent, opened=self._keep)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -201,6 +200,10 @@ class PrintDialog(QDialog):
             available = screen.availableGeometry()
             width, height = min(width, available.width() - 40), min(height, available.height() - 60)
         self.resize(width, height)
+
+    def _keep(self, dialog: QWidget | None) -> None:
+        """The dialog last opened from here (a question, a failure, the printer's or the calibration's dialog)."""
+        self.dialog = dialog
 
     # --- what to print -------------------------------------------------------------------------------------
 
@@ -328,6 +331,11 @@ class PrintDialog(QDialog):
             self._overwrite = path
 
     # --- state ---------------------------------------------------------------------------------------------
+
+    @property
+    def print_op(self) -> ops.Op | None:
+        """The last sending of the pages to a printer."""
+        return self.printing.op
 
     @property
     def busy(self) -> bool:
@@ -500,28 +508,14 @@ class PrintDialog(QDialog):
 
     def new_printer(self) -> QPrinter:
         """A printer set up for the PDF's paper: its size and orientation, drawn edge to edge."""
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setFullPage(True)
-        printer.setDocName(self.pdf_path.stem if self.pdf_path else self.kind.file_stem)
-        pages = self.preview.pages
-        if pages is not None and pages.page_count():
-            match_paper(printer, pages.page_size(0))
-            printer.setFromTo(1, pages.page_count())
-        return printer
+        return new_printer(self.pdf_path.stem if self.pdf_path else self.kind.file_stem, self.preview.pages)
 
     def choose_printer(self) -> QPrintDialog | None:
         pages = self.preview.pages
         if pages is None or self.busy:
             return None
-        printer = self.new_printer()
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle("打印")
-        dialog.setMinMax(1, pages.page_count())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda result: self.print_to(printer) if result == QDialog.DialogCode.Accepted else None)
-        self._printer = printer  # alive as long as the dialog and the printing
+        dialog = self.printing.choose(self.new_printer(), pages.page_count(), self.print_to)
         self.dialog = dialog
-        QDialog.open(dialog)  # PySide's QPrintDialog.open() wants a receiver; the plain one opens without a nested loop
         return dialog
 
     def print_to(self, printer: QPrinter) -> ops.Op | None:
@@ -529,30 +523,14 @@ class PrintDialog(QDialog):
         pages = self.preview.pages
         if self.pdf_path is None or self.busy or pages is None:
             return None
-        self._printer = printer
-        path = self.pdf_path
-        count = pages.page_count()
-        first, last = printer.fromPage(), printer.toPage()
-        wanted = list(range(first - 1, last)) if first > 0 and last >= first else list(range(count))
-        wanted = [p for p in wanted if 0 <= p < count]
-        copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
-
-        def work(job: JobContext) -> int:
-            return paint_pages(path, printer, wanted * copies, job)
-
-        self.print_op = ops.run_op(self, work, label="正在送往打印机……", title="打印",
-                                   on_success=self._sent, on_failure=self._print_failed)
+        op = self.printing.print_to(printer, self.pdf_path, pages.page_count())
         self._set_state()
-        self.print_op.done.connect(self._set_state)
-        return self.print_op
+        op.done.connect(self._set_state)
+        return op
 
-    def _sent(self, pages: int) -> None:
-        self.saved_label.show_message(f"已送往打印机：{pages} 页")
+    def _sent(self, _pages: int) -> None:
         if self.kind.records and self.recorded is None:
             self.confirm_printed()
-
-    def _print_failed(self, exc: BaseException) -> None:
-        self.dialog = ops.show_failure(self, exc, line=self.saved_label, cancelled="已取消打印。", box="没有打印")
 
     def open_pdf(self) -> bool:
         if self.pdf_path is None:
