@@ -72,8 +72,8 @@ def test_printing_the_selected_certificates_previews_free_and_saving_the_pdf_cou
     assert page.print_button.text() == "打印所选证书（2 张）…"
     dialog = page.open_print()
     assert dialog.windowTitle() == "打印证书"
-    assert f"打印 2 张证书：{graduates[first]}、{graduates[second]}" in dialog.what_label.text()
-    assert "预览不算打印" in dialog.what_label.text()
+    assert f"打印 2 张证书：{graduates[first]}、{graduates[second]}" in dialog.panel.what_label.text()
+    assert "预览不算打印" in dialog.panel.what_label.text()
     assert dialog.generate_button.text() == "生成预览"
     generate(qtbot, dialog, wait_ops)
 
@@ -104,7 +104,7 @@ def test_printing_the_selected_certificates_previews_free_and_saving_the_pdf_cou
     # Nothing selected: the one certificate still unprinted.
     page.table.clearSelection()
     rest = page.open_print()
-    assert "打印全部未打印过的证书" in rest.what_label.text() and "共 1 张" in rest.what_label.text()
+    assert "打印全部未打印过的证书" in rest.panel.what_label.text() and "共 1 张" in rest.panel.what_label.text()
     assert Path(rest.path_edit.text()).name == f"毕业证书-{TODAY.isoformat()}-2.pdf"  # never overwrites
     generate(qtbot, rest, wait_ops)
     print_all(rest, wait_ops)
@@ -232,11 +232,11 @@ def test_a_reprint_needs_a_reason_and_says_so_on_the_certificate(qtbot, page, gr
     qtbot.waitExposed(dialog)
     qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
     assert dialog.op is None  # refused in the dialog, before any work
-    assert dialog.reason_message.text() == "补发证书必须写明原因（如“原证书遗失”）。" and dialog.reason_message.isVisible()
+    assert dialog.panel.reason_message.text() == "补发证书必须写明原因（如“原证书遗失”）。" and dialog.panel.reason_message.isVisible()
     assert dialog.pdf_path is None
     assert [row[5] for row in table(page)] == ["1", "1", "1"]
 
-    dialog.reason_edit.setText("原证书遗失")
+    dialog.panel.reason_edit.setText("原证书遗失")
     generate(qtbot, dialog, wait_ops)
     pdf = dialog.pdf_path
     assert len(PdfReader(pdf).pages) == 1
@@ -270,12 +270,12 @@ def test_the_forms_print_as_pdf(qtbot, school_db, graduates, ready_school, enrol
     summary = PrintDialog(school_db.engine, "summary", folder=tmp_path)
     qtbot.addWidget(summary)
     summary.show()
-    summary.level_combo.setCurrentIndex(summary.level_combo.findData(Level.SENIOR.value))
+    summary.panel.level_combo.setCurrentIndex(summary.panel.level_combo.findData(Level.SENIOR.value))
     assert Path(summary.path_edit.text()).name == f"报名汇总表-高中-{TODAY.isoformat()}.pdf"
     generate(qtbot, summary, wait_ops)
     assert summary.result is None and summary.error_label.text() == "汇总表里没有学员，不能打印。"
     assert summary.generate_button.isEnabled()  # choose again and retry
-    summary.level_combo.setCurrentIndex(0)
+    summary.panel.level_combo.setCurrentIndex(0)
     assert Path(summary.path_edit.text()).name == f"报名汇总表-{TODAY.isoformat()}.pdf"
     generate(qtbot, summary, wait_ops)
     assert summary.result.pages == len(PdfReader(summary.pdf_path).pages) == 1
@@ -284,7 +284,7 @@ def test_the_forms_print_as_pdf(qtbot, school_db, graduates, ready_school, enrol
     signin = PrintDialog(school_db.engine, "signin", folder=tmp_path)
     qtbot.addWidget(signin)
     signin.show()
-    signin.date_edit.setDate(signin.date_edit.date().fromString("2026-03-02", "yyyy-MM-dd"))
+    signin.panel.date_edit.setDate(signin.panel.date_edit.date().fromString("2026-03-02", "yyyy-MM-dd"))
     assert Path(signin.path_edit.text()).name == "签到表-大碶街道夜校班（高中）-2026-03-02.pdf"
     generate(qtbot, signin, wait_ops)
     assert signin.result is not None and len(PdfReader(signin.pdf_path).pages) == signin.result.pages
@@ -294,7 +294,7 @@ def test_the_forms_print_as_pdf(qtbot, school_db, graduates, ready_school, enrol
     forms = PrintDialog(school_db.engine, "registration", folder=tmp_path, student_numbers=numbers)
     qtbot.addWidget(forms)
     forms.show()
-    assert forms.scope_combo.currentText() == "学员页所选的 2 人"
+    assert forms.panel.scope_combo.currentText() == "学员页所选的 2 人"
     generate(qtbot, forms, wait_ops)
     assert len(PdfReader(forms.pdf_path).pages) == 2
 

@@ -7,6 +7,9 @@ of the printer, or saves the final PDF; pages that misfed can be sent again from
 are read-only. The preview and the printer get the PDF's own pages (see pdf_pages), so what is printed is exactly the
 file that was recorded. A list of a page (`kind="list"`, see list_output) is made at once into the scratch folder and
 records nothing unless it carries full ID numbers (then its making is the audited disclosure).
+
+This dialog is the frame every kind shares; the fields of a kind are its panel (print_panels), the pages are shown by
+print_preview and sent to a printer by pdf_printing.
 """
 from __future__ import annotations
 
@@ -20,51 +23,29 @@ from typing import Callable, Sequence
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
 from adultschool import clock, paths
-from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled, os_error_text
-from adultschool.models.enums import Level
 from adultschool.outfiles import private_folder
-from adultschool.printing import Layout
-from adultschool.services import certificate_settings, classes, documents
+from adultschool.services import documents
 from adultschool.services.documents import Printed
-from adultschool.textnorm import clean_text
 from adultschool.ui import ops
-from adultschool.ui.class_dialogs import required_label
 from adultschool.ui.common import (
-    HINT_COLOUR,
     MessageLabel,
     actor,
     ask_save_path,
     ask_to_confirm,
     documents_folder,
-    file_name_part,
-    open_dialog,
     report_failure,
     show_error,
-    to_date,
-    to_qdate,
     unused_path,
     with_suffix,
 )
-from adultschool.ui.layout_dialog import LayoutDialog
 from adultschool.ui.pdf_printing import PdfPrinting, new_printer
-from adultschool.ui.print_kinds import KINDS, ListWork, names_text
+from adultschool.ui.print_kinds import KINDS, ListWork
+from adultschool.ui.print_panels import CertificatesPanel, PanelContext, make_panel
 from adultschool.ui.print_preview import PdfPreview
 
 
@@ -84,10 +65,7 @@ class PrintDialog(QDialog):
         super().__init__(parent)
         self._engine = engine
         self.kind = KINDS[kind]
-        self._list_work = list_work
         if kind == "list":
-            if list_work is None:
-                raise ValueError("a list needs its list_work")
             self.kind = replace(self.kind, title=title or self.kind.title, file_stem=file_stem or self.kind.file_stem,
                                 writes=writes)
         self._today = today
@@ -110,21 +88,11 @@ class PrintDialog(QDialog):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.what_label = QLabel()
-        self.what_label.setWordWrap(True)
-        self.what_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.reason_edit = QLineEdit()
-        self.reason_edit.setMaxLength(100)
-        self.reason_edit.setPlaceholderText("如：原证书遗失、原证书损毁")
-        self.reason_message = MessageLabel()
-        self.scope_combo = QComboBox()
-        self.level_combo = QComboBox()
-        self.class_combo = QComboBox()
-        self.date_edit = QDateEdit()
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDate(to_qdate(today()))
-        self._build_what(form, names, note)
+        context = PanelContext(engine=engine, parent=self, folder=self._folder, today=today,
+                               student_numbers=self.student_numbers, file_name_changed=self._suggest_path,
+                               opened=self._keep)
+        self.panel = make_panel(self.kind, context, names=names, note=note, list_work=list_work)
+        self.panel.add_rows(form)
 
         self.path_edit = QLineEdit()
         self.path_edit.setMinimumWidth(em * 30)
@@ -170,7 +138,7 @@ class PrintDialog(QDialog):
         if self.kind.records:
             self.open_button.setToolTip("用电脑上的 PDF 阅读器打开预览（不记为已打印）")
             self.save_as_button.setText("保存 PDF…")
-            self.save_as_button.setToolTip("保存最终的证书 PDF，并记为" + ("补发" if self.kind.key == "reprint" else "已打印"))
+            self.save_as_button.setToolTip("保存最终的证书 PDF，并记为" + self.panel.record_word)
         self.close_button = QPushButton("关闭")
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.reject)
@@ -205,119 +173,10 @@ class PrintDialog(QDialog):
         """The dialog last opened from here (a question, a failure, the printer's or the calibration's dialog)."""
         self.dialog = dialog
 
-    # --- what to print -------------------------------------------------------------------------------------
-
-    def _build_what(self, form: QFormLayout, names: Sequence[str], note: str) -> None:
-        key = self.kind.key
-        if key in ("certificates", "reprint"):
-            if self.student_numbers:
-                text = f"{'补发' if key == 'reprint' else '打印'} {len(self.student_numbers)} 张证书：{names_text(list(names))}"
-            else:
-                text = "打印全部未打印过的证书"
-            if note:
-                text += f"\n{note}"
-            if key == "reprint":
-                text += "\n补发的证书沿用原编号，并印有“补发”字样。"
-            text += ("\n预览不算打印：打印完确认“都打好了”（或保存最终 PDF）时才记为" + ("补发" if key == "reprint" else "已打印")
-                     + "；卡纸、打歪的可以在这个窗口里再印，不算补发。")
-            self.what_label.setText(text)
-            form.addRow("证书", self.what_label)
-            self.layout_combo = QComboBox()
-            self.text_only_check = QCheckBox("只印内容")
-            self.text_only_check.setToolTip("不印边框、标题和照片/盖章虚线框：印在已有这些的证书纸上")
-            self.calibrate_button = QPushButton("套打校准…")
-            self.calibrate_button.setAutoDefault(False)
-            self.calibrate_button.clicked.connect(lambda: self.open_calibration())
-            self._fill_layouts()
-            self.layout_combo.currentIndexChanged.connect(lambda _i: self._layout_chosen())
-            row = QHBoxLayout()
-            row.addWidget(self.layout_combo)
-            row.addWidget(self.text_only_check)
-            row.addWidget(self.calibrate_button)
-            row.addStretch(1)
-            form.addRow("套打", row)
-            if key == "reprint":
-                reason = QWidget()
-                column = QVBoxLayout(reason)
-                column.setContentsMargins(0, 0, 0, 0)
-                column.setSpacing(2)
-                column.addWidget(self.reason_edit)
-                column.addWidget(self.reason_message)
-                form.addRow(required_label("补发原因"), reason)
-                self.reason_edit.textEdited.connect(lambda _text: self.reason_message.show_message(None))
-        elif key == "registration":
-            if self.student_numbers:
-                self.scope_combo.addItem(f"学员页所选的 {len(self.student_numbers)} 人", "selected")
-            self.scope_combo.addItem("全部在读学员", "all")
-            form.addRow("学员", self._left(self.scope_combo))
-            hint = "每人一页。" + ("" if self.student_numbers else "只打几个人时，先在“学员”页选中他们。")
-            self.what_label.setText(hint)
-            self.what_label.setStyleSheet(f"color: {HINT_COLOUR};")
-            form.addRow("", self.what_label)
-        elif key == "list":
-            self.what_label.setText(note)
-            self.what_label.setStyleSheet(f"color: {HINT_COLOUR};")
-            form.addRow("名单", self.what_label)
-        elif key == "summary":
-            self.level_combo.addItem("全部", None)
-            for level in Level:
-                self.level_combo.addItem(level.label, level.value)
-            self.level_combo.currentIndexChanged.connect(lambda _i: self._suggest_path())
-            form.addRow("学历提升层次", self._left(self.level_combo))
-        elif key == "signin":
-            with read_session(self._engine) as session:
-                found = classes.list_classes(session)
-            for info in found:
-                self.class_combo.addItem(info.name, info.name)
-            self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-            if not found:
-                self.class_combo.setPlaceholderText("还没有班级")
-            self.class_combo.currentIndexChanged.connect(lambda _i: self._suggest_path())
-            self.date_edit.dateChanged.connect(lambda _d: self._suggest_path())
-            form.addRow(required_label("班级"), self._left(self.class_combo))
-            form.addRow(required_label("日期"), self._left(self.date_edit))
-
-    def _fill_layouts(self, chosen: str | None = None) -> None:
-        self.layout_combo.blockSignals(True)
-        self.layout_combo.clear()
-        self.layout_combo.addItem("白纸打印（不套打）", None)
-        for name in certificate_settings.print_layouts():
-            self.layout_combo.addItem(name, name)
-        self.layout_combo.setCurrentIndex(max(self.layout_combo.findData(chosen), 0) if chosen else 0)
-        self.layout_combo.blockSignals(False)
-        self._layout_chosen()
-
-    def _layout_chosen(self) -> None:
-        name = self.layout_combo.currentData()
-        self.text_only_check.setChecked(bool(name) and certificate_settings.layout_named(name).text_only)
-
-    def chosen_layout(self) -> Layout:
-        layout = certificate_settings.layout_named(self.layout_combo.currentData())
-        return replace(layout, text_only=self.text_only_check.isChecked())
-
-    def open_calibration(self) -> LayoutDialog:
-        dialog = LayoutDialog(self._engine, self, name=self.layout_combo.currentData(), folder=self._folder)
-        dialog.saved.connect(self._fill_layouts)
-        self.dialog = dialog
-        open_dialog(dialog)
-        return dialog
-
-    @staticmethod
-    def _left(widget: QWidget) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.addWidget(widget)
-        row.addStretch(1)
-        return row
+    # --- where the PDF goes --------------------------------------------------------------------------------
 
     def default_file_name(self) -> str:
-        day = self._today().isoformat()
-        key = self.kind.key
-        if key == "summary" and self.level_combo.currentData():
-            return f"{self.kind.file_stem}-{Level(self.level_combo.currentData()).label}-{day}.pdf"
-        if key == "signin" and self.class_combo.currentData():
-            held_on = to_date(self.date_edit.date()).isoformat()
-            return f"{self.kind.file_stem}-{file_name_part(self.class_combo.currentData())}-{held_on}.pdf"
-        return f"{self.kind.file_stem}-{day}.pdf"
+        return self.panel.file_name()
 
     def _suggest_path(self) -> None:
         if not self._path_edited:
@@ -344,8 +203,7 @@ class PrintDialog(QDialog):
     def _set_state(self) -> None:
         done = self.result is not None
         busy = self.busy
-        for widget in (self.reason_edit, self.scope_combo, self.level_combo, self.class_combo, self.date_edit,
-                       self.path_edit, self.browse_button, self.generate_button):
+        for widget in (*self.panel.inputs(), self.path_edit, self.browse_button, self.generate_button):
             widget.setEnabled(not done and not busy)
         self.close_button.setEnabled(not busy)
         self.print_button.setEnabled(done and not busy and self.preview.pages is not None)
@@ -355,54 +213,24 @@ class PrintDialog(QDialog):
 
     # --- 生成 PDF ------------------------------------------------------------------------------------------
 
-    def _work(self, out: Path) -> Callable:
-        key = self.kind.key
-        numbers = list(self.student_numbers) if self.student_numbers else None
-        who = actor()
-        if key in ("certificates", "reprint"):
-            reason = clean_text(self.reason_edit.text()) if key == "reprint" else None
-            layout = self.chosen_layout()
-            return lambda session, job: documents.preview_certificates(
-                session, out, actor=who, student_numbers=numbers, reprint=key == "reprint", reason=reason,
-                layout=layout, job=job)
-        if key == "list":
-            assert self._list_work is not None
-            list_work = self._list_work
-            return lambda session, job: list_work(session, job, out)
-        if key == "registration":
-            chosen = numbers if self.scope_combo.currentData() == "selected" else None
-            return lambda session, job: documents.print_registration_forms(session, out, student_numbers=chosen, job=job,
-                                                                           actor=who)
-        if key == "summary":
-            level = Level(self.level_combo.currentData()) if self.level_combo.currentData() else None
-            return lambda session, job: documents.print_summary_form(session, out, level=level, job=job, actor=who)
-        class_name = self.class_combo.currentData()
-        held_on = to_date(self.date_edit.date())
-        return lambda session, job: documents.print_signin_sheet(session, out, class_name=class_name, held_on=held_on,
-                                                                 job=job, actor=who)
-
     def generate(self) -> ops.Op | None:
         if self.busy or self.result is not None:
             return None
         self.error_label.show_message(None)
-        if self.kind.key == "reprint" and not clean_text(self.reason_edit.text()):
-            self.reason_message.show_message("补发证书必须写明原因（如“原证书遗失”）。")
-            self.reason_edit.setFocus()
-            return None
-        if self.kind.key == "signin" and self.class_combo.currentData() is None:
-            self.error_label.show_message("请先选择班级（在“班级”页新建）。")
+        if not self.panel.check(self.error_label):
             return None
         out = self._preview_file() if self.kind.scratch else self._checked_target()
         if out is None:
             return None
         self.summary_label.setText("正在生成 PDF……")
         run = ops.run_write if self.kind.writes else ops.run_read  # full ID numbers on paper are audited
-        self.op = run(self, self._engine, self._work(out), label=f"正在生成 {self.kind.file_stem} PDF……",
-                      title=self.kind.title, on_success=lambda printed: self._generated(printed, out),
-                      on_failure=self._failed)
+        op = run(self, self._engine, self.panel.work(out), label=f"正在生成 {self.kind.file_stem} PDF……",
+                 title=self.kind.title, on_success=lambda printed: self._generated(printed, out),
+                 on_failure=self._failed)
+        self.op = op
         self._set_state()
-        self.op.done.connect(self._set_state)
-        return self.op
+        op.done.connect(self._set_state)
+        return op
 
     def _checked_target(self) -> Path | None:
         """The PDF 保存到 path, or None with the reason said under the fields."""
@@ -428,7 +256,7 @@ class PrintDialog(QDialog):
 
     @property
     def _record_word(self) -> str:
-        return "补发" if self.kind.key == "reprint" else "已打印"
+        return self.panel.record_word
 
     def _generated(self, printed: Printed, out: Path) -> None:
         self.result = printed
@@ -464,20 +292,21 @@ class PrintDialog(QDialog):
 
     def record(self, out: Path | None = None) -> ops.Op | None:
         """Records the printing of exactly the previewed certificates; with `out`, saves the final PDF there too."""
-        if self.result is None or self.recorded is not None or self.busy:
+        panel = self.panel
+        if not isinstance(panel, CertificatesPanel) or self.result is None or self.recorded is not None or self.busy:
             return None
         preview, preview_file, who = self.result, self.pdf_path, actor()
-        reprint = self.kind.key == "reprint"
-        reason = clean_text(self.reason_edit.text()) if reprint else None
-        self.record_op = ops.run_write(
+        reprint, reason = panel.reprint, panel.reason()
+        op = ops.run_write(
             self, self._engine, lambda session, _job: documents.record_certificate_printing(
                 session, preview, actor=who, reprint=reprint, reason=reason, preview_file=preview_file, out=out),
             label=f"正在记为{self._record_word}……", title=self.kind.title, cancellable=False,
             on_success=lambda printed: self._recorded(printed, out),
-            on_failure=lambda exc: setattr(self, "dialog", report_failure(self, exc, title=f"没有记为{self._record_word}")))
+            on_failure=lambda exc: self._keep(report_failure(self, exc, title=f"没有记为{self._record_word}")))
+        self.record_op = op
         self._set_state()
-        self.record_op.done.connect(self._set_state)
-        return self.record_op
+        op.done.connect(self._set_state)
+        return op
 
     def _recorded(self, printed: Printed, out: Path | None) -> None:
         self.recorded = printed
@@ -492,8 +321,7 @@ class PrintDialog(QDialog):
             self.summary_label.setText("已取消，没有生成 PDF" + ("，也没有记为已打印。" if self.kind.records else "。"))
             return
         self.summary_label.setText("" if isinstance(exc, AdultSchoolError) else "没有生成 PDF。")
-        reason_refused = self.kind.key == "reprint" and isinstance(exc, AdultSchoolError) and "原因" in exc.message
-        line = self.reason_message if reason_refused else self.error_label
+        line = self.panel.failure_line(exc) or self.error_label
         self.dialog = ops.show_failure(self, exc, line=line) or self.dialog
 
     def _close_pages(self) -> None:
