@@ -72,7 +72,7 @@ class PrintDialog(QDialog):
         self._folder = folder or documents_folder()
         self.student_numbers = tuple(student_numbers) if student_numbers else None
         self.op: ops.Op | None = None
-        self.result: Printed | None = None
+        self.result: Printed | None = None  # type: ignore[assignment]  # the PDF made (shadows QDialog.result())
         self.recorded: Printed | None = None  # certificates: the printing as recorded
         self.record_op: ops.Op | None = None
         self._preview_dir: Path | None = None
@@ -285,9 +285,12 @@ class PrintDialog(QDialog):
         where = "在 PDF 阅读器里" if outside else "刚才送往打印机的"
         text = (f"{where}{self.result.pages} 张证书都打好了吗？\n\n都打好了：记为{self._record_word}"
                 f"（以后再打印同一张证书须补发）。\n卡纸、打歪或没打出来：点“没打好”，什么也不记，可以再打印。")
-        self.dialog = ask_to_confirm(self, "证书打印好了吗？", text, f"都打好了，记为{self._record_word}",
-                                     lambda: self.record(), cancel_text="没打好，不记",
-                                     details="\n".join(self.result.names))
+
+        def yes() -> None:
+            self.record()
+
+        self.dialog = ask_to_confirm(self, "证书打印好了吗？", text, f"都打好了，记为{self._record_word}", yes,
+                                     cancel_text="没打好，不记", details="\n".join(self.result.names))
         return self.dialog
 
     def record(self, out: Path | None = None) -> ops.Op | None:
