@@ -189,6 +189,22 @@ def test_the_preview_shows_the_pages_and_prints_them_to_a_printer(qtbot, page, g
     assert [row[5] for row in table(page)] == ["1", "1", "1"]
 
 
+@needs_renderer
+def test_a_printer_that_cannot_start_is_said_so_and_nothing_is_recorded(qtbot, page, tmp_path, wait_ops):
+    dialog = page.open_print()
+    generate(qtbot, dialog, wait_ops)
+    printer = dialog.new_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "no such folder" / "printed.pdf"))  # the printer cannot begin
+    dialog.print_to(printer)
+    wait_ops()
+    assert dialog.saved_label.text() == "打印机没有准备好：请检查打印机是否开着、是否选对。"
+    assert dialog.dialog.windowTitle() == "没有打印" and "打印机没有准备好" in dialog.dialog.text()
+    assert dialog.print_button.isEnabled()  # try again, on another printer
+    page.refresh()
+    assert [row[5] for row in table(page)] == ["0", "0", "0"]
+
+
 def test_printing_from_the_pdf_viewer_is_recorded_only_when_confirmed(qtbot, page, wait_ops, monkeypatch):
     monkeypatch.setattr("adultschool.ui.print_dialog.QDesktopServices.openUrl", lambda url: True)
     dialog = page.open_print()
@@ -247,6 +263,21 @@ def test_a_reprint_needs_a_reason_and_says_so_on_the_certificate(qtbot, page, gr
     print_all(dialog, wait_ops)
     assert dialog.summary_label.text().startswith("已记为补发：1 张")
     assert [row[5] for row in table(page)] == ["2", "1", "1"]
+
+
+def test_a_calibration_saved_from_the_print_dialog_is_chosen_for_the_printing(qtbot, page, wait_ops):
+    dialog = page.open_print()
+    qtbot.waitExposed(dialog)
+    assert dialog.panel.layout_combo.currentText() == "白纸打印（不套打）" and not dialog.panel.text_only_check.isChecked()
+    dialog.panel.calibrate_button.click()
+    calibration = dialog.dialog
+    assert calibration.windowTitle() == "套打校准" and calibration.isVisible()
+    calibration.name_combo.setEditText("办公室 EPSON")
+    calibration.text_only_check.setChecked(True)
+    with qtbot.waitSignal(calibration.saved, timeout=10_000):
+        qtbot.mouseClick(calibration.ok_button, Qt.MouseButton.LeftButton)
+    wait_ops()
+    assert dialog.panel.layout_combo.currentText() == "办公室 EPSON" and dialog.panel.text_only_check.isChecked()
 
 
 def test_printing_only_printed_certificates_points_to_reprint(qtbot, page, graduates, wait_ops):
