@@ -72,8 +72,8 @@ def test_printing_the_selected_certificates_previews_free_and_saving_the_pdf_cou
     assert page.print_button.text() == "打印所选证书（2 张）…"
     dialog = page.open_print()
     assert dialog.windowTitle() == "打印证书"
-    assert f"打印 2 张证书：{graduates[first]}、{graduates[second]}" in dialog.what_label.text()
-    assert "预览不算打印" in dialog.what_label.text()
+    assert f"打印 2 张证书：{graduates[first]}、{graduates[second]}" in dialog.panel.what_label.text()
+    assert "预览不算打印" in dialog.panel.what_label.text()
     assert dialog.generate_button.text() == "生成预览"
     generate(qtbot, dialog, wait_ops)
 
@@ -104,7 +104,7 @@ def test_printing_the_selected_certificates_previews_free_and_saving_the_pdf_cou
     # Nothing selected: the one certificate still unprinted.
     page.table.clearSelection()
     rest = page.open_print()
-    assert "打印全部未打印过的证书" in rest.what_label.text() and "共 1 张" in rest.what_label.text()
+    assert "打印全部未打印过的证书" in rest.panel.what_label.text() and "共 1 张" in rest.panel.what_label.text()
     assert Path(rest.path_edit.text()).name == f"毕业证书-{TODAY.isoformat()}-2.pdf"  # never overwrites
     generate(qtbot, rest, wait_ops)
     print_all(rest, wait_ops)
@@ -139,12 +139,12 @@ def test_cancelling_the_certificate_pdf_records_no_printing(qtbot, page, tmp_pat
 def test_the_preview_shows_the_pages_and_prints_them_to_a_printer(qtbot, page, graduates, tmp_path, wait_ops):
     dialog = page.open_print()
     generate(qtbot, dialog, wait_ops)
-    assert dialog.preview_stack.currentIndex() == 1
-    assert not dialog.page_view.pixmap().isNull()
-    assert dialog.page_label.text() == "第 1 / 3 页"
-    assert not dialog.previous_button.isEnabled() and dialog.next_button.isEnabled()
-    dialog.next_button.click()
-    assert dialog.page_label.text() == "第 2 / 3 页"
+    assert dialog.preview.stack.currentIndex() == 1
+    assert not dialog.preview.page_view.pixmap().isNull()
+    assert dialog.preview.page_label.text() == "第 1 / 3 页"
+    assert not dialog.preview.previous_button.isEnabled() and dialog.preview.next_button.isEnabled()
+    dialog.preview.next_button.click()
+    assert dialog.preview.page_label.text() == "第 2 / 3 页"
     assert dialog.print_button.isEnabled()
 
     chooser = dialog.choose_printer()  # the system's print dialog, opened without a nested event loop
@@ -189,6 +189,22 @@ def test_the_preview_shows_the_pages_and_prints_them_to_a_printer(qtbot, page, g
     assert [row[5] for row in table(page)] == ["1", "1", "1"]
 
 
+@needs_renderer
+def test_a_printer_that_cannot_start_is_said_so_and_nothing_is_recorded(qtbot, page, tmp_path, wait_ops):
+    dialog = page.open_print()
+    generate(qtbot, dialog, wait_ops)
+    printer = dialog.new_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "no such folder" / "printed.pdf"))  # the printer cannot begin
+    dialog.print_to(printer)
+    wait_ops()
+    assert dialog.saved_label.text() == "打印机没有准备好：请检查打印机是否开着、是否选对。"
+    assert dialog.dialog.windowTitle() == "没有打印" and "打印机没有准备好" in dialog.dialog.text()
+    assert dialog.print_button.isEnabled()  # try again, on another printer
+    page.refresh()
+    assert [row[5] for row in table(page)] == ["0", "0", "0"]
+
+
 def test_printing_from_the_pdf_viewer_is_recorded_only_when_confirmed(qtbot, page, wait_ops, monkeypatch):
     monkeypatch.setattr("adultschool.ui.print_dialog.QDesktopServices.openUrl", lambda url: True)
     dialog = page.open_print()
@@ -208,13 +224,13 @@ def test_printing_from_the_pdf_viewer_is_recorded_only_when_confirmed(qtbot, pag
 
 
 def test_without_a_renderer_the_dialog_says_so_and_offers_the_pdf_viewer(qtbot, page, monkeypatch, wait_ops):
-    monkeypatch.setattr("adultschool.ui.print_dialog.open_pages", lambda _path: None)
+    monkeypatch.setattr("adultschool.ui.print_preview.open_pages", lambda _path: None)
     opened = []
     monkeypatch.setattr("adultschool.ui.print_dialog.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
     dialog = page.open_print()
     generate(qtbot, dialog, wait_ops)
-    assert dialog.preview_stack.currentIndex() == 0
-    assert "缺少 PDF 预览组件" in dialog.preview_hint.text()
+    assert dialog.preview.stack.currentIndex() == 0
+    assert "缺少 PDF 预览组件" in dialog.preview.hint.text()
     assert not dialog.print_button.isEnabled() and dialog.open_button.isEnabled()
     dialog.open_button.click()
     assert [url.toLocalFile() for url in opened] == [str(dialog.pdf_path)]
@@ -232,11 +248,11 @@ def test_a_reprint_needs_a_reason_and_says_so_on_the_certificate(qtbot, page, gr
     qtbot.waitExposed(dialog)
     qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
     assert dialog.op is None  # refused in the dialog, before any work
-    assert dialog.reason_message.text() == "补发证书必须写明原因（如“原证书遗失”）。" and dialog.reason_message.isVisible()
+    assert dialog.panel.reason_message.text() == "补发证书必须写明原因（如“原证书遗失”）。" and dialog.panel.reason_message.isVisible()
     assert dialog.pdf_path is None
     assert [row[5] for row in table(page)] == ["1", "1", "1"]
 
-    dialog.reason_edit.setText("原证书遗失")
+    dialog.panel.reason_edit.setText("原证书遗失")
     generate(qtbot, dialog, wait_ops)
     pdf = dialog.pdf_path
     assert len(PdfReader(pdf).pages) == 1
@@ -247,6 +263,21 @@ def test_a_reprint_needs_a_reason_and_says_so_on_the_certificate(qtbot, page, gr
     print_all(dialog, wait_ops)
     assert dialog.summary_label.text().startswith("已记为补发：1 张")
     assert [row[5] for row in table(page)] == ["2", "1", "1"]
+
+
+def test_a_calibration_saved_from_the_print_dialog_is_chosen_for_the_printing(qtbot, page, wait_ops):
+    dialog = page.open_print()
+    qtbot.waitExposed(dialog)
+    assert dialog.panel.layout_combo.currentText() == "白纸打印（不套打）" and not dialog.panel.text_only_check.isChecked()
+    dialog.panel.calibrate_button.click()
+    calibration = dialog.dialog
+    assert calibration.windowTitle() == "套打校准" and calibration.isVisible()
+    calibration.name_combo.setEditText("办公室 EPSON")
+    calibration.text_only_check.setChecked(True)
+    with qtbot.waitSignal(calibration.saved, timeout=10_000):
+        qtbot.mouseClick(calibration.ok_button, Qt.MouseButton.LeftButton)
+    wait_ops()
+    assert dialog.panel.layout_combo.currentText() == "办公室 EPSON" and dialog.panel.text_only_check.isChecked()
 
 
 def test_printing_only_printed_certificates_points_to_reprint(qtbot, page, graduates, wait_ops):
@@ -270,12 +301,12 @@ def test_the_forms_print_as_pdf(qtbot, school_db, graduates, ready_school, enrol
     summary = PrintDialog(school_db.engine, "summary", folder=tmp_path)
     qtbot.addWidget(summary)
     summary.show()
-    summary.level_combo.setCurrentIndex(summary.level_combo.findData(Level.SENIOR.value))
+    summary.panel.level_combo.setCurrentIndex(summary.panel.level_combo.findData(Level.SENIOR.value))
     assert Path(summary.path_edit.text()).name == f"报名汇总表-高中-{TODAY.isoformat()}.pdf"
     generate(qtbot, summary, wait_ops)
     assert summary.result is None and summary.error_label.text() == "汇总表里没有学员，不能打印。"
     assert summary.generate_button.isEnabled()  # choose again and retry
-    summary.level_combo.setCurrentIndex(0)
+    summary.panel.level_combo.setCurrentIndex(0)
     assert Path(summary.path_edit.text()).name == f"报名汇总表-{TODAY.isoformat()}.pdf"
     generate(qtbot, summary, wait_ops)
     assert summary.result.pages == len(PdfReader(summary.pdf_path).pages) == 1
@@ -284,7 +315,7 @@ def test_the_forms_print_as_pdf(qtbot, school_db, graduates, ready_school, enrol
     signin = PrintDialog(school_db.engine, "signin", folder=tmp_path)
     qtbot.addWidget(signin)
     signin.show()
-    signin.date_edit.setDate(signin.date_edit.date().fromString("2026-03-02", "yyyy-MM-dd"))
+    signin.panel.date_edit.setDate(signin.panel.date_edit.date().fromString("2026-03-02", "yyyy-MM-dd"))
     assert Path(signin.path_edit.text()).name == "签到表-大碶街道夜校班（高中）-2026-03-02.pdf"
     generate(qtbot, signin, wait_ops)
     assert signin.result is not None and len(PdfReader(signin.pdf_path).pages) == signin.result.pages
@@ -294,7 +325,7 @@ def test_the_forms_print_as_pdf(qtbot, school_db, graduates, ready_school, enrol
     forms = PrintDialog(school_db.engine, "registration", folder=tmp_path, student_numbers=numbers)
     qtbot.addWidget(forms)
     forms.show()
-    assert forms.scope_combo.currentText() == "学员页所选的 2 人"
+    assert forms.panel.scope_combo.currentText() == "学员页所选的 2 人"
     generate(qtbot, forms, wait_ops)
     assert len(PdfReader(forms.pdf_path).pages) == 2
 

@@ -65,11 +65,11 @@ def test_registration_forms_are_for_the_learners_selected_on_the_learners_page(q
     dialog = window.dialog
     assert dialog.windowTitle() == "打印报名登记表"
     assert dialog.student_numbers == (sorted(ready_school)[1],)
-    assert [dialog.scope_combo.itemText(i) for i in range(dialog.scope_combo.count())] == ["学员页所选的 1 人", "全部在读学员"]
+    assert [dialog.panel.scope_combo.itemText(i) for i in range(dialog.panel.scope_combo.count())] == ["学员页所选的 1 人", "全部在读学员"]
     dialog.reject()
     window.learners_page.table.clearSelection()
     window.print_registration_action.trigger()
-    assert [window.dialog.scope_combo.itemText(i) for i in range(window.dialog.scope_combo.count())] == ["全部在读学员"]
+    assert [window.dialog.panel.scope_combo.itemText(i) for i in range(window.dialog.panel.scope_combo.count())] == ["全部在读学员"]
 
 
 def test_a_graduation_shows_on_the_certificates_page_unprinted(qtbot, window, school_db, ready_school, tmp_path,

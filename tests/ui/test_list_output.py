@@ -121,7 +121,7 @@ def test_learner_export_with_full_ids_is_the_menu_choice_and_is_audited(qtbot, l
 def test_learner_print_opens_the_preview_and_records_nothing(qtbot, learners_page, demo_db, wait_ops):
     before = audit_count(demo_db)
     dialog = click_print(qtbot, learners_page.list_output, wait_ops)
-    assert dialog.result is not None and dialog.pages is not None and dialog.pages.page_count() == dialog.result.pages > 1
+    assert dialog.result is not None and dialog.preview.pages is not None and dialog.preview.pages.page_count() == dialog.result.pages > 1
     assert dialog.print_button.isEnabled() and dialog.save_as_button.isEnabled()
     assert not dialog.record_button.isVisible()
     assert "学员名单" in PdfReader(dialog.pdf_path).pages[0].extract_text()

@@ -1,16 +1,20 @@
-"""Qt printing of a PDF that was made: the printer's paper matched to the PDF's pages, and the pages rendered (see
-pdf_pages) and painted on the printer in the worker thread."""
+"""Qt printing of a PDF that was made: a printer set up for the PDF's paper, the system's print dialog, and the pages
+rendered (see pdf_pages) and painted on the printer in the worker thread, with progress and 取消."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtCore import QRect, QSize, QSizeF
+from PySide6.QtCore import QRect, QSize, QSizeF, Qt
 from PySide6.QtGui import QPageLayout, QPageSize, QPainter
-from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QDialog, QWidget
 
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.jobs import JobContext
-from adultschool.ui.pdf_pages import fit, open_pages
+from adultschool.ui import ops
+from adultschool.ui.common import MessageLabel
+from adultschool.ui.pdf_pages import PdfPages, fit, open_pages
 
 
 PRINT_DPI_LIMIT = 300  # pages go to the printer as images; beyond 300 dpi they only grow, not sharpen
@@ -59,3 +63,68 @@ def paint_pages(path: Path, printer: QPrinter, pages: list[int], job: JobContext
             painter.end()
         document.close()
     return len(pages)
+
+
+def new_printer(doc_name: str, pages: PdfPages | None) -> QPrinter:
+    """A printer set up for the PDF's paper: its size and orientation, drawn edge to edge, all its pages."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setFullPage(True)
+    printer.setDocName(doc_name)
+    if pages is not None and pages.page_count():
+        match_paper(printer, pages.page_size(0))
+        printer.setFromTo(1, pages.page_count())
+    return printer
+
+
+def pages_to_send(printer: QPrinter, count: int) -> list[int]:
+    """The printer's page range (else all `count` pages), once per copy the printer does not make itself."""
+    first, last = printer.fromPage(), printer.toPage()
+    wanted = list(range(first - 1, last)) if first > 0 and last >= first else list(range(count))
+    wanted = [p for p in wanted if 0 <= p < count]
+    copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
+    return wanted * copies
+
+
+class PdfPrinting:
+    """打印… from a dialog: the system's print dialog, then the pages sent in the worker. `op` is the sending (None
+    before the first); how it went is said on `line`, a failure in a box given to `opened`, and `sent(pages)` follows
+    a sending that went through."""
+
+    def __init__(self, parent: QWidget, line: MessageLabel, *, sent: Callable[[int], None],
+                 opened: Callable[[QWidget | None], None]):
+        self._parent = parent
+        self._line = line
+        self._sent = sent
+        self._opened = opened
+        self.op: ops.Op | None = None
+        self._printer: QPrinter | None = None  # alive as long as the system's dialog and the printing
+
+    def choose(self, printer: QPrinter, page_count: int, chosen: Callable[[QPrinter], object]) -> QPrintDialog:
+        """Opens the system's print dialog on `printer`; 打印 there calls `chosen(printer)`, 取消 nothing."""
+        dialog = QPrintDialog(printer, self._parent)
+        dialog.setWindowTitle("打印")
+        dialog.setMinMax(1, page_count)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda result: chosen(printer) if result == QDialog.DialogCode.Accepted else None)
+        self._printer = printer
+        QDialog.open(dialog)  # PySide's QPrintDialog.open() wants a receiver; the plain one opens without a nested loop
+        return dialog
+
+    def print_to(self, printer: QPrinter, path: Path, page_count: int) -> ops.Op:
+        """Sends the PDF's pages (the printer's page range, else all) to `printer`."""
+        self._printer = printer
+        wanted = pages_to_send(printer, page_count)
+
+        def work(job: JobContext) -> int:
+            return paint_pages(path, printer, wanted, job)
+
+        self.op = ops.run_op(self._parent, work, label="正在送往打印机……", title="打印",
+                             on_success=self._went, on_failure=self._failed)
+        return self.op
+
+    def _went(self, pages: int) -> None:
+        self._line.show_message(f"已送往打印机：{pages} 页")
+        self._sent(pages)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._opened(ops.show_failure(self._parent, exc, line=self._line, cancelled="已取消打印。", box="没有打印"))

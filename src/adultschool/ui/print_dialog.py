@@ -7,6 +7,9 @@ of the printer, or saves the final PDF; pages that misfed can be sent again from
 are read-only. The preview and the printer get the PDF's own pages (see pdf_pages), so what is printed is exactly the
 file that was recorded. A list of a page (`kind="list"`, see list_output) is made at once into the scratch folder and
 records nothing unless it carries full ID numbers (then its making is the audited disclosure).
+
+This dialog is the frame every kind shares; the fields of a kind are its panel (print_panels), the pages are shown by
+print_preview and sent to a printer by pdf_printing.
 """
 from __future__ import annotations
 
@@ -17,65 +20,36 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QPixmap, QResizeEvent
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QFormLayout,
-    QFrame,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QScrollArea,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
 from adultschool import clock, paths
-from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled, os_error_text
-from adultschool.jobs import JobContext
-from adultschool.models.enums import Level
 from adultschool.outfiles import private_folder
-from adultschool.printing import Layout
-from adultschool.services import certificate_settings, classes, documents
+from adultschool.services import documents
 from adultschool.services.documents import Printed
-from adultschool.textnorm import clean_text
 from adultschool.ui import ops
-from adultschool.ui.class_dialogs import required_label
 from adultschool.ui.common import (
-    HINT_COLOUR,
     MessageLabel,
     actor,
     ask_save_path,
     ask_to_confirm,
     documents_folder,
-    file_name_part,
-    open_dialog,
     report_failure,
     show_error,
-    to_date,
-    to_qdate,
     unused_path,
     with_suffix,
 )
-from adultschool.ui.layout_dialog import LayoutDialog
-from adultschool.ui.pdf_pages import PdfPages, fit, open_pages
-from adultschool.ui.pdf_printing import match_paper, paint_pages
-from adultschool.ui.print_kinds import KINDS, ListWork, names_text
+from adultschool.ui.pdf_printing import PdfPrinting, new_printer
+from adultschool.ui.print_kinds import KINDS, ListWork
+from adultschool.ui.print_panels import CertificatesPanel, PanelContext, make_panel
+from adultschool.ui.print_preview import PdfPreview
 
 
 PDF_FILTER = "PDF 文件 (*.pdf)"
-
-RENDER_DELAY_MS = 120
 
 
 class PrintDialog(QDialog):
@@ -91,24 +65,18 @@ class PrintDialog(QDialog):
         super().__init__(parent)
         self._engine = engine
         self.kind = KINDS[kind]
-        self._list_work = list_work
         if kind == "list":
-            if list_work is None:
-                raise ValueError("a list needs its list_work")
             self.kind = replace(self.kind, title=title or self.kind.title, file_stem=file_stem or self.kind.file_stem,
                                 writes=writes)
         self._today = today
         self._folder = folder or documents_folder()
         self.student_numbers = tuple(student_numbers) if student_numbers else None
         self.op: ops.Op | None = None
-        self.print_op: ops.Op | None = None
-        self.result: Printed | None = None
+        self.result: Printed | None = None  # type: ignore[assignment]  # the PDF made (shadows QDialog.result())
         self.recorded: Printed | None = None  # certificates: the printing as recorded
         self.record_op: ops.Op | None = None
         self._preview_dir: Path | None = None
         self.pdf_path: Path | None = None
-        self.pages: PdfPages | None = None
-        self.page = 0
         self.dialog: QWidget | None = None
         self._path_edited = False
         self._overwrite: Path | None = None  # a file the system's save dialog asked about and the clerk confirmed
@@ -120,21 +88,11 @@ class PrintDialog(QDialog):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.what_label = QLabel()
-        self.what_label.setWordWrap(True)
-        self.what_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.reason_edit = QLineEdit()
-        self.reason_edit.setMaxLength(100)
-        self.reason_edit.setPlaceholderText("如：原证书遗失、原证书损毁")
-        self.reason_message = MessageLabel()
-        self.scope_combo = QComboBox()
-        self.level_combo = QComboBox()
-        self.class_combo = QComboBox()
-        self.date_edit = QDateEdit()
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDate(to_qdate(today()))
-        self._build_what(form, names, note)
+        context = PanelContext(engine=engine, parent=self, folder=self._folder, today=today,
+                               student_numbers=self.student_numbers, file_name_changed=self._suggest_path,
+                               opened=self._keep)
+        self.panel = make_panel(self.kind, context, names=names, note=note, list_work=list_work)
+        self.panel.add_rows(form)
 
         self.path_edit = QLineEdit()
         self.path_edit.setMinimumWidth(em * 30)
@@ -163,41 +121,7 @@ class PrintDialog(QDialog):
         generate_row.addWidget(self.generate_button)
         generate_row.addWidget(self.summary_label, 1)
 
-        # --- preview ---------------------------------------------------------------------------------------
-        self.page_view = QLabel()
-        self.page_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.page_view)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: #8a8a8a; }")
-        self.previous_button = QPushButton("上一页")
-        self.previous_button.setAutoDefault(False)
-        self.previous_button.clicked.connect(lambda: self.show_page(self.page - 1))
-        self.next_button = QPushButton("下一页")
-        self.next_button.setAutoDefault(False)
-        self.next_button.clicked.connect(lambda: self.show_page(self.page + 1))
-        self.page_label = QLabel()
-        nav = QHBoxLayout()
-        nav.addStretch(1)
-        nav.addWidget(self.previous_button)
-        nav.addWidget(self.page_label)
-        nav.addWidget(self.next_button)
-        nav.addStretch(1)
-        viewer = QWidget()
-        viewer_layout = QVBoxLayout(viewer)
-        viewer_layout.setContentsMargins(0, 0, 0, 0)
-        viewer_layout.addWidget(self.scroll, 1)
-        viewer_layout.addLayout(nav)
-        self.preview_hint = QLabel(f"点“{self.generate_button.text()}”后，在这里预览。")
-        self.preview_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview_hint.setWordWrap(True)
-        self.preview_hint.setStyleSheet(f"color: {HINT_COLOUR};")
-        self.preview_stack = QStackedWidget()
-        self.preview_stack.addWidget(self.preview_hint)
-        self.preview_stack.addWidget(viewer)
-        self.preview_box = QGroupBox("预览")
-        QVBoxLayout(self.preview_box).addWidget(self.preview_stack)
+        self.preview = PdfPreview(f"点“{self.generate_button.text()}”后，在这里预览。")
 
         self.print_button = QPushButton("打印…")
         self.print_button.setToolTip("选择打印机，把这些页送去打印")
@@ -214,7 +138,7 @@ class PrintDialog(QDialog):
         if self.kind.records:
             self.open_button.setToolTip("用电脑上的 PDF 阅读器打开预览（不记为已打印）")
             self.save_as_button.setText("保存 PDF…")
-            self.save_as_button.setToolTip("保存最终的证书 PDF，并记为" + ("补发" if self.kind.key == "reprint" else "已打印"))
+            self.save_as_button.setToolTip("保存最终的证书 PDF，并记为" + self.panel.record_word)
         self.close_button = QPushButton("关闭")
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.reject)
@@ -226,18 +150,15 @@ class PrintDialog(QDialog):
         bottom.addWidget(self.saved_label, 1)
         bottom.addStretch(1)
         bottom.addWidget(self.close_button)
+        self.printing = PdfPrinting(self, self.saved_label, sent=self._sent, opened=self._keep)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addLayout(generate_row)
-        layout.addWidget(self.preview_box, 1)
+        layout.addWidget(self.preview, 1)
         layout.addLayout(bottom)
 
-        self._render_timer = QTimer(self)
-        self._render_timer.setSingleShot(True)
-        self._render_timer.setInterval(RENDER_DELAY_MS)
-        self._render_timer.timeout.connect(self._render_page)
         self._set_state()
         self.finished.connect(lambda _result: self._close_pages())
 
@@ -248,119 +169,14 @@ class PrintDialog(QDialog):
             width, height = min(width, available.width() - 40), min(height, available.height() - 60)
         self.resize(width, height)
 
-    # --- what to print -------------------------------------------------------------------------------------
-
-    def _build_what(self, form: QFormLayout, names: Sequence[str], note: str) -> None:
-        key = self.kind.key
-        if key in ("certificates", "reprint"):
-            if self.student_numbers:
-                text = f"{'补发' if key == 'reprint' else '打印'} {len(self.student_numbers)} 张证书：{names_text(list(names))}"
-            else:
-                text = "打印全部未打印过的证书"
-            if note:
-                text += f"\n{note}"
-            if key == "reprint":
-                text += "\n补发的证书沿用原编号，并印有“补发”字样。"
-            text += ("\n预览不算打印：打印完确认“都打好了”（或保存最终 PDF）时才记为" + ("补发" if key == "reprint" else "已打印")
-                     + "；卡纸、打歪的可以在这个窗口里再印，不算补发。")
-            self.what_label.setText(text)
-            form.addRow("证书", self.what_label)
-            self.layout_combo = QComboBox()
-            self.text_only_check = QCheckBox("只印内容")
-            self.text_only_check.setToolTip("不印边框、标题和照片/盖章虚线框：印在已有这些的证书纸上")
-            self.calibrate_button = QPushButton("套打校准…")
-            self.calibrate_button.setAutoDefault(False)
-            self.calibrate_button.clicked.connect(lambda: self.open_calibration())
-            self._fill_layouts()
-            self.layout_combo.currentIndexChanged.connect(lambda _i: self._layout_chosen())
-            row = QHBoxLayout()
-            row.addWidget(self.layout_combo)
-            row.addWidget(self.text_only_check)
-            row.addWidget(self.calibrate_button)
-            row.addStretch(1)
-            form.addRow("套打", row)
-            if key == "reprint":
-                reason = QWidget()
-                column = QVBoxLayout(reason)
-                column.setContentsMargins(0, 0, 0, 0)
-                column.setSpacing(2)
-                column.addWidget(self.reason_edit)
-                column.addWidget(self.reason_message)
-                form.addRow(required_label("补发原因"), reason)
-                self.reason_edit.textEdited.connect(lambda _text: self.reason_message.show_message(None))
-        elif key == "registration":
-            if self.student_numbers:
-                self.scope_combo.addItem(f"学员页所选的 {len(self.student_numbers)} 人", "selected")
-            self.scope_combo.addItem("全部在读学员", "all")
-            form.addRow("学员", self._left(self.scope_combo))
-            hint = "每人一页。" + ("" if self.student_numbers else "只打几个人时，先在“学员”页选中他们。")
-            self.what_label.setText(hint)
-            self.what_label.setStyleSheet(f"color: {HINT_COLOUR};")
-            form.addRow("", self.what_label)
-        elif key == "list":
-            self.what_label.setText(note)
-            self.what_label.setStyleSheet(f"color: {HINT_COLOUR};")
-            form.addRow("名单", self.what_label)
-        elif key == "summary":
-            self.level_combo.addItem("全部", None)
-            for level in Level:
-                self.level_combo.addItem(level.label, level.value)
-            self.level_combo.currentIndexChanged.connect(lambda _i: self._suggest_path())
-            form.addRow("学历提升层次", self._left(self.level_combo))
-        elif key == "signin":
-            with read_session(self._engine) as session:
-                found = classes.list_classes(session)
-            for info in found:
-                self.class_combo.addItem(info.name, info.name)
-            self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-            if not found:
-                self.class_combo.setPlaceholderText("还没有班级")
-            self.class_combo.currentIndexChanged.connect(lambda _i: self._suggest_path())
-            self.date_edit.dateChanged.connect(lambda _d: self._suggest_path())
-            form.addRow(required_label("班级"), self._left(self.class_combo))
-            form.addRow(required_label("日期"), self._left(self.date_edit))
-
-    def _fill_layouts(self, chosen: str | None = None) -> None:
-        self.layout_combo.blockSignals(True)
-        self.layout_combo.clear()
-        self.layout_combo.addItem("白纸打印（不套打）", None)
-        for name in certificate_settings.print_layouts():
-            self.layout_combo.addItem(name, name)
-        self.layout_combo.setCurrentIndex(max(self.layout_combo.findData(chosen), 0) if chosen else 0)
-        self.layout_combo.blockSignals(False)
-        self._layout_chosen()
-
-    def _layout_chosen(self) -> None:
-        name = self.layout_combo.currentData()
-        self.text_only_check.setChecked(bool(name) and certificate_settings.layout_named(name).text_only)
-
-    def chosen_layout(self) -> Layout:
-        layout = certificate_settings.layout_named(self.layout_combo.currentData())
-        return replace(layout, text_only=self.text_only_check.isChecked())
-
-    def open_calibration(self) -> LayoutDialog:
-        dialog = LayoutDialog(self._engine, self, name=self.layout_combo.currentData(), folder=self._folder)
-        dialog.saved.connect(self._fill_layouts)
+    def _keep(self, dialog: QWidget | None) -> None:
+        """The dialog last opened from here (a question, a failure, the printer's or the calibration's dialog)."""
         self.dialog = dialog
-        open_dialog(dialog)
-        return dialog
 
-    @staticmethod
-    def _left(widget: QWidget) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.addWidget(widget)
-        row.addStretch(1)
-        return row
+    # --- where the PDF goes --------------------------------------------------------------------------------
 
     def default_file_name(self) -> str:
-        day = self._today().isoformat()
-        key = self.kind.key
-        if key == "summary" and self.level_combo.currentData():
-            return f"{self.kind.file_stem}-{Level(self.level_combo.currentData()).label}-{day}.pdf"
-        if key == "signin" and self.class_combo.currentData():
-            held_on = to_date(self.date_edit.date()).isoformat()
-            return f"{self.kind.file_stem}-{file_name_part(self.class_combo.currentData())}-{held_on}.pdf"
-        return f"{self.kind.file_stem}-{day}.pdf"
+        return self.panel.file_name()
 
     def _suggest_path(self) -> None:
         if not self._path_edited:
@@ -376,75 +192,45 @@ class PrintDialog(QDialog):
     # --- state ---------------------------------------------------------------------------------------------
 
     @property
+    def print_op(self) -> ops.Op | None:
+        """The last sending of the pages to a printer."""
+        return self.printing.op
+
+    @property
     def busy(self) -> bool:
         return any(op is not None and op.running for op in (self.op, self.print_op, self.record_op))
 
     def _set_state(self) -> None:
         done = self.result is not None
         busy = self.busy
-        for widget in (self.reason_edit, self.scope_combo, self.level_combo, self.class_combo, self.date_edit,
-                       self.path_edit, self.browse_button, self.generate_button):
+        for widget in (*self.panel.inputs(), self.path_edit, self.browse_button, self.generate_button):
             widget.setEnabled(not done and not busy)
         self.close_button.setEnabled(not busy)
-        self.print_button.setEnabled(done and not busy and self.pages is not None)
+        self.print_button.setEnabled(done and not busy and self.preview.pages is not None)
         self.open_button.setEnabled(done and not busy)
         self.save_as_button.setEnabled(done and not busy)
         self.record_button.setEnabled(done and not busy and self.recorded is None)
-        count = self.pages.page_count() if self.pages is not None else 0
-        self.previous_button.setEnabled(count > 0 and self.page > 0)
-        self.next_button.setEnabled(count > 0 and self.page < count - 1)
-        self.page_label.setText(f"第 {self.page + 1} / {count} 页" if count else "")
 
     # --- 生成 PDF ------------------------------------------------------------------------------------------
-
-    def _work(self, out: Path) -> Callable:
-        key = self.kind.key
-        numbers = list(self.student_numbers) if self.student_numbers else None
-        who = actor()
-        if key in ("certificates", "reprint"):
-            reason = clean_text(self.reason_edit.text()) if key == "reprint" else None
-            layout = self.chosen_layout()
-            return lambda session, job: documents.preview_certificates(
-                session, out, actor=who, student_numbers=numbers, reprint=key == "reprint", reason=reason,
-                layout=layout, job=job)
-        if key == "list":
-            assert self._list_work is not None
-            list_work = self._list_work
-            return lambda session, job: list_work(session, job, out)
-        if key == "registration":
-            chosen = numbers if self.scope_combo.currentData() == "selected" else None
-            return lambda session, job: documents.print_registration_forms(session, out, student_numbers=chosen, job=job,
-                                                                           actor=who)
-        if key == "summary":
-            level = Level(self.level_combo.currentData()) if self.level_combo.currentData() else None
-            return lambda session, job: documents.print_summary_form(session, out, level=level, job=job, actor=who)
-        class_name = self.class_combo.currentData()
-        held_on = to_date(self.date_edit.date())
-        return lambda session, job: documents.print_signin_sheet(session, out, class_name=class_name, held_on=held_on,
-                                                                 job=job, actor=who)
 
     def generate(self) -> ops.Op | None:
         if self.busy or self.result is not None:
             return None
         self.error_label.show_message(None)
-        if self.kind.key == "reprint" and not clean_text(self.reason_edit.text()):
-            self.reason_message.show_message("补发证书必须写明原因（如“原证书遗失”）。")
-            self.reason_edit.setFocus()
-            return None
-        if self.kind.key == "signin" and self.class_combo.currentData() is None:
-            self.error_label.show_message("请先选择班级（在“班级”页新建）。")
+        if not self.panel.check(self.error_label):
             return None
         out = self._preview_file() if self.kind.scratch else self._checked_target()
         if out is None:
             return None
         self.summary_label.setText("正在生成 PDF……")
         run = ops.run_write if self.kind.writes else ops.run_read  # full ID numbers on paper are audited
-        self.op = run(self, self._engine, self._work(out), label=f"正在生成 {self.kind.file_stem} PDF……",
-                      title=self.kind.title, on_success=lambda printed: self._generated(printed, out),
-                      on_failure=self._failed)
+        op = run(self, self._engine, self.panel.work(out), label=f"正在生成 {self.kind.file_stem} PDF……",
+                 title=self.kind.title, on_success=lambda printed: self._generated(printed, out),
+                 on_failure=self._failed)
+        self.op = op
         self._set_state()
-        self.op.done.connect(self._set_state)
-        return self.op
+        op.done.connect(self._set_state)
+        return op
 
     def _checked_target(self) -> Path | None:
         """The PDF 保存到 path, or None with the reason said under the fields."""
@@ -470,7 +256,7 @@ class PrintDialog(QDialog):
 
     @property
     def _record_word(self) -> str:
-        return "补发" if self.kind.key == "reprint" else "已打印"
+        return self.panel.record_word
 
     def _generated(self, printed: Printed, out: Path) -> None:
         self.result = printed
@@ -483,10 +269,10 @@ class PrintDialog(QDialog):
         else:
             self.path_edit.setText(str(out))
             self.summary_label.setText(f"已生成 {printed.pages} 页：{out.name}")
-        self._load_pages(out)
+        self.preview.load(out)
         self._set_state()
-        self.print_button.setDefault(self.pages is not None)
-        self.open_button.setDefault(self.pages is None)
+        self.print_button.setDefault(self.preview.pages is not None)
+        self.open_button.setDefault(self.preview.pages is None)
         if not self.kind.records:
             self.printed.emit(printed, str(out))
 
@@ -499,27 +285,31 @@ class PrintDialog(QDialog):
         where = "在 PDF 阅读器里" if outside else "刚才送往打印机的"
         text = (f"{where}{self.result.pages} 张证书都打好了吗？\n\n都打好了：记为{self._record_word}"
                 f"（以后再打印同一张证书须补发）。\n卡纸、打歪或没打出来：点“没打好”，什么也不记，可以再打印。")
-        self.dialog = ask_to_confirm(self, "证书打印好了吗？", text, f"都打好了，记为{self._record_word}",
-                                     lambda: self.record(), cancel_text="没打好，不记",
-                                     details="\n".join(self.result.names))
+
+        def yes() -> None:
+            self.record()
+
+        self.dialog = ask_to_confirm(self, "证书打印好了吗？", text, f"都打好了，记为{self._record_word}", yes,
+                                     cancel_text="没打好，不记", details="\n".join(self.result.names))
         return self.dialog
 
     def record(self, out: Path | None = None) -> ops.Op | None:
         """Records the printing of exactly the previewed certificates; with `out`, saves the final PDF there too."""
-        if self.result is None or self.recorded is not None or self.busy:
+        panel = self.panel
+        if not isinstance(panel, CertificatesPanel) or self.result is None or self.recorded is not None or self.busy:
             return None
         preview, preview_file, who = self.result, self.pdf_path, actor()
-        reprint = self.kind.key == "reprint"
-        reason = clean_text(self.reason_edit.text()) if reprint else None
-        self.record_op = ops.run_write(
+        reprint, reason = panel.reprint, panel.reason()
+        op = ops.run_write(
             self, self._engine, lambda session, _job: documents.record_certificate_printing(
                 session, preview, actor=who, reprint=reprint, reason=reason, preview_file=preview_file, out=out),
             label=f"正在记为{self._record_word}……", title=self.kind.title, cancellable=False,
             on_success=lambda printed: self._recorded(printed, out),
-            on_failure=lambda exc: setattr(self, "dialog", report_failure(self, exc, title=f"没有记为{self._record_word}")))
+            on_failure=lambda exc: self._keep(report_failure(self, exc, title=f"没有记为{self._record_word}")))
+        self.record_op = op
         self._set_state()
-        self.record_op.done.connect(self._set_state)
-        return self.record_op
+        op.done.connect(self._set_state)
+        return op
 
     def _recorded(self, printed: Printed, out: Path | None) -> None:
         self.recorded = printed
@@ -534,56 +324,14 @@ class PrintDialog(QDialog):
             self.summary_label.setText("已取消，没有生成 PDF" + ("，也没有记为已打印。" if self.kind.records else "。"))
             return
         self.summary_label.setText("" if isinstance(exc, AdultSchoolError) else "没有生成 PDF。")
-        reason_refused = self.kind.key == "reprint" and isinstance(exc, AdultSchoolError) and "原因" in exc.message
-        line = self.reason_message if reason_refused else self.error_label
+        line = self.panel.failure_line(exc) or self.error_label
         self.dialog = ops.show_failure(self, exc, line=line) or self.dialog
 
-    # --- preview -------------------------------------------------------------------------------------------
-
-    def _load_pages(self, path: Path) -> None:
-        try:
-            self.pages = open_pages(path)
-        except Exception as exc:  # noqa: BLE001 - a preview that fails must not hide the PDF that was made
-            self.pages = None
-            self.preview_hint.setText(f"无法预览这个 PDF（{type(exc).__name__}）。请点“打开 PDF”用 PDF 阅读器查看和打印。")
-            self.preview_stack.setCurrentIndex(0)
-            return
-        if self.pages is None:
-            self.preview_hint.setText("这台电脑缺少 PDF 预览组件（QtPdf 或 PDFium），不能在程序里预览和打印。\n"
-                                      "请点“打开 PDF”，用电脑上的 PDF 阅读器查看和打印。")
-            self.preview_stack.setCurrentIndex(0)
-            return
-        self.preview_stack.setCurrentIndex(1)
-        self.show_page(0)
-
-    def show_page(self, page: int) -> None:
-        if self.pages is None:
-            return
-        self.page = max(0, min(page, self.pages.page_count() - 1))
-        self._set_state()
-        self._render_page()
-
-    def _render_page(self) -> None:
-        if self.pages is None or self.pages.page_count() == 0:
-            return
-        viewport = self.scroll.viewport().size()
-        box = QSize(max(viewport.width() - 16, 100), max(viewport.height() - 16, 100))
-        size = fit(self.pages.page_size(self.page), box)
-        ratio = self.devicePixelRatioF()
-        image = self.pages.render(self.page, QSize(round(size.width() * ratio), round(size.height() * ratio)))
-        image.setDevicePixelRatio(ratio)
-        self.page_view.setPixmap(QPixmap.fromImage(image))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self.pages is not None:
-            self._render_timer.start()
-
     def _close_pages(self) -> None:
-        if self.pages is not None and not self.busy:
-            self.pages.close()
-            self.pages = None
-        if self._preview_dir is not None and not self.busy:
+        if self.busy:
+            return
+        self.preview.close_pages()
+        if self._preview_dir is not None:
             shutil.rmtree(self._preview_dir, ignore_errors=True)
             self._preview_dir = None
 
@@ -591,56 +339,29 @@ class PrintDialog(QDialog):
 
     def new_printer(self) -> QPrinter:
         """A printer set up for the PDF's paper: its size and orientation, drawn edge to edge."""
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setFullPage(True)
-        printer.setDocName(self.pdf_path.stem if self.pdf_path else self.kind.file_stem)
-        if self.pages is not None and self.pages.page_count():
-            match_paper(printer, self.pages.page_size(0))
-            printer.setFromTo(1, self.pages.page_count())
-        return printer
+        return new_printer(self.pdf_path.stem if self.pdf_path else self.kind.file_stem, self.preview.pages)
 
     def choose_printer(self) -> QPrintDialog | None:
-        if self.pages is None or self.busy:
+        pages = self.preview.pages
+        if pages is None or self.busy:
             return None
-        printer = self.new_printer()
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle("打印")
-        dialog.setMinMax(1, self.pages.page_count())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda result: self.print_to(printer) if result == QDialog.DialogCode.Accepted else None)
-        self._printer = printer  # alive as long as the dialog and the printing
+        dialog = self.printing.choose(self.new_printer(), pages.page_count(), self.print_to)
         self.dialog = dialog
-        QDialog.open(dialog)  # PySide's QPrintDialog.open() wants a receiver; the plain one opens without a nested loop
         return dialog
 
     def print_to(self, printer: QPrinter) -> ops.Op | None:
         """Sends the pages (the printer's page range, else all) to `printer`, in the worker with progress and 取消."""
-        if self.pdf_path is None or self.busy or self.pages is None:
+        pages = self.preview.pages
+        if self.pdf_path is None or self.busy or pages is None:
             return None
-        self._printer = printer
-        path = self.pdf_path
-        count = self.pages.page_count()
-        first, last = printer.fromPage(), printer.toPage()
-        wanted = list(range(first - 1, last)) if first > 0 and last >= first else list(range(count))
-        wanted = [p for p in wanted if 0 <= p < count]
-        copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
-
-        def work(job: JobContext) -> int:
-            return paint_pages(path, printer, wanted * copies, job)
-
-        self.print_op = ops.run_op(self, work, label="正在送往打印机……", title="打印",
-                                   on_success=self._sent, on_failure=self._print_failed)
+        op = self.printing.print_to(printer, self.pdf_path, pages.page_count())
         self._set_state()
-        self.print_op.done.connect(self._set_state)
-        return self.print_op
+        op.done.connect(self._set_state)
+        return op
 
-    def _sent(self, pages: int) -> None:
-        self.saved_label.show_message(f"已送往打印机：{pages} 页")
+    def _sent(self, _pages: int) -> None:
         if self.kind.records and self.recorded is None:
             self.confirm_printed()
-
-    def _print_failed(self, exc: BaseException) -> None:
-        self.dialog = ops.show_failure(self, exc, line=self.saved_label, cancelled="已取消打印。", box="没有打印")
 
     def open_pdf(self) -> bool:
         if self.pdf_path is None:

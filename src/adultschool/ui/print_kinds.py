@@ -17,7 +17,7 @@ NAMES_SHOWN = 12
 
 
 @dataclass(frozen=True)
-class _Kind:
+class Kind:
     key: str
     title: str
     file_stem: str
@@ -27,12 +27,12 @@ class _Kind:
 
 
 KINDS = {
-    "certificates": _Kind("certificates", "打印证书", "毕业证书", True, False, True),
-    "reprint": _Kind("reprint", "补发证书", "补发证书", True, False, True),
-    "registration": _Kind("registration", "打印报名登记表", "报名登记表", False, True),
-    "summary": _Kind("summary", "打印报名汇总表", "报名汇总表", False, True),
-    "signin": _Kind("signin", "打印签到表", "签到表", False, False),
-    "list": _Kind("list", "打印名单", "名单", False, False, True),  # title, stem and writes given by the page
+    "certificates": Kind("certificates", "打印证书", "毕业证书", True, False, True),
+    "reprint": Kind("reprint", "补发证书", "补发证书", True, False, True),
+    "registration": Kind("registration", "打印报名登记表", "报名登记表", False, True),
+    "summary": Kind("summary", "打印报名汇总表", "报名汇总表", False, True),
+    "signin": Kind("signin", "打印签到表", "签到表", False, False),
+    "list": Kind("list", "打印名单", "名单", False, False, True),  # title, stem and writes given by the page
 }
 
 # A page's list (kind "list"): (session, job, out) → Printed.
