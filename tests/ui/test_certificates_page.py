@@ -81,6 +81,8 @@ def test_printing_the_selected_certificates_previews_free_and_saving_the_pdf_cou
     assert len(PdfReader(dialog.pdf_path).pages) == 2
     assert dialog.pdf_path.parent.parent == paths.data_dir() / "previews"
     assert dialog.summary_label.text().startswith("预览 2 张，还没有记为已打印")
+    chosen = (dialog.panel.layout_combo, dialog.panel.text_only_check, dialog.panel.calibrate_button)
+    assert not any(widget.isEnabled() for widget in chosen)  # the preview is made with them: they no longer change it
     page.refresh()
     assert [row[5] for row in table(page)] == ["0", "0", "0"]
 

@@ -158,7 +158,9 @@ class CertificatesPanel(WhatPanel):
             self.reason_edit.textEdited.connect(lambda _text: self.reason_message.show_message(None))
 
     def inputs(self) -> Sequence[QWidget]:
-        return (self.reason_edit,) if self.reprint else ()
+        # the 套打 choice goes into the PDF as it is made: after that, changing it would change nothing printed
+        chosen = (self.layout_combo, self.text_only_check, self.calibrate_button)
+        return (*chosen, self.reason_edit) if self.reprint else chosen
 
     def reason(self) -> str | None:
         """A 补发's reason as it is recorded; None for a first printing."""
