@@ -195,7 +195,7 @@ class LearnersPage(Page):
             combo.currentIndexChanged.connect(lambda _index: self.apply_filter())
         self.model.total_changed.connect(self._show_total)
 
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         self.setTabOrder(self.search_edit, self.level_combo)
         self.setTabOrder(self.level_combo, self.status_combo)
         self.setTabOrder(self.status_combo, self.township_combo)
