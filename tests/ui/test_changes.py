@@ -158,6 +158,23 @@ def test_a_learner_edited_on_the_learner_list_is_read_again_by_the_roll_call_und
     assert "王喆喆" in names and "王喆" not in names
 
 
+def test_a_new_backup_folder_chosen_in_the_settings_rereads_home_which_names_the_backups(
+        qtbot, window, wait_ops, tmp_path):
+    window.show_page("学员")
+    folder = tmp_path / "usb"
+    folder.mkdir()
+
+    def choose_folder() -> None:
+        window.settings_action.trigger()
+        with qtbot.waitSignal(window.data_changed, timeout=10_000) as blocker:
+            window.dialog.backup_tab.change_folder(folder=folder)
+        assert blocker.args == [changes.SETTINGS_SAVED]
+        window.dialog.reject()
+
+    reread = reread_after(window, wait_ops, choose_folder)
+    assert "首页" in reread and "证书" not in reread
+
+
 # Each page, with a write it shows (it must be read again) and one it does not show (it must not).
 SCHOOL_CASES = [
     ("首页", changes.ROLL_CALL_SAVED, changes.CERTIFICATES_PRINTED),

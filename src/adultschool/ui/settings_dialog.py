@@ -61,6 +61,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.key_tab, "分中心密钥(&K)" if site_info.kind is SiteKind.DISTRICT else "分中心公钥(&K)")
         self.certificate_tab = CertificateTab(self._engine)
         self.certificate_tab.saved.connect(lambda _wording: self.changed.emit(changes.SETTINGS_SAVED))
+        self.backup_tab.folder_changed.connect(lambda _folder: self.changed.emit(changes.SETTINGS_SAVED))
         self.tabs.addTab(self.certificate_tab, "证书(&C)")
         if site_info.kind is SiteKind.SCHOOL:
             self.card_reader_tab = CardReaderTab(self._engine)
