@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from adultschool import paths
@@ -16,6 +16,10 @@ from adultschool.ui.widgets import hint_label
 
 
 class BackupTab(QWidget):
+    """`folder_changed(Path)` after the backup folder was stored (首页 names the newest backup in it)."""
+
+    folder_changed = Signal(object)
+
     def __init__(self, database: Database, parent: QWidget | None = None):
         super().__init__(parent)
         folder = paths.backup_dir()
@@ -79,6 +83,7 @@ class BackupTab(QWidget):
         self.folder = folder
         self.folder_label.setText(str(folder))
         self.message.show_message(f"以后的自动备份存到 {folder}。", "hint")
+        self.folder_changed.emit(folder)
 
     def _folder_refused(self, exc: BaseException) -> None:
         ops.show_failure(self, exc, line=self.message)

@@ -31,6 +31,8 @@ from adultschool.db import read_session
 from adultschool.models.enums import Level
 from adultschool.services import certificates, lists
 from adultschool.services.certificates import CertificateRow
+from adultschool.ui import changes
+from adultschool.ui.changes import Topic
 from adultschool.ui.common import HINT_COLOUR, Page, open_dialog, show_info
 from adultschool.ui.list_output import ListOutput
 from adultschool.ui.ways_back_dialogs import RevokeCertificateDialog
@@ -57,6 +59,8 @@ def _reprintable(row: CertificateRow) -> bool:
 
 class CertificatesPage(Page):
     """`changed` after a printing was recorded; `status_message` for the status bar."""
+
+    topics = frozenset({Topic.CERTIFICATES, Topic.LEARNERS})  # each certificate with its holder's name and number
 
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
@@ -277,9 +281,9 @@ class CertificatesPage(Page):
     def _revoked(self, revoked: object) -> None:
         self.refresh()
         self.status_message.emit(f"已撤销证书 {revoked.number}：{revoked.reason}")  # type: ignore[attr-defined]
-        self.changed.emit()
+        self.changed.emit(changes.CERTIFICATE_REVOKED)
 
     def _printed(self, printed: object, path: str) -> None:
         self.refresh()
         self.status_message.emit(f"已记录打印：{printed.pages} 张证书")
-        self.changed.emit()
+        self.changed.emit(changes.CERTIFICATES_PRINTED)

@@ -30,7 +30,8 @@ from adultschool.models.enums import ClassType, Level
 from adultschool.services import classes, lists, readiness
 from adultschool.services.classes import ClassInfo, SessionInfo
 from adultschool.services.readiness import ReadinessRow
-from adultschool.ui import ops
+from adultschool.ui import changes, ops
+from adultschool.ui.changes import READINESS_INPUTS
 from adultschool.ui.list_output import ListOutput
 from adultschool.ui.class_dialogs import (
     AddMembersDialog,
@@ -87,6 +88,7 @@ class ClassesPage(Page):
     """`changed` after a class, members or a session were added; `rollcall_requested(class_id, session_id)`."""
 
     rollcall_requested = Signal(int, int)
+    topics = READINESS_INPUTS  # the classes with their members and sessions, and each member's readiness
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(engine, parent, today=today)
@@ -339,24 +341,24 @@ class ClassesPage(Page):
     def _corrected(self, text: str) -> None:
         self.refresh()
         self.status_message.emit(text)
-        self.changed.emit()
+        self.changed.emit(changes.CLASSES_CHANGED)
 
     def _class_created(self, info: ClassInfo) -> None:
         self.refresh()
         self.select_class(info.id)
         self.status_message.emit(f"已新建班级“{info.name}”")
-        self.changed.emit()
+        self.changed.emit(changes.CLASSES_CHANGED)
 
     def _members_added(self, info: ClassInfo, added: int, asked: int) -> None:
         already = f"（其余 {asked - added} 人原来就在班里）" if asked > added else ""
         self.refresh()
         self.status_message.emit(f"“{info.name}”已加入 {added} 名学员{already}")
-        self.changed.emit()
+        self.changed.emit(changes.CLASSES_CHANGED)
 
     def _session_created(self, info: ClassInfo, lesson: SessionInfo) -> None:
         self.refresh()
         self.status_message.emit(f"“{info.name}”已新增课次：{session_text(lesson)}")
-        self.changed.emit()
+        self.changed.emit(changes.CLASSES_CHANGED)
 
     def open_selected_rollcall(self) -> None:
         rows = self.sessions_table.selectionModel().selectedRows()

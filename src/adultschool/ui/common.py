@@ -8,7 +8,7 @@ import logging
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QShowEvent
@@ -31,6 +31,7 @@ from adultschool import clock, idcard, paths
 from adultschool import __version__
 from adultschool.errors import AdultSchoolError, Cancelled, os_error_text
 from adultschool.services import audit, permissions
+from adultschool.ui.changes import ALL_TOPICS, Topic
 
 if TYPE_CHECKING:
     from adultschool.ui import ops
@@ -301,13 +302,15 @@ def show_bug_report(parent: QWidget | None, exc: BaseException) -> BugReportDial
 class Page(QWidget):
     """A page of the main window: one engine, today's date (tests set it), the folder file dialogs start in.
 
-    `changed` after the page wrote something (every page refreshes); `status_message` for the window's status bar.
+    `changed` after the page wrote something, with what it touched (a `changes.Changes`): the window re-reads the
+    pages whose `topics` (what the page shows) it touched; `status_message` for the window's status bar.
     A page with `load_on_first_show` reads its data (`refresh()`) when it is first shown, not when the window is
     built, unless something refreshed it before (its `refresh` sets `loaded`)."""
 
-    changed = Signal()
+    changed = Signal(object)
     status_message = Signal(str)
     load_on_first_show = False
+    topics: ClassVar[frozenset[Topic]] = ALL_TOPICS  # a page that does not say re-reads after every write
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):

@@ -10,7 +10,8 @@ from adultschool.db import read_session
 from adultschool.models.enums import ConflictStatus
 from adultschool.services import district_conflicts
 from adultschool.services.district_conflicts import ConflictInfo
-from adultschool.ui import ops
+from adultschool.ui import changes, ops
+from adultschool.ui.changes import Topic
 from adultschool.ui.common import Page, HINT_COLOUR, MessageLabel, actor, open_dialog
 from adultschool.ui.district_dialogs import DecideDialog, SettleDialog
 from adultschool.ui.widgets import fill_table, read_only_table
@@ -26,6 +27,7 @@ class ConflictsPage(Page):
     records which school keeps the enrolment."""
 
     load_on_first_show = True
+    topics = frozenset({Topic.SYNC, Topic.LEARNERS})  # the conflicts, each with both schools' enrolments
 
     def __init__(self, engine: Engine, parent: QWidget | None = None):
         super().__init__(engine, parent)
@@ -158,7 +160,7 @@ class ConflictsPage(Page):
 
     def _settled(self, result: district_conflicts.SettleResult) -> None:
         self.refresh()
-        self.changed.emit()
+        self.changed.emit(changes.PACKAGE_MERGED)  # the held rows are merged
         if result.decided:
             text = (f"冲突 {result.conflict_id} 已裁定由学校 {result.keep_school} 保留学籍：请为学校 {result.other_school} "
                     "生成回执（“数据包汇总”页），它办理退学后发来数据包时会自动确认为同一人。")

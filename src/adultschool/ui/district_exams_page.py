@@ -25,7 +25,8 @@ from adultschool.models.enums import Level
 from adultschool.services import district_results, exam_results, exam_rounds
 from adultschool.services.exam_rounds import RoundInfo
 from adultschool.services.sheet_import import ImportReport
-from adultschool.ui import ops
+from adultschool.ui import changes, ops
+from adultschool.ui.changes import Topic
 from adultschool.ui.form_dialog import FormDialog
 from adultschool.ui.common import (
     ask_open_path,
@@ -104,6 +105,7 @@ class DistrictExamsPage(Page):
     """考试与成绩 (district). `changed` after a round or results were added or taken back."""
 
     load_on_first_show = True
+    topics = frozenset({Topic.EXAMS, Topic.SYNC})  # the rounds and the results' sources
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
@@ -183,7 +185,7 @@ class DistrictExamsPage(Page):
 
     def _changed(self, text: str) -> None:
         self.refresh()
-        self.changed.emit()
+        self.changed.emit(changes.DISTRICT_EXAMS)
         self.message.show_message(text, "hint")
         self.status_message.emit(text)
 

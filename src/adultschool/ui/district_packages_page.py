@@ -36,7 +36,8 @@ from adultschool.services.district_keypair import KeygenResult
 from adultschool.services.district_status import SchoolStatus
 from adultschool.services.district_schools import RosterSchool
 from adultschool.services.package_imports import PackageOutcome, import_packages, outcome_lines
-from adultschool.ui import ops
+from adultschool.ui import changes, ops
+from adultschool.ui.changes import Topic
 from adultschool.ui.district_dialogs import AddSchoolDialog, RetireSchoolDialog, TrustDialog
 from adultschool.ui.common import (
     ask_open_paths,
@@ -77,8 +78,8 @@ def open_keys(engine: Engine, passphrase: str) -> aspkg.DistrictKeyPair:
 class DistrictPackagesPage(Page):
     """数据包汇总. `changed` after packages were merged or keys made; `status_message` for the status bar."""
 
-
     load_on_first_show = True
+    topics = frozenset({Topic.SYNC, Topic.SETTINGS})  # the keys, the schools with their packages and open conflicts
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
@@ -299,7 +300,7 @@ class DistrictPackagesPage(Page):
         rejected = len(self.outcomes) - imported
         self.refresh()
         if imported:
-            self.changed.emit()
+            self.changed.emit(changes.PACKAGE_MERGED)
         text = f"导入数据包：成功 {imported} 个" + (f"，未导入 {rejected} 个（原因见“本次导入结果”）" if rejected else "")
         self.message.show_message(text, "error" if rejected else "hint")
         self.status_message.emit(text)
@@ -359,7 +360,7 @@ class DistrictPackagesPage(Page):
     def _school_added(self, school: RosterSchool) -> None:
         self.refresh()
         self.select_school(school.code)
-        self.changed.emit()
+        self.changed.emit(changes.DISTRICT_SCHOOLS)
         key = (f"密钥指纹 {school.fingerprint}：以这个密钥签名的数据包将直接导入。" if school.fingerprint else
                "它的第一个数据包会显示密钥指纹，电话核对后才导入。")
         text = f"已把{school.name}（{school.code}）登记到名册，{key}"
@@ -389,7 +390,7 @@ class DistrictPackagesPage(Page):
 
     def _school_retired(self, school: RosterSchool) -> None:
         self.refresh()
-        self.changed.emit()
+        self.changed.emit(changes.DISTRICT_SCHOOLS)
         text = f"已停用{school.name}（{school.code}）：不再接收它的数据包。"
         self.message.show_message(text, "hint")
         self.status_message.emit(text)
@@ -502,7 +503,7 @@ class DistrictPackagesPage(Page):
     def _keys_made(self, result: KeygenResult, keys: aspkg.DistrictKeyPair) -> None:
         self.keys = keys
         self.refresh()
-        self.changed.emit()
+        self.changed.emit(changes.DISTRICT_SCHOOLS)
         self.status_message.emit(f"已生成分中心密钥，指纹 {result.fingerprint}")
         self.result_box = show_info(
             self, "生成密钥",

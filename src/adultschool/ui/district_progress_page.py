@@ -26,6 +26,7 @@ from adultschool import clock
 from adultschool.services import quotas
 from adultschool.services.quotas import PROGRESS_HEADERS, QuotaReport
 from adultschool.ui import ops
+from adultschool.ui.changes import QUOTA_INPUTS
 from adultschool.ui.bar_chart import Bar, BarChart
 from adultschool.ui.common import (
     ask_save_path,
@@ -72,6 +73,7 @@ class ProgressPage(Page):
     computed = Signal()
 
     load_on_first_show = True
+    topics = QUOTA_INPUTS
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):

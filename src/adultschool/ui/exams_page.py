@@ -31,7 +31,8 @@ from adultschool.services import exam_applications, exam_reports, exam_rounds, g
 from adultschool.services.readiness import ReadinessRow
 from adultschool.services.disclosure import Exported
 from adultschool.textnorm import clean_text
-from adultschool.ui import ops
+from adultschool.ui import changes, ops
+from adultschool.ui.changes import READINESS_INPUTS
 from adultschool.ui.applicants_model import COLUMNS, ApplicantsModel
 from adultschool.ui.list_output import ListOutput
 from adultschool.ui.common import (
@@ -75,6 +76,7 @@ class ExamsPage(Page):
     computed = Signal()
 
     load_on_first_show = True
+    topics = READINESS_INPUTS  # the ready list
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
@@ -327,7 +329,7 @@ class ExamsPage(Page):
         self._show_counts()
         self.status_message.emit(f"{done.summary}：{done.path}")
         self.result_box = show_info(self, "考前申请", "\n".join(done.lines()))
-        self.changed.emit()
+        self.changed.emit(changes.EXAM_APPLIED)
         self.refresh()
 
     def _apply_failed(self, exc: BaseException) -> None:
@@ -349,11 +351,11 @@ class ExamsPage(Page):
 
     def _results_imported(self, report: object) -> None:
         self.status_message.emit(f"成绩导入完成：{report.updated} 条成绩新记或改动")
-        self.changed.emit()
+        self.changed.emit(changes.of_import("results"))
 
     def open_history(self) -> ExamHistoryDialog:
         """考试记录, a window of its own (not modal), read when it opens."""
-        dialog = ExamHistoryDialog(self._engine, self, on_changed=self.changed.emit)
+        dialog = ExamHistoryDialog(self._engine, self, on_changed=lambda: self.changed.emit(changes.WAY_BACK))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self.history_dialog = dialog
@@ -367,12 +369,12 @@ class ExamsPage(Page):
     def _graduated(self, report: graduation.GraduationReport) -> None:
         if report.graduated:
             self.status_message.emit(f"已毕业 {len(report.graduated)} 人，请到“证书”页打印证书")
-            self.changed.emit()
+            self.changed.emit(changes.GRADUATED)
 
     def open_skill_certificate(self, student_number: str | None = None) -> SkillCertificateDialog:
         dialog = SkillCertificateDialog(self._engine, self, today=self._today, student_number=student_number)
         dialog.recorded.connect(lambda number, name: (self.status_message.emit(f"已登记职业技能证书：{number} {name}"),
-                                                      self.changed.emit()))
+                                                      self.changed.emit(changes.SKILL_CERTIFICATE)))
         return self._open(dialog)
 
     def _export(self, what: str, file_stem: str, write: Callable, unit: str, path: Path | None) -> ops.Op | None:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from adultschool import clock
 from adultschool.services import home
 from adultschool.ui import ops
+from adultschool.ui.changes import HOME_TOPICS
 from adultschool.ui.common import HINT_COLOUR, WARNING_COLOUR, Page
 
 LINE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -27,6 +28,7 @@ class HomePage(Page):
     open_requested = Signal(object)
     computed = Signal()
     load_on_first_show = True
+    topics = HOME_TOPICS
 
     def __init__(self, engine: Engine, db_path: Path | None, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):

@@ -27,7 +27,8 @@ from adultschool.models.enums import EnrolmentStatus, Level
 from adultschool.services import learners, site
 from adultschool.services import lists
 from adultschool.services.learners import LearnerFilter
-from adultschool.ui import ops
+from adultschool.ui import changes, ops
+from adultschool.ui.changes import Topic
 from adultschool.ui.list_output import ListOutput
 from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info, Page
 from adultschool.ui.learner_edit_dialog import LearnerEditDialog
@@ -69,6 +70,8 @@ class LearnerTable(QTableView):
 
 
 class LearnersPage(Page):
+    # the enrolments with their status (set by the exams, graduation and a revoked certificate) and the townships
+    topics = frozenset({Topic.LEARNERS, Topic.EXAMS, Topic.CERTIFICATES, Topic.SETTINGS})
 
     def __init__(self, engine: Engine, parent: QWidget | None = None):
         super().__init__(engine, parent)
@@ -192,7 +195,7 @@ class LearnersPage(Page):
             combo.currentIndexChanged.connect(lambda _index: self.apply_filter())
         self.model.total_changed.connect(self._show_total)
 
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         self.setTabOrder(self.search_edit, self.level_combo)
         self.setTabOrder(self.level_combo, self.status_combo)
         self.setTabOrder(self.status_combo, self.township_combo)
@@ -267,7 +270,7 @@ class LearnersPage(Page):
         except AdultSchoolError as exc:
             show_info(self, "修改学员信息", exc.message)
             return None
-        dialog.saved.connect(lambda _edited: self.refresh())
+        dialog.saved.connect(lambda _edited: self._edited())
         self.edit_dialog = dialog
         open_dialog(dialog)
         return dialog
@@ -284,9 +287,14 @@ class LearnersPage(Page):
             self.record_dialog = dialog
         return dialog
 
-    def _record_changed(self) -> None:
+    def _edited(self) -> None:
         self.refresh()
-        self.changed.emit()
+        self.changed.emit(changes.LEARNER_EDITED)  # the other pages show the learner's name and details too
+
+    def _record_changed(self) -> None:
+        """A way back or an edit saved in the 学员档案."""
+        self.refresh()
+        self.changed.emit(changes.WAY_BACK)
 
     def show_context_menu(self, point) -> QMenu:  # noqa: ANN001 - a QPoint in the table's viewport
         """打开档案, 修改…, the ways back and 显示完整身份证号 for the row under the mouse (selected first)."""
@@ -318,7 +326,7 @@ class LearnersPage(Page):
 
     def _way_back_done(self, result) -> None:  # noqa: ANN001 - services.enrolments.EnrolmentChanged
         self.refresh()
-        self.changed.emit()
+        self.changed.emit(changes.WAY_BACK)
         self.last_result = changed_text(result)
         show_info(self, "学籍处理", self.last_result)
 

@@ -1,17 +1,19 @@
 """The main window: navigation on the left (学员, 排摸, 班级, 考勤, 可报考, 考试, 证书, 数据上报), the page on the right, menu and toolbar.
 A district database shows 数据包汇总, 冲突, 任务进度 and the merged 学员 list instead of the school's work.
 
-Dialogs open with `open()` (modal, no nested event loop); when one changes data, every page refreshes.
+Dialogs open with `open()` (modal, no nested event loop); when one changes data, the pages that show what it
+changed re-read (ui.changes).
 """
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QApplication,
     QHBoxLayout,
@@ -30,7 +32,8 @@ from adultschool import clock, paths
 from adultschool.db import Database, read_session
 from adultschool.models.enums import SiteKind
 from adultschool.services import photos, site, study
-from adultschool.ui import backup_dialogs, ops, roles, table_copy
+from adultschool.ui import backup_dialogs, changes, ops, roles, table_copy
+from adultschool.ui.changes import Changes, as_changes
 from adultschool.ui.common import Page, actor, ask_folder, ask_open_path, show_error, show_info
 from adultschool.ui.about_dialog import AboutDialog
 from adultschool.ui.certificates_page import CertificatesPage
@@ -50,15 +53,25 @@ from adultschool.ui.verify_page import VerifyPage
 from adultschool.ui.ways_back_dialogs import ImportsDialog
 
 if TYPE_CHECKING:  # imported when first opened: printing brings reportlab, the settings the first-run wizard's parts
+    from adultschool.services.imports import UndoReport
+    from adultschool.services.photos import PhotoImportReport
+    from adultschool.services.registration import Registered
+    from adultschool.services.sheet_import import ImportReport
     from adultschool.ui.font_dialog import FontDialog
     from adultschool.ui.print_dialog import PrintDialog
     from adultschool.ui.settings_dialog import SettingsDialog
 
 APP_TITLE = "成人“双证制”学历提升教务"
 
+D = TypeVar("D", bound=QDialog)
+
 
 class MainWindow(QMainWindow):
-    data_changed = Signal()
+    """`data_changed(Changes)` after a write, with what it touched; `page_refreshed(page)` each time the window has a
+    page read its data again (now, or when it is next shown)."""
+
+    data_changed = Signal(object)
+    page_refreshed = Signal(object)
 
     def __init__(self, database: Database, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
@@ -79,8 +92,8 @@ class MainWindow(QMainWindow):
         self.classes_page = ClassesPage(self.engine, today=today)
         self.classes_page.rollcall_requested.connect(self.open_roll_call)
         self.rollcall_page = RollCallPage(self.engine, today=today)
-        self.rollcall_page.saved.connect(lambda _count: self.data_changed.emit())
-        self.rollcall_page.session_created.connect(self.data_changed)
+        self.rollcall_page.saved.connect(lambda _count: self.data_changed.emit(changes.ROLL_CALL_SAVED))
+        self.rollcall_page.session_created.connect(lambda: self.data_changed.emit(changes.CLASSES_CHANGED))
         self.readiness_page = ReadinessPage(self.engine, today=today)  # computes when first shown
         self.exams_page = ExamsPage(self.engine, today=today)  # computes its ready list when first shown
         self.certificates_page = CertificatesPage(self.engine, today=today)
@@ -90,7 +103,7 @@ class MainWindow(QMainWindow):
         self.home_page.open_requested.connect(self.open_home_line)
         for page in (self.learners_page, self.survey_page, self.classes_page, self.rollcall_page, self.readiness_page,
                      self.exams_page, self.certificates_page, *sync_pages, self.verify_page, self.home_page):
-            page.changed.connect(self.data_changed)  # every page: a write refreshes the others
+            page.changed.connect(self.data_changed)  # every page: a write refreshes the others that show it
             page.status_message.connect(self.show_status)
 
         self.pages = QStackedWidget()
@@ -225,7 +238,7 @@ class MainWindow(QMainWindow):
         self.help_action = self._action("使用说明", self.show_help, QKeySequence.StandardKey.HelpContents, None,
                                         "一天里常做的事怎么做（F1 打开当前页面的那一节）")
 
-        menu = self.menuBar().addMenu("文件(&F)")
+        menu = self.file_menu = self.menuBar().addMenu("文件(&F)")
         menu.addAction(self.backup_action)
         menu.addAction(self.restore_action)
         menu.addSeparator()
@@ -300,7 +313,8 @@ class MainWindow(QMainWindow):
             self.conflicts_page = ConflictsPage(self.engine)
             self.progress_page = ProgressPage(self.engine, today=today)
             self.district_exams_page = DistrictExamsPage(self.engine, today=today)
-            pages = (self.packages_page, self.conflicts_page, self.progress_page, self.district_exams_page)
+            pages: tuple[Page, ...] = (self.packages_page, self.conflicts_page, self.progress_page,
+                                       self.district_exams_page)
         else:
             self.sync_page = SyncPage(self.engine, today=today)
             pages = (self.sync_page,)
@@ -332,8 +346,8 @@ class MainWindow(QMainWindow):
 
     def _adapt_actions_to_site(self) -> None:
         """文件 → 数据上报 at a school; at a district the school's own work leaves the menus and the toolbar."""
-        file_menu = self.menuBar().actions()[0].menu()
-        first = file_menu.actions()[0] if file_menu.actions() else None
+        file_menu = self.file_menu
+        first = file_menu.actions()[0]  # 立即备份…: 文件 always starts with it
         if not self.is_district:
             self.sync_action = self._action("数据上报…", lambda: self.show_page("数据上报"), None,
                                             QStyle.StandardPixmap.SP_ArrowUp, "生成发给分中心的数据包，导入分中心的回执")
@@ -381,7 +395,7 @@ class MainWindow(QMainWindow):
 
     # --- dialogs -------------------------------------------------------------------------------------------
 
-    def _open(self, dialog: QWidget) -> QWidget:
+    def _open(self, dialog: D) -> D:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.open()
@@ -431,16 +445,16 @@ class MainWindow(QMainWindow):
             on_success=self._photos_imported)
         return self.photos_op
 
-    def _photos_imported(self, report: object) -> None:
-        lines = [f"共 {report.files} 个文件：新增照片 {len(report.added)} 张，替换 {len(report.replaced)} 张。"]  # type: ignore[attr-defined]
-        for kind, problems in (("未匹配", report.unmatched), ("有问题", report.bad), ("重复", report.duplicates)):  # type: ignore[attr-defined]
+    def _photos_imported(self, report: PhotoImportReport) -> None:
+        lines = [f"共 {report.files} 个文件：新增照片 {len(report.added)} 张，替换 {len(report.replaced)} 张。"]
+        for kind, problems in (("未匹配", report.unmatched), ("有问题", report.bad), ("重复", report.duplicates)):
             lines += [f"{kind}：{p.file}（{p.reason}）" for p in problems[:20]]
             if len(problems) > 20:
                 lines.append(f"……另有 {len(problems) - 20} 个{kind}的文件")
-        if report.batch_id is not None:  # type: ignore[attr-defined]
+        if report.batch_id is not None:
             lines.append("导错了可以在“学员 → 导入记录与撤销”里撤销这次导入。")
         self.dialog = show_info(self, "导入照片", "\n".join(lines))
-        self.data_changed.emit()
+        self.data_changed.emit(changes.of_import("photos"))
 
     def open_imports(self) -> ImportsDialog:
         dialog = ImportsDialog(self.engine, self)
@@ -513,7 +527,7 @@ class MainWindow(QMainWindow):
 
     def _totals_rebuilt(self, count: int) -> None:
         self.show_status(f"已重算 {count} 个学籍的累计学时")
-        self.data_changed.emit()
+        self.data_changed.emit(changes.TOTALS_REBUILT)
 
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 10_000)
@@ -535,29 +549,42 @@ class MainWindow(QMainWindow):
 
     # --- what changed --------------------------------------------------------------------------------------
 
-    def _registered(self, registered: object) -> None:
+    def _registered(self, registered: Registered) -> None:
         self.statusBar().showMessage(f"已登记：{registered.name}，学籍号 {registered.student_number}", 10_000)
-        self.data_changed.emit()
+        self.data_changed.emit(changes.REGISTRATION)
 
-    def _imported(self, what: str, kind: str, report: object) -> None:
+    def _imported(self, what: str, kind: str, report: ImportReport) -> None:
         self.statusBar().showMessage(f"{what}导入完成：{preview_line(report, kind)}", 10_000)
-        self.data_changed.emit()
+        self.data_changed.emit(changes.of_import(kind))
 
-    def _undone(self, report: object) -> None:
-        self.statusBar().showMessage(report.lines()[0], 10_000)  # type: ignore[attr-defined] - an UndoReport
-        self.data_changed.emit()
+    def _undone(self, report: UndoReport) -> None:
+        self.statusBar().showMessage(report.lines()[0], 10_000)
+        self.data_changed.emit(changes.of_undo(report.kind))
 
-    def refresh_pages(self) -> None:
-        """The data changed: the page in view refreshes now, the others when they are next shown."""
+    def refresh_pages(self, changed: Changes | None = None) -> None:
+        """The data changed: of the pages that show what `changed` touched (without a record: every page), the page in
+        view refreshes now, the others when they are next shown."""
+        touched = as_changes(changed)
         current = self.pages.currentWidget()
-        self._stale = {self.pages.widget(i) for i in range(self.pages.count())} - {current}
-        current.refresh()
+        pages = [self.pages.widget(i) for i in range(self.pages.count())]
+        self._stale |= {page for page in pages if page is not None and page is not current and self._shows(page, touched)}
+        if current is not None and self._shows(current, touched):
+            self._refresh(current)
+
+    @staticmethod
+    def _shows(page: QWidget, changed: Changes) -> bool:
+        return changed.touches(page.topics) if isinstance(page, Page) else True
+
+    def _refresh(self, page: QWidget) -> None:
+        if isinstance(page, Page):  # every page of the stack is one
+            page.refresh()
+            self.page_refreshed.emit(page)
 
     def _show_page_at(self, row: int) -> None:
         page = self.pages.widget(row)
         if page in self._stale:
             self._stale.discard(page)
-            page.refresh()
+            self._refresh(page)
         self.pages.setCurrentIndex(row)
 
     def show_help(self) -> QWidget:

@@ -30,6 +30,7 @@ from adultschool.db import read_session
 from adultschool.models.enums import Level
 from adultschool.services import classes, lists, readiness
 from adultschool.services.readiness import ReadinessRow
+from adultschool.ui.changes import READINESS_INPUTS
 from adultschool.ui import ops
 from adultschool.ui.list_output import ListOutput
 from adultschool.ui.common import HINT_COLOUR, open_dialog, to_date, to_qdate, Page
@@ -89,6 +90,7 @@ class ReadinessPage(Page):
     computed = Signal()
 
     load_on_first_show = True
+    topics = READINESS_INPUTS  # and the class list, one of them
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(engine, parent, today=today)

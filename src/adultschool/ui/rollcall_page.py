@@ -36,6 +36,7 @@ from adultschool.models.enums import AttendanceStatus
 from adultschool.services import classes
 from adultschool.services.classes import ClassInfo, SessionInfo, credited_hours
 from adultschool.services.rules import load_rules
+from adultschool.ui.changes import Topic
 from adultschool.ui import ops
 from adultschool.ui.class_dialogs import NewSessionDialog, session_text
 from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, open_dialog, report_failure, Page
@@ -133,6 +134,8 @@ class RollCallPage(Page):
 
     saved = Signal(int)
     session_created = Signal()
+    # the classes and their sessions, each member's marks (names from the enrolments), the rules' credited hours
+    topics = frozenset({Topic.CLASSES, Topic.ATTENDANCE, Topic.LEARNERS, Topic.SETTINGS})
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(engine, parent, today=today)

@@ -19,7 +19,7 @@ from adultschool.models.enums import SiteKind
 from adultschool.services import site, site_settings, sync
 from adultschool.services.site import SiteInfo, TownshipInfo
 from adultschool.rule_defaults import SPECS_BY_KEY
-from adultschool.ui import ops
+from adultschool.ui import changes, ops
 from adultschool.ui.backup_tab import BackupTab
 from adultschool.ui.card_reader_tab import CardReaderTab
 from adultschool.ui.certificate_settings_tab import CertificateTab
@@ -32,9 +32,9 @@ from adultschool.ui.townships_tab import TownshipsTab
 
 
 class SettingsDialog(QDialog):
-    """`changed` after something was stored (the window refreshes its pages)."""
+    """`changed(Changes)` after something was stored (the window refreshes the pages that show it)."""
 
-    changed = Signal()
+    changed = Signal(object)
 
     def __init__(self, database: Database, site_info: SiteInfo, parent: QWidget | None = None):
         super().__init__(parent)
@@ -60,7 +60,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.backup_tab, "备份(&B)")
         self.tabs.addTab(self.key_tab, "分中心密钥(&K)" if site_info.kind is SiteKind.DISTRICT else "分中心公钥(&K)")
         self.certificate_tab = CertificateTab(self._engine)
-        self.certificate_tab.saved.connect(lambda _wording: self.changed.emit())
+        self.certificate_tab.saved.connect(lambda _wording: self.changed.emit(changes.SETTINGS_SAVED))
+        self.backup_tab.folder_changed.connect(lambda _folder: self.changed.emit(changes.SETTINGS_SAVED))
         self.tabs.addTab(self.certificate_tab, "证书(&C)")
         if site_info.kind is SiteKind.SCHOOL:
             self.card_reader_tab = CardReaderTab(self._engine)
@@ -154,7 +155,7 @@ class SettingsDialog(QDialog):
         self.rules_tab.load(saved.rules, saved.locked, saved.school_may_change)
         self.townships_tab.saved(saved.townships)
         self.message.show_message("已保存。", "hint")
-        self.changed.emit()
+        self.changed.emit(changes.SETTINGS_SAVED)
         if close:
             self.accept()
 
@@ -196,7 +197,7 @@ class SettingsDialog(QDialog):
             tab.add_edit.clear()
             tab.message.show_message(f"已添加：{name}", "hint")
             tab.table.setCurrentCell(tab.table.row_of(name), tab.table.columnCount() - 1)
-            self.changed.emit()
+            self.changed.emit(changes.SETTINGS_SAVED)
 
         def refused(exc: BaseException) -> None:
             ops.show_failure(self, exc, line=tab.message)
@@ -228,7 +229,7 @@ class SettingsDialog(QDialog):
             before = f"（原指纹 {key.previous_fingerprint}）" if key.changed else ""
             tab.message.show_message(f"已登记分中心 {key.code} 的公钥，指纹 {key.fingerprint}{before}。请与分中心核对这个指纹。",
                                      "hint")
-            self.changed.emit()
+            self.changed.emit(changes.DISTRICT_KEY_SET)
 
         def refused(exc: BaseException) -> None:
             if isinstance(exc, sync.DistrictKeyChange) and exc.allowed:

@@ -28,6 +28,7 @@ from adultschool.db import read_session
 from adultschool.models.enums import Gender, Willingness
 from adultschool.services import site, survey
 from adultschool.services.survey import ProspectRow
+from adultschool.ui.changes import Topic
 from adultschool.ui.common import HINT_COLOUR, Page
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
@@ -125,6 +126,8 @@ class SurveyPage(Page):
     """`register_requested(learner_id)` asks the main window to open the pre-filled registration form."""
 
     register_requested = Signal(int)
+    # the prospects (registered ones with their enrolment's details too) and the survey progress per township
+    topics = frozenset({Topic.SURVEY, Topic.LEARNERS, Topic.SETTINGS})
 
     def __init__(self, engine: Engine, parent: QWidget | None = None):
         super().__init__(engine, parent)

@@ -28,7 +28,8 @@ from adultschool.services import district_inbox, sync
 from adultschool.services.package_imports import counts_text, read_file
 from adultschool.services.sync import ConfirmSummary, ExportInfo, ExportSummary
 from adultschool.aspkg import Gaps
-from adultschool.ui import ops
+from adultschool.ui import changes, ops
+from adultschool.ui.changes import Topic
 from adultschool.ui.common import (
     ask_open_path,
     ask_save_path,
@@ -139,8 +140,8 @@ def receipt_summary(body: dict[str, Any] | None) -> str:
 class SyncPage(Page):
     """`changed` after something was written; `status_message` for the window's status bar."""
 
-
     load_on_first_show = True
+    topics = frozenset({Topic.SYNC, Topic.SETTINGS})  # the packages, the receipt, the keys (one registered in 设置)
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today,
                  folder: Path | None = None):
@@ -362,7 +363,7 @@ class SyncPage(Page):
     def _package_made(self, summary: ExportSummary) -> None:
         self.full_check.setChecked(False)
         self.refresh()
-        self.changed.emit()
+        self.changed.emit(changes.PACKAGE_MADE)
         kind = "完整" if summary.full else "增量"
         self.status_message.emit(f"已生成第 {summary.sequence} 号数据包（{kind}，{summary.rows} 行）：{summary.path}")
         self.result_box = show_info(
@@ -386,7 +387,7 @@ class SyncPage(Page):
 
     def _receipt_imported(self, result: ConfirmSummary) -> None:
         self.refresh()
-        self.changed.emit()
+        self.changed.emit(changes.RECEIPT_IMPORTED)
         lines = [f"分中心 {result.district} 的回执（{local_time(result.made_at)}）："]
         lines.append(f"本次新确认：第 {sequences_text(result.confirmed)} 号" if result.confirmed else "本次没有新确认的数据包")
         if result.unconfirmed:
@@ -432,7 +433,7 @@ class SyncPage(Page):
             self.dialog = confirm_district_package(self, lines, lambda: self._run_district_package(path, dry_run=False))
             return
         self.refresh()
-        self.changed.emit()
+        self.changed.emit(changes.PACKAGE_MERGED)
         self.status_message.emit(f"已导入分中心第 {report.sequence} 号数据包：{report.changes} 处改动")
         self.result_box = show_info(self, "导入分中心数据包", "\n".join(lines))
 

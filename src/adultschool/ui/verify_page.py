@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from adultschool.services import certificates
 from adultschool.services.certificates import Verdict, Verification
 from adultschool.ui import ops
+from adultschool.ui.changes import Topic
 from adultschool.ui.common import ERROR_COLOUR, HINT_COLOUR, Page, actor
 
 GENUINE_COLOUR = "#1e7d32"
@@ -18,6 +19,8 @@ VERDICT_TITLES = {Verdict.GENUINE: "真实有效", Verdict.REVOKED: "已撤销",
 
 
 class VerifyPage(Page):
+    topics = frozenset({Topic.CERTIFICATES})  # nothing kept on the page: a re-read only puts the cursor in the field
+
     def __init__(self, engine: Engine, parent: QWidget | None = None):
         super().__init__(engine, parent)
         self.op: ops.Op | None = None
