@@ -1,4 +1,4 @@
-"""What an action changed (issue 19, after Anki's OpChanges): a page re-reads only when an action touched a topic it
+"""What an action changed (after Anki's OpChanges): a page re-reads only when an action touched a topic it
 shows. The window's pages declare their topics (`Page.topics`); every write says what it touched, by the names below.
 
 Never under-refresh: a write whose record is missing, or that nobody classified, counts as `Changes.everything()`
