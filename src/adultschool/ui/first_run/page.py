@@ -26,7 +26,7 @@ class FirstRunPage(QWizardPage):
         self.message = MessageLabel()
         self.first_field: QWidget | None = None
 
-    def wizard(self) -> "FirstRunWizard":  # type: ignore[override]
+    def wizard(self) -> "FirstRunWizard":
         return super().wizard()  # type: ignore[return-value]
 
     def refuse(self, exc: AdultSchoolError | str, focus: QWidget | None = None) -> bool:
