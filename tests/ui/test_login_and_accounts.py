@@ -11,7 +11,7 @@ from sqlalchemy import select
 from adultschool.db import read_session, unit_of_work
 from adultschool.models import AuditEntry, Role
 from adultschool.services import accounts, permissions
-from adultschool.ui import common
+from adultschool.ui import common, roles
 from adultschool.ui.accounts_dialogs import AccountsDialog, LoginDialog, NewAccountDialog, PasswordDialog, sign_in
 from adultschool.ui.audit_view import AuditDialog
 from adultschool.ui.main_window import MainWindow
@@ -143,7 +143,7 @@ def test_a_teachers_window_has_classes_and_roll_call_only(qtbot, with_accounts):
     assert not window.classes_page.new_class_button.isVisible()
     assert not window.classes_page.add_members_button.isVisible()
     assert window.classes_page.new_session_button.isVisible()
-    assert window.account_label.text() == "账户：王老师（wang），任课教师"
+    assert roles.account_label(window).text() == "账户：王老师（wang），任课教师"
 
 
 def test_a_clerks_window_has_the_clerk_actions_but_no_accounts_rules_or_audit(qtbot, with_accounts):
@@ -166,7 +166,7 @@ def test_an_administrator_and_the_single_user_see_everything(qtbot, with_account
     common.set_signed_in(None)
     nobody = open_window(qtbot, with_accounts)  # no one signed in on a database with accounts: nothing to see
     assert visible_pages(nobody) == [] and not nobody.register_action.isVisible()
-    assert nobody.account_label.text() == "账户：未登录"
+    assert roles.account_label(nobody).text() == "账户：未登录"
 
 
 # --- showing full ID numbers ---------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def test_the_first_account_is_made_from_the_window_and_the_window_continues_as_i
     with qtbot.waitSignal(new.accepted):  # saved off the UI thread (the password's hash takes a moment)
         new.ok_button.click()
     assert common.actor() == "boss" and not common.signed_in().single_user
-    assert window.password_action.isVisible() and window.account_label.text() == "账户：校长（boss），管理员"
+    assert window.password_action.isVisible() and roles.account_label(window).text() == "账户：校长（boss），管理员"
     assert [a.name for a in dialog.accounts] == ["boss"]
 
 

@@ -44,6 +44,12 @@ class Window(Protocol):
     def show_status(self, text: str) -> None: ...
 
 
+def _widget(window: Window) -> QWidget:
+    """The main window as the parent of what these actions open (it is a QWidget besides being a Window)."""
+    assert isinstance(window, QWidget)
+    return window
+
+
 # --- 立即备份 ---------------------------------------------------------------------------------------------------
 
 def choose_backup_folder(parent: QWidget | None) -> Path | None:
@@ -72,8 +78,7 @@ class BackupPassphraseDialog(QDialog):
         form.addRow("再输入一次", self.again_edit)
         layout.addLayout(form)
         self.plain_check = QCheckBox("不加密（只用于留在本机的备份）")
-        self.plain_check.toggled.connect(lambda plain: (self.passphrase_edit.setEnabled(not plain),
-                                                        self.again_edit.setEnabled(not plain)))
+        self.plain_check.toggled.connect(self._enable_passphrase)
         layout.addWidget(self.plain_check)
         self.message = MessageLabel()
         layout.addWidget(self.message)
@@ -84,6 +89,10 @@ class BackupPassphraseDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.passphrase: str | None = None
+
+    def _enable_passphrase(self, plain: bool) -> None:
+        self.passphrase_edit.setEnabled(not plain)
+        self.again_edit.setEnabled(not plain)
 
     def accept(self) -> None:
         if self.plain_check.isChecked():
@@ -108,9 +117,9 @@ def back_up_now(window: Window, folder: Path | None = None) -> BackupPassphraseD
     then says where it went. Returns the passphrase dialog (the backup starts when it is accepted)."""
     db_path = window.database.path
     if db_path is None:
-        window.dialog = show_error(window, "不能备份", maintenance.SERVER_DATABASE_MESSAGE)  # type: ignore[arg-type]
+        window.dialog = show_error(_widget(window), "不能备份", maintenance.SERVER_DATABASE_MESSAGE)
         return None
-    folder = folder or choose_backup_folder(window)  # type: ignore[arg-type]
+    folder = folder or choose_backup_folder(_widget(window))
     if folder is None:
         return None
 
@@ -118,16 +127,16 @@ def back_up_now(window: Window, folder: Path | None = None) -> BackupPassphraseD
         window.show_status(f"已备份到：{made.path}")
         sealed_note = ("\n\n备份已加密：恢复时要输入备份密码。" if made.path.suffix == maintenance.SEALED_SUFFIX
                        else "\n\n注意：这份备份没有加密，里面有全部学员的身份证号码，请不要带出学校。")
-        window.dialog = show_info(window, "备份完成",  # type: ignore[arg-type]
+        window.dialog = show_info(_widget(window), "备份完成",
                                   f"数据库已备份到：\n{made.path}\n\n" + "\n".join(made.preview.facts()[2:]) + sealed_note)
 
     who = actor()
-    dialog = BackupPassphraseDialog(folder, window)  # type: ignore[arg-type]
+    dialog = BackupPassphraseDialog(folder, _widget(window))
 
     def start() -> None:
         secret = dialog.passphrase
-        window.backup_op = ops.run_op(  # type: ignore[attr-defined]
-            window, lambda job: maintenance.back_up_now(db_path, folder, actor=who, job=job, passphrase=secret),
+        ops.run_op(  # ops keeps the operation until it has delivered its result
+            _widget(window), lambda job: maintenance.back_up_now(db_path, folder, actor=who, job=job, passphrase=secret),
             label="正在备份数据库……", title="立即备份", cancellable=False, on_success=done)
 
     dialog.accepted.connect(start)
@@ -294,18 +303,18 @@ def open_restore(window: Window, backup_file: Path | None = None) -> RestoreDial
     """Asks for a backup file (unless given) and opens the preview; after a restore every page reloads."""
     db_path = window.database.path
     if db_path is None:
-        window.dialog = show_error(window, "不能恢复", maintenance.SERVER_DATABASE_MESSAGE)  # type: ignore[arg-type]
+        window.dialog = show_error(_widget(window), "不能恢复", maintenance.SERVER_DATABASE_MESSAGE)
         return None
-    backup_file = backup_file or choose_backup_file(window)  # type: ignore[arg-type]
+    backup_file = backup_file or choose_backup_file(_widget(window))
     if backup_file is None:
         return None
-    dialog = RestoreDialog(db_path, backup_file, window)  # type: ignore[arg-type]
+    dialog = RestoreDialog(db_path, backup_file, _widget(window))
 
     def after(result: maintenance.RestoreResult) -> None:
         window.engine.dispose()  # pooled connections may still point at the replaced file
         window.refresh_pages()
         window.show_status(f"已从备份恢复：{backup_file}")
-        window.dialog = show_info(window, "恢复完成", restored_text(result))  # type: ignore[arg-type]
+        window.dialog = show_info(_widget(window), "恢复完成", restored_text(result))
 
     dialog.restored.connect(after)
     window.dialog = dialog

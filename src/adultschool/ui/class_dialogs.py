@@ -128,10 +128,13 @@ class NewClassDialog(FormDialog):
         if missing:
             return
         # Combo data comes back as the enum's plain value (PySide turns str enums into str).
-        values = dict(name=self.name_edit.text(), class_type=ClassType(self.type_combo.currentData()),
-                      level=Level(self.level_combo.currentData()), starts_on=to_date(self.date_edit.date()),
-                      teaching_site=self.site_edit.text() or None, teacher=self.teacher_edit.text() or None, actor=actor())
-        self._run(lambda session, _job: classes.create_class(session, **values), "正在新建班级……", self.created.emit)
+        name, class_type = self.name_edit.text(), ClassType(self.type_combo.currentData())
+        level, starts_on = Level(self.level_combo.currentData()), to_date(self.date_edit.date())
+        teaching_site, teacher, who = self.site_edit.text() or None, self.teacher_edit.text() or None, actor()
+        self._run(lambda session, _job: classes.create_class(session, name=name, class_type=class_type, level=level,
+                                                             starts_on=starts_on, teaching_site=teaching_site,
+                                                             teacher=teacher, actor=who),
+                  "正在新建班级……", self.created.emit)
 
 
 class NewSessionDialog(FormDialog):
@@ -361,9 +364,15 @@ class AddMembersDialog(FormDialog):
             self._checked.pop(number, None)
         self._show_selected()
 
+    def _tick_box(self, row: int) -> QTableWidgetItem:
+        """A listed row's first cell: its student number with the tick box (search fills every row's)."""
+        item = self.table.item(row, 0)
+        assert item is not None
+        return item
+
     def _toggle(self, item: QTableWidgetItem) -> None:
         """Enter or double-click on a row ticks or unticks it."""
-        box = self.table.item(item.row(), 0)
+        box = self._tick_box(item.row())
         box.setCheckState(Qt.CheckState.Unchecked if box.checkState() == Qt.CheckState.Checked else Qt.CheckState.Checked)
 
     def check_all(self, checked: bool) -> None:
@@ -371,12 +380,12 @@ class AddMembersDialog(FormDialog):
         state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
         self.table.setUpdatesEnabled(False)
         for row in range(self.table.rowCount()):
-            self.table.item(row, 0).setCheckState(state)
+            self._tick_box(row).setCheckState(state)
         self.table.setUpdatesEnabled(True)
 
     def check_number(self, student_number: str, checked: bool = True) -> None:
         for row in range(self.table.rowCount()):
-            item = self.table.item(row, 0)
+            item = self._tick_box(row)
             if item.text() == student_number:
                 item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
                 return

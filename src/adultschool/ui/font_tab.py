@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
 from adultschool.ui.font_dialog import FontDialog
@@ -16,7 +16,9 @@ class EmbeddedFontPanel(FontDialog):
         super().__init__(engine, parent)
         self.setWindowFlags(Qt.WindowType.Widget)
         self.close_button.hide()
-        self.layout().addStretch(1)  # keep the lines together at the top of the tab
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)  # FontDialog lays itself out in one
+        layout.addStretch(1)  # keep the lines together at the top of the tab
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter):

@@ -405,8 +405,8 @@ class ImportDialog(QDialog):
                        self.close_button):
             widget.setEnabled(not busy)
         self.confirm_button.setEnabled(not busy and self._can_confirm())
-        self.save_rejected_button.setEnabled(not busy and self._shown_report() is not None
-                                             and bool(self._shown_report().rejected))
+        shown = self._shown_report()
+        self.save_rejected_button.setEnabled(not busy and shown is not None and bool(shown.rejected))
 
     def _can_confirm(self) -> bool:
         report = self.preview_report
@@ -442,25 +442,25 @@ class ImportDialog(QDialog):
         township = self.township_combo.currentData()
         who = actor()
         today = self._today()
-        mapped = {"mapping": self.mapping(), "mapping_name": self.mapping_name_edit.text().strip() or None}
+        mapping, mapping_name = self.mapping(), self.mapping_name_edit.text().strip() or None
         if self.kind.key == "attendance":
             class_name, hours = self.class_combo.currentData(), self.hours_spin.value() or None
             return lambda session, job: classes.import_attendance(session, path, actor=who, dry_run=dry_run, job=job,
                                                                   class_name=class_name, hours=hours, today=today,
-                                                                  **mapped)
+                                                                  mapping=mapping, mapping_name=mapping_name)
         if self.kind.key == "results":
             return lambda session, job: exam_results.import_results(session, path, actor=who, dry_run=dry_run, job=job,
-                                                                    **mapped)
+                                                                    mapping=mapping, mapping_name=mapping_name)
         if self.kind.key == "study":
             return lambda session, job: study.import_study(session, path, actor=who, dry_run=dry_run, job=job, today=today,
-                                                           **mapped)
+                                                           mapping=mapping, mapping_name=mapping_name)
         if self.kind.key == "survey":
             return lambda session, job: survey.import_survey(
                 session, path, actor=who, surveyed_on=day, township=township, dry_run=dry_run, job=job, today=today,
-                **mapped)
+                mapping=mapping, mapping_name=mapping_name)
         return lambda session, job: roster.import_roster(
             session, path, registered_on=day, actor=who, township=township, dry_run=dry_run, job=job, today=today,
-            **mapped)
+            mapping=mapping, mapping_name=mapping_name)
 
     def run_preview(self) -> None:
         if self.busy:

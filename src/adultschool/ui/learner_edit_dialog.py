@@ -7,6 +7,7 @@ current details, and the clerk makes the change again.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -30,6 +31,8 @@ from adultschool.services.learner_edit import KEEP, LearnerChanges, LearnerEdite
 from adultschool.ui import ops
 from adultschool.ui.common import actor, ask_open_path, MessageLabel, ok_cancel_buttons, with_message
 from adultschool.ui.registration_dialog import EDUCATION_CHOICES, MIGRANT_CHOICES, NO_CHOICE
+
+Loaded = TypeVar("Loaded")
 
 
 class LearnerEditDialog(QDialog):
@@ -65,9 +68,9 @@ class LearnerEditDialog(QDialog):
         self.migrant_combo = QComboBox()
         for text, value in MIGRANT_CHOICES:
             self.migrant_combo.addItem(text, value)
-        for widget, field in ((self.employer_edit, "employer"), (self.address_edit, "address"),
-                              (self.household_edit, "household_location"), (self.job_edit, "job")):
-            widget.setMaxLength(learner_edit.MAX_LENGTHS[field])
+        for edit, field in ((self.employer_edit, "employer"), (self.address_edit, "address"),
+                            (self.household_edit, "household_location"), (self.job_edit, "job")):
+            edit.setMaxLength(learner_edit.MAX_LENGTHS[field])
         em = self.fontMetrics().horizontalAdvance("中")
         for widget in (self.name_edit, self.phone_edit, self.township_combo, self.education_combo, self.employer_edit,
                        self.address_edit, self.household_edit, self.job_edit, self.migrant_combo):
@@ -91,13 +94,14 @@ class LearnerEditDialog(QDialog):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         form.addRow("学员", self.who_label)
-        for label, field, widget in (("姓名", "name", self.name_edit), ("联系电话", "phone", self.phone_edit),
-                                     ("街道/镇", "township", self.township_combo),
-                                     ("文化程度", "education", self.education_combo),
-                                     ("工作单位", "employer", self.employer_edit), ("家庭地址", "address", self.address_edit),
-                                     ("户籍所在地", "household_location", self.household_edit),
-                                     ("职业", "job", self.job_edit), ("流动人口", "is_migrant", self.migrant_combo)):
-            form.addRow(label, with_message(self.messages, field, widget))
+        for label, field, field_widget in (("姓名", "name", self.name_edit), ("联系电话", "phone", self.phone_edit),
+                                           ("街道/镇", "township", self.township_combo),
+                                           ("文化程度", "education", self.education_combo),
+                                           ("工作单位", "employer", self.employer_edit),
+                                           ("家庭地址", "address", self.address_edit),
+                                           ("户籍所在地", "household_location", self.household_edit),
+                                           ("职业", "job", self.job_edit), ("流动人口", "is_migrant", self.migrant_combo)):
+            form.addRow(label, with_message(self.messages, field, field_widget))
         form.addRow("照片", with_message(self.messages, "photo", photo_row))
 
         self.general_message = MessageLabel()
@@ -213,7 +217,7 @@ class LearnerEditDialog(QDialog):
             new = widget_text.strip()
             return KEEP if new == (old or "") else new
 
-        def choice(combo: QComboBox, old: object) -> object:
+        def choice(combo: QComboBox, old: Loaded) -> Loaded:  # the combo's items carry values of the loaded field's type
             return KEEP if combo.currentData() == old else combo.currentData()
 
         return LearnerChanges(

@@ -71,16 +71,19 @@ class ListOutput(QObject):
         self.print_button.setToolTip("预览并打印列表里的全部行（按现在的筛选）；预览和打印都不记录")
         for button in (self.export_button, self.print_button):
             button.setAutoDefault(False)
-        self.export_button.clicked.connect(lambda: self._clicked(self.export_menu, self.export_button, self.export))
-        self.print_button.clicked.connect(lambda: self._clicked(self.print_menu, self.print_button, self.open_print))
         # For a clerk allowed full ID numbers the buttons offer them as a second, deliberate choice (asked at the click:
         # the account may change while the window is open).
         self.export_menu = QMenu(self.export_button)
         for text, protection in FULL_ID_CHOICES:
-            self.export_menu.addAction(text, lambda p=protection: self.export(protection=p))
+            self.export_menu.addAction(text, self._export_as(protection))
         self.print_menu = QMenu(self.print_button)
         self.print_menu.addAction(FULL_ID_CHOICES[0][0], lambda: self.open_print())
         self.print_menu.addAction("完整身份证号码（记入日志）", lambda: self.open_print(protection=Protection.PLAIN))
+        self.export_button.clicked.connect(lambda: self._clicked(self.export_menu, self.export_button, self.export))
+        self.print_button.clicked.connect(lambda: self._clicked(self.print_menu, self.print_button, self.open_print))
+
+    def _export_as(self, protection: Protection) -> Callable[[], object]:
+        return lambda: self.export(protection=protection)
 
     def _clicked(self, menu: QMenu, button: QPushButton, masked: Callable[[], object]) -> None:
         if self.has_ids and can(Permission.VIEW_FULL_ID):

@@ -131,7 +131,9 @@ class QuotaTable(QTableWidget):
         self.setCurrentCell(number, column)
         self.setFocus()
         if not name and self.names_editable:
-            self.editItem(self.item(number, column))
+            name_item = self.item(number, column)
+            assert name_item is not None  # _append has just set it
+            self.editItem(name_item)
         return number
 
     def remove_current_row(self) -> bool:
@@ -181,6 +183,7 @@ class QuotaTable(QTableWidget):
 
     def row_of(self, name: str) -> int:
         for number in range(self.rowCount()):
-            if self.item(number, self._column(NAME)).text() == name:
+            name_item = self.item(number, self._column(NAME))
+            if name_item is not None and name_item.text() == name:
                 return number
         raise KeyError(name)

@@ -42,18 +42,21 @@ LEVEL_LABELS = {level.value: level.label for level in Level}
 
 
 def _text(row: ReadinessRow, key: str) -> str:
-    value = row[FIELD_INDEX[key]]
     if key == "level":
-        return LEVEL_LABELS.get(value, value)
-    if key in ("registered_on", "ready_on"):
-        return value.isoformat() if value else ""
+        return LEVEL_LABELS.get(row.level, row.level)
+    if key == "registered_on":
+        return row.registered_on.isoformat() if row.registered_on else ""
+    if key == "ready_on":
+        return row.ready_on.isoformat() if row.ready_on else ""
     if key == "ready":
-        return "是" if value else "否"
+        return "是" if row.ready else "否"
     if key == "missing":
-        return "；".join(value)
-    if key in ("video_hours", "class_hours"):
-        return f"{value:g}"
-    return str(value)
+        return "；".join(row.missing)
+    if key == "video_hours":
+        return f"{row.video_hours:g}"
+    if key == "class_hours":
+        return f"{row.class_hours:g}"
+    return str(row[FIELD_INDEX[key]])
 
 
 class ReadinessModel(RowsTableModel):
@@ -134,13 +137,13 @@ class ReadinessModel(RowsTableModel):
         key = KEYS[column]
         position = FIELD_INDEX[key]
         if key == "ready_on":
-            def sort_key(row: ReadinessRow) -> tuple:
+            def sort_key(row: ReadinessRow) -> Any:  # each key's own kind of value (one signature for mypy)
                 return (row.ready_on is None, row.ready_on or date.min)
         elif key == "missing":
-            def sort_key(row: ReadinessRow) -> tuple:
+            def sort_key(row: ReadinessRow) -> Any:
                 return (len(row.missing), row.missing)
         elif key == "name":  # by pinyin (the stored key), then as written
-            def sort_key(row: ReadinessRow) -> tuple:
+            def sort_key(row: ReadinessRow) -> Any:
                 return (row.name_sort or "", row.name)
         else:
             def sort_key(row: ReadinessRow) -> Any:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -113,7 +113,9 @@ class RegistrationDialog(QDialog):
         self.education_combo.setEditable(True)
         self.education_combo.addItem("")
         self.education_combo.addItems(EDUCATION_CHOICES)
-        self.education_combo.lineEdit().setPlaceholderText("如：初中")
+        education_edit = self.education_combo.lineEdit()
+        assert education_edit is not None  # the combo is editable
+        education_edit.setPlaceholderText("如：初中")
         self.employer_edit = QLineEdit()
         self.address_edit = QLineEdit()
         self.household_edit = QLineEdit()
@@ -172,7 +174,7 @@ class RegistrationDialog(QDialog):
         self.card_photo_check = QCheckBox("使用身份证上的照片作为登记照片")
         self.card_photo_check.setToolTip("照片属于敏感个人信息：只在本人同意时勾选；只保存为登记照片，不保存证件原始数据")
         self.card_photo_check.setEnabled(False)
-        self.card_photo_check.toggled.connect(lambda checked: checked and self.consent_photo_check.setChecked(True))
+        self.card_photo_check.toggled.connect(self._card_photo_toggled)
         other_form.addRow("", self.card_photo_check)
 
         columns = QHBoxLayout()
@@ -241,7 +243,11 @@ class RegistrationDialog(QDialog):
         return form
 
 
-    def _watch(self, signal, field: str | None) -> None:  # noqa: ANN001 - a Qt signal instance
+    def _card_photo_toggled(self, checked: bool) -> None:
+        if checked:  # the card's photo is used only with consent to the photo
+            self.consent_photo_check.setChecked(True)
+
+    def _watch(self, signal: SignalInstance, field: str | None) -> None:
         def changed(*_args: object) -> None:
             if self._filling:
                 return
@@ -363,13 +369,13 @@ class RegistrationDialog(QDialog):
                 amber.setdefault(problem.field, []).append(problem.message)
             else:
                 general.append(problem.message)
-        for field, label in self.messages.items():
+        for field, message_label in self.messages.items():
             if field in shown:
-                label.show_message("\n".join(shown[field]), "error")
+                message_label.show_message("\n".join(shown[field]), "error")
             elif field in amber:
-                label.show_message("\n".join(amber[field]), "warning")
+                message_label.show_message("\n".join(amber[field]), "warning")
             else:
-                label.show_message(None)
+                message_label.show_message(None)
         self.general_message.show_message("\n".join(general) or None, "error")
         self.pending_label.show_message(f"还需填写：{'、'.join(pending)}" if pending else None)
         self.ok_button.setEnabled(not errors and not self.busy)

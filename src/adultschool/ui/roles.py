@@ -72,11 +72,15 @@ PAGE_PERMISSIONS: dict[str, Permission] = {
 }
 
 
+ACCOUNT_LABEL = "account_label"  # the object name of the status bar's 账户 label
+
+
 def _has_visible_entry(menu: QMenu) -> bool:
     visible = False
     for action in menu.actions():
-        if action.menu() is not None:
-            action.setVisible(_has_visible_entry(action.menu()))
+        submenu = action.menu()  # PySide6's stubs say QObject; it is the action's QMenu, or None
+        if isinstance(submenu, QMenu):
+            action.setVisible(_has_visible_entry(submenu))
         if action.isVisible() and not action.isSeparator():
             visible = True
     return visible
@@ -102,8 +106,9 @@ def apply_role(window: "MainWindow") -> None:
     if getattr(window, "password_action", None) is not None:
         window.password_action.setVisible(not who.single_user)
     for menu_action in window.menuBar().actions():
-        if menu_action.menu() is not None:
-            menu_action.setVisible(_has_visible_entry(menu_action.menu()))
+        menu = menu_action.menu()
+        if isinstance(menu, QMenu):
+            menu_action.setVisible(_has_visible_entry(menu))
 
     for row in range(window.nav.count()):
         item = window.nav.item(row)
@@ -124,24 +129,34 @@ def apply_role(window: "MainWindow") -> None:
     if reveal is not None:
         reveal.setVisible(allowed(Permission.VIEW_FULL_ID))
 
-    label = getattr(window, "account_label", None)
+    account_label(window).setText("账户：未登录" if nobody else f"账户：{who.label}")
+
+
+def account_label(window: "MainWindow") -> QLabel:
+    """The status bar's 账户 label (who is signed in), made on the first call."""
+    label = window.statusBar().findChild(QLabel, ACCOUNT_LABEL)
     if label is None:
-        label = window.account_label = QLabel()
+        label = QLabel()
+        label.setObjectName(ACCOUNT_LABEL)
         window.statusBar().addPermanentWidget(label)
-    label.setText("账户：未登录" if nobody else f"账户：{who.label}")
+    return label
 
 
 def open_accounts(window: "MainWindow") -> AccountsDialog:
     dialog = AccountsDialog(window.engine, window)
     dialog.signed_in_changed.connect(lambda: apply_role(window))
-    return window._open(dialog)
+    window._open(dialog)
+    return dialog
 
 
 def open_change_password(window: "MainWindow") -> PasswordDialog:
     dialog = PasswordDialog(window.engine, signed_in().name, window)
     dialog.accepted.connect(lambda: window.show_status("密码已修改。"))
-    return window._open(dialog)
+    window._open(dialog)
+    return dialog
 
 
 def open_audit_view(window: "MainWindow") -> AuditDialog:
-    return window._open(AuditDialog(window.engine, window, today=window._today))
+    dialog = AuditDialog(window.engine, window, today=window._today)
+    window._open(dialog)
+    return dialog

@@ -135,14 +135,14 @@ class RollCallModel(QAbstractTableModel):
             if status not in PARTIAL:
                 line.attended = None
             elif line.attended is not None:
-                line.attended = self._checked_hours(line, line.attended)
+                line.attended = self._checked_hours(status, line.attended)
         if rows:
             self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), HOURS_COLUMN))
             self.marks_changed.emit()
 
-    def _checked_hours(self, line: _Line, attended: float) -> float | None:
+    def _checked_hours(self, status: AttendanceStatus, attended: float) -> float | None:
         try:
-            credited_hours(line.status, self.session_hours, attended, self._rules)
+            credited_hours(status, self.session_hours, attended, self._rules)
         except AdultSchoolError:
             return None
         return attended

@@ -52,7 +52,7 @@ class RuleField:
         self.kind = type(default)
         number_width = QLabel().fontMetrics().horizontalAdvance("0") * 12
         if isinstance(default, bool):
-            self.widget: QWidget = QCheckBox("是")
+            self.widget: QCheckBox | QSpinBox | QDoubleSpinBox | QLineEdit = QCheckBox("是")
         elif isinstance(default, int) and not spec.check(default + 0.5):  # whole numbers only (ages, months)
             box = QSpinBox()
             box.setRange(0, 9999)  # wide on purpose: the rule's own range is the service's to say
@@ -94,8 +94,8 @@ class RuleField:
         elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
             widget.setValue(value)
         else:
-            widget.setText(shown_value(value))  # type: ignore[attr-defined]
-            widget.setCursorPosition(0)  # type: ignore[attr-defined] - a long list shows its beginning
+            widget.setText(shown_value(value))
+            widget.setCursorPosition(0)  # a long list shows its beginning
         self.error.show_message(None)
 
     def value(self) -> Any:
@@ -108,7 +108,7 @@ class RuleField:
         if isinstance(widget, QDoubleSpinBox):
             number = round(widget.value(), 2)
             return int(number) if number.is_integer() and self.kind is int else number
-        text = widget.text().strip()  # type: ignore[attr-defined]
+        text = widget.text().strip()
         if self.kind is list:
             return split_list(text)
         if self.kind is dict:
@@ -144,14 +144,14 @@ class RulesTab(QWidget):
             grid.addWidget(field.error, number * 2 + 1, 1, 1, 2)
         inner = QWidget()
         inner.setLayout(grid)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(inner)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(inner)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout = QVBoxLayout(self)
         layout.addWidget(hint_label("这些规则决定报名年龄、可报考的条件、课程和及格分数等，一般由分中心统一规定。"
                                     "改动从保存时起生效，并记入审计记录。"))
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         widgets = [f.widget for f in self.fields.values()]
         for first, second in zip(widgets, widgets[1:]):
             QWidget.setTabOrder(first, second)
@@ -188,5 +188,5 @@ class RulesTab(QWidget):
     def show_error(self, key: str, text: str) -> None:
         field = self.fields[key]
         field.error.show_message(text, "error")
-        self.scroll.ensureWidgetVisible(field.widget)
+        self.scroll_area.ensureWidgetVisible(field.widget)
         field.widget.setFocus()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
+from typing import Callable, TypedDict
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -121,7 +121,9 @@ def _facts(engine: Engine, student_number: str) -> enrolments.EnrolmentFacts:
 class EnrolmentActionDialog(ReasonDialog):
     """退学（转学）/ 作废 / 恢复学籍 of one enrolment, with a reason (and for a withdrawal its date)."""
 
-    done = Signal(object)  # EnrolmentChanged
+    # `done` (the pages connect to it) hides QDialog.done(int) from Python code only: accept() and reject() still
+    # reach Qt's own, so the dialog closes and `finished` fires. Python code must not call dialog.done(code) here.
+    done = Signal(object)  # type: ignore[assignment]  # EnrolmentChanged
 
     def __init__(self, engine: Engine, kind: str, student_number: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
@@ -170,17 +172,27 @@ class EnrolmentActionDialog(ReasonDialog):
         self._run(work, "正在保存……", self.done.emit)
 
 
+class _Registered(TypedDict):
+    """The facts of a registration a correction may change, as registered (the ID number masked)."""
+
+    level: Level
+    registered_on: date
+    gender: Gender
+    township: str | None
+    id_number: str
+
+
 class CorrectionDialog(ReasonDialog):
     """更正学籍: the facts a registration rests on, each shown as registered; what would change is listed live."""
 
-    done = Signal(object)  # EnrolmentChanged
+    done = Signal(object)  # type: ignore[assignment]  # EnrolmentChanged (hides QDialog.done: see above)
 
     def __init__(self, engine: Engine, student_number: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
         facts = _facts(engine, student_number)
         townships, current_township = facts.townships, facts.township
-        self.current = {"level": facts.level, "registered_on": facts.registered_on, "gender": facts.gender,
-                        "township": current_township, "id_number": facts.masked_id}
+        self.current: _Registered = {"level": facts.level, "registered_on": facts.registered_on, "gender": facts.gender,
+                                     "township": current_township, "id_number": facts.masked_id}
         super().__init__(engine, parent, "更正学籍", about=f"{facts.name}（学籍号 {student_number}）",
                          explanation="只改登记错了的项；每次更正都记入审计记录，随下一次数据包报给分中心。"
                                      "已申请考试、有成绩或已毕业的学籍，层次和报名日期不能再改。",
@@ -322,7 +334,7 @@ def changed_text(result: EnrolmentChanged) -> str:
 class UndoImportDialog(ReasonDialog):
     """撤销导入: what the batch was, what undoing does, and a reason."""
 
-    done = Signal(object)  # UndoReport
+    done = Signal(object)  # type: ignore[assignment]  # UndoReport (hides QDialog.done: see EnrolmentActionDialog)
 
     def __init__(self, engine: Engine, batch: BatchInfo, parent: QWidget | None = None):
         super().__init__(engine, parent, "撤销导入", placeholder="如：导错了文件", ok_text="确认撤销(&Y)",
@@ -426,7 +438,7 @@ class ImportsDialog(QDialog):
 class RevokeCertificateDialog(ReasonDialog):
     """撤销证书: the certificate is void from today; it lists, prints and verifies as revoked; a reprint is refused."""
 
-    done = Signal(object)  # certificates.Revoked
+    done = Signal(object)  # type: ignore[assignment]  # certificates.Revoked (hides QDialog.done: as above)
 
     def __init__(self, engine: Engine, number: str, holder: str, parent: QWidget | None = None):
         super().__init__(engine, parent, "撤销证书", placeholder="如：成绩登记有误", ok_text="确认撤销(&Y)",
@@ -447,12 +459,8 @@ class RevokeCertificateDialog(ReasonDialog):
 def confirm_then(parent: QWidget, title: str, text: str, yes_text: str, engine: Engine, work, label: str,  # noqa: ANN001
                  on_success: Callable[[object], None]) -> object:
     """A confirmation (取消 is the default), then the write in the background; a refusal is shown as a message."""
-    holder: dict[str, ops.Op] = {}
 
-    def go() -> None:
-        holder["op"] = ops.run_write(parent, engine, work, label=label, title=title, cancellable=False,
-                                     on_success=on_success)
+    def go() -> None:  # ops keeps the operation until it has delivered its result (tests wait on ops.active_ops)
+        ops.run_write(parent, engine, work, label=label, title=title, cancellable=False, on_success=on_success)
 
-    box = ask_to_confirm(parent, title, text, yes_text, go)
-    box.holder = holder  # type: ignore[attr-defined] - tests reach the op through the box
-    return box
+    return ask_to_confirm(parent, title, text, yes_text, go)

@@ -3,6 +3,8 @@ edit, a tab order, Enter that adds instead of accepting the dialog, a read-only 
 selectable label for a key fingerprint."""
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTableWidget, QTableWidgetItem, QWidget
@@ -77,7 +79,7 @@ def read_only_table(headers: tuple[str, ...] | list[str]) -> QTableWidget:
     return table
 
 
-def fill_table(table: QTableWidget, rows: list[list[object]], *, right: set[int] = frozenset()) -> None:
+def fill_table(table: QTableWidget, rows: list[list[object]], *, right: Collection[int] = frozenset()) -> None:
     table.setRowCount(len(rows))
     for r, values in enumerate(rows):
         for c, value in enumerate(values):

@@ -136,6 +136,7 @@ class DistrictKeysPage(FirstRunPage):
         if not self.folder_edit.text().strip():
             return self.refuse("请选择保存密钥文件的文件夹。", self.folder_edit)
         folder = self.folder()
+        assert folder is not None  # make_check is checked
         taken = [name for name in ("district.pub", "district.key") if (folder / name).exists()]
         if taken:
             return self.refuse(f"文件夹 {folder} 里已经有 {'、'.join(taken)}，不覆盖：请换一个文件夹。", self.folder_edit)

@@ -2,7 +2,7 @@
 message line, and the size of the demo school."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtWidgets import QWidget, QWizardPage
 
@@ -26,8 +26,9 @@ class FirstRunPage(QWizardPage):
         self.message = MessageLabel()
         self.first_field: QWidget | None = None
 
-    def wizard(self) -> "FirstRunWizard":  # type: ignore[override]
-        return super().wizard()  # type: ignore[return-value]
+    def wizard(self) -> "FirstRunWizard":
+        # Every page is added to a FirstRunWizard; that module imports the pages, so it is known here for mypy only.
+        return cast("FirstRunWizard", super().wizard())
 
     def refuse(self, exc: AdultSchoolError | str, focus: QWidget | None = None) -> bool:
         self.message.show_message(str(exc), "error")
