@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.database = database
         self.engine = database.engine
-        self._today = today
+        self.today = today
         self.dialog: QWidget | None = None  # the dialog opened last (tests look at it)
         table_copy.install()  # Ctrl+C in every list copies the selected rows for Excel/WPS
         with read_session(self.engine) as session:
@@ -395,41 +395,42 @@ class MainWindow(QMainWindow):
 
     # --- dialogs -------------------------------------------------------------------------------------------
 
-    def _open(self, dialog: D) -> D:
+    def open_dialog(self, dialog: D) -> D:
+        """The one way the window's dialogs open (ui.roles opens the accounts and audit dialogs through it too)."""
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.open()
         return dialog
 
     def open_registration(self) -> RegistrationDialog:
-        dialog = RegistrationDialog(self.engine, self, today=self._today)
+        dialog = RegistrationDialog(self.engine, self, today=self.today)
         dialog.registered.connect(self._registered)
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def register_prospect(self, learner_id: int) -> RegistrationDialog:
-        dialog = RegistrationDialog.for_prospect(self.engine, learner_id, self, today=self._today)
+        dialog = RegistrationDialog.for_prospect(self.engine, learner_id, self, today=self.today)
         dialog.registered.connect(self._registered)
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def open_roster_import(self) -> ImportDialog:
-        dialog = ImportDialog(self.engine, "roster", self, today=self._today)
+        dialog = ImportDialog(self.engine, "roster", self, today=self.today)
         dialog.imported.connect(lambda report: self._imported("名单", "roster", report))
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def open_survey_import(self) -> ImportDialog:
-        dialog = ImportDialog(self.engine, "survey", self, today=self._today)
+        dialog = ImportDialog(self.engine, "survey", self, today=self.today)
         dialog.imported.connect(lambda report: self._imported("排摸表", "survey", report))
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def open_attendance_import(self) -> ImportDialog:
-        dialog = ImportDialog(self.engine, "attendance", self, today=self._today)
+        dialog = ImportDialog(self.engine, "attendance", self, today=self.today)
         dialog.imported.connect(lambda report: self._imported("考勤表", "attendance", report))
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def open_study_import(self) -> ImportDialog:
-        dialog = ImportDialog(self.engine, "study", self, today=self._today)
+        dialog = ImportDialog(self.engine, "study", self, today=self.today)
         dialog.imported.connect(lambda report: self._imported("学习记录", "study", report))
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def choose_photos(self, *, folder: bool) -> ops.Op | None:
         if folder:
@@ -459,7 +460,7 @@ class MainWindow(QMainWindow):
     def open_imports(self) -> ImportsDialog:
         dialog = ImportsDialog(self.engine, self)
         dialog.undone.connect(lambda report: self._undone(report))
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def open_new_class(self) -> QWidget:
         self.show_page("班级")
@@ -514,16 +515,16 @@ class MainWindow(QMainWindow):
     def open_form_printing(self, kind: str, student_numbers: list[str] | None = None) -> PrintDialog:
         from adultschool.ui.print_dialog import PrintDialog
 
-        dialog = PrintDialog(self.engine, kind, self, today=self._today, student_numbers=student_numbers)
+        dialog = PrintDialog(self.engine, kind, self, today=self.today, student_numbers=student_numbers)
         dialog.printed.connect(lambda printed, path: self.show_status(f"已生成 PDF（{printed.pages} 页）：{path}"))
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def open_font_settings(self) -> FontDialog:
         from adultschool.ui.font_dialog import FontDialog
 
         dialog = FontDialog(self.engine, self)
         dialog.changed.connect(lambda path: self.show_status(f"打印字体：{path or '默认'}"))
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def _totals_rebuilt(self, count: int) -> None:
         self.show_status(f"已重算 {count} 个学籍的累计学时")
@@ -533,19 +534,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 10_000)
 
     def open_export(self) -> ExportDialog:
-        dialog = ExportDialog(self.engine, self.site.name, self, today=self._today)
+        dialog = ExportDialog(self.engine, self.site.name, self, today=self.today)
         dialog.exported.connect(lambda count, path: self.statusBar().showMessage(f"已导出 {count} 人：{path}", 10_000))
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def open_settings(self) -> SettingsDialog:
         from adultschool.ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.database, self.site, self)
         dialog.changed.connect(self.data_changed)
-        return self._open(dialog)
+        return self.open_dialog(dialog)
 
     def show_about(self) -> AboutDialog:
-        return self._open(AboutDialog(APP_TITLE, self.database, self.site, self))
+        return self.open_dialog(AboutDialog(APP_TITLE, self.database, self.site, self))
 
     # --- what changed --------------------------------------------------------------------------------------
 

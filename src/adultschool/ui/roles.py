@@ -145,18 +145,18 @@ def account_label(window: "MainWindow") -> QLabel:
 def open_accounts(window: "MainWindow") -> AccountsDialog:
     dialog = AccountsDialog(window.engine, window)
     dialog.signed_in_changed.connect(lambda: apply_role(window))
-    window._open(dialog)
+    window.open_dialog(dialog)
     return dialog
 
 
 def open_change_password(window: "MainWindow") -> PasswordDialog:
     dialog = PasswordDialog(window.engine, signed_in().name, window)
     dialog.accepted.connect(lambda: window.show_status("密码已修改。"))
-    window._open(dialog)
+    window.open_dialog(dialog)
     return dialog
 
 
 def open_audit_view(window: "MainWindow") -> AuditDialog:
-    dialog = AuditDialog(window.engine, window, today=window._today)
-    window._open(dialog)
+    dialog = AuditDialog(window.engine, window, today=window.today)
+    window.open_dialog(dialog)
     return dialog

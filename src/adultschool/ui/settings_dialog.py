@@ -192,7 +192,7 @@ class SettingsDialog(QDialog):
             return site.list_townships(session)
 
         def added(townships: list[TownshipInfo]) -> None:
-            tab._keep_typed()
+            tab.keep_typed()
             tab.load(townships)
             tab.add_edit.clear()
             tab.message.show_message(f"已添加：{name}", "hint")

@@ -63,16 +63,16 @@ class TownshipsTab(QWidget):
             if pending_year == year:
                 self.table.set_quota(self.table.row_of(name), quota)
 
-    def _keep_typed(self) -> None:
+    def keep_typed(self) -> None:
         for name, quota in self.table.changed_quotas():
             self.pending[(self.shown_year, name)] = quota
 
     def _year_changed(self, year: int) -> None:
-        self._keep_typed()
+        self.keep_typed()
         self._show(year)
 
     def changes(self) -> list[tuple[int, str, int]]:
-        self._keep_typed()
+        self.keep_typed()
         saved = {(year, t.name): quota for t in self.townships for year, quota in t.quotas.items()}
         return [(year, name, quota) for (year, name), quota in sorted(self.pending.items())
                 if saved.get((year, name)) != quota]
