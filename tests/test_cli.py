@@ -10,7 +10,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from adultschool import cli
+from adultschool import cli, paths
 from factories import make_id, r13_row, write_roster
 
 # Commands on a database made by `init`: SQLite and, with ADULTSCHOOL_TEST_PG, PostgreSQL (--db gets the URL).
@@ -167,3 +167,15 @@ def test_csv_output_keeps_formula_like_text_inert_for_spreadsheets(capsys):
     emit("csv", ("姓名", "数"), ("name", "n"), records)
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines == ["name,n", "'=HYPERLINK(1),1", "'＋86,-2", "钱喆,3"]  # numbers stay numbers
+
+
+def test_saving_a_layout_over_a_hand_edited_layouts_setting_that_is_no_table_starts_a_new_one(capsys, fresh_db):
+    db = fresh_db("s")
+    init_school(capsys, db)
+    paths.set_local_setting("print_layouts", "办公室 EPSON")  # edited by hand: listing ignores it, saving replaces it
+    code, out, _ = run(capsys, "config", "layout")
+    assert code == 0 and "办公室 EPSON" not in out
+    code, out, _ = run(capsys, "config", "layout", "办公室 EPSON", "--offset-x", "1.5", "--db", str(db))
+    assert code == 0 and out.strip().endswith("layout 办公室 EPSON saved")
+    _, out, _ = run(capsys, "config", "layout")
+    assert "办公室 EPSON" in out and "1.5" in out

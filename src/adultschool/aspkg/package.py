@@ -44,7 +44,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -190,7 +190,7 @@ def _is_member_name(name: object) -> bool:
     return all(part not in ("", ".", "..") for part in name.split("/"))
 
 
-def _is_created_at(value: object) -> bool:
+def _is_created_at(value: object) -> TypeGuard[str]:
     if not isinstance(value, str) or not value or len(value) > MAX_CREATED_AT_CHARS:
         return False
     try:
@@ -284,6 +284,8 @@ def _header_fields(raw: dict[str, Any]) -> PackageHeader:
     if not _is_created_at(created_at):
         raise ValueError("bad created_at")
     kind = raw.get("type")
+    if kind not in (PACKAGE_TYPE, DISTRICT_PACKAGE_TYPE):  # _parse_header has checked it; this narrows it to str
+        raise ValueError("bad type")
     return PackageHeader(
         format_version=raw["format_version"],
         school_code=check_text(raw.get("school_code"), max_length=MAX_CODE_CHARS),

@@ -94,6 +94,7 @@ class _LazyCommands(argparse._SubParsersAction):
 
     module_of: dict[str, str]
     add: Adder
+    loaded: set[str]  # the modules imported so far
 
     def load(self, name: str) -> None:
         module_name = self.module_of[name]
@@ -123,6 +124,7 @@ def build_parser(*, load_all: bool = False) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"adultschool {__version__}")
     parser.register("action", "parsers", _LazyCommands)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    assert isinstance(commands, _LazyCommands)  # the "parsers" action registered above
 
     def add(parent, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:  # noqa: ANN001
         # argparse %-formats a subcommand's help in its group's listing ("100% 打印" broke `print --help`).

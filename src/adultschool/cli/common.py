@@ -21,7 +21,10 @@ from adultschool.services import accounts, audit, permissions, registration
 from adultschool.xlsx.writing import FORMULA_STARTS
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from adultschool.services.disclosure import Exported
+    from adultschool.services.lists import ListSpec
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -188,7 +191,7 @@ def add_list_file_options(parser: argparse.ArgumentParser) -> None:
                              "password 完整号码、加密（只用于 .xlsx，程序给出密码）")
 
 
-def write_list_file(args: argparse.Namespace, spec: object) -> int:
+def write_list_file(args: argparse.Namespace, spec: ListSpec | Callable[[Session], ListSpec]) -> int:
     """`--out F.xlsx|F.pdf`: the list `spec` (services.lists) written as the window writes it; full ID numbers only
     with --protect plain|password (or --unmasked), audited."""
     from adultschool.services import lists

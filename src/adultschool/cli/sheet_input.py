@@ -78,8 +78,8 @@ def columns_help(exc: ColumnsNotFound) -> str:
     lines = [f"工作表“{exc.sheet_name}”第 {proposal.row} 行的表头：" + "、".join(
         f"{chr(65 + i) if i < 26 else i + 1}“{h}”" for i, h in enumerate(proposal.headers) if h)]
     wanted = [c for c in exc.columns if c.required]
-    pairs = [f"{c.label}={proposal.headers[proposal.guesses[c.field]]}" for c in wanted
-             if proposal.guesses.get(c.field) is not None]
+    pairs = [f"{c.label}={proposal.headers[index]}" for c in wanted
+             if (index := proposal.guesses.get(c.field)) is not None]
     missing = [c.label for c in wanted if proposal.guesses.get(c.field) is None]
     if pairs:
         lines.append("可以这样指定（请核对）：" + " ".join(f"--map {p}" for p in pairs))

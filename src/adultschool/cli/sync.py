@@ -7,6 +7,7 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adultschool import clock
 from adultschool.cli.common import (
@@ -28,6 +29,9 @@ from adultschool.services import (
     sync,
 )
 
+if TYPE_CHECKING:
+    from adultschool.aspkg import DistrictKeyPair
+
 PASSPHRASE_ENV = "ADULTSCHOOL_PASSPHRASE"
 
 
@@ -47,7 +51,7 @@ def passphrase(prompt: str, *, confirm: bool = False) -> str:
 _read = package_imports.read_file  # one reader of key, receipt and package files for the window and the command line
 
 
-def _keys(args: argparse.Namespace, db: Database) -> object:
+def _keys(args: argparse.Namespace, db: Database) -> DistrictKeyPair:
     key_file = _read(args.key, "密钥文件") if getattr(args, "key", None) else None
     with read_session(db.engine) as session:
         return district_keypair.district_keys(session, passphrase("分中心密钥口令："), key_file=key_file)
@@ -214,8 +218,8 @@ def cmd_trust(args: argparse.Namespace) -> int:
     if positional:
         keys = _keys(args, db)
         with unit_of_work(db.engine) as session:
-            fingerprint = district.trust_school(session, _read(Path(positional[0]), "数据包"), school_code=code,
-                                                fingerprint=args.fingerprint, keys=keys, actor=actor(args))
+            fingerprint: str | None = district.trust_school(session, _read(Path(positional[0]), "数据包"), school_code=code,
+                                                            fingerprint=args.fingerprint, keys=keys, actor=actor(args))
         print(f"已确认学校 {code} 的签名密钥，指纹 {fingerprint}。")
     else:
         with unit_of_work(db.engine) as session:

@@ -7,10 +7,11 @@ learner its pinyin keys from its name (a default that reads the row, as SQLAlche
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from adultschool.models.base import utcnow
 
@@ -29,46 +30,71 @@ class _RowContext:
         return self.row
 
 
+_Getter = Callable[[Mapping[str, Any]], Any]
+_Processor = Callable[[Any], Any]
+
+
+def _from_context(default: CallableColumnDefault) -> _Getter:
+    """SQLAlchemy wraps every callable default to take the execution context; the learners' keys read it."""
+    # _RowContext stands in for the ExecutionContext the wrapper is typed to take: the defaults only ask it for
+    # get_current_parameters().
+    call = cast(Callable[[_RowContext], Any], default.arg)
+    return lambda row: call(_RowContext(row))
+
+
+def _constant_getter(value: Any) -> _Getter:
+    return lambda row: value
+
+
+def _default_getter(make: _Getter, processor: _Processor | None) -> _Getter:
+    if processor is None:
+        return make
+    return lambda row: None if (value := make(row)) is None else processor(value)
+
+
+def _row_getter(key: str, processor: _Processor | None) -> _Getter:
+    if processor is None:
+        return lambda row: row[key]
+    return lambda row: None if row[key] is None else processor(row[key])
+
+
 def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, chunk: int = 5000) -> None:
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     given = list(rows[0].keys())
-    per_row: dict[str, Callable[[Mapping[str, Any]], Any]] = {}  # uuid: a new one each row; keys from the row
+    per_row: dict[str, _Getter] = {}  # uuid: a new one each row; keys from the row
     constant: dict[str, Any] = {}  # version 1, one timestamp for the batch: processed once
     now = utcnow()
     for column in table.columns:
         default = column.default
-        if column.key in given or default is None or not (default.is_scalar or default.is_callable):
+        if column.key in given or not isinstance(default, (ScalarElementColumnDefault, CallableColumnDefault)):
             continue
         if column.key in BATCH_TIMESTAMPS:
             constant[column.key] = now
-        elif default.is_callable:
-            # SQLAlchemy wraps every callable default to take the execution context; the learners' keys read it.
-            per_row[column.key] = lambda row, fn=default.arg: fn(_RowContext(row))
+        elif isinstance(default, CallableColumnDefault):
+            per_row[column.key] = _from_context(default)
         else:
             constant[column.key] = default.arg
     keys = given + list(per_row) + list(constant)
     compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    processors = {key: table.columns[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys}
-    constant = {k: processors[k](v) if processors[k] and v is not None else v for k, v in constant.items()}
-    positional = compiled.positiontup is not None
-    names = list(compiled.positiontup) if positional else keys
+    processors: dict[str, _Processor | None] = {
+        key: table.columns[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys}
+    constant = {k: p(v) if (p := processors[k]) is not None and v is not None else v for k, v in constant.items()}
+    positiontup = compiled.positiontup
+    positional = positiontup is not None
+    names = list(positiontup) if positiontup is not None else keys
     # One getter per parameter, in the order the SQL expects: a row's value (processed), a new default, a constant.
-    getters: list[Callable[[Mapping[str, Any]], Any]] = []
+    getters: list[_Getter] = []
     for name in names:
         processor = processors[name]
         if name in constant:
-            getters.append(lambda row, value=constant[name]: value)
+            getters.append(_constant_getter(constant[name]))
         elif name in per_row:
-            make = per_row[name]
-            getters.append((lambda row, make=make, p=processor: None if (v := make(row)) is None else p(v)) if processor
-                           else (lambda row, make=make: make(row)))
-        elif processor is not None:
-            getters.append(lambda row, key=name, p=processor: None if row[key] is None else p(row[key]))
+            getters.append(_default_getter(per_row[name], processor))
         else:
-            getters.append(lambda row, key=name: row[key])
+            getters.append(_row_getter(name, processor))
     sql = str(compiled)
     for start in range(0, len(rows), chunk):
         if positional:

@@ -68,4 +68,6 @@ class Travelling:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.version}
+        # A mixin has no __table__ of its own; SQLAlchemy calls this for each mapped subclass once its Table exists.
+        # (Declaring __table__ here clashes with DeclarativeBase's own declaration in every model's bases.)
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

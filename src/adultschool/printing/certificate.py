@@ -122,8 +122,9 @@ def write_certificates(
         _check_data(cert, index)
         if cert.level not in templates:
             templates[cert.level] = load_template(cert.level, resources)
-    for level, template in templates.items():
-        check_printable(font, ((f"证书模板“certificate-{level}.json”的文字", text) for text in _template_texts(template)))
+    for level, level_template in templates.items():
+        check_printable(font, ((f"证书模板“certificate-{level}.json”的文字", text)
+                               for text in _template_texts(level_template)))
 
     layout = (layout or Layout()).check()
     widths = _Widths(font)

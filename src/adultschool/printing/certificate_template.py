@@ -159,8 +159,9 @@ def _validate(reader: _TemplateReader) -> None:
     if frame is None:
         frame = data["frame"] = {}
     reader.value(frame, "frame.draw", "bool", True)
-    for key, default in (("outer_inset_mm", 8), ("inner_inset_mm", 11), ("outer_width_pt", 3), ("inner_width_pt", 0.8)):
-        reader.value(frame, f"frame.{key}", "number", default)
+    for key, default_number in (("outer_inset_mm", 8), ("inner_inset_mm", 11), ("outer_width_pt", 3),
+                                ("inner_width_pt", 0.8)):
+        reader.value(frame, f"frame.{key}", "number", default_number)
 
     title = reader.section("title")
     assert title is not None

@@ -69,7 +69,7 @@ _PIECES = re.compile(r"[0-9A-Za-z]+[年月日号]?|.", re.DOTALL)
 
 
 def _tokens(text: str, values: dict[str, str], widths: _Widths) -> list[_Token]:
-    tokens = []
+    tokens: list[_Token] = []
     for occurrence, (literal, field, _, _) in enumerate(string.Formatter().parse(text)):
         tokens.extend(_Token(char, widths.units(char)) for char in literal)
         value = values[field] if field is not None else ""

@@ -22,8 +22,10 @@ def _symbol(payload: str) -> tuple[int, bytes]:
         barcode = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR_CORRECTION)
     except (ValueError, RuntimeError) as exc:  # too long for any QR version
         raise AdultSchoolError(f"二维码内容太长，无法生成二维码（{len(payload)} 个字符）。") from exc
-    image = memoryview(barcode.to_image(scale=1, add_quiet_zones=False))
-    return image.shape[0], image.tobytes()
+    image = barcode.to_image(scale=1, add_quiet_zones=False)
+    # zxingcpp's stub leaves out the buffer protocol its Image implements (one byte a module, rows x columns).
+    pixels = memoryview(image)  # type: ignore[arg-type]
+    return image.shape[0], pixels.tobytes()
 
 
 def qr_matrix(payload: str) -> list[list[bool]]:

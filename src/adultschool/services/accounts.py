@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import overload
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -75,6 +76,10 @@ def _now() -> datetime:
     return clock.now()
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -82,7 +87,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _local_time(value: datetime | None) -> str:
-    return _aware(value).astimezone().strftime("%H:%M") if value else ""
+    return _aware(value).astimezone().strftime("%H:%M") if value is not None else ""
 
 
 def authenticate(session: Session, name: str, password: str, *, now: datetime | None = None,

@@ -110,8 +110,10 @@ def find_grid(sheet: Sheet, *, scan_rows: int = 10) -> Grid | None:
             if isinstance(label_cell, str) and "".join(label_cell.split()) in HOURS_ROW_WORDS:
                 for index, *_rest in sessions:
                     value = below[index] if index < len(below) else None
+                    if value is None:
+                        continue
                     try:
-                        hours_by_column[index] = float(clean_token(str(value)) or "") if value is not None else None
+                        hours_by_column[index] = float(clean_token(str(value)) or "")
                     except ValueError:
                         pass
                 first_data += 1
@@ -197,16 +199,18 @@ def import_grid(session: Session, grid: Grid, report: ImportReport, *, classes: 
                                            f"{len(existing)} 次课：请先登记这节课（日期、课时），或把表头写成上课日期。", where)
                 lessons[column.index] = existing[column.ordinal - 1]
                 continue
+            if held_on is None:  # neither a date nor a session number: the grid is made of columns that are one
+                raise AdultSchoolError(f"“{column.header}”看不出是哪一天的课：请把表头写成上课日期（如 2026-12-01）。", where)
             same_day = [s for s in existing if s.held_on == held_on]
             if len(same_day) > 1:
                 raise AdultSchoolError(f"“{school_class.name}”在 {held_on} 有 {len(same_day)} 节课：这张表分不出是哪一节，"
                                        "请改用逐行的考勤表（带“开始时间”列）。", where)
             if same_day:
-                lesson = same_day[0]
+                found = same_day[0]
                 given = column.hours if column.hours is not None else None
-                if given is not None and abs(given - lesson.hours) > 1e-9:
-                    raise AdultSchoolError(f"这节课已登记为 {lesson.hours:g} 课时，表里写的是 {given:g}。", where)
-                lessons[column.index] = lesson
+                if given is not None and abs(given - found.hours) > 1e-9:
+                    raise AdultSchoolError(f"这节课已登记为 {found.hours:g} 课时，表里写的是 {given:g}。", where)
+                lessons[column.index] = found
                 continue
             session_hours = column.hours if column.hours is not None else hours
             if session_hours is None:
@@ -216,9 +220,9 @@ def import_grid(session: Session, grid: Grid, report: ImportReport, *, classes: 
                 raise AdultSchoolError(f"上课日期 {held_on} 晚于今天。", where)
             info = class_service.create_session(session, school_class.id, held_on=held_on, hours=session_hours,
                                                 actor=actor)
-            lesson = session.get(ClassSession, info.id)
-            existing.append(lesson)
-            lessons[column.index] = lesson
+            made = session.get_one(ClassSession, info.id)
+            existing.append(made)
+            lessons[column.index] = made
         except AdultSchoolError as exc:
             report.rejected.append(RowProblem(grid.header_row, column.header, exc.message))
 

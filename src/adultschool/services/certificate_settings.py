@@ -177,7 +177,9 @@ def save_print_layout(session: Session, name: str, layout: Layout, *, actor: str
     if not name:
         raise AdultSchoolError("请给这个套打设置起个名字（通常用打印机的名字）。", field="name")
     layout.check()
-    stored = paths.local_setting(LAYOUTS) or {}
+    stored = paths.local_setting(LAYOUTS)
+    if not isinstance(stored, dict):  # not set, or edited by hand into something else (print_layouts skips it too)
+        stored = {}
     before = stored.get(name)
     stored[name] = asdict(layout)
     paths.set_local_setting(LAYOUTS, stored)

@@ -14,7 +14,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
+from typing import Sequence, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -61,7 +61,7 @@ def revoke_for_enrolment(session: Session, enrolment: Enrolment, *, reason: str,
 def _revoke(session: Session, certificate: Certificate, enrolment: Enrolment, *, reason: str, actor: str,
             today: date) -> None:
     certificate.revoked_on, certificate.revoked_reason, certificate.revoked_by = today, reason[:2000], actor
-    learner = session.get(Learner, enrolment.learner_id)
+    learner = session.get_one(Learner, enrolment.learner_id)
     session.flush()
     audit.record(session, actor=actor, action="certificate.revoke", entity="certificates", entity_uuid=certificate.uuid,
                  summary=f"撤销毕业证书 {certificate.number}（{learner.name}，{enrolment.student_number}）：{reason}",
@@ -139,6 +139,15 @@ class Verification:
         return self.verdict is Verdict.GENUINE
 
 
+class _Shown(TypedDict):
+    """What a Verification of a certificate in this database shows of it."""
+
+    name: str
+    id_number: str
+    level: str
+    issued_on: date
+
+
 _TYPED = re.compile(r"^\s*(\S+?)[\s|,，；;]+([A-Za-z2-7]{8})\s*$")
 
 
@@ -167,8 +176,8 @@ def verify(session: Session, text: str, *, actor: str) -> Verification:
         result = Verification(Verdict.UNKNOWN, number, f"本库没有编号为 {number} 的毕业证书：可能是伪造的，或由别的学校颁发。")
     else:
         certificate, enrolment, learner = found
-        shown = dict(name=learner.name, id_number=idcard.mask(learner.id_number), level=enrolment.level.label,
-                     issued_on=certificate.issued_on)
+        shown = _Shown(name=learner.name, id_number=idcard.mask(learner.id_number), level=enrolment.level.label,
+                       issued_on=certificate.issued_on)
         expected = _expected_code(session, certificate, learner)
         if not hmac.compare_digest(expected.upper(), code):
             result = Verification(Verdict.MISMATCH, number, f"证书编号 {number} 存在，但查验码不符：这张证书可能被改动过或是伪造的。")

@@ -419,7 +419,7 @@ def delete_session(session: Session, session_id: int, *, actor: str) -> SessionI
     if info.marked:
         raise AdultSchoolError(f"这节课已有 {info.marked} 人的考勤记录，不能删除（考勤要留作记录）。")
     school_class = _class(session, info.class_id)
-    lesson = session.get(ClassSession, session_id)
+    lesson = session.get_one(ClassSession, session_id)  # session_info found it
     uuid = lesson.uuid
     session.expunge(lesson)
     remove_rows(session, ClassSession.__table__, [session_id], reason=f"删除“{school_class.name}” {info.held_on} 的课")
@@ -481,7 +481,7 @@ class RollCall:
 def roll_call(session: Session, session_id: int) -> RollCall:
     """Every learner of the class (withdrawn ones left out) with the status recorded for this session, if any."""
     info = session_info(session, session_id)
-    school_class = session.get(SchoolClass, info.class_id)
+    school_class = session.get_one(SchoolClass, info.class_id)
     marks = {e: (s, h) for e, s, h in session.execute(
         select(Attendance.enrolment_id, Attendance.status, Attendance.hours).where(Attendance.session_id == session_id))}
     lines = []
@@ -513,7 +513,7 @@ def save_roll_call(session: Session, session_id: int, marks: Sequence[Mark], *, 
     rules = load_rules(session)
     members = set(session.execute(select(ClassMember.enrolment_id).where(ClassMember.class_id == info.class_id)).scalars())
     existing = {a.enrolment_id: a for a in session.execute(select(Attendance).where(Attendance.session_id == session_id)).scalars()}
-    changes = []
+    changes: list[tuple[int, tuple[str, float] | None, tuple[str, float]]] = []  # enrolment, (status, hours) before, after
     for mark in marks:
         if mark.enrolment_id not in members:
             raise AdultSchoolError("名单里有不属于这个班的学员，请刷新后重试。")
@@ -534,7 +534,7 @@ def save_roll_call(session: Session, session_id: int, marks: Sequence[Mark], *, 
     refresh_totals(session, [c[0] for c in changes])
     edited = [c for c in changes if c[1] is not None]
     audit.record(
-        session, actor=actor, action="attendance.save", entity="attendance", entity_uuid=session.get(ClassSession, session_id).uuid,
+        session, actor=actor, action="attendance.save", entity="attendance", entity_uuid=session.get_one(ClassSession, session_id).uuid,
         summary=f"{info.held_on} 考勤：记录 {len(changes) - len(edited)} 人" + (f"，修改 {len(edited)} 人" if edited else ""),
         before={str(e): b for e, b, _ in edited} or None,
         after={str(e): a for e, _, a in changes},
@@ -704,4 +704,4 @@ def _session_for(session: Session, school_class: SchoolClass, held_on: date, hou
         return found[0]
     info = create_session(session, school_class.id, held_on=held_on, hours=hours, course=course, topic=topic,
                           starts_at=starts_at, actor=actor)
-    return session.get(ClassSession, info.id)
+    return session.get_one(ClassSession, info.id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import Any
 
 from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
@@ -155,6 +156,7 @@ def fill_demo(session: Session, *, learners: int = 300, actor: str, seed: int = 
     batch = registration.register(session, checked, actor=actor, job=job, source="演示数据")
     prospects = _survey_prospects(session, rng, used, max(learners // 5, 5), townships, today)
     job.report(0, None, "生成班级、考勤和学习记录")
+    assert info.school_id is not None  # require_school refuses a site without its school
     classes, attendance, records = _teaching(session, rng, info.school_id, rules, today)
     study.rebuild_totals(session, actor=actor)
     return DemoSummary(school=info.name, townships=len(townships), registered=len(batch.registered), prospects=prospects,
@@ -179,7 +181,10 @@ def _teaching(session: Session, rng: random.Random, school_id: int, rules: Rules
     groups: dict[tuple[str, Level], list] = {}
     for row in enrolments:
         groups.setdefault((row[3] or "本校", row[1]), []).append(row)
-    class_rows, member_rows, session_rows, plans = [], [], [], []
+    class_rows: list[dict[str, Any]] = []
+    member_rows: list[dict[str, Any]] = []
+    session_rows: list[dict[str, Any]] = []
+    plans: list[tuple[list, date, Level]] = []
     existing_classes = session.execute(select(func.count(SchoolClass.id))).scalar_one()
     for (township, level), members in groups.items():
         for start in range(0, len(members), CLASS_SIZE):

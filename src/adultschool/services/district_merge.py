@@ -141,23 +141,24 @@ def _column_checks(spec: TableSpec) -> tuple[_ColumnCheck, ...]:
     checks = []
     for column in spec.columns:
         name, kind = column.name, column.type
+        nullable = bool(column.nullable)  # typed Optional; every synced column says True or False
         if name in spec.refs:
-            checks.append(_ColumnCheck(name, column.nullable, ""))
+            checks.append(_ColumnCheck(name, nullable, ""))
         elif isinstance(kind, (String, Text)):
-            checks.append(_ColumnCheck(name, column.nullable, "text", kind.length or MAX_TEXT_CHARS))
+            checks.append(_ColumnCheck(name, nullable, "text", kind.length or MAX_TEXT_CHARS))
         elif isinstance(kind, (Float, Integer)):
             low, high = _number_bounds(spec.name, name) or (-LARGEST_INT, LARGEST_INT)
-            checks.append(_ColumnCheck(name, column.nullable, "number", low=low, high=high))
+            checks.append(_ColumnCheck(name, nullable, "number", low=low, high=high))
         elif isinstance(kind, Date):
-            checks.append(_ColumnCheck(name, column.nullable, "date"))
+            checks.append(_ColumnCheck(name, nullable, "date"))
         elif isinstance(kind, DateTime):
-            checks.append(_ColumnCheck(name, column.nullable, "datetime"))
+            checks.append(_ColumnCheck(name, nullable, "datetime"))
         elif isinstance(kind, Time):
-            checks.append(_ColumnCheck(name, column.nullable, "time"))
+            checks.append(_ColumnCheck(name, nullable, "time"))
         elif isinstance(kind, LargeBinary):
-            checks.append(_ColumnCheck(name, column.nullable, "bytes", MAX_PHOTO_BYTES))
+            checks.append(_ColumnCheck(name, nullable, "bytes", MAX_PHOTO_BYTES))
         else:
-            checks.append(_ColumnCheck(name, column.nullable, ""))
+            checks.append(_ColumnCheck(name, nullable, ""))
     return tuple(checks)
 
 
@@ -291,7 +292,7 @@ class Merger:
                 self.enrolments.update(self.session.execute(
                     select(StudyRecord.enrolment_id).where(StudyRecord.video_id.in_(chunk))).scalars())
         if self.enrolments:
-            existing = set()
+            existing: set[int] = set()
             for chunk in _chunks(sorted(self.enrolments)):
                 existing.update(self.session.execute(select(Enrolment.id).where(Enrolment.id.in_(chunk))).scalars())
             study.refresh_totals(self.session, existing)
@@ -459,14 +460,14 @@ class Merger:
             changed = self._changed_people(spec, changed, counts)
         new = self._natural_keys(spec, new, counts)
         if new:
-            values = [self._local(spec, row) for row in new]
-            bulk_insert(self.session, table, values)
+            new_values = [self._local(spec, row) for row in new]
+            bulk_insert(self.session, table, new_values)
             self._own(spec.name, [row["uuid"] for row in new])
-            counts.inserted += len(values)
+            counts.inserted += len(new_values)
             if spec.name in REFERENCED or spec.name == "enrolments":
                 for chunk in _chunks([row["uuid"] for row in new]):
                     ids.update(self.session.execute(select(table.c.uuid, table.c.id).where(table.c.uuid.in_(chunk))).all())
-            self._note_affected(spec, values, [ids.get(row["uuid"]) for row in new])
+            self._note_affected(spec, new_values, [ids.get(row["uuid"]) for row in new])
         if changed:
             columns = [c.name for c in spec.columns]
             derived = [c.name for c in table.columns if c.info.get("derived")]
@@ -489,7 +490,7 @@ class Merger:
 
     def _changed_people(self, spec: TableSpec, changed: list[dict[str, Any]], counts: TableCounts) -> list[dict[str, Any]]:
         """Own learners whose ID number changed (a correction): refused when the new number is someone else's."""
-        before = {}
+        before: dict[int, str] = {}
         for chunk in _chunks([r["_id"] for r in changed]):
             before.update(self.session.execute(select(Learner.id, Learner.id_number).where(Learner.id.in_(chunk))).all())
         corrected = {r["_id"] for r in changed if before.get(r["_id"]) != r["id_number"]}
@@ -645,7 +646,7 @@ class Merger:
                     accepted.append(tombstone)
         if accepted:
             other = {t["row_uuid"]: t for t in accepted}
-            taken = set()
+            taken: set[str] = set()
             for chunk in _chunks(list(other)):
                 taken.update(self.session.execute(
                     select(DeletedRow.row_uuid).where(DeletedRow.row_uuid.in_(chunk))).scalars())

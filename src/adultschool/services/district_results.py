@@ -69,17 +69,17 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     if "id_number" not in header.columns and "student_number" not in header.columns:
         raise AdultSchoolError(f"“{report.file}”缺少“身份证号码”或“学籍号”列，无法知道是哪位学员。")
     sink = RowSink(report, header, RESULT_LABELS)
-    by_number: dict[str, tuple[object, str, Level]] = {}  # student number → (student number, name, level)
-    by_person: dict[str, dict[Level, tuple[object, str]]] = {}  # ID → level → (student number, name)
+    by_number: dict[str, tuple[str, str, Level]] = {}  # student number → (student number, name, level)
+    by_person: dict[str, dict[Level, tuple[str, str]]] = {}  # ID → level → (student number, name)
     school_of: dict[str, str] = {}
-    for number, id_number, name, level, school_code in session.execute(
+    for enrolled_number, id_number, name, level, school_code in session.execute(
         select(Enrolment.student_number, Learner.id_number, Learner.name, Enrolment.level, School.code)
         .join(Learner, Learner.id == Enrolment.learner_id).join(School, School.id == Enrolment.school_id)
         .where(Enrolment.status.not_in(CLOSED_STATUSES))
     ):
-        by_number[number] = (number, name, level)
-        by_person.setdefault(id_number, {})[level] = (number, name)
-        school_of[number] = school_code
+        by_number[enrolled_number] = (enrolled_number, name, level)
+        by_person.setdefault(id_number, {})[level] = (enrolled_number, name)
+        school_of[enrolled_number] = school_code
     kept: dict[tuple[str, str, date | None], tuple[int, ResultForSchool, str]] = {}
     for number, cells in rows_with_progress(sheet, header, report, job, "检查成绩"):
         def where(name: str) -> Where:
@@ -93,7 +93,7 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
             sink.reject_error(number, cells, exc)
             continue
         student_number, name, course, mark, score, exam_date = (
-            str(row.key), row.name, row.course, row.mark, row.score, row.exam_date)
+            row.key, row.name, row.course, row.mark, row.score, row.exam_date)
         key = (student_number, course, exam_date)
         if key in kept:
             sink.reject(number, cells, "course", f"与第 {kept[key][0]} 行是同一学员同一科目同一日期的成绩（保留第一行）。")

@@ -110,14 +110,15 @@ def school_statuses(session: Session, month: date) -> list[SchoolStatus]:
         packages = received.get(code, [])
         times = [_naive(t) for _s, t in packages]
         listed = roster.get(code)
+        sent_count, last_sent = sent.get(code, (0, None))
         statuses.append(SchoolStatus(
             code, known[code], listed.fingerprint if listed else None, len(packages),
             max((s for s, _t in packages), default=None), max(times, default=None),
             any(start <= t < end for t in times), gaps(session, code), open_conflicts.get(code, 0),
             listed.key_state if listed else "不在名册上", listed is not None,
             listed is not None and not listed.active, listed.townships if listed else (),
-            sent.get(code, (0, None))[0],
-            _naive(sent[code][1]) if sent.get(code, (0, None))[1] is not None else None,
+            sent_count,
+            _naive(last_sent) if last_sent is not None else None,
         ))
     return statuses
 

@@ -151,7 +151,7 @@ def _refuse_closed(enrolment: Enrolment) -> None:
 
 def _close(session: Session, enrolment: Enrolment, status: EnrolmentStatus, *, day: date, reason: str,
            transfer_to: str | None, actor: str, action: str, verb: str) -> EnrolmentChanged:
-    learner = session.get(Learner, enrolment.learner_id)
+    learner = session.get_one(Learner, enrolment.learner_id)
     before = {"状态": enrolment.status.label}
     enrolment.status, enrolment.status_changed_on = status, day
     enrolment.status_reason, enrolment.transfer_to = reason, transfer_to
@@ -216,7 +216,7 @@ def reinstate(session: Session, student_number: str, *, reason: str, actor: str)
     if other:
         raise AdultSchoolError(f"此人已有另一个在读的{enrolment.level.label}学籍（{other}），不能恢复这个。")
     reason = _reason(reason)
-    learner = session.get(Learner, enrolment.learner_id)
+    learner = session.get_one(Learner, enrolment.learner_id)
     before = {"状态": enrolment.status.label, "原因": enrolment.status_reason}
     status = _status_from_exams(session, enrolment)
     enrolment.status, enrolment.status_changed_on, enrolment.status_reason, enrolment.transfer_to = status, None, None, None
@@ -256,7 +256,7 @@ def correct(session: Session, student_number: str, correction: Correction, *, re
     enrolment = find_enrolment(session, student_number)
     if enrolment.status is EnrolmentStatus.VOIDED:
         raise AdultSchoolError(f"学籍号 {enrolment.student_number} 已作废，不能更正。")
-    learner = session.get(Learner, enrolment.learner_id)
+    learner = session.get_one(Learner, enrolment.learner_id)
     rules = load_rules(session)
     held = dependants(session, enrolment.id)
     exams_text = held.exams_text()

@@ -63,8 +63,8 @@ def assign_attempts(applications: Iterable[Applied], attempts: Iterable[Attempt]
         target = same_day[-1] if same_day else (earlier[-1] if earlier else None)
         if target is not None:
             assigned.setdefault(target.application_id, []).append(attempt)
-    for found in assigned.values():
-        found.sort(key=lambda t: (t.day, t.result_id))
+    for answers in assigned.values():
+        answers.sort(key=lambda t: (t.day, t.result_id))
     return assigned
 
 
@@ -72,10 +72,8 @@ def load_attempts(session: Session, enrolment_ids: Sequence[int] | None = None) 
     """Every result (of these enrolments), oldest first."""
     query = select(ExamResult.id, ExamResult.enrolment_id, ExamResult.course, ExamResult.mark, ExamResult.score,
                    ExamResult.exam_date, ExamResult.created_at, ExamResult.passed)
-    rows = []
-    for chunk in _chunks(enrolment_ids):
-        part = query if chunk is None else query.where(ExamResult.enrolment_id.in_(chunk))
-        rows.extend(session.execute(part).all())
+    rows = [row for chunk in _chunks(enrolment_ids)
+            for row in session.execute(query if chunk is None else query.where(ExamResult.enrolment_id.in_(chunk))).all()]
     attempts = [Attempt(i, e, course, mark, score, exam_date or created_at.date(), bool(passed))
                 for i, e, course, mark, score, exam_date, created_at, passed in rows]
     attempts.sort(key=lambda t: (t.day, t.result_id))
@@ -88,10 +86,9 @@ def load_applications(session: Session, enrolment_ids: Sequence[int] | None = No
                    ExamApplication.applied_on, ExamApplication.courses)
     if round_name is not None:
         query = query.where(ExamApplication.round_name == round_name)
-    rows = []
-    for chunk in _chunks(enrolment_ids):
-        part = query if chunk is None else query.where(ExamApplication.enrolment_id.in_(chunk))
-        rows.extend(session.execute(part).all())
+    rows = [row for chunk in _chunks(enrolment_ids)
+            for row in session.execute(query if chunk is None
+                                       else query.where(ExamApplication.enrolment_id.in_(chunk))).all()]
     found = [Applied(i, e, name, applied_on, tuple(_courses(courses))) for i, e, name, applied_on, courses in rows]
     found.sort(key=lambda a: (a.applied_on, a.application_id))
     return found
@@ -233,9 +230,9 @@ def exam_history(session: Session, *, actor: str | None, round_name: str | None 
     attempts = load_attempts(session, enrolment_ids)
     assigned = assign_attempts(all_applications, attempts, days)
     passed_courses: dict[int, set[str]] = {}
-    for attempt in attempts:
-        if attempt.passed:
-            passed_courses.setdefault(attempt.enrolment_id, set()).add(attempt.course)
+    for result in attempts:
+        if result.passed:
+            passed_courses.setdefault(result.enrolment_id, set()).add(result.course)
     people: dict[int, tuple[str, str, Level, EnrolmentStatus]] = {}
     for chunk in _chunks(enrolment_ids):
         for enrolment_id, number, name, level, status in session.execute(
@@ -254,8 +251,8 @@ def exam_history(session: Session, *, actor: str | None, round_name: str | None 
             number, learner_name, level, status = people[applied.enrolment_id]
             answers = assigned.get(applied.application_id, [])
             last: dict[str, Attempt] = {}
-            for attempt in answers:
-                last[attempt.course] = attempt
+            for answer in answers:
+                last[answer.course] = answer
             courses = list(dict.fromkeys([*applied.courses, *last]))
             results = []
             for course in courses:

@@ -21,12 +21,17 @@ from adultschool.services import disclosure
 from adultschool.services.disclosure import Exported, Protection, shown_id
 from adultschool.xlsx import write_table
 
+# Full ID number, name, course, score (or the mark's label), exam date, school.
+CreditBankRow = tuple[str, str, str, float | str | None, str, str]
+# Name, full ID number, new education level, certificate number, date of issue, school.
+HouseholdRow = tuple[str, str, str, str, str, str]
 
-def credit_bank_rows(session: Session) -> list[list[object]]:
+
+def credit_bank_rows(session: Session) -> list[CreditBankRow]:
     """R6/R12: every exam result for the provincial credit bank: ID number, name, course, score, exam date, school.
 
     At a school its own learners; at the district every merged school's, each named by the school that enrolled it."""
-    rows = []
+    rows: list[CreditBankRow] = []
     for id_number, name, course, mark, score, exam_date, school_name in session.execute(
         select(Learner.id_number, Learner.name, ExamResult.course, ExamResult.mark, ExamResult.score, ExamResult.exam_date,
                School.name)
@@ -36,15 +41,15 @@ def credit_bank_rows(session: Session) -> list[list[object]]:
         .order_by(School.code, Enrolment.student_number, ExamResult.course, ExamResult.exam_date)
     ):
         shown = score if mark is ExamMark.SCORED else mark.label
-        rows.append([id_number, name, course, shown, exam_date.isoformat() if exam_date else "", school_name])
+        rows.append((id_number, name, course, shown, exam_date.isoformat() if exam_date else "", school_name))
     return rows
 
 
-def household_rows(session: Session) -> list[list[object]]:
+def household_rows(session: Session) -> list[HouseholdRow]:
     """R11: graduates for the household-registration office: name, ID number, new education level, certificate, date,
     school (at the district: every merged school's)."""
     return [
-        [name, id_number, "初中" if level is Level.JUNIOR else "高中", number, issued_on.isoformat(), school_name]
+        (name, id_number, "初中" if level is Level.JUNIOR else "高中", number, issued_on.isoformat(), school_name)
         for name, id_number, level, number, issued_on, school_name in session.execute(
             select(Learner.name, Learner.id_number, Enrolment.level, Certificate.number, Certificate.issued_on, School.name)
             .join(Enrolment, Enrolment.id == Certificate.enrolment_id).join(Learner, Learner.id == Enrolment.learner_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Generic, Mapping, Sequence, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -100,11 +100,14 @@ class _Result:
     exam_date: date | None
 
 
+EnrolmentKey = TypeVar("EnrolmentKey")  # what a caller's lookups hold for an enrolment: its id, or its student number
+
+
 @dataclass(frozen=True)
-class ResultRow:
+class ResultRow(Generic[EnrolmentKey]):
     """One checked row of a results table; `key` is what the caller's lookups hold for the enrolment."""
 
-    key: object
+    key: EnrolmentKey
     name: str
     course: str
     mark: ExamMark
@@ -113,9 +116,9 @@ class ResultRow:
 
 
 def read_result_row(cells: tuple[object, ...], header: HeaderMatch, where: Callable[[str], Where], rules: Rules,
-                    today: date, by_number: dict[str, tuple[object, str, Level]],
-                    by_person: dict[str, dict[Level, tuple[object, str]]], *, unknown_number: str,
-                    unknown_person: str) -> ResultRow:
+                    today: date, by_number: Mapping[str, tuple[EnrolmentKey, str, Level]],
+                    by_person: Mapping[str, Mapping[Level, tuple[EnrolmentKey, str]]], *, unknown_number: str,
+                    unknown_person: str) -> ResultRow[EnrolmentKey]:
     """The learner (by student number, or by ID number and the course's level), course, score and date of a row of
     a results table, each checked; AdultSchoolError with the field otherwise. `unknown_number` and `unknown_person`
     say where the learner was looked for ({number} and {masked} are filled in)."""
@@ -184,12 +187,12 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     by_person: dict[str, dict[Level, tuple[int, str]]] = {}
     applied_on: dict[int, date] = dict(session.execute(
         select(ExamApplication.enrolment_id, func.min(ExamApplication.applied_on)).group_by(ExamApplication.enrolment_id)).all())
-    for enrolment_id, number, id_number, name, level in session.execute(
+    for enrolment_id, student_number, id_number, learner_name, level in session.execute(
         select(Enrolment.id, Enrolment.student_number, Learner.id_number, Learner.name, Enrolment.level)
         .join(Learner, Learner.id == Enrolment.learner_id).where(Enrolment.status.not_in(CLOSED_STATUSES))
     ):
-        by_number[number] = (enrolment_id, name, level)
-        by_person.setdefault(id_number, {})[level] = (enrolment_id, name)
+        by_number[student_number] = (enrolment_id, learner_name, level)
+        by_person.setdefault(id_number, {})[level] = (enrolment_id, learner_name)
     results: list[_Result] = []
     for number, cells in rows_with_progress(sheet, header, report, job, "检查成绩"):
         def where(name: str) -> Where:
@@ -253,8 +256,8 @@ def import_results(session: Session, path: Path, *, actor: str, dry_run: bool = 
     revoked = settle_statuses(session, sorted(touched), rules, actor=actor, why=f"成绩更正（{report.file}）",
                                today=today)
     for enrolment_id, certificate in revoked.items():
-        row = next((r.number for r in results if r.enrolment_id == enrolment_id), None)
-        sink.warn(row or 0, "score", f"更正后此学员不再全部课程合格，毕业证书 {certificate} 已撤销，学籍回到在读。")
+        first_row = next((r.number for r in results if r.enrolment_id == enrolment_id), None)
+        sink.warn(first_row or 0, "score", f"更正后此学员不再全部课程合格，毕业证书 {certificate} 已撤销，学籍回到在读。")
     session.flush()
     statuses_after = _statuses(session, sorted(touched))
     moved = {n: (statuses_before[n].value, s.value) for n, s in statuses_after.items() if statuses_before.get(n) != s}

@@ -78,7 +78,8 @@ def graduate(session: Session, as_of: date, *, actor: str, today: date | None = 
             select(Certificate.enrolment_id, func.max(Certificate.revoked_on))
             .where(Certificate.enrolment_id.in_(ids[start:start + CHUNK]), Certificate.revoked_on.is_not(None))
             .group_by(Certificate.enrolment_id)):
-            revoked_on[enrolment_id] = day
+            if day is not None:  # always: only revoked certificates are read
+                revoked_on[enrolment_id] = day
     passed = {e: {c for c, days in courses.items() if min(days) <= as_of} for e, courses in passing.items()}
     with_skill = set(session.execute(select(SkillCertificate.learner_id)).scalars()) if rules.graduation_requires_skill else set()
     report = GraduationReport()

@@ -53,16 +53,17 @@ def _sessions_today(session: Session, today: date) -> list[HomeLine]:
 def _soon(session: Session, today: date, days: int) -> list[HomeLine]:
     rows = readiness(session, today)
     ready = sum(1 for r in rows if r.ready)
-    soon = sorted((r for r in rows if not r.ready and r.days_to_ready(today) is not None
-                   and 0 < r.days_to_ready(today) <= days), key=lambda r: r.ready_on)
+    # (the day each becomes ready, the row): those whom time alone makes ready within `days`, soonest first
+    soon = sorted(((r.ready_on, r) for r in rows if not r.ready and r.ready_on is not None
+                   and 0 < (r.ready_on - today).days <= days), key=lambda pair: pair[0])
     lines = [HomeLine("即将可报考", f"现在可报考 {ready} 人。", "可报考")]
     if not soon:
         lines.append(HomeLine("即将可报考", f"{days} 天内没有将满报考条件的学员。", "可报考"))
         return lines
     lines.append(HomeLine("即将可报考", f"{days} 天内将满报考条件 {len(soon)} 人：", "可报考"))
-    for row in soon[:NAMED]:
+    for ready_on, row in soon[:NAMED]:
         short = "；".join(row.missing) if row.missing else "学习时限未满"  # each names what is short
-        lines.append(HomeLine("即将可报考", f"　{row.name}（{row.student_number}）{row.ready_on.isoformat()} 可报考；{short}",
+        lines.append(HomeLine("即将可报考", f"　{row.name}（{row.student_number}）{ready_on.isoformat()} 可报考；{short}",
                               "可报考"))
     if len(soon) > NAMED:
         lines.append(HomeLine("即将可报考", f"　……另有 {len(soon) - NAMED} 人，见“可报考”页", "可报考"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from adultschool import clock, idcard
@@ -390,7 +390,7 @@ def learner_record(session: Session, *, student_number: str | None = None, learn
     learner = session.get(Learner, learner_id)
     if learner is None:
         raise AdultSchoolError("找不到这位学员，可能已被删除。")
-    township = session.get(Township, learner.township_id).name if learner.township_id else None
+    township = session.get_one(Township, learner.township_id).name if learner.township_id else None
     has_photo = session.execute(select(LearnerPhoto.id).where(LearnerPhoto.learner_id == learner_id)).first() is not None
     person = Person(learner.id, learner.name, learner.gender.label, idcard.mask(learner.id_number), learner.birth_date,
                     _age(learner.birth_date, as_of), mask_phone(learner.phone), learner.education, township,
@@ -414,7 +414,8 @@ def learner_record(session: Session, *, student_number: str | None = None, learn
         row = standing.get(e.id)
         enrolments.append(EnrolmentLine(
             e.id, e.student_number, e.level, e.registered_on, e.learning_mode.label if e.learning_mode else None,
-            e.status, townships.get(e.township_id), e.quota_year, e.source, batches.get(e.uuid), e.status_changed_on,
+            e.status, townships.get(e.township_id) if e.township_id is not None else None, e.quota_year, e.source,
+            batches.get(e.uuid), e.status_changed_on,
             e.status_reason, e.transfer_to, months_completed(e.registered_on, as_of) if e.registered_on <= as_of else 0,
             round(video_minutes / 60, 2), round(class_hours, 2),
             Standing(row.months_done, row.video_hours, row.class_hours, row.ready, row.ready_on, row.missing)
@@ -616,7 +617,7 @@ def _audit(session: Session, learner: Learner, enrolled: list[Enrolment], certif
     # Quoted as JSON writes them: a student number opens a list item or a results key ("<number> <course> <date>"),
     # a certificate number is a list item, the person's uuid keys their changed details in a registration batch.
     needles = ([f'"{n}' for n in numbers] + [f'"{c}"' for c in certificate_numbers] + [f'"{learner.uuid}"'])
-    conditions = [AuditEntry.entity_uuid.in_(uuids)]
+    conditions: list[ColumnElement[bool]] = [AuditEntry.entity_uuid.in_(uuids)]
     for needle in needles:
         conditions += [AuditEntry.before.contains(needle, autoescape=True),
                        AuditEntry.after.contains(needle, autoescape=True)]

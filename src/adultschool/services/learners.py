@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -79,7 +80,10 @@ def mask_phone(phone: str | None) -> str | None:
     return phone[:-4] + "****" if len(phone) > 4 else "****"
 
 
-def _filtered(query: Select, flt: LearnerFilter) -> Select:
+_Query = TypeVar("_Query", bound=Select)  # any select: its rows keep their types through the filter
+
+
+def _filtered(query: _Query, flt: LearnerFilter) -> _Query:
     if flt.level is not None:
         query = query.where(Enrolment.level == flt.level)
     if flt.status is not None:

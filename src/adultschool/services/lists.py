@@ -218,10 +218,11 @@ def _readiness(session: Session, spec: ReadinessList, full: bool) -> ListTable:
     rows, ids = _readiness_rows(session, spec.as_of, level=spec.level, class_id=spec.class_id, full=full)
     if spec.state != ALL:
         rows = [r for r in rows if standing(r, spec.as_of, spec.days) == spec.state]
-    lines = [[r.student_number, r.name, ids.get(r.enrolment_id, r.id_number), Level(r.level).label,
-              r.registered_on.isoformat(), r.months_done, _hours(r.video_hours), _hours(r.class_hours),
-              "是" if r.ready else "否", r.ready_on.isoformat() if r.ready_on else "", "；".join(r.missing)]
-             for r in rows]
+    lines: list[list[object]] = [
+        [r.student_number, r.name, ids.get(r.enrolment_id, r.id_number), Level(r.level).label,
+         r.registered_on.isoformat(), r.months_done, _hours(r.video_hours), _hours(r.class_hours),
+         "是" if r.ready else "否", r.ready_on.isoformat() if r.ready_on else "", "；".join(r.missing)]
+        for r in rows]
     scope = [f"截至 {spec.as_of.isoformat()}"]
     if spec.class_id is not None:
         scope.append(f"班级“{_class_name(session, spec.class_id)}”")
@@ -237,8 +238,8 @@ def _readiness(session: Session, spec: ReadinessList, full: bool) -> ListTable:
 def _roster(session: Session, spec: RosterList) -> ListTable:
     name = _class_name(session, spec.class_id)
     rows = readiness.readiness(session, spec.as_of, class_id=spec.class_id)
-    lines = [[r.student_number, r.name, r.months_done, _hours(r.video_hours), _hours(r.class_hours),
-              "是" if r.ready else "否"] for r in rows]
+    lines: list[list[object]] = [[r.student_number, r.name, r.months_done, _hours(r.video_hours),
+                                  _hours(r.class_hours), "是" if r.ready else "否"] for r in rows]
     return ListTable(f"班级学员名单（{name}）", _school_name(session), f"班级“{name}”在读学员，截至 {spec.as_of.isoformat()}",
                      clock.today(), ("学籍号", "姓名", "已学月数", "视频学时", "面授课时", "可报考"), lines,
                      (22, 12, 8, 8, 8, 7))

@@ -210,7 +210,7 @@ def _initial(name: str) -> str:
 
 
 def _anonymise(session: Session, learner_id: int, day: date, reason: str) -> None:
-    learner = session.get(Learner, learner_id)
+    learner = session.get_one(Learner, learner_id)
     masked = idcard.mask(learner.id_number) if len(learner.id_number) == 18 else "*" * 18
     # Unique and 18 characters, masked as before: first 6, a mark and the record's own number, last 4.
     learner.id_number = idcard.anonymised(masked[:6], learner_id, masked[14:])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -93,7 +94,8 @@ def quota_progress(session: Session, *, year: int, month: int, today: date | Non
     today = today or clock.today()
     first, last = month_bounds(year, month)
     as_of = min(last, today) if first <= today else last
-    townships = session.execute(
+    # id, name, and its school's code and name (None: no school, or the line of registrations without a township)
+    townships: Sequence[tuple[int | None, str, str | None, str | None]] = session.execute(
         select(Township.id, Township.name, School.code, School.name).outerjoin(School, School.id == Township.school_id)
         .order_by(Township.name_sort)).all()
     quotas = dict(session.execute(select(TownshipQuota.township_id, TownshipQuota.quota).where(TownshipQuota.year == year)).all())
@@ -116,7 +118,7 @@ def quota_progress(session: Session, *, year: int, month: int, today: date | Non
         if row.ready and row.enrolment_id in township_of:
             ready[township_of[row.enrolment_id]] += 1
 
-    counts: dict[tuple[int, CountKind], int] = defaultdict(int)
+    counts: dict[tuple[int | None, CountKind], int] = defaultdict(int)
     for township_id, kind, total in session.execute(
         select(TownshipCount.township_id, TownshipCount.kind, func.sum(TownshipCount.count))
         .where(TownshipCount.year == year, TownshipCount.month <= month)
@@ -125,7 +127,7 @@ def quota_progress(session: Session, *, year: int, month: int, today: date | Non
         counts[(township_id, kind)] = int(total or 0)
 
     enrolled = select(Enrolment.learner_id).where(Enrolment.status.not_in(CLOSED_STATUSES)).scalar_subquery()
-    survey: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    survey: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
     for township_id, willingness, has_enrolment in session.execute(
         select(Learner.township_id, Learner.willingness, Learner.id.in_(enrolled))
         .where(Learner.surveyed_on.is_not(None), Learner.surveyed_on <= last)
@@ -144,7 +146,8 @@ def quota_progress(session: Session, *, year: int, month: int, today: date | Non
         studying = sum(by_status[(township_id, s)] for s in STUDYING)
         surveyed, willing, surveyed_registered = survey.get(township_id, [0, 0, 0])
         rows.append(TownshipProgress(
-            name, school_code or "", school_name or "", quotas.get(township_id), registered[township_id],
+            name, school_code or "", school_name or "", quotas.get(township_id) if township_id is not None else None,
+            registered[township_id],
             this_month[township_id], studying, ready[township_id], by_status[(township_id, EnrolmentStatus.EXAM_APPLIED)],
             # 考试通过 counts everyone who passed, those since graduated too (a graduate passed first)
             by_status[(township_id, EnrolmentStatus.PASSED)] + by_status[(township_id, EnrolmentStatus.GRADUATED)],

@@ -7,9 +7,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 
 from adultschool import clock
@@ -43,9 +43,18 @@ from adultschool.services.sync_tables import update_travelling
 CHUNK = 500  # stays under SQLite's bound-parameter limit for IN (...)
 # Free-text details a registration (or a later correction) stores as given, after clean_text.
 DETAIL_TEXT_FIELDS = ("education", "employer", "address", "job", "household_location")
+
+
+def _column_length(field: str) -> int:
+    column_type = Learner.__table__.c[field].type
+    if not isinstance(column_type, String) or column_type.length is None:
+        raise TypeError(f"learners.{field} is not a VARCHAR of a given length")
+    return column_type.length
+
+
 # The longest text each learner field takes (its column's length). PostgreSQL refuses longer text where SQLite would
 # keep it, so the check refuses it on both databases, naming the field.
-MAX_LENGTHS: dict[str, int] = {field: Learner.__table__.c[field].type.length for field in ("name", *DETAIL_TEXT_FIELDS)}
+MAX_LENGTHS: dict[str, int] = {field: _column_length(field) for field in ("name", *DETAIL_TEXT_FIELDS)}
 
 
 def length_problems(values: dict[str, str | None]) -> list[Problem]:
@@ -269,6 +278,23 @@ class _Person:
     uuid: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Passed:
+    """A row of a batch that passed `check`, with the facts `check` gives every row without an error."""
+
+    index: int
+    row: CheckedRegistration
+    id_number: str
+    name: str
+    level: Level
+
+
+def _passed(index: int, row: CheckedRegistration) -> _Passed:
+    if row.id_number is None or row.name is None or row.level is None:
+        raise ValueError(f"row {index} has no error but lacks its name, ID number or level")
+    return _Passed(index, row, row.id_number, row.name, row.level)
+
+
 def _existing_people(session: Session, id_numbers: Sequence[str]) -> dict[str, _Person]:
     found: dict[str, _Person] = {}
     for start in range(0, len(id_numbers), CHUNK):
@@ -365,12 +391,14 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
     job = job or NullJob()
     permissions.require(session, actor, permissions.Permission.REGISTER)
     site = require_school(session)
+    school_id = site.school_id
+    assert school_id is not None  # require_school refuses a site without its school
     batch = RegistrationBatch()
     townships = _township_ids(session, rows)
-    own = school_townships(session, site.school_id)
+    own = school_townships(session, school_id)
     if len(own) == 1:
         townships.update(own)
-    candidates: list[tuple[int, CheckedRegistration]] = []
+    candidates: list[_Passed] = []
     for index, row in enumerate(rows):
         problems = list(row.errors)
         township = clean_text(row.source.township)
@@ -382,39 +410,41 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
         if problems:
             batch.rejected.append(Rejected(index, tuple(problems)))
         else:
-            candidates.append((index, row))
+            candidates.append(_passed(index, row))
     job.check_cancelled()
 
-    people = _existing_people(session, [r.id_number for _, r in candidates])
+    people = _existing_people(session, [c.id_number for c in candidates])
     open_levels = _open_enrolments(session, [p.id for p in people.values()])
-    accepted: list[tuple[int, CheckedRegistration]] = []
+    accepted: list[_Passed] = []
     seen: dict[str, int] = {}
-    for index, row in candidates:
-        person = people.get(row.id_number)
+    for candidate in candidates:
+        index, id_number = candidate.index, candidate.id_number
+        person = people.get(id_number)
         problems = []
-        if row.id_number in seen:
-            problems.append(Problem("id_number", f"与同一批第 {seen[row.id_number] + 1} 条的身份证号码重复。"))
-        seen.setdefault(row.id_number, index)
+        if id_number in seen:
+            problems.append(Problem("id_number", f"与同一批第 {seen[id_number] + 1} 条的身份证号码重复。"))
+        seen.setdefault(id_number, index)
         if person is not None:
-            if person.name != row.name:
-                problems.append(Problem("id_number", f"这个身份证号码已登记在“{mask_name(person.name)}”名下，与姓名“{row.name}”不符。"))
-            number = open_levels.get((person.id, row.level))
+            if person.name != candidate.name:
+                problems.append(Problem("id_number", f"这个身份证号码已登记在“{mask_name(person.name)}”名下，"
+                                                     f"与姓名“{candidate.name}”不符。"))
+            number = open_levels.get((person.id, candidate.level))
             if number:
-                problems.append(Problem("level", f"此人已在读{row.level.label}（学籍号 {number}），同一层次不能重复报名。"))
+                problems.append(Problem("level", f"此人已在读{candidate.level.label}（学籍号 {number}），同一层次不能重复报名。"))
         if problems:
             batch.rejected.append(Rejected(index, tuple(problems)))
         else:
-            accepted.append((index, row))
+            accepted.append(candidate)
     batch.rejected.sort(key=lambda r: r.index)
     if not accepted:
         return batch
 
     # New people in one INSERT; people already known (prospects from a survey, or enrolled at the other level)
     # get the details this registration gave, never blanked by what it left out.
-    new_people = [(i, r) for i, r in accepted if r.id_number not in people]
-    known = [(i, r) for i, r in accepted if r.id_number in people]
+    new_people = [a for a in accepted if a.id_number not in people]
+    known = [a for a in accepted if a.id_number in people]
     # db.bulk: the ORM's unit of work, or even Core's per-row parameter building, costs more than SQLite here.
-    person_values = [_person_values(r, townships, own) for _, r in new_people]
+    person_values = [_person_values(a.row, townships, own) for a in new_people]
     # The write lock keeps other writers out: what lies above today's largest id after the insert is this batch.
     since = session.execute(select(func.coalesce(func.max(Learner.id), 0))).scalar_one() if new_people else 0
     for start in range(0, len(person_values), 2000):
@@ -425,54 +455,57 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
         for learner_id, id_number, name, uuid in session.execute(
                 select(Learner.id, Learner.id_number, Learner.name, Learner.uuid).where(Learner.id > since)):
             people[id_number] = _Person(learner_id, name, uuid)
-    details_before = audit_diff.learner_details(session, [people[r.id_number].id for _, r in known])
+    details_before = audit_diff.learner_details(session, [people[a.id_number].id for a in known])
     changed_before: dict[str, dict] = {}
     changed_after: dict[str, dict] = {}
-    for _, row in known:
-        given = {k: v for k, v in _person_values(row, townships, own).items() if v is not None and k not in ("id_number",)}
-        person = people[row.id_number]
+    for passed in known:
+        given = {k: v for k, v in _person_values(passed.row, townships, own).items()
+                 if v is not None and k not in ("id_number",)}
+        person = people[passed.id_number]
         old, new = audit_diff.diff(details_before.get(person.id, {}), given)
         if new:
             changed_before[person.uuid], changed_after[person.uuid] = old, new
         if journal is not None:
             journal.change("learners", person.uuid, {k: details_before.get(person.id, {}).get(k) for k in given}, given)
         session.execute(
-            update_travelling(Learner).where(Learner.id == people[row.id_number].id)
+            update_travelling(Learner).where(Learner.id == person.id)
             .values(**with_name_keys(given)), execution_options={"synchronize_session": False}
         )
 
-    by_year: dict[int, list[tuple[int, CheckedRegistration]]] = {}
+    by_year: dict[int, list[_Passed]] = {}
     for item in accepted:
-        by_year.setdefault(item[1].source.registered_on.year, []).append(item)
-    enrolment_values = []
+        by_year.setdefault(item.row.source.registered_on.year, []).append(item)
+    enrolment_values: list[dict[str, Any]] = []
+    registered: list[Registered] = []
     for year, items in sorted(by_year.items()):
-        first = _next_serials(session, site.school_id, year, len(items))
-        for offset, (index, row) in enumerate(items):
+        first = _next_serials(session, school_id, year, len(items))
+        for offset, item in enumerate(items):
+            row = item.row
+            number = student_number(site.code, year, first + offset)
+            enrolment_uuid = new_uuid()
             enrolment_values.append({
-                "uuid": new_uuid(),
-                "source": row_sources[index] if row_sources else source,
-                "learner_id": people[row.id_number].id,
-                "school_id": site.school_id,
-                "level": row.level,
-                "student_number": student_number(site.code, year, first + offset),
+                "uuid": enrolment_uuid,
+                "source": row_sources[item.index] if row_sources else source,
+                "learner_id": people[item.id_number].id,
+                "school_id": school_id,
+                "level": item.level,
+                "student_number": number,
                 "registered_on": row.source.registered_on,
                 "learning_mode": row.learning_mode,
                 "status": EnrolmentStatus.ACTIVE,
                 "township_id": townships.get(township_of(row, own)),
                 "quota_year": row.quota_year,
             })
+            registered.append(Registered(number, item.name, item.level, enrolment_uuid))
     for start in range(0, len(enrolment_values), 2000):
         chunk = enrolment_values[start:start + 2000]
         bulk_insert(session, Enrolment.__table__, chunk)
         job.report(len(accepted) + start + len(chunk), len(accepted) * 2, "发放学籍号")
-    batch.registered = [
-        Registered(v["student_number"], row.name, row.level, v["uuid"])
-        for v, (_, row) in zip(enrolment_values, (item for _, items in sorted(by_year.items()) for item in items))
-    ]
+    batch.registered = registered
 
     from adultschool.services.contacts import match_contacts  # survey contacts whose ID has now arrived
 
-    match_contacts(session, [people[row.id_number].id for _, row in accepted])
+    match_contacts(session, [people[a.id_number].id for a in accepted])
     audit.record(
         session, actor=actor, action="learner.register", entity="enrolments",
         entity_uuid=batch.registered[0].enrolment_uuid if len(batch.registered) == 1 else None,

@@ -297,7 +297,7 @@ def refresh_totals(session: Session, enrolment_ids: Iterable[int]) -> None:
             ["enrolment_id", "video_minutes", "class_hours"], _totals_query(chunk)))
 
 
-def _totals_query(enrolment_ids: list[int] | None) -> Select[tuple[int, float, float]]:
+def _totals_query(enrolment_ids: list[int] | None) -> Select[int, float, float]:
     """Per enrolment (all, or those given): capped video minutes and attended hours. The ids filter the raw records
     inside the sums too, so refreshing a few enrolments reads only their rows, not every record of the database."""
     video = (select(StudyRecord.enrolment_id.label("enrolment_id"), func.sum(_video_minutes_expr()).label("minutes"))
@@ -307,10 +307,10 @@ def _totals_query(enrolment_ids: list[int] | None) -> Select[tuple[int, float, f
     if enrolment_ids is not None:
         video = video.where(StudyRecord.enrolment_id.in_(enrolment_ids))
         hours = hours.where(Attendance.enrolment_id.in_(enrolment_ids))
-    video, hours = video.subquery(), hours.subquery()
-    query = (select(Enrolment.id, func.coalesce(video.c.minutes, 0.0), func.coalesce(hours.c.hours, 0.0))
-             .outerjoin(video, video.c.enrolment_id == Enrolment.id)
-             .outerjoin(hours, hours.c.enrolment_id == Enrolment.id))
+    video_sums, hour_sums = video.subquery(), hours.subquery()
+    query = (select(Enrolment.id, func.coalesce(video_sums.c.minutes, 0.0), func.coalesce(hour_sums.c.hours, 0.0))
+             .outerjoin(video_sums, video_sums.c.enrolment_id == Enrolment.id)
+             .outerjoin(hour_sums, hour_sums.c.enrolment_id == Enrolment.id))
     return query.where(Enrolment.id.in_(enrolment_ids)) if enrolment_ids is not None else query
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import case, exists, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -108,7 +109,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
             township_name = text("township") or default_township
             if township_name and township_name not in township_ids:
                 raise AdultSchoolError(f"没有名为“{township_name}”的街道/镇，请先在设置里添加。", field="township")
-            row = {
+            row: dict[str, Any] = {
                 "name": name,
                 "id_number": resident.number,
                 "gender": Gender(resident.gender),
@@ -242,12 +243,12 @@ def _write_contacts(session: Session, rows: list[dict], sink: RowSink, report: I
     names = sorted({r["name"] for r in rows})
     known: dict[tuple[str, str | None, int | None], int] = {}
     for start in range(0, len(names), CHUNK):
-        for contact_id, name, phone, township_id in session.execute(
+        for found_id, name, phone, township_id in session.execute(
             select(SurveyContact.id, SurveyContact.name, SurveyContact.phone, SurveyContact.township_id)
             .where(SurveyContact.name.in_(names[start:start + CHUNK]))
         ):
-            known[(name, phone, township_id)] = contact_id
-    new = []
+            known[(name, phone, township_id)] = found_id
+    new: list[dict] = []
     for row in rows:
         number, _cells = row.pop("_row"), row.pop("_cells")
         contact_id = known.get((row["name"], row["phone"], row["township_id"]))

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, FromClause, Select, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from adultschool import clock
@@ -299,8 +299,8 @@ class ExportInfo:
 
 def _select_rows(spec: TableSpec, *, changed_only: bool, uuids: list[str] | None = None) -> Select:
     table = spec.table
-    joined = table
-    columns = []
+    joined: FromClause = table
+    columns: list[ColumnElement[Any]] = []
     for column in spec.columns:
         target = spec.refs.get(column.name)
         if target is None:
@@ -489,8 +489,8 @@ def apply_receipt_body(session: Session, body: dict[str, Any], *, district_code:
         if not (dry_run and s in newly)]
     if not dry_run:
         _put(session, "sync.last_receipt", json.dumps(body, ensure_ascii=False))
-        anchored = [(int(p["sequence"]), audit.AuditHead.from_json(p.get("audit_head"))) for p in arrived.values()]
-        anchored = [(sequence, head) for sequence, head in anchored if head is not None]
+        heads = [(int(p["sequence"]), audit.AuditHead.from_json(p.get("audit_head"))) for p in arrived.values()]
+        anchored = [(sequence, head) for sequence, head in heads if head is not None]
         if anchored:
             sequence, head = max(anchored, key=lambda pair: pair[1].entries)
             audit.save_district_anchor(session, head, district=district_code, sequence=sequence)
@@ -544,28 +544,31 @@ def begin_epoch(session: Session, replaced: ReplacedState | None, *, actor: str)
     if info.kind is not SiteKind.SCHOOL:
         return None
     own_site_id = _get(session, SITE_ID)
-    same = (replaced is not None and replaced.site_code == info.code
-            and (replaced.site_id is None or own_site_id is None or replaced.site_id == own_site_id))
-    new_epoch = max(epoch(session), replaced.epoch if same else 0) + 1
-    floor = max(next_sequence(session) - 1, replaced.highest_sequence if same else 0)
+    # The replaced database's state when it was this same school's database (else nothing of it carries over).
+    previous = replaced if (replaced is not None and replaced.site_code == info.code and (
+        replaced.site_id is None or own_site_id is None or replaced.site_id == own_site_id)) else None
+    same = previous is not None
+    new_epoch = max(epoch(session), previous.epoch if previous is not None else 0) + 1
+    floor = max(next_sequence(session) - 1, previous.highest_sequence if previous is not None else 0)
     highest = max([session.execute(select(func.max(spec.table.c.version))).scalar() or 0 for spec in SPECS])
-    bump = max(highest, replaced.highest_version if same else 0)
+    bump = max(highest, previous.highest_version if previous is not None else 0)
     if bump:
         for spec in SPECS:
             session.execute(update(spec.table).values(version=spec.table.c.version + bump)
                             .execution_options(synchronize_session=False))
     carried = []
-    if same and replaced.fingerprint and replaced.public_key and replaced.fingerprint != own_fingerprint(session):
-        site_id = replaced.site_id or own_site_id
-        if site_id and key_file_for(site_id, replaced.fingerprint).exists():
-            _put(session, PUBLIC_KEY, replaced.public_key)
-            _put(session, FINGERPRINT, replaced.fingerprint)
-            carried.append(f"签名密钥沿用恢复前的（指纹 {replaced.fingerprint}）")
-    if same and replaced.district_public:
+    if (previous is not None and previous.fingerprint and previous.public_key
+            and previous.fingerprint != own_fingerprint(session)):
+        site_id = previous.site_id or own_site_id
+        if site_id and key_file_for(site_id, previous.fingerprint).exists():
+            _put(session, PUBLIC_KEY, previous.public_key)
+            _put(session, FINGERPRINT, previous.fingerprint)
+            carried.append(f"签名密钥沿用恢复前的（指纹 {previous.fingerprint}）")
+    if previous is not None and previous.district_public:
         before = district_key(session)
-        kept = aspkg.load_district_public(replaced.district_public.encode())
+        kept = aspkg.load_district_public(previous.district_public.encode())
         if before is None or before.fingerprint != kept.fingerprint:
-            _put(session, DISTRICT_PUBLIC, replaced.district_public)
+            _put(session, DISTRICT_PUBLIC, previous.district_public)
             carried.append(f"分中心公钥沿用恢复前登记的（指纹 {kept.fingerprint}）")
     restored_at = utcnow().isoformat()
     _put(session, EPOCH, str(new_epoch))

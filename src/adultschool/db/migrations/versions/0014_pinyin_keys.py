@@ -24,9 +24,10 @@ BATCH = 2000
 
 
 def _person(name: str | None) -> dict[str, str | None]:
-    keys = pinyin.person_name(name) if name and name.strip() else None
-    return {'name_pinyin': keys and keys.full, 'name_initials': keys and keys.initials,
-            'name_sort': keys and keys.sort_key}
+    if not (name and name.strip()):
+        return {'name_pinyin': None, 'name_initials': None, 'name_sort': None}
+    keys = pinyin.person_name(name)
+    return {'name_pinyin': keys.full, 'name_initials': keys.initials, 'name_sort': keys.sort_key}
 
 
 def _place(name: str | None) -> dict[str, str | None]:
