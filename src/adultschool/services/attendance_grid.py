@@ -170,7 +170,7 @@ def import_grid(session: Session, grid: Grid, report: ImportReport, *, classes: 
         known = "、".join(classes) or "（还没有）"
         raise AdultSchoolError(f"这是按日期排列的考勤表，但不知道是哪个班（表里写的是“{wanted}”）：请选择班级"
                                f"（命令行 --class 班级名称）。已有的班级：{known}。", Where(sheet=sheet.name))
-    members = class_service._members(session, school_class.id)
+    members = class_service.roster_keys(session, school_class.id)
     by_name: dict[str, list[tuple[int, str]]] = {}
     for enrolment_id, name in members.values():
         entry = by_name.setdefault(name, [])

@@ -633,7 +633,7 @@ def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool
             attended = _number(cell(cells, header, "attended"), where("attended"), "attended")
             members = members_by_class.get(school_class.id)
             if members is None:
-                members = members_by_class[school_class.id] = _members(session, school_class.id)
+                members = members_by_class[school_class.id] = roster_keys(session, school_class.id)
             enrolment_id, name = _who(cells, header, members, where)
             given_name = clean_name(cell_text(cell(cells, header, "name")))
             if given_name and given_name != name:
@@ -661,8 +661,9 @@ def import_attendance(session: Session, path: Path, *, actor: str, dry_run: bool
     return report
 
 
-def _members(session: Session, class_id: int) -> dict[str, tuple[int, str]]:
-    """ID number and student number → (enrolment id, name), for the class's roster."""
+def roster_keys(session: Session, class_id: int) -> dict[str, tuple[int, str]]:
+    """ID number and student number → (enrolment id, name), for the class's roster: how an attendance sheet (a list or
+    a grid) names its people."""
     found: dict[str, tuple[int, str]] = {}
     for enrolment_id, number, id_number, name in session.execute(
         select(Enrolment.id, Enrolment.student_number, Learner.id_number, Learner.name)
