@@ -762,37 +762,45 @@ def reader_cli(wine: Wine, launcher: str, env: dict[str, str]) -> Callable[..., 
     return cli
 
 
-def check_card_reader(wine: Wine, launcher: str) -> None:
-    """The ID card reader adapter in the installed (Windows, 64-bit) Python: each vendor family's DLL, a test-only
-    stand-in built with mingw-w64 from the tests' C source (never in the installer), found by the port scan."""
-    started = step("the ID card reader under Wine (stand-in vendor DLLs)")
-    work = wine.c_drive() / "adtest" / "reader"
+def stand_in_readers(wine: Wine, launcher: str, folder: str, compiler: list[str]) -> tuple[Path, Callable[..., tuple[int, str]]]:
+    """Each family's stand-in DLL and a WltRS.dll (the SAM family's photo decoder, GetBmp) built by `compiler` into
+    C:\\adtest\\`folder`, a card on the reader, and the installed command line that finds them."""
+    work = wine.c_drive() / "adtest" / folder
     work.mkdir(parents=True)
-    for name in (*READER_FILES.values(), "WltRS.dll"):  # WltRS.dll: the SAM family's photo decoder (GetBmp)
-        subprocess.run([MINGW_GCC, "-shared", "-O1", "-o", str(work / name), str(READER_SOURCE)], check=True)
+    for name in (*READER_FILES.values(), "WltRS.dll"):
+        subprocess.run([*compiler, "-o", str(work / name), str(READER_SOURCE)], check=True)
     (work / "state.txt").write_text(reader_state(), encoding="utf-8")
-    env = {"IDREADER_STANDIN_STATE": r"C:\adtest\reader\state.txt",
-           "IDREADER_STANDIN_LOG": r"C:\adtest\reader\calls.txt"}
-    db = r"C:\adtest\t.sqlite3"
-    cli = reader_cli(wine, launcher, env)
+    env = {"IDREADER_STANDIN_STATE": f"C:\\adtest\\{folder}\\state.txt",
+           "IDREADER_STANDIN_LOG": f"C:\\adtest\\{folder}\\calls.txt"}
+    return work, reader_cli(wine, launcher, env)
 
+
+def read_every_family(cli: Callable[..., tuple[int, str]], folder: str, *, bits: str, through: str) -> None:
+    """`card setup` and `card read` with each family's stand-in in C:\\adtest\\`folder` (the SAM family's with the
+    WltRS.dll photo decoder): the card, the port the scan found, and the photo."""
     for family, name in READER_FILES.items():
-        status, output = cli("card", "setup", "--library", f"C:\\adtest\\reader\\{name}", "--family", family,
-                             "--db", db)
-        expect(status == 0, f"`card setup --family {family}` takes {name} (a 64-bit DLL, loaded directly)", output)
+        extra = ("--photo-decoder", f"C:\\adtest\\{folder}\\WltRS.dll") if family == "sdt" else ()
+        status, output = cli("card", "setup", "--library", f"C:\\adtest\\{folder}\\{name}", "--family", family,
+                             *extra, "--db", r"C:\adtest\t.sqlite3")
+        expect(status == 0, f"`card setup --family {family}` takes the {bits} {name}", output)
         status, output = cli("card", "read", "--format", "json")
         card = json.loads(output.strip().splitlines()[0]) if status == 0 else {}
         expect(card.get("name") == CARD_NAME and card.get("address") == CARD_ADDRESS
                and str(card.get("id_number", "")).startswith("330206********") and card.get("port") == 1002,
-               f"{name} ({family}): the card read through ctypes under Windows — name, address, masked number, "
-               "the port the scan found", output)
-    status, output = cli("card", "setup", "--library", r"C:\adtest\reader\sdtapi.dll", "--family", "sdt",
-                         "--photo-decoder", r"C:\adtest\reader\WltRS.dll", "--db", db)
-    expect(status == 0, "`card setup --photo-decoder WltRS.dll` takes the photo decoder", output)
-    status, output = cli("card", "read", "--format", "json")
-    card = json.loads(output.strip().splitlines()[0]) if status == 0 else {}
-    expect(card.get("photo") == "read" and card.get("photo_problem") is None,
-           "the card's photo decoded through WltRS.dll's GetBmp (a temporary .wlt → .bmp, ANSI path)", output)
+               f"{bits} {name} ({family}): the card read {through} — name, address, masked number, the port the scan "
+               "found", output)
+        if family == "sdt":
+            expect(card.get("photo") == "read" and card.get("photo_problem") is None,
+                   f"the card's photo decoded by the {bits} WltRS.dll's GetBmp {through} (a temporary .wlt → .bmp, "
+                   "ANSI path)", output)
+
+
+def check_card_reader(wine: Wine, launcher: str) -> None:
+    """The ID card reader adapter in the installed (Windows, 64-bit) Python: each vendor family's DLL, a test-only
+    stand-in built with mingw-w64 from the tests' C source (never in the installer), found by the port scan."""
+    started = step("the ID card reader under Wine (stand-in vendor DLLs)")
+    work, cli = stand_in_readers(wine, launcher, "reader", [MINGW_GCC, "-shared", "-O1"])
+    read_every_family(cli, "reader", bits="64-bit", through="through ctypes under Windows (loaded directly)")
     calls = (work / "calls.txt").read_text(encoding="ascii", errors="replace").split()
     expect("1001" in calls and "1002" in calls, "the scan tried USB port 1001 before finding the reader on 1002")
     (work / "state.txt").write_text(reader_state(card="absent"), encoding="utf-8")
@@ -813,33 +821,10 @@ def check_card_reader_32(wine: Wine, launcher: str, install: Path) -> None:
         machine = struct.unpack_from("<H", head, struct.unpack_from("<I", head, 0x3C)[0] + 4)[0]
     expect(machine == 0x014C, "idreader32.exe is installed beside python\\ and is a 32-bit (i386) program",
            f"machine {machine:#x}")
-    work = wine.c_drive() / "adtest" / "reader32"
-    work.mkdir(parents=True)
-    for name in (*READER_FILES.values(), "WltRS.dll"):
-        # --kill-at: "SDT_OpenPort", not "SDT_OpenPort@4"; libgcc inside (Wine has no libgcc_s_dw2-1.dll)
-        subprocess.run([MINGW32_GCC, "-shared", "-O1", "-static-libgcc", "-Wl,--kill-at", "-o", str(work / name),
-                        str(READER_SOURCE)], check=True)
-    (work / "state.txt").write_text(reader_state(), encoding="utf-8")
-    env = {"IDREADER_STANDIN_STATE": r"C:\adtest\reader32\state.txt",
-           "IDREADER_STANDIN_LOG": r"C:\adtest\reader32\calls.txt"}
-    db = r"C:\adtest\t.sqlite3"
-    cli = reader_cli(wine, launcher, env)
-
-    for family, name in READER_FILES.items():
-        extra = ("--photo-decoder", r"C:\adtest\reader32\WltRS.dll") if family == "sdt" else ()
-        status, output = cli("card", "setup", "--library", f"C:\\adtest\\reader32\\{name}", "--family", family,
-                             *extra, "--db", db)
-        expect(status == 0, f"`card setup --family {family}` takes the 32-bit {name} (no 32-bit Python asked for)",
-               output)
-        status, output = cli("card", "read", "--format", "json")
-        card = json.loads(output.strip().splitlines()[0]) if status == 0 else {}
-        expect(card.get("name") == CARD_NAME and card.get("address") == CARD_ADDRESS
-               and str(card.get("id_number", "")).startswith("330206********") and card.get("port") == 1002,
-               f"32-bit {name} ({family}): the card read through idreader32.exe — name, address, masked number, "
-               "the port the scan found", output)
-        if family == "sdt":
-            expect(card.get("photo") == "read" and card.get("photo_problem") is None,
-                   "the photo decoded by the 32-bit WltRS.dll through idreader32.exe too", output)
+    # --kill-at: "SDT_OpenPort", not "SDT_OpenPort@4"; libgcc inside (Wine has no libgcc_s_dw2-1.dll)
+    work, cli = stand_in_readers(wine, launcher, "reader32",
+                                 [MINGW32_GCC, "-shared", "-O1", "-static-libgcc", "-Wl,--kill-at"])
+    read_every_family(cli, "reader32", bits="32-bit", through="through idreader32.exe (no 32-bit Python asked for)")
     calls = (work / "calls.txt").read_text(encoding="ascii", errors="replace").split()
     expect(all(call in calls for call in ("SDT_ReadBaseMsg", "CVR_Read_Content", "Syn_ReadMsg", "GetBmp")),
            "the 32-bit stand-ins were called (each family's read, and GetBmp)")
