@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 # Who may be holding a file open when it cannot be replaced, for the message.
 SPREADSHEET_PROGRAMS = "Excel 或 WPS"
+# What spreadsheet programs (and CSV-injection advisories) treat as the start of a formula: a cell of a file we write
+# (xlsx or CSV) that starts so is kept as text. The full-width forms are included because a Chinese IME produces them and
+# WPS has been seen to accept them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 PDF_PROGRAMS = "PDF 阅读器或 WPS"
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700

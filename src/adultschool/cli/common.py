@@ -17,8 +17,8 @@ from adultschool.db.lock import network_warning
 from adultschool.errors import AdultSchoolError
 from adultschool.outfiles import SPREADSHEET_PROGRAMS, atomic_output
 from adultschool.models import Level
-from adultschool.services import accounts, audit, permissions, registration
-from adultschool.xlsx.writing import FORMULA_STARTS
+from adultschool.outfiles import FORMULA_STARTS
+from adultschool.services import audit, permissions
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -46,8 +46,10 @@ def month_arg(text: str) -> date:
 
 
 def level_arg(text: str) -> Level:
+    from adultschool.services.registration import parse_level  # (when a command is given --level: it is not light)
+
     try:
-        return registration.parse_level(text)
+        return parse_level(text)
     except AdultSchoolError as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
 
@@ -83,6 +85,8 @@ def sign_in(args: argparse.Namespace, database: Database) -> permissions.Princip
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         password = prompt_password("密码：")
+    from adultschool.services import accounts  # only a database with accounts asks for a password
+
     with unit_of_work(database.engine) as session:  # commits the failure count even when the password is wrong
         result = accounts.authenticate(session, user, password)
     if result.principal is None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from adultschool.cli.common import EXIT_OK, Adder, actor, open_db, print_table
 from adultschool.db import read_session
-from adultschool.services import exam_history, learner_record
-from adultschool.services.learner_record import LearnerRecord
+
+if TYPE_CHECKING:  # the services are imported by the commands that run them: `learners list` loads this module too
+    from adultschool.services.learner_record import LearnerRecord
 
 
 def _section(title: str) -> None:
@@ -87,12 +89,16 @@ def print_record(record: LearnerRecord) -> None:
             for change in a.changes:
                 print(f"      {change}")
         if record.audit_more:
-            _none(f"（只列出最近 {learner_record.AUDIT_LIMIT} 条）")
+            from adultschool.services.learner_record import AUDIT_LIMIT
+
+            _none(f"（只列出最近 {AUDIT_LIMIT} 条）")
     else:
         _none("没有操作记录。")
 
 
 def cmd_learners_show(args: argparse.Namespace) -> int:
+    from adultschool.services import learner_record
+
     db = open_db(args)
     with read_session(db.engine) as session:
         record = learner_record.learner_record(session, student_number=args.student_number, actor=actor(args))
@@ -105,6 +111,8 @@ def cmd_learners_show(args: argparse.Namespace) -> int:
 
 
 def cmd_exam_history(args: argparse.Namespace) -> int:
+    from adultschool.services import exam_history
+
     db = open_db(args)
     with read_session(db.engine) as session:
         history = exam_history.exam_history(session, actor=actor(args), round_name=args.round)

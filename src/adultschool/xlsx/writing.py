@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from adultschool.outfiles import SPREADSHEET_PROGRAMS, atomic_output
+from adultschool.outfiles import FORMULA_STARTS, SPREADSHEET_PROGRAMS, atomic_output
 from adultschool.jobs import JobContext, NullJob
 from adultschool.xlsx.protect import encrypt_workbook
 
@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 
 PROGRESS_EVERY_ROWS = 1000
 
-# What spreadsheet programs (and CSV-injection advisories) treat as the start of a formula. The full-width
-# forms are included because a Chinese IME produces them and WPS has been seen to accept them.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 TEXT_FORMAT = "@"
 
 
