@@ -1,4 +1,4 @@
-"""Columns derived from a name (issue 14): a learner's full pinyin, initials and pinyin sort key, a township's pinyin
+"""Columns derived from a name: a learner's full pinyin, initials and pinyin sort key, a township's pinyin
 sort key. Computed here alone; they do not travel in sync packages (the `derived` mark keeps them out of
 services.sync_tables): every database computes them from the name it holds.
 

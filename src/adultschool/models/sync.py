@@ -108,7 +108,7 @@ class SyncPackage(Base):
     counts: Mapped[str] = mapped_column(Text)  # JSON: rows per table, inserted, updated, unchanged, held
     received_by: Mapped[str] = mapped_column(String(100), default="")
     # The school's audit-chain head when it made the package (JSON: entries, last_id, last_hash), returned in the
-    # receipt: an anchor the school cannot rewrite, for `audit verify` (issue 18).
+    # receipt: an anchor the school cannot rewrite, for `audit verify`.
     audit_head: Mapped[str | None] = mapped_column(Text)
 
 

@@ -90,7 +90,7 @@ class ImplausibleSequence(AdultSchoolError):
 
 
 def _audit_head(manifest: dict[str, Any]) -> str | None:
-    """The school's audit head as its package states it (checked; None for a package from before issue 18)."""
+    """The school's audit head as its package states it (checked; None for a package from a version that did not state it)."""
     head = audit.AuditHead.from_json(manifest.get("audit_head"))
     return None if head is None else json.dumps(head.as_json())
 

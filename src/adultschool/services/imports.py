@@ -73,7 +73,7 @@ class BatchInfo:
         return KIND_LABELS.get(self.kind, self.kind)
 
     def as_json(self) -> dict[str, Any]:
-        """The stable keys of `imports list --format json` (issue 13): id, kind, file, rows, at; and whether undone."""
+        """The stable keys of `imports list --format json`: id, kind, file, rows, at; and whether undone."""
         return {"id": self.id, "kind": self.kind, "file": self.file, "rows": self.rows, "at": self.at.isoformat(),
                 "undone": self.undone_at is not None}
 

@@ -125,7 +125,7 @@ def require_file(db_path: Path | None) -> Path:
 
 
 def _require(db_path: Path, actor: str | None, permission: permissions.Permission) -> None:
-    """Roles are enforced here, as in every service (issue 7). Call only for a healthy database: a missing or damaged
+    """Roles are enforced here, as in every service. Call only for a healthy database: a missing or damaged
     one has no accounts to ask, and restoring is then the way back."""
     engine = make_engine(paths.database_url(db_path))
     try:

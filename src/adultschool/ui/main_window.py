@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
-    # --- sync: the school's 数据上报 page, or the district's pages (issue 6) ----------------------------------
+    # --- sync: the school's 数据上报 page, or the district's pages ------------------------------------------
 
     @property
     def is_district(self) -> bool:

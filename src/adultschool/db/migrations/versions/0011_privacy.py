@@ -1,4 +1,4 @@
-"""privacy (issue 18): the audit head each sync package carried, kept at the district and returned in its receipt;
+"""privacy: the audit head each sync package carried, kept at the district and returned in its receipt;
 a learner's consent (notice version, day, ID number, photo) and the day their record was anonymised, and why
 
 Revision ID: 0011

@@ -1,4 +1,4 @@
-"""pinyin (issue 14): a learner's name as full pinyin, initials and a pinyin sort key, a township's pinyin sort key,
+"""pinyin: a learner's name as full pinyin, initials and a pinyin sort key, a township's pinyin sort key,
 indexed, and filled for the rows already there
 
 Revision ID: 0014
