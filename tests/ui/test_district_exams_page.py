@@ -1,10 +1,12 @@
 """考试与成绩 at a district: rounds added and removed, centrally scored results imported and taken back."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from adultschool.db import read_session
@@ -82,6 +84,22 @@ def test_results_are_imported_for_the_schools_and_a_wrong_file_taken_back(page, 
     with read_session(merged_office.engine) as session:
         assert district_results.sources(session) == []
     assert page.sources_table.rowCount() == 0 and "已撤回" in page.message.text()
+
+
+def test_a_results_file_shows_when_it_was_imported_on_the_clerks_clock(page, merged_office, tmp_path, wait_ops):
+    with read_session(merged_office.engine) as session:
+        number = session.execute(select(Enrolment.student_number).where(Enrolment.level == "senior")
+                                 .order_by(Enrolment.student_number).limit(1)).scalar_one()
+    book = openpyxl.Workbook()
+    book.active.append(["学籍号", "课程", "成绩", "考试日期"])
+    book.active.append([number, "成人高中数学", 81, "2026-11-15"])
+    book.save(tmp_path / "阅卷成绩.xlsx")
+    beijing = datetime(2026, 11, 20, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # the PC's clock is in China too
+    with time_machine.travel(beijing, tick=True):
+        page.import_results(tmp_path / "阅卷成绩.xlsx")
+        wait_ops()
+        imported_at = page.sources_table.item(0, 3).text()
+    assert imported_at.startswith("2026-11-20 10:3"), imported_at  # not the time as stored, in UTC (02:30)
 
 
 def test_the_district_window_lists_the_page(qtbot, merged_office, wait_ops):

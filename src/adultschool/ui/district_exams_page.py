@@ -2,7 +2,7 @@
 centrally (导入成绩…, 撤回成绩…). Both reach the schools with the next district package (数据包汇总 → 生成给学校的数据包…)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
@@ -40,6 +40,7 @@ from adultschool.ui.common import (
     to_qdate,
     with_message,
 )
+from adultschool.ui.sync_page import local_time
 from adultschool.ui.widgets import fill_table, read_only_table
 from adultschool.ui.ways_back_dialogs import ReasonDialog
 
@@ -165,7 +166,7 @@ class DistrictExamsPage(Page):
         fill_table(self.rounds_table, [[r.name, r.held_on.isoformat(), r.site, r.level_text, r.courses_text,
                                         r.apply_by.isoformat() if r.apply_by else ""] for r in self.rounds])
         fill_table(self.sources_table, [[s.file_name, s.results, s.schools,
-                                         s.recorded_at.strftime("%Y-%m-%d %H:%M") if s.recorded_at else ""]
+                                         local_time(s.recorded_at) if isinstance(s.recorded_at, datetime) else ""]
                                         for s in self.sources], right={1, 2})
         self._enable()
 
