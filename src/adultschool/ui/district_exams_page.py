@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence, TypeVar
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +44,8 @@ from adultschool.ui.common import (
 from adultschool.ui.sync_page import local_time
 from adultschool.ui.widgets import fill_table, read_only_table
 from adultschool.ui.ways_back_dialogs import ReasonDialog
+
+T = TypeVar("T")
 
 ROUND_HEADERS = ("考试批次", "考试日期", "考点", "层次", "科目", "申请截止")
 SOURCE_HEADERS = ("成绩文件", "成绩条数", "涉及学校", "导入时间")
@@ -170,7 +173,7 @@ class DistrictExamsPage(Page):
                                         for s in self.sources], right={1, 2})
         self._enable()
 
-    def _selected(self, table, items: list):  # noqa: ANN001, ANN202
+    def _selected(self, table: QTableWidget, items: Sequence[T]) -> T | None:
         rows = table.selectionModel().selectedRows() if table.selectionModel() else []
         return items[rows[0].row()] if rows and rows[0].row() < len(items) else None
 
