@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, TypedDict
+from typing import Callable, TypedDict, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -30,10 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from adultschool import clock, idcard
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError
+from adultschool.jobs import JobContext
 from adultschool.models import Gender, Level
 from adultschool.services import certificates, enrolments, imports
 from adultschool.services.enrolments import Correction, EnrolmentChanged
@@ -50,6 +53,8 @@ from adultschool.ui.common import (
     to_qdate,
     with_message,
 )
+
+T = TypeVar("T")
 
 MISSING_REASON = "请写明原因（会记入审计记录，并随数据包报给分中心）。"
 ACTIONS = {
@@ -456,8 +461,8 @@ class RevokeCertificateDialog(ReasonDialog):
                   self.done.emit)
 
 
-def confirm_then(parent: QWidget, title: str, text: str, yes_text: str, engine: Engine, work, label: str,  # noqa: ANN001
-                 on_success: Callable[[object], None]) -> object:
+def confirm_then(parent: QWidget, title: str, text: str, yes_text: str, engine: Engine,
+                 work: Callable[[Session, JobContext], T], label: str, on_success: Callable[[T], None]) -> QMessageBox:
     """A confirmation (取消 is the default), then the write in the background; a refusal is shown as a message."""
 
     def go() -> None:  # ops keeps the operation until it has delivered its result (tests wait on ops.active_ops)
