@@ -278,7 +278,7 @@ class CertificatesPage(Page):
             return None
         row = selected[0]
         dialog = RevokeCertificateDialog(self._engine, row.number, f"{row.name}（{row.student_number}）", self)
-        dialog.done.connect(self._revoked)
+        dialog.completed.connect(self._revoked)
         self._open(dialog)
         return dialog
 

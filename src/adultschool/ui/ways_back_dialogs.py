@@ -126,9 +126,7 @@ def _facts(engine: Engine, student_number: str) -> enrolments.EnrolmentFacts:
 class EnrolmentActionDialog(ReasonDialog):
     """退学（转学）/ 作废 / 恢复学籍 of one enrolment, with a reason (and for a withdrawal its date)."""
 
-    # `done` (the pages connect to it) hides QDialog.done(int) from Python code only: accept() and reject() still
-    # reach Qt's own, so the dialog closes and `finished` fires. Python code must not call dialog.done(code) here.
-    done = Signal(object)  # type: ignore[assignment]  # EnrolmentChanged
+    completed = Signal(object)  # EnrolmentChanged
 
     def __init__(self, engine: Engine, kind: str, student_number: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
@@ -174,7 +172,7 @@ class EnrolmentActionDialog(ReasonDialog):
             work = lambda session, _job: enrolments.void(session, number, reason=reason, actor=who, today=self._today())  # noqa: E731
         else:
             work = lambda session, _job: enrolments.reinstate(session, number, reason=reason, actor=who)  # noqa: E731
-        self._run(work, "正在保存……", self.done.emit)
+        self._run(work, "正在保存……", self.completed.emit)
 
 
 class _Registered(TypedDict):
@@ -190,7 +188,7 @@ class _Registered(TypedDict):
 class CorrectionDialog(ReasonDialog):
     """更正学籍: the facts a registration rests on, each shown as registered; what would change is listed live."""
 
-    done = Signal(object)  # type: ignore[assignment]  # EnrolmentChanged (hides QDialog.done: see above)
+    completed = Signal(object)  # EnrolmentChanged
 
     def __init__(self, engine: Engine, student_number: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
@@ -280,7 +278,7 @@ class CorrectionDialog(ReasonDialog):
         if reason is None:
             return
         self._run(lambda session, _job: enrolments.correct(session, number, correction, reason=reason, actor=who,
-                                                           today=self._today()), "正在更正……", self.done.emit)
+                                                           today=self._today()), "正在更正……", self.completed.emit)
 
 
 @dataclass
@@ -339,7 +337,7 @@ def changed_text(result: EnrolmentChanged) -> str:
 class UndoImportDialog(ReasonDialog):
     """撤销导入: what the batch was, what undoing does, and a reason."""
 
-    done = Signal(object)  # type: ignore[assignment]  # UndoReport (hides QDialog.done: see EnrolmentActionDialog)
+    completed = Signal(object)  # UndoReport
 
     def __init__(self, engine: Engine, batch: BatchInfo, parent: QWidget | None = None):
         super().__init__(engine, parent, "撤销导入", placeholder="如：导错了文件", ok_text="确认撤销(&Y)",
@@ -356,7 +354,7 @@ class UndoImportDialog(ReasonDialog):
         if reason is None:
             return
         self._run(lambda session, _job: imports.undo(session, batch_id, reason=reason, actor=who), "正在撤销……",
-                  self.done.emit)
+                  self.completed.emit)
 
 
 class ImportsDialog(QDialog):
@@ -427,7 +425,7 @@ class ImportsDialog(QDialog):
         if batch is None or batch.undone_at is not None:
             return None
         self.dialog = UndoImportDialog(self._engine, batch, self)
-        self.dialog.done.connect(self._undone)
+        self.dialog.completed.connect(self._undone)
         open_dialog(self.dialog)
         return self.dialog
 
@@ -443,7 +441,7 @@ class ImportsDialog(QDialog):
 class RevokeCertificateDialog(ReasonDialog):
     """撤销证书: the certificate is void from today; it lists, prints and verifies as revoked; a reprint is refused."""
 
-    done = Signal(object)  # type: ignore[assignment]  # certificates.Revoked (hides QDialog.done: as above)
+    completed = Signal(object)  # certificates.Revoked
 
     def __init__(self, engine: Engine, number: str, holder: str, parent: QWidget | None = None):
         super().__init__(engine, parent, "撤销证书", placeholder="如：成绩登记有误", ok_text="确认撤销(&Y)",
@@ -458,7 +456,7 @@ class RevokeCertificateDialog(ReasonDialog):
         if reason is None:
             return
         self._run(lambda session, _job: certificates.revoke(session, number, reason=reason, actor=who), "正在撤销……",
-                  self.done.emit)
+                  self.completed.emit)
 
 
 def confirm_then(parent: QWidget, title: str, text: str, yes_text: str, engine: Engine,
