@@ -227,9 +227,10 @@ class DistrictExamsPage(Page):
         path = path or self.choose_results_file()
         if path is None:
             return None
-        who = actor()
+        who, today = actor(), self._today()
         return self._start(lambda: ops.run_write(
-            self, self._engine, lambda session, job: exam_results.import_results(session, path, actor=who, job=job),
+            self, self._engine, lambda session, job: exam_results.import_results(session, path, actor=who, job=job,
+                                                                                 today=today),
             label="正在导入成绩……", title="导入成绩", on_success=self._imported,
             on_failure=lambda exc: self._failed(exc, "导入成绩")))
 
