@@ -1,10 +1,12 @@
 """考试与成绩 at a district: rounds added and removed, centrally scored results imported and taken back."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from adultschool.db import read_session
@@ -13,6 +15,7 @@ from adultschool.services import district_results, exam_rounds
 from adultschool.ui.district_exams_page import DistrictExamsPage
 from adultschool.ui.main_window import MainWindow
 from test_district_pages import merged_office, merged_template  # noqa: F401 - fixtures
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -82,6 +85,38 @@ def test_results_are_imported_for_the_schools_and_a_wrong_file_taken_back(page, 
     with read_session(merged_office.engine) as session:
         assert district_results.sources(session) == []
     assert page.sources_table.rowCount() == 0 and "已撤回" in page.message.text()
+
+
+def test_a_results_file_shows_when_it_was_imported_on_the_clerks_clock(page, merged_office, tmp_path, wait_ops):
+    with read_session(merged_office.engine) as session:
+        number = session.execute(select(Enrolment.student_number).where(Enrolment.level == "senior")
+                                 .order_by(Enrolment.student_number).limit(1)).scalar_one()
+    book = openpyxl.Workbook()
+    book.active.append(["学籍号", "课程", "成绩", "考试日期"])
+    book.active.append([number, "成人高中数学", 81, "2026-11-15"])
+    book.save(tmp_path / "阅卷成绩.xlsx")
+    beijing = datetime(2026, 11, 20, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # the PC's clock is in China too
+    with time_machine.travel(beijing, tick=True):
+        page.import_results(tmp_path / "阅卷成绩.xlsx")
+        wait_ops()
+        imported_at = page.sources_table.item(0, 3).text()
+    assert imported_at.startswith("2026-11-20 10:3"), imported_at  # not the time as stored, in UTC (02:30)
+
+
+def test_the_results_import_judges_exam_dates_by_the_windows_day(qtbot, merged_office, tmp_path, wait_ops):
+    with read_session(merged_office.engine) as session:
+        number = session.execute(select(Enrolment.student_number).where(Enrolment.level == "senior")
+                                 .order_by(Enrolment.student_number).limit(1)).scalar_one()
+    window_day, exam_day = TODAY + timedelta(days=7), TODAY + timedelta(days=3)
+    book = openpyxl.Workbook()
+    book.active.append(["学籍号", "课程", "成绩", "考试日期"])
+    book.active.append([number, "成人高中数学", 81, exam_day.isoformat()])
+    book.save(tmp_path / "阅卷成绩.xlsx")
+    page = DistrictExamsPage(merged_office.engine, folder=tmp_path, today=lambda: window_day)
+    qtbot.addWidget(page)
+    page.import_results(tmp_path / "阅卷成绩.xlsx")
+    wait_ops()
+    assert "1 条成绩" in page.message.text() and "未导入 0 行" in page.message.text(), page.message.text()
 
 
 def test_the_district_window_lists_the_page(qtbot, merged_office, wait_ops):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -175,6 +175,25 @@ def test_results_are_checked_then_imported_through_the_import_dialog(qtbot, page
     found = statuses(school_db)
     assert found[first] is EnrolmentStatus.PASSED
     assert found[second] is EnrolmentStatus.ACTIVE  # failed one course: studies on for the retake
+
+
+def test_the_results_import_judges_exam_dates_by_the_windows_day(qtbot, school_db, ready_school, tmp_path, wait_ops):
+    """The window's day (tests set it; a clerk's PC gives it) is the one the import checks "not after today" against,
+    as for every other import, not the clock's."""
+    with unit_of_work(school_db.engine) as session:
+        exam_applications.apply_for_exam(session, TODAY, round_name="测试批次", actor="test")
+    window_day, exam_day = TODAY + timedelta(days=7), TODAY + timedelta(days=3)
+    first = sorted(ready_school)[0]
+    path = write_results(tmp_path / "成绩.xlsx", [(first, ready_school[first], course, 80, exam_day.isoformat())
+                                                 for course in SENIOR_COURSES])
+    page = ExamsPage(school_db.engine, folder=tmp_path, today=lambda: window_day)
+    qtbot.addWidget(page)
+    dialog = page.open_results_import()
+    dialog.set_file(path)
+    click(qtbot, dialog.check_button)
+    wait_ops()
+    assert dialog.rejected_table.rowCount() == 0, dialog.rejected_table.item(0, 2).text()
+    assert f"将导入成绩 {len(SENIOR_COURSES)} 行" in dialog.summary_label.text()
 
 
 def confirm(qtbot, dialog: GraduationDialog, wait_ops) -> None:

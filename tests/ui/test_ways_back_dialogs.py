@@ -52,7 +52,7 @@ def test_a_withdrawal_says_what_happens_needs_a_reason_and_enter_does_not_confir
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert "请写明原因" in dialog.field_message("reason")
     type_text(dialog.reason_edit, "外出务工")
-    with qtbot.waitSignal(dialog.done, timeout=10_000):
+    with qtbot.waitSignal(dialog.completed, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert status_of(school_db, learners_page.numbers[0]) is EnrolmentStatus.WITHDRAWN
     assert "办理退学" in learners_page.last_result
@@ -67,7 +67,7 @@ def test_a_transfer_needs_the_receiving_school(qtbot, type_text, learners_page, 
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert dialog.field_message("transfer_to") == "转学请写明转入的学校。"
     type_text(dialog.transfer_edit, "庄桥街道成人文化技术学校")
-    with qtbot.waitSignal(dialog.done, timeout=10_000):
+    with qtbot.waitSignal(dialog.completed, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     with read_session(school_db.engine) as session:
         transfer = session.execute(select(Enrolment.transfer_to).where(
@@ -96,7 +96,7 @@ def test_the_correction_lists_what_will_change_before_it_saves(qtbot, type_text,
     assert dialog.preview.text().splitlines() == [
         "将更正：", f"报名日期：{TODAY} → {day}（学习时限和任务年份随之改变）", "街道/镇：大碶街道 → 新碶街道"]
     type_text(dialog.reason_edit, "按报名表原件更正")
-    with qtbot.waitSignal(dialog.done, timeout=10_000) as blocker:
+    with qtbot.waitSignal(dialog.completed, timeout=10_000) as blocker:
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     changed = set(blocker.args[0].changed)
     assert changed - {"计入任务年份"} == {"报名日期", "街道/镇"}  # the quota year follows when the date crossed a year
@@ -165,7 +165,7 @@ def test_a_certificate_is_revoked_from_the_certificates_page(qtbot, type_text, s
     page.table.selectRow(0)
     dialog = page.open_revoke()
     type_text(dialog.reason_edit, "成绩登记有误")
-    with qtbot.waitSignal(dialog.done, timeout=10_000):
+    with qtbot.waitSignal(dialog.completed, timeout=10_000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     wait_ops()
     row = [page.table.item(r, 6).text() for r in range(page.table.rowCount()) if page.table.item(r, 6).text() != "有效"]

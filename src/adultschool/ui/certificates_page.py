@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,6 +39,7 @@ from adultschool.ui.list_output import ListOutput
 from adultschool.ui.ways_back_dialogs import RevokeCertificateDialog
 
 if TYPE_CHECKING:
+    from adultschool.services.documents import Printed  # brings reportlab, like the print dialog
     from adultschool.ui.print_dialog import PrintDialog  # imported when first opened (it brings reportlab)
 
 HEADERS = ("学籍号", "姓名", "层次", "证书编号", "发证日期", "已打印次数", "状态")
@@ -176,7 +178,9 @@ class CertificatesPage(Page):
         self._selection_changed()
 
     def _row(self, table_row: int) -> CertificateRow:
-        return self.table.item(table_row, 0).data(RowRole)
+        item = self.table.item(table_row, 0)
+        assert item is not None  # refresh() sets every cell of every row
+        return item.data(RowRole)
 
     def list_spec(self) -> lists.CertificateList:
         return lists.CertificateList(self.search_edit.text().strip(), self.state_combo.currentData())
@@ -225,7 +229,7 @@ class CertificatesPage(Page):
 
     # --- printing --------------------------------------------------------------------------------------------
 
-    def _open(self, dialog: QWidget) -> QWidget:
+    def _open(self, dialog: QDialog) -> QDialog:
         self.dialog = dialog
         open_dialog(dialog)
         return dialog
@@ -274,16 +278,16 @@ class CertificatesPage(Page):
             return None
         row = selected[0]
         dialog = RevokeCertificateDialog(self._engine, row.number, f"{row.name}（{row.student_number}）", self)
-        dialog.done.connect(self._revoked)
+        dialog.completed.connect(self._revoked)
         self._open(dialog)
         return dialog
 
-    def _revoked(self, revoked: object) -> None:
+    def _revoked(self, revoked: certificates.Revoked) -> None:
         self.refresh()
-        self.status_message.emit(f"已撤销证书 {revoked.number}：{revoked.reason}")  # type: ignore[attr-defined]
+        self.status_message.emit(f"已撤销证书 {revoked.number}：{revoked.reason}")
         self.changed.emit(changes.CERTIFICATE_REVOKED)
 
-    def _printed(self, printed: object, path: str) -> None:
+    def _printed(self, printed: Printed, path: str) -> None:
         self.refresh()
         self.status_message.emit(f"已记录打印：{printed.pages} 张证书")
         self.changed.emit(changes.CERTIFICATES_PRINTED)

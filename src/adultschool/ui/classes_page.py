@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Callable
+from typing import Callable, Sequence, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -23,9 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from adultschool import clock
 from adultschool.db import read_session
+from adultschool.jobs import JobContext
 from adultschool.models.enums import ClassType, Level
 from adultschool.services import classes, lists, readiness
 from adultschool.services.classes import ClassInfo, SessionInfo
@@ -49,6 +52,7 @@ CLASS_HEADERS = ("名称", "类型", "层次", "教学点", "任课教师", "开
 MEMBER_HEADERS = ("学籍号", "姓名", "已学月数", "视频学时", "面授课时", "可报考")
 SESSION_HEADERS = ("日期", "开始", "课时", "课程", "内容", "已点名")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+D = TypeVar("D", bound=QDialog)
 
 
 def _table(headers: tuple[str, ...], samples: tuple[str, ...], metrics, *, stretch: int) -> QTableWidget:  # noqa: ANN001
@@ -70,7 +74,7 @@ def _table(headers: tuple[str, ...], samples: tuple[str, ...], metrics, *, stret
     return table
 
 
-def _fill(table: QTableWidget, rows: list[tuple[object, ...]], numeric: set[int]) -> None:
+def _fill(table: QTableWidget, rows: Sequence[Sequence[object]], numeric: set[int]) -> None:
     table.setUpdatesEnabled(False)
     table.setRowCount(len(rows))
     for r, values in enumerate(rows):
@@ -208,7 +212,9 @@ class ClassesPage(Page):
         for row, info in enumerate(self.classes):
             if info.id == class_id:
                 self.class_table.selectRow(row)
-                self.class_table.scrollToItem(self.class_table.item(row, 0))
+                item = self.class_table.item(row, 0)
+                assert item is not None  # refresh() fills a row per class
+                self.class_table.scrollToItem(item)
                 return
 
     def show_selected(self) -> None:
@@ -226,7 +232,7 @@ class ClassesPage(Page):
         self.sessions_box.setTitle(f"课次（{info.name}）")
         today = self._today()
 
-        def read(session, _job):  # noqa: ANN001, ANN202
+        def read(session: Session, _job: JobContext) -> tuple[list[ReadinessRow], list[SessionInfo]]:
             return (readiness.readiness(session, today, class_id=info.id), classes.list_sessions(session, info.id))
 
         self.op = ops.run_read(self, self._engine, read, label="正在读取班级……", title="班级", cancellable=False,
@@ -250,7 +256,7 @@ class ClassesPage(Page):
 
     # --- forms -----------------------------------------------------------------------------------------------
 
-    def _open(self, dialog: QWidget) -> QWidget:
+    def _open(self, dialog: D) -> D:
         self.dialog = dialog
         open_dialog(dialog)
         return dialog
@@ -301,7 +307,8 @@ class ClassesPage(Page):
         dialog.saved.connect(lambda saved: self._corrected(f"已保存课次：{session_text(saved)}"))
         return self._open(dialog)
 
-    def _confirm(self, title: str, text: str, yes_text: str, work, done_text: str) -> QWidget:  # noqa: ANN001
+    def _confirm(self, title: str, text: str, yes_text: str, work: Callable[[Session, JobContext], object],
+                 done_text: str) -> QWidget:
         box = confirm_then(self, title, text, yes_text, self._engine, work, "正在保存……",
                            lambda _result: self._corrected(done_text))
         self.dialog = box

@@ -8,7 +8,7 @@ import logging
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, ClassVar
+from typing import TYPE_CHECKING, Callable, ClassVar, TypeVar
 
 from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QShowEvent
@@ -218,9 +218,10 @@ def fit_height(dialog: QWidget) -> None:
 
 
 _parentless: set[QDialog] = set()
+D = TypeVar("D", bound=QDialog)
 
 
-def open_dialog(dialog: QDialog) -> QDialog:
+def open_dialog(dialog: D) -> D:
     """Opens without a nested event loop; a dialog without a parent is kept alive until it closes."""
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if dialog.parent() is None:
@@ -376,10 +377,10 @@ def with_message(messages: dict[str, "MessageLabel"], field: str, widget: QWidge
 
 
 def ask_to_confirm(parent: QWidget | None, title: str, text: str, yes_text: str,
-                   on_yes: Callable[[], None], *, cancel_text: str = "取消",
+                   on_yes: Callable[[], object], *, cancel_text: str = "取消",
                    details: str | None = None) -> QMessageBox:
     """A step that changes records: says what will happen (and, in `details`, whom it touches); 取消 is the default
-    button, so Enter or Esc changes nothing."""
+    button, so Enter or Esc changes nothing. What `on_yes` returns (often the operation it starts) is not used."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
     if details:
         box.setDetailedText(details)

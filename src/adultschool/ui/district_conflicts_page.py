@@ -14,7 +14,7 @@ from adultschool.ui import changes, ops
 from adultschool.ui.changes import Topic
 from adultschool.ui.common import Page, HINT_COLOUR, MessageLabel, actor, open_dialog
 from adultschool.ui.district_dialogs import DecideDialog, SettleDialog
-from adultschool.ui.widgets import fill_table, read_only_table
+from adultschool.ui.widgets import fill_table, filled_item, read_only_table
 from adultschool.ui.sync_page import local_time
 
 
@@ -87,7 +87,7 @@ class ConflictsPage(Page):
         fill_table(self.table, rows, right={0, CONFLICT_HEADERS.index("暂缓合并行数")})
         for row, conflict in enumerate(self.conflicts):
             for column in range(len(CONFLICT_HEADERS)):
-                self.table.item(row, column).setToolTip(conflict.way_out_in_window)
+                filled_item(self.table, row, column).setToolTip(conflict.way_out_in_window)
         open_count = sum(c.status.is_unresolved for c in self.conflicts)
         self.count_label.setText(f"待处理 {open_count} 个" if open_count else "没有待处理的冲突")
         if chosen is not None and any(c.id == chosen.id for c in self.conflicts):
@@ -116,9 +116,10 @@ class ConflictsPage(Page):
 
     def _enable(self) -> None:
         chosen = self.selected()
-        idle = not self.busy and chosen is not None
-        self.settle_button.setEnabled(idle and chosen.status.is_unresolved and not chosen.collisions)
-        self.decide_button.setEnabled(idle and chosen.status is ConflictStatus.OPEN and bool(chosen.collisions))
+        actionable = None if self.busy else chosen  # the conflict the buttons would act on now
+        self.settle_button.setEnabled(actionable is not None and actionable.status.is_unresolved and not actionable.collisions)
+        self.decide_button.setEnabled(actionable is not None and actionable.status is ConflictStatus.OPEN
+                                      and bool(actionable.collisions))
         if chosen is not None and chosen.collisions:
             self.settle_button.setToolTip("两校同一层次都有学籍，须一所学校办理退学或转学（或由分中心裁定）后才能确认")
         else:

@@ -2,9 +2,9 @@
 centrally (导入成绩…, 撤回成绩…). Both reach the schools with the next district package (数据包汇总 → 生成给学校的数据包…)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence, TypeVar
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -40,8 +41,11 @@ from adultschool.ui.common import (
     to_qdate,
     with_message,
 )
+from adultschool.ui.sync_page import local_time
 from adultschool.ui.widgets import fill_table, read_only_table
 from adultschool.ui.ways_back_dialogs import ReasonDialog
+
+T = TypeVar("T")
 
 ROUND_HEADERS = ("考试批次", "考试日期", "考点", "层次", "科目", "申请截止")
 SOURCE_HEADERS = ("成绩文件", "成绩条数", "涉及学校", "导入时间")
@@ -165,11 +169,11 @@ class DistrictExamsPage(Page):
         fill_table(self.rounds_table, [[r.name, r.held_on.isoformat(), r.site, r.level_text, r.courses_text,
                                         r.apply_by.isoformat() if r.apply_by else ""] for r in self.rounds])
         fill_table(self.sources_table, [[s.file_name, s.results, s.schools,
-                                         s.recorded_at.strftime("%Y-%m-%d %H:%M") if s.recorded_at else ""]
+                                         local_time(s.recorded_at) if isinstance(s.recorded_at, datetime) else ""]
                                         for s in self.sources], right={1, 2})
         self._enable()
 
-    def _selected(self, table, items: list):  # noqa: ANN001, ANN202
+    def _selected(self, table: QTableWidget, items: Sequence[T]) -> T | None:
         rows = table.selectionModel().selectedRows() if table.selectionModel() else []
         return items[rows[0].row()] if rows and rows[0].row() < len(items) else None
 
@@ -223,9 +227,10 @@ class DistrictExamsPage(Page):
         path = path or self.choose_results_file()
         if path is None:
             return None
-        who = actor()
+        who, today = actor(), self._today()
         return self._start(lambda: ops.run_write(
-            self, self._engine, lambda session, job: exam_results.import_results(session, path, actor=who, job=job),
+            self, self._engine, lambda session, job: exam_results.import_results(session, path, actor=who, job=job,
+                                                                                 today=today),
             label="正在导入成绩……", title="导入成绩", on_success=self._imported,
             on_failure=lambda exc: self._failed(exc, "导入成绩")))
 

@@ -55,7 +55,7 @@ from adultschool.ui.common import (
 )
 from adultschool.ui.passphrase_dialog import PassphraseDialog
 from adultschool.ui.sync_page import PACKAGE_FILTER, local_time, sequences_text
-from adultschool.ui.widgets import fill_table, read_only_table
+from adultschool.ui.widgets import fill_table, filled_item, read_only_table
 
 
 SCHOOL_HEADERS = ("学校代码", "学校", "密钥指纹", "名册", "数据包数", "最近序号", "最近收到", "本月已报送", "缺少的序号",
@@ -188,7 +188,7 @@ class DistrictPackagesPage(Page):
         bold = QFont(self.schools_table.font())
         bold.setBold(True)
         for row, status in enumerate(self.statuses):
-            sent = self.schools_table.item(row, column("本月已报送"))
+            sent = filled_item(self.schools_table, row, column("本月已报送"))
             sent.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             sent.setBackground(QBrush(SENT_COLOUR if status.sent_this_month else NOT_SENT_COLOUR))
             if not status.sent_this_month:
@@ -196,8 +196,8 @@ class DistrictPackagesPage(Page):
             for name, bad in (("缺少的序号", bool(status.missing)), ("待处理冲突", bool(status.open_conflicts)),
                               ("名册", status.key_state != "已确认")):
                 if bad:
-                    self.schools_table.item(row, column(name)).setForeground(QBrush(QColor(ERROR_COLOUR)))
-            self.schools_table.item(row, column("缺少的序号")).setToolTip(status.missing.text())
+                    filled_item(self.schools_table, row, column(name)).setForeground(QBrush(QColor(ERROR_COLOUR)))
+            filled_item(self.schools_table, row, column("缺少的序号")).setToolTip(status.missing.text())
             if status.code == selected:
                 self.schools_table.selectRow(row)
 
@@ -239,7 +239,7 @@ class DistrictPackagesPage(Page):
     def choose_key_folder(self) -> Path | None:
         return ask_folder(self, "密钥文件保存到哪个文件夹", default=self.folder())
 
-    def ask_passphrase(self, then: Callable[[str], None], *, new_key: bool = False) -> PassphraseDialog:
+    def ask_passphrase(self, then: Callable[[str], object], *, new_key: bool = False) -> PassphraseDialog:
         dialog = PassphraseDialog(self, new_key=new_key)
         dialog.entered.connect(then)
         self.dialog = dialog
@@ -248,8 +248,9 @@ class DistrictPackagesPage(Page):
 
     # --- with the key pair ---------------------------------------------------------------------------------
 
-    def _with_keys(self, then: Callable[[str | None], None]) -> None:
-        """Calls `then(None)` when the key pair is open already, else `then(passphrase)` once the clerk typed it."""
+    def _with_keys(self, then: Callable[[str | None], object]) -> None:
+        """Calls `then(None)` when the key pair is open already, else `then(passphrase)` once the clerk typed it (what
+        it returns, often the operation it started, is not used)."""
         if self.keys is not None:
             then(None)
         else:
@@ -314,6 +315,7 @@ class DistrictPackagesPage(Page):
         if not self._pending_trust:
             return
         outcome = self._pending_trust.pop(0)
+        assert outcome.key_to_accept is not None  # _pending_trust holds only the packages refused for their key
         dialog = TrustDialog(outcome.key_to_accept, outcome.path.name, self)
         dialog.accept_requested.connect(lambda code, fingerprint: self.accept_key(code, fingerprint, outcome.path))
         dialog.rejected.connect(self._next_trust)

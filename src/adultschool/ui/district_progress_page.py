@@ -38,7 +38,7 @@ from adultschool.ui.common import (
     unused_path,
 )
 from adultschool.ui.import_dialog import XLSX_FILTER
-from adultschool.ui.widgets import fill_table, read_only_table
+from adultschool.ui.widgets import fill_table, filled_item, read_only_table
 
 
 RECOMPUTE_DELAY_MS = 300
@@ -177,7 +177,8 @@ class ProgressPage(Page):
                 item.setFont(bold)
         school = PROGRESS_HEADERS.index("责任学校")
         for row in range(self.table.rowCount()):  # long school names are cut on screen, whole in the tooltip
-            self.table.item(row, school).setToolTip(self.table.item(row, school).text())
+            school_item = filled_item(self.table, row, school)
+            school_item.setToolTip(school_item.text())
         self.table.setColumnWidth(school, min(self.table.columnWidth(school),
                                               self.table.fontMetrics().horizontalAdvance("北仑区大碶成人学校") + 18))
         self._fit_table_height()
@@ -208,8 +209,11 @@ class ProgressPage(Page):
             self.recompute()
 
     def table_values(self) -> list[list[str]]:
-        return [[self.table.item(r, c).text() if self.table.item(r, c) else "" for c in range(self.table.columnCount())]
-                for r in range(self.table.rowCount())]
+        return [[self._cell_text(r, c) for c in range(self.table.columnCount())] for r in range(self.table.rowCount())]
+
+    def _cell_text(self, row: int, column: int) -> str:
+        item = self.table.item(row, column)
+        return item.text() if item else ""
 
     def choose_export_path(self, suggested: Path) -> Path | None:
         return ask_save_path(self, "导出任务完成情况", suggested, XLSX_FILTER, ".xlsx")

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
+    QDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -24,12 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from adultschool import clock
 from adultschool.db import read_session
+from adultschool.jobs import JobContext
 from adultschool.services import exam_applications, exam_reports, exam_rounds, graduation, lists, readiness
 from adultschool.services.readiness import ReadinessRow
 from adultschool.services.disclosure import Exported
+from adultschool.services.sheet_import import ImportReport
 from adultschool.textnorm import clean_text
 from adultschool.ui import changes, ops
 from adultschool.ui.changes import READINESS_INPUTS
@@ -55,6 +59,7 @@ from adultschool.ui.exam_history_dialog import ExamHistoryDialog
 from adultschool.ui.import_dialog import XLSX_FILTER, ImportDialog
 
 RECOMPUTE_DELAY_MS = 300
+D = TypeVar("D", bound=QDialog)
 
 _SAMPLE_TEXT = {
     "student_number": "330206-01-2026-00000",
@@ -117,7 +122,7 @@ class ExamsPage(Page):
         top.addWidget(self.select_all_button)
         top.addWidget(self.select_none_button)
 
-        self.model = ApplicantsModel(self)
+        self.model: ApplicantsModel = ApplicantsModel(self)  # typed here: the buttons above reach it by name
         self.model.checks_changed.connect(self._show_counts)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -315,7 +320,7 @@ class ExamsPage(Page):
         as_of = to_date(self.date_edit.date())
         who = actor()
 
-        def work(session, _job):  # noqa: ANN001, ANN202
+        def work(session: Session, _job: JobContext) -> exam_applications.AppliedList:
             return exam_applications.apply_and_write_list(session, as_of, path, actor=who, round_name=round_name,
                                                           student_numbers=numbers)
 
@@ -339,7 +344,7 @@ class ExamsPage(Page):
 
     # --- after the exam --------------------------------------------------------------------------------------
 
-    def _open(self, dialog: QWidget) -> QWidget:
+    def _open(self, dialog: D) -> D:
         self.dialog = dialog
         open_dialog(dialog)
         return dialog
@@ -349,7 +354,7 @@ class ExamsPage(Page):
         dialog.imported.connect(self._results_imported)
         return self._open(dialog)
 
-    def _results_imported(self, report: object) -> None:
+    def _results_imported(self, report: ImportReport) -> None:
         self.status_message.emit(f"成绩导入完成：{report.updated} 条成绩新记或改动")
         self.changed.emit(changes.of_import("results"))
 
@@ -373,9 +378,12 @@ class ExamsPage(Page):
 
     def open_skill_certificate(self, student_number: str | None = None) -> SkillCertificateDialog:
         dialog = SkillCertificateDialog(self._engine, self, today=self._today, student_number=student_number)
-        dialog.recorded.connect(lambda number, name: (self.status_message.emit(f"已登记职业技能证书：{number} {name}"),
-                                                      self.changed.emit(changes.SKILL_CERTIFICATE)))
+        dialog.recorded.connect(self._skill_certificate_recorded)
         return self._open(dialog)
+
+    def _skill_certificate_recorded(self, student_number: str, certificate_name: str) -> None:
+        self.status_message.emit(f"已登记职业技能证书：{student_number} {certificate_name}")
+        self.changed.emit(changes.SKILL_CERTIFICATE)
 
     def _export(self, what: str, file_stem: str, write: Callable, unit: str, path: Path | None) -> ops.Op | None:
         if self.writing:

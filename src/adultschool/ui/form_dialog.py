@@ -4,14 +4,18 @@ field it names (ui.ops.show_failure), and the form stays open to mend it.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QWidget
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from adultschool.jobs import JobContext
 from adultschool.ui import ops
 from adultschool.ui.common import ERROR_COLOUR, MessageLabel, fit_height, ok_cancel_buttons
+
+T = TypeVar("T")
 
 
 def required_label(label: str) -> str:
@@ -80,13 +84,13 @@ class FormDialog(QDialog):
     def busy(self) -> bool:
         return self.op is not None and self.op.running
 
-    def _run(self, fn, label: str, on_success: Callable[[object], None]) -> None:  # noqa: ANN001
+    def _run(self, fn: Callable[[Session, JobContext], T], label: str, on_success: Callable[[T], None]) -> None:
         self.ok_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
         self.op = ops.run_write(self, self._engine, fn, label=label, title=self.windowTitle(), cancellable=False,
                                 on_success=lambda result: self._done(on_success, result), on_failure=self._refused)
 
-    def _done(self, on_success: Callable[[object], None], result: object) -> None:
+    def _done(self, on_success: Callable[[T], None], result: T) -> None:
         self.ok_button.setEnabled(True)
         self.cancel_button.setEnabled(True)
         super().accept()

@@ -51,8 +51,8 @@ class HomePage(Page):
         layout.addWidget(self.hint)
         layout.addWidget(self.list, 1)
         self._again = False
-        today = self._today()
-        self.title.setText(f"今天是 {today.year}年{today.month}月{today.day}日")
+        day = self._today()
+        self.title.setText(f"今天是 {day.year}年{day.month}月{day.day}日")
         self.list.addItem("正在整理今天的事项……")
 
     def refresh(self) -> None:
@@ -63,11 +63,11 @@ class HomePage(Page):
             self._again = True  # a change during the gathering: once more when it ends
             return
         today, path = self._today(), self._db_path
-        self._start(lambda: ops.run_read(
+        op = self._start(lambda: ops.run_read(
             self, self._engine, lambda session, _job: home.home_lines(session, today=today, db_path=path),
             label="正在整理今天的事项……", title="首页", cancellable=False, delay_ms=3000, blocks_exit=False,
             on_success=lambda lines: self._show(lines, today)))
-        self.op.done.connect(self._after)
+        op.done.connect(self._after)
 
     def _after(self) -> None:
         if self._again:

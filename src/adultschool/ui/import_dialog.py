@@ -450,7 +450,7 @@ class ImportDialog(QDialog):
                                                                   mapping=mapping, mapping_name=mapping_name)
         if self.kind.key == "results":
             return lambda session, job: exam_results.import_results(session, path, actor=who, dry_run=dry_run, job=job,
-                                                                    mapping=mapping, mapping_name=mapping_name)
+                                                                    today=today, mapping=mapping, mapping_name=mapping_name)
         if self.kind.key == "study":
             return lambda session, job: study.import_study(session, path, actor=who, dry_run=dry_run, job=job, today=today,
                                                            mapping=mapping, mapping_name=mapping_name)

@@ -433,7 +433,7 @@ class LearnerRecordDialog(QDialog):
         dialog = way_back_dialog(self._engine, kind, self.current_student_number(), self,
                                  none_chosen="请先在“基本信息”页的学籍表里选中一个学籍。")
         if dialog is not None:
-            dialog.done.connect(self._way_back_done)
+            dialog.completed.connect(self._way_back_done)
             self.dialog = dialog
         return dialog
 

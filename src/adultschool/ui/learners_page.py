@@ -320,7 +320,7 @@ class LearnersPage(Page):
         dialog = way_back_dialog(self._engine, kind, None if row is None else self.model.row_at(row).student_number,
                                  self, none_chosen="请先在名单里选中一个学籍。")
         if dialog is not None:
-            dialog.done.connect(self._way_back_done)
+            dialog.completed.connect(self._way_back_done)
             self.way_back_dialog = dialog
         return dialog
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QPainter, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
@@ -34,7 +35,7 @@ from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError, Cancelled
 from adultschool.models.enums import AttendanceStatus
 from adultschool.services import classes
-from adultschool.services.classes import ClassInfo, SessionInfo, credited_hours
+from adultschool.services.classes import ClassInfo, Mark, SessionInfo, credited_hours
 from adultschool.services.rules import load_rules
 from adultschool.ui.changes import Topic
 from adultschool.ui import ops
@@ -51,6 +52,7 @@ from adultschool.ui.rollcall_model import (
     RollCallModel,
 )
 
+_AnyIndex = QModelIndex | QPersistentModelIndex
 KEY_HINT = "键盘：1 出勤　2 迟到　3 早退　4 缺勤　5 请假（可先选中多行）；迟到、早退的实到课时双击或按 F2 填写；Ctrl+S 保存"
 _DIGITS = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "１": 0, "２": 1, "３": 2, "４": 3, "５": 4}
 
@@ -58,7 +60,7 @@ _DIGITS = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "１": 0, "２": 1, "３": 2,
 class ChoiceDelegate(QStyledItemDelegate):
     """A radio button per status column: one click marks the row."""
 
-    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: ANN001
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _AnyIndex) -> None:
         super().paint(painter, option, index)
         widget = option.widget
         style = widget.style() if widget is not None else None
@@ -72,9 +74,9 @@ class ChoiceDelegate(QStyledItemDelegate):
         button.state = QStyle.StateFlag.State_Enabled | (QStyle.StateFlag.State_On if checked else QStyle.StateFlag.State_Off)
         style.drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorRadioButton, button, painter, widget)
 
-    def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: QModelIndex) -> bool:  # noqa: ANN001
-        if (event.type() == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton
-                and option.rect.contains(event.position().toPoint())):
+    def editorEvent(self, event: QEvent, model: QAbstractItemModel, option: QStyleOptionViewItem, index: _AnyIndex) -> bool:
+        if (event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent)
+                and event.button() == Qt.MouseButton.LeftButton and option.rect.contains(event.position().toPoint())):
             model.setData(index, True, RollCallModel.ChoiceRole)
             return True
         return super().editorEvent(event, model, option, index)
@@ -83,17 +85,19 @@ class ChoiceDelegate(QStyledItemDelegate):
 class HoursDelegate(QStyledItemDelegate):
     """A plain line edit: blank means the rules' share, anything else is checked by the model."""
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex) -> QWidget:
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _AnyIndex) -> QWidget:
         editor = QLineEdit(parent)
         editor.setPlaceholderText("不填按比例")
         editor.setAlignment(Qt.AlignmentFlag.AlignRight)
         return editor
 
-    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
+    def setEditorData(self, editor: QWidget, index: _AnyIndex) -> None:
+        assert isinstance(editor, QLineEdit)  # the one createEditor made
         editor.setText(index.data(Qt.ItemDataRole.EditRole) or "")
         editor.selectAll()
 
-    def setModelData(self, editor: QWidget, model, index: QModelIndex) -> None:  # noqa: ANN001
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _AnyIndex) -> None:
+        assert isinstance(editor, QLineEdit)  # the one createEditor made
         model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
 
 
@@ -112,7 +116,7 @@ class RollCallTable(QTableView):
             return
         super().keyPressEvent(event)
 
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: ANN001 - a double-click on the row edits its hours
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # a double-click on the row edits its hours
         index = self.indexAt(event.position().toPoint())
         if index.isValid() and index.column() < FIRST_CHOICE_COLUMN:
             self.edit_hours(index.row())
@@ -229,7 +233,7 @@ class RollCallPage(Page):
         self.session_combo.currentIndexChanged.connect(self._session_chosen)
         self.model.marks_changed.connect(self._show_counts)
         self.model.refused.connect(lambda text: self.message_label.show_message(text, "error"))
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: self.save())
+        QShortcut(QKeySequence.StandardKey.Save, self, lambda: self.save())
         self.refresh()
 
     # --- what is shown ---------------------------------------------------------------------------------------
@@ -361,7 +365,11 @@ class RollCallPage(Page):
     def show_roll_call(self, class_id: int, session_id: int) -> None:
         """Opens a given session (from the 班级 page), asking first if marks are unsaved."""
         if (class_id, session_id) != (self.class_id, self.session_id):
-            self.leave_then(lambda: (self._show_class(class_id, session_id=session_id), self.focus_table()))
+            def open_session() -> None:
+                self._show_class(class_id, session_id=session_id)
+                self.focus_table()
+
+            self.leave_then(open_session)
         else:
             self.focus_table()
 
@@ -385,7 +393,7 @@ class RollCallPage(Page):
         box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(save)
 
-        def answered(button) -> None:  # noqa: ANN001
+        def answered(button: QAbstractButton) -> None:
             if button is save:
                 self.save(then=action)
             elif button is discard:
@@ -444,7 +452,7 @@ class RollCallPage(Page):
 
     # --- saving ----------------------------------------------------------------------------------------------
 
-    def save(self, then: Callable[[], None] | None = None) -> None:
+    def save(self, then: Callable[[], object] | None = None) -> None:
         if self.busy or self.session_id is None:
             return
         named = self.model.changed_marks()
@@ -474,7 +482,7 @@ class RollCallPage(Page):
         self.status_message.emit(text)
         self.saved.emit(count)
 
-    def _save_failed(self, exc: BaseException, named: list) -> None:
+    def _save_failed(self, exc: BaseException, named: list[tuple[str, Mark]]) -> None:
         self._show_counts()
         if not isinstance(exc, AdultSchoolError) or isinstance(exc, Cancelled):
             self.message_label.show_message(None)

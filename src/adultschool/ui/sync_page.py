@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -44,7 +44,7 @@ from adultschool.ui.common import (
     show_info,
     unused_path,
 )
-from adultschool.ui.widgets import fill_table, fingerprint_label, read_only_table
+from adultschool.ui.widgets import fill_table, filled_item, fingerprint_label, read_only_table
 
 PACKAGE_FILTER = "数据包 (*.aspkg)"
 KEY_FILTER = "分中心公钥 (*.pub);;所有文件 (*)"
@@ -61,15 +61,16 @@ def local_time(moment: datetime | str | None) -> str:
         return ""
     if isinstance(moment, str):
         try:
-            moment = datetime.fromisoformat(moment)
+            parsed = datetime.fromisoformat(moment)
         except ValueError:
             return moment[:16].replace("T", " ")
+        moment = parsed
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def sequences_text(numbers: list[int]) -> str:
+def sequences_text(numbers: Iterable[object]) -> str:  # a receipt's sequence numbers, as the JSON has them
     return "、".join(str(n) for n in numbers)
 
 
@@ -268,9 +269,8 @@ class SyncPage(Page):
         fill_table(self.history_table, rows, right={0, 3})
         for row, export in enumerate(self.history):
             if export.confirmed_at is None:
-                item = self.history_table.item(row, 5)
-                item.setForeground(QBrush(QColor(WARNING_COLOUR)))
-            self.history_table.item(row, 4).setToolTip(counts_text(export.counts))
+                filled_item(self.history_table, row, 5).setForeground(QBrush(QColor(WARNING_COLOUR)))
+            filled_item(self.history_table, row, 4).setToolTip(counts_text(export.counts))
 
     def _enable(self) -> None:
         idle = not self.busy

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, TypedDict
+from typing import Callable, TypedDict, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -30,10 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from adultschool import clock, idcard
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError
+from adultschool.jobs import JobContext
 from adultschool.models import Gender, Level
 from adultschool.services import certificates, enrolments, imports
 from adultschool.services.enrolments import Correction, EnrolmentChanged
@@ -50,6 +53,8 @@ from adultschool.ui.common import (
     to_qdate,
     with_message,
 )
+
+T = TypeVar("T")
 
 MISSING_REASON = "请写明原因（会记入审计记录，并随数据包报给分中心）。"
 ACTIONS = {
@@ -121,9 +126,7 @@ def _facts(engine: Engine, student_number: str) -> enrolments.EnrolmentFacts:
 class EnrolmentActionDialog(ReasonDialog):
     """退学（转学）/ 作废 / 恢复学籍 of one enrolment, with a reason (and for a withdrawal its date)."""
 
-    # `done` (the pages connect to it) hides QDialog.done(int) from Python code only: accept() and reject() still
-    # reach Qt's own, so the dialog closes and `finished` fires. Python code must not call dialog.done(code) here.
-    done = Signal(object)  # type: ignore[assignment]  # EnrolmentChanged
+    completed = Signal(object)  # EnrolmentChanged
 
     def __init__(self, engine: Engine, kind: str, student_number: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
@@ -169,7 +172,7 @@ class EnrolmentActionDialog(ReasonDialog):
             work = lambda session, _job: enrolments.void(session, number, reason=reason, actor=who, today=self._today())  # noqa: E731
         else:
             work = lambda session, _job: enrolments.reinstate(session, number, reason=reason, actor=who)  # noqa: E731
-        self._run(work, "正在保存……", self.done.emit)
+        self._run(work, "正在保存……", self.completed.emit)
 
 
 class _Registered(TypedDict):
@@ -185,7 +188,7 @@ class _Registered(TypedDict):
 class CorrectionDialog(ReasonDialog):
     """更正学籍: the facts a registration rests on, each shown as registered; what would change is listed live."""
 
-    done = Signal(object)  # type: ignore[assignment]  # EnrolmentChanged (hides QDialog.done: see above)
+    completed = Signal(object)  # EnrolmentChanged
 
     def __init__(self, engine: Engine, student_number: str, parent: QWidget | None = None, *,
                  today: Callable[[], date] = clock.today):
@@ -275,7 +278,7 @@ class CorrectionDialog(ReasonDialog):
         if reason is None:
             return
         self._run(lambda session, _job: enrolments.correct(session, number, correction, reason=reason, actor=who,
-                                                           today=self._today()), "正在更正……", self.done.emit)
+                                                           today=self._today()), "正在更正……", self.completed.emit)
 
 
 @dataclass
@@ -334,7 +337,7 @@ def changed_text(result: EnrolmentChanged) -> str:
 class UndoImportDialog(ReasonDialog):
     """撤销导入: what the batch was, what undoing does, and a reason."""
 
-    done = Signal(object)  # type: ignore[assignment]  # UndoReport (hides QDialog.done: see EnrolmentActionDialog)
+    completed = Signal(object)  # UndoReport
 
     def __init__(self, engine: Engine, batch: BatchInfo, parent: QWidget | None = None):
         super().__init__(engine, parent, "撤销导入", placeholder="如：导错了文件", ok_text="确认撤销(&Y)",
@@ -351,7 +354,7 @@ class UndoImportDialog(ReasonDialog):
         if reason is None:
             return
         self._run(lambda session, _job: imports.undo(session, batch_id, reason=reason, actor=who), "正在撤销……",
-                  self.done.emit)
+                  self.completed.emit)
 
 
 class ImportsDialog(QDialog):
@@ -422,7 +425,7 @@ class ImportsDialog(QDialog):
         if batch is None or batch.undone_at is not None:
             return None
         self.dialog = UndoImportDialog(self._engine, batch, self)
-        self.dialog.done.connect(self._undone)
+        self.dialog.completed.connect(self._undone)
         open_dialog(self.dialog)
         return self.dialog
 
@@ -438,7 +441,7 @@ class ImportsDialog(QDialog):
 class RevokeCertificateDialog(ReasonDialog):
     """撤销证书: the certificate is void from today; it lists, prints and verifies as revoked; a reprint is refused."""
 
-    done = Signal(object)  # type: ignore[assignment]  # certificates.Revoked (hides QDialog.done: as above)
+    completed = Signal(object)  # certificates.Revoked
 
     def __init__(self, engine: Engine, number: str, holder: str, parent: QWidget | None = None):
         super().__init__(engine, parent, "撤销证书", placeholder="如：成绩登记有误", ok_text="确认撤销(&Y)",
@@ -453,11 +456,11 @@ class RevokeCertificateDialog(ReasonDialog):
         if reason is None:
             return
         self._run(lambda session, _job: certificates.revoke(session, number, reason=reason, actor=who), "正在撤销……",
-                  self.done.emit)
+                  self.completed.emit)
 
 
-def confirm_then(parent: QWidget, title: str, text: str, yes_text: str, engine: Engine, work, label: str,  # noqa: ANN001
-                 on_success: Callable[[object], None]) -> object:
+def confirm_then(parent: QWidget, title: str, text: str, yes_text: str, engine: Engine,
+                 work: Callable[[Session, JobContext], T], label: str, on_success: Callable[[T], None]) -> QMessageBox:
     """A confirmation (取消 is the default), then the write in the background; a refusal is shown as a message."""
 
     def go() -> None:  # ops keeps the operation until it has delivered its result (tests wait on ops.active_ops)

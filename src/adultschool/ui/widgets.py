@@ -3,7 +3,7 @@ edit, a tab order, Enter that adds instead of accepting the dialog, a read-only 
 selectable label for a key fingerprint."""
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QKeyEvent
@@ -79,7 +79,7 @@ def read_only_table(headers: tuple[str, ...] | list[str]) -> QTableWidget:
     return table
 
 
-def fill_table(table: QTableWidget, rows: list[list[object]], *, right: Collection[int] = frozenset()) -> None:
+def fill_table(table: QTableWidget, rows: Sequence[Sequence[object]], *, right: Collection[int] = frozenset()) -> None:
     table.setRowCount(len(rows))
     for r, values in enumerate(rows):
         for c, value in enumerate(values):
@@ -91,6 +91,13 @@ def fill_table(table: QTableWidget, rows: list[list[object]], *, right: Collecti
         title = header.model().headerData(column, Qt.Orientation.Horizontal) or ""
         header.resizeSection(column, max(header.sectionSize(column),
                                          max(metrics.horizontalAdvance(line) for line in title.split("\n")) + 18))
+
+
+def filled_item(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The item at a cell of a table `fill_table` filled: it sets every cell, so there is one."""
+    item = table.item(row, column)
+    assert item is not None, (row, column)
+    return item
 
 
 def fingerprint_label() -> QLabel:
