@@ -1,4 +1,4 @@
-"""The 数据上报 page (school side of sync, issue 6): this school's key fingerprint, the district's public key, the
+"""The 数据上报 page (the school side of the data exchange): this school's key fingerprint, the district's public key, the
 packages made so far and what the district's receipts confirmed; 生成数据包 and 导入回执 run as background operations.
 """
 from __future__ import annotations
