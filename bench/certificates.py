@@ -16,15 +16,15 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, timed_pair  # noqa: E402
+from common import machine, timed_pair
 
-from PIL import Image, ImageDraw  # noqa: E402
-from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
-from reportlab.lib.units import mm  # noqa: E402
-from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+from PIL import Image, ImageDraw
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 
-from adultschool.printing import CertificateData, find_font, load_template, write_certificates  # noqa: E402
-from adultschool.printing.certificate_data import chinese_date  # noqa: E402
+from adultschool.printing import CertificateData, find_font, load_template, write_certificates
+from adultschool.printing.certificate_data import chinese_date
 
 SURNAMES = "陈王张李赵刘周吴徐孙胡朱高林何郭马罗梁宋欧阳"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋堃喆赟犇明华"

@@ -9,10 +9,13 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import openpyxl
 from stdnum.cn import ric
+
+if TYPE_CHECKING:
+    from adultschool.db import Database
 
 R13_HEADERS = ["序号", "姓名", "性别", "文化程度", "身份证号码", "工作单位或家庭地址", "联系电话", "学历提升层次（初中/高中）"]
 
@@ -93,7 +96,7 @@ def write_r13_workbook(path: Path, rows: int, seed: int = 7) -> Path:
     return path
 
 
-def demo_database(folder: Path, learners: int, today: date):
+def demo_database(folder: Path, learners: int, today: date) -> tuple[Database, str, bool]:
     """BENCH_DB names a demo database made earlier (`adultschool demo`) to reuse; otherwise one is built in `folder`.
 
     Returns (database, a line saying which, reused or not)."""

@@ -14,16 +14,16 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import demo_database, machine, timed  # noqa: E402
+from common import demo_database, machine, timed
 
-from adultschool.db import read_session  # noqa: E402
-from adultschool.services import learners  # noqa: E402
-from adultschool.services.learners import LearnerFilter  # noqa: E402
+from adultschool.db import Database, read_session
+from adultschool.services import learners
+from adultschool.services.learners import LearnerFilter
 
 PAGE = 200
 
 
-def page(db, flt: LearnerFilter, sort: str = "student_number") -> tuple[int, int]:
+def page(db: Database, flt: LearnerFilter, sort: str = "student_number") -> tuple[int, int]:
     """What the list shows first: the total and the first page (a fresh read session, as the GUI model does)."""
     with read_session(db.engine) as session:
         total = learners.count_learners(session, flt)
@@ -56,7 +56,8 @@ def main() -> None:
         print(f"machine: {machine()}")
         print(f"demo database ({built_text}): {total} enrolments")
         print(f"plain sqlite3 first page ({PAGE} rows, no count): {plain_s * 1000:.1f} ms")
-        print(f"first page (count {total} + {shown} rows): {first_s * 1000:.1f} ms  ratio to plain {first_s / plain_s:.1f} (target < 300 ms)")
+        print(f"first page (count {total} + {shown} rows): {first_s * 1000:.1f} ms  "
+              f"ratio to plain {first_s / plain_s:.1f} (target < 300 ms)")
         print(f"search by name '陈' (count {found} + page): {search_s * 1000:.1f} ms (target < 300 ms)")
         print(f"search by ID digits (count {id_found} + page): {id_s * 1000:.1f} ms")
         print(f"search by pinyin 'chen' (count {pinyin_found} + page): {pinyin_s * 1000:.1f} ms; "
@@ -66,7 +67,7 @@ def main() -> None:
         db.close()
 
 
-def model_figures(db) -> None:
+def model_figures(db: Database) -> None:
     """The window's table model over the same database: first page shown, and a name search."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication

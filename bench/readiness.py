@@ -14,13 +14,13 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import demo_database, machine, timed  # noqa: E402
+from common import demo_database, machine, timed
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from adultschool.db import read_session, unit_of_work  # noqa: E402
-from adultschool.models import Attendance, Enrolment, StudyRecord  # noqa: E402
-from adultschool.services import readiness, study  # noqa: E402
+from adultschool.db import read_session, unit_of_work
+from adultschool.models import Attendance, Enrolment, StudyRecord
+from adultschool.services import readiness, study
 
 RAW_AGGREGATE = """
 SELECT e.id, e.registered_on, coalesce(v.minutes, 0), coalesce(a.hours, 0)

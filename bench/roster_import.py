@@ -15,11 +15,11 @@ import openpyxl
 import python_calamine
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine, timed_pair, write_r13_workbook  # noqa: E402
+from common import machine, timed_pair, write_r13_workbook
 
-from adultschool.db import open_database, unit_of_work  # noqa: E402
-from adultschool.models import SiteKind  # noqa: E402
-from adultschool.services import roster, site  # noqa: E402
+from adultschool.db import open_database, unit_of_work
+from adultschool.models import SiteKind
+from adultschool.services import roster, site
 
 
 def plain_read(path: Path) -> int:

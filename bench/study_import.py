@@ -16,9 +16,9 @@ from pathlib import Path
 import openpyxl
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import machine  # noqa: E402
+from common import machine
 
-from stdnum.cn import ric  # noqa: E402
+from stdnum.cn import ric
 
 COURSE = "成人高中语文"
 VIDEOS = 100

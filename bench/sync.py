@@ -21,14 +21,14 @@ from sqlalchemy import insert
 from stdnum.cn import ric
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import demo_database, machine  # noqa: E402
+from common import demo_database, machine
 
-from adultschool import aspkg  # noqa: E402
-from adultschool.db import open_database, read_session, unit_of_work  # noqa: E402
-from adultschool.models import SiteKind  # noqa: E402
-from adultschool.services import district, district_keypair, district_schools, site, sync  # noqa: E402
-from adultschool.services.district_merge import NATURAL_KEYS  # noqa: E402
-from adultschool.services.sync_tables import SPEC_BY_NAME, SPECS, decode_lines, encode_line  # noqa: E402
+from adultschool import aspkg
+from adultschool.db import open_database, read_session, unit_of_work
+from adultschool.models import SiteKind
+from adultschool.services import district, district_keypair, district_schools, site, sync
+from adultschool.services.district_merge import NATURAL_KEYS
+from adultschool.services.sync_tables import SPEC_BY_NAME, SPECS, decode_lines, encode_line
 
 PASSPHRASE = "bench-passphrase"
 

@@ -33,6 +33,7 @@ import time
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -101,7 +102,7 @@ def say(message: str) -> None:
     print(f"[build] {message}", file=sys.stderr, flush=True)
 
 
-def run(*args: object, **kwargs) -> subprocess.CompletedProcess:
+def run(*args: object, **kwargs: Any) -> subprocess.CompletedProcess:
     return subprocess.run([str(a) for a in args], check=True, **kwargs)
 
 
@@ -170,9 +171,10 @@ def wheel_requirements(wheel: Path) -> list[str]:
 
 
 def windows_closure(requirements: list[str]) -> Path:
-    """The app's Windows wheels: the closure of the requirements (the dependencies and the [postgres] extra) as 64-bit Windows' CPython 3.11 evaluates their
-    markers, each at requirements.lock's version and hashes, read from the wheels' own metadata (fetched into the cache
-    round by round). Writes and returns installer/work/requirements-windows.txt, the list the build installs."""
+    """The app's Windows wheels: the closure of the requirements (the dependencies and the [postgres] extra) as 64-bit
+    Windows' CPython 3.11 evaluates their markers, each at requirements.lock's version and hashes, read from the wheels'
+    own metadata (fetched into the cache round by round). Writes and returns installer/work/requirements-windows.txt,
+    the list the build installs."""
     from pip._vendor.packaging.requirements import Requirement
 
     pins = parse_lock()

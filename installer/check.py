@@ -210,11 +210,11 @@ class Display:
             if not shutil.which(tool):
                 raise CheckFailed(f"{tool} is missing (Debian package {package})")
         read_end, write_end = os.pipe()
-        log = open(self.folder / "xvfb.log", "wb")
         # -displayfd: Xvfb takes the first free display and says which, so two checks on one machine never collide.
-        self.processes.append(subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", SCREEN,
-                                                "-nolisten", "tcp", "-noreset"], pass_fds=(write_end,),
-                                               stdin=subprocess.DEVNULL, stdout=log, stderr=log))
+        with open(self.folder / "xvfb.log", "wb") as log:  # Xvfb keeps its own copy of the file
+            self.processes.append(subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", SCREEN,
+                                                    "-nolisten", "tcp", "-noreset"], pass_fds=(write_end,),
+                                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log))
         os.close(write_end)
         number = b""
         deadline = time.monotonic() + 30

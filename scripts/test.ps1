@@ -8,7 +8,7 @@ if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 .venv\Scripts\python.exe -m pip install -q --no-deps -e .
 $env:QT_QPA_PLATFORM = "offscreen"
-.venv\Scripts\ruff.exe check src tests
+.venv\Scripts\ruff.exe check src tests bench installer scripts
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 .venv\Scripts\lint-imports.exe
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
