@@ -317,12 +317,12 @@ class ExamsPage(Page):
             if path is None:
                 self.apply_message.show_message("没有保存名单，也没有学员被记为已申请。", "hint")
                 return None
-        as_of = to_date(self.date_edit.date())
+        as_of, today = to_date(self.date_edit.date()), self._today()
         who = actor()
 
         def work(session: Session, _job: JobContext) -> exam_applications.AppliedList:
             return exam_applications.apply_and_write_list(session, as_of, path, actor=who, round_name=round_name,
-                                                          student_numbers=numbers)
+                                                          student_numbers=numbers, today=today)
 
         self.apply_message.show_message(None)
         self.apply_button.setEnabled(False)
