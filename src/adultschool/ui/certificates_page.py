@@ -277,7 +277,8 @@ class CertificatesPage(Page):
             self.dialog = show_info(self, "撤销证书", "请先选中一张有效的证书。")
             return None
         row = selected[0]
-        dialog = RevokeCertificateDialog(self._engine, row.number, f"{row.name}（{row.student_number}）", self)
+        dialog = RevokeCertificateDialog(self._engine, row.number, f"{row.name}（{row.student_number}）", self,
+                                         today=self._today)
         dialog.completed.connect(self._revoked)
         self._open(dialog)
         return dialog

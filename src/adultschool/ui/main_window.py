@@ -458,7 +458,7 @@ class MainWindow(QMainWindow):
         self.data_changed.emit(changes.of_import("photos"))
 
     def open_imports(self) -> ImportsDialog:
-        dialog = ImportsDialog(self.engine, self)
+        dialog = ImportsDialog(self.engine, self, today=self.today)
         dialog.undone.connect(lambda report: self._undone(report))
         return self.open_dialog(dialog)
 
