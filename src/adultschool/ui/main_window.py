@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.site.name}{'【演示，不能上报】' if self.is_demo else ''} — {APP_TITLE}")
 
         self.learners_page = LearnersPage(self.engine)
-        self.survey_page = SurveyPage(self.engine)
+        self.survey_page = SurveyPage(self.engine, today=today)
         self.survey_page.register_requested.connect(self.register_prospect)
         self.classes_page = ClassesPage(self.engine, today=today)
         self.classes_page.rollcall_requested.connect(self.open_roll_call)
