@@ -60,6 +60,29 @@ def test_a_withdrawal_says_what_happens_needs_a_reason_and_enter_does_not_confir
         assert session.execute(select(AuditEntry.summary).where(AuditEntry.action == "enrolment.withdraw")).scalar_one()
 
 
+def test_a_withdrawal_from_the_windows_learner_list_is_dated_by_the_windows_day(qtbot, type_text, school_db, enrol):
+    """The day the withdrawal form offers (and the latest it allows) is the window's, here a week after the clock's."""
+    from adultschool.ui.main_window import MainWindow
+
+    number = enrol(school_db, "陈堃", serial=1)
+    window_day = TODAY + timedelta(days=7)
+    window = MainWindow(school_db, today=lambda: window_day)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("学员")
+    page = window.learners_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    page.table.selectRow(0)
+    dialog = page.open_way_back("withdraw")
+    assert dialog.date_edit.date().toPython() == window_day
+    type_text(dialog.reason_edit, "外出务工")
+    with qtbot.waitSignal(dialog.completed, timeout=10_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    with read_session(school_db.engine) as session:
+        assert session.execute(select(Enrolment.status_changed_on).where(
+            Enrolment.student_number == number)).scalar_one() == window_day
+
+
 def test_a_transfer_needs_the_receiving_school(qtbot, type_text, learners_page, school_db):
     dialog = learners_page.open_way_back("withdraw")
     dialog.transfer_check.setChecked(True)

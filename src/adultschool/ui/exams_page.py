@@ -360,7 +360,8 @@ class ExamsPage(Page):
 
     def open_history(self) -> ExamHistoryDialog:
         """考试记录, a window of its own (not modal), read when it opens."""
-        dialog = ExamHistoryDialog(self._engine, self, on_changed=lambda: self.changed.emit(changes.WAY_BACK))
+        dialog = ExamHistoryDialog(self._engine, self, on_changed=lambda: self.changed.emit(changes.WAY_BACK),
+                                   today=self._today)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self.history_dialog = dialog

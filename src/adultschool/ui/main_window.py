@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.next_database: Path | None = None  # chosen by 新建数据库… / 打开数据库…: the program opens it after closing
         self.setWindowTitle(f"{self.site.name}{'【演示，不能上报】' if self.is_demo else ''} — {APP_TITLE}")
 
-        self.learners_page = LearnersPage(self.engine)
+        self.learners_page = LearnersPage(self.engine, today=today)
         self.survey_page = SurveyPage(self.engine, today=today)
         self.survey_page.register_requested.connect(self.register_prospect)
         self.classes_page = ClassesPage(self.engine, today=today)

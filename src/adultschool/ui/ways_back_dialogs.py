@@ -309,16 +309,17 @@ def records_menu(parent: QWidget, open_way_back: Callable[[str], object], *, too
     return RecordsMenu(button, menu, withdraw, void, reinstate, correct)
 
 
-def way_back_dialog(engine: Engine, kind: str, student_number: str | None, parent: QWidget, *,
-                    none_chosen: str) -> EnrolmentActionDialog | CorrectionDialog | None:
+def way_back_dialog(engine: Engine, kind: str, student_number: str | None, parent: QWidget, *, none_chosen: str,
+                    today: Callable[[], date] = clock.today) -> EnrolmentActionDialog | CorrectionDialog | None:
     """The dialog of a way back (`kind` withdraw, void, reinstate or correct) for one registration, opened; or a
-    message (`none_chosen` when no registration is selected, or why this one cannot be handled) and None."""
+    message (`none_chosen` when no registration is selected, or why this one cannot be handled) and None. `today` is
+    the opener's day."""
     if student_number is None:
         show_info(parent, "学籍处理", none_chosen)
         return None
     try:
-        dialog = (CorrectionDialog(engine, student_number, parent) if kind == "correct"
-                  else EnrolmentActionDialog(engine, kind, student_number, parent))
+        dialog = (CorrectionDialog(engine, student_number, parent, today=today) if kind == "correct"
+                  else EnrolmentActionDialog(engine, kind, student_number, parent, today=today))
     except AdultSchoolError as exc:
         show_info(parent, "学籍处理", exc.message)
         return None
