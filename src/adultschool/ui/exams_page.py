@@ -162,7 +162,7 @@ class ExamsPage(Page):
         # 导出 Excel… / 打印…: the ready learners this table shows for the day and batch (applying records nothing here).
         self.list_output = ListOutput(self, engine, spec=self.list_spec,
                                       file_stem=lambda: f"可报考学员-{clean_text(self.round_edit.text()) or '考试'}",
-                                      has_ids=True)
+                                      has_ids=True, today=self._today)
         apply_row.addLayout(self.list_output.layout())
         apply_row.addWidget(self.apply_button)
 

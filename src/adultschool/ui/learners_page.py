@@ -122,7 +122,8 @@ class LearnersPage(Page):
         self.way_back_dialog: QWidget | None = None
         self.last_result = ""
         # 导出 Excel… / 打印…: every learner the filter finds (not only the rows loaded so far), in the table's order.
-        self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "学员名单", has_ids=True)
+        self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "学员名单", has_ids=True,
+                                      today=self._today)
         # 打开档案: the learner's page (学员档案), also Enter or a double click on a row.
         self.record_dialog: LearnerRecordDialog | None = None
         self.context_menu = QMenu(self)
