@@ -541,7 +541,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog:
         from adultschool.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.database, self.site, self)
+        dialog = SettingsDialog(self.database, self.site, self, today=self.today)
         dialog.changed.connect(self.data_changed)
         return self.open_dialog(dialog)
 
