@@ -117,6 +117,27 @@ def test_the_reader_is_set_up_and_tried_in_the_settings(qtbot, school_db, standi
     assert card_reader.reader_config() == saved
 
 
+def test_the_settings_try_the_card_on_the_windows_day(qtbot, school_db, standin, card, wait_ops):
+    """The stand-in's card is valid until 1 January 2040: on a window's day after it, the trial read says it has
+    expired, whatever the clock says."""
+    from datetime import date
+
+    from adultschool.services import site
+    from adultschool.ui.settings_dialog import SettingsDialog
+
+    with read_session(school_db.engine) as session:
+        info = site.get_site(session)
+    dialog = SettingsDialog(school_db, info, today=lambda: date(2040, 6, 1))
+    qtbot.addWidget(dialog)
+    tab = dialog.card_reader_tab
+    tab.library_edit.setText(str(standin))
+    tab.family_combo.setCurrentIndex(tab.family_combo.findData("cvr"))
+    tab.test()
+    wait_ops()
+    assert "读卡成功（端口 1002）" in tab.message.text()
+    assert "这张证件已于 2040-01-01 过期" in tab.message.text()
+
+
 @pytest.fixture
 def reader_with_photos(standin):
     """The stand-in also plays the vendor's WltRS.dll (GetBmp)."""

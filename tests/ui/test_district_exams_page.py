@@ -1,6 +1,7 @@
 """考试与成绩 at a district: rounds added and removed, centrally scored results imported and taken back."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -75,6 +76,7 @@ def test_results_are_imported_for_the_schools_and_a_wrong_file_taken_back(page, 
     assert f"{len(numbers)} 条成绩" in page.message.text() and "未导入 1 行" in page.message.text()
     assert "第 4 行" in page.result_box.text()
     assert [page.sources_table.item(0, c).text() for c in range(2)] == ["阅卷成绩.xlsx", str(len(numbers))]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", page.sources_table.item(0, 3).text())  # when, local time
     page.sources_table.selectRow(0)
     dialog = page.open_withdraw()
     dialog.submit()  # no reason: refused

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from adultschool import cli
 from adultschool.db import read_session, unit_of_work
-from adultschool.models import Enrolment, EnrolmentStatus, SkillCertificate
+from adultschool.models import Certificate, Enrolment, EnrolmentStatus, ExamApplication, SkillCertificate
 from adultschool.services import disclosure, exam_applications, exam_results, graduation
 from adultschool.ui.exam_dialogs import GraduationDialog, SkillCertificateDialog
 from adultschool.ui.exams_page import ExamsPage
@@ -196,6 +196,26 @@ def test_the_results_import_judges_exam_dates_by_the_windows_day(qtbot, school_d
     assert f"将导入成绩 {len(SENIOR_COURSES)} 行" in dialog.summary_label.text()
 
 
+def test_an_application_on_the_windows_day_is_made_and_dated_on_it(qtbot, school_db, ready_school, tmp_path,
+                                                                   wait_ops):
+    """A window whose day is after the clock's (a session past midnight) applies on its own day, which the service
+    checks "not after today" against."""
+    window_day = TODAY + timedelta(days=7)
+    page = ExamsPage(school_db.engine, folder=tmp_path, today=lambda: window_day)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.computed, timeout=30_000):
+        page.show()
+    assert page.date_edit.date().toPython() == window_day
+    question = page.apply_checked(tmp_path / "申请名单.xlsx")
+    [yes] = [b for b in question.buttons() if b.text().startswith("申请")]
+    yes.click()
+    wait_ops()
+    assert not page.apply_message.isVisible(), page.apply_message.text()
+    assert page.result_box.text().startswith("已申请 3 人，名单已保存")
+    with read_session(school_db.engine) as session:
+        assert set(session.execute(select(ExamApplication.applied_on)).scalars()) == {window_day}
+
+
 def confirm(qtbot, dialog: GraduationDialog, wait_ops) -> None:
     """The preview has loaded: 确认 N 人毕业… then the yes button of the question."""
     wait_ops()
@@ -263,6 +283,20 @@ def test_where_the_district_requires_a_skill_certificate_graduation_holds_back_t
     assert [held.item(r, 0).text() for r in range(held.rowCount())] == without
     assert held.item(0, 2).text() == "还没有登记职业技能证书（本区规定毕业须有）"
     assert dialog.held_back_box.title() == "暂不能毕业（2 人）" and dialog.held_back_box.isVisible()
+
+
+def test_graduation_on_the_windows_day_is_made_and_dated_on_it(qtbot, school_db, graduates_pending, wait_ops):
+    window_day = TODAY + timedelta(days=7)
+    dialog = GraduationDialog(school_db.engine, today=lambda: window_day)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.date_edit.date().toPython() == window_day
+    wait_ops()
+    assert dialog.graduate_button.text() == "确认 3 人毕业…", dialog.error_label.text()
+    confirm(qtbot, dialog, wait_ops)
+    assert dialog.summary_label.text() == "已毕业 3 人。", dialog.error_label.text()
+    with read_session(school_db.engine) as session:
+        assert set(session.execute(select(Certificate.issued_on)).scalars()) == {window_day}
 
 
 def test_graduation_with_nobody_to_graduate_says_why(qtbot, school_db, wait_ops):

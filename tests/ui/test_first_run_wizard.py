@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -258,6 +259,21 @@ def test_a_cancelled_demo_leaves_no_database(qtbot, wizard, target, monkeypatch)
     qtbot.waitUntil(lambda: wizard.op is not None and wizard.op.finished, timeout=20_000)
     assert "操作已取消" in wizard.choice_message.text()
     assert not target.exists()
+
+
+def test_the_demo_school_and_the_quota_year_follow_the_wizards_day(qtbot, target):
+    """A wizard whose day is a year after the clock's offers that year's quotas and makes the demo school's quotas
+    for it."""
+    day = TODAY + timedelta(days=366)
+    wizard = FirstRunWizard(str(target), today=lambda: day)
+    qtbot.addWidget(wizard)
+    assert wizard.townships_page.year_spin.value() == day.year
+    with qtbot.waitSignal(wizard.accepted, timeout=60_000):
+        wizard.create_demo()
+    with read_session(wizard.database.engine) as session:
+        years = {year for t in site.list_townships(session) for year in t.quotas}
+    wizard.database.close()
+    assert years == {day.year}
 
 
 def test_a_township_table_cell_being_typed_counts(qtbot, wizard):

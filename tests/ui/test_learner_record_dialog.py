@@ -2,6 +2,7 @@
 way back started from the page updates it; 考试记录 on the 考试 page lists rounds, applicants and who must retake."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.learner_record_dialog import TAB_TITLES, LearnerRecordDialog
 from adultschool.ui.learners_page import LearnersPage
 from learner_story import FIRST, SECOND, build_story
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -137,6 +139,22 @@ def test_a_withdrawal_from_the_record_switches_its_menu_to_reinstate(qtbot, type
     close(dialog)
 
 
+def test_the_record_opened_in_the_window_is_read_on_the_windows_day(qtbot, school_db, story):
+    """Ages, months studied and readiness in the record are counted on the window's day, not the clock's."""
+    from adultschool.ui.main_window import MainWindow
+
+    window_day = TODAY + timedelta(days=7)
+    window = MainWindow(school_db, today=lambda: window_day)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("学员")
+    page = window.learners_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    dialog = loaded(qtbot, page.open_record(row_of(page, story.chen)))
+    assert dialog.status_label.text() == f"截至 {window_day}"
+    close(dialog)
+
+
 def test_an_unknown_student_number_says_so_and_opens_nothing(qtbot, page):
     from adultschool.ui.learner_record_dialog import open_record
 
@@ -202,6 +220,19 @@ def test_exam_history_lists_rounds_and_applicants_and_opens_a_learner(qtbot, exa
     dialog.resize(1366, 708)
     assert dialog.grab().save(str(SHOTS / "history-1366.png"))
     close(dialog.record_dialog)
+    close(dialog)
+
+
+def test_a_learner_opened_from_the_exam_history_is_read_on_the_pages_day(qtbot, school_db, story):
+    window_day = TODAY + timedelta(days=7)
+    page = ExamsPage(school_db.engine, today=lambda: window_day)
+    qtbot.addWidget(page)
+    dialog = page.open_history()
+    qtbot.waitUntil(lambda: dialog.history is not None, timeout=20_000)
+    assert dialog.select_round(FIRST)
+    record = loaded(qtbot, dialog.open_applicant(0))
+    assert record.status_label.text() == f"截至 {window_day}"
+    close(record)
     close(dialog)
 
 

@@ -2,6 +2,7 @@
 filtered row, not only those loaded), IDs masked unless chosen; the print preview records nothing."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
@@ -21,6 +22,7 @@ from adultschool.ui.learners_page import LearnersPage
 from adultschool.ui.pdf_pages import renderer_name
 from adultschool.ui.print_dialog import PrintDialog
 from adultschool.ui.readiness_page import ReadinessPage
+from testclock import TODAY
 
 pytestmark = pytest.mark.gui
 
@@ -262,3 +264,17 @@ def test_printing_with_full_ids_is_the_second_choice_and_writes_one_reveal(qtbot
     assert "含完整身份证号码" in text and "********" not in text
     assert reveal_count(school_db) == 1
     dialog.reject()
+
+
+def test_a_list_exported_in_a_window_whose_day_differs_from_the_clock_is_made_and_named_on_the_windows_day(
+        qtbot, school_db, graduates, tmp_path, monkeypatch, wait_ops):
+    window_day = TODAY + timedelta(days=7)
+    page = CertificatesPage(school_db.engine, folder=tmp_path, today=lambda: window_day)
+    qtbot.addWidget(page)
+    page.show()
+    target = tmp_path / "证书名单.xlsx"
+    asked = save_dialog_answers(monkeypatch, target)
+    click_export(qtbot, page.list_output, wait_ops)
+    assert Path(asked[0][2]).name == f"毕业证书名单-{window_day.isoformat()}.xlsx"
+    title = openpyxl.load_workbook(target).active.cell(1, 1).value
+    assert f"{window_day.isoformat()} 制表" in title

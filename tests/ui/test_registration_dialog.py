@@ -1,16 +1,17 @@
 """登记学员: live validation as the clerk types, and what happens on 确定."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 
 from sqlalchemy import func, select
 
 from adultschool.db import read_session, unit_of_work
-from adultschool.models import Enrolment
-from adultschool.services import learners, registration
+from adultschool.models import Enrolment, SurveyContact
+from adultschool.services import learners, registration, survey
 from adultschool.services.learners import LearnerFilter
 from adultschool.services.rules import load_rules
 from adultschool.ui.learner_model import LearnerTableModel
@@ -120,6 +121,28 @@ def to_day(dlg):
     from adultschool.ui.common import to_date
 
     return to_date(dlg.date_edit.date())
+
+
+def test_a_survey_contact_matched_by_a_registration_is_matched_on_the_forms_day(qtbot, type_text, school_db, make_id,
+                                                                               tmp_path):
+    """The survey knew 陈堃 by name and phone only; registering him in a window whose day is a week after the clock's
+    matches the contact on that day."""
+    book = openpyxl.Workbook()
+    book.active.append(["姓名", "联系电话", "街道", "年龄", "是否有学历提升意愿"])
+    book.active.append(["陈堃", "13805741234", "大碶街道", 38, "愿意"])
+    book.save(tmp_path / "排摸.xlsx")
+    with unit_of_work(school_db.engine) as session:
+        survey.import_survey(session, tmp_path / "排摸.xlsx", actor="test", surveyed_on=TODAY)
+    window_day = TODAY + timedelta(days=7)
+    dialog = RegistrationDialog(school_db.engine, today=lambda: window_day)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    fill_valid(type_text, dialog, "陈堃", make_id(date(1988, 3, 2)))
+    with qtbot.waitSignal(dialog.registered, timeout=10_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    with read_session(school_db.engine) as session:
+        [(learner_id, matched_on)] = session.execute(select(SurveyContact.learner_id, SurveyContact.matched_on)).all()
+    assert learner_id is not None and matched_on == window_day
 
 
 def test_accepting_registers_a_learner_who_then_appears_in_the_learner_model(qtbot, type_text, dialog, school_db, make_id):

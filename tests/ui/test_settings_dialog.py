@@ -1,7 +1,7 @@
 """设置 → 设置…: rules, townships and task numbers, print font, backup folder, district key; only administrators."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -278,3 +278,13 @@ def test_at_a_district_the_rules_tab_says_which_rules_its_schools_may_set(qtbot,
     with read_session(office.engine) as session:
         assert rules.school_may_change(session) == frozenset()
     office.close()
+
+
+def test_the_task_numbers_open_on_the_year_of_the_windows_day(qtbot, school_db):
+    """A window whose day is a year after the clock's (a session past midnight on 31 December) shows that year."""
+    window_day = TODAY + timedelta(days=366)
+    window = MainWindow(school_db, today=lambda: window_day)
+    qtbot.addWidget(window)
+    dialog = window.open_settings()
+    assert dialog.townships_tab.year_spin.value() == window_day.year
+    dialog.reject()

@@ -1,7 +1,7 @@
 """排摸: progress per township, the residents not yet registered, and 登记报名 from a prospect."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
@@ -125,3 +125,17 @@ def test_names_sort_by_pinyin_and_townships_follow_pinyin(qtbot, surveyed_db):
     assert [cell(page.table, r, "姓名") for r in range(page.model.rowCount())] == ["陈二", "黄四", "刘一", "杨三"]
     with read_session(surveyed_db.engine) as session:
         assert [p.name for p in survey.list_prospects(session)] == ["陈二", "刘一", "杨三", "黄四"]  # 大碶 first, then 新碶
+
+
+def test_the_prospects_ages_are_counted_on_the_windows_day(qtbot, surveyed_db):
+    """A window whose day is a year after the clock's shows everyone a year older than the clock would."""
+    window_day = TODAY + timedelta(days=366)
+    window = MainWindow(surveyed_db, today=lambda: window_day)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("排摸")
+    page = window.survey_page
+    row = next(r for r in range(page.model.rowCount()) if cell(page.table, r, "姓名") == "刘一")
+    born = date(1980, 4, 4)
+    age = window_day.year - born.year - ((window_day.month, window_day.day) < (born.month, born.day))
+    assert str(cell(page.table, row, "年龄")) == str(age)

@@ -1,6 +1,7 @@
 """The school's 数据上报 page: its key fingerprint, registering the district's key, making packages, reading receipts."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from adultschool.db import read_session
 from adultschool.services import district_keypair, district_status, sync
 from adultschool.services.package_imports import counts_text
 from adultschool.ui.sync_page import HISTORY_HEADERS, SyncPage
-from sync_builders import district_keys, export, make_district, make_school, merge
+from sync_builders import district_keys, export, make_district, make_school, merge, register_person
 from testclock import TODAY
 
 pytestmark = pytest.mark.gui
@@ -332,3 +333,38 @@ def test_after_the_districts_package_its_rules_cannot_be_edited_in_the_settings(
     assert not fields["pass_mark"].widget.isEnabled()
     assert fields["pass_mark"].default_label.text().startswith("由分中心统一规定")
     assert fields["min_video_hours"].widget.isEnabled()
+
+
+def test_the_districts_results_are_checked_against_the_windows_day(qtbot, office, school, tmp_path, wait_ops):
+    """Scores of an exam held after the clock's day but before the window's (a week later) are taken: the package
+    is imported on the window's day, as a results file imported in the window is."""
+    from sqlalchemy import select
+
+    from adultschool.db import unit_of_work
+    from adultschool.models import Enrolment, ExamResult
+    from adultschool.services import district_outbox, exam_results
+    from conftest import SENIOR_COURSES, make_id, write_results
+
+    window_day, exam_day = TODAY + timedelta(days=7), TODAY + timedelta(days=3)
+    page = SyncPage(school.engine, folder=tmp_path, today=lambda: window_day)
+    qtbot.addWidget(page)
+    page.show()
+    page.register_district_key(tmp_path / "keys" / "district.pub")
+    wait_ops()
+    register_person(school, name="葛晓燕", id_number=make_id(date(1990, 3, 4), serial=7), level="高中")
+    with read_session(school.engine) as session:
+        number = session.execute(select(Enrolment.student_number).order_by(Enrolment.id.desc())).scalars().first()
+    keys = district_keys(office)
+    merge(office, keys, export(school, tmp_path / "p1.aspkg"))
+    scores = write_results(tmp_path / "成绩.xlsx", [(number, "葛晓燕", SENIOR_COURSES[0], 80, exam_day.isoformat())])
+    with unit_of_work(office.engine) as session:
+        report = exam_results.import_results(session, scores, actor="district", today=window_day)
+        assert report.imported == 1 and not report.rejected
+        district_outbox.export_for_school(session, "330206-01", tmp_path / "d1.asdist", keys=keys, actor="district")
+    page.import_district_package(tmp_path / "d1.asdist")
+    wait_ops()
+    assert "未记入 0 条" in page.dialog.text(), page.dialog.text()
+    _button(page.dialog, "导入").click()
+    wait_ops()
+    with read_session(school.engine) as session:
+        assert session.execute(select(ExamResult.exam_date)).scalars().all() == [exam_day]

@@ -60,6 +60,29 @@ def test_a_withdrawal_says_what_happens_needs_a_reason_and_enter_does_not_confir
         assert session.execute(select(AuditEntry.summary).where(AuditEntry.action == "enrolment.withdraw")).scalar_one()
 
 
+def test_a_withdrawal_from_the_windows_learner_list_is_dated_by_the_windows_day(qtbot, type_text, school_db, enrol):
+    """The day the withdrawal form offers (and the latest it allows) is the window's, here a week after the clock's."""
+    from adultschool.ui.main_window import MainWindow
+
+    number = enrol(school_db, "陈堃", serial=1)
+    window_day = TODAY + timedelta(days=7)
+    window = MainWindow(school_db, today=lambda: window_day)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("学员")
+    page = window.learners_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    page.table.selectRow(0)
+    dialog = page.open_way_back("withdraw")
+    assert dialog.date_edit.date().toPython() == window_day
+    type_text(dialog.reason_edit, "外出务工")
+    with qtbot.waitSignal(dialog.completed, timeout=10_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    with read_session(school_db.engine) as session:
+        assert session.execute(select(Enrolment.status_changed_on).where(
+            Enrolment.student_number == number)).scalar_one() == window_day
+
+
 def test_a_transfer_needs_the_receiving_school(qtbot, type_text, learners_page, school_db):
     dialog = learners_page.open_way_back("withdraw")
     dialog.transfer_check.setChecked(True)
@@ -125,6 +148,31 @@ def test_an_import_is_undone_from_the_import_records(qtbot, type_text, school_db
         assert session.execute(select(Enrolment.id)).first() is None
 
 
+def test_an_undo_from_the_windows_import_records_voids_on_the_windows_day(qtbot, type_text, school_db, tmp_path,
+                                                                         make_id, write_roster):
+    """The district has the imported enrolments, so undoing voids them; the void is dated by the window's day (here a
+    week after the clock's), as every other way back the window offers."""
+    from adultschool.services.sync import _mark_sent
+    from adultschool.ui.main_window import MainWindow
+
+    path = write_roster(tmp_path / "名单.xlsx", [["陈堃", "男", "初中", make_id(date(1988, 6, 1)), "", "", "高中"]])
+    with unit_of_work(school_db.engine) as session:
+        roster.import_roster(session, path, registered_on=TODAY, township="大碶街道", actor="test", today=TODAY)
+    with unit_of_work(school_db.engine) as session:
+        _mark_sent(session)
+    window_day = TODAY + timedelta(days=7)
+    window = MainWindow(school_db, today=lambda: window_day)
+    qtbot.addWidget(window)
+    records = window.open_imports()
+    dialog = records.open_undo()
+    type_text(dialog.reason_edit, "导错了文件")
+    with qtbot.waitSignal(records.undone, timeout=10_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    with read_session(school_db.engine) as session:
+        [(status, changed_on)] = session.execute(select(Enrolment.status, Enrolment.status_changed_on)).all()
+    assert (status, changed_on) == (EnrolmentStatus.VOIDED, window_day)
+
+
 def test_deleting_a_session_asks_first_with_cancel_as_the_default(qtbot, school_db, night_class, wait_ops):
     page = ClassesPage(school_db.engine, today=lambda: TODAY)
     qtbot.addWidget(page)
@@ -170,3 +218,19 @@ def test_a_certificate_is_revoked_from_the_certificates_page(qtbot, type_text, s
     wait_ops()
     row = [page.table.item(r, 6).text() for r in range(page.table.rowCount()) if page.table.item(r, 6).text() != "有效"]
     assert row == [f"已撤销（{TODAY}）"] and page.count_label.text() == "共 3 张，未打印 2 张"
+
+
+def test_a_certificate_revoked_in_a_window_whose_day_differs_from_the_clock_is_void_from_the_windows_day(
+        qtbot, type_text, school_db, graduates, tmp_path, wait_ops):
+    window_day = TODAY + timedelta(days=7)
+    page = CertificatesPage(school_db.engine, folder=tmp_path, today=lambda: window_day)
+    qtbot.addWidget(page)
+    page.show()
+    page.table.selectRow(0)
+    dialog = page.open_revoke()
+    type_text(dialog.reason_edit, "成绩登记有误")
+    with qtbot.waitSignal(dialog.completed, timeout=10_000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    wait_ops()
+    row = [page.table.item(r, 6).text() for r in range(page.table.rowCount()) if page.table.item(r, 6).text() != "有效"]
+    assert row == [f"已撤销（{window_day}）"]

@@ -5,6 +5,7 @@ a contact that two learners would match is left alone, never guessed.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Sequence
 
 from sqlalchemy import exists, select, update
@@ -20,8 +21,9 @@ def has_open_contacts(session: Session) -> bool:
     return session.execute(select(exists().where(SurveyContact.learner_id.is_(None)))).scalar_one()
 
 
-def match_contacts(session: Session, learner_ids: Sequence[int]) -> int:
-    """Links unmatched contacts to these learners (same name and phone, compatible township); returns how many."""
+def match_contacts(session: Session, learner_ids: Sequence[int], *, today: date | None = None) -> int:
+    """Links unmatched contacts to these learners (same name and phone, compatible township), matched on `today`;
+    returns how many."""
     if not learner_ids or not has_open_contacts(session):
         return 0
     people: dict[tuple[str, str | None], list[tuple[int, int | None]]] = {}  # phone: the query keeps non-null ones
@@ -36,7 +38,7 @@ def match_contacts(session: Session, learner_ids: Sequence[int]) -> int:
         return 0
     names = sorted({name for name, _ in people})
     matched = 0
-    today = clock.today()
+    today = today or clock.today()
     for start in range(0, len(names), CHUNK):
         for contact_id, name, phone, township_id in session.execute(
             select(SurveyContact.id, SurveyContact.name, SurveyContact.phone, SurveyContact.township_id)

@@ -153,7 +153,7 @@ def fill_demo(session: Session, *, learners: int = 300, actor: str, seed: int = 
         ))
     inputs.sort(key=lambda i: i.registered_on)
     checked = [registration.check(i, rules, today=today) for i in inputs]
-    batch = registration.register(session, checked, actor=actor, job=job, source="演示数据")
+    batch = registration.register(session, checked, actor=actor, job=job, source="演示数据", today=today)
     prospects = _survey_prospects(session, rng, used, max(learners // 5, 5), townships, today)
     job.report(0, None, "生成班级、考勤和学习记录")
     assert info.school_id is not None  # require_school refuses a site without its school

@@ -8,7 +8,7 @@ results can be taken back (`remove_source`) — a school that already applied th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -144,7 +144,7 @@ class ResultSource:
     file_name: str
     results: int
     schools: int
-    recorded_at: object
+    recorded_at: datetime | None  # the latest of its rows (max() of none would be NULL)
 
 
 def sources(session: Session) -> list[ResultSource]:

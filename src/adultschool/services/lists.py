@@ -183,7 +183,7 @@ def _learner_scope(session: Session, flt: LearnerFilter) -> str:
     return "，".join(parts)
 
 
-def _learners(session: Session, spec: LearnerList, full: bool) -> ListTable:
+def _learners(session: Session, spec: LearnerList, full: bool, day: date) -> ListTable:
     rows = learners.list_learners(session, spec.filter, sort=spec.sort, descending=spec.descending)
     identities = _full_identities(session, [r.enrolment_id for r in rows]) if full else {}
     lines: list[list[object]] = []
@@ -191,7 +191,7 @@ def _learners(session: Session, spec: LearnerList, full: bool) -> ListTable:
         id_number, phone = identities.get(r.enrolment_id, (r.id_number, r.phone))
         lines.append([r.student_number, r.name, Gender(r.gender).label, id_number, Level(r.level).label,
                       EnrolmentStatus(r.status).label, r.registered_on.isoformat(), r.township or "", phone or ""])
-    return ListTable("学员名单", _school_name(session), _learner_scope(session, spec.filter), clock.today(),
+    return ListTable("学员名单", _school_name(session), _learner_scope(session, spec.filter), day,
                      ("学籍号", "姓名", "性别", ID_HEADER, "层次", "状态", "报名日期", "街道/镇", PHONE_HEADER), lines,
                      (22, 10, 5, 21, 6, 10, 11, 12, 14))
 
@@ -214,7 +214,7 @@ def _class_name(session: Session, class_id: int) -> str:
     return school_class.name
 
 
-def _readiness(session: Session, spec: ReadinessList, full: bool) -> ListTable:
+def _readiness(session: Session, spec: ReadinessList, full: bool, day: date) -> ListTable:
     rows, ids = _readiness_rows(session, spec.as_of, level=spec.level, class_id=spec.class_id, full=full)
     if spec.state != ALL:
         rows = [r for r in rows if standing(r, spec.as_of, spec.days) == spec.state]
@@ -230,58 +230,60 @@ def _readiness(session: Session, spec: ReadinessList, full: bool) -> ListTable:
         scope.append(Level(spec.level).label)
     state = STATE_LABELS.get(spec.state, spec.state)
     scope.append(f"{state}（{spec.days} 天内）" if spec.state == SOON else state)
-    return ListTable("可报考名单", _school_name(session), "，".join(scope), clock.today(),
+    return ListTable("可报考名单", _school_name(session), "，".join(scope), day,
                      ("学籍号", "姓名", ID_HEADER, "层次", "注册日期", "已学月数", "视频学时", "面授课时", "可报考",
                       "可报考日期", "还差"), lines, (20, 9, 19, 5, 10, 6, 6, 6, 5, 10, 36))
 
 
-def _roster(session: Session, spec: RosterList) -> ListTable:
+def _roster(session: Session, spec: RosterList, day: date) -> ListTable:
     name = _class_name(session, spec.class_id)
     rows = readiness.readiness(session, spec.as_of, class_id=spec.class_id)
     lines: list[list[object]] = [[r.student_number, r.name, r.months_done, _hours(r.video_hours),
                                   _hours(r.class_hours), "是" if r.ready else "否"] for r in rows]
     return ListTable(f"班级学员名单（{name}）", _school_name(session), f"班级“{name}”在读学员，截至 {spec.as_of.isoformat()}",
-                     clock.today(), ("学籍号", "姓名", "已学月数", "视频学时", "面授课时", "可报考"), lines,
+                     day, ("学籍号", "姓名", "已学月数", "视频学时", "面授课时", "可报考"), lines,
                      (22, 12, 8, 8, 8, 7))
 
 
-def _applicants(session: Session, spec: ApplicantList, full: bool) -> ListTable:
+def _applicants(session: Session, spec: ApplicantList, full: bool, day: date) -> ListTable:
     rows, ids = _readiness_rows(session, spec.as_of, level=None, class_id=None, full=full)
     rows = [r for r in rows if r.ready]
     lines = [[r.student_number, r.name, ids.get(r.enrolment_id, r.id_number), Level(r.level).label,
               r.registered_on.isoformat(), r.months_done, _hours(r.video_hours), _hours(r.class_hours)] for r in rows]
     batch = spec.round_name.strip()
     scope = (f"考试批次“{batch}”，" if batch else "") + f"{spec.as_of.isoformat()} 可报考的学员"
-    return ListTable("考前申请名单（可报考学员）", _school_name(session), scope, clock.today(),
+    return ListTable("考前申请名单（可报考学员）", _school_name(session), scope, day,
                      ("学籍号", "姓名", ID_HEADER, "层次", "注册日期", "已学月数", "视频学时", "面授课时"), lines,
                      (22, 10, 21, 6, 11, 8, 8, 8))
 
 
-def _certificates(session: Session, spec: CertificateList) -> ListTable:
+def _certificates(session: Session, spec: CertificateList, day: date) -> ListTable:
     rows = [r for r in certificates.list_certificates(session) if certificate_shown(r, spec.search, spec.state)]
     lines = [[r.student_number, r.name, Level(r.level).label, r.number, r.issued_on.isoformat(), r.prints,
               f"已撤销（{r.revoked_on}）" if r.revoked_on else "有效"] for r in rows]
     scope = [CERTIFICATE_STATE_LABELS.get(spec.state, spec.state)]
     if spec.search and spec.search.strip():
         scope.insert(0, f"搜索“{spec.search.strip()}”")
-    return ListTable("毕业证书名单", _school_name(session), "，".join(scope), clock.today(),
+    return ListTable("毕业证书名单", _school_name(session), "，".join(scope), day,
                      ("学籍号", "姓名", "层次", "证书编号", "发证日期", "已打印次数", "状态"), lines,
                      (22, 10, 6, 24, 11, 8, 16))
 
 
-def gather(session: Session, spec: ListSpec, *, protection: Protection = Protection.MASKED) -> ListTable:
-    """The rows of exactly what the page shows for `spec` (ID numbers masked unless `protection` has them full)."""
-    full = protection.full_ids
+def gather(session: Session, spec: ListSpec, *, protection: Protection = Protection.MASKED,
+           today: date | None = None) -> ListTable:
+    """The rows of exactly what the page shows for `spec` (ID numbers masked unless `protection` has them full),
+    made (制表) on `today`, by default the clock's."""
+    full, day = protection.full_ids, today or clock.today()
     if isinstance(spec, LearnerList):
-        return _learners(session, spec, full)
+        return _learners(session, spec, full, day)
     if isinstance(spec, ReadinessList):
-        return _readiness(session, spec, full)
+        return _readiness(session, spec, full, day)
     if isinstance(spec, RosterList):
-        return _roster(session, spec)
+        return _roster(session, spec, day)
     if isinstance(spec, ApplicantList):
-        return _applicants(session, spec, full)
+        return _applicants(session, spec, full, day)
     if isinstance(spec, CertificateList):
-        return _certificates(session, spec)
+        return _certificates(session, spec, day)
     raise TypeError(f"not a list: {spec!r}")
 
 
@@ -306,15 +308,16 @@ def file_kind(path: Path) -> str:
 
 def write_list(session: Session, out: Path, spec: ListSpec, *, actor: str | None,
                protection: Protection = Protection.MASKED, font: str | Path | None = None,
-               job: JobContext | None = None) -> ListWritten:
+               job: JobContext | None = None, today: date | None = None) -> ListWritten:
     """导出 Excel / 打印: the list of `spec` written to `out` (its suffix picks xlsx or PDF), ID numbers masked by
     default. Full ID numbers need the permission and write the file's `id.reveal` entry in this transaction; a PDF
-    cannot carry a password (the protected form is the workbook)."""
+    cannot carry a password (the protected form is the workbook). `today` is the day it is made on (the clock's
+    by default)."""
     kind = file_kind(out)
     if kind == ".pdf" and protection is Protection.PASSWORD:
         raise AdultSchoolError("打印的名单（PDF）不能加密码：要发给别人，请导出加密的 Excel 文件。")
     password = _check_allowed(session, spec, actor, protection)
-    table = gather(session, spec, protection=protection)
+    table = gather(session, spec, protection=protection, today=today)
     if not table.has_ids:
         password = None  # nothing sensitive to protect; the workbook opens as any other
     pages: int | None = None

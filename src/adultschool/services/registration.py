@@ -380,11 +380,12 @@ def _township_ids(session: Session, rows: Iterable[CheckedRegistration]) -> dict
 
 def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: str, job: JobContext | None = None,
              source: str = "手工登记", row_sources: Sequence[str] | None = None,
-             journal: Journal | None = None) -> RegistrationBatch:
+             journal: Journal | None = None, today: date | None = None) -> RegistrationBatch:
     """Registers every row that passes `check` and `conflicts`; the rest come back as Rejected.
 
     `source` names the batch in the audit log; `row_sources` (one per row) is kept on each enrolment; `journal`
-    notes the details of people already known that this batch changed (an import's way back).
+    notes the details of people already known that this batch changed (an import's way back); `today` (by default
+    the clock's) is the day survey contacts whose ID has now arrived are matched on.
 
     Bulk and set-based: a few queries per 500 rows, whatever the batch size. The caller owns the transaction.
     """
@@ -505,7 +506,7 @@ def register(session: Session, rows: Sequence[CheckedRegistration], *, actor: st
 
     from adultschool.services.contacts import match_contacts  # survey contacts whose ID has now arrived
 
-    match_contacts(session, [people[a.id_number].id for a in accepted])
+    match_contacts(session, [people[a.id_number].id for a in accepted], today=today)
     audit.record(
         session, actor=actor, action="learner.register", entity="enrolments",
         entity_uuid=batch.registered[0].enrolment_uuid if len(batch.registered) == 1 else None,
@@ -560,7 +561,7 @@ def register_one(session: Session, data: RegistrationInput, rules: Rules, *, act
         raise AdultSchoolError("要使用证件照片，须本人同意使用照片：请勾选“本人同意使用照片”，或不用证件照片。",
                                field="consent_photo")
     checked = check(data, rules, today=today)
-    batch = register(session, [checked], actor=actor)
+    batch = register(session, [checked], actor=actor, today=today)
     if batch.rejected:
         problem = batch.rejected[0].problems[0]
         raise AdultSchoolError(problem.message, field=problem.field)

@@ -97,7 +97,7 @@ def import_roster(
     journal = Journal(session, "roster", report.file, [Learner.__table__, Enrolment.__table__])
     batch = registration.register(
         session, checked, actor=actor, job=job, source=f"名单导入（{report.file}）",
-        row_sources=[f"名单导入：{report.file} 第 {n} 行"[:200] for n in row_numbers], journal=journal,
+        row_sources=[f"名单导入：{report.file} 第 {n} 行"[:200] for n in row_numbers], journal=journal, today=today,
     )
     for rejected in batch.rejected:
         row_number = row_numbers[rejected.index]

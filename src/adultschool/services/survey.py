@@ -177,7 +177,7 @@ def import_survey(session: Session, path: Path, *, actor: str, surveyed_on: date
 
         new_ids = [i for i, in session.execute(select(Learner.id).where(
             Learner.id_number.in_([r["id_number"] for r in new_rows][:CHUNK * 20])))]
-        match_contacts(session, new_ids)
+        match_contacts(session, new_ids, today=today)
     report.rejected.sort(key=lambda p: p.row)
     audit.record(session, actor=actor, action="survey.import", entity="learners",
                  summary=f"排摸导入（{report.file}）：新增 {report.imported} 人，更新 {report.updated} 人",

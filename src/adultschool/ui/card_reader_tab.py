@@ -3,6 +3,9 @@ decoder), saved on its own, with 测试读卡 to try it with a card. A 32-bit dr
 through the idreader32.exe installed with the program."""
 from __future__ import annotations
 
+from datetime import date
+from typing import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -16,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from adultschool import idreader
+from adultschool import clock, idreader
 from adultschool.errors import AdultSchoolError
 from adultschool.idreader import Family, ReaderConfig
 from adultschool.services import card_reader
@@ -30,9 +33,9 @@ LIBRARY_FILTER = "读卡器驱动 (*.dll *.so);;所有文件 (*)"
 class CardReaderTab(QWidget):
     saved = Signal(object)  # ReaderConfig | None
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None):
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
-        self._engine = engine
+        self._engine, self._today = engine, today
         self.op: ops.Op | None = None
         self.library_edit = QLineEdit()
         self.library_edit.setPlaceholderText("读卡器厂家提供的驱动，如 C:\\Program Files\\读卡器\\sdtapi.dll")
@@ -151,7 +154,8 @@ class CardReaderTab(QWidget):
         except AdultSchoolError as exc:
             self.message.show_message(str(exc), "error")
             return None
-        self.op = ops.run_op(self, lambda _job: card_reader.read_for_registration(config), label="正在读卡……",
+        today = self._today()
+        self.op = ops.run_op(self, lambda _job: card_reader.read_for_registration(config, today=today), label="正在读卡……",
                              title="测试读卡", cancellable=False, on_success=self._tested, on_failure=self._refused)
         self._enable()
         self.op.done.connect(self._enable)

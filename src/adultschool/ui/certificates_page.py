@@ -129,7 +129,7 @@ class CertificatesPage(Page):
         layout.addWidget(self.table, 1)
         # 导出 Excel… / 打印名单…: the certificates the table shows (search and state), as a list on paper.
         self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "毕业证书名单", has_ids=False,
-                                      folder=folder, print_text="打印名单…")
+                                      folder=folder, print_text="打印名单…", today=self._today)
         bottom = QHBoxLayout()
         bottom.addWidget(self.selection_label, 1)
         bottom.addLayout(self.list_output.layout())
@@ -277,7 +277,8 @@ class CertificatesPage(Page):
             self.dialog = show_info(self, "撤销证书", "请先选中一张有效的证书。")
             return None
         row = selected[0]
-        dialog = RevokeCertificateDialog(self._engine, row.number, f"{row.name}（{row.student_number}）", self)
+        dialog = RevokeCertificateDialog(self._engine, row.number, f"{row.name}（{row.student_number}）", self,
+                                         today=self._today)
         dialog.completed.connect(self._revoked)
         self._open(dialog)
         return dialog

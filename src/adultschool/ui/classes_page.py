@@ -146,7 +146,7 @@ class ClassesPage(Page):
         self.members_box = QGroupBox("学员")
         # 导出 Excel… / 打印…: the selected class's roster as shown here (names and hours; no ID numbers).
         self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=self._roster_stem, has_ids=False,
-                                      why_not=lambda: "请先在上面的班级列表里选一个班。")
+                                      why_not=lambda: "请先在上面的班级列表里选一个班。", today=self._today)
         members_layout = QVBoxLayout(self.members_box)
         members_buttons = self.list_output.layout()
         members_buttons.addStretch(1)

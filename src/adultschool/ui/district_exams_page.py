@@ -2,7 +2,7 @@
 centrally (导入成绩…, 撤回成绩…). Both reach the schools with the next district package (数据包汇总 → 生成给学校的数据包…)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
@@ -168,8 +168,7 @@ class DistrictExamsPage(Page):
             self.sources = district_results.sources(session)
         fill_table(self.rounds_table, [[r.name, r.held_on.isoformat(), r.site, r.level_text, r.courses_text,
                                         r.apply_by.isoformat() if r.apply_by else ""] for r in self.rounds])
-        fill_table(self.sources_table, [[s.file_name, s.results, s.schools,
-                                         local_time(s.recorded_at) if isinstance(s.recorded_at, datetime) else ""]
+        fill_table(self.sources_table, [[s.file_name, s.results, s.schools, local_time(s.recorded_at)]
                                         for s in self.sources], right={1, 2})
         self._enable()
 

@@ -78,7 +78,7 @@ class GraduationDialog(QDialog):
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
-        self._engine = engine
+        self._engine, self._today = engine, today
         self.op: ops.Op | None = None
         self.preview_op: ops.Op | None = None
         self.preview: GraduationReport | None = None
@@ -170,10 +170,10 @@ class GraduationDialog(QDialog):
         self.graduate_button.setText("确认毕业…")
         self.error_label.show_message(None)
         self.summary_label.setText("正在查看谁能毕业……")
-        as_of = to_date(self.date_edit.date())
+        as_of, today = to_date(self.date_edit.date()), self._today()
         who = actor()
         self.preview_op = ops.run_read(self, self._engine, lambda session, _job: graduation.graduate(
-            session, as_of, actor=who, dry_run=True), label="正在查看谁能毕业……", title="毕业",
+            session, as_of, actor=who, today=today, dry_run=True), label="正在查看谁能毕业……", title="毕业",
             on_success=lambda report: self._previewed(report, as_of), on_failure=self._failed)
         return self.preview_op
 
@@ -209,7 +209,7 @@ class GraduationDialog(QDialog):
     def run_graduation(self) -> None:
         if self.busy or self.report is not None or self.preview is None:
             return
-        as_of = to_date(self.date_edit.date())
+        as_of, today = to_date(self.date_edit.date()), self._today()
         who = actor()
         only = [number for number, _, _ in self.preview.graduated]
         self.error_label.show_message(None)
@@ -218,7 +218,7 @@ class GraduationDialog(QDialog):
         self.close_button.setEnabled(False)
         self.summary_label.setText("正在办理毕业……")
         self.op = ops.run_write(self, self._engine, lambda session, _job: graduation.graduate(session, as_of, actor=who,
-                                                                                        only=only),
+                                                                                        today=today, only=only),
                                 label="正在办理毕业……", title="毕业", cancellable=False,
                                 on_success=self._done, on_failure=self._failed)
 

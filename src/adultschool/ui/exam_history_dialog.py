@@ -3,6 +3,7 @@ course and its applicants with each course's result and a 需补考 mark. A doub
 学员档案."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.services import exam_history
 from adultschool.services.exam_history import ExamHistory, RoundHistory
 from adultschool.ui import ops
@@ -48,9 +50,9 @@ class ExamHistoryDialog(QDialog):
     changed = Signal()
 
     def __init__(self, engine: Engine, parent: QWidget | None = None,
-                 on_changed: Callable[[], None] | None = None):
+                 on_changed: Callable[[], None] | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
-        self._engine = engine
+        self._engine, self._today = engine, today
         self.history: ExamHistory | None = None
         self.op: ops.Op | None = None
         self.record_dialog: LearnerRecordDialog | None = None
@@ -197,7 +199,8 @@ class ExamHistoryDialog(QDialog):
     def open_applicant(self, row: int) -> LearnerRecordDialog | None:
         if not 0 <= row < len(self._applicants):
             return None
-        dialog = open_record(self._engine, self._applicants[row].student_number, self, on_changed=self._record_changed)
+        dialog = open_record(self._engine, self._applicants[row].student_number, self, on_changed=self._record_changed,
+                             today=self._today)
         if dialog is not None:
             self.record_dialog = dialog
         return dialog

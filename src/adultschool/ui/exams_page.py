@@ -162,7 +162,7 @@ class ExamsPage(Page):
         # 导出 Excel… / 打印…: the ready learners this table shows for the day and batch (applying records nothing here).
         self.list_output = ListOutput(self, engine, spec=self.list_spec,
                                       file_stem=lambda: f"可报考学员-{clean_text(self.round_edit.text()) or '考试'}",
-                                      has_ids=True)
+                                      has_ids=True, today=self._today)
         apply_row.addLayout(self.list_output.layout())
         apply_row.addWidget(self.apply_button)
 
@@ -317,12 +317,12 @@ class ExamsPage(Page):
             if path is None:
                 self.apply_message.show_message("没有保存名单，也没有学员被记为已申请。", "hint")
                 return None
-        as_of = to_date(self.date_edit.date())
+        as_of, today = to_date(self.date_edit.date()), self._today()
         who = actor()
 
         def work(session: Session, _job: JobContext) -> exam_applications.AppliedList:
             return exam_applications.apply_and_write_list(session, as_of, path, actor=who, round_name=round_name,
-                                                          student_numbers=numbers)
+                                                          student_numbers=numbers, today=today)
 
         self.apply_message.show_message(None)
         self.apply_button.setEnabled(False)
@@ -360,7 +360,8 @@ class ExamsPage(Page):
 
     def open_history(self) -> ExamHistoryDialog:
         """考试记录, a window of its own (not modal), read when it opens."""
-        dialog = ExamHistoryDialog(self._engine, self, on_changed=lambda: self.changed.emit(changes.WAY_BACK))
+        dialog = ExamHistoryDialog(self._engine, self, on_changed=lambda: self.changed.emit(changes.WAY_BACK),
+                                   today=self._today)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self.history_dialog = dialog

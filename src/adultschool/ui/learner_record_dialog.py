@@ -6,6 +6,7 @@ after one of them has saved, the page reads the learner again and says `changed`
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.services import learner_record, learners
@@ -123,9 +125,10 @@ class LearnerRecordDialog(QDialog):
     changed = Signal()
     refreshed = Signal()
 
-    def __init__(self, engine: Engine, student_number: str, parent: QWidget | None = None):
+    def __init__(self, engine: Engine, student_number: str, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = clock.today):
         super().__init__(parent)
-        self._engine = engine
+        self._engine, self._today = engine, today
         self.student_number = student_number
         with read_session(engine) as session:  # AdultSchoolError for an unknown number: the caller says so
             learner_record.find_learner(session, student_number)
@@ -296,11 +299,11 @@ class LearnerRecordDialog(QDialog):
 
     def refresh(self) -> ops.Op:
         """Reads the learner again in the background; the page shows it when it arrives."""
-        number, who = self.student_number, actor()
+        number, who, today = self.student_number, actor(), self._today()
         self.status_label.setText("正在读取……")
         self.op = ops.run_read(self, self._engine,
                                lambda session, _job: learner_record.learner_record(session, student_number=number,
-                                                                                   actor=who),
+                                                                                   actor=who, as_of=today),
                                label="正在读取学员档案……", title="学员档案", cancellable=False, delay_ms=1500,
                                on_success=self.show_record, on_failure=self._read_failed)
         return self.op
@@ -431,7 +434,7 @@ class LearnerRecordDialog(QDialog):
     def open_way_back(self, kind: str) -> QWidget | None:
         """退学/作废/恢复学籍 (`kind` withdraw, void, reinstate) or 更正学籍 (correct) of the selected enrolment."""
         dialog = way_back_dialog(self._engine, kind, self.current_student_number(), self,
-                                 none_chosen="请先在“基本信息”页的学籍表里选中一个学籍。")
+                                 none_chosen="请先在“基本信息”页的学籍表里选中一个学籍。", today=self._today)
         if dialog is not None:
             dialog.completed.connect(self._way_back_done)
             self.dialog = dialog
@@ -467,10 +470,12 @@ class LearnerRecordDialog(QDialog):
 
 
 def open_record(engine: Engine, student_number: str, parent: QWidget | None,
-                on_changed: Callable[[], None] | None = None) -> LearnerRecordDialog | None:
-    """Opens the 学员档案 of `student_number` as a window of its own (not modal); None after saying why it cannot."""
+                on_changed: Callable[[], None] | None = None, *,
+                today: Callable[[], date] = clock.today) -> LearnerRecordDialog | None:
+    """Opens the 学员档案 of `student_number` as a window of its own (not modal), on its opener's day; None after
+    saying why it cannot."""
     try:
-        dialog = LearnerRecordDialog(engine, student_number, parent)
+        dialog = LearnerRecordDialog(engine, student_number, parent, today=today)
     except AdultSchoolError as exc:
         show_info(parent, "学员档案", exc.message)
         return None

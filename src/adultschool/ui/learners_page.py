@@ -4,6 +4,9 @@ Every filter becomes a `LearnerFilter`; the model asks the service for counts an
 """
 from __future__ import annotations
 
+from datetime import date
+from typing import Callable
+
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import EnrolmentStatus, Level
@@ -73,8 +77,8 @@ class LearnersPage(Page):
     # the enrolments with their status (set by the exams, graduation and a revoked certificate) and the townships
     topics = frozenset({Topic.LEARNERS, Topic.EXAMS, Topic.CERTIFICATES, Topic.SETTINGS})
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None):
-        super().__init__(engine, parent)
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
+        super().__init__(engine, parent, today=today)
         self.model = LearnerTableModel(engine, self)
 
         self.search_edit = QLineEdit()
@@ -118,7 +122,8 @@ class LearnersPage(Page):
         self.way_back_dialog: QWidget | None = None
         self.last_result = ""
         # 导出 Excel… / 打印…: every learner the filter finds (not only the rows loaded so far), in the table's order.
-        self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "学员名单", has_ids=True)
+        self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "学员名单", has_ids=True,
+                                      today=self._today)
         # 打开档案: the learner's page (学员档案), also Enter or a double click on a row.
         self.record_dialog: LearnerRecordDialog | None = None
         self.context_menu = QMenu(self)
@@ -282,7 +287,8 @@ class LearnersPage(Page):
         if row is None or row < 0:
             show_info(self, "学员档案", "请先在名单里选中一位学员。")
             return None
-        dialog = open_record(self._engine, self.model.row_at(row).student_number, self, on_changed=self._record_changed)
+        dialog = open_record(self._engine, self.model.row_at(row).student_number, self, on_changed=self._record_changed,
+                             today=self._today)
         if dialog is not None:
             self.record_dialog = dialog
         return dialog
@@ -318,7 +324,7 @@ class LearnersPage(Page):
         """退学/作废/恢复学籍 (`kind` withdraw, void, reinstate) or 更正学籍 (correct) of the current row."""
         row = self.current_row()
         dialog = way_back_dialog(self._engine, kind, None if row is None else self.model.row_at(row).student_number,
-                                 self, none_chosen="请先在名单里选中一个学籍。")
+                                 self, none_chosen="请先在名单里选中一个学籍。", today=self._today)
         if dialog is not None:
             dialog.completed.connect(self._way_back_done)
             self.way_back_dialog = dialog

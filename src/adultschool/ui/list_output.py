@@ -8,6 +8,7 @@ menu (an encrypted or a plain workbook, or a plain printout), and that file writ
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,14 +49,16 @@ FULL_ID_CHOICES = (
 
 class ListOutput(QObject):
     """The two buttons of one page's list. `spec()` gives what the page shows now, or None (with `why_not()` saying
-    why nothing can be written); `file_stem()` names the file. `written(ListWritten)` after an export."""
+    why nothing can be written); `file_stem()` names the file, `today()` (the page's day) dates it and the list.
+    `written(ListWritten)` after an export."""
 
     written = Signal(object)
 
     def __init__(self, parent: QWidget, engine: Engine, *, spec: Callable[[], lists.ListSpec | None],
                  file_stem: Callable[[], str], has_ids: bool, why_not: Callable[[], str] = lambda: "",
-                 folder: Path | None = None, print_text: str = "打印…"):
+                 folder: Path | None = None, print_text: str = "打印…", today: Callable[[], date] = clock.today):
         super().__init__(parent)
+        self._today = today
         self._page = parent
         self._engine = engine
         self._spec = spec
@@ -110,7 +113,7 @@ class ListOutput(QObject):
         return self._folder or documents_folder()
 
     def default_name(self, suffix: str) -> str:
-        return f"{file_name_part(self._file_stem())}-{clock.today().isoformat()}{suffix}"
+        return f"{file_name_part(self._file_stem())}-{self._today().isoformat()}{suffix}"
 
     def _current(self) -> lists.ListSpec | None:
         spec = self._spec()
@@ -131,11 +134,11 @@ class ListOutput(QObject):
                                  XLSX_FILTER, ".xlsx")
             if path is None:
                 return None
-        who = actor()
+        who, today = actor(), self._today()
         run = ops.run_write if protection.full_ids else ops.run_read  # full ID numbers in a file are audited
         self.op = run(self._page, self._engine,
                       lambda session, job: lists.write_list(session, path, spec, actor=who, protection=protection,
-                                                            job=job),
+                                                            job=job, today=today),
                       label="正在导出……", title="导出 Excel", on_success=self._exported, on_failure=self._failed)
         self.op.done.connect(lambda: self.set_enabled(True))
         self.set_enabled(False)
@@ -158,10 +161,10 @@ class ListOutput(QObject):
         from adultschool.services.documents import Printed
         from adultschool.ui.print_dialog import PrintDialog
 
-        who = actor()
+        who, today = actor(), self._today()
 
         def work(session: Session, job: JobContext, out: Path) -> Printed:
-            written = lists.write_list(session, out, spec, actor=who, protection=protection, job=job)
+            written = lists.write_list(session, out, spec, actor=who, protection=protection, job=job, today=today)
             return Printed(written.pages or 0, ())
 
         stem = self._file_stem()
@@ -171,7 +174,7 @@ class ListOutput(QObject):
             note = f"{stem}：含完整身份证号码，生成时记入日志。请妥善保管打印出的纸张。"
         else:
             note = f"{stem}：与屏幕上的列表相同（按现在的筛选），身份证号码已遮挡。预览和打印都不记录。"
-        dialog = PrintDialog(self._engine, "list", self._page, folder=self.folder(), list_work=work,
+        dialog = PrintDialog(self._engine, "list", self._page, today=self._today, folder=self.folder(), list_work=work,
                              title=f"打印{stem}", file_stem=file_name_part(stem), writes=protection.full_ids, note=note)
         self.dialog = dialog
         open_dialog(dialog)

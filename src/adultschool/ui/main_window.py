@@ -86,8 +86,8 @@ class MainWindow(QMainWindow):
         self.next_database: Path | None = None  # chosen by 新建数据库… / 打开数据库…: the program opens it after closing
         self.setWindowTitle(f"{self.site.name}{'【演示，不能上报】' if self.is_demo else ''} — {APP_TITLE}")
 
-        self.learners_page = LearnersPage(self.engine)
-        self.survey_page = SurveyPage(self.engine)
+        self.learners_page = LearnersPage(self.engine, today=today)
+        self.survey_page = SurveyPage(self.engine, today=today)
         self.survey_page.register_requested.connect(self.register_prospect)
         self.classes_page = ClassesPage(self.engine, today=today)
         self.classes_page.rollcall_requested.connect(self.open_roll_call)
@@ -458,7 +458,7 @@ class MainWindow(QMainWindow):
         self.data_changed.emit(changes.of_import("photos"))
 
     def open_imports(self) -> ImportsDialog:
-        dialog = ImportsDialog(self.engine, self)
+        dialog = ImportsDialog(self.engine, self, today=self.today)
         dialog.undone.connect(lambda report: self._undone(report))
         return self.open_dialog(dialog)
 
@@ -541,7 +541,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog:
         from adultschool.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.database, self.site, self)
+        dialog = SettingsDialog(self.database, self.site, self, today=self.today)
         dialog.changed.connect(self.data_changed)
         return self.open_dialog(dialog)
 

@@ -49,12 +49,14 @@ class QuotaDelegate(QStyledItemDelegate):
         return editor
 
     def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        assert isinstance(editor, QSpinBox)  # the one createEditor made
         value = index.data(Qt.ItemDataRole.UserRole)
-        editor.setValue(NOT_SET if value is None else int(value))  # type: ignore[attr-defined]
+        editor.setValue(NOT_SET if value is None else int(value))
 
     def setModelData(self, editor: QWidget, model, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: ANN001
-        editor.interpretText()  # type: ignore[attr-defined]
-        value = editor.value()  # type: ignore[attr-defined]
+        assert isinstance(editor, QSpinBox)  # the one createEditor made
+        editor.interpretText()
+        value = editor.value()
         model.setData(index, None if value == NOT_SET else value, Qt.ItemDataRole.UserRole)
         model.setData(index, NOT_SET_TEXT if value == NOT_SET else str(value), Qt.ItemDataRole.DisplayRole)
 

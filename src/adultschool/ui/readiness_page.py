@@ -152,7 +152,8 @@ class ReadinessPage(Page):
         summary_row.addWidget(self.soon_legend)
         # 导出 Excel… / 打印…: the rows the table shows (day, class, level, state), with 还差. Below the table, so the
         # summary keeps the width of the row above it.
-        self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "可报考名单", has_ids=True)
+        self.list_output = ListOutput(self, engine, spec=self.list_spec, file_stem=lambda: "可报考名单", has_ids=True,
+                                      today=self._today)
         output_row = QHBoxLayout()
         output_row.addLayout(self.list_output.layout())
         self._name_soon_state()

@@ -7,12 +7,14 @@ choosing a font and registering a district key take effect at once, as the butto
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
 
+from adultschool import clock
 from adultschool.db import Database, read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import SiteKind
@@ -32,11 +34,13 @@ from adultschool.ui.townships_tab import TownshipsTab
 
 
 class SettingsDialog(QDialog):
-    """`changed(Changes)` after something was stored (the window refreshes the pages that show it)."""
+    """`changed(Changes)` after something was stored (the window refreshes the pages that show it). `today` is the
+    window's day: the year the task numbers open on, the day a card's validity is checked on."""
 
     changed = Signal(object)
 
-    def __init__(self, database: Database, site_info: SiteInfo, parent: QWidget | None = None):
+    def __init__(self, database: Database, site_info: SiteInfo, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = clock.today):
         super().__init__(parent)
         self.database = database
         self._engine = database.engine
@@ -48,7 +52,7 @@ class SettingsDialog(QDialog):
 
         self.tabs = QTabWidget()
         self.rules_tab = RulesTab(at_district=site_info.kind is SiteKind.DISTRICT)
-        self.townships_tab = TownshipsTab(site_info)
+        self.townships_tab = TownshipsTab(site_info, today=today)
         self.townships_tab.add_requested.connect(self.add_township)
         self.font_tab = EmbeddedFontPanel(self._engine)
         self.backup_tab = BackupTab(database)
@@ -64,7 +68,7 @@ class SettingsDialog(QDialog):
         self.backup_tab.folder_changed.connect(lambda _folder: self.changed.emit(changes.SETTINGS_SAVED))
         self.tabs.addTab(self.certificate_tab, "证书(&C)")
         if site_info.kind is SiteKind.SCHOOL:
-            self.card_reader_tab = CardReaderTab(self._engine)
+            self.card_reader_tab = CardReaderTab(self._engine, today=today)
             self.tabs.addTab(self.card_reader_tab, "读卡器(&D)")
 
         self.message = MessageLabel()

@@ -4,7 +4,8 @@
 """
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from adultschool import clock
 from adultschool.db import read_session
 from adultschool.models.enums import Gender, Willingness
 from adultschool.services import site, survey
@@ -129,8 +131,8 @@ class SurveyPage(Page):
     # the prospects (registered ones with their enrolment's details too) and the survey progress per township
     topics = frozenset({Topic.SURVEY, Topic.LEARNERS, Topic.SETTINGS})
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None):
-        super().__init__(engine, parent)
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
+        super().__init__(engine, parent, today=today)
 
         self.township_combo = QComboBox()
         self.township_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -237,7 +239,7 @@ class SurveyPage(Page):
     def reload_prospects(self) -> None:
         with read_session(self._engine) as session:
             rows = survey.list_prospects(session, township=self.township_combo.currentData(),
-                                         include_registered=self.include_registered.isChecked())
+                                         include_registered=self.include_registered.isChecked(), today=self._today())
         self.model.set_rows(rows)
         waiting = sum(1 for r in rows if not r.registered)
         self.count_label.setText(f"共 {len(rows)} 人，未报名 {waiting} 人")

@@ -414,12 +414,13 @@ class SyncPage(Page):
         return self._run_district_package(Path(path), dry_run=True)
 
     def _run_district_package(self, path: Path, *, dry_run: bool) -> ops.Op:
-        who = actor()
+        who, today = actor(), self._today()
         what = "预览分中心数据包" if dry_run else "导入分中心数据包"
         return self._start(lambda: ops.run_write(
             self, self._engine,
             lambda session, job: district_inbox.import_district_package(
-                session, read_file(path, "分中心数据包"), file_name=path.name, actor=who, dry_run=dry_run, job=job),
+                session, read_file(path, "分中心数据包"), file_name=path.name, actor=who, dry_run=dry_run, today=today,
+                job=job),
             label=f"正在{what}……", title=what,
             on_success=lambda report: self._district_package_read(path, report),
             on_failure=lambda exc: self._failed(exc, what)))

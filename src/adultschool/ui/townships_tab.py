@@ -2,6 +2,9 @@
 added at once."""
 from __future__ import annotations
 
+from datetime import date
+from typing import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
@@ -16,14 +19,14 @@ from adultschool.ui.widgets import EnterAdds, buddy_label, hint_label
 class TownshipsTab(QWidget):
     add_requested = Signal(str)
 
-    def __init__(self, site_info: SiteInfo, parent: QWidget | None = None):
+    def __init__(self, site_info: SiteInfo, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
         self.site = site_info
         self.townships: list[TownshipInfo] = []
         self.pending: dict[tuple[int, str], int] = {}  # (year, township) → task number typed but not saved
         self.year_spin = QSpinBox()
         self.year_spin.setRange(2000, 2100)
-        self.year_spin.setValue(clock.today().year)
+        self.year_spin.setValue(today().year)
         self.year_spin.setSuffix(" 年")
         self.year_spin.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * 14)
         self.shown_year = self.year_spin.value()

@@ -309,16 +309,17 @@ def records_menu(parent: QWidget, open_way_back: Callable[[str], object], *, too
     return RecordsMenu(button, menu, withdraw, void, reinstate, correct)
 
 
-def way_back_dialog(engine: Engine, kind: str, student_number: str | None, parent: QWidget, *,
-                    none_chosen: str) -> EnrolmentActionDialog | CorrectionDialog | None:
+def way_back_dialog(engine: Engine, kind: str, student_number: str | None, parent: QWidget, *, none_chosen: str,
+                    today: Callable[[], date] = clock.today) -> EnrolmentActionDialog | CorrectionDialog | None:
     """The dialog of a way back (`kind` withdraw, void, reinstate or correct) for one registration, opened; or a
-    message (`none_chosen` when no registration is selected, or why this one cannot be handled) and None."""
+    message (`none_chosen` when no registration is selected, or why this one cannot be handled) and None. `today` is
+    the opener's day."""
     if student_number is None:
         show_info(parent, "学籍处理", none_chosen)
         return None
     try:
-        dialog = (CorrectionDialog(engine, student_number, parent) if kind == "correct"
-                  else EnrolmentActionDialog(engine, kind, student_number, parent))
+        dialog = (CorrectionDialog(engine, student_number, parent, today=today) if kind == "correct"
+                  else EnrolmentActionDialog(engine, kind, student_number, parent, today=today))
     except AdultSchoolError as exc:
         show_info(parent, "学籍处理", exc.message)
         return None
@@ -339,22 +340,23 @@ class UndoImportDialog(ReasonDialog):
 
     completed = Signal(object)  # UndoReport
 
-    def __init__(self, engine: Engine, batch: BatchInfo, parent: QWidget | None = None):
+    def __init__(self, engine: Engine, batch: BatchInfo, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = clock.today):
         super().__init__(engine, parent, "撤销导入", placeholder="如：导错了文件", ok_text="确认撤销(&Y)",
                          missing="请写明撤销导入的原因。",
                          about=f"第 {batch.id} 次导入：{batch.kind_label}“{batch.file}”，{batch.at.astimezone():%Y-%m-%d %H:%M}，"
                                f"{batch.actor}，{batch.summary}。",
                          explanation="撤销会删去这次导入新增的记录、恢复它改动过的记录（之后又被改过的保留现值）；已报给分中心的，"
                                      "随下一次数据包作废或删除。之后的工作依赖它时（如已有成绩、考勤或之后的导入），会拒绝并说明原因。")
-        self.batch = batch
+        self.batch, self._today = batch, today
 
     def submit(self) -> None:
         self.clear_problems()
-        reason, batch_id, who = self.reason(), self.batch.id, actor()
+        reason, batch_id, who, today = self.reason(), self.batch.id, actor(), self._today()
         if reason is None:
             return
-        self._run(lambda session, _job: imports.undo(session, batch_id, reason=reason, actor=who), "正在撤销……",
-                  self.completed.emit)
+        self._run(lambda session, _job: imports.undo(session, batch_id, reason=reason, actor=who, today=today),
+                  "正在撤销……", self.completed.emit)
 
 
 class ImportsDialog(QDialog):
@@ -364,9 +366,9 @@ class ImportsDialog(QDialog):
 
     HEADERS = ("编号", "类别", "文件", "记录", "导入时间", "操作人", "情况")
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None):
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, today: Callable[[], date] = clock.today):
         super().__init__(parent)
-        self._engine = engine
+        self._engine, self._today = engine, today
         self.setWindowTitle("导入记录")
         self.resize(900, 420)
         self.batches: list[BatchInfo] = []
@@ -424,7 +426,7 @@ class ImportsDialog(QDialog):
         batch = self.selected()
         if batch is None or batch.undone_at is not None:
             return None
-        self.dialog = UndoImportDialog(self._engine, batch, self)
+        self.dialog = UndoImportDialog(self._engine, batch, self, today=self._today)
         self.dialog.completed.connect(self._undone)
         open_dialog(self.dialog)
         return self.dialog
@@ -443,20 +445,21 @@ class RevokeCertificateDialog(ReasonDialog):
 
     completed = Signal(object)  # certificates.Revoked
 
-    def __init__(self, engine: Engine, number: str, holder: str, parent: QWidget | None = None):
+    def __init__(self, engine: Engine, number: str, holder: str, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = clock.today):
         super().__init__(engine, parent, "撤销证书", placeholder="如：成绩登记有误", ok_text="确认撤销(&Y)",
                          missing="撤销证书必须写明原因。",
                          explanation=f"撤销 {holder} 的毕业证书 {number}：撤销后它在列表、查验中都显示为已撤销，不能再打印或补发，"
                                      "编号不再使用；学员要在撤销之后重新考试合格才能再次毕业。这一步随下一次数据包报给分中心。")
-        self.number = number
+        self.number, self._today = number, today
 
     def submit(self) -> None:
         self.clear_problems()
-        reason, number, who = self.reason(), self.number, actor()
+        reason, number, who, today = self.reason(), self.number, actor(), self._today()
         if reason is None:
             return
-        self._run(lambda session, _job: certificates.revoke(session, number, reason=reason, actor=who), "正在撤销……",
-                  self.completed.emit)
+        self._run(lambda session, _job: certificates.revoke(session, number, reason=reason, actor=who, today=today),
+                  "正在撤销……", self.completed.emit)
 
 
 def confirm_then(parent: QWidget, title: str, text: str, yes_text: str, engine: Engine,

@@ -3,6 +3,8 @@ townships a school serves with their quotas."""
 from __future__ import annotations
 
 import re
+from datetime import date
+from typing import Callable
 
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout
 
@@ -71,11 +73,11 @@ class IdentityPage(FirstRunPage):
 
 
 class TownshipsPage(FirstRunPage):
-    def __init__(self) -> None:
+    def __init__(self, *, today: Callable[[], date] = clock.today) -> None:
         super().__init__("负责的街道/镇和任务数", "本校负责招生的街道/镇，以及区里下达的年度任务数（人）。以后可在“设置”里修改、添加。")
         self.year_spin = QSpinBox()
         self.year_spin.setRange(2000, 2100)
-        self.year_spin.setValue(clock.today().year)
+        self.year_spin.setValue(today().year)
         self.year_spin.setSuffix(" 年")
         self.year_spin.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * 14)
         self.add_edit = QLineEdit()

@@ -8,12 +8,14 @@ leaves no half-made database. The demo school is `demo.fill_demo`, in the backgr
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget, QWizard
 
-from adultschool import paths
+from adultschool import clock, paths
 from adultschool.db import Database, open_database, read_session
 from adultschool.errors import AdultSchoolError
 from adultschool.models.enums import SiteKind
@@ -35,15 +37,18 @@ def is_initialised(database: Database) -> bool:
 
 
 class FirstRunWizard(QWizard):
-    """Accepted with `database` set to an initialised school or district database; rejected means 退出."""
+    """Accepted with `database` set to an initialised school or district database; rejected means 退出. `today` is its
+    day (the clock's; tests give another): this year's quotas and the demo school's dates follow it."""
 
-    def __init__(self, target: str | None, database: Database | None = None, parent: QWidget | None = None):
+    def __init__(self, target: str | None, database: Database | None = None, parent: QWidget | None = None, *,
+                 today: Callable[[], date] = clock.today):
         super().__init__(parent)
         self.setWindowTitle("欢迎使用成人“双证制”学历提升教务")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)  # the same look on Windows, where the default is Aero
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.target = target
         self.database = database
+        self._today = today
         self.kind: SiteKind | None = None
         self.created: SiteCreated | None = None
         self.op: ops.Op | None = None
@@ -55,7 +60,7 @@ class FirstRunWizard(QWizard):
         intro = (f"数据库 {where} 里还没有学校。" if database else f"没有找到数据库文件：\n{where}")
         self.start_page = StartPage(intro)
         self.identity_page = IdentityPage()
-        self.townships_page = TownshipsPage()
+        self.townships_page = TownshipsPage(today=today)
         self.district_public_page = DistrictPublicPage()
         self.district_keys_page = DistrictKeysPage()
         self.admin_page = AdminPage()
@@ -215,11 +220,11 @@ class FirstRunWizard(QWizard):
         except AdultSchoolError as exc:
             self.choice_message.show_message(str(exc))
             return
-        who = actor()
+        who, today = actor(), self._today()
         self._set_busy(True)
         self.op = ops.run_write(
             self, database.engine,
-            lambda session, job: demo.fill_demo(session, learners=DEMO_LEARNERS, actor=who, job=job),
+            lambda session, job: demo.fill_demo(session, learners=DEMO_LEARNERS, actor=who, today=today, job=job),
             label="正在生成演示学校……", title="创建演示学校",
             on_success=self._demo_created, on_failure=lambda exc: self._failed(exc, self.choice_message),
         )
