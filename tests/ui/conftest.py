@@ -33,9 +33,14 @@ DEMO_LEARNERS = 3000
 @pytest.fixture(scope="session", autouse=True)
 def chinese_qapp(qapp):  # pytest-qt's QApplication
     """The application as `run()` sets it up: qtbase_zh_CN (确定/取消) and a CJK font."""
+    from PySide6.QtGui import QGuiApplication
+
     from adultschool.ui.app import prepare_application
 
-    return prepare_application(qapp)
+    yield prepare_application(qapp)
+    # The offscreen platform keeps the clipboard in a static that C++ deletes after Python has ended: a QMimeData made
+    # in Python (table_copy's rows) would be deleted then and crash the process at exit (signal 11, every test passed).
+    QGuiApplication.clipboard().clear()
 
 
 @pytest.fixture(autouse=True)
