@@ -7,7 +7,7 @@ login and the buttons of 账户管理 (disable, enable, unlock) are a single qui
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -36,10 +36,10 @@ from adultschool.models import Role
 from adultschool.services import accounts, permissions, site
 from adultschool.services.accounts import AccountInfo
 from adultschool.services.permissions import Principal
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, ok_cancel_buttons, set_signed_in, signed_in
+from adultschool.ui.common import (D, HINT_COLOUR, MessageLabel, actor, ok_cancel_buttons, open_dialog, set_signed_in,
+                                   signed_in)
 from adultschool.ui.form_dialog import FormDialog
 
-DialogT = TypeVar("DialogT", bound=QDialog)
 
 
 def _password_edit() -> QLineEdit:
@@ -378,11 +378,9 @@ class AccountsDialog(QDialog):
         self.enable_button.setEnabled(info is not None and info.disabled)
         self.unlock_button.setEnabled(info is not None and (info.locked() or info.failed_logins > 0))
 
-    def _open(self, dialog: DialogT) -> DialogT:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    def _open(self, dialog: D) -> D:
         self.dialog = dialog
-        dialog.open()
-        return dialog
+        return open_dialog(dialog)
 
     def _after(self, text: str, name: str | None = None) -> None:
         self.refresh()

@@ -5,12 +5,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -44,7 +43,7 @@ from adultschool.ui.class_dialogs import (
     NewSessionDialog,
     session_text,
 )
-from adultschool.ui.common import HINT_COLOUR, actor, open_dialog, show_info, Page
+from adultschool.ui.common import D, HINT_COLOUR, actor, open_dialog, show_info, Page
 from adultschool.ui.ways_back_dialogs import confirm_then
 
 CLASS_HEADERS = ("名称", "类型", "层次", "教学点", "任课教师", "开班日期", "学员数", "课次")
@@ -52,7 +51,6 @@ CLASS_HEADERS = ("名称", "类型", "层次", "教学点", "任课教师", "开
 MEMBER_HEADERS = ("学籍号", "姓名", "已学月数", "视频学时", "面授课时", "可报考")
 SESSION_HEADERS = ("日期", "开始", "课时", "课程", "内容", "已点名")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-D = TypeVar("D", bound=QDialog)
 
 
 def _table(headers: tuple[str, ...], samples: tuple[str, ...], metrics, *, stretch: int) -> QTableWidget:  # noqa: ANN001

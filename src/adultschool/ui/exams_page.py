@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
-    QDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -40,6 +39,7 @@ from adultschool.ui.changes import READINESS_INPUTS
 from adultschool.ui.applicants_model import COLUMNS, ApplicantsModel
 from adultschool.ui.list_output import ListOutput
 from adultschool.ui.common import (
+    D,
     Page,
     HINT_COLOUR,
     MessageLabel,
@@ -59,7 +59,6 @@ from adultschool.ui.exam_history_dialog import ExamHistoryDialog
 from adultschool.ui.import_dialog import XLSX_FILTER, ImportDialog
 
 RECOMPUTE_DELAY_MS = 300
-D = TypeVar("D", bound=QDialog)
 
 _SAMPLE_TEXT = {
     "student_number": "330206-01-2026-00000",

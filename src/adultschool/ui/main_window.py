@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog,
     QFileDialog,
     QApplication,
     QHBoxLayout,
@@ -34,7 +33,7 @@ from adultschool.models.enums import SiteKind
 from adultschool.services import photos, site, study
 from adultschool.ui import backup_dialogs, changes, ops, roles, table_copy
 from adultschool.ui.changes import Changes, as_changes
-from adultschool.ui.common import Page, actor, ask_folder, ask_open_path, show_error, show_info
+from adultschool.ui.common import D, Page, actor, ask_folder, ask_open_path, open_dialog, show_error, show_info
 from adultschool.ui.about_dialog import AboutDialog
 from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
@@ -63,7 +62,6 @@ if TYPE_CHECKING:  # imported when first opened: printing brings reportlab, the 
 
 APP_TITLE = "成人“双证制”学历提升教务"
 
-D = TypeVar("D", bound=QDialog)
 
 
 class MainWindow(QMainWindow):
@@ -396,11 +394,10 @@ class MainWindow(QMainWindow):
     # --- dialogs -------------------------------------------------------------------------------------------
 
     def open_dialog(self, dialog: D) -> D:
-        """The one way the window's dialogs open (ui.roles opens the accounts and audit dialogs through it too)."""
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        """The one way the window's dialogs open (ui.roles opens the accounts and audit dialogs through it too): as
+        ui.common.open_dialog opens any, remembered as the last one (tests look at it)."""
         self.dialog = dialog
-        dialog.open()
-        return dialog
+        return open_dialog(dialog)
 
     def open_registration(self) -> RegistrationDialog:
         dialog = RegistrationDialog(self.engine, self, today=self.today)
