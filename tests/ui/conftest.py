@@ -11,7 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import openpyxl
 import pytest
@@ -22,6 +22,9 @@ from adultschool.models.enums import SiteKind
 from adultschool.services import demo, site
 
 from factories import copy_migrated
+
+if TYPE_CHECKING:
+    from adultschool.ui.main_window import MainWindow
 
 SCHOOL_CODE = "330206-01"
 ISSUER = "北仑区成人“双证制”教育培训领导小组办公室"
@@ -130,6 +133,17 @@ def type_text(qtbot, widget, text: str) -> None:
     event = QInputMethodEvent()
     event.setCommitString(text)
     QApplication.sendEvent(widget, event)
+
+
+def open_window(qtbot, database: Database, *, day: date | None = None) -> MainWindow:
+    """The main window on `database`, shown; its day is the clock's, or `day` (a window whose day differs from it)."""
+    from adultschool.ui.main_window import MainWindow
+
+    window = MainWindow(database) if day is None else MainWindow(database, today=lambda: day)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
 
 
 @pytest.fixture(name="type_text")

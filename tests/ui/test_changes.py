@@ -12,21 +12,13 @@ from PySide6.QtCore import Qt
 from adultschool.ui import changes
 from adultschool.ui.changes import ALL_TOPICS, Changes, Topic
 from adultschool.ui.main_window import MainWindow
-from conftest import settle
+from conftest import open_window, settle
 from sync_builders import make_district
 
 pytestmark = pytest.mark.gui
 
 SCHOOL_PAGES = {"首页", "学员", "排摸", "班级", "考勤", "可报考", "考试", "证书", "证书查验", "数据上报"}
 DISTRICT_PAGES = {"数据包汇总", "冲突", "任务进度", "考试与成绩", "学员", "证书查验"}
-
-
-def open_window(qtbot, database) -> MainWindow:
-    window = MainWindow(database)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 @pytest.fixture

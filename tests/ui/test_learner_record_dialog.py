@@ -16,6 +16,7 @@ from adultschool.ui.exams_page import ExamsPage
 from adultschool.ui.learner_record_dialog import TAB_TITLES, LearnerRecordDialog
 from adultschool.ui.learners_page import LearnersPage
 from learner_story import FIRST, SECOND, build_story
+from conftest import open_window
 from testclock import TODAY
 
 pytestmark = pytest.mark.gui
@@ -141,12 +142,8 @@ def test_a_withdrawal_from_the_record_switches_its_menu_to_reinstate(qtbot, type
 
 def test_the_record_opened_in_the_window_is_read_on_the_windows_day(qtbot, school_db, story):
     """Ages, months studied and readiness in the record are counted on the window's day, not the clock's."""
-    from adultschool.ui.main_window import MainWindow
-
     window_day = TODAY + timedelta(days=7)
-    window = MainWindow(school_db, today=lambda: window_day)
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, school_db, day=window_day)
     window.show_page("学员")
     page = window.learners_page
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)

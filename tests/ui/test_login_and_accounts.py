@@ -14,7 +14,7 @@ from adultschool.services import accounts, permissions
 from adultschool.ui import common, roles
 from adultschool.ui.accounts_dialogs import AccountsDialog, LoginDialog, NewAccountDialog, PasswordDialog, sign_in
 from adultschool.ui.audit_view import AuditDialog
-from adultschool.ui.main_window import MainWindow
+from conftest import open_window
 from testclock import TODAY
 
 pytestmark = pytest.mark.gui
@@ -116,14 +116,6 @@ def visible_pages(window) -> list[str]:
 
 def visible_menus(window) -> list[str]:
     return [a.text() for a in window.menuBar().actions() if a.isVisible()]
-
-
-def open_window(qtbot, database) -> MainWindow:
-    window = MainWindow(database)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 def test_a_teachers_window_has_classes_and_roll_call_only(qtbot, with_accounts):

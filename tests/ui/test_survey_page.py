@@ -12,6 +12,7 @@ from adultschool.services import learners, survey
 from adultschool.ui.main_window import MainWindow
 from adultschool.ui.registration_dialog import RegistrationDialog
 from adultschool.ui.survey_page import PROSPECT_COLUMNS, SurveyPage
+from conftest import open_window
 from testclock import TODAY
 
 pytestmark = pytest.mark.gui
@@ -130,9 +131,7 @@ def test_names_sort_by_pinyin_and_townships_follow_pinyin(qtbot, surveyed_db):
 def test_the_prospects_ages_are_counted_on_the_windows_day(qtbot, surveyed_db):
     """A window whose day is a year after the clock's shows everyone a year older than the clock would."""
     window_day = TODAY + timedelta(days=366)
-    window = MainWindow(surveyed_db, today=lambda: window_day)
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, surveyed_db, day=window_day)
     window.show_page("排摸")
     page = window.survey_page
     row = next(r for r in range(page.model.rowCount()) if cell(page.table, r, "姓名") == "刘一")

@@ -16,6 +16,7 @@ from adultschool.ui.certificates_page import CertificatesPage
 from adultschool.ui.classes_page import ClassesPage
 from adultschool.ui.learners_page import LearnersPage
 from adultschool.ui.ways_back_dialogs import CorrectionDialog, EnrolmentActionDialog, ImportsDialog
+from conftest import open_window
 from testclock import TODAY
 
 pytestmark = pytest.mark.gui
@@ -62,13 +63,9 @@ def test_a_withdrawal_says_what_happens_needs_a_reason_and_enter_does_not_confir
 
 def test_a_withdrawal_from_the_windows_learner_list_is_dated_by_the_windows_day(qtbot, type_text, school_db, enrol):
     """The day the withdrawal form offers (and the latest it allows) is the window's, here a week after the clock's."""
-    from adultschool.ui.main_window import MainWindow
-
     number = enrol(school_db, "陈堃", serial=1)
     window_day = TODAY + timedelta(days=7)
-    window = MainWindow(school_db, today=lambda: window_day)
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, school_db, day=window_day)
     window.show_page("学员")
     page = window.learners_page
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
