@@ -24,6 +24,7 @@ from adultschool.services import demo, site
 from factories import copy_migrated
 
 if TYPE_CHECKING:
+    from adultschool.services.registration import Registered
     from adultschool.ui.main_window import MainWindow
 
 SCHOOL_CODE = "330206-01"
@@ -144,6 +145,21 @@ def open_window(qtbot, database: Database, *, day: date | None = None) -> MainWi
     window.show()
     qtbot.waitExposed(window)
     return window
+
+
+def register_in_window(qtbot, window: MainWindow, id_number: str, name: str = "欧阳淼") -> Registered:
+    """登记学员 (Ctrl+N) through the window's form, as a clerk fills it (初中, the first township); what it registered."""
+    from PySide6.QtCore import Qt
+
+    window.register_action.trigger()
+    dialog = window.dialog
+    type_text(qtbot, dialog.name_edit, name)
+    type_text(qtbot, dialog.id_edit, id_number)
+    dialog.level_combo.setCurrentIndex(dialog.level_combo.findText("初中"))
+    dialog.township_combo.setCurrentIndex(0)
+    with qtbot.waitSignal(dialog.registered, timeout=10_000) as blocker:
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    return blocker.args[0]
 
 
 @pytest.fixture(name="type_text")

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from adultschool.ui import changes
 from adultschool.ui.changes import ALL_TOPICS, Changes, Topic
 from adultschool.ui.main_window import MainWindow
-from conftest import open_window, settle
+from conftest import open_window, register_in_window, settle
 from sync_builders import make_district
 
 pytestmark = pytest.mark.gui
@@ -88,19 +88,12 @@ def test_a_roll_call_saved_rereads_the_pages_that_show_hours_and_not_the_certifi
 
 
 def test_a_registration_rereads_the_learner_list_and_home_and_not_the_data_package_page(
-        qtbot, type_text, window, make_id, wait_ops):
+        qtbot, window, make_id, wait_ops):
     window.show_page("学员")
     before = window.learners_page.model.total
 
     def register() -> None:
-        window.register_action.trigger()
-        dialog = window.dialog
-        type_text(dialog.name_edit, "欧阳淼")
-        type_text(dialog.id_edit, make_id(date(1987, 10, 1), county="330203"))
-        dialog.level_combo.setCurrentIndex(dialog.level_combo.findText("初中"))
-        dialog.township_combo.setCurrentIndex(0)
-        with qtbot.waitSignal(dialog.registered, timeout=10_000):
-            qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        register_in_window(qtbot, window, make_id(date(1987, 10, 1), county="330203"))
         assert window.learners_page.count_label.text() == f"共 {before + 1} 人"  # the page in view, at once
 
     reread = reread_after(window, wait_ops, register)

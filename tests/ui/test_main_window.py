@@ -13,6 +13,7 @@ from adultschool.ui.export_dialog import ExportDialog, default_file_name
 from adultschool.ui.import_dialog import ImportDialog
 from adultschool.ui.main_window import MainWindow
 from adultschool.ui.registration_dialog import RegistrationDialog
+from conftest import register_in_window
 from testclock import TODAY
 
 pytestmark = pytest.mark.gui
@@ -103,18 +104,11 @@ def test_rebuilding_the_totals_changes_nothing_and_says_how_many(qtbot, window, 
         assert study.kept_totals(session) == before
 
 
-def test_a_registration_shows_up_in_the_learners_page_at_once(qtbot, type_text, window, make_id, demo_size):
-    window.register_action.trigger()
-    dialog = window.dialog
-    type_text(dialog.name_edit, "欧阳淼")
-    type_text(dialog.id_edit, make_id(date(1987, 10, 1), county="330203"))
-    dialog.level_combo.setCurrentIndex(dialog.level_combo.findText("初中"))
-    dialog.township_combo.setCurrentIndex(0)
-    with qtbot.waitSignal(dialog.registered, timeout=10_000) as blocker:
-        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+def test_a_registration_shows_up_in_the_learners_page_at_once(qtbot, window, make_id, demo_size):
+    registered = register_in_window(qtbot, window, make_id(date(1987, 10, 1), county="330203"))
 
     assert window.learners_page.count_label.text() == f"共 {demo_size + 1} 人"
-    assert blocker.args[0].student_number in window.statusBar().currentMessage()
+    assert registered.student_number in window.statusBar().currentMessage()
 
 
 def test_export_writes_the_summary_form_of_the_chosen_level(qtbot, window, tmp_path):
