@@ -33,8 +33,9 @@ from adultschool.services import certificate_settings, classes, documents
 from adultschool.services.documents import Printed
 from adultschool.textnorm import clean_text
 from adultschool.ui.class_dialogs import required_label
-from adultschool.ui.common import HINT_COLOUR, MessageLabel, actor, file_name_part, open_dialog, to_date, to_qdate
+from adultschool.ui.common import MessageLabel, actor, file_name_part, open_dialog, to_date, to_qdate
 from adultschool.ui.layout_dialog import LayoutDialog
+from adultschool.ui.widgets import hint_label
 from adultschool.ui.print_kinds import Kind, ListWork, names_text
 
 # What makes one PDF at `out`, run in the worker: (session, job) → Printed.
@@ -61,17 +62,18 @@ def _left(widget: QWidget) -> QHBoxLayout:
     return row
 
 
-def _what_label(text: str) -> QLabel:
-    label = QLabel(text)
+def _selectable(label: QLabel) -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
 
+def _what_label(text: str) -> QLabel:
+    return _selectable(QLabel(text))
+
+
 def _hint_label(text: str) -> QLabel:
-    label = _what_label(text)
-    label.setStyleSheet(f"color: {HINT_COLOUR};")
-    return label
+    return _selectable(hint_label(text))
 
 
 class WhatPanel(ABC):
