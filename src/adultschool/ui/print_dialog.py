@@ -321,7 +321,7 @@ class PrintDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
-            self.summary_label.setText("已取消，没有生成 PDF" + (f"，也没有记为{self.panel.record_word}。" if self.kind.records else "。"))
+            self.summary_label.setText("已取消，没有生成 PDF" + (f"，也没有记为{self._record_word}。" if self.kind.records else "。"))
             return
         self.summary_label.setText("" if isinstance(exc, AdultSchoolError) else "没有生成 PDF。")
         line = self.panel.failure_line(exc) or self.error_label
